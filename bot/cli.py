@@ -1,0 +1,223 @@
+"""The ``vpmo`` command line. Heavy imports happen inside the commands, so ``vpmo --help`` is quick."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import TextIO
+
+    from bot.console.app import ConsoleSession
+    from bot.settings import Settings
+
+SAMPLE_TENANT = Path(__file__).with_name("console") / "sample_tenant.yaml"
+DEMO_DATABASE = "vpmo-demo.db"
+DEMO_PERSON = "jonas.friis@nordlys.dk"
+
+
+def _settings(ctx: click.Context) -> Settings:
+    from pydantic import SecretStr, ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"VPMO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise click.ClickException(f"the settings are not valid: {problems}") from error
+    override = ctx.find_root().params.get("database_url")
+    if override:
+        settings.database_url = SecretStr(override)
+    return settings
+
+
+def _database_url(ctx: click.Context) -> str:
+    return _settings(ctx).database_url.get_secret_value()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url", metavar="URL", help="Database to use (default: VPMO_DATABASE_URL or ./vpmo.db)."
+)
+@click.version_option(package_name="vpmo")
+def main(database_url: str | None) -> None:
+    """Virtual project office: 1:1 sparring, quarterly challenges and ERFA meetings, as a chat bot."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message.")
+@click.option("--database", default=DEMO_DATABASE, show_default=True, help="SQLite file for the demo.")
+def demo(as_json: bool, database: str) -> None:
+    """Start afresh with a sample Danish client and chat as one of its project managers."""
+    from bot.tenant_admin import apply_tenant
+    from bot.tenant_config import load_tenant_config
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(database + suffix).unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    upgrade(engine)
+    apply_tenant(engine, load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8")))
+    engine.dispose()
+    if not as_json:
+        click.echo("Demo: Nordlys Energi A/S. You are Jonas Friis, project manager. Try:")
+        click.echo(
+            "  sparring Hvordan forklarer jeg en budgetoverskridelse for styregruppen?   (:help for console commands)"
+        )
+    _chat(url, tenant="nordlys", email=DEMO_PERSON, script=None, as_json=as_json)
+
+
+@main.command()
+@click.option(
+    "--tenant", "tenant", metavar="SLUG", help="The tenant to talk to (needed when there are several)."
+)
+@click.option("--as", "email", metavar="EMAIL", help="Who you are (default: the first project manager).")
+@click.option("--script", type=click.File("r", encoding="utf-8"), help="Read the lines from a file.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message the bot sends.")
+@click.pass_context
+def chat(
+    ctx: click.Context, tenant: str | None, email: str | None, script: TextIO | None, as_json: bool
+) -> None:
+    """Talk to the bot in the terminal, exactly as on Slack or Teams."""
+    _chat(_database_url(ctx), tenant=tenant, email=email, script=script, as_json=as_json)
+
+
+def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | None, as_json: bool) -> None:
+    import asyncio
+
+    from bot.console.builder import ConsoleSetupError, open_console
+
+    try:
+        session = open_console(url, tenant_slug=tenant, email=email, as_json=as_json, write=click.echo)
+    except ConsoleSetupError as error:
+        raise click.ClickException(str(error)) from error
+    with asyncio.Runner() as runner:
+        if script is not None:
+            ok = session.run_lines(script, runner)
+            sys.exit(0 if ok else 1)
+        session.run_lines(_prompted_lines(session), runner)
+
+
+def _prompted_lines(session: ConsoleSession) -> Iterator[str]:
+    # Only a person at a terminal needs a prompt; piped input stays clean.
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            yield input(f"{session.email}> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply all schema migrations."""
+    from storage.db import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    settings = _settings(ctx)
+    engine = make_engine(settings.database_url.get_secret_value())
+    upgrade(engine)
+    click.echo(f"{settings.safe_database_url()} is at revision {current_revision(engine)}.")
+
+
+@main.group()
+def tenant() -> None:
+    """Configure client organisations (tenants) from YAML files."""
+
+
+@tenant.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def tenant_apply(ctx: click.Context, file: Path) -> None:
+    """Create or update one tenant from FILE; a file with mistakes changes nothing."""
+    from bot.bootstrap import build_runtime
+    from bot.tenant_admin import apply_tenant
+    from bot.tenant_config import TenantConfigError, load_tenant_config
+
+    try:
+        config = load_tenant_config(file.read_text(encoding="utf-8"))
+    except TenantConfigError as error:
+        raise click.ClickException(f"{file}: {error}\nNothing was changed.") from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text; nothing was changed.") from error
+    runtime = build_runtime(_database_url(ctx))
+    click.echo(apply_tenant(runtime.engine, config).summary())
+
+
+@tenant.command("export")
+@click.argument("slug")
+@click.pass_context
+def tenant_export(ctx: click.Context, slug: str) -> None:
+    """Print the YAML that describes tenant SLUG as it is now."""
+    from bot.bootstrap import build_runtime
+    from bot.tenant_admin import export_tenant
+    from bot.tenant_config import dump_tenant_config
+
+    config = export_tenant(build_runtime(_database_url(ctx)).engine, slug)
+    if config is None:
+        raise click.ClickException(f"there is no tenant {slug!r}; see: vpmo tenant list")
+    click.echo(dump_tenant_config(config), nl=False)
+
+
+@tenant.command("list")
+@click.pass_context
+def tenant_list(ctx: click.Context) -> None:
+    """List the tenants."""
+    from bot.bootstrap import build_runtime
+    from bot.tenant_admin import list_tenants
+
+    tenants = list_tenants(build_runtime(_database_url(ctx)).engine)
+    if not tenants:
+        click.echo("No tenants yet. Add one with: vpmo tenant apply FILE.yaml")
+    for slug, name, people in tenants:
+        click.echo(f"{slug}\t{name}\t{people} people")
+
+
+@main.group()
+def jobs() -> None:
+    """Run what is due: escalations and message deliveries."""
+
+
+@jobs.command("run-due")
+@click.pass_context
+def jobs_run_due(ctx: click.Context) -> None:
+    """Run one tick by hand and report what it did."""
+    import asyncio
+
+    from bot.worker import run_due
+
+    report = asyncio.run(run_due(_database_url(ctx), click.echo))
+    click.echo(
+        f"escalated {report.escalated}; sent {report.delivered.sent}, "
+        f"retried {report.delivered.retried}, failed {report.delivered.failed}"
+    )
+
+
+@jobs.command("run")
+@click.pass_context
+def jobs_run(ctx: click.Context) -> None:
+    """Keep running the tick (escalations, deliveries) until interrupted."""
+    import asyncio
+
+    from bot.worker import run_forever
+
+    asyncio.run(run_forever(_database_url(ctx), click.echo))
+
+
+if __name__ == "__main__":
+    main()

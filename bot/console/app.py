@@ -1,0 +1,125 @@
+"""The terminal console: the bot's embedded platform, for trying it out and for scripted tests.
+
+Typed lines are handled exactly as a Slack or Teams message would be; lines starting with ``:`` are
+the console's own meta-commands (switch user, press a button, move the clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.bootstrap import Runtime
+from bot.console.clock import ConsoleClock, parse_clock
+from bot.console.messenger import ConsoleMessenger
+from handlers import commands
+from handlers.model import Tenant
+from handlers.service import Identity, Outcome, handle
+from scheduler.dispatcher import Dispatcher
+from scheduler.tick import run_tick
+from storage.console_store import ConsoleStore
+
+META_HELP = """Console commands:
+  :as EMAIL                 talk as someone else (e.g. :as anna.berg@maximize.dk)
+  :click ID-OR-LABEL        press a button: by its id (accept:S-1) or its label (Accept)
+  :clock +8h | +2d | 2027-03-01T09:00   move the clock forward and run what became due
+  :who                      who you are and what time it is
+  :help                     this text;  :quit  leave
+Anything else is sent to the bot, e.g.  sparring Hvordan håndterer jeg budgettet?"""
+
+
+@dataclass(slots=True)
+class ConsoleSession:
+    """One conversation in the terminal: a tenant, the current user and the console's clock."""
+
+    runtime: Runtime
+    tenant: Tenant
+    email: str
+    messenger: ConsoleMessenger
+    store: ConsoleStore
+    clock: ConsoleClock
+    say: Callable[[str], None]
+
+    def __post_init__(self) -> None:
+        self.messenger.current_email = self.email
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the tenant's time zone."""
+        return ZoneInfo(self.tenant.timezone)
+
+    def run_lines(self, lines: Iterable[str], runner: asyncio.Runner) -> bool:
+        """Handle lines until ``:quit``; return False when any meta-command failed."""
+        ok = True
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line in (":quit", ":q", ":exit"):
+                break
+            ok = self.handle_line(line, runner) and ok
+        return ok
+
+    def handle_line(self, line: str, runner: asyncio.Runner) -> bool:
+        """Handle one line: a meta-command or a message to the bot. Return False on a console error."""
+        if line.startswith(":"):
+            return self._meta(line, runner)
+        self._send(commands.parse_text(line), runner)
+        return True
+
+    def _send(self, command: commands.Command, runner: asyncio.Runner) -> None:
+        outcome = handle(self.runtime.deps, self.tenant.slug, Identity(email=self.email), command)
+        self._show_replies(outcome)
+        self._tick(runner)
+
+    def _show_replies(self, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            self.messenger.show(self.tenant, outcome.reader, self.email, reply)
+
+    def _tick(self, runner: asyncio.Runner) -> None:
+        dispatcher = Dispatcher(self.runtime.outbox, self.messenger, self.clock)
+        runner.run(run_tick(self.runtime.deps, dispatcher))
+
+    def _meta(self, line: str, runner: asyncio.Runner) -> bool:
+        name, _, argument = line[1:].partition(" ")
+        argument = argument.strip()
+        if name == "as" and argument:
+            self.email = argument.lower()
+            self.messenger.current_email = self.email
+            self.say(f"(you are now {self.email})")
+            return True
+        if name == "click" and argument:
+            return self._click(argument, runner)
+        if name == "clock" and argument:
+            return self._move_clock(argument, runner)
+        if name == "who":
+            self.say(f"(you are {self.email} in {self.tenant.slug}; it is {self._local_now()})")
+            return True
+        if name == "help":
+            self.say(META_HELP)
+            return True
+        self.say(f"(unknown console command {line!r}; :help lists them)")
+        return False
+
+    def _click(self, wanted: str, runner: asyncio.Runner) -> bool:
+        action_id = self.store.find_button(self.tenant.id, self.email, wanted)
+        if action_id is None:
+            self.say(f"(no button {wanted!r} on your messages; buttons show as [Label](id))")
+            return False
+        self._send(commands.parse_action(action_id), runner)
+        return True
+
+    def _move_clock(self, argument: str, runner: asyncio.Runner) -> bool:
+        try:
+            self.clock.move_to(parse_clock(argument, self.clock.now(), self.zone))
+        except ValueError as error:
+            self.say(f"({error})")
+            return False
+        self.say(f"(the clock is now {self._local_now()})")
+        self._tick(runner)
+        return True
+
+    def _local_now(self) -> str:
+        return self.clock.now().astimezone(self.zone).strftime("%a %Y-%m-%d %H:%M %Z")

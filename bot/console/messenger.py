@@ -1,0 +1,61 @@
+"""The console's messenger: prints what the bot sends to anyone, and keeps it in the transcript."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.render import RenderedMessage, reader_for, render
+from handlers.model import Person, Tenant
+from handlers.ports import Clock, Delivery, PermanentSendError, Sent
+from handlers.text import Message
+from storage.console_store import ConsoleStore
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleOutput:
+    """Where and how the console writes: human-readable text, or one JSON object per message."""
+
+    write: Callable[[str], None]
+    as_json: bool
+
+    def show(self, recipient: str, rendered: RenderedMessage, *, current: bool) -> None:
+        """Show one message to a recipient."""
+        if self.as_json:
+            actions = [{"id": a.id, "label": a.label} for a in rendered.actions]
+            payload = {"to": recipient, "text": rendered.text, "actions": actions, "ref": rendered.ref}
+            self.write(json.dumps(payload, ensure_ascii=False))
+            return
+        marker = "you" if current else recipient
+        first, *rest = rendered.lines or ("",)
+        lines = [f"→ {marker}: {first}", *(f"    {line}" for line in rest)]
+        if rendered.actions:
+            buttons = "   ".join(f"[{a.label}]({a.id})" for a in rendered.actions)
+            lines.append(f"    {buttons}")
+        self.write("\n".join(lines))
+
+
+class ConsoleMessenger:
+    """Delivers outbox messages to the terminal, as the platform messengers deliver to Slack or Teams."""
+
+    def __init__(self, output: ConsoleOutput, store: ConsoleStore, clock: Clock) -> None:
+        self._output = output
+        self._store = store
+        self._clock = clock
+        self.current_email: str | None = None
+
+    async def send(self, delivery: Delivery) -> Sent:
+        """Print the message for its recipient and record it."""
+        recipient = delivery.recipient
+        if recipient is None:
+            raise PermanentSendError("the recipient is no longer active in this tenant")
+        self.show(delivery.tenant, recipient, recipient.email, delivery.message)
+        return Sent(platform_message_id=f"console-{delivery.id}")
+
+    def show(self, tenant: Tenant, person: Person | None, address: str, message: Message) -> None:
+        """Render and print a message, and remember its buttons."""
+        rendered = render(message, reader_for(tenant, person))
+        self._output.show(address, rendered, current=address == self.current_email)
+        actions = [{"id": a.id, "label": a.label} for a in rendered.actions]
+        self._store.record(tenant.id, address, rendered.text, actions, rendered.ref, self._clock.now())

@@ -1,0 +1,85 @@
+"""The one translation layer: catalogue keys → Danish or English, dates and numbers for the reader."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from handlers.model import LANGUAGES
+from handlers.text import Bilingual, Param, Text, Verbatim
+
+_LOCALES = {"da": "da_DK", "en": "en_GB"}
+_DATETIME_FORMATS = {"da": "EEEE 'den' d. MMMM 'kl.' HH:mm", "en": "EEEE d MMMM 'at' HH:mm"}
+_DATE_FORMATS = {"da": "d. MMMM y", "en": "d MMMM y"}
+_FORMATTER = string.Formatter()
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    """Return the catalogue of a language, as flat dotted keys."""
+    path = Path(__file__).with_name(f"{language}.toml")
+    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads a text: their language and time zone decide wording and date format."""
+
+    language: str
+    zone: ZoneInfo
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"unsupported language {self.language!r}")
+
+    def render(self, text: Text, escape: Callable[[str], str] = _identity) -> str:
+        """Render a text; ``escape`` is applied to every value people or configuration supplied."""
+        template = catalogue(self.language).get(text.key)
+        if template is None:
+            raise KeyError(f"no {self.language} text for {text.key!r}")
+        values = {name: self._param(value, escape) for name, value in text.params.items()}
+        return _FORMATTER.vformat(template, (), values)
+
+    def _param(self, value: Param, escape: Callable[[str], str]) -> str:
+        locale = _LOCALES[self.language]
+        if isinstance(value, Text):
+            return self.render(value, escape)
+        if isinstance(value, Verbatim):
+            return escape(value.value)
+        if isinstance(value, Bilingual):
+            return escape(value.pick(self.language))
+        if isinstance(value, datetime):
+            return format_datetime(value, _DATETIME_FORMATS[self.language], tzinfo=self.zone, locale=locale)
+        if isinstance(value, date):
+            return format_date(value, _DATE_FORMATS[self.language], locale=locale)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, float):
+            return format_decimal(value, format="#,##0.##", locale=locale)
+        if isinstance(value, int):
+            return str(value)
+        return escape(value)

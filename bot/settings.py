@@ -1,0 +1,37 @@
+"""Settings from the environment (and an optional ``.env``); secrets stay out of logs and reprs."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class Settings(BaseSettings):
+    """How this installation of the bot is configured (``VPMO_*`` variables)."""
+
+    model_config = SettingsConfigDict(env_prefix="VPMO_", env_file=".env", extra="ignore")
+
+    database_url: SecretStr = SecretStr("sqlite:///vpmo.db")
+    language: Literal["da", "en"] = "da"
+    timezone: str = "Europe/Copenhagen"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    secret_key: SecretStr | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Copenhagen)"
+            ) from error
+        return value
+
+    def safe_database_url(self) -> str:
+        """Return the database URL with any password masked, fit for logs."""
+        return make_url(self.database_url.get_secret_value()).render_as_string(hide_password=True)

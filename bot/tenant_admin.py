@@ -1,0 +1,189 @@
+"""Applying a tenant configuration file to the database, and exporting it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
+from storage.tables import PersonRow, TenantRow
+
+
+@dataclass(slots=True)
+class ApplyReport:
+    """What applying a file changed."""
+
+    slug: str
+    created: bool = False
+    tenant_changed: bool = False
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether anything changed at all."""
+        return self.created or self.tenant_changed or bool(self.added or self.updated or self.deactivated)
+
+    def summary(self) -> str:
+        """Return a one-paragraph account of the changes."""
+        if not self.changed:
+            return f"{self.slug}: no changes."
+        parts = ["created" if self.created else ("settings updated" if self.tenant_changed else "")]
+        for label, emails in (
+            ("added", self.added),
+            ("updated", self.updated),
+            ("deactivated", self.deactivated),
+        ):
+            if emails:
+                parts.append(f"{label} {len(emails)}: {', '.join(emails)}")
+        return f"{self.slug}: " + "; ".join(p for p in parts if p) + "."
+
+
+def _tenant_values(config: TenantConfig) -> dict[str, Any]:
+    sparring = config.sparring
+    return {
+        "name": config.name,
+        "language": config.language,
+        "timezone": config.timezone,
+        "agreed_hours_per_quarter": float(sparring.agreed_hours_per_quarter),
+        "response_hours": float(sparring.response_hours),
+        "over_quota": sparring.over_quota,
+        "business_start": sparring.business_hours.start.strftime("%H:%M"),
+        "business_end": sparring.business_hours.end.strftime("%H:%M"),
+        "slack_team_id": config.slack_team_id,
+        "teams_tenant_id": config.teams_tenant_id,
+        "extra_areas": [
+            {"key": a.key, "da": a.da, "en": a.en, "keywords": list(a.keywords)} for a in config.expertise
+        ],
+    }
+
+
+def _person_values(person: PersonConfig) -> dict[str, Any]:
+    return {
+        "name": person.name,
+        "roles": list(person.roles),
+        "language": person.language,
+        "external": person.external,
+        "expertise": list(person.expertise),
+        "capacity_hours_per_month": float(person.capacity_hours_per_month or 0),
+        "absences": [{"from": a.start.isoformat(), "to": a.end.isoformat()} for a in person.absences],
+        "slack_id": person.slack_id,
+        "teams_id": person.teams_id,
+        "active": True,
+    }
+
+
+def _assign(row: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = None) -> ApplyReport:
+    """Create or update the tenant and its people in one transaction; the same file twice changes nothing."""
+    moment = now or datetime.now(UTC)
+    report = ApplyReport(config.slug)
+    with Session(engine) as session:
+        tenant = session.exec(select(TenantRow).where(TenantRow.slug == config.slug)).first()
+        if tenant is None:
+            tenant = TenantRow(
+                slug=config.slug, created_at=moment, updated_at=moment, **_tenant_values(config)
+            )
+            session.add(tenant)
+            session.flush()
+            report.created = True
+        elif _assign(tenant, _tenant_values(config)):
+            tenant.updated_at = moment
+            report.tenant_changed = True
+        assert tenant.id is not None, "flushed rows have ids"
+        _apply_people(session, tenant.id, config.people, report)
+        session.commit()
+    return report
+
+
+def _apply_people(
+    session: Session, tenant_id: int, people: tuple[PersonConfig, ...], report: ApplyReport
+) -> None:
+    rows = {row.email: row for row in session.exec(select(PersonRow).where(PersonRow.tenant_id == tenant_id))}
+    for person in people:
+        values = _person_values(person)
+        row = rows.pop(person.email, None)
+        if row is None:
+            session.add(PersonRow(tenant_id=tenant_id, email=person.email, **values))
+            report.added.append(person.email)
+        elif _assign(row, values):
+            report.updated.append(person.email)
+    for email, row in rows.items():
+        if row.active:
+            row.active = False
+            report.deactivated.append(email)
+
+
+def export_tenant(engine: Engine, slug: str) -> TenantConfig | None:
+    """Return the configuration that describes the tenant as stored (None when there is no such tenant)."""
+    with Session(engine) as session:
+        tenant = session.exec(select(TenantRow).where(TenantRow.slug == slug)).first()
+        if tenant is None:
+            return None
+        people = session.exec(
+            select(PersonRow)
+            .where(PersonRow.tenant_id == tenant.id, col(PersonRow.active).is_(True))
+            .order_by(col(PersonRow.id))
+        ).all()
+        return TenantConfig(
+            slug=tenant.slug,
+            name=tenant.name,
+            language=tenant.language,
+            timezone=tenant.timezone,
+            slack_team_id=tenant.slack_team_id,
+            teams_tenant_id=tenant.teams_tenant_id,
+            sparring=SparringConfig(
+                agreed_hours_per_quarter=round(tenant.agreed_hours_per_quarter),
+                response_hours=round(tenant.response_hours),
+                over_quota=tenant.over_quota,
+                business_hours=BusinessHours(start=tenant.business_start, end=tenant.business_end),
+            ),
+            expertise=tuple(ExtraArea(**area) for area in tenant.extra_areas),
+            people=tuple(_person_config(row) for row in people),
+        )
+
+
+def _person_config(row: PersonRow) -> PersonConfig:
+    return PersonConfig(
+        email=row.email,
+        name=row.name,
+        roles=tuple(row.roles),
+        language=row.language,
+        slack_id=row.slack_id,
+        teams_id=row.teams_id,
+        external=row.external,
+        expertise=tuple(row.expertise),
+        capacity_hours_per_month=round(row.capacity_hours_per_month) if "senior" in row.roles else None,
+        absences=tuple(Absence(start=a["from"], end=a["to"]) for a in row.absences),
+    )
+
+
+def list_tenants(engine: Engine) -> list[tuple[str, str, int]]:
+    """Return (slug, name, active people) for every tenant."""
+    with Session(engine) as session:
+        tenants = session.exec(select(TenantRow).order_by(col(TenantRow.slug))).all()
+        return [
+            (
+                t.slug,
+                t.name,
+                len(
+                    session.exec(
+                        select(PersonRow.id).where(PersonRow.tenant_id == t.id, col(PersonRow.active))
+                    ).all()
+                ),
+            )
+            for t in tenants
+        ]

@@ -1,0 +1,597 @@
+"""Tenant configuration as code: parse, validate and dump a client organisation's YAML file.
+
+The file is written by people, so every mistake is reported at once, as a one-line message that names
+the field path and the line it is on. Validation rejects the file as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import re
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarbool import ScalarBoolean
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+Language = Literal["da", "en"]
+Role = Literal["coordinator", "senior", "pm", "tester", "steering", "participant"]
+OverQuota = Literal["allow", "ask_coordinator"]
+
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+ROLES: tuple[Role, ...] = get_args(Role)
+BUILTIN_EXPERTISE_KEYS: tuple[str, ...] = (
+    "pid",
+    "steering-group",
+    "test",
+    "customer",
+    "planning",
+    "benefits",
+    "budget",
+    "risk",
+    "stakeholders",
+    "method",
+)
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+
+_KEY_PATTERN = re.compile(r"[a-z0-9-]+")
+_SLUG_MAX_LENGTH = 40
+_EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_CLOCK_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
+# Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
+# file, which also works when other fields are broken and pydantic never reaches the model validators.
+_RULES_ERROR = "tenant_config_rules"
+# Aliases let a small file expand into an enormous one ("billion laughs"); no real tenant comes close.
+_MAX_NODES = 100_000
+
+
+# --- field types -------------------------------------------------------------------------------------
+
+
+def _check_slug(value: str) -> str:
+    if len(value) > _SLUG_MAX_LENGTH or not _KEY_PATTERN.fullmatch(value):
+        raise ValueError(f"must be 1–{_SLUG_MAX_LENGTH} characters of a-z, 0-9 and '-', not {_shown(value)}")
+    return value
+
+
+def _check_area_key(value: str) -> str:
+    if not _KEY_PATTERN.fullmatch(value):
+        raise ValueError(f"must consist of a-z, 0-9 and '-', not {_shown(value)}")
+    return value
+
+
+def _normalise_email(value: str) -> str:
+    if not _EMAIL_PATTERN.fullmatch(value):
+        raise ValueError(f"{_shown(value)} does not look like an email address")
+    return value.lower()
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        guess = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else " (for example 'Europe/Copenhagen')"
+        raise ValueError(f"{_shown(value)} is not a known IANA time zone{hint}") from None
+    return value
+
+
+def _parse_clock_time(value: object) -> dt.time:
+    # Whole minutes only, so the value survives a dump as "HH:MM" unchanged.
+    if isinstance(value, dt.time) and not (value.second or value.microsecond or value.tzinfo):
+        return value
+    match = _CLOCK_PATTERN.fullmatch(value) if isinstance(value, str) else None
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return dt.time(int(match[1]), int(match[2]))
+    raise ValueError(f'must be a time like "08:00", not {_shown(value)}')
+
+
+def _reject_numbers_as_dates(value: object) -> object:
+    # pydantic would read a number as a Unix timestamp, which is never what a person meant here.
+    if isinstance(value, int | float):
+        raise ValueError(f"must be a date like 2027-07-01, not {_shown(value)}")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[Text, AfterValidator(_check_slug)]
+AreaKey = Annotated[Text, AfterValidator(_check_area_key)]
+Email = Annotated[Text, AfterValidator(_normalise_email)]
+TimeZoneName = Annotated[Text, AfterValidator(_check_timezone)]
+ClockTime = Annotated[dt.time, BeforeValidator(_parse_clock_time)]
+CalendarDate = Annotated[dt.date, BeforeValidator(_reject_numbers_as_dates)]
+Hours = Annotated[int, Field(ge=0)]
+
+
+# --- models --------------------------------------------------------------------------------------------
+
+
+class _ConfigModel(BaseModel):
+    # Unknown fields are errors so that typos such as `emial` cannot silently drop a value.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BusinessHours(_ConfigModel):
+    """The working day in which sparring response times are counted."""
+
+    start: ClockTime = dt.time(8, 0)
+    end: ClockTime = dt.time(16, 0)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"end ({_clock(self.end)}) must be after start ({_clock(self.start)})")
+        return self
+
+
+class SparringConfig(_ConfigModel):
+    """The agreed level of 1:1 sparring and how unanswered requests escalate."""
+
+    agreed_hours_per_quarter: Hours = 40
+    response_hours: int = Field(default=8, gt=0, le=200)
+    over_quota: OverQuota = "ask_coordinator"
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+
+
+class ExtraArea(_ConfigModel):
+    """An expertise area the tenant adds beside the built-in ones."""
+
+    key: AreaKey
+    da: Text
+    en: Text
+    keywords: tuple[Text, ...] = ()
+
+    @field_validator("key")
+    @classmethod
+    def _not_builtin(cls, key: str) -> str:
+        if key in BUILTIN_EXPERTISE_KEYS:
+            raise ValueError(f"'{key}' is a built-in expertise area already; choose another key")
+        return key
+
+
+class Absence(_ConfigModel):
+    """A period, both days included, in which a senior takes no sparring requests."""
+
+    # `from` is a Python keyword, so the file's names are aliases; Python code may use start/end.
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    start: CalendarDate = Field(alias="from")
+    end: CalendarDate = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError(f"ends (to: {self.end}) before it starts (from: {self.start})")
+        return self
+
+
+class PersonConfig(_ConfigModel):
+    """A person in the client organisation or a consultant attached to it."""
+
+    email: Email
+    name: Text
+    roles: tuple[Role, ...] = Field(min_length=1)
+    language: Language | None = None
+    slack_id: Text | None = None
+    teams_id: Text | None = None
+    external: bool = False
+    expertise: tuple[Text, ...] = ()
+    capacity_hours_per_month: Hours | None = None
+    absences: tuple[Absence, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_senior_capacity(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and _is_senior(data) and data.get("capacity_hours_per_month") is None:
+            return {**data, "capacity_hours_per_month": 10}
+        return data
+
+    @model_validator(mode="after")
+    def _follows_person_rules(self) -> PersonConfig:
+        _raise_rule_problems(_person_problems(self.model_dump()))
+        return self
+
+
+class TenantConfig(_ConfigModel):
+    """One client organisation's virtual project office, as written in its configuration file."""
+
+    slug: Slug
+    name: Text
+    language: Language = "da"
+    timezone: TimeZoneName = "Europe/Copenhagen"
+    slack_team_id: Text | None = None
+    teams_tenant_id: Text | None = None
+    sparring: SparringConfig = Field(default_factory=SparringConfig)
+    expertise: tuple[ExtraArea, ...] = ()
+    people: tuple[PersonConfig, ...]
+
+    @model_validator(mode="after")
+    def _follows_tenant_rules(self) -> TenantConfig:
+        _raise_rule_problems(_rule_problems(self.model_dump(by_alias=True)))
+        return self
+
+
+# Which model a mapping at a given path (list indexes left out) belongs to, to suggest field names.
+_MODELS_BY_PATH: dict[tuple[str, ...], type[BaseModel]] = {
+    (): TenantConfig,
+    ("sparring",): SparringConfig,
+    ("sparring", "business_hours"): BusinessHours,
+    ("expertise",): ExtraArea,
+    ("people",): PersonConfig,
+    ("people", "absences"): Absence,
+}
+
+
+# --- rules across fields ---------------------------------------------------------------------------------
+# Written over plain data rather than models so the loader can run them on a file whose other fields
+# fail validation, and still report everything in one go.
+
+
+def _rule_problems(data: Mapping[str, Any]) -> list[Problem]:
+    people = _mappings(data.get("people"))
+    problems: list[Problem] = []
+    for index, person in people:
+        problems += [(("people", index, *loc), message) for loc, message in _person_problems(person)]
+    problems += _unknown_expertise(people, _known_expertise_keys(data.get("expertise")))
+    problems += _duplicates(people, "people", "email", lambda email: email.strip().lower())
+    problems += _duplicates(people, "people", "slack_id", str.strip)
+    problems += _duplicates(people, "people", "teams_id", str.strip)
+    problems += _duplicates(_mappings(data.get("expertise")), "expertise", "key", str.strip)
+    problems += _missing_coordinator(data.get("people"))
+    return problems
+
+
+def _person_problems(person: Mapping[str, Any]) -> list[Problem]:
+    roles = _texts(person.get("roles"))
+    expertise = _texts(person.get("expertise", ()))
+    if roles is None or expertise is None:
+        return []  # pydantic already reports the unreadable list
+    problems: list[Problem] = [(("roles", i), f"'{role}' is listed twice") for i, role in _repeats(roles)]
+    problems += [(("expertise", i), f"'{key}' is listed twice") for i, key in _repeats(expertise)]
+    if "senior" in roles and not expertise:
+        problems.append((("expertise",), "a senior needs at least one expertise area, strongest first"))
+    if "senior" not in roles and expertise:
+        problems.append((("expertise",), "only seniors have expertise areas (add 'senior' to roles)"))
+    if "senior" not in roles and person.get("capacity_hours_per_month") is not None:
+        problems.append((("capacity_hours_per_month",), "only seniors have a sparring capacity"))
+    return problems
+
+
+def _unknown_expertise(people: list[tuple[int, Mapping[str, Any]]], known: list[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    for index, person in people:
+        for position, key in enumerate(_texts(person.get("expertise", ())) or []):
+            if key.strip() not in known:
+                problems.append((("people", index, "expertise", position), _unknown_area_message(key, known)))
+    return problems
+
+
+def _unknown_area_message(key: str, known: list[str]) -> str:
+    guess = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean '{guess[0]}'?" if guess else ""
+    return f"unknown expertise area {_shown(key)}{hint} (known: {', '.join(known)})"
+
+
+def _known_expertise_keys(areas: object) -> list[str]:
+    extra = [area["key"].strip() for _, area in _mappings(areas) if isinstance(area.get("key"), str)]
+    return sorted({*BUILTIN_EXPERTISE_KEYS, *extra})
+
+
+def _duplicates(
+    entries: list[tuple[int, Mapping[str, Any]]], section: str, field: str, normalise: Callable[[str], str]
+) -> list[Problem]:
+    first_index: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, entry in entries:
+        value = entry.get(field)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        key = normalise(value)
+        if key in first_index:
+            owner = _entry_label(entries, section, first_index[key])
+            problems.append(((section, index, field), f"{_shown(value)} is already used by {owner}"))
+        else:
+            first_index[key] = index
+    return problems
+
+
+def _entry_label(entries: list[tuple[int, Mapping[str, Any]]], section: str, index: int) -> str:
+    name = dict(entries)[index].get("name")
+    return f"{section}[{index}] ({name})" if isinstance(name, str) else f"{section}[{index}]"
+
+
+def _missing_coordinator(people: object) -> list[Problem]:
+    if not isinstance(people, list | tuple):
+        return []
+    role_lists = [_texts(person.get("roles")) if isinstance(person, Mapping) else None for person in people]
+    # With an unreadable roles list the coordinator may well be there; pydantic reports that list instead.
+    if any(roles is None or "coordinator" in roles for roles in role_lists):
+        return []
+    return [(("people",), "needs at least one person with the role 'coordinator'")]
+
+
+def _raise_rule_problems(problems: list[Problem]) -> None:
+    if problems:
+        summary = "; ".join(_located("", loc, message) for loc, message in problems)
+        raise PydanticCustomError(_RULES_ERROR, "{summary}", {"summary": summary})
+
+
+def _is_senior(person: Mapping[str, Any]) -> bool:
+    roles = _texts(person.get("roles"))
+    return roles is not None and "senior" in roles
+
+
+def _mappings(value: object) -> list[tuple[int, Mapping[str, Any]]]:
+    if not isinstance(value, list | tuple):
+        return []
+    return [(index, item) for index, item in enumerate(value) if isinstance(item, Mapping)]
+
+
+def _texts(value: object) -> list[str] | None:
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+def _repeats(items: list[str]) -> list[tuple[int, str]]:
+    return [(index, item) for index, item in enumerate(items) if item in items[:index]]
+
+
+# --- loading -------------------------------------------------------------------------------------------
+
+
+class TenantConfigError(Exception):
+    """The tenant configuration file is invalid; `problems` holds one friendly line per mistake."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems: list[str] = list(problems)
+        count = f"{len(self.problems)} problem" + ("" if len(self.problems) == 1 else "s")
+        super().__init__("\n".join([f"the tenant configuration has {count}:", *self.problems]))
+
+
+def load_tenant_config(text: str) -> TenantConfig:
+    """Parse and validate a tenant configuration file, reporting every problem at once."""
+    document = _parse_yaml(text)
+    data = _to_plain(document)
+    try:
+        return TenantConfig.model_validate(data, by_alias=True, by_name=False)
+    except ValidationError as error:
+        problems = _problems_from(error, data)
+        raise TenantConfigError(_describe(problems, document)) from None
+
+
+def _parse_yaml(text: str) -> CommentedMap:
+    try:
+        # The round-trip loader keeps each node's line number, which the messages point to.
+        document = YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        raise TenantConfigError([_syntax_problem(error)]) from None
+    except YAMLError as error:
+        raise TenantConfigError([f"invalid YAML: {error}"]) from None
+    if document is None:
+        raise TenantConfigError(["the file is empty; it needs at least slug, name and people"])
+    if not isinstance(document, CommentedMap):
+        line = f"line {document.lc.line + 1}: " if isinstance(document, CommentedSeq) else ""
+        raise TenantConfigError(
+            [f"{line}the top level must be a mapping of fields (slug: …, name: …), not {_shown(document)}"]
+        )
+    return document
+
+
+def _syntax_problem(error: MarkedYAMLError) -> str:
+    mark = error.problem_mark or error.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}invalid YAML: {error.problem or error.context or 'syntax error'}"
+
+
+def _to_plain(document: CommentedMap) -> dict[str, Any]:
+    """Copy ruamel's round-trip types into plain Python, refusing alias bombs."""
+    count = 0
+
+    def convert(node: Any) -> Any:
+        nonlocal count
+        count += 1
+        if count > _MAX_NODES:
+            raise TenantConfigError([f"the file expands to more than {_MAX_NODES} values; check its aliases"])
+        if isinstance(node, Mapping):
+            return {_plain_scalar(key): convert(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [convert(item) for item in node]
+        return _plain_scalar(node)
+
+    plain: dict[str, Any] = convert(document)
+    return plain
+
+
+def _plain_scalar(value: Any) -> Any:
+    # ScalarBoolean subclasses int, not bool, so it is checked first; dates are already datetime.date.
+    if isinstance(value, ScalarBoolean | bool):
+        return bool(value)
+    for plain_type in (str, int, float):
+        if isinstance(value, plain_type):
+            return plain_type(value)
+    return value
+
+
+def _problems_from(error: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
+    details = error.errors()
+    field_details = [detail for detail in details if detail["type"] != _RULES_ERROR]
+    problems = [(detail["loc"], _field_message(detail)) for detail in field_details]
+    problems += _rule_problems(data)
+    # Should the raw-data rules ever disagree with the models, still say what the models objected to.
+    return problems or [(detail["loc"], detail["msg"]) for detail in details]
+
+
+def _describe(problems: list[Problem], document: CommentedMap) -> list[str]:
+    located = [(_line_of(document, loc), loc, message) for loc, message in problems]
+    located.sort(key=lambda item: item[0] or 0)
+    lines = [_located(f"line {line}: " if line else "", loc, message) for line, loc, message in located]
+    return list(dict.fromkeys(lines))
+
+
+def _located(prefix: str, loc: Loc, message: str) -> str:
+    path = _path(loc)
+    return f"{prefix}{path}: {message}" if path else f"{prefix}{message}"
+
+
+def _path(loc: Loc) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _line_of(document: CommentedMap, loc: Loc) -> int | None:
+    """Return the 1-based line of the deepest node on `loc` that exists in the file."""
+    node: Any = document
+    line = None
+    for part in loc:
+        position = _position(node, part)
+        if position is None:
+            break
+        line = position + 1
+        node = node[part]
+    return line
+
+
+def _position(node: Any, part: str | int) -> int | None:
+    try:
+        if isinstance(node, CommentedMap) and part in node:
+            return int(node.lc.key(part)[0])
+        if isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            return int(node.lc.item(part)[0])
+    except (KeyError, TypeError):  # keys merged in with `<<:` carry no position of their own
+        return None
+    return None
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+    "int_type": "must be a whole number, not {shown}",
+    "int_parsing": "must be a whole number, not {shown}",
+    "int_from_float": "must be a whole number, not {shown}",
+    "greater_than_equal": "must be at least {ge}, not {shown}",
+    "greater_than": "must be more than {gt}, not {shown}",
+    "less_than_equal": "must be at most {le}, not {shown}",
+    "bool_type": "must be true or false, not {shown}",
+    "bool_parsing": "must be true or false, not {shown}",
+    "date_type": "must be a date like 2027-07-01, not {shown}",
+    "date_parsing": "must be a date like 2027-07-01, not {shown}",
+    "date_from_datetime_parsing": "must be a date like 2027-07-01, not {shown}",
+    "date_from_datetime_inexact": "must be a date like 2027-07-01 without a time, not {shown}",
+    "tuple_type": "must be a list, not {shown}",
+    "list_type": "must be a list, not {shown}",
+    "model_type": "must be a mapping of fields (key: value), not {shown}",
+    "model_attributes_type": "must be a mapping of fields (key: value), not {shown}",
+    "dict_type": "must be a mapping of fields (key: value), not {shown}",
+}
+
+
+def _field_message(detail: ErrorDetails) -> str:
+    kind, ctx, value = detail["type"], detail.get("ctx", {}), detail["input"]
+    if kind == "extra_forbidden":
+        return _unknown_field_message(detail["loc"])
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx["error"])
+    if kind == "literal_error":
+        return f"must be {ctx['expected']}, not {_shown(value)}"
+    if kind == "string_type":
+        quote_hint = " (put it in quotes)" if isinstance(value, int | float | dt.date) else ""
+        return f"must be text, not {_shown(value)}{quote_hint}"
+    if kind in _MESSAGES:
+        return _MESSAGES[kind].format(**ctx, shown=_shown(value))
+    return detail["msg"][:1].lower() + detail["msg"][1:]
+
+
+def _unknown_field_message(loc: Loc) -> str:
+    model = _MODELS_BY_PATH.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
+    allowed = [field.alias or name for name, field in model.model_fields.items()] if model else []
+    guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    if guess:
+        hint = f" (did you mean '{guess[0]}'?)"
+    else:
+        hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+    return f"unknown field {_shown(loc[-1])}{hint}"
+
+
+def _shown(value: object) -> str:
+    """Render a value from the file the way a person would recognise it in a message."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:39] + "…")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return str(value)[:40]
+
+
+def _clock(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+# --- dumping -------------------------------------------------------------------------------------------
+
+
+def dump_tenant_config(config: TenantConfig) -> str:
+    """Render a tenant configuration as YAML that loads back to an equal configuration."""
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # keep long names on one line
+    stream = io.StringIO()
+    yaml.dump(_yaml_node(config), stream)
+    return stream.getvalue()
+
+
+def _yaml_node(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return _yaml_mapping(value)
+    if isinstance(value, tuple):
+        return CommentedSeq(_yaml_node(item) for item in value)
+    if isinstance(value, dt.time):
+        return DoubleQuotedScalarString(_clock(value))
+    # Quoted so that YAML 1.1 readers cannot take "29:10" for a base-60 number.
+    if isinstance(value, str) and ":" in value:
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _yaml_mapping(model: BaseModel) -> CommentedMap:
+    # Fields are declared in the file's documented order, so the dump follows it.
+    mapping = CommentedMap()
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        if value is None or value == () or (value is False and field.default is False):
+            continue
+        mapping[field.alias or name] = _yaml_node(value)
+    return mapping

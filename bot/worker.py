@@ -1,0 +1,41 @@
+"""The background worker: the tick that escalates and delivers, without a chat platform attached.
+
+Until a platform is configured, deliveries are printed as the console prints them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bot.bootstrap import Runtime, build_runtime
+from bot.console.messenger import ConsoleMessenger, ConsoleOutput
+from scheduler.clock import TickScheduler
+from scheduler.dispatcher import Dispatcher
+from scheduler.tick import TickReport, run_tick
+from storage.console_store import ConsoleStore
+
+
+def _dispatcher(runtime: Runtime, write: Callable[[str], None]) -> Dispatcher:
+    clock = runtime.deps.clock
+    messenger = ConsoleMessenger(ConsoleOutput(write, as_json=False), ConsoleStore(runtime.engine), clock)
+    return Dispatcher(runtime.outbox, messenger, clock)
+
+
+async def run_due(database_url: str, write: Callable[[str], None]) -> TickReport:
+    """Run one tick."""
+    runtime = build_runtime(database_url)
+    return await run_tick(runtime.deps, _dispatcher(runtime, write))
+
+
+async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
+    """Run the tick on APScheduler's interval until cancelled."""
+    runtime = build_runtime(database_url)
+    dispatcher = _dispatcher(runtime, write)
+    scheduler = TickScheduler(lambda: run_tick(runtime.deps, dispatcher))
+    scheduler.start()
+    write("The worker is running; press Ctrl-C to stop.")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown()

@@ -1,0 +1,249 @@
+"""Asking for sparring: free text, the guided intake, choosing an area, and cancelling."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.calendar_rules import quarter_of
+from handlers.commands import MAX_REQUEST_CHARS
+from handlers.context import ActorContext, TenantContext, areas_of
+from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
+from handlers.offering import confirmation, find_senior, offer
+from handlers.text import Action, ButtonStyle, Text, Verbatim
+
+MAX_CHOICES = 3
+_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
+_URGENT_WORDS = frozenset({"urgent", "haster", "akut", "hurtigt", "asap", "ja", "yes"})
+_NORMAL_WORDS = frozenset({"normal", "nej", "no", "ikke", "not"})
+
+
+def request_sparring(
+    ctx: ActorContext,
+    text: str,
+    *,
+    area: str | None = None,
+    urgency: Urgency = Urgency.NORMAL,
+    preferred: str | None = None,
+) -> SparringRequest | None:
+    """Turn what someone needs into a request: classify it, then route it or ask which area."""
+    text = text.strip()
+    if not text:
+        ctx.reply(Text.of("ask.empty"), Text.of("ask.example"))
+        return None
+    if len(text) > MAX_REQUEST_CHARS:
+        ctx.reply(Text.of("ask.too_long", length=len(text), limit=MAX_REQUEST_CHARS))
+        return None
+    if area is not None and area not in areas_of(ctx.tenant):
+        ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
+        return None
+    classification = ctx.deps.classifier_for(ctx.tenant).classify(text) if area is None else None
+    request = ctx.uow.requests.add(
+        SparringRequest(
+            tenant_id=ctx.tenant.id,
+            number=ctx.uow.requests.next_number(ctx.tenant.id),
+            requester_id=ctx.actor.id,
+            text=text,
+            created_at=ctx.now,
+            area=area if classification is None else classification.area,
+            urgency=urgency,
+            preferred_senior_id=_preferred_senior(ctx, preferred, text),
+        )
+    )
+    if request.area is None:
+        candidates = classification.candidates if classification else ()
+        _ask_for_area(ctx, request, candidates)
+        return request
+    submit(ctx, request)
+    return request
+
+
+def _preferred_senior(ctx: ActorContext, named: str | None, text: str) -> int | None:
+    words = [named] if named else [m.group(1) or m.group(2) for m in _MENTION.finditer(text)]
+    for word in words:
+        senior = find_senior(ctx, word)
+        if senior is not None:
+            return senior.id
+    return None
+
+
+def _ask_for_area(ctx: ActorContext, request: SparringRequest, candidates: tuple[str, ...]) -> None:
+    keys = list(candidates[:MAX_CHOICES]) or list(areas_of(ctx.tenant))
+    ctx.reply(
+        Text.of("ask.which_area", ref=request.ref),
+        actions=tuple(
+            Action(f"area:{request.ref}:{key}", Text.of("area", name=ctx.area(key))) for key in keys
+        ),
+        ref=request.ref,
+    )
+
+
+def choose_area(ctx: ActorContext, number: int, area: str) -> None:
+    """Set the area of a request the classifier was unsure about, then route it."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.requester_id != ctx.actor.id:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    if request.status is not Status.REQUESTED or request.area is not None:
+        ctx.reply(Text.of("error.area_already_set", ref=request.ref, area=ctx.area(request.area)))
+        return
+    if area not in areas_of(ctx.tenant):
+        ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
+        return
+    request.area = area
+    ctx.uow.requests.update(request)
+    submit(ctx, request)
+
+
+def submit(ctx: ActorContext, request: SparringRequest) -> None:
+    """Route a request that has an area, unless the agreed hours are used and the coordinator decides."""
+    if _needs_approval(ctx, request):
+        request.status = Status.AWAITING_APPROVAL
+        ctx.uow.requests.update(request)
+        _ask_coordinator(ctx, request)
+        ctx.reply(Text.of("ask.awaiting_approval", ref=request.ref), ref=request.ref)
+        return
+    offer(ctx, request)
+    ctx.reply(*confirmation(ctx, request), ref=request.ref)
+
+
+def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:
+    tenant = ctx.tenant
+    if request.approved or tenant.over_quota is OverQuota.ALLOW or tenant.agreed_hours_per_quarter <= 0:
+        return False
+    quarter = quarter_of(ctx.now, ctx.zone)
+    used = ctx.uow.requests.hours_held(tenant.id, quarter.start, quarter.end)
+    return used >= tenant.agreed_hours_per_quarter
+
+
+def _ask_coordinator(ctx: ActorContext, request: SparringRequest) -> None:
+    ctx.notify_coordinators(
+        Text.of(
+            "coordinator.approval_needed",
+            ref=request.ref,
+            requester=ctx.actor.name,
+            area=ctx.area(request.area),
+            agreed=ctx.tenant.agreed_hours_per_quarter,
+        ),
+        Text.of("quote", text=Verbatim(request.text)),
+        actions=(
+            Action(f"approve:{request.ref}", Text.of("button.approve"), ButtonStyle.PRIMARY),
+            Action(f"reject:{request.ref}", Text.of("button.reject"), ButtonStyle.DANGER),
+        ),
+        ref=request.ref,
+        dedupe=f"approval:{request.id}",
+    )
+
+
+def start_intake(ctx: ActorContext) -> None:
+    """Begin the guided intake: area, then a short description, then urgency."""
+    ctx.uow.dialogues.save(ctx.actor.id, {"step": "area"}, ctx.now)
+    ctx.reply(
+        Text.of("intake.area"),
+        actions=tuple(
+            Action(f"intake-area:{key}", Text.of("area", name=ctx.area(key))) for key in areas_of(ctx.tenant)
+        ),
+    )
+
+
+def intake_area(ctx: ActorContext, area: str) -> None:
+    """Record the area chosen in the guided intake and ask for a description."""
+    if area not in areas_of(ctx.tenant):
+        ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
+        return
+    ctx.uow.dialogues.save(ctx.actor.id, {"step": "description", "area": area}, ctx.now)
+    ctx.reply(Text.of("intake.description", area=ctx.area(area)))
+
+
+def intake_urgency(ctx: ActorContext, urgency: str) -> None:
+    """Finish the guided intake with its urgency and submit the request."""
+    state = ctx.uow.dialogues.get(ctx.actor.id)
+    if state is None or state.get("step") != "urgency" or urgency not in Urgency.__members__.values():
+        ctx.reply(Text.of("intake.expired"))
+        return
+    ctx.uow.dialogues.clear(ctx.actor.id)
+    request_sparring(ctx, state["text"], area=state["area"], urgency=Urgency(urgency))
+
+
+def free_text(ctx: ActorContext, text: str) -> None:
+    """Take typed text as the next answer in the guided intake, or explain what is possible."""
+    state = ctx.uow.dialogues.get(ctx.actor.id)
+    step = state.get("step") if state else None
+    if state is None or step is None:
+        ctx.reply(Text.of("error.not_a_command", text=Verbatim(text[:60])), Text.of("help.short"))
+        return
+    if step == "area":
+        _intake_area_from_text(ctx, text)
+    elif step == "description":
+        _intake_description(ctx, state, text)
+    else:
+        _intake_urgency_from_text(ctx, text)
+
+
+def _intake_area_from_text(ctx: ActorContext, text: str) -> None:
+    classification = ctx.deps.classifier_for(ctx.tenant).classify(text)
+    if classification.area is None:
+        ctx.reply(Text.of("intake.area_again"))
+        return
+    intake_area(ctx, classification.area)
+
+
+def _intake_description(ctx: ActorContext, state: dict[str, str], text: str) -> None:
+    if not text.strip():
+        ctx.reply(Text.of("intake.description", area=ctx.area(state["area"])))
+        return
+    if len(text) > MAX_REQUEST_CHARS:
+        ctx.reply(Text.of("ask.too_long", length=len(text), limit=MAX_REQUEST_CHARS))
+        return
+    ctx.uow.dialogues.save(ctx.actor.id, {**state, "step": "urgency", "text": text.strip()}, ctx.now)
+    ctx.reply(
+        Text.of("intake.urgency"),
+        actions=(
+            Action("intake-urgency:normal", Text.of("urgency.normal")),
+            Action("intake-urgency:urgent", Text.of("urgency.urgent"), ButtonStyle.DANGER),
+        ),
+    )
+
+
+def _intake_urgency_from_text(ctx: ActorContext, text: str) -> None:
+    word = text.strip().casefold()
+    if word in _URGENT_WORDS:
+        intake_urgency(ctx, Urgency.URGENT)
+    elif word in _NORMAL_WORDS:
+        intake_urgency(ctx, Urgency.NORMAL)
+    else:
+        ctx.reply(Text.of("intake.urgency"))
+
+
+def cancel(ctx: ActorContext, number: int | None) -> None:
+    """Cancel the actor's own request (or the guided intake, when no reference is given)."""
+    if number is None:
+        if ctx.uow.dialogues.get(ctx.actor.id) is None:
+            ctx.reply(Text.of("usage.cancel"))
+            return
+        ctx.uow.dialogues.clear(ctx.actor.id)
+        ctx.reply(Text.of("intake.cancelled"))
+        return
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.requester_id != ctx.actor.id:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    if not request.status.is_open:
+        ctx.reply(Text.of("error.cannot_cancel", ref=request.ref, status=Text.of(f"status.{request.status}")))
+        return
+    senior_id = request.senior_id
+    request.status = Status.CANCELLED
+    request.closed_at = ctx.now
+    request.escalate_at = None
+    ctx.uow.requests.update(request)
+    ctx.reply(Text.of("requester.cancelled", ref=request.ref), ref=request.ref)
+    if senior_id is not None:
+        _tell_senior_cancelled(ctx, request, senior_id, ctx.actor)
+
+
+def _tell_senior_cancelled(ctx: TenantContext, request: SparringRequest, senior_id: int, by: Person) -> None:
+    ctx.notify(
+        senior_id,
+        Text.of("senior.cancelled", ref=request.ref, requester=by.name),
+        ref=request.ref,
+        dedupe_key=f"cancelled:{request.id}",
+    )

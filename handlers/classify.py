@@ -1,0 +1,323 @@
+"""Decide which expertise area a free-text sparring request is about.
+
+The classifier is a weighted keyword matcher built for chat text in Danish and English. Text and keywords
+go through the same folding (case, æøå written as æ/ae/a, accents, Slack markup), so they meet in one
+spelling. Each word then earns evidence for an area by, in order of trust:
+
+1. exact match with a keyword or its snowball stem, also after stripping an inflection ("budgettet");
+2. compound containment: the word contains a keyword stem ("styregruppemødet"), weighted by coverage;
+3. fuzzy match for typos ("budgt"), only for longer words and with a high similarity cutoff.
+
+Adjacent words are first tried joined, which catches phrases ("risk register") and compounds written
+apart ("styre gruppen"). The best area wins only when it is clearly ahead; otherwise the caller gets the
+likeliest candidates to ask about.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from handlers.expertise import ExpertiseArea
+
+# Only the start of a message is read: people state their topic early, and this bounds the work.
+MAX_CHARS = 2_000
+MAX_TOKENS = 150
+# Longer "words" are IDs, hashes or pasted junk; matching inside them costs time and finds nonsense.
+MAX_WORD = 40
+
+# Confidence rule, tuned on tests/unit/classification_cases.py.
+MIN_CONFIDENT_SCORE = 0.6
+CONFIDENCE_RATIO = 1.5
+# Candidates weaker than this fraction of the best are noise, not a question worth asking.
+CANDIDATE_FLOOR = 0.25
+MAX_CANDIDATES = 3
+
+# Evidence weights per kind of match.
+PHRASE_WEIGHT = 1.25
+COMPOUND_BASE = 0.6
+COMPOUND_SPAN = 0.35
+FUZZY_WEIGHT = 0.85
+
+# Shorter stems match inside too many unrelated words; shorter typos are too often real words.
+MIN_STEM = 4
+# Snowball stems are only trusted as whole words; short ones ("proc", "fund") are prefixes of too much.
+MIN_SNOWBALL_STEM = 5
+MIN_FUZZY = 5
+# A compound part in front of a stem is at least this long ("ex" in "explanation" is not a word).
+MIN_COMPOUND_PART = 3
+# Normalised OSA similarity: allows one edit in 6 letters, two in 12, three in 17.
+FUZZY_CUTOFF = 0.82
+# Longest n-gram tried as a joined phrase or split compound.
+MAX_NGRAM = 3
+_CACHE_SIZE = 20_000
+
+# Endings stripped to find a keyword's base form ("budgettet" -> "budget"), already folded (no æøå);
+# the empty ending lets a stem that runs to the end of a word count as covering it.
+_INFLECTIONS = frozenset(
+    {
+        *("", "e", "en", "et", "er", "ere", "erne", "ene", "ens", "ets", "es", "s", "n", "t", "r", "ne"),
+        *("ede", "ende", "ning", "ningen", "ninger", "ingen", "inger", "ingerne", "ingens", "ers"),
+        *("ernes", "enes", "te", "de", "lig", "lige", "ligt", "isk", "iske"),
+        *("ed", "ing", "ings", "ies", "ied", "ion", "ions", "ation", "ations", "ment", "ments", "ly"),
+    }
+)
+_LONGEST_INFLECTION = max(map(len, _INFLECTIONS))
+
+_COMBINING_MARK = re.compile(r"[\u0300-\u036f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Slack and Teams markup: mentions, channels, links (the label is kept), emoji codes, HTML tags.
+_MARKUP = re.compile(
+    r"<[@#!][^>]*>|<(?:https?|mailto):[^>|]*\|?|https?://\S+|:[a-z0-9_+\-]+:|</?[a-z]+[^>]*>"
+)
+_WORD = re.compile(r"[a-z0-9]+")
+
+# Words that never carry a topic. They are skipped entirely, which also keeps fuzzy matching from
+# turning everyday words into keywords ("klarer" is one letter from "klager").
+_STOPWORDS_RAW = """
+    af alle alt andre at bare bliver blev blive bruge brug da de dem den denne der deres det dette dig
+    din dine disse du efter eller en end er et for fordi fra få får går gør gøre godt ham han hans har
+    have hej hele her hende hun hvad hvem hvilke hvilken hvis hvor hvordan hvorfor hvornår i ikke ind
+    ingen jeg jer kan kommer kun kunne lave laver lidt man mange med meget men mere mig min mine mit mod
+    må måske nogen noget nok nu når og også om op os over på sig sin skal skulle som så tak til uden
+    under ud var vi vil ville vores være været ved hjælp hjælpe sparring projekt projektet projekter
+    projektets klarer klare kigge kigger sige siger synes tror næste sidste uge ugen dag dagen gerne
+    altid aldrig igen helt stadig lige mellem både hver hvert sådan særligt virkelig rigtig rigtigt
+    effektiv effektivt effektive direkte interessant interessante interesse interesser afhænger procent
+    initiativ initiativet initiativer realistisk realistiske realistic
+    projektleder projektlederen projektledere projektlederne seniorprojektleder leder lederen koordinator
+    udfordring udfordringen udfordringer kvartalsmøde kvartalsmødet erfa erfaring erfaringer
+    a about all also am an and any are as at be been being but by can could did do does doing for from
+    get got had has have help how i if in into is it its just me my need needs of on or our out please
+    should so some than that the their them then there these they this to up us was we what when where
+    which who why will with would you your hi hello thanks project projects dashboard latest greatest
+    biggest fastest contest protest protester protesterer next last week probably
+    manager senior challenge challenges
+"""
+
+
+def fold(text: str) -> str:
+    """Return text casefolded, with æøå and their ae/oe/aa spellings collapsed to a/o/a and no accents."""
+    folded = text.casefold().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
+    if not folded.isascii():
+        folded = _COMBINING_MARK.sub("", unicodedata.normalize("NFKD", folded))
+        folded = _NON_ASCII.sub(" ", folded)
+    # "planlægning", "planlaegning" and "planlagning" must meet in one spelling.
+    return folded.replace("ae", "a").replace("oe", "o").replace("aa", "a")
+
+
+STOPWORDS: frozenset[str] = frozenset(fold(word) for word in _STOPWORDS_RAW.split())
+
+# The areas one word or phrase points at, each with the strength of the hint.
+_Evidence: TypeAlias = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The classifier's verdict on one request."""
+
+    area: str | None
+    candidates: tuple[str, ...]
+    scores: tuple[tuple[str, float], ...]
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the folded words of a chat message, without markup, numbers and one-letter words."""
+    cleaned = _MARKUP.sub(" ", text[:MAX_CHARS].casefold())
+    words = _WORD.findall(fold(cleaned))
+    return [word for word in words if 1 < len(word) <= MAX_WORD and not word.isdigit()]
+
+
+class Classifier:
+    """Classify requests into a fixed set of expertise areas; build once, call from any thread."""
+
+    def __init__(self, areas: Sequence[ExpertiseArea]) -> None:
+        self._order = {area.key: index for index, area in enumerate(areas)}
+        forms, surfaces = _keyword_forms(areas)
+        self._stopwords = STOPWORDS - forms.keys()
+        self._exact: dict[str, _Evidence] = {form: _shared(keys) for form, keys in forms.items()}
+        # Joined words can only be a keyword form if they start like one; this skips most n-grams cheaply.
+        self._prefixes = frozenset(form[:end] for form in forms for end in range(1, len(form) + 1))
+        self._stems = _index_stems({form: self._exact[form] for form in surfaces})
+        self._fuzzy_vocab = _index_fuzzy(self._exact)
+        # Words repeat across requests; caching their evidence makes the usual case a dict lookup.
+        self._cache: dict[str, _Evidence] = {}
+
+    def classify(self, text: str) -> Classification:
+        """Return the area the text is about, or the likeliest candidates when unsure."""
+        scores: dict[str, float] = {}
+        for evidence, weight in self._evidence(tokenize(text)[:MAX_TOKENS]):
+            for key, strength in evidence:
+                scores[key] = scores.get(key, 0.0) + strength * weight
+        return self._verdict(scores)
+
+    def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float]]:
+        """Yield each phrase's and remaining content word's evidence with its weight."""
+        used = [False] * len(tokens)
+        # A phrase's first word is wholly inside the keyword form, so it must start like one.
+        starts = [token in self._prefixes for token in tokens]
+        for size in range(MAX_NGRAM, 1, -1):
+            for start in range(len(tokens) - size + 1):
+                if not starts[start] or any(used[start : start + size]):
+                    continue
+                joined = "".join(tokens[start : start + size])
+                if not self._could_be_keyword(joined):
+                    continue
+                evidence = self._exact_or_inflected(joined)
+                if evidence:
+                    used[start : start + size] = [True] * size
+                    yield evidence, PHRASE_WEIGHT
+        for token, is_used in zip(tokens, used, strict=True):
+            if not is_used and token not in self._stopwords:
+                yield self._word_evidence(token), 1.0
+
+    def _could_be_keyword(self, word: str) -> bool:
+        """Tell whether the word starts like some keyword form once an inflection is stripped."""
+        return word[: max(MIN_STEM - 1, len(word) - _LONGEST_INFLECTION - 1)] in self._prefixes
+
+    def _word_evidence(self, word: str) -> _Evidence:
+        """Return the areas one word points at, trying exact, compound and fuzzy matching in turn."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        # A typo of a whole keyword ("tesplanen") beats a keyword found inside a word ("plan").
+        evidence = self._exact_or_inflected(word) or self._fuzzy(word) or self._compound(word)
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[word] = evidence
+        return evidence
+
+    def _exact_or_inflected(self, word: str) -> _Evidence:
+        """Return the evidence of a keyword form equal to the word or to its uninflected base."""
+        found = self._exact.get(word)
+        if found:
+            return found
+        for base in _bases(word):
+            found = self._exact.get(base)
+            if found:
+                return found
+        return ()
+
+    def _compound(self, word: str) -> _Evidence:
+        """Return evidence for keyword stems inside the word, each weighted by how much it covers."""
+        spans: list[tuple[int, int, _Evidence]] = []
+        for start in range(len(word) - MIN_STEM + 1):
+            if 0 < start < MIN_COMPOUND_PART:
+                continue
+            for stem, evidence in self._stems.get(word[start : start + MIN_STEM], ()):
+                if word.startswith(stem, start):
+                    spans.append((start, start + len(stem), evidence))
+        best: dict[str, float] = {}
+        for start, end, evidence in _outermost(spans):
+            strength = COMPOUND_BASE + COMPOUND_SPAN * _coverage(word, start, end)
+            for key, share in evidence:
+                best[key] = max(best.get(key, 0.0), strength * share)
+        return tuple(best.items())
+
+    def _fuzzy(self, word: str) -> _Evidence:
+        """Return the evidence of the keyword form closest to the word, if it is a likely typo of it."""
+        vocabulary = self._fuzzy_vocab.get(word[:1])
+        if len(word) < MIN_FUZZY or not vocabulary:
+            return ()
+        best_form, best_similarity = "", 0.0
+        for candidate in (word, *_bases(word)):
+            match = process.extractOne(
+                candidate, vocabulary, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_CUTOFF
+            )
+            if match is not None and match[1] > best_similarity:
+                best_form, best_similarity = match[0], match[1]
+        if not best_form:
+            return ()
+        return tuple((key, share * FUZZY_WEIGHT * best_similarity) for key, share in self._exact[best_form])
+
+    def _verdict(self, scores: dict[str, float]) -> Classification:
+        """Turn area scores into a confident area or a short list of candidates."""
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self._order.get(item[0], 0)))
+        if not ranked or ranked[0][1] <= 0.0:
+            return Classification(area=None, candidates=(), scores=())
+        top = ranked[0][1]
+        kept = [
+            (key, round(score, 3)) for key, score in ranked[:MAX_CANDIDATES] if score >= top * CANDIDATE_FLOOR
+        ]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        confident = top >= MIN_CONFIDENT_SCORE and top >= second * CONFIDENCE_RATIO
+        return Classification(
+            area=kept[0][0] if confident else None,
+            candidates=tuple(key for key, _ in kept),
+            scores=tuple(kept),
+        )
+
+
+def _bases(word: str) -> Iterable[str]:
+    """Yield the word without each inflection it ends in, also with a doubled final consonant undone."""
+    for size in range(min(_LONGEST_INFLECTION, len(word) - MIN_STEM + 1), 0, -1):
+        if word[-size:] in _INFLECTIONS:
+            base = word[:-size]
+            yield base
+            if base[-1] == base[-2]:
+                yield base[:-1]
+
+
+def _keyword_forms(areas: Sequence[ExpertiseArea]) -> tuple[dict[str, set[str]], set[str]]:
+    """Map every folded keyword form to the areas using it; also return the forms as written."""
+    danish = snowballstemmer.stemmer("danish")
+    english = snowballstemmer.stemmer("english")
+    forms: dict[str, set[str]] = {}
+    surfaces: set[str] = set()
+    for area in areas:
+        for phrase in (*area.keywords, area.key.replace("-", " "), area.name_da, area.name_en):
+            joined = "".join(tokenize(phrase))
+            if not joined:
+                continue
+            surfaces.add(joined)
+            stems = {danish.stemWord(joined), english.stemWord(joined)}
+            for form in {joined, *(stem for stem in stems if len(stem) >= MIN_SNOWBALL_STEM)}:
+                forms.setdefault(form, set()).add(area.key)
+    return forms, surfaces
+
+
+def _shared(keys: set[str]) -> _Evidence:
+    """Split one unit of evidence between the areas that share a keyword form."""
+    return tuple((key, 1.0 / len(keys)) for key in sorted(keys))
+
+
+def _index_stems(exact: dict[str, _Evidence]) -> dict[str, tuple[tuple[str, _Evidence], ...]]:
+    """Index keyword forms long enough for compound matching by their first letters."""
+    index: dict[str, list[tuple[str, _Evidence]]] = {}
+    for form, evidence in exact.items():
+        if len(form) >= MIN_STEM:
+            index.setdefault(form[:MIN_STEM], []).append((form, evidence))
+    return {head: tuple(entries) for head, entries in index.items()}
+
+
+def _index_fuzzy(exact: dict[str, _Evidence]) -> dict[str, list[str]]:
+    """Group keyword forms by first letter: typos rarely hit it, and it cuts the search a lot."""
+    index: dict[str, list[str]] = {}
+    for form in exact:
+        if len(form) >= MIN_STEM:
+            index.setdefault(form[0], []).append(form)
+    return index
+
+
+def _outermost(spans: list[tuple[int, int, _Evidence]]) -> list[tuple[int, int, _Evidence]]:
+    """Drop spans lying inside a longer one: "testplan" explains its "plan"."""
+    kept: list[tuple[int, int, _Evidence]] = []
+    for span in sorted(spans, key=lambda item: item[0] - item[1]):
+        if not any(other[0] <= span[0] and span[1] <= other[1] for other in kept):
+            kept.append(span)
+    return kept
+
+
+def _coverage(word: str, start: int, end: int) -> float:
+    """Return how much of the word a stem covers, counting a trailing inflection as covered."""
+    rest = word[end:]
+    if rest in _INFLECTIONS or (rest[:1] == word[end - 1 : end] and rest[1:] in _INFLECTIONS):
+        end = len(word)
+    return (end - start) / len(word)

@@ -1,0 +1,302 @@
+"""The one command grammar every platform shares, in Danish and English.
+
+Typed text (``sparring status``, ``/sparring annullér S-4``, ``done S-4 1,5``) and pressed buttons
+(action ids such as ``accept:S-4``) are both parsed here into the same commands.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_REQUEST_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowQueue:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowKpis:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StartIntake:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Decline:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarkHeld:
+    number: int
+    hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class GiveFeedback:
+    number: int
+    rating: int | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Approve:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    number: int
+    senior: str
+
+
+@dataclass(frozen=True, slots=True)
+class Explain:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseArea:
+    number: int
+    area: str
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeArea:
+    area: str
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeUrgency:
+    urgency: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSparring:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FreeText:
+    """Text that is not a command: an answer in a guided intake, or something to explain."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A known command with missing or wrong arguments; ``command`` names its usage line."""
+
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownAction:
+    action_id: str
+
+
+Command = (
+    Help
+    | ShowStatus
+    | ShowQueue
+    | ShowKpis
+    | StartIntake
+    | SetLanguage
+    | Cancel
+    | Accept
+    | Decline
+    | MarkHeld
+    | GiveFeedback
+    | Approve
+    | Reject
+    | Assign
+    | Explain
+    | ChooseArea
+    | IntakeArea
+    | IntakeUrgency
+    | RequestSparring
+    | FreeText
+    | Malformed
+    | UnknownAction
+)
+
+# Every spelling people use, with and without Danish letters, maps to one command word.
+_WORDS: dict[str, str] = {
+    "help": "help", "hjælp": "help", "hjaelp": "help", "hjalp": "help", "?": "help",
+    "status": "status", "mine": "status",
+    "queue": "queue", "kø": "queue", "koe": "queue", "ko": "queue",
+    "cancel": "cancel", "annullér": "cancel", "annuller": "cancel", "annuler": "cancel",
+    "accept": "accept", "acceptér": "accept", "accepter": "accept",
+    "decline": "decline", "afvis": "decline", "afslå": "decline",
+    "done": "done", "held": "done", "afholdt": "done", "færdig": "done", "faerdig": "done",
+    "feedback": "feedback", "bedøm": "feedback", "vurder": "feedback",
+    "language": "language", "sprog": "language",
+    "approve": "approve", "godkend": "approve",
+    "reject": "reject", "afvis-kvote": "reject",
+    "assign": "assign", "tildel": "assign",
+    "why": "why", "hvorfor": "why",
+    "kpi": "kpi", "kpis": "kpi", "nøgletal": "kpi", "noegletal": "kpi",
+}  # fmt: skip
+
+COMMAND_WORDS = frozenset(_WORDS)
+_STANDALONE = frozenset({"help", "status", "queue", "kpi"})
+_PREFIX = re.compile(r"^\s*/?sparring\b", re.IGNORECASE)
+_REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
+_HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
+
+
+def parse_text(text: str) -> Command:
+    """Parse what a person typed (with or without the ``sparring`` prefix) into a command."""
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    prefixed = _PREFIX.match(cleaned)
+    if prefixed:
+        cleaned = cleaned[prefixed.end() :].strip()
+        if not cleaned:
+            return StartIntake()
+    words = cleaned.split()
+    word = _WORDS.get(words[0].casefold()) if words else None
+    # "help with the budget" and "status report for the board" are requests, not commands:
+    # the commands without arguments only count when they stand alone.
+    if word is None or (word in _STANDALONE and len(words) > 1):
+        return RequestSparring(cleaned) if prefixed else FreeText(cleaned)
+    return _parse_subcommand(word, words[1:])
+
+
+def _parse_subcommand(word: str, args: list[str]) -> Command:
+    simple: dict[str, Command] = {
+        "help": Help(),
+        "status": ShowStatus(),
+        "queue": ShowQueue(),
+        "kpi": ShowKpis(),
+    }
+    if word in simple:
+        return simple[word]
+    if word == "language":
+        language = args[0].casefold() if args else ""
+        return SetLanguage(language) if language in ("da", "en") else Malformed("language")
+    if word == "cancel":
+        return _cancel(args)
+    number = parse_ref(args[0]) if args else None
+    if number is None:
+        return Malformed(word)
+    return _with_number(word, number, args[1:])
+
+
+def _cancel(args: list[str]) -> Command:
+    if not args:
+        return Cancel(None)
+    number = parse_ref(args[0])
+    return Cancel(number) if number is not None else Malformed("cancel")
+
+
+def _with_number(word: str, number: int, rest: list[str]) -> Command:
+    if word == "done":
+        hours = parse_hours(rest[0]) if rest else None
+        return MarkHeld(number, hours) if hours is not None else Malformed("done")
+    if word == "feedback":
+        return _feedback(number, rest)
+    if word == "assign":
+        return Assign(number, rest[0]) if rest else Malformed("assign")
+    plain: dict[str, Command] = {
+        "accept": Accept(number),
+        "decline": Decline(number),
+        "approve": Approve(number),
+        "reject": Reject(number),
+        "why": Explain(number),
+    }
+    return plain[word]
+
+
+def _feedback(number: int, rest: list[str]) -> Command:
+    if rest and rest[0].isdigit():
+        rating = int(rest[0])
+        if not 1 <= rating <= 5:
+            return Malformed("feedback")
+        return GiveFeedback(number, rating, " ".join(rest[1:]) or None)
+    if rest:
+        return GiveFeedback(number, None, " ".join(rest))
+    return Malformed("feedback")
+
+
+def parse_ref(word: str) -> int | None:
+    """Return the number in a reference such as ``S-42``, ``s42`` or ``42``."""
+    match = _REF.match(word.strip().rstrip(".,:;"))
+    return int(match.group(1)) if match else None
+
+
+def parse_hours(word: str) -> float | None:
+    """Return hours written as ``1.5`` or the Danish ``1,5``; None when not a sensible amount."""
+    if not _HOURS.match(word):
+        return None
+    hours = float(word.replace(",", "."))
+    return hours if 0 < hours <= 100 else None
+
+
+def parse_action(action_id: str) -> Command:
+    """Parse the id of a pressed button into a command."""
+    kind, _, rest = action_id.partition(":")
+    if kind == "intake-area" and rest:
+        return IntakeArea(rest)
+    if kind == "intake-urgency" and rest:
+        return IntakeUrgency(rest)
+    ref, _, arg = rest.partition(":")
+    number = parse_ref(ref)
+    if number is None:
+        return UnknownAction(action_id)
+    return _action_with_number(kind, number, arg, action_id)
+
+
+def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Command:
+    if kind == "area" and arg:
+        return ChooseArea(number, arg)
+    if kind == "rate" and arg.isdigit() and 1 <= int(arg) <= 5:
+        return GiveFeedback(number, int(arg), None)
+    if kind == "no-comment":
+        return GiveFeedback(number, None, "")
+    if kind == "assign" and arg:
+        return Assign(number, arg)
+    simple: dict[str, Command] = {
+        "accept": Accept(number),
+        "decline": Decline(number),
+        "approve": Approve(number),
+        "reject": Reject(number),
+        "cancel": Cancel(number),
+    }
+    return simple.get(kind, UnknownAction(action_id))

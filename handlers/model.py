@@ -1,0 +1,153 @@
+"""Domain types of the virtual project office: tenants, people and sparring requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from handlers.expertise import ExpertiseArea
+from handlers.text import Text
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    SENIOR = "senior"
+    PM = "pm"
+    TESTER = "tester"
+    STEERING = "steering"
+    PARTICIPANT = "participant"
+
+
+class OverQuota(StrEnum):
+    """What happens to new requests once the agreed hours of the quarter are used."""
+
+    ALLOW = "allow"
+    ASK_COORDINATOR = "ask_coordinator"
+
+
+class Status(StrEnum):
+    """Where a sparring request is in its life: requested → offered → accepted → held → feedback → closed."""
+
+    REQUESTED = "requested"
+    AWAITING_APPROVAL = "awaiting_approval"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    HELD = "held"
+    FEEDBACK = "feedback"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the request still needs someone's action before the session is held."""
+        return self in _OPEN
+
+
+_OPEN = frozenset({Status.REQUESTED, Status.AWAITING_APPROVAL, Status.OFFERED, Status.ACCEPTED})
+OPEN_STATUSES: tuple[Status, ...] = tuple(sorted(_OPEN))
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+LANGUAGES = ("da", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """A client organisation and the terms of its virtual project office."""
+
+    id: int
+    slug: str
+    name: str
+    language: str
+    timezone: str
+    agreed_hours_per_quarter: float
+    response_hours: float
+    over_quota: OverQuota
+    business_start: time = time(8, 0)
+    business_end: time = time(16, 0)
+    extra_areas: tuple[ExpertiseArea, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        """Tell whether the day falls inside the absence (both ends included)."""
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone in a tenant: a coordinator, a senior project manager, a project manager, …"""
+
+    id: int
+    tenant_id: int
+    email: str
+    name: str
+    roles: frozenset[Role]
+    language: str | None = None
+    external: bool = False
+    expertise: tuple[str, ...] = ()
+    capacity_hours_per_month: float = 0.0
+    absences: tuple[Absence, ...] = ()
+    slack_id: str | None = None
+    teams_id: str | None = None
+
+    def has(self, role: Role) -> bool:
+        """Tell whether the person holds the role."""
+        return role in self.roles
+
+    def absence_on(self, day: date) -> Absence | None:
+        """Return the absence that covers the day, if any."""
+        return next((a for a in self.absences if a.covers(day)), None)
+
+    def language_or(self, default: str) -> str:
+        """Return the person's own language, or the tenant's default when they chose none."""
+        return self.language or default
+
+
+@dataclass(slots=True)
+class SparringRequest:
+    """A request for 1:1 sparring with a senior project manager."""
+
+    tenant_id: int
+    number: int
+    requester_id: int
+    text: str
+    created_at: datetime
+    area: str | None = None
+    urgency: Urgency = Urgency.NORMAL
+    status: Status = Status.REQUESTED
+    senior_id: int | None = None
+    preferred_senior_id: int | None = None
+    offered_at: datetime | None = None
+    escalate_at: datetime | None = None
+    accepted_at: datetime | None = None
+    held_at: datetime | None = None
+    closed_at: datetime | None = None
+    hours: float | None = None
+    rating: int | None = None
+    comment: str | None = None
+    approved: bool = False
+    escalations: int = 0
+    tried_senior_ids: list[int] = field(default_factory=list)
+    routing_reasons: list[Text] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """Return the human-friendly reference, e.g. ``S-42``."""
+        return format_ref(self.number)
+
+
+def format_ref(number: int) -> str:
+    """Format a request number as its reference."""
+    return f"S-{number}"

@@ -1,0 +1,314 @@
+"""Offering a request to a senior: routing, accept, decline, escalation and the coordinator's say."""
+
+from __future__ import annotations
+
+from handlers.calendar_rules import add_business_hours, month_of
+from handlers.context import ActorContext, TenantContext
+from handlers.model import Person, Role, SparringRequest, Status, Urgency
+from handlers.routing import Routing, RoutingInput, choose_senior
+from handlers.text import Action, ButtonStyle, Text, Verbatim
+
+MAX_ASSIGN_BUTTONS = 5
+
+
+def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | None = None) -> Routing:
+    """Route the request to the best senior (or the one the coordinator assigned) and offer it."""
+    routing = _route(ctx, request) if assigned is None else _assigned(assigned)
+    request.routing_reasons = list(routing.reasons)
+    senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
+    if senior is None:
+        _hand_to_coordinator(ctx, request)
+        return Routing(None, routing.reasons)
+    request.status = Status.OFFERED
+    request.senior_id = senior.id
+    request.offered_at = ctx.now
+    request.escalate_at = add_business_hours(ctx.now, _answer_hours(ctx, request), ctx.working_day())
+    ctx.uow.requests.update(request)
+    _send_offer(ctx, request, senior)
+    return routing
+
+
+def _route(ctx: TenantContext, request: SparringRequest) -> Routing:
+    assert request.area is not None, "only requests with an area are routed"
+    seniors = ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
+    candidates = [s for s in seniors if request.area in s.expertise]
+    month = month_of(ctx.now, ctx.zone)
+    loads = ctx.uow.requests.loads(ctx.tenant.id, [s.id for s in candidates], month.start)
+    previous = ctx.uow.requests.last_senior(ctx.tenant.id, request.requester_id, request.area)
+    return choose_senior(
+        RoutingInput(
+            area=request.area,
+            area_name=ctx.area(request.area),
+            seniors=candidates,
+            loads=loads,
+            today=ctx.now.astimezone(ctx.zone).date(),
+            previous_senior_id=previous,
+            preferred_senior_id=request.preferred_senior_id,
+            excluded=request.tried_senior_ids,
+        )
+    )
+
+
+def _assigned(senior: Person) -> Routing:
+    return Routing(senior.id, (Text.of("routing.assigned", senior=senior.name),))
+
+
+def _answer_hours(ctx: TenantContext, request: SparringRequest) -> float:
+    # Urgent requests get half the agreed answer time before they move on.
+    hours = ctx.tenant.response_hours
+    return hours / 2 if request.urgency is Urgency.URGENT else hours
+
+
+def _send_offer(ctx: TenantContext, request: SparringRequest, senior: Person) -> None:
+    requester = ctx.uow.people.get(request.requester_id)
+    urgency = Text.of("urgency.urgent") if request.urgency is Urgency.URGENT else Text.of("urgency.normal")
+    ctx.notify(
+        senior.id,
+        Text.of(
+            "offer.new",
+            ref=request.ref,
+            requester=requester.name if requester else "?",
+            area=ctx.area(request.area),
+            urgency=urgency,
+        ),
+        Text.of("quote", text=Verbatim(request.text)),
+        Text.of("offer.answer_by", deadline=request.escalate_at or ctx.now),
+        actions=(
+            Action(f"accept:{request.ref}", Text.of("button.accept"), ButtonStyle.PRIMARY),
+            Action(f"decline:{request.ref}", Text.of("button.decline"), ButtonStyle.DANGER),
+        ),
+        ref=request.ref,
+        dedupe_key=f"offer:{request.id}:{senior.id}:{request.escalations}:{len(request.tried_senior_ids)}",
+    )
+
+
+def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest) -> None:
+    request.status = Status.REQUESTED
+    request.senior_id = None
+    request.escalate_at = None
+    ctx.uow.requests.update(request)
+    seniors = [
+        s
+        for s in ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
+        if s.id not in request.tried_senior_ids
+    ]
+    seniors.sort(key=lambda s: (request.area not in s.expertise, s.name))
+    buttons = tuple(
+        Action(f"assign:{request.ref}:{s.id}", Text.of("button.assign", senior=s.name))
+        for s in seniors[:MAX_ASSIGN_BUTTONS]
+    )
+    ctx.notify_coordinators(
+        Text.of("coordinator.unrouted", ref=request.ref, area=ctx.area(request.area)),
+        Text.of("quote", text=Verbatim(request.text)),
+        *request.routing_reasons,
+        Text.of("coordinator.assign_hint", ref=request.ref),
+        actions=buttons,
+        ref=request.ref,
+        dedupe=f"unrouted:{request.id}:{len(request.tried_senior_ids)}:{request.escalations}",
+    )
+
+
+def confirmation(ctx: TenantContext, request: SparringRequest) -> list[Text]:
+    """Return the lines that tell a requester where their request went and why."""
+    if request.status is Status.OFFERED and request.senior_id is not None:
+        senior = ctx.uow.people.get(request.senior_id)
+        head = Text.of(
+            "ask.routed", ref=request.ref, area=ctx.area(request.area), senior=senior.name if senior else "?"
+        )
+        return [head, *request.routing_reasons]
+    return [Text.of("ask.to_coordinator", ref=request.ref, area=ctx.area(request.area))]
+
+
+def _offered_to_actor(ctx: ActorContext, number: int) -> SparringRequest | None:
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return None
+    if request.status is not Status.OFFERED or request.senior_id != ctx.actor.id:
+        ctx.reply(
+            Text.of("error.not_waiting_for_you", ref=request.ref, status=Text.of(f"status.{request.status}"))
+        )
+        return None
+    return request
+
+
+def accept(ctx: ActorContext, number: int) -> None:
+    """Accept a request offered to the acting senior."""
+    request = _offered_to_actor(ctx, number)
+    if request is None:
+        return
+    request.status = Status.ACCEPTED
+    request.accepted_at = ctx.now
+    request.escalate_at = None
+    ctx.uow.requests.update(request)
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.accepted", ref=request.ref, senior=ctx.actor.name),
+        ref=request.ref,
+        dedupe_key=f"accepted:{request.id}",
+    )
+    ctx.reply(
+        Text.of("senior.accepted", ref=request.ref),
+        Text.of("senior.done_hint", ref=request.ref),
+        ref=request.ref,
+    )
+
+
+def decline(ctx: ActorContext, number: int) -> None:
+    """Decline a request offered to the acting senior; it moves on to the next best senior."""
+    request = _offered_to_actor(ctx, number)
+    if request is None:
+        return
+    request.tried_senior_ids = [*request.tried_senior_ids, ctx.actor.id]
+    routing = offer(ctx, request)
+    ctx.reply(Text.of("senior.declined", ref=request.ref), ref=request.ref)
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.declined", ref=request.ref, senior=ctx.actor.name),
+        *_next_step(ctx, routing, request),
+        ref=request.ref,
+        dedupe_key=f"declined:{request.id}:{ctx.actor.id}",
+    )
+
+
+def _next_step(ctx: TenantContext, routing: Routing, request: SparringRequest) -> list[Text]:
+    if routing.senior_id is None:
+        return [Text.of("requester.with_coordinator")]
+    senior = ctx.uow.people.get(routing.senior_id)
+    return [Text.of("requester.now_offered", ref=request.ref, senior=senior.name if senior else "?")]
+
+
+def escalate(ctx: TenantContext, number: int) -> bool:
+    """Move an offered request on when its senior did not answer in time; tell who needs to know."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.status is not Status.OFFERED or request.senior_id is None:
+        return False
+    if request.escalate_at is None or request.escalate_at > ctx.now:
+        return False
+    silent = ctx.uow.people.get(request.senior_id)
+    request.tried_senior_ids = [*request.tried_senior_ids, request.senior_id]
+    request.escalations += 1
+    routing = offer(ctx, request)
+    silent_name = silent.name if silent else "?"
+    if silent is not None:
+        ctx.notify(
+            silent.id,
+            Text.of("senior.offer_lapsed", ref=request.ref, hours=ctx.tenant.response_hours),
+            ref=request.ref,
+            dedupe_key=f"lapsed:{request.id}:{silent.id}",
+        )
+    next_lines = _next_step(ctx, routing, request)
+    ctx.notify_coordinators(
+        Text.of(
+            "coordinator.escalated", ref=request.ref, senior=silent_name, hours=ctx.tenant.response_hours
+        ),
+        *next_lines,
+        ref=request.ref,
+        dedupe=f"escalated:{request.id}:{request.escalations}",
+    )
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.escalated", ref=request.ref, senior=silent_name),
+        *next_lines,
+        ref=request.ref,
+        dedupe_key=f"escalated-requester:{request.id}:{request.escalations}",
+    )
+    return True
+
+
+def approve(ctx: ActorContext, number: int) -> None:
+    """Let a request past the agreed hours go ahead (coordinator only)."""
+    request = _awaiting_approval(ctx, number)
+    if request is None:
+        return
+    request.approved = True
+    routing = offer(ctx, request)
+    ctx.reply(Text.of("coordinator.approved", ref=request.ref), ref=request.ref)
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.approved", ref=request.ref),
+        *_next_step(ctx, routing, request),
+        ref=request.ref,
+        dedupe_key=f"approved:{request.id}",
+    )
+
+
+def reject(ctx: ActorContext, number: int) -> None:
+    """Turn down a request past the agreed hours (coordinator only)."""
+    request = _awaiting_approval(ctx, number)
+    if request is None:
+        return
+    request.status = Status.REJECTED
+    request.closed_at = ctx.now
+    ctx.uow.requests.update(request)
+    ctx.reply(Text.of("coordinator.rejected", ref=request.ref), ref=request.ref)
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.rejected", ref=request.ref, coordinator=ctx.actor.name),
+        ref=request.ref,
+        dedupe_key=f"rejected:{request.id}",
+    )
+
+
+def _awaiting_approval(ctx: ActorContext, number: int) -> SparringRequest | None:
+    if not ctx.is_coordinator():
+        ctx.reply(Text.of("error.coordinator_only"))
+        return None
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return None
+    if request.status is not Status.AWAITING_APPROVAL:
+        ctx.reply(
+            Text.of(
+                "error.not_awaiting_approval", ref=request.ref, status=Text.of(f"status.{request.status}")
+            )
+        )
+        return None
+    return request
+
+
+def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
+    """Offer a request to a senior the coordinator names (by e-mail, first name or id)."""
+    if not ctx.is_coordinator():
+        ctx.reply(Text.of("error.coordinator_only"))
+        return
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    if (
+        request.status not in (Status.REQUESTED, Status.OFFERED, Status.AWAITING_APPROVAL)
+        or request.area is None
+    ):
+        ctx.reply(Text.of("error.cannot_assign", ref=request.ref, status=Text.of(f"status.{request.status}")))
+        return
+    senior = find_senior(ctx, senior_word)
+    if senior is None:
+        ctx.reply(Text.of("error.unknown_senior", name=Verbatim(senior_word)))
+        return
+    request.approved = True
+    offer(ctx, request, assigned=senior)
+    ctx.reply(Text.of("coordinator.assigned", ref=request.ref, senior=senior.name), ref=request.ref)
+    ctx.notify(
+        request.requester_id,
+        Text.of("requester.now_offered", ref=request.ref, senior=senior.name),
+        ref=request.ref,
+        dedupe_key=f"assigned:{request.id}:{senior.id}:{request.escalations}",
+    )
+
+
+def find_senior(ctx: TenantContext, word: str) -> Person | None:
+    """Find a senior by e-mail, Slack id, id, full name or unambiguous first name."""
+    needle = word.strip().lstrip("@").casefold()
+    seniors = ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
+    for senior in seniors:
+        if needle in (
+            senior.email,
+            str(senior.id),
+            (senior.slack_id or "").casefold(),
+            senior.name.casefold(),
+        ):
+            return senior
+    by_first_name = [s for s in seniors if s.name.split()[0].casefold() == needle]
+    return by_first_name[0] if len(by_first_name) == 1 else None

@@ -1,0 +1,192 @@
+"""The small interfaces the use cases need from the outside world (storage, clock, messaging)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from handlers.model import Person, SparringRequest, Status, Tenant
+from handlers.routing import SeniorLoad
+from handlers.text import Message
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Return the current moment as an aware UTC datetime."""
+        ...
+
+
+class Tenants(Protocol):
+    def get(self, tenant_id: int) -> Tenant | None:
+        """Return the tenant with the id."""
+        ...
+
+    def get_by_slug(self, slug: str) -> Tenant | None:
+        """Return the tenant with the slug."""
+        ...
+
+
+class People(Protocol):
+    def get(self, person_id: int) -> Person | None:
+        """Return the (active) person with the id."""
+        ...
+
+    def find(
+        self,
+        tenant_id: int,
+        *,
+        email: str | None = None,
+        slack_id: str | None = None,
+        teams_id: str | None = None,
+    ) -> Person | None:
+        """Return the active person in the tenant with one of these identities."""
+        ...
+
+    def with_role(self, tenant_id: int, role: str) -> list[Person]:
+        """Return the tenant's active people holding the role, by name."""
+        ...
+
+    def set_language(self, person_id: int, language: str) -> None:
+        """Remember the person's preferred language."""
+        ...
+
+
+class Requests(Protocol):
+    def next_number(self, tenant_id: int) -> int:
+        """Reserve the tenant's next request number (never handed out twice)."""
+        ...
+
+    def add(self, request: SparringRequest) -> SparringRequest:
+        """Store a new request and return it with its id."""
+        ...
+
+    def get(self, tenant_id: int, number: int) -> SparringRequest | None:
+        """Return the request, locked against concurrent changes until the unit of work ends."""
+        ...
+
+    def update(self, request: SparringRequest) -> None:
+        """Write the request's changed state back."""
+        ...
+
+    def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:
+        """Return the requester's newest requests."""
+        ...
+
+    def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
+        """Return the senior's requests in the given statuses, oldest first."""
+        ...
+
+    def with_status(self, tenant_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
+        """Return the tenant's requests in the given statuses, oldest first."""
+        ...
+
+    def loads(
+        self, tenant_id: int, senior_ids: Sequence[int], month_start: datetime
+    ) -> dict[int, SeniorLoad]:
+        """Return open requests and hours logged since ``month_start`` for each senior."""
+        ...
+
+    def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
+        """Return the senior who last took a request from this requester in this area."""
+        ...
+
+    def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:
+        """Return the hours of sessions held in [start, end)."""
+        ...
+
+    def created_between(self, tenant_id: int, start: datetime, end: datetime) -> list[SparringRequest]:
+        """Return the requests created in [start, end)."""
+        ...
+
+    def due_for_escalation(self, now: datetime, limit: int) -> list[tuple[int, int]]:
+        """Return (tenant id, number) of offered requests whose answer time ran out."""
+        ...
+
+
+class Outbox(Protocol):
+    def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
+        """Queue the message for delivery; False when a message with its dedupe key exists already."""
+        ...
+
+
+class Dialogues(Protocol):
+    def get(self, person_id: int) -> dict[str, str] | None:
+        """Return the state of the person's guided intake, if one is going on."""
+        ...
+
+    def save(self, person_id: int, state: dict[str, str], now: datetime) -> None:
+        """Store the state of the person's guided intake."""
+        ...
+
+    def clear(self, person_id: int) -> None:
+        """Forget the person's guided intake."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything done through it is committed together or not at all."""
+
+    @property
+    def tenants(self) -> Tenants: ...
+    @property
+    def people(self) -> People: ...
+    @property
+    def requests(self) -> Requests: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def dialogues(self) -> Dialogues: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything done so far permanent."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A queued message claimed for sending, with its resolved recipient."""
+
+    id: int
+    tenant: Tenant
+    message: Message
+    recipient: Person | None
+    attempts: int
+    claim: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the platform answered to a successful send."""
+
+    platform_message_id: str | None = None
+
+
+class TransientSendError(Exception):
+    """The platform could not take the message now; try again later (after ``retry_after`` seconds)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(Exception):
+    """The platform will never take this message (unknown channel, deactivated account, …)."""
+
+
+class Messenger(Protocol):
+    async def send(self, delivery: Delivery) -> Sent:
+        """Send one message; raise TransientSendError or PermanentSendError when it fails."""
+        ...

@@ -1,0 +1,111 @@
+"""Choosing the senior project manager for a sparring request, with the reasons for the choice."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from handlers.model import Person
+from handlers.text import Param, Text
+
+
+@dataclass(frozen=True, slots=True)
+class SeniorLoad:
+    """How busy a senior is: open requests now and hours logged this month."""
+
+    open_requests: int = 0
+    hours_this_month: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingInput:
+    """Everything the routing rule looks at, as plain values."""
+
+    area: str
+    area_name: Param
+    seniors: Sequence[Person]
+    loads: Mapping[int, SeniorLoad]
+    today: date
+    previous_senior_id: int | None = None
+    preferred_senior_id: int | None = None
+    excluded: Collection[int] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """The chosen senior (None: nobody fits, the coordinator decides) and why."""
+
+    senior_id: int | None
+    reasons: tuple[Text, ...]
+
+
+def choose_senior(data: RoutingInput) -> Routing:
+    """Choose the best senior for the area, explaining the choice and the seniors passed over.
+
+    Order of preference: the senior the requester asked for, then the senior who helped the same
+    requester with the same area before (continuity), then the strongest expertise, the fewest open
+    requests and the most capacity left. Absent seniors and seniors without capacity are passed over.
+    """
+    skipped: list[Text] = []
+    eligible: list[Person] = []
+    for senior in data.seniors:
+        if data.area not in senior.expertise or senior.id in data.excluded:
+            continue
+        why_not = _why_unavailable(senior, data)
+        if why_not is None:
+            eligible.append(senior)
+        else:
+            skipped.append(why_not)
+    if not eligible:
+        return Routing(None, (Text.of("routing.nobody", area=data.area_name), *skipped))
+    chosen = min(eligible, key=lambda senior: _rank(senior, data))
+    return Routing(chosen.id, (*_reasons_for(chosen, data), *skipped))
+
+
+def _why_unavailable(senior: Person, data: RoutingInput) -> Text | None:
+    absence = senior.absence_on(data.today)
+    if absence is not None:
+        return Text.of("routing.absent", senior=senior.name, until=absence.end)
+    load = data.loads.get(senior.id, SeniorLoad())
+    if load.hours_this_month >= senior.capacity_hours_per_month:
+        return Text.of("routing.no_capacity", senior=senior.name, capacity=senior.capacity_hours_per_month)
+    return None
+
+
+def _rank(senior: Person, data: RoutingInput) -> tuple[bool, bool, int, int, float, str]:
+    load = data.loads.get(senior.id, SeniorLoad())
+    capacity_left = senior.capacity_hours_per_month - load.hours_this_month
+    return (
+        senior.id != data.preferred_senior_id,
+        senior.id != data.previous_senior_id,
+        senior.expertise.index(data.area),
+        load.open_requests,
+        -capacity_left,
+        senior.name,
+    )
+
+
+def _reasons_for(senior: Person, data: RoutingInput) -> list[Text]:
+    load = data.loads.get(senior.id, SeniorLoad())
+    reasons: list[Text] = []
+    if senior.id == data.preferred_senior_id:
+        reasons.append(Text.of("routing.preferred", senior=senior.name))
+    elif data.preferred_senior_id is not None:
+        reasons.append(Text.of("routing.preferred_unavailable"))
+    if senior.id == data.previous_senior_id:
+        reasons.append(Text.of("routing.continuity", senior=senior.name, area=data.area_name))
+    rank = senior.expertise.index(data.area)
+    if rank == 0:
+        reasons.append(Text.of("routing.strongest", senior=senior.name, area=data.area_name))
+    else:
+        reasons.append(Text.of("routing.expertise", senior=senior.name, area=data.area_name, rank=rank + 1))
+    reasons.append(
+        Text.of(
+            "routing.load",
+            open=load.open_requests,
+            left=round(senior.capacity_hours_per_month - load.hours_this_month, 1),
+            capacity=senior.capacity_hours_per_month,
+        )
+    )
+    return reasons

@@ -1,0 +1,157 @@
+"""The single entry to the use cases: every platform hands a command here and renders the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from handlers import asking, offering, overview, sessions
+from handlers import commands as c
+from handlers.context import ActorContext, Deps, TenantContext
+from handlers.model import Person, Tenant
+from handlers.ports import UnitOfWork
+from handlers.text import Message, Text, Verbatim
+
+ESCALATION_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is speaking, as the platform knows them."""
+
+    email: str | None = None
+    slack_id: str | None = None
+    teams_id: str | None = None
+
+    def label(self) -> str:
+        """Return a readable identification for messages to the coordinator."""
+        return self.email or self.slack_id or self.teams_id or "?"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What to show the person who acted; everyone else hears through the outbox."""
+
+    tenant: Tenant | None
+    reader: Person | None
+    replies: list[Message] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        """Return the language to answer in."""
+        if self.reader is not None and self.reader.language:
+            return self.reader.language
+        return self.tenant.language if self.tenant else "en"
+
+
+Handler = Callable[[ActorContext, c.Command], None]
+
+
+def _usage(ctx: ActorContext, command: c.Malformed) -> None:
+    ctx.reply(Text.of(f"usage.{command.command}"))
+
+
+def _unknown_action(ctx: ActorContext, command: c.UnknownAction) -> None:
+    ctx.reply(Text.of("error.unknown_action", action=Verbatim(command.action_id)))
+
+
+def _route(ctx: ActorContext, command: c.Command) -> None:
+    match command:
+        case c.Help():
+            overview.show_help(ctx)
+        case c.ShowStatus():
+            overview.show_status(ctx)
+        case c.ShowQueue():
+            overview.show_queue(ctx)
+        case c.ShowKpis():
+            overview.show_kpis(ctx)
+        case c.Explain(number):
+            overview.explain(ctx, number)
+        case c.SetLanguage(language):
+            overview.set_language(ctx, language)
+        case c.StartIntake():
+            asking.start_intake(ctx)
+        case c.IntakeArea(area):
+            asking.intake_area(ctx, area)
+        case c.IntakeUrgency(urgency):
+            asking.intake_urgency(ctx, urgency)
+        case c.RequestSparring(text):
+            asking.request_sparring(ctx, text)
+        case c.FreeText(text):
+            asking.free_text(ctx, text)
+        case c.ChooseArea(number, area):
+            asking.choose_area(ctx, number, area)
+        case c.Cancel(number):
+            asking.cancel(ctx, number)
+        case c.Accept(number):
+            offering.accept(ctx, number)
+        case c.Decline(number):
+            offering.decline(ctx, number)
+        case c.Approve(number):
+            offering.approve(ctx, number)
+        case c.Reject(number):
+            offering.reject(ctx, number)
+        case c.Assign(number, senior):
+            offering.assign(ctx, number, senior)
+        case c.MarkHeld(number, hours):
+            sessions.mark_held(ctx, number, hours)
+        case c.GiveFeedback(number, rating, comment):
+            sessions.give_feedback(ctx, number, rating, comment)
+        case c.Malformed():
+            _usage(ctx, command)
+        case c.UnknownAction():
+            _unknown_action(ctx, command)
+
+
+def handle(deps: Deps, tenant_slug: str, identity: Identity, command: c.Command) -> Outcome:
+    """Run one command for the person with this identity in the tenant, in one transaction."""
+    with deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(tenant_slug)
+        if tenant is None:
+            return Outcome(
+                None, None, [Message((Text.of("error.unknown_tenant", tenant=Verbatim(tenant_slug)),))]
+            )
+        now = deps.clock.now()
+        person = _find_person(uow, tenant, identity)
+        if person is None:
+            outcome = _unknown_person(TenantContext(uow, tenant, now, deps), identity)
+        else:
+            ctx = ActorContext(uow, tenant, now, deps, actor=person)
+            _route(ctx, command)
+            outcome = Outcome(tenant, ctx.actor, ctx.replies)
+        uow.commit()
+        return outcome
+
+
+def _find_person(uow: UnitOfWork, tenant: Tenant, identity: Identity) -> Person | None:
+    return uow.people.find(
+        tenant.id, email=identity.email, slack_id=identity.slack_id, teams_id=identity.teams_id
+    )
+
+
+def _unknown_person(ctx: TenantContext, identity: Identity) -> Outcome:
+    coordinators = ctx.coordinators()
+    names = ", ".join(p.name for p in coordinators) or "?"
+    day = ctx.now.astimezone(ctx.zone).date().isoformat()
+    ctx.notify_coordinators(
+        Text.of("coordinator.unknown_person", who=Verbatim(identity.label())),
+        dedupe=f"unknown:{identity.label()}:{day}",
+    )
+    reply = Message((Text.of("error.unknown_person", tenant=ctx.tenant.name, coordinator=names),))
+    return Outcome(ctx.tenant, None, [reply])
+
+
+def escalate_due(deps: Deps) -> int:
+    """Escalate every offered request whose answer time has run out; return how many moved on."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        due = uow.requests.due_for_escalation(now, ESCALATION_BATCH)
+    moved = 0
+    # One transaction per request: one failing request must not hold back the others.
+    for tenant_id, number in due:
+        with deps.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            if tenant is not None and offering.escalate(TenantContext(uow, tenant, now, deps), number):
+                moved += 1
+            uow.commit()
+    return moved

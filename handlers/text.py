@@ -1,0 +1,71 @@
+"""Words as data: use cases say *what* to tell someone; adapters decide how, in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class Bilingual:
+    """A name given in both languages by configuration (e.g. a tenant's own expertise area)."""
+
+    da: str
+    en: str
+
+    def pick(self, language: str) -> str:
+        """Return the wording for the language."""
+        return self.da if language == "da" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class Verbatim:
+    """Text a person typed: shown as it is, and never read as markup by any platform."""
+
+    value: str
+
+
+Param: TypeAlias = "str | int | float | date | datetime | Bilingual | Verbatim | Text"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A catalogue key and its parameters; rendered per reader by the translation layer."""
+
+    key: str
+    params: MappingProxyType[str, Param] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def of(cls, key: str, **params: Param) -> Text:
+        """Build a text from a key and keyword parameters."""
+        return cls(key, MappingProxyType(dict(params)))
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    DANGER = "danger"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: pressing it sends ``id`` back to the bot, whatever the platform."""
+
+    id: str
+    label: Text
+    style: ButtonStyle = ButtonStyle.DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A platform-neutral message to a person (by id) or to a channel (by name)."""
+
+    lines: tuple[Text, ...]
+    to_person: int | None = None
+    to_channel: str | None = None
+    actions: tuple[Action, ...] = ()
+    ref: str | None = None
+    dedupe_key: str | None = None

@@ -1,0 +1,89 @@
+"""The dispatcher: claims due outbox messages and sends them through the messenger port."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, TransientSendError
+from storage.outbox_store import OutboxStore
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+BASE_BACKOFF_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 3600.0
+MAX_ATTEMPTS = 12
+
+
+@dataclass(slots=True)
+class DispatchReport:
+    """What one dispatcher run did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def claimed(self) -> int:
+        """Return how many messages the run claimed."""
+        return self.sent + self.retried + self.failed
+
+
+def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> float:
+    """Return the seconds to wait before the next try: the platform's Retry-After, else jittered doubling."""
+    if retry_after is not None:
+        return max(retry_after, 0.0)
+    ceiling = min(MAX_BACKOFF_SECONDS, BASE_BACKOFF_SECONDS * 2.0**attempts)
+    return ceiling / 2 + rng.random() * ceiling / 2
+
+
+class Dispatcher:
+    """Sends what the outbox holds: at least once, recorded, retried with backoff."""
+
+    def __init__(
+        self, store: OutboxStore, messenger: Messenger, clock: Clock, *, rng: random.Random | None = None
+    ) -> None:
+        self._store = store
+        self._messenger = messenger
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+
+    async def run_once(self, limit: int = BATCH) -> DispatchReport:
+        """Claim the due messages and send each one; return what happened."""
+        deliveries = await asyncio.to_thread(self._store.claim, self._clock.now(), LEASE, limit)
+        report = DispatchReport()
+        for delivery in deliveries:
+            await self._deliver(delivery, report)
+        return report
+
+    async def _deliver(self, delivery: Delivery, report: DispatchReport) -> None:
+        try:
+            sent = await self._messenger.send(delivery)
+        except TransientSendError as error:
+            await self._retry(delivery, error, report)
+        except PermanentSendError as error:
+            log.warning("message %s failed permanently: %s", delivery.id, error)
+            await asyncio.to_thread(self._store.fail, delivery, str(error))
+            report.failed += 1
+        else:
+            await asyncio.to_thread(
+                self._store.mark_sent, delivery, self._clock.now(), sent.platform_message_id
+            )
+            report.sent += 1
+
+    async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
+        if delivery.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("message %s gave up after %s attempts: %s", delivery.id, delivery.attempts + 1, error)
+            await asyncio.to_thread(self._store.fail, delivery, f"gave up: {error}")
+            report.failed += 1
+            return
+        wait = backoff(delivery.attempts, error.retry_after, self._rng)
+        due = self._clock.now() + timedelta(seconds=wait)
+        log.info("message %s retries in %.1f s: %s", delivery.id, wait, error)
+        await asyncio.to_thread(self._store.retry_at, delivery, due, str(error))
+        report.retried += 1

@@ -1,0 +1,33 @@
+"""The tick: everything that becomes due with time (escalations, then deliveries), run together."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from handlers.context import Deps
+from handlers.service import escalate_due
+from scheduler.dispatcher import Dispatcher, DispatchReport
+
+MAX_ROUNDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    escalated: int
+    delivered: DispatchReport
+
+
+async def run_tick(deps: Deps, dispatcher: Dispatcher) -> TickReport:
+    """Escalate what is overdue, then send what is due, until nothing more is due right now."""
+    escalated = await asyncio.to_thread(escalate_due, deps)
+    total = DispatchReport()
+    # Sending can make more messages due (none today, but a round limit keeps a bug from spinning).
+    for _ in range(MAX_ROUNDS):
+        report = await dispatcher.run_once()
+        total.sent += report.sent
+        total.retried += report.retried
+        total.failed += report.failed
+        if report.claimed == 0:
+            break
+    return TickReport(escalated, total)

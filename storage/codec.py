@@ -1,0 +1,76 @@
+"""JSON forms of the neutral message types, for the outbox and the routing reasons."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+from handlers.text import Action, Bilingual, ButtonStyle, Message, Param, Text, Verbatim
+
+
+def encode_param(value: Param) -> Any:
+    """Return a JSON-able form of a text parameter (tagged, so it decodes to the same type)."""
+    if isinstance(value, Text):
+        return {"$text": encode_text(value)}
+    if isinstance(value, Verbatim):
+        return {"$verbatim": value.value}
+    if isinstance(value, Bilingual):
+        return {"$bi": [value.da, value.en]}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
+
+
+def decode_param(value: Any) -> Param:
+    """Return the parameter a JSON form stands for."""
+    if not isinstance(value, dict):
+        return value  # type: ignore[no-any-return]  # str, int or float, as stored
+    tag, inner = next(iter(value.items()))
+    decoders: dict[str, Any] = {
+        "$text": decode_text,
+        "$verbatim": Verbatim,
+        "$bi": lambda pair: Bilingual(pair[0], pair[1]),
+        "$datetime": datetime.fromisoformat,
+        "$date": date.fromisoformat,
+    }
+    return decoders[tag](inner)  # type: ignore[no-any-return]  # each decoder returns a Param
+
+
+def encode_text(text: Text) -> dict[str, Any]:
+    """Return the JSON form of a text."""
+    return {"key": text.key, "params": {name: encode_param(v) for name, v in text.params.items()}}
+
+
+def decode_text(data: dict[str, Any]) -> Text:
+    """Return the text a JSON form stands for."""
+    params = {name: decode_param(v) for name, v in data.get("params", {}).items()}
+    return Text(data["key"], MappingProxyType(params))
+
+
+def encode_message(message: Message) -> dict[str, Any]:
+    """Return the JSON form of a message's content (recipient and keys are columns of their own)."""
+    return {
+        "lines": [encode_text(line) for line in message.lines],
+        "actions": [
+            {"id": a.id, "label": encode_text(a.label), "style": a.style.value} for a in message.actions
+        ],
+    }
+
+
+def decode_message(
+    data: dict[str, Any], *, to_person: int | None, to_channel: str | None, ref: str | None
+) -> Message:
+    """Return the message a JSON form stands for."""
+    return Message(
+        lines=tuple(decode_text(line) for line in data["lines"]),
+        to_person=to_person,
+        to_channel=to_channel,
+        actions=tuple(
+            Action(a["id"], decode_text(a["label"]), ButtonStyle(a.get("style", "default")))
+            for a in data.get("actions", [])
+        ),
+        ref=ref,
+    )

@@ -1,0 +1,120 @@
+"""Translation between table rows and the core's domain types."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+from handlers.expertise import ExpertiseArea
+from handlers.model import (
+    Absence,
+    OverQuota,
+    Person,
+    Role,
+    SparringRequest,
+    Status,
+    Tenant,
+    Urgency,
+)
+from storage.codec import decode_text, encode_text
+from storage.tables import PersonRow, SparringRequestRow, TenantRow
+
+
+def tenant_from_row(row: TenantRow) -> Tenant:
+    """Return the domain tenant for a row."""
+    assert row.id is not None, "stored rows have ids"
+    return Tenant(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        language=row.language,
+        timezone=row.timezone,
+        agreed_hours_per_quarter=row.agreed_hours_per_quarter,
+        response_hours=row.response_hours,
+        over_quota=OverQuota(row.over_quota),
+        business_start=time.fromisoformat(row.business_start),
+        business_end=time.fromisoformat(row.business_end),
+        extra_areas=tuple(_area(a) for a in row.extra_areas),
+    )
+
+
+def _area(data: dict[str, Any]) -> ExpertiseArea:
+    return ExpertiseArea(data["key"], data["da"], data["en"], tuple(data.get("keywords", ())))
+
+
+def person_from_row(row: PersonRow) -> Person:
+    """Return the domain person for a row."""
+    assert row.id is not None, "stored rows have ids"
+    return Person(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        email=row.email,
+        name=row.name,
+        roles=frozenset(Role(r) for r in row.roles),
+        language=row.language,
+        external=row.external,
+        expertise=tuple(row.expertise),
+        capacity_hours_per_month=row.capacity_hours_per_month,
+        absences=tuple(
+            Absence(date.fromisoformat(a["from"]), date.fromisoformat(a["to"])) for a in row.absences
+        ),
+        slack_id=row.slack_id,
+        teams_id=row.teams_id,
+    )
+
+
+def request_from_row(row: SparringRequestRow) -> SparringRequest:
+    """Return the domain request for a row."""
+    return SparringRequest(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        number=row.number,
+        requester_id=row.requester_id,
+        text=row.text,
+        created_at=row.created_at,
+        area=row.area,
+        urgency=Urgency(row.urgency),
+        status=Status(row.status),
+        senior_id=row.senior_id,
+        preferred_senior_id=row.preferred_senior_id,
+        offered_at=row.offered_at,
+        escalate_at=row.escalate_at,
+        accepted_at=row.accepted_at,
+        held_at=row.held_at,
+        closed_at=row.closed_at,
+        hours=row.hours,
+        rating=row.rating,
+        comment=row.comment,
+        approved=row.approved,
+        escalations=row.escalations,
+        tried_senior_ids=list(row.tried_senior_ids),
+        routing_reasons=[decode_text(r) for r in row.routing_reasons],
+    )
+
+
+def request_values(request: SparringRequest) -> dict[str, Any]:
+    """Return the column values of a domain request (without its id)."""
+    return {
+        "tenant_id": request.tenant_id,
+        "number": request.number,
+        "requester_id": request.requester_id,
+        "text": request.text,
+        "created_at": request.created_at,
+        "area": request.area,
+        "urgency": request.urgency.value,
+        "status": request.status.value,
+        "senior_id": request.senior_id,
+        "preferred_senior_id": request.preferred_senior_id,
+        "offered_at": request.offered_at,
+        "escalate_at": request.escalate_at,
+        "accepted_at": request.accepted_at,
+        "held_at": request.held_at,
+        "closed_at": request.closed_at,
+        "hours": request.hours,
+        "rating": request.rating,
+        "comment": request.comment,
+        "approved": request.approved,
+        "escalations": request.escalations,
+        "tried_senior_ids": list(request.tried_senior_ids),
+        "routing_reasons": [encode_text(r) for r in request.routing_reasons],
+    }

@@ -1,0 +1,148 @@
+"""The database tables (SQLModel). Every datetime is stored and returned as aware UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class TenantRow(SQLModel, table=True):
+    __tablename__ = "tenant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    language: str = Field(max_length=2)
+    timezone: str = Field(max_length=64)
+    agreed_hours_per_quarter: float
+    response_hours: float
+    over_quota: str = Field(max_length=20)
+    business_start: str = Field(max_length=5)
+    business_end: str = Field(max_length=5)
+    slack_team_id: str | None = Field(default=None, max_length=40, unique=True)
+    teams_tenant_id: str | None = Field(default=None, max_length=64, unique=True)
+    extra_areas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    next_number: int = 1
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "person"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "email"),
+        Index("ix_person_slack", "tenant_id", "slack_id"),
+        Index("ix_person_teams", "tenant_id", "teams_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    email: str = Field(max_length=254)
+    name: str = Field(max_length=200)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    language: str | None = Field(default=None, max_length=2)
+    external: bool = False
+    expertise: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    capacity_hours_per_month: float = 0.0
+    absences: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    slack_id: str | None = Field(default=None, max_length=40)
+    teams_id: str | None = Field(default=None, max_length=200)
+    active: bool = True
+
+
+class SparringRequestRow(SQLModel, table=True):
+    __tablename__ = "sparring_request"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_request_senior_status", "tenant_id", "senior_id", "status"),
+        Index("ix_request_requester_area", "tenant_id", "requester_id", "area", "accepted_at"),
+        Index("ix_request_held", "tenant_id", "held_at"),
+        Index("ix_request_created", "tenant_id", "created_at"),
+        Index("ix_request_escalate", "status", "escalate_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    number: int
+    requester_id: int = Field(foreign_key="person.id")
+    text: str
+    area: str | None = Field(default=None, max_length=40)
+    urgency: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    senior_id: int | None = Field(default=None, foreign_key="person.id")
+    preferred_senior_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime
+    offered_at: datetime | None = None
+    escalate_at: datetime | None = None
+    accepted_at: datetime | None = None
+    held_at: datetime | None = None
+    closed_at: datetime | None = None
+    hours: float | None = None
+    rating: int | None = None
+    comment: str | None = None
+    approved: bool = False
+    escalations: int = 0
+    tried_senior_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    routing_reasons: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message waiting to be sent, sent, or given up on. Written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    recipient_id: int | None = Field(default=None, foreign_key="person.id")
+    channel: str | None = Field(default=None, max_length=200)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    ref: str | None = Field(default=None, max_length=20)
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    state: str = Field(default="pending", max_length=10)
+    due_at: datetime
+    attempts: int = 0
+    claim_token: str | None = Field(default=None, max_length=36)
+    lease_until: datetime | None = None
+    created_at: datetime
+    sent_at: datetime | None = None
+    platform_message_id: str | None = Field(default=None, max_length=200)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class DialogueRow(SQLModel, table=True):
+    """The state of a person's guided intake, so it survives a restart."""
+
+    __tablename__ = "dialogue"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    state: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class TranscriptRow(SQLModel, table=True):
+    """What the console showed: its buttons stay clickable after a restart, as Slack's do."""
+
+    __tablename__ = "console_transcript"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    recipient: str = Field(max_length=254)
+    text: str
+    actions: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ref: str | None = Field(default=None, max_length=20)
+    created_at: datetime
+
+
+class AppStateRow(SQLModel, table=True):
+    """Small named values the bot keeps between runs (the console's clock, for one)."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str

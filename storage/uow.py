@@ -1,0 +1,54 @@
+"""The unit of work: one session, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
+
+
+class SqlUnitOfWork:
+    """A transaction: committed by ``commit()``, rolled back when the block ends without it."""
+
+    session: Session
+    tenants: SqlTenants
+    people: SqlPeople
+    requests: SqlRequests
+    outbox: SqlOutbox
+    dialogues: SqlDialogues
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> Self:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.tenants = SqlTenants(self.session)
+        self.people = SqlPeople(self.session)
+        self.requests = SqlRequests(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.dialogues = SqlDialogues(self.session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        """Make everything done so far permanent."""
+        self.session.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work on one engine (the composition root builds one)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)

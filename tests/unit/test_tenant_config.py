@@ -1,0 +1,382 @@
+"""Tenant configuration as code: loading, validation messages and the YAML round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.tenant_config import (
+    Absence,
+    BusinessHours,
+    ExtraArea,
+    PersonConfig,
+    SparringConfig,
+    TenantConfig,
+    TenantConfigError,
+    dump_tenant_config,
+    load_tenant_config,
+)
+
+NORDLYS = Path(__file__).parents[2] / "bot" / "console" / "sample_tenant.yaml"
+
+CONTRACT_EXAMPLE = """\
+slug: nordlys                      # [a-z0-9-]+
+name: Nordlys Energi A/S
+language: da                       # da | en: default for people without a preference
+timezone: Europe/Copenhagen
+sparring:
+  agreed_hours_per_quarter: 60     # the level agreed with the client
+  response_hours: 8                # business hours before an unanswered request escalates
+  over_quota: ask_coordinator      # allow | ask_coordinator
+expertise:                         # optional, extra areas beside the built-in ones
+  - key: agile
+    da: Agil projektledelse
+    en: Agile project management
+    keywords: [scrum, sprint, kanban, agil]
+people:
+  - email: mette.holm@nordlys.dk
+    name: Mette Holm
+    roles: [coordinator]           # coordinator | senior | pm | tester | steering | participant
+    language: da
+    slack_id: U01MET               # optional platform identities
+    teams_id: "29:1abc"
+  - email: anna.berg@maximize.dk
+    name: Anna Berg
+    roles: [senior]
+    external: true
+    expertise: [budget, benefits]  # first = strongest
+    capacity_hours_per_month: 12
+    absences: [{from: 2027-07-01, to: 2027-07-21}]
+"""
+
+# Line 4 is the coordinator; tests append people or fields after it.
+MINIMAL = """\
+slug: acme
+name: Acme A/S
+people:
+  - email: carla@acme.dk
+    name: Carla Coordinator
+    roles: [coordinator]
+"""
+# A senior without expertise, appended to MINIMAL as people[1] from line 7; tests add the expertise.
+SAM = "  - email: sam@acme.dk\n    name: Sam\n    roles: [senior]\n"
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(TenantConfigError) as caught:
+        load_tenant_config(text)
+    return caught.value.problems
+
+
+def test_contract_example_loads_with_its_values() -> None:
+    config = load_tenant_config(CONTRACT_EXAMPLE)
+
+    assert (config.slug, config.name, config.language, config.timezone) == (
+        "nordlys",
+        "Nordlys Energi A/S",
+        "da",
+        "Europe/Copenhagen",
+    )
+    assert config.sparring == SparringConfig(
+        agreed_hours_per_quarter=60, response_hours=8, over_quota="ask_coordinator"
+    )
+    assert config.expertise == (
+        ExtraArea(
+            key="agile",
+            da="Agil projektledelse",
+            en="Agile project management",
+            keywords=("scrum", "sprint", "kanban", "agil"),
+        ),
+    )
+    mette, anna = config.people
+    assert mette == PersonConfig(
+        email="mette.holm@nordlys.dk",
+        name="Mette Holm",
+        roles=("coordinator",),
+        language="da",
+        slack_id="U01MET",
+        teams_id="29:1abc",
+    )
+    assert anna.external is True
+    assert anna.expertise == ("budget", "benefits")
+    assert anna.capacity_hours_per_month == 12
+    assert anna.absences == (Absence(start=dt.date(2027, 7, 1), end=dt.date(2027, 7, 21)),)
+
+
+def test_omitted_fields_take_their_documented_defaults() -> None:
+    config = load_tenant_config(MINIMAL + SAM + "    expertise: [risk]\n")
+
+    assert (config.language, config.timezone) == ("da", "Europe/Copenhagen")
+    assert (config.slack_team_id, config.teams_tenant_id) == (None, None)
+    assert config.sparring == SparringConfig(
+        agreed_hours_per_quarter=40,
+        response_hours=8,
+        over_quota="ask_coordinator",
+        business_hours=BusinessHours(start=dt.time(8, 0), end=dt.time(16, 0)),
+    )
+    carla, sam = config.people
+    assert (carla.language, carla.external, carla.capacity_hours_per_month) == (None, False, None)
+    assert sam.capacity_hours_per_month == 10
+
+
+def test_nordlys_fixture_describes_the_demo_client() -> None:
+    config = load_tenant_config(NORDLYS.read_text(encoding="utf-8"))
+
+    assert config.slug == "nordlys"
+    assert config.sparring.agreed_hours_per_quarter == 60
+    assert [area.key for area in config.expertise] == ["agile"]
+    seniors = {person.name: person.expertise for person in config.people if "senior" in person.roles}
+    assert seniors == {
+        "Anna Berg": ("budget", "benefits"),
+        "Lars Kjær": ("steering-group", "pid", "stakeholders"),
+        "Sofie Dahl": ("test", "planning", "budget", "risk"),
+    }
+    roles = {person.email: person.roles for person in config.people}
+    assert roles["mette.holm@nordlys.dk"] == ("coordinator",)
+    assert [email for email, held in roles.items() if "pm" in held] == [
+        "jonas.friis@nordlys.dk",
+        "emma.larsen@nordlys.dk",
+    ]
+    capacity = {person.name: (person.external, person.capacity_hours_per_month) for person in config.people}
+    assert capacity["Anna Berg"] == (True, 12)
+    assert capacity["Sofie Dahl"] == (False, 8)
+    assert all(person.slack_id and person.teams_id for person in config.people)
+
+
+@pytest.mark.parametrize("text", [CONTRACT_EXAMPLE, MINIMAL, NORDLYS.read_text(encoding="utf-8")])
+def test_dumped_configuration_loads_back_equal(text: str) -> None:
+    config = load_tenant_config(text)
+
+    assert load_tenant_config(dump_tenant_config(config)) == config
+
+
+def test_round_trip_keeps_awkward_text_and_optional_fields() -> None:
+    config = TenantConfig(
+        slug="a-1",
+        name='Æble: "quoted" # not a comment',
+        slack_team_id="123",
+        teams_tenant_id="true",
+        sparring=SparringConfig(
+            agreed_hours_per_quarter=0,
+            over_quota="allow",
+            business_hours=BusinessHours(start=dt.time(7, 30), end=dt.time(15, 0)),
+        ),
+        expertise=(ExtraArea(key="lean", da="null", en="- dash", keywords=("08:00", "2027-01-01", "~")),),
+        people=(
+            PersonConfig(
+                email="a@acme.dk",
+                name="A",
+                roles=("coordinator", "senior"),
+                expertise=("lean", "risk"),
+                capacity_hours_per_month=0,
+                absences=(Absence(start=dt.date(2027, 1, 1), end=dt.date(2027, 1, 1)),),
+            ),
+        ),
+    )
+
+    assert load_tenant_config(dump_tenant_config(config)) == config
+
+
+def test_dump_follows_contract_order_and_omits_empty_optional_fields() -> None:
+    dumped = dump_tenant_config(load_tenant_config(CONTRACT_EXAMPLE))
+
+    top_level = [line.split(":")[0] for line in dumped.splitlines() if line[:1].isalpha()]
+    assert top_level == ["slug", "name", "language", "timezone", "sparring", "expertise", "people"]
+    assert "      - from: 2027-07-01\n        to: 2027-07-21\n" in dumped
+    assert "null" not in dumped
+    assert "external: false" not in dumped
+
+
+def test_unknown_field_is_named_with_its_line_and_a_suggestion() -> None:
+    text = MINIMAL.replace("    name: Carla", "    emial: carla@acme.dk\n    name: Carla")
+
+    assert "line 5: people[0].emial: unknown field 'emial' (did you mean 'email'?)" in problems_of(text)
+
+
+def test_wrong_language_is_named_with_its_line() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\nlanguage: fr\n")
+
+    assert problems_of(text) == ["line 3: language: must be 'da' or 'en', not 'fr'"]
+
+
+def test_unknown_expertise_key_lists_the_known_areas() -> None:
+    text = MINIMAL + SAM + "    expertise: [risk, budgt]\n"
+
+    (problem,) = problems_of(text)
+    assert problem.startswith("line 10: people[1].expertise[1]: unknown expertise area 'budgt'")
+    assert "did you mean 'budget'?" in problem
+    assert "(known: benefits, budget, customer, method, pid," in problem
+
+
+def test_senior_may_use_the_tenants_extra_expertise_areas() -> None:
+    extra_area = "expertise:\n  - {key: agile, da: Agil, en: Agile}\npeople:"
+    text = MINIMAL.replace("people:", extra_area) + SAM + "    expertise: [agile]\n"
+
+    assert load_tenant_config(text).people[1].expertise == ("agile",)
+
+
+def test_duplicate_email_is_rejected_regardless_of_case() -> None:
+    text = MINIMAL + "  - email: Carla@ACME.dk\n    name: Carla Again\n    roles: [pm]\n"
+
+    assert problems_of(text) == [
+        "line 7: people[1].email: 'Carla@ACME.dk' is already used by people[0] (Carla Coordinator)"
+    ]
+
+
+def test_duplicate_platform_ids_are_rejected() -> None:
+    ids = "roles: [coordinator]\n    slack_id: U1\n    teams_id: '29:x'"
+    text = MINIMAL.replace("roles: [coordinator]", ids) + (
+        "  - {email: p@acme.dk, name: P, roles: [pm], slack_id: U1, teams_id: '29:x'}\n"
+    )
+
+    assert problems_of(text) == [
+        "line 9: people[1].slack_id: 'U1' is already used by people[0] (Carla Coordinator)",
+        "line 9: people[1].teams_id: '29:x' is already used by people[0] (Carla Coordinator)",
+    ]
+
+
+def test_configuration_without_a_coordinator_is_rejected() -> None:
+    text = MINIMAL.replace("roles: [coordinator]", "roles: [pm]")
+
+    assert problems_of(text) == ["line 3: people: needs at least one person with the role 'coordinator'"]
+
+
+def test_absence_ending_before_it_starts_is_rejected() -> None:
+    text = (
+        MINIMAL + SAM + "    expertise: [risk]\n    absences:\n      - {from: 2027-07-21, to: 2027-07-01}\n"
+    )
+
+    assert problems_of(text) == [
+        "line 12: people[1].absences[0]: ends (to: 2027-07-01) before it starts (from: 2027-07-21)"
+    ]
+
+
+def test_absence_accepts_only_from_and_to_in_the_file() -> None:
+    text = (
+        MINIMAL + SAM + "    expertise: [risk]\n    absences:\n      - {start: 2027-07-01, to: 2027-07-21}\n"
+    )
+
+    assert "line 12: people[1].absences[0].start: unknown field 'start'" in "\n".join(problems_of(text))
+
+
+def test_invalid_timezone_is_rejected_with_a_suggestion() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\ntimezone: Europe/Kopenhagen\n")
+
+    assert problems_of(text) == [
+        "line 3: timezone: 'Europe/Kopenhagen' is not a known IANA time zone"
+        " (did you mean 'Europe/Copenhagen'?)"
+    ]
+
+
+def test_business_hours_must_end_after_they_start() -> None:
+    text = MINIMAL + 'sparring:\n  business_hours: {start: "16:00", end: "08:00"}\n'
+
+    assert problems_of(text) == ["line 8: sparring.business_hours: end (08:00) must be after start (16:00)"]
+
+
+def test_yaml_syntax_error_reports_line_and_column() -> None:
+    (problem,) = problems_of("slug: acme\nname: [Acme\npeople: []\n")
+
+    assert problem.startswith("line 3, column 7: invalid YAML:")
+
+
+def test_duplicate_yaml_key_is_a_syntax_error_with_its_line() -> None:
+    (problem,) = problems_of(MINIMAL + "slug: other\n")
+
+    assert problem.startswith('line 7, column 1: invalid YAML: found duplicate key "slug"')
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n"])
+def test_empty_file_is_rejected(text: str) -> None:
+    assert problems_of(text) == ["the file is empty; it needs at least slug, name and people"]
+
+
+def test_top_level_list_is_rejected() -> None:
+    assert problems_of("- slug: acme\n") == [
+        "line 1: the top level must be a mapping of fields (slug: …, name: …), not a list"
+    ]
+
+
+def test_every_mistake_in_a_file_is_reported_in_line_order() -> None:
+    text = """\
+slug: Acme!
+name: Acme A/S
+language: fr
+sparring:
+  response_hours: 0
+people:
+  - emial: carla@acme.dk
+    name: Carla
+    roles: [pm]
+  - email: sam@acme.dk
+    name: Sam
+    roles: [senior]
+    expertise: [budgt]
+    absences: [{from: 2027-07-02, to: 2027-07-01}]
+"""
+
+    problems = problems_of(text)
+
+    assert [problem.split(":")[0] for problem in problems] == [
+        "line 1",
+        "line 3",
+        "line 5",
+        "line 6",
+        "line 7",
+        "line 7",
+        "line 13",
+        "line 14",
+    ]
+    assert problems[3] == "line 6: people: needs at least one person with the role 'coordinator'"
+    assert problems[4] == "line 7: people[0].email: is required"
+
+
+def test_error_message_lists_every_problem() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\nlanguage: fr\ntimezone: Mars/Olympus\n")
+
+    with pytest.raises(TenantConfigError) as caught:
+        load_tenant_config(text)
+
+    message = str(caught.value)
+    assert message.startswith("the tenant configuration has 2 problems:")
+    assert all(problem in message for problem in caught.value.problems)
+
+
+def test_extra_area_may_not_reuse_a_builtin_key() -> None:
+    text = MINIMAL + "expertise:\n  - key: budget\n    da: Budget\n    en: Budget\n"
+
+    assert problems_of(text) == [
+        "line 8: expertise[0].key: 'budget' is a built-in expertise area already; choose another key"
+    ]
+
+
+def test_emails_are_stored_lower_case() -> None:
+    config = load_tenant_config(MINIMAL.replace("carla@acme.dk", "Carla.Coordinator@ACME.dk"))
+
+    assert config.people[0].email == "carla.coordinator@acme.dk"
+
+
+def test_only_seniors_have_expertise_and_every_senior_has_some() -> None:
+    text = MINIMAL.replace("roles: [coordinator]", "roles: [coordinator]\n    expertise: [risk]") + SAM
+
+    assert problems_of(text) == [
+        "line 7: people[0].expertise: only seniors have expertise areas (add 'senior' to roles)",
+        "line 8: people[1].expertise: a senior needs at least one expertise area, strongest first",
+    ]
+
+
+@pytest.mark.parametrize("slug", ["Acme", "acme_a/s", "a" * 41])
+def test_slug_outside_the_allowed_pattern_is_rejected(slug: str) -> None:
+    (problem,) = problems_of(MINIMAL.replace("slug: acme", f"slug: {slug}"))
+
+    assert problem.startswith("line 1: slug: must be 1–40 characters of a-z, 0-9 and '-'")
+
+
+def test_models_built_in_python_enforce_the_same_rules() -> None:
+    with pytest.raises(ValidationError, match="needs at least one person with the role 'coordinator'"):
+        TenantConfig(
+            slug="acme", name="Acme", people=(PersonConfig(email="p@a.dk", name="P", roles=("pm",)),)
+        )
