@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import TextIO
 
     from bot.console.app import ConsoleSession
@@ -97,7 +97,9 @@ def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | N
     from bot.console.builder import ConsoleSetupError, open_console
 
     try:
-        session = open_console(url, tenant_slug=tenant, email=email, as_json=as_json, write=click.echo)
+        session = open_console(
+            url, tenant_slug=tenant, email=email, as_json=as_json, write=click.echo, say=_say(as_json)
+        )
     except ConsoleSetupError as error:
         raise click.ClickException(str(error)) from error
     with asyncio.Runner() as runner:
@@ -105,6 +107,11 @@ def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | N
             ok = session.run_lines(script, runner)
             sys.exit(0 if ok else 1)
         session.run_lines(_prompted_lines(session), runner)
+
+
+def _say(as_json: bool) -> Callable[[str], None]:
+    # With --json, standard output carries only the bot's messages; the console's own notes go aside.
+    return lambda text: click.echo(text, err=as_json)
 
 
 def _prompted_lines(session: ConsoleSession) -> Iterator[str]:

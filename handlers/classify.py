@@ -23,7 +23,7 @@ from typing import TypeAlias
 
 import snowballstemmer
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import Indel
 
 from handlers.expertise import ExpertiseArea
 
@@ -53,8 +53,10 @@ MIN_SNOWBALL_STEM = 5
 MIN_FUZZY = 5
 # A compound part in front of a stem is at least this long ("ex" in "explanation" is not a word).
 MIN_COMPOUND_PART = 3
-# Normalised OSA similarity: allows one edit in 6 letters, two in 12, three in 17.
-FUZZY_CUTOFF = 0.82
+# Normalised insert/delete similarity. 0.905 lets through one missing or extra letter from 6 letters on
+# ("budgt", "risko"), a wrong letter from 11 and two missing from 12 ("komisorium"); a wrong letter in a
+# shorter word is not a typo worth guessing at, it is usually another real word ("kender"/"kunder").
+FUZZY_CUTOFF = 0.905
 # Longest n-gram tried as a joined phrase or split compound.
 MAX_NGRAM = 3
 _CACHE_SIZE = 20_000
@@ -87,17 +89,18 @@ _STOPWORDS_RAW = """
     have hej hele her hende hun hvad hvem hvilke hvilken hvis hvor hvordan hvorfor hvornår i ikke ind
     ingen jeg jer kan kommer kun kunne lave laver lidt man mange med meget men mere mig min mine mit mod
     må måske nogen noget nok nu når og også om op os over på sig sin skal skulle som så tak til uden
-    under ud var vi vil ville vores være været ved hjælp hjælpe sparring projekt projektet projekter
+    under ud var vi vil ville vores være været ved hjælp hjælpe sparring projektet projekter
     projektets klarer klare kigge kigger sige siger synes tror næste sidste uge ugen dag dagen gerne
     altid aldrig igen helt stadig lige mellem både hver hvert sådan særligt virkelig rigtig rigtigt
-    effektiv effektivt effektive direkte interessant interessante interesse interesser afhænger procent
+    effektiv effektivt effektive direkte interessant interessante interesse interessen interesser
+    afhænger procent
     initiativ initiativet initiativer realistisk realistiske realistic
     projektleder projektlederen projektledere projektlederne seniorprojektleder leder lederen koordinator
     udfordring udfordringen udfordringer kvartalsmøde kvartalsmødet erfa erfaring erfaringer
     a about all also am an and any are as at be been being but by can could did do does doing for from
     get got had has have help how i if in into is it its just me my need needs of on or our out please
     should so some than that the their them then there these they this to up us was we what when where
-    which who why will with would you your hi hello thanks project projects dashboard latest greatest
+    which who why will with would you your hi hello thanks projects dashboard latest greatest
     biggest fastest contest protest protester protesterer next last week probably
     manager senior challenge challenges
 """
@@ -140,13 +143,14 @@ class Classifier:
 
     def __init__(self, areas: Sequence[ExpertiseArea]) -> None:
         self._order = {area.key: index for index, area in enumerate(areas)}
-        forms, surfaces = _keyword_forms(areas)
+        forms, surfaces, word_forms = _keyword_forms(areas)
         self._stopwords = STOPWORDS - forms.keys()
         self._exact: dict[str, _Evidence] = {form: _shared(keys) for form, keys in forms.items()}
         # Joined words can only be a keyword form if they start like one; this skips most n-grams cheaply.
         self._prefixes = frozenset(form[:end] for form in forms for end in range(1, len(form) + 1))
         self._stems = _index_stems({form: self._exact[form] for form in surfaces})
-        self._fuzzy_vocab = _index_fuzzy(self._exact)
+        # A typo is of one word, so phrases ("kritisk vej") are no fuzzy target for a word ("kritiske").
+        self._fuzzy_vocab = _index_fuzzy(word_forms)
         # Words repeat across requests; caching their evidence makes the usual case a dict lookup.
         self._cache: dict[str, _Evidence] = {}
 
@@ -161,8 +165,9 @@ class Classifier:
     def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float]]:
         """Yield each phrase's and remaining content word's evidence with its weight."""
         used = [False] * len(tokens)
-        # A phrase's first word is wholly inside the keyword form, so it must start like one.
-        starts = [token in self._prefixes for token in tokens]
+        # A phrase's first word is wholly inside the keyword form, so it must start like one; and no
+        # phrase starts with a stopword, or "for ændringer" would read as "forandringer".
+        starts = [token in self._prefixes and token not in self._stopwords for token in tokens]
         for size in range(MAX_NGRAM, 1, -1):
             for start in range(len(tokens) - size + 1):
                 if not starts[start] or any(used[start : start + size]):
@@ -227,9 +232,9 @@ class Classifier:
         if len(word) < MIN_FUZZY or not vocabulary:
             return ()
         best_form, best_similarity = "", 0.0
-        for candidate in (word, *_bases(word)):
+        for candidate in (word, *(base for base in _bases(word) if len(base) >= MIN_FUZZY)):
             match = process.extractOne(
-                candidate, vocabulary, scorer=OSA.normalized_similarity, score_cutoff=FUZZY_CUTOFF
+                candidate, vocabulary, scorer=Indel.normalized_similarity, score_cutoff=FUZZY_CUTOFF
             )
             if match is not None and match[1] > best_similarity:
                 best_form, best_similarity = match[0], match[1]
@@ -265,22 +270,28 @@ def _bases(word: str) -> Iterable[str]:
                 yield base[:-1]
 
 
-def _keyword_forms(areas: Sequence[ExpertiseArea]) -> tuple[dict[str, set[str]], set[str]]:
-    """Map every folded keyword form to the areas using it; also return the forms as written."""
+def _keyword_forms(areas: Sequence[ExpertiseArea]) -> tuple[dict[str, set[str]], set[str], set[str]]:
+    """Map every folded keyword form to its areas; also return the forms as written and those of one word."""
     danish = snowballstemmer.stemmer("danish")
     english = snowballstemmer.stemmer("english")
     forms: dict[str, set[str]] = {}
     surfaces: set[str] = set()
+    word_forms: set[str] = set()
     for area in areas:
-        for phrase in (*area.keywords, area.key.replace("-", " "), area.name_da, area.name_en):
-            joined = "".join(tokenize(phrase))
+        for keyword in (*area.keywords, area.key.replace("-", " "), area.name_da, area.name_en):
+            words = tokenize(keyword)
+            joined = "".join(words)
             if not joined:
                 continue
             surfaces.add(joined)
-            stems = {danish.stemWord(joined), english.stemWord(joined)}
-            for form in {joined, *(stem for stem in stems if len(stem) >= MIN_SNOWBALL_STEM)}:
+            # Keywords carry no language tag, and a stemmer given the other language's word overcuts
+            # ("interessent" -> "interess" in English); the longer stem is the one both can live with.
+            stem = max(danish.stemWord(joined), english.stemWord(joined), key=len)
+            for form in {joined, stem} if len(stem) >= MIN_SNOWBALL_STEM else {joined}:
                 forms.setdefault(form, set()).add(area.key)
-    return forms, surfaces
+                if len(words) == 1:
+                    word_forms.add(form)
+    return forms, surfaces, word_forms
 
 
 def _shared(keys: set[str]) -> _Evidence:
@@ -297,10 +308,10 @@ def _index_stems(exact: dict[str, _Evidence]) -> dict[str, tuple[tuple[str, _Evi
     return {head: tuple(entries) for head, entries in index.items()}
 
 
-def _index_fuzzy(exact: dict[str, _Evidence]) -> dict[str, list[str]]:
+def _index_fuzzy(forms: Iterable[str]) -> dict[str, list[str]]:
     """Group keyword forms by first letter: typos rarely hit it, and it cuts the search a lot."""
     index: dict[str, list[str]] = {}
-    for form in exact:
+    for form in forms:
         if len(form) >= MIN_STEM:
             index.setdefault(form[0], []).append(form)
     return index

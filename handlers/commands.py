@@ -185,6 +185,8 @@ _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
 def parse_text(text: str) -> Command:
     """Parse what a person typed (with or without the ``sparring`` prefix) into a command."""
     cleaned = unicodedata.normalize("NFC", text).strip()
+    if not cleaned:
+        return RequestSparring("")
     prefixed = _PREFIX.match(cleaned)
     if prefixed:
         cleaned = cleaned[prefixed.end() :].strip()

@@ -25,6 +25,7 @@ def open_console(
     email: str | None,
     as_json: bool,
     write: Callable[[str], None],
+    say: Callable[[str], None],
 ) -> ConsoleSession:
     """Open a console session on the database, as the given person (a project manager by default)."""
     base = build_runtime(database_url)
@@ -34,7 +35,7 @@ def open_console(
     tenant = _tenant(runtime, tenant_slug)
     email = email or _default_person(runtime, tenant)
     messenger = ConsoleMessenger(ConsoleOutput(write, as_json), store, clock)
-    return ConsoleSession(runtime, tenant, email.lower(), messenger, store, clock, write)
+    return ConsoleSession(runtime, tenant, email.lower(), messenger, store, clock, say)
 
 
 def _tenant(runtime: Runtime, slug: str | None) -> Tenant:

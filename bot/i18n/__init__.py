@@ -81,5 +81,5 @@ class Reader:
         if isinstance(value, float):
             return format_decimal(value, format="#,##0.##", locale=locale)
         if isinstance(value, int):
-            return str(value)
+            return format_decimal(value, format="#,##0", locale=locale)
         return escape(value)

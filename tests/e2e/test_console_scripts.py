@@ -1,0 +1,133 @@
+"""The whole sparring lifecycle, driven through ``vpmo chat --script --json`` as a user would."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import SCRIPTS, Chat
+
+JONAS = "jonas.friis@nordlys.dk"
+ANNA = "anna.berg@maximize.dk"
+SOFIE = "sofie.dahl@nordlys.dk"
+METTE = "mette.holm@nordlys.dk"
+
+
+def script(name: str) -> str:
+    return (SCRIPTS / name).read_text(encoding="utf-8")
+
+
+def test_danish_budget_question_goes_to_the_budget_senior_and_ends_with_feedback_and_kpis(chat: Chat) -> None:
+    result = chat(script("budget_lifecycle.txt"))
+
+    offer = result.to(ANNA)[0]
+    assert offer["ref"] == "S-1"
+    assert {a["id"] for a in offer["actions"]} == {"accept:S-1", "decline:S-1"}
+    assert "Budgettering" in result.to(JONAS)[0]["text"]
+    assert "Anna Berg har accepteret S-1" in result.texts(JONAS)
+    rating_request = next(
+        m for m in result.to(JONAS) if m["actions"] and m["actions"][0]["id"] == "rate:S-1:1"
+    )
+    assert len(rating_request["actions"]) == 5
+    assert "Feedback på S-1: 4 ud af 5" in result.texts(ANNA)
+    assert "Gode råd om forecast" in result.texts(ANNA)
+    kpis = result.to(METTE)[-1]["text"]
+    assert "Brugte timer: 1,5 af 60" in kpis
+    assert "Gennemsnitlig feedback: 4 ud af 5 (1 svar)" in kpis
+    assert result.exit_code == 0
+
+
+def test_buttons_keep_working_in_a_later_run(chat: Chat) -> None:
+    chat(":clock 2027-03-03T10:00\nsparring Budgettet skrider, hvad gør jeg?\n")
+
+    later = chat(":click accept:S-1\n", as_=ANNA)
+
+    assert "S-1" in later.to(ANNA)[0]["text"]
+    assert later.to(JONAS)[0]["ref"] == "S-1"
+    assert later.exit_code == 0
+
+
+def test_declined_request_moves_to_the_next_budget_senior_and_the_requester_is_told(chat: Chat) -> None:
+    result = chat(script("decline.txt"))
+
+    assert result.to(ANNA)[0]["ref"] == "S-1"
+    assert result.to(SOFIE)[0]["ref"] == "S-1"
+    told = result.texts(JONAS)
+    assert "Anna Berg kunne ikke tage S-1" in told
+    assert "S-1 er nu sendt til Sofie Dahl" in told
+
+
+def test_unanswered_request_escalates_after_nine_business_hours_across_a_weekend(chat: Chat) -> None:
+    result = chat(script("weekend_escalation.txt"))
+
+    assert [m["ref"] for m in result.to(SOFIE)] == ["S-1"]
+    assert "blev ikke besvaret af Anna Berg inden for 8 arbejdstimer" in result.texts(METTE)
+    assert "Anna Berg svarede ikke på S-1 i tide" in result.texts(JONAS)
+    assert "S-1 blev ikke besvaret inden for 8 arbejdstimer" in result.texts(ANNA)
+
+
+def test_no_escalation_before_the_answer_time_has_run_out(chat: Chat) -> None:
+    result = chat(":clock 2027-03-05T14:00\nsparring Hjælp til budgettet\n:clock 2027-03-08T13:00\n")
+
+    assert result.to(SOFIE) == []
+    assert result.to(METTE) == []
+
+
+def test_quota_warnings_reach_the_coordinator_and_past_the_level_she_approves(chat: Chat) -> None:
+    result = chat(script("quota.txt"))
+
+    coordinator = result.texts(METTE)
+    assert "80 % af de aftalte sparringstimer for 2027-Q2 er brugt (48 af 60 timer)" in coordinator
+    assert "Alle aftalte sparringstimer for 2027-Q2 er brugt (60 af 60 timer)" in coordinator
+    assert coordinator.count("80 %") == 1
+    assert "S-3 venter" in result.texts(JONAS)
+    assert "Koordinatoren har godkendt S-3" in result.texts(JONAS)
+    assert [m["ref"] for m in result.to("lars.kjaer@maximize.dk")] == ["S-3"]
+
+
+def test_bad_input_is_answered_clearly_and_creates_nothing(chat: Chat) -> None:
+    result = chat(script("bad_input.txt"))
+    replies = result.texts(JONAS)
+
+    assert "Jeg forstod ikke “frobnicate the synergies”" in replies
+    assert "Skriv: færdig S-42 1,5" in replies
+    assert "Jeg kan ikke finde S-99" in replies
+    assert "Skriv: sprog da eller sprog en" in replies
+    assert "Beklager, jeg kender dig ikke i Nordlys Energi A/S endnu" in result.texts("nobody@nordlys.dk")
+    assert "nobody@nordlys.dk" in result.texts(METTE)
+    assert "S-1" not in replies
+
+
+def test_oversized_request_is_refused_with_its_length(chat: Chat) -> None:
+    text = ("Budgettet er skredet. " * 250)[:4999] + "!"
+    result = chat(f"sparring {text}\n")
+
+    assert "Din tekst er på 5.000 tegn; hold den under 2.000" in result.texts(JONAS)
+    assert result.to(ANNA) == []
+
+
+def test_guided_intake_asks_area_description_and_urgency(chat: Chat) -> None:
+    result = chat(
+        "sparring\n:click Budgettering\nVi skal forklare en overskridelse for styregruppen\n:click Haster\n"
+    )
+
+    assert result.to(JONAS)[0]["actions"][0]["id"].startswith("intake-area:")
+    offer = result.to(ANNA)[0]
+    assert offer["ref"] == "S-1"
+    assert "Haster" in offer["text"]
+
+
+def test_english_speaker_gets_english_and_can_switch_to_danish(chat: Chat) -> None:
+    result = chat(
+        "sparring We need help with the test plan for UAT\nlanguage da\nstatus\n",
+        as_="emma.larsen@nordlys.dk",
+    )
+    emma = result.to("emma.larsen@nordlys.dk")
+
+    assert "has gone to Sofie Dahl" in emma[0]["text"]
+    assert emma[1]["text"] == "Jeg skriver til dig på dansk fra nu af."
+    assert "Dine seneste forespørgsler (1)" in emma[2]["text"]
+
+
+def test_unknown_console_command_fails_the_script(chat: Chat) -> None:
+    result = chat(":frob\n")
+
+    assert result.exit_code == 1
+    assert "unknown console command" in result.notes
