@@ -249,9 +249,8 @@ class SqlOutbox:
         }
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(OutboxRow).values(**values).on_conflict_do_nothing()
-        result = self._session.execute(statement)
-        return bool(getattr(result, "rowcount", 1))
+        statement = insert(OutboxRow).values(**values).on_conflict_do_nothing().returning(col(OutboxRow.id))
+        return self._session.execute(statement).first() is not None
 
 
 class SqlDialogues:

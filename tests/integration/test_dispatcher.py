@@ -1,0 +1,154 @@
+"""The dispatcher on a real database: sends once, survives crashes, retries, and shares work safely."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.bootstrap import Runtime
+from handlers.text import Message, Text
+from scheduler.dispatcher import LEASE, Dispatcher
+from storage.outbox_store import OutboxStore
+from storage.tables import OutboxRow
+from tests.fakes import FixedClock, RecordingMessenger
+
+START = datetime(2027, 3, 3, 9, tzinfo=UTC)
+
+
+def _queue(runtime: Runtime, count: int = 1) -> list[int]:
+    """Queue ``count`` messages to Jonas and return the person ids they go to."""
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug("nordlys")
+        assert tenant is not None
+        jonas = uow.people.find(tenant.id, email="jonas.friis@nordlys.dk")
+        assert jonas is not None
+        for n in range(count):
+            uow.outbox.add(
+                tenant.id, Message((Text.of("status.none"),), to_person=jonas.id, ref=f"S-{n}"), START
+            )
+        uow.commit()
+        return [jonas.id] * count
+
+
+def _rows(runtime: Runtime) -> list[OutboxRow]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all())
+
+
+def test_a_due_message_is_sent_once_and_recorded(runtime: Runtime) -> None:
+    _queue(runtime)
+    messenger = RecordingMessenger()
+    dispatcher = Dispatcher(runtime.outbox, messenger, FixedClock(START))
+
+    first = asyncio.run(dispatcher.run_once())
+    second = asyncio.run(dispatcher.run_once())
+
+    assert (first.sent, second.claimed) == (1, 0)
+    assert len(messenger.sent) == 1
+    assert messenger.sent[0].recipient is not None
+    assert messenger.sent[0].recipient.email == "jonas.friis@nordlys.dk"
+    row = _rows(runtime)[0]
+    assert (row.state, row.platform_message_id, row.attempts) == ("sent", "sent-1", 1)
+
+
+def test_a_crash_between_claim_and_send_loses_nothing(runtime: Runtime) -> None:
+    _queue(runtime)
+    crashed = runtime.outbox.claim(START, LEASE, 10)
+    clock = FixedClock(START)
+    messenger = RecordingMessenger()
+    dispatcher = Dispatcher(OutboxStore(runtime.engine), messenger, clock)
+
+    while_leased = asyncio.run(dispatcher.run_once())
+    clock.set(START + LEASE + timedelta(seconds=1))
+    after_lease = asyncio.run(dispatcher.run_once())
+
+    assert len(crashed) == 1
+    assert while_leased.claimed == 0
+    assert after_lease.sent == 1
+    assert [d.id for d in messenger.sent] == [crashed[0].id]
+    assert runtime.outbox.mark_sent(crashed[0], START, "late") is False
+
+
+def test_a_transient_failure_is_retried_after_the_platforms_retry_after(runtime: Runtime) -> None:
+    _queue(runtime)
+    clock = FixedClock(START)
+    messenger = RecordingMessenger()
+    messenger.fail_transient(retry_after=30)
+    dispatcher = Dispatcher(runtime.outbox, messenger, clock)
+
+    failed = asyncio.run(dispatcher.run_once())
+    waiting = _rows(runtime)[0]
+    clock.set(START + timedelta(seconds=29))
+    too_early = asyncio.run(dispatcher.run_once())
+    clock.set(START + timedelta(seconds=31))
+    retried = asyncio.run(dispatcher.run_once())
+
+    assert failed.retried == 1
+    assert (waiting.state, waiting.attempts, waiting.last_error) == ("pending", 1, "try again later")
+    assert waiting.due_at == START + timedelta(seconds=30)
+    assert too_early.claimed == 0
+    assert retried.sent == 1
+    assert len(messenger.attempts) == 2
+
+
+def test_transient_failures_without_retry_after_back_off(runtime: Runtime) -> None:
+    _queue(runtime)
+    clock = FixedClock(START)
+    messenger = RecordingMessenger()
+    messenger.fail_transient(count=2)
+    dispatcher = Dispatcher(runtime.outbox, messenger, clock)
+
+    asyncio.run(dispatcher.run_once())
+    first_wait = _rows(runtime)[0].due_at - START
+    clock.set(_rows(runtime)[0].due_at)
+    asyncio.run(dispatcher.run_once())
+    second_wait = _rows(runtime)[0].due_at - clock.now()
+
+    assert timedelta(seconds=2.5) <= first_wait <= timedelta(seconds=5)
+    assert timedelta(seconds=5) <= second_wait <= timedelta(seconds=10)
+
+
+def test_a_permanent_failure_is_recorded_and_not_retried(runtime: Runtime) -> None:
+    _queue(runtime)
+    messenger = RecordingMessenger()
+    messenger.fail_permanent()
+    clock = FixedClock(START)
+    dispatcher = Dispatcher(runtime.outbox, messenger, clock)
+
+    report = asyncio.run(dispatcher.run_once())
+    clock.advance(days=1)
+    later = asyncio.run(dispatcher.run_once())
+
+    assert report.failed == 1
+    assert later.claimed == 0
+    row = _rows(runtime)[0]
+    assert (row.state, row.last_error) == ("failed", "recipient is gone")
+
+
+@pytest.mark.parametrize("dispatchers", [2, 3])
+def test_concurrent_dispatchers_never_send_one_message_twice(runtime: Runtime, dispatchers: int) -> None:
+    total = 120
+    _queue(runtime, total)
+    messengers = [RecordingMessenger() for _ in range(dispatchers)]
+    barrier = threading.Barrier(dispatchers)
+
+    def drain(messenger: RecordingMessenger) -> None:
+        dispatcher = Dispatcher(OutboxStore(runtime.engine), messenger, FixedClock(START))
+        barrier.wait()
+        while asyncio.run(dispatcher.run_once(limit=7)).claimed:
+            pass
+
+    threads = [threading.Thread(target=drain, args=(m,)) for m in messengers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    sent_ids = [d.id for m in messengers for d in m.sent]
+    assert len(sent_ids) == total
+    assert len(set(sent_ids)) == total
+    assert runtime.outbox.counts() == {"sent": total}
