@@ -2,11 +2,12 @@
 
 The classifier is a weighted keyword matcher built for chat text in Danish and English. Text and keywords
 go through the same folding (case, æøå written as æ/ae/a, accents, Slack markup), so they meet in one
-spelling. Each word then earns evidence for an area by, in order of trust:
+spelling. Keywords are indexed as written and by their snowball stem. Each word of a request then earns
+evidence for an area, trying in turn:
 
-1. exact match with a keyword or its snowball stem, also after stripping an inflection ("budgettet");
-2. compound containment: the word contains a keyword stem ("styregruppemødet"), weighted by coverage;
-3. fuzzy match for typos ("budgt"), only for longer words and with a high similarity cutoff.
+1. exact match with a keyword form, also after stripping an inflection ("budgettet" -> "budget");
+2. fuzzy match for a typo of a whole keyword ("budgt"), only for longer words and with a high cutoff;
+3. compound containment: the word contains a keyword ("styregruppemødet"), weighted by how much it covers.
 
 Adjacent words are first tried joined, which catches phrases ("risk register") and compounds written
 apart ("styre gruppen"). The best area wins only when it is clearly ahead; otherwise the caller gets the
@@ -46,12 +47,13 @@ COMPOUND_BASE = 0.6
 COMPOUND_SPAN = 0.35
 FUZZY_WEIGHT = 0.85
 
-# Shorter stems match inside too many unrelated words; shorter typos are too often real words.
-MIN_STEM = 4
-# Snowball stems are only trusted as whole words; short ones ("proc", "fund") are prefixes of too much.
+# Shorter keywords match inside too many unrelated words ("test" in "latest").
+MIN_PART = 4
+# Snowball stems only match whole words, and short ones ("proc", "fund") not at all: too much starts so.
 MIN_SNOWBALL_STEM = 5
+# Shorter words that look like a typo of a keyword are too often just other words.
 MIN_FUZZY = 5
-# A compound part in front of a stem is at least this long ("ex" in "explanation" is not a word).
+# A compound part in front of a keyword is at least this long ("ex" in "explanation" is not a word).
 MIN_COMPOUND_PART = 3
 # Normalised insert/delete similarity. 0.905 lets through one missing or extra letter from 6 letters on
 # ("budgt", "risko"), a wrong letter from 11 and two missing from 12 ("komisorium"); a wrong letter in a
@@ -62,7 +64,7 @@ MAX_NGRAM = 3
 _CACHE_SIZE = 20_000
 
 # Endings stripped to find a keyword's base form ("budgettet" -> "budget"), already folded (no æøå);
-# the empty ending lets a stem that runs to the end of a word count as covering it.
+# the empty ending lets a keyword that runs to the end of a word count as covering it.
 _INFLECTIONS = frozenset(
     {
         *("", "e", "en", "et", "er", "ere", "erne", "ene", "ens", "ets", "es", "s", "n", "t", "r", "ne"),
@@ -148,7 +150,7 @@ class Classifier:
         self._exact: dict[str, _Evidence] = {form: _shared(keys) for form, keys in forms.items()}
         # Joined words can only be a keyword form if they start like one; this skips most n-grams cheaply.
         self._prefixes = frozenset(form[:end] for form in forms for end in range(1, len(form) + 1))
-        self._stems = _index_stems({form: self._exact[form] for form in surfaces})
+        self._compound_parts = _index_compound_parts({form: self._exact[form] for form in surfaces})
         # A typo is of one word, so phrases ("kritisk vej") are no fuzzy target for a word ("kritiske").
         self._fuzzy_vocab = _index_fuzzy(word_forms)
         # Words repeat across requests; caching their evidence makes the usual case a dict lookup.
@@ -185,10 +187,10 @@ class Classifier:
 
     def _could_be_keyword(self, word: str) -> bool:
         """Tell whether the word starts like some keyword form once an inflection is stripped."""
-        return word[: max(MIN_STEM - 1, len(word) - _LONGEST_INFLECTION - 1)] in self._prefixes
+        return word[: max(MIN_PART - 1, len(word) - _LONGEST_INFLECTION - 1)] in self._prefixes
 
     def _word_evidence(self, word: str) -> _Evidence:
-        """Return the areas one word points at, trying exact, compound and fuzzy matching in turn."""
+        """Return the areas one word points at, trying exact, fuzzy and compound matching in turn."""
         cached = self._cache.get(word)
         if cached is not None:
             return cached
@@ -211,14 +213,14 @@ class Classifier:
         return ()
 
     def _compound(self, word: str) -> _Evidence:
-        """Return evidence for keyword stems inside the word, each weighted by how much it covers."""
+        """Return evidence for keywords inside the word, each weighted by how much of it they cover."""
         spans: list[tuple[int, int, _Evidence]] = []
-        for start in range(len(word) - MIN_STEM + 1):
+        for start in range(len(word) - MIN_PART + 1):
             if 0 < start < MIN_COMPOUND_PART:
                 continue
-            for stem, evidence in self._stems.get(word[start : start + MIN_STEM], ()):
-                if word.startswith(stem, start):
-                    spans.append((start, start + len(stem), evidence))
+            for part, evidence in self._compound_parts.get(word[start : start + MIN_PART], ()):
+                if word.startswith(part, start):
+                    spans.append((start, start + len(part), evidence))
         best: dict[str, float] = {}
         for start, end, evidence in _outermost(spans):
             strength = COMPOUND_BASE + COMPOUND_SPAN * _coverage(word, start, end)
@@ -262,7 +264,7 @@ class Classifier:
 
 def _bases(word: str) -> Iterable[str]:
     """Yield the word without each inflection it ends in, also with a doubled final consonant undone."""
-    for size in range(min(_LONGEST_INFLECTION, len(word) - MIN_STEM + 1), 0, -1):
+    for size in range(min(_LONGEST_INFLECTION, len(word) - MIN_PART + 1), 0, -1):
         if word[-size:] in _INFLECTIONS:
             base = word[:-size]
             yield base
@@ -271,7 +273,7 @@ def _bases(word: str) -> Iterable[str]:
 
 
 def _keyword_forms(areas: Sequence[ExpertiseArea]) -> tuple[dict[str, set[str]], set[str], set[str]]:
-    """Map every folded keyword form to its areas; also return the forms as written and those of one word."""
+    """Map every folded keyword form to its areas; also return the unstemmed forms and one-word forms."""
     danish = snowballstemmer.stemmer("danish")
     english = snowballstemmer.stemmer("english")
     forms: dict[str, set[str]] = {}
@@ -299,12 +301,12 @@ def _shared(keys: set[str]) -> _Evidence:
     return tuple((key, 1.0 / len(keys)) for key in sorted(keys))
 
 
-def _index_stems(exact: dict[str, _Evidence]) -> dict[str, tuple[tuple[str, _Evidence], ...]]:
-    """Index keyword forms long enough for compound matching by their first letters."""
+def _index_compound_parts(exact: dict[str, _Evidence]) -> dict[str, tuple[tuple[str, _Evidence], ...]]:
+    """Index keywords long enough to be found inside compounds by their first letters."""
     index: dict[str, list[tuple[str, _Evidence]]] = {}
     for form, evidence in exact.items():
-        if len(form) >= MIN_STEM:
-            index.setdefault(form[:MIN_STEM], []).append((form, evidence))
+        if len(form) >= MIN_PART:
+            index.setdefault(form[:MIN_PART], []).append((form, evidence))
     return {head: tuple(entries) for head, entries in index.items()}
 
 
@@ -312,7 +314,7 @@ def _index_fuzzy(forms: Iterable[str]) -> dict[str, list[str]]:
     """Group keyword forms by first letter: typos rarely hit it, and it cuts the search a lot."""
     index: dict[str, list[str]] = {}
     for form in forms:
-        if len(form) >= MIN_STEM:
+        if len(form) >= MIN_PART:
             index.setdefault(form[0], []).append(form)
     return index
 
@@ -327,7 +329,7 @@ def _outermost(spans: list[tuple[int, int, _Evidence]]) -> list[tuple[int, int, 
 
 
 def _coverage(word: str, start: int, end: int) -> float:
-    """Return how much of the word a stem covers, counting a trailing inflection as covered."""
+    """Return how much of the word a keyword covers, counting a trailing inflection as covered."""
     rest = word[end:]
     if rest in _INFLECTIONS or (rest[:1] == word[end - 1 : end] and rest[1:] in _INFLECTIONS):
         end = len(word)

@@ -23,7 +23,8 @@ def _tenant_and_people(runtime: Runtime) -> tuple[int, int, int]:
         assert tenant is not None
         jonas = uow.people.find(tenant.id, email="jonas.friis@nordlys.dk")
         anna = uow.people.find(tenant.id, email="anna.berg@maximize.dk")
-        assert jonas is not None and anna is not None
+        assert jonas is not None
+        assert anna is not None
         return tenant.id, jonas.id, anna.id
 
 
@@ -148,7 +149,8 @@ def test_tenants_are_kept_apart(runtime: Runtime) -> None:
         assert uow.requests.get(fjord.id, 1) is None
         assert uow.requests.next_number(fjord.id) == 1
         namesake = uow.people.find(fjord.id, email="jonas.friis@nordlys.dk")
-        assert namesake is not None and namesake.id != jonas
+        assert namesake is not None
+        assert namesake.id != jonas
         assert uow.people.find(fjord.id, email="anna.berg@maximize.dk") is None
         assert uow.requests.of_requester(fjord.id, jonas, 10) == []
 

@@ -54,7 +54,7 @@ def _wrongly_classified(classifier: Classifier, cases: tuple[Case, ...]) -> list
     ]
 
 
-def test_builtin_areas_are_the_ten_agreed_ones_with_keywords_in_both_languages() -> None:
+def test_builtin_areas_are_the_ten_agreed_ones_each_with_a_rich_keyword_list() -> None:
     keys = [area.key for area in BUILTIN_AREAS]
 
     assert keys == [
