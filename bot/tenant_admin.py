@@ -101,10 +101,12 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
             session.flush()
             report.created = True
         elif _assign(tenant, _tenant_values(config)):
-            tenant.updated_at = moment
             report.tenant_changed = True
         assert tenant.id is not None, "flushed rows have ids"
         _apply_people(session, tenant.id, config.people, report)
+        if report.changed:
+            # The stamp tells every process's directory cache to reload this tenant's people.
+            tenant.updated_at = moment
         session.commit()
     return report
 

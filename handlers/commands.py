@@ -198,7 +198,12 @@ def parse_text(text: str) -> Command:
     # the commands without arguments only count when they stand alone.
     if word is None or (word in _STANDALONE and len(words) > 1):
         return RequestSparring(cleaned) if prefixed else FreeText(cleaned)
-    return _parse_subcommand(word, words[1:])
+    command = _parse_subcommand(word, words[1:])
+    # "sparring hvorfor skrider tidsplanen?" is a question, not "why" without its reference:
+    # after the prefix, a command word followed by several words that don't fit it starts a request.
+    if prefixed and isinstance(command, Malformed) and len(words) > 2 and parse_ref(words[1]) is None:
+        return RequestSparring(cleaned)
+    return command
 
 
 def _parse_subcommand(word: str, args: list[str]) -> Command:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -72,7 +72,7 @@ class TenantContext:
         message = Message(lines, to_person=person_id, actions=actions, ref=ref, dedupe_key=dedupe_key)
         self.uow.outbox.add(self.tenant.id, message, self.now)
 
-    def coordinators(self) -> list[Person]:
+    def coordinators(self) -> Sequence[Person]:
         """Return the tenant's coordinators."""
         return self.uow.people.with_role(self.tenant.id, Role.COORDINATOR)
 

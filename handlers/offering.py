@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.calendar_rules import add_business_hours, month_of
 from handlers.context import ActorContext, TenantContext
 from handlers.model import Person, Role, SparringRequest, Status, Urgency
-from handlers.routing import Routing, RoutingInput, choose_senior
+from handlers.routing import Routing, RoutingInput, choose_senior, preference_tiers
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 MAX_ASSIGN_BUTTONS = 5
@@ -13,7 +13,7 @@ MAX_ASSIGN_BUTTONS = 5
 
 def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | None = None) -> Routing:
     """Route the request to the best senior (or the one the coordinator assigned) and offer it."""
-    routing = _route(ctx, request) if assigned is None else _assigned(assigned)
+    routing = route(ctx, request) if assigned is None else _assigned(assigned)
     request.routing_reasons = list(routing.reasons)
     senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
     if senior is None:
@@ -28,25 +28,31 @@ def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | No
     return routing
 
 
-def _route(ctx: TenantContext, request: SparringRequest) -> Routing:
+def route(ctx: TenantContext, request: SparringRequest) -> Routing:
+    """Choose the senior for a request with an area, from the current loads (changes nothing)."""
     assert request.area is not None, "only requests with an area are routed"
     seniors = ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
-    candidates = [s for s in seniors if request.area in s.expertise]
-    month = month_of(ctx.now, ctx.zone)
-    loads = ctx.uow.requests.loads(ctx.tenant.id, [s.id for s in candidates], month.start)
     previous = ctx.uow.requests.last_senior(ctx.tenant.id, request.requester_id, request.area)
-    return choose_senior(
-        RoutingInput(
-            area=request.area,
-            area_name=ctx.area(request.area),
-            seniors=candidates,
-            loads=loads,
-            today=ctx.now.astimezone(ctx.zone).date(),
-            previous_senior_id=previous,
-            preferred_senior_id=request.preferred_senior_id,
-            excluded=request.tried_senior_ids,
+    month = month_of(ctx.now, ctx.zone)
+    today = ctx.now.astimezone(ctx.zone).date()
+    passed_over: list[Text] = []
+    for tier in preference_tiers(seniors, request.area, previous, request.preferred_senior_id):
+        routing = choose_senior(
+            RoutingInput(
+                area=request.area,
+                area_name=ctx.area(request.area),
+                seniors=tier,
+                loads=ctx.uow.requests.loads(ctx.tenant.id, [s.id for s in tier], month.start),
+                today=today,
+                previous_senior_id=previous,
+                preferred_senior_id=request.preferred_senior_id,
+                excluded=request.tried_senior_ids,
+            )
         )
-    )
+        if routing.senior_id is not None:
+            return Routing(routing.senior_id, (*routing.reasons, *passed_over))
+        passed_over.extend(routing.passed_over)
+    return Routing(None, (Text.of("routing.nobody", area=ctx.area(request.area)), *passed_over))
 
 
 def _assigned(senior: Person) -> Routing:
@@ -193,14 +199,14 @@ def escalate(ctx: TenantContext, number: int) -> bool:
     if silent is not None:
         ctx.notify(
             silent.id,
-            Text.of("senior.offer_lapsed", ref=request.ref, hours=ctx.tenant.response_hours),
+            Text.of("senior.offer_lapsed", ref=request.ref, hours=_answer_hours(ctx, request)),
             ref=request.ref,
             dedupe_key=f"lapsed:{request.id}:{silent.id}",
         )
     next_lines = _next_step(ctx, routing, request)
     ctx.notify_coordinators(
         Text.of(
-            "coordinator.escalated", ref=request.ref, senior=silent_name, hours=ctx.tenant.response_hours
+            "coordinator.escalated", ref=request.ref, senior=silent_name, hours=_answer_hours(ctx, request)
         ),
         *next_lines,
         ref=request.ref,

@@ -45,7 +45,7 @@ class People(Protocol):
         """Return the active person in the tenant with one of these identities."""
         ...
 
-    def with_role(self, tenant_id: int, role: str) -> list[Person]:
+    def with_role(self, tenant_id: int, role: str) -> Sequence[Person]:
         """Return the tenant's active people holding the role, by name."""
         ...
 

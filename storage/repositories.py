@@ -3,21 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.model import Person, SparringRequest, Status, Tenant
 from handlers.routing import SeniorLoad
 from handlers.text import Message
 from storage.codec import encode_message
+from storage.directory import DirectoryCache
 from storage.mapping import person_from_row, request_from_row, request_values, tenant_from_row
 from storage.tables import DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
 
 _LOADED = (Status.OFFERED.value, Status.ACCEPTED.value)
+_SENIOR = col(SparringRequestRow.senior_id)
+_OPEN_PER_SENIOR = (
+    select(_SENIOR, func.count())
+    .where(
+        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
+        _SENIOR.in_(bindparam("senior_ids", expanding=True)),
+        col(SparringRequestRow.status).in_(_LOADED),
+    )
+    .group_by(_SENIOR)
+)
+_LAST_SENIOR = (
+    select(_SENIOR)
+    .where(
+        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
+        col(SparringRequestRow.requester_id) == bindparam("requester_id"),
+        col(SparringRequestRow.area) == bindparam("area"),
+        col(SparringRequestRow.accepted_at).is_not(None),
+    )
+    .order_by(col(SparringRequestRow.accepted_at).desc())
+    .limit(1)
+)
+_HOURS_PER_SENIOR = (
+    select(_SENIOR, func.sum(SparringRequestRow.hours))
+    .where(
+        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
+        _SENIOR.in_(bindparam("senior_ids", expanding=True)),
+        col(SparringRequestRow.held_at) >= bindparam("month_start", type_=UTCDateTime()),
+    )
+    .group_by(_SENIOR)
+)
 
 
 class SqlTenants:
@@ -36,8 +68,9 @@ class SqlTenants:
 
 
 class SqlPeople:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, directory: DirectoryCache) -> None:
         self._session = session
+        self._directory = directory
 
     def get(self, person_id: int) -> Person | None:
         """Return the (active) person with the id."""
@@ -68,17 +101,20 @@ class SqlPeople:
                     return person_from_row(row)
         return None
 
-    def with_role(self, tenant_id: int, role: str) -> list[Person]:
-        """Return the tenant's active people holding the role, by name."""
-        query = select(PersonRow).where(PersonRow.tenant_id == tenant_id, col(PersonRow.active).is_(True))
-        people = [person_from_row(row) for row in self._session.exec(query.order_by(col(PersonRow.name)))]
-        return [p for p in people if role in p.roles]
+    def with_role(self, tenant_id: int, role: str) -> Sequence[Person]:
+        """Return the tenant's active people holding the role, by name (from the directory cache)."""
+        return self._directory.with_role(self._session, tenant_id, role)
 
     def set_language(self, person_id: int, language: str) -> None:
-        """Remember the person's preferred language."""
-        self._session.execute(
-            update(PersonRow).where(col(PersonRow.id) == person_id).values(language=language)
-        )
+        """Remember the person's preferred language (and mark the tenant's directory as changed)."""
+        row = self._session.get(PersonRow, person_id)
+        if row is None:
+            return
+        row.language = language
+        tenant = self._session.get(TenantRow, row.tenant_id)
+        if tenant is not None:
+            tenant.updated_at = datetime.now(UTC)
+        self._session.flush()
 
 
 class SqlRequests:
@@ -165,46 +201,23 @@ class SqlRequests:
     def loads(
         self, tenant_id: int, senior_ids: Sequence[int], month_start: datetime
     ) -> dict[int, SeniorLoad]:
-        """Return open requests and hours logged since ``month_start`` for each senior, in two queries."""
+        """Return open requests and hours logged since ``month_start`` for each senior.
+
+        Routing runs this for every request, among up to a thousand seniors: the two statements are
+        built once with an expanding parameter, answered from covering indexes, and read as plain rows.
+        """
         if not senior_ids:
             return {}
-        senior = col(SparringRequestRow.senior_id)
-        open_counts = self._session.execute(
-            select(senior, func.count())
-            .where(
-                SparringRequestRow.tenant_id == tenant_id,
-                senior.in_(senior_ids),
-                col(SparringRequestRow.status).in_(_LOADED),
-            )
-            .group_by(senior)
-        ).all()
-        hours = self._session.execute(
-            select(senior, func.sum(SparringRequestRow.hours))
-            .where(
-                SparringRequestRow.tenant_id == tenant_id,
-                col(SparringRequestRow.held_at) >= month_start,
-                senior.in_(senior_ids),
-            )
-            .group_by(senior)
-        ).all()
-        counts = {row[0]: int(row[1]) for row in open_counts}
-        used = {row[0]: float(row[1] or 0) for row in hours}
+        connection = self._session.connection()
+        params = {"tenant_id": tenant_id, "senior_ids": list(senior_ids), "month_start": month_start}
+        counts = {row[0]: int(row[1]) for row in connection.execute(_OPEN_PER_SENIOR, params)}
+        used = {row[0]: float(row[1] or 0) for row in connection.execute(_HOURS_PER_SENIOR, params)}
         return {s: SeniorLoad(counts.get(s, 0), used.get(s, 0.0)) for s in senior_ids}
 
     def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
         """Return the senior who last accepted a request from this requester in this area."""
-        query = (
-            select(SparringRequestRow.senior_id)
-            .where(
-                SparringRequestRow.tenant_id == tenant_id,
-                SparringRequestRow.requester_id == requester_id,
-                SparringRequestRow.area == area,
-                col(SparringRequestRow.accepted_at).is_not(None),
-            )
-            .order_by(col(SparringRequestRow.accepted_at).desc())
-            .limit(1)
-        )
-        return self._session.exec(query).first()
+        params = {"tenant_id": tenant_id, "requester_id": requester_id, "area": area}
+        return self._session.connection().execute(_LAST_SENIOR, params).scalar()
 
     def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:
         """Return the hours of sessions held in [start, end)."""

@@ -57,9 +57,12 @@ class SparringRequestRow(SQLModel, table=True):
     __tablename__ = "sparring_request"
     __table_args__ = (
         UniqueConstraint("tenant_id", "number"),
+        # Covering indexes for the routing loads of the candidate seniors (open requests, hours
+        # held this month); the first also serves a senior's queue.
         Index("ix_request_senior_status", "tenant_id", "senior_id", "status"),
+        Index("ix_request_senior_held", "tenant_id", "senior_id", "held_at", "hours"),
         Index("ix_request_requester_area", "tenant_id", "requester_id", "area", "accepted_at"),
-        Index("ix_request_held", "tenant_id", "held_at"),
+        Index("ix_request_held", "tenant_id", "held_at", "hours"),
         Index("ix_request_created", "tenant_id", "created_at"),
         Index("ix_request_escalate", "status", "escalate_at"),
     )

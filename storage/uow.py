@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from storage.directory import DirectoryCache
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
 
@@ -21,13 +22,14 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     dialogues: SqlDialogues
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
         self._engine = engine
+        self._directory = directory
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
         self.tenants = SqlTenants(self.session)
-        self.people = SqlPeople(self.session)
+        self.people = SqlPeople(self.session, self._directory)
         self.requests = SqlRequests(self.session)
         self.outbox = SqlOutbox(self.session)
         self.dialogues = SqlDialogues(self.session)
@@ -49,6 +51,7 @@ class SqlUnitOfWorkFactory:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.directory = DirectoryCache()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.directory)

@@ -183,17 +183,21 @@ def upgrade() -> None:
     with op.batch_alter_table("sparring_request", schema=None) as batch_op:
         batch_op.create_index("ix_request_created", ["tenant_id", "created_at"], unique=False)
         batch_op.create_index("ix_request_escalate", ["status", "escalate_at"], unique=False)
-        batch_op.create_index("ix_request_held", ["tenant_id", "held_at"], unique=False)
+        batch_op.create_index("ix_request_held", ["tenant_id", "held_at", "hours"], unique=False)
+        batch_op.create_index("ix_request_senior_status", ["tenant_id", "senior_id", "status"], unique=False)
+        batch_op.create_index(
+            "ix_request_senior_held", ["tenant_id", "senior_id", "held_at", "hours"], unique=False
+        )
         batch_op.create_index(
             "ix_request_requester_area", ["tenant_id", "requester_id", "area", "accepted_at"], unique=False
         )
-        batch_op.create_index("ix_request_senior_status", ["tenant_id", "senior_id", "status"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sparring_request", schema=None) as batch_op:
-        batch_op.drop_index("ix_request_senior_status")
         batch_op.drop_index("ix_request_requester_area")
+        batch_op.drop_index("ix_request_senior_held")
+        batch_op.drop_index("ix_request_senior_status")
         batch_op.drop_index("ix_request_held")
         batch_op.drop_index("ix_request_escalate")
         batch_op.drop_index("ix_request_created")

@@ -1,0 +1,740 @@
+"""In-memory fakes of the core's ports, a sample tenant, and a small driver for use-case tests.
+
+Nothing here touches a database, the network or the file system (except the translation
+catalogues that ``render_all`` reads through ``bot.i18n``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from types import TracebackType
+from typing import Self
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Reader
+from bot.render import render
+from handlers.classify import Classifier
+from handlers.commands import Command, parse_action, parse_text
+from handlers.context import Deps
+from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
+from handlers.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
+from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.routing import SeniorLoad
+from handlers.service import Identity, Outcome, escalate_due, handle
+from handlers.text import Message
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+# Texts the classifier files under one area without doubt.
+BUDGET_QUESTION = "Hjælp til budgettet for næste år"
+STEERING_QUESTION = "Jeg skal præsentere for styregruppen"
+_LOADED = (Status.OFFERED, Status.ACCEPTED)
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """Return the UTC moment of a Copenhagen wall-clock time."""
+    return datetime(year, month, day, hour, minute, tzinfo=COPENHAGEN).astimezone(UTC)
+
+
+# --- clock and calendars -------------------------------------------------------------------------
+
+
+class FixedClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = _aware_utc(moment)
+
+    def now(self) -> datetime:
+        """Return the current (fixed) moment in UTC."""
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        """Move the clock to the moment."""
+        self.moment = _aware_utc(moment)
+
+    def advance(self, **delta: float) -> datetime:
+        """Move the clock forward by ``timedelta(**delta)`` and return the new moment."""
+        self.moment += timedelta(**delta)
+        return self.moment
+
+
+def _aware_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("the clock needs an aware datetime")
+    return moment.astimezone(UTC)
+
+
+class NoHolidays:
+    """A calendar without public holidays."""
+
+    def is_holiday(self, day: date) -> bool:
+        """Tell whether the day is a public holiday (never)."""
+        return False
+
+
+class Holidays:
+    """A calendar with exactly the given public holidays."""
+
+    def __init__(self, days: Iterable[date]) -> None:
+        self.days = frozenset(days)
+
+    def is_holiday(self, day: date) -> bool:
+        """Tell whether the day is one of the holidays."""
+        return day in self.days
+
+
+# --- the in-memory database ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message in the fake outbox."""
+
+    tenant_id: int
+    message: Message
+    due_at: datetime
+
+
+def _copy_request(request: SparringRequest) -> SparringRequest:
+    # Texts are immutable; only the lists need copying so changes do not leak between copies.
+    return dataclasses.replace(
+        request,
+        tried_senior_ids=list(request.tried_senior_ids),
+        routing_reasons=list(request.routing_reasons),
+    )
+
+
+@dataclass(slots=True)
+class _State:
+    tenants: dict[int, Tenant] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    inactive: set[int] = field(default_factory=set)
+    requests: dict[int, SparringRequest] = field(default_factory=dict)
+    last_numbers: dict[int, int] = field(default_factory=dict)
+    last_request_id: int = 0
+    outbox: list[QueuedMessage] = field(default_factory=list)
+    dedupe_keys: set[str] = field(default_factory=set)
+    dialogues: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def clone(self) -> _State:
+        """Return a copy that can be changed without touching this state."""
+        return _State(
+            tenants=dict(self.tenants),
+            people=dict(self.people),
+            inactive=set(self.inactive),
+            requests={key: _copy_request(r) for key, r in self.requests.items()},
+            last_numbers=dict(self.last_numbers),
+            last_request_id=self.last_request_id,
+            outbox=list(self.outbox),
+            dedupe_keys=set(self.dedupe_keys),
+            dialogues={key: dict(value) for key, value in self.dialogues.items()},
+        )
+
+
+class FakeDatabase:
+    """The committed state every fake unit of work starts from, with helpers to seed and inspect it."""
+
+    def __init__(self) -> None:
+        self.state = _State()
+        self.commits = 0
+
+    # seeding
+    def add_tenant(self, tenant: Tenant) -> Tenant:
+        """Store a tenant."""
+        self.state.tenants[tenant.id] = tenant
+        return tenant
+
+    def next_person_id(self) -> int:
+        """Return an id no person has yet."""
+        return max(self.state.people, default=0) + 1
+
+    def add_person(self, person: Person) -> Person:
+        """Store a person."""
+        self.state.people[person.id] = person
+        return person
+
+    def deactivate(self, person_id: int) -> None:
+        """Mark a person as no longer active (the ports then no longer return them)."""
+        self.state.inactive.add(person_id)
+
+    def add_request(self, request: SparringRequest) -> SparringRequest:
+        """Store a request as if it had been created earlier; its number is reserved too."""
+        self.state.last_request_id += 1
+        request.id = self.state.last_request_id
+        last = self.state.last_numbers.get(request.tenant_id, 0)
+        self.state.last_numbers[request.tenant_id] = max(last, request.number)
+        self.state.requests[request.id] = _copy_request(request)
+        return request
+
+    # inspection
+    def tenant(self, slug: str) -> Tenant:
+        """Return the stored tenant with the slug."""
+        return next(t for t in self.state.tenants.values() if t.slug == slug)
+
+    def person(self, person_id: int) -> Person:
+        """Return a stored person."""
+        return self.state.people[person_id]
+
+    def request(self, tenant_id: int, number: int) -> SparringRequest:
+        """Return a copy of a stored request; fail when there is none."""
+        found = self.find_request(tenant_id, number)
+        if found is None:
+            raise LookupError(f"no request {number} in tenant {tenant_id}")
+        return found
+
+    def find_request(self, tenant_id: int, number: int) -> SparringRequest | None:
+        """Return a copy of a stored request, if there is one."""
+        for request in self.state.requests.values():
+            if request.tenant_id == tenant_id and request.number == number:
+                return _copy_request(request)
+        return None
+
+    def requests_of(self, tenant_id: int) -> list[SparringRequest]:
+        """Return copies of the tenant's requests, by number."""
+        found = [r for r in self.state.requests.values() if r.tenant_id == tenant_id]
+        return [_copy_request(r) for r in sorted(found, key=lambda r: r.number)]
+
+    @property
+    def outbox(self) -> list[QueuedMessage]:
+        """Return the queued messages, oldest first."""
+        return list(self.state.outbox)
+
+    def messages_to(self, person_id: int) -> list[Message]:
+        """Return the messages queued for a person, oldest first."""
+        return [q.message for q in self.state.outbox if q.message.to_person == person_id]
+
+    def dialogue(self, person_id: int) -> dict[str, str] | None:
+        """Return the stored intake state of a person."""
+        state = self.state.dialogues.get(person_id)
+        return dict(state) if state is not None else None
+
+
+class FakeTenants:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, tenant_id: int) -> Tenant | None:
+        """Return the tenant with the id."""
+        return self._state.tenants.get(tenant_id)
+
+    def get_by_slug(self, slug: str) -> Tenant | None:
+        """Return the tenant with the slug."""
+        return next((t for t in self._state.tenants.values() if t.slug == slug), None)
+
+
+class FakePeople:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def _active(self) -> list[Person]:
+        return [p for p in self._state.people.values() if p.id not in self._state.inactive]
+
+    def get(self, person_id: int) -> Person | None:
+        """Return the (active) person with the id."""
+        person = self._state.people.get(person_id)
+        return person if person is not None and person_id not in self._state.inactive else None
+
+    def find(
+        self,
+        tenant_id: int,
+        *,
+        email: str | None = None,
+        slack_id: str | None = None,
+        teams_id: str | None = None,
+    ) -> Person | None:
+        """Return the active person in the tenant with one of these identities (platform ids first)."""
+        people = [p for p in self._active() if p.tenant_id == tenant_id]
+        lookups: list[tuple[Callable[[Person], str | None], str | None]] = [
+            (lambda p: p.slack_id, slack_id),
+            (lambda p: p.teams_id, teams_id),
+            (lambda p: p.email, email.strip().lower() if email else None),
+        ]
+        for attribute, value in lookups:
+            if value:
+                found = next((p for p in people if attribute(p) == value), None)
+                if found is not None:
+                    return found
+        return None
+
+    def with_role(self, tenant_id: int, role: str) -> list[Person]:
+        """Return the tenant's active people holding the role, by name."""
+        people = [p for p in self._active() if p.tenant_id == tenant_id and role in p.roles]
+        return sorted(people, key=lambda p: p.name)
+
+    def set_language(self, person_id: int, language: str) -> None:
+        """Remember the person's preferred language."""
+        person = self._state.people.get(person_id)
+        if person is not None:
+            self._state.people[person_id] = dataclasses.replace(person, language=language)
+
+
+class FakeRequests:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def _of_tenant(self, tenant_id: int) -> list[SparringRequest]:
+        found = [r for r in self._state.requests.values() if r.tenant_id == tenant_id]
+        return sorted(found, key=lambda r: r.number)
+
+    def next_number(self, tenant_id: int) -> int:
+        """Reserve the tenant's next request number (never handed out twice)."""
+        number = self._state.last_numbers.get(tenant_id, 0) + 1
+        self._state.last_numbers[tenant_id] = number
+        return number
+
+    def add(self, request: SparringRequest) -> SparringRequest:
+        """Store a new request and return it with its id."""
+        if any(r.number == request.number for r in self._of_tenant(request.tenant_id)):
+            raise ValueError(f"request number {request.number} exists already in tenant {request.tenant_id}")
+        self._state.last_request_id += 1
+        request.id = self._state.last_request_id
+        self._state.requests[request.id] = _copy_request(request)
+        return request
+
+    def get(self, tenant_id: int, number: int) -> SparringRequest | None:
+        """Return a copy of the request: changes only count once ``update`` writes them back."""
+        found = next((r for r in self._of_tenant(tenant_id) if r.number == number), None)
+        return _copy_request(found) if found is not None else None
+
+    def update(self, request: SparringRequest) -> None:
+        """Write the request's changed state back."""
+        if request.id is None or request.id not in self._state.requests:
+            raise KeyError(f"request {request.ref} was never added")
+        self._state.requests[request.id] = _copy_request(request)
+
+    def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:
+        """Return the requester's newest requests."""
+        mine = [r for r in reversed(self._of_tenant(tenant_id)) if r.requester_id == requester_id]
+        return [_copy_request(r) for r in mine[:limit]]
+
+    def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
+        """Return the senior's requests in the given statuses, oldest first."""
+        return [
+            _copy_request(r)
+            for r in self._of_tenant(tenant_id)
+            if r.senior_id == senior_id and r.status in statuses
+        ]
+
+    def with_status(self, tenant_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
+        """Return the tenant's requests in the given statuses, oldest first."""
+        return [_copy_request(r) for r in self._of_tenant(tenant_id) if r.status in statuses]
+
+    def loads(
+        self, tenant_id: int, senior_ids: Sequence[int], month_start: datetime
+    ) -> dict[int, SeniorLoad]:
+        """Return open requests and hours logged since ``month_start`` for each senior."""
+        requests = self._of_tenant(tenant_id)
+        return {
+            senior_id: SeniorLoad(
+                open_requests=sum(1 for r in requests if r.senior_id == senior_id and r.status in _LOADED),
+                hours_this_month=sum(
+                    r.hours or 0.0
+                    for r in requests
+                    if r.senior_id == senior_id and r.held_at is not None and r.held_at >= month_start
+                ),
+            )
+            for senior_id in senior_ids
+        }
+
+    def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
+        """Return the senior who last accepted a request from this requester in this area."""
+        taken = [
+            r
+            for r in self._of_tenant(tenant_id)
+            if r.requester_id == requester_id and r.area == area and r.accepted_at is not None
+        ]
+        if not taken:
+            return None
+        return max(taken, key=lambda r: r.accepted_at or datetime.min.replace(tzinfo=UTC)).senior_id
+
+    def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:
+        """Return the hours of sessions held in [start, end)."""
+        return float(
+            sum(
+                r.hours or 0.0
+                for r in self._of_tenant(tenant_id)
+                if r.held_at is not None and start <= r.held_at < end
+            )
+        )
+
+    def created_between(self, tenant_id: int, start: datetime, end: datetime) -> list[SparringRequest]:
+        """Return the requests created in [start, end)."""
+        return [_copy_request(r) for r in self._of_tenant(tenant_id) if start <= r.created_at < end]
+
+    def due_for_escalation(self, now: datetime, limit: int) -> list[tuple[int, int]]:
+        """Return (tenant id, number) of offered requests whose answer time ran out, oldest first."""
+        due = [
+            r
+            for r in self._state.requests.values()
+            if r.status is Status.OFFERED and r.escalate_at is not None and r.escalate_at <= now
+        ]
+        due.sort(key=lambda r: (r.escalate_at or now, r.tenant_id, r.number))
+        return [(r.tenant_id, r.number) for r in due[:limit]]
+
+
+class FakeOutbox:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
+        """Queue the message; False (and nothing queued) when its dedupe key was seen before."""
+        if message.dedupe_key is not None:
+            if message.dedupe_key in self._state.dedupe_keys:
+                return False
+            self._state.dedupe_keys.add(message.dedupe_key)
+        self._state.outbox.append(QueuedMessage(tenant_id, message, due_at))
+        return True
+
+
+class FakeDialogues:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, person_id: int) -> dict[str, str] | None:
+        """Return the state of the person's guided intake, if one is going on."""
+        state = self._state.dialogues.get(person_id)
+        return dict(state) if state is not None else None
+
+    def save(self, person_id: int, state: dict[str, str], now: datetime) -> None:
+        """Store the state of the person's guided intake."""
+        self._state.dialogues[person_id] = dict(state)
+
+    def clear(self, person_id: int) -> None:
+        """Forget the person's guided intake."""
+        self._state.dialogues.pop(person_id, None)
+
+
+class FakeUnitOfWork:
+    """A transaction on a copy of the database state; ``commit()`` writes the copy back."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self._db = db
+        self._state: _State | None = None
+        self.committed = False
+
+    def _working(self) -> _State:
+        if self._state is None:
+            raise RuntimeError("use the unit of work inside a with block")
+        return self._state
+
+    @property
+    def tenants(self) -> FakeTenants:
+        return FakeTenants(self._working())
+
+    @property
+    def people(self) -> FakePeople:
+        return FakePeople(self._working())
+
+    @property
+    def requests(self) -> FakeRequests:
+        return FakeRequests(self._working())
+
+    @property
+    def outbox(self) -> FakeOutbox:
+        return FakeOutbox(self._working())
+
+    @property
+    def dialogues(self) -> FakeDialogues:
+        return FakeDialogues(self._working())
+
+    def __enter__(self) -> Self:
+        self._state = self._db.state.clone()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # Anything not committed is dropped, as a database rolls back an unfinished transaction.
+        self._state = None
+
+    def commit(self) -> None:
+        """Make everything done so far permanent."""
+        self._db.state = self._working().clone()
+        self._db.commits += 1
+        self.committed = True
+
+
+class FakeUnitOfWorkFactory:
+    """Makes fake units of work on one fake database."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    def __call__(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self.db)
+
+
+_CLASSIFIERS: dict[tuple[ExpertiseArea, ...], Classifier] = {}
+
+
+def classifier_for(tenant: Tenant) -> Classifier:
+    """Return the classifier of a tenant's areas (built once per set of areas, for speed)."""
+    areas = (*BUILTIN_AREAS, *tenant.extra_areas)
+    if areas not in _CLASSIFIERS:
+        _CLASSIFIERS[areas] = Classifier(areas)
+    return _CLASSIFIERS[areas]
+
+
+def make_deps(db: FakeDatabase, clock: FixedClock, holidays: NoHolidays | Holidays | None = None) -> Deps:
+    """Build the use cases' collaborators on the fakes."""
+    return Deps(
+        uow=FakeUnitOfWorkFactory(db),
+        clock=clock,
+        holidays=holidays if holidays is not None else NoHolidays(),
+        classifier_for=classifier_for,
+    )
+
+
+# --- the sample tenant ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SampleTenant:
+    """A tenant with a coordinator, three seniors, a project manager and a tester."""
+
+    tenant: Tenant
+    mette: Person
+    anna: Person
+    lars: Person
+    sofie: Person
+    jonas: Person
+    ida: Person
+
+    @property
+    def seniors(self) -> tuple[Person, Person, Person]:
+        """Return Anna, Lars and Sofie."""
+        return (self.anna, self.lars, self.sofie)
+
+
+def sample_tenant(
+    db: FakeDatabase,
+    *,
+    tenant_id: int = 1,
+    slug: str = "nordlys",
+    over_quota: OverQuota = OverQuota.ASK_COORDINATOR,
+    agreed_hours: float = 60,
+    language: str = "da",
+    anna_absences: tuple[Absence, ...] = (),
+) -> SampleTenant:
+    """Store the sample tenant and its people in the database and return them."""
+    tenant = db.add_tenant(
+        Tenant(
+            id=tenant_id,
+            slug=slug,
+            name=f"{slug.capitalize()} A/S",
+            language=language,
+            timezone="Europe/Copenhagen",
+            agreed_hours_per_quarter=agreed_hours,
+            response_hours=8,
+            over_quota=over_quota,
+            business_start=time(8, 0),
+            business_end=time(16, 0),
+        )
+    )
+
+    def person(
+        name: str,
+        role: Role,
+        expertise: tuple[str, ...] = (),
+        capacity: float = 0.0,
+        absences: tuple[Absence, ...] = (),
+    ) -> Person:
+        first = name.split()[0].lower()
+        return db.add_person(
+            Person(
+                id=db.next_person_id(),
+                tenant_id=tenant_id,
+                email=f"{first}@{slug}.dk",
+                name=name,
+                roles=frozenset({role}),
+                external=role is Role.SENIOR,
+                expertise=expertise,
+                capacity_hours_per_month=capacity,
+                absences=absences,
+            )
+        )
+
+    return SampleTenant(
+        tenant=tenant,
+        mette=person("Mette Holm", Role.COORDINATOR),
+        anna=person("Anna Berg", Role.SENIOR, ("budget", "benefits"), 12.0, anna_absences),
+        lars=person("Lars Winther", Role.SENIOR, ("steering-group", "pid", "stakeholders"), 12.0),
+        sofie=person("Sofie Dahl", Role.SENIOR, ("test", "planning", "budget", "risk"), 8.0),
+        jonas=person("Jonas Krogh", Role.PM),
+        ida=person("Ida Lund", Role.TESTER),
+    )
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+def keys(message: Message) -> list[str]:
+    """Return the catalogue keys of a message's lines."""
+    return [line.key for line in message.lines]
+
+
+def action_ids(message: Message) -> list[str]:
+    """Return the ids of a message's buttons."""
+    return [action.id for action in message.actions]
+
+
+def reply_keys(outcome: Outcome) -> list[str]:
+    """Return the catalogue keys of all lines of all replies, in order."""
+    return [key for message in outcome.replies for key in keys(message)]
+
+
+def render_all(messages: Iterable[Message], language: str, zone: ZoneInfo = COPENHAGEN) -> list[str]:
+    """Render every line and button label in the language; raises when a key or field is missing."""
+    reader = Reader(language, zone)
+    rendered: list[str] = []
+    for message in messages:
+        result = render(message, reader)
+        rendered.extend(result.lines)
+        rendered.extend(action.label for action in result.actions)
+    return rendered
+
+
+# --- a messenger for the scheduler tests ---------------------------------------------------------
+
+
+class RecordingMessenger:
+    """Records every send; can be told to fail the next sends."""
+
+    def __init__(self) -> None:
+        self.attempts: list[Delivery] = []
+        self.sent: list[Delivery] = []
+        self._failures: deque[Callable[[], Exception]] = deque()
+
+    def fail_transient(self, count: int = 1, retry_after: float | None = None) -> None:
+        """Make the next ``count`` sends raise TransientSendError."""
+        self._failures.extend([lambda: TransientSendError("try again later", retry_after)] * count)
+
+    def fail_permanent(self, count: int = 1) -> None:
+        """Make the next ``count`` sends raise PermanentSendError."""
+        self._failures.extend([lambda: PermanentSendError("recipient is gone")] * count)
+
+    async def send(self, delivery: Delivery) -> Sent:
+        """Record the delivery; raise the next planned failure, if any."""
+        self.attempts.append(delivery)
+        if self._failures:
+            raise self._failures.popleft()()
+        self.sent.append(delivery)
+        return Sent(platform_message_id=f"sent-{len(self.sent)}")
+
+
+# --- a driver for use-case tests -----------------------------------------------------------------
+
+
+class Office:
+    """A sample tenant on the fakes, with one-line ways to type, press buttons and run the clock.
+
+    Every reply and every new outbox message is rendered in Danish and English on the way, so any
+    use-case test also proves that the catalogues hold every key and field the core produces.
+    """
+
+    def __init__(
+        self,
+        start: datetime,
+        *,
+        over_quota: OverQuota = OverQuota.ASK_COORDINATOR,
+        holidays: NoHolidays | Holidays | None = None,
+        anna_absences: tuple[Absence, ...] = (),
+    ) -> None:
+        self.db = FakeDatabase()
+        self.clock = FixedClock(start)
+        self.deps = make_deps(self.db, self.clock, holidays)
+        self.org = sample_tenant(self.db, over_quota=over_quota, anna_absences=anna_absences)
+        self.tenant = self.org.tenant
+
+    def add_tenant(self, slug: str) -> SampleTenant:
+        """Add a second tenant, with its own people, to the same database."""
+        tenant_id = max(self.db.state.tenants) + 1
+        return sample_tenant(self.db, tenant_id=tenant_id, slug=slug)
+
+    def run(self, person: Person | Identity, command: Command, *, slug: str | None = None) -> Outcome:
+        """Run a command as the person (or an identity) in their tenant."""
+        identity = person if isinstance(person, Identity) else Identity(email=person.email)
+        if slug is None:
+            slug = self._slug_of(person) if isinstance(person, Person) else self.tenant.slug
+        before = len(self.db.state.outbox)
+        outcome = handle(self.deps, slug, identity, command)
+        self._render(outcome.replies, [q.message for q in self.db.state.outbox[before:]])
+        return outcome
+
+    def say(self, person: Person | Identity, text: str, *, slug: str | None = None) -> Outcome:
+        """Type text as the person."""
+        return self.run(person, parse_text(text), slug=slug)
+
+    def press(self, person: Person, action_id: str) -> Outcome:
+        """Press a button as the person."""
+        return self.run(person, parse_action(action_id))
+
+    def escalate(self) -> int:
+        """Run the escalation job."""
+        before = len(self.db.state.outbox)
+        moved = escalate_due(self.deps)
+        self._render([], [q.message for q in self.db.state.outbox[before:]])
+        return moved
+
+    def ask(self, person: Person, text: str = BUDGET_QUESTION) -> SparringRequest:
+        """Ask for sparring as the person and return the request that was created."""
+        before = {r.id for r in self.db.requests_of(person.tenant_id)}
+        self.say(person, f"sparring {text}")
+        created = [r for r in self.db.requests_of(person.tenant_id) if r.id not in before]
+        if len(created) != 1:
+            raise AssertionError(f"expected one new request, got {len(created)}")
+        return created[0]
+
+    def seed(
+        self,
+        requester: Person,
+        status: Status,
+        *,
+        senior: Person | None = None,
+        area: str | None = "budget",
+        hours: float | None = None,
+        held_at: datetime | None = None,
+        accepted_at: datetime | None = None,
+        created_at: datetime | None = None,
+    ) -> SparringRequest:
+        """Store a request in the given state directly, as if it had got there earlier."""
+        tenant_id = requester.tenant_id
+        return self.db.add_request(
+            SparringRequest(
+                tenant_id=tenant_id,
+                number=self.db.state.last_numbers.get(tenant_id, 0) + 1,
+                requester_id=requester.id,
+                text=BUDGET_QUESTION,
+                created_at=created_at or self.clock.now(),
+                area=area,
+                status=status,
+                senior_id=senior.id if senior else None,
+                accepted_at=accepted_at,
+                held_at=held_at,
+                hours=hours,
+            )
+        )
+
+    def request(self, number: int, tenant_id: int | None = None) -> SparringRequest:
+        """Return the stored request."""
+        return self.db.request(self.tenant.id if tenant_id is None else tenant_id, number)
+
+    def inbox(self, person: Person) -> list[Message]:
+        """Return the outbox messages to the person, oldest first."""
+        return self.db.messages_to(person.id)
+
+    def inbox_keys(self, person: Person) -> list[list[str]]:
+        """Return the line keys of each outbox message to the person."""
+        return [keys(m) for m in self.inbox(person)]
+
+    def _slug_of(self, person: Person) -> str:
+        return self.db.state.tenants[person.tenant_id].slug
+
+    @staticmethod
+    def _render(replies: Sequence[Message], queued: Sequence[Message]) -> None:
+        for language in ("da", "en"):
+            render_all([*replies, *queued], language)

@@ -1,0 +1,328 @@
+"""Asking for sparring: routing a question, choosing an area, the guided intake, and cancelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.commands import RequestSparring
+from handlers.model import Status
+from handlers.text import Bilingual, Text, Verbatim
+from tests.fakes import (
+    BUDGET_QUESTION,
+    STEERING_QUESTION,
+    Office,
+    action_ids,
+    keys,
+    local,
+    reply_keys,
+)
+
+WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
+UNCLEAR_QUESTION = "Hvordan håndterer jeg risikoen i tidsplanen og budgettet"
+
+
+@pytest.fixture
+def office() -> Office:
+    return Office(WEDNESDAY_MORNING)
+
+
+# --- asking with free text -----------------------------------------------------------------------
+
+
+def test_danish_budget_question_is_offered_to_the_budget_senior(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"/sparring {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert (request.status, request.area, request.senior_id) == (Status.OFFERED, "budget", org.anna.id)
+    [offer] = office.inbox(org.anna)
+    assert keys(offer) == ["offer.new", "quote", "offer.answer_by"]
+    assert action_ids(offer) == ["accept:S-1", "decline:S-1"]
+    assert offer.ref == "S-1"
+    assert reply_keys(outcome)[0] == "ask.routed"
+
+
+def test_the_requester_is_told_which_senior_got_it_and_why(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.routed", "routing.strongest", "routing.load"]
+    assert reply.lines[0].params["senior"] == org.anna.name
+    assert reply.lines[0].params["area"] == Bilingual("Budgettering", "Budgeting")
+    assert reply.to_person == org.jonas.id
+    assert reply.ref == "S-1"
+
+
+def test_english_question_is_routed_the_same_way(office: Office) -> None:
+    org = office.org
+
+    office.say(org.ida, "sparring How do I write a good PID?")
+
+    request = office.request(1)
+    assert (request.area, request.senior_id) == ("pid", org.lars.id)
+    assert office.inbox_keys(org.lars)[0][0] == "offer.new"
+
+
+def test_the_offer_names_the_requester_and_quotes_the_question(office: Office) -> None:
+    org = office.org
+
+    office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
+
+    [offer] = office.inbox(org.anna)
+    assert offer.lines[0].params["requester"] == org.jonas.name
+    assert offer.lines[1].params["text"] == Verbatim(BUDGET_QUESTION)
+
+
+def test_the_senior_gets_the_response_hours_in_business_hours_to_answer(office: Office) -> None:
+    org = office.org
+
+    office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert request.offered_at == WEDNESDAY_MORNING
+    assert request.escalate_at == local(2027, 3, 4, 10, 0)
+    [offer] = office.inbox(org.anna)
+    assert offer.lines[2].params["deadline"] == request.escalate_at
+
+
+def test_references_count_up_within_a_tenant(office: Office) -> None:
+    org = office.org
+
+    first = office.ask(org.jonas)
+    second = office.ask(org.ida)
+
+    assert (first.ref, second.ref) == ("S-1", "S-2")
+
+
+def test_two_tenants_number_their_requests_independently(office: Office) -> None:
+    other = office.add_tenant("solsort")
+    office.ask(office.org.jonas)
+    office.ask(office.org.jonas)
+
+    theirs = office.ask(other.jonas)
+
+    assert theirs.ref == "S-1"
+    assert theirs.tenant_id == other.tenant.id
+    assert theirs.senior_id == other.anna.id
+
+
+def test_the_preferred_senior_named_with_an_at_sign_gets_the_request(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring @Sofie {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert (request.preferred_senior_id, request.senior_id) == (org.sofie.id, org.sofie.id)
+    assert reply_keys(outcome)[:2] == ["ask.routed", "routing.preferred"]
+
+
+def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring @Lars {STEERING_QUESTION}")
+
+    request = office.request(1)
+    assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.lars.id)
+    assert outcome.replies[0].lines[1] == Text.of("routing.preferred", senior=org.lars.name)
+
+
+def test_a_preferred_senior_without_the_expertise_gives_the_best_match_with_a_reason(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.anna.id)
+    assert "routing.preferred_unavailable" in reply_keys(outcome)
+
+
+def test_an_at_sign_that_names_nobody_changes_nothing(office: Office) -> None:
+    org = office.org
+
+    office.say(org.jonas, f"sparring @nogen {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert (request.preferred_senior_id, request.senior_id) == (None, org.anna.id)
+
+
+def test_a_question_nobody_can_take_goes_to_the_coordinator_with_assign_buttons(office: Office) -> None:
+    org = office.org
+    office.db.deactivate(org.anna.id)
+    office.db.deactivate(org.sofie.id)
+
+    outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
+
+    request = office.request(1)
+    assert (request.status, request.senior_id) == (Status.REQUESTED, None)
+    assert reply_keys(outcome) == ["ask.to_coordinator"]
+    [note] = office.inbox(org.mette)
+    assert keys(note)[:3] == ["coordinator.unrouted", "quote", "routing.nobody"]
+    assert action_ids(note) == [f"assign:S-1:{org.lars.id}"]
+
+
+# --- unclear questions ---------------------------------------------------------------------------
+
+
+def test_an_unclear_question_asks_which_area_with_two_or_three_buttons(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+
+    request = office.request(1)
+    assert (request.status, request.area, request.senior_id) == (Status.REQUESTED, None, None)
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.which_area"]
+    assert 2 <= len(reply.actions) <= 3
+    assert all(action_id.startswith("area:S-1:") for action_id in action_ids(reply))
+    assert "area:S-1:budget" in action_ids(reply)
+    assert office.db.outbox == []
+
+
+def test_a_question_without_any_area_words_offers_every_area(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, "sparring Hvad gør jeg?")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.which_area"]
+    assert "area:S-1:budget" in action_ids(reply)
+    assert "area:S-1:method" in action_ids(reply)
+
+
+def test_choosing_the_area_routes_the_request(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+
+    outcome = office.press(org.jonas, "area:S-1:budget")
+
+    request = office.request(1)
+    assert (request.status, request.area, request.senior_id) == (Status.OFFERED, "budget", org.anna.id)
+    assert reply_keys(outcome)[0] == "ask.routed"
+    assert office.inbox_keys(org.anna)[0][0] == "offer.new"
+
+
+def test_choosing_the_area_a_second_time_is_refused(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+    office.press(org.jonas, "area:S-1:budget")
+
+    outcome = office.press(org.jonas, "area:S-1:risk")
+
+    assert reply_keys(outcome) == ["error.area_already_set"]
+    assert office.request(1).area == "budget"
+    assert len(office.inbox(org.anna)) == 1
+
+
+def test_choosing_an_unknown_area_is_refused(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+
+    outcome = office.press(org.jonas, "area:S-1:astrology")
+
+    assert reply_keys(outcome) == ["error.unknown_area"]
+    assert office.request(1).status is Status.REQUESTED
+
+
+def test_only_the_requester_can_choose_the_area(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+
+    outcome = office.press(org.ida, "area:S-1:budget")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+    assert office.request(1).area is None
+
+
+# --- text that cannot become a request -----------------------------------------------------------
+
+
+def test_an_empty_request_gets_a_clear_reply_and_creates_nothing(office: Office) -> None:
+    outcome = office.run(office.org.jonas, RequestSparring("   "))
+
+    assert reply_keys(outcome) == ["ask.empty", "ask.example"]
+    assert office.db.requests_of(office.tenant.id) == []
+
+
+def test_a_five_thousand_character_request_gets_a_clear_reply_and_creates_nothing(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "sparring " + "budget " * 714 + "ok")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.too_long"]
+    assert reply.lines[0].params["length"] == 5000
+    assert office.db.requests_of(office.tenant.id) == []
+    assert office.db.outbox == []
+
+
+def test_a_refused_request_does_not_use_up_a_reference(office: Office) -> None:
+    office.run(office.org.jonas, RequestSparring(""))
+
+    request = office.ask(office.org.jonas)
+
+    assert request.ref == "S-1"
+
+
+# --- cancelling ----------------------------------------------------------------------------------
+
+
+def test_the_requester_can_cancel_and_the_senior_is_told(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+
+    outcome = office.say(org.jonas, "annullér S-1")
+
+    request = office.request(1)
+    assert (request.status, request.closed_at, request.escalate_at) == (
+        Status.CANCELLED,
+        WEDNESDAY_MORNING,
+        None,
+    )
+    assert reply_keys(outcome) == ["requester.cancelled"]
+    assert office.inbox_keys(org.anna)[-1] == ["senior.cancelled"]
+
+
+def test_a_cancelled_request_is_not_escalated(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.say(org.jonas, "cancel S-1")
+    office.clock.advance(days=7)
+
+    moved = office.escalate()
+
+    assert moved == 0
+    assert office.request(1).status is Status.CANCELLED
+
+
+def test_cancelling_a_request_without_a_senior_tells_no_senior(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring {UNCLEAR_QUESTION}")
+
+    outcome = office.press(org.jonas, "cancel:S-1")
+
+    assert reply_keys(outcome) == ["requester.cancelled"]
+    assert office.request(1).status is Status.CANCELLED
+    assert office.db.outbox == []
+
+
+def test_someone_else_cannot_cancel_a_request(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+
+    outcome = office.say(org.mette, "cancel S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+    assert office.request(1).status is Status.OFFERED
+
+
+def test_a_closed_request_cannot_be_cancelled(office: Office) -> None:
+    org = office.org
+    office.seed(org.jonas, Status.CLOSED, senior=org.anna)
+
+    outcome = office.say(org.jonas, "cancel S-1")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["error.cannot_cancel"]
+    assert reply.lines[0].params["status"] == Text.of("status.closed")
+    assert office.request(1).status is Status.CLOSED

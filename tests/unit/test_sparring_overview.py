@@ -1,0 +1,310 @@
+"""What people ask the bot about, who may see what, and how it answers strangers and nonsense."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.commands import Malformed
+from handlers.model import Status
+from handlers.service import Identity
+from handlers.text import Text
+from tests.fakes import Office, keys, local, reply_keys
+
+WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
+STRANGER = Identity(email="ukendt@andetfirma.dk")
+
+
+@pytest.fixture
+def office() -> Office:
+    return Office(WEDNESDAY_MORNING)
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+def test_status_lists_my_requests_newest_first(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.ask(org.ida)
+    office.ask(org.jonas)
+
+    outcome = office.say(org.jonas, "status")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["status.head", "status.line", "status.line"]
+    assert reply.lines[0].params["count"] == 2
+    assert [line.params["ref"] for line in reply.lines[1:]] == ["S-3", "S-1"]
+    assert reply.lines[1].params["status"] == Text.of("status.offered")
+    assert reply.lines[1].params["senior"] == org.anna.name
+
+
+def test_status_without_requests_shows_an_example(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "sparring status")
+
+    assert reply_keys(outcome) == ["status.none", "ask.example"]
+
+
+# --- queue ---------------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_the_seniors_offered_and_accepted_requests(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.ask(org.ida)
+    office.say(org.anna, "accept S-2")
+    office.seed(org.jonas, Status.CLOSED, senior=org.anna)
+
+    outcome = office.say(org.anna, "kø")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["queue.head", "status.line", "status.line"]
+    assert [line.params["ref"] for line in reply.lines[1:]] == ["S-1", "S-2"]
+
+
+def test_an_empty_queue_says_so(office: Office) -> None:
+    outcome = office.say(office.org.lars, "queue")
+
+    assert reply_keys(outcome) == ["queue.none"]
+
+
+def test_the_queue_is_only_for_seniors(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "kø")
+
+    assert reply_keys(outcome) == ["error.seniors_only"]
+
+
+# --- KPIs ----------------------------------------------------------------------------------------
+
+
+def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(office: Office) -> None:
+    org = office.org
+    office.seed(org.ida, Status.CLOSED, senior=org.lars, area="pid", hours=15, held_at=WEDNESDAY_MORNING)
+    office.ask(org.jonas)
+
+    outcome = office.say(org.mette, "nøgletal")
+
+    lines = {line.key: line for line in outcome.replies[0].lines}
+    assert lines["kpi.head"].params["quarter"] == "2027-Q1"
+    assert lines["kpi.requests"].params["requests"] == 2
+    assert lines["kpi.hours"] == Text.of("kpi.hours", used=15.0, agreed=60, percent=25)
+    assert "kpi.escalations" in lines
+
+
+def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.clock.advance(hours=2)
+    office.say(org.anna, "accept S-1")
+    office.say(org.anna, "done S-1 1")
+    office.say(org.jonas, "feedback S-1 4 fint")
+
+    outcome = office.say(org.mette, "kpi")
+
+    reply = outcome.replies[0]
+    assert keys(reply)[-3:] == ["kpi.speed", "kpi.rating", "kpi.area"]
+    assert reply.lines[-3].params["hours"] == 2.0
+    assert reply.lines[-2].params["average"] == 4.0
+
+
+def test_the_kpis_are_only_for_the_coordinator(office: Office) -> None:
+    outcome = office.say(office.org.anna, "kpi")
+
+    assert reply_keys(outcome) == ["error.coordinator_only"]
+
+
+# --- why -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["mette", "jonas", "anna"])
+def test_the_coordinator_requester_and_senior_can_see_why_a_request_went_where_it_went(
+    office: Office, who: str
+) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(getattr(office.org, who), "hvorfor S-1")
+
+    assert reply_keys(outcome) == ["status.line", "routing.strongest", "routing.load"]
+
+
+@pytest.mark.parametrize("who", ["ida", "sofie"])
+def test_others_cannot_see_why_a_request_went_where_it_went(office: Office, who: str) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(getattr(office.org, who), "why S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+
+
+# --- help and language ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("jonas", ["help.head", "help.everyone"]),
+        ("anna", ["help.head", "help.everyone", "help.senior"]),
+        ("mette", ["help.head", "help.everyone", "help.coordinator"]),
+    ],
+)
+def test_help_shows_what_the_actor_can_do(office: Office, who: str, expected: list[str]) -> None:
+    outcome = office.say(getattr(office.org, who), "hjælp")
+
+    assert reply_keys(outcome) == expected
+
+
+def test_people_are_answered_in_the_tenants_language_by_default(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "help")
+
+    assert outcome.language == "da"
+
+
+def test_choosing_english_switches_the_reply_language_and_is_remembered(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, "sprog en")
+
+    assert reply_keys(outcome) == ["language.set"]
+    assert outcome.language == "en"
+    assert office.db.person(org.jonas.id).language == "en"
+    assert office.say(org.jonas, "status").language == "en"
+
+
+# --- strangers, nonsense, unknown tenants --------------------------------------------------------
+
+
+def test_an_unknown_person_is_told_whom_to_ask_and_the_coordinator_hears_of_it(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(STRANGER, "sparring Hjælp til budgettet")
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["error.unknown_person"]
+    assert reply.lines[0].params["coordinator"] == org.mette.name
+    assert outcome.reader is None
+    assert outcome.language == "da"
+    assert office.inbox_keys(org.mette) == [["coordinator.unknown_person"]]
+    assert office.db.requests_of(office.tenant.id) == []
+
+
+def test_the_coordinator_hears_of_an_unknown_person_once_a_day(office: Office) -> None:
+    org = office.org
+    office.say(STRANGER, "status")
+    office.clock.advance(hours=3)
+    office.say(STRANGER, "status")
+
+    office.clock.advance(days=1)
+    office.say(STRANGER, "status")
+
+    assert office.inbox_keys(org.mette) == [["coordinator.unknown_person"]] * 2
+
+
+def test_an_unknown_tenant_gets_a_reply_and_nothing_is_stored(office: Office) -> None:
+    commits = office.db.commits
+
+    outcome = office.say(office.org.jonas, "status", slug="findes-ikke")
+
+    assert reply_keys(outcome) == ["error.unknown_tenant"]
+    assert (outcome.tenant, outcome.reader, outcome.language) == (None, None, "en")
+    assert office.db.commits == commits
+
+
+def test_free_text_outside_the_intake_is_not_a_command_and_help_is_offered(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "hvad kan du?")
+
+    assert reply_keys(outcome) == ["error.not_a_command", "help.short"]
+
+
+def test_an_unknown_button_is_reported(office: Office) -> None:
+    outcome = office.press(office.org.jonas, "explode:S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_action"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("done S-4", "done"),
+        ("done S-4 abc", "done"),
+        ("feedback S-4 9", "feedback"),
+        ("language fr", "language"),
+        ("acceptér", "accept"),
+        ("tildel S-4", "assign"),
+    ],
+)
+def test_a_malformed_command_gets_its_usage_line(office: Office, typed: str, name: str) -> None:
+    outcome = office.say(office.org.anna, typed)
+
+    assert reply_keys(outcome) == [f"usage.{name}"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["language", "cancel", "accept", "decline", "done", "feedback", "approve", "reject", "assign", "why"],
+)
+def test_every_malformed_command_name_has_a_usage_line(office: Office, name: str) -> None:
+    outcome = office.run(office.org.jonas, Malformed(name))
+
+    assert reply_keys(outcome) == [f"usage.{name}"]
+
+
+# --- tenants are kept apart ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_tenants(office: Office) -> Office:
+    """Nordlys has S-1 and S-2 (offered to its Anna); Solsort has only its own S-1."""
+    solsort = office.add_tenant("solsort")
+    office.ask(office.org.jonas)
+    office.ask(office.org.jonas)
+    office.ask(solsort.jonas)
+    return office
+
+
+def solsort(name: str) -> Identity:
+    return Identity(email=f"{name}@solsort.dk")
+
+
+@pytest.mark.parametrize(
+    ("who", "typed"),
+    [
+        ("anna", "accept S-2"),
+        ("anna", "decline S-2"),
+        ("jonas", "cancel S-2"),
+        ("mette", "why S-2"),
+        ("mette", "assign S-2 Sofie"),
+        ("anna", "done S-2 1"),
+        ("jonas", "feedback S-2 5"),
+    ],
+)
+def test_a_person_of_another_tenant_cannot_touch_its_requests(
+    two_tenants: Office, who: str, typed: str
+) -> None:
+    office = two_tenants
+    before = office.request(2)
+
+    outcome = office.say(solsort(who), typed, slug="solsort")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+    assert office.request(2) == before
+
+
+def test_the_same_reference_in_another_tenant_is_that_tenants_own_request(two_tenants: Office) -> None:
+    office = two_tenants
+    solsort_id = office.db.tenant("solsort").id
+
+    office.say(solsort("anna"), "accept S-1", slug="solsort")
+
+    assert office.request(1, tenant_id=solsort_id).status is Status.ACCEPTED
+    assert office.request(1).status is Status.OFFERED
+
+
+def test_a_person_of_another_tenant_does_not_see_its_requests_in_status(two_tenants: Office) -> None:
+    outcome = two_tenants.say(solsort("ida"), "status", slug="solsort")
+
+    assert reply_keys(outcome) == ["status.none", "ask.example"]
+
+
+def test_a_person_is_unknown_in_a_tenant_they_do_not_belong_to(two_tenants: Office) -> None:
+    outcome = two_tenants.say(solsort("jonas"), "status", slug="nordlys")
+
+    assert reply_keys(outcome) == ["error.unknown_person"]
