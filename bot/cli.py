@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ def _settings(ctx: click.Context) -> Settings:
             f"VPMO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
         )
         raise click.ClickException(f"the settings are not valid: {problems}") from error
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     override = ctx.find_root().params.get("database_url")
     if override:
         settings.database_url = SecretStr(override)

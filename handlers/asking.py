@@ -231,6 +231,7 @@ def cancel(ctx: ActorContext, number: int | None) -> None:
         ctx.reply(Text.of("error.cannot_cancel", ref=request.ref, status=Text.of(f"status.{request.status}")))
         return
     senior_id = request.senior_id
+    was_awaiting_approval = request.status is Status.AWAITING_APPROVAL
     request.status = Status.CANCELLED
     request.closed_at = ctx.now
     request.escalate_at = None
@@ -238,6 +239,12 @@ def cancel(ctx: ActorContext, number: int | None) -> None:
     ctx.reply(Text.of("requester.cancelled", ref=request.ref), ref=request.ref)
     if senior_id is not None:
         _tell_senior_cancelled(ctx, request, senior_id, ctx.actor)
+    if was_awaiting_approval:
+        ctx.notify_coordinators(
+            Text.of("coordinator.cancelled", ref=request.ref, requester=ctx.actor.name),
+            ref=request.ref,
+            dedupe=f"cancelled:{request.id}",
+        )
 
 
 def _tell_senior_cancelled(ctx: TenantContext, request: SparringRequest, senior_id: int, by: Person) -> None:

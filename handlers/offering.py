@@ -293,8 +293,16 @@ def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
     if senior is None:
         ctx.reply(Text.of("error.unknown_senior", name=Verbatim(senior_word)))
         return
+    previous = request.senior_id if request.status is Status.OFFERED else None
     request.approved = True
     offer(ctx, request, assigned=senior)
+    if previous is not None and previous != senior.id:
+        ctx.notify(
+            previous,
+            Text.of("senior.reassigned", ref=request.ref, senior=senior.name),
+            ref=request.ref,
+            dedupe_key=f"reassigned:{request.id}:{previous}:{senior.id}",
+        )
     ctx.reply(Text.of("coordinator.assigned", ref=request.ref, senior=senior.name), ref=request.ref)
     ctx.notify(
         request.requester_id,

@@ -178,6 +178,16 @@ def test_the_coordinator_can_assign_by_typing_a_first_name(office: Office) -> No
     assert office.request(1).senior_id == org.sofie.id
 
 
+def test_reassigning_an_offered_request_tells_the_senior_it_was_offered_to(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+
+    office.say(org.mette, "tildel S-1 Sofie")
+
+    assert keys(office.inbox(org.anna)[-1]) == ["senior.reassigned"]
+    assert office.say(org.anna, "accept S-1").replies[0].lines[0].key == "error.not_waiting_for_you"
+
+
 def test_only_the_coordinator_can_assign(office: Office) -> None:
     org = office.org
     office.ask(org.jonas)

@@ -149,6 +149,17 @@ def test_hours_of_the_previous_quarter_do_not_count_against_this_one(office: Off
     assert (request.status, request.senior_id) == (Status.OFFERED, org.anna.id)
 
 
+def test_cancelling_a_request_that_awaits_approval_tells_the_coordinator(office: Office) -> None:
+    org = office.org
+    hours_used(office, 60)
+    office.say(org.jonas, "sparring Hjælp til budgettet for næste år")
+
+    office.say(org.jonas, "annullér S-2")
+
+    assert office.request(2).status is Status.CANCELLED
+    assert keys(office.inbox(org.mette)[-1]) == ["coordinator.cancelled"]
+
+
 def test_the_coordinator_approves_and_the_request_is_routed(office: Office) -> None:
     org = office.org
     hours_used(office, 60)
