@@ -154,6 +154,15 @@ def intake_area(ctx: ActorContext, area: str) -> None:
     ctx.reply(Text.of("intake.description", area=ctx.area(area)))
 
 
+def submit_intake(ctx: ActorContext, area: str, text: str, urgency: str, preferred: str | None) -> None:
+    """Take the whole guided intake at once, as a form sends it."""
+    if urgency not in Urgency.__members__.values():
+        ctx.reply(Text.of("intake.urgency"))
+        return
+    ctx.uow.dialogues.clear(ctx.actor.id)
+    request_sparring(ctx, text, area=area, urgency=Urgency(urgency), preferred=preferred)
+
+
 def intake_urgency(ctx: ActorContext, urgency: str) -> None:
     """Finish the guided intake with its urgency and submit the request."""
     state = ctx.uow.dialogues.get(ctx.actor.id)

@@ -114,6 +114,28 @@ class RequestSparring:
 
 
 @dataclass(frozen=True, slots=True)
+class SubmitIntake:
+    """The guided intake filled in one go, as a form (a Slack modal or a Teams card)."""
+
+    area: str
+    text: str
+    urgency: str = "normal"
+    preferred_senior: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AskForComment:
+    """The requester wants to add a comment to their feedback."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowEscalations:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class FreeText:
     """Text that is not a command: an answer in a guided intake, or something to explain."""
 
@@ -152,6 +174,9 @@ Command = (
     | IntakeArea
     | IntakeUrgency
     | RequestSparring
+    | SubmitIntake
+    | AskForComment
+    | ShowEscalations
     | FreeText
     | Malformed
     | UnknownAction
@@ -173,10 +198,11 @@ _WORDS: dict[str, str] = {
     "assign": "assign", "tildel": "assign",
     "why": "why", "hvorfor": "why",
     "kpi": "kpi", "kpis": "kpi", "nøgletal": "kpi", "noegletal": "kpi",
+    "escalations": "escalations", "eskaleringer": "escalations",
 }  # fmt: skip
 
 COMMAND_WORDS = frozenset(_WORDS)
-_STANDALONE = frozenset({"help", "status", "queue", "kpi"})
+_STANDALONE = frozenset({"help", "status", "queue", "kpi", "escalations"})
 _PREFIX = re.compile(r"^\s*/?sparring\b", re.IGNORECASE)
 _REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
@@ -212,6 +238,7 @@ def _parse_subcommand(word: str, args: list[str]) -> Command:
         "status": ShowStatus(),
         "queue": ShowQueue(),
         "kpi": ShowKpis(),
+        "escalations": ShowEscalations(),
     }
     if word in simple:
         return simple[word]
@@ -297,6 +324,8 @@ def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Com
         return GiveFeedback(number, int(arg), None)
     if kind == "no-comment":
         return GiveFeedback(number, None, "")
+    if kind == "comment":
+        return AskForComment(number)
     if kind == "assign" and arg:
         return Assign(number, arg)
     simple: dict[str, Command] = {

@@ -83,6 +83,18 @@ def show_kpis(ctx: ActorContext) -> None:
     ctx.reply(*lines)
 
 
+def show_escalations(ctx: ActorContext) -> None:
+    """List the open requests that were escalated (coordinator only)."""
+    if not ctx.is_coordinator():
+        ctx.reply(Text.of("error.coordinator_only"))
+        return
+    escalated = [r for r in ctx.uow.requests.with_status(ctx.tenant.id, OPEN_STATUSES) if r.escalations > 0]
+    if not escalated:
+        ctx.reply(Text.of("escalations.none"))
+        return
+    ctx.reply(Text.of("escalations.head", count=len(escalated)), *(_line(ctx, r) for r in escalated))
+
+
 def show_help(ctx: ActorContext) -> None:
     """Explain the commands the actor can use."""
     lines = [Text.of("help.head"), Text.of("help.everyone")]

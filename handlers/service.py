@@ -77,6 +77,12 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             asking.intake_urgency(ctx, urgency)
         case c.RequestSparring(text):
             asking.request_sparring(ctx, text)
+        case c.SubmitIntake(area, text, urgency, preferred):
+            asking.submit_intake(ctx, area, text, urgency, preferred)
+        case c.AskForComment(number):
+            sessions.ask_for_comment(ctx, number)
+        case c.ShowEscalations():
+            overview.show_escalations(ctx)
         case c.FreeText(text):
             asking.free_text(ctx, text)
         case c.ChooseArea(number, area):

@@ -89,7 +89,10 @@ def give_feedback(ctx: ActorContext, number: int, rating: int | None, comment: s
         ctx.reply(
             Text.of("requester.thanks_rating", ref=request.ref, rating=request.rating or 0),
             Text.of("requester.comment_hint", ref=request.ref),
-            actions=(Action(f"no-comment:{request.ref}", Text.of("button.no_comment")),),
+            actions=(
+                Action(f"comment:{request.ref}", Text.of("button.add_comment")),
+                Action(f"no-comment:{request.ref}", Text.of("button.no_comment")),
+            ),
             ref=request.ref,
         )
         return
@@ -108,3 +111,12 @@ def _close(ctx: ActorContext, request: SparringRequest, comment: str) -> None:
         if request.comment:
             lines.append(Text.of("quote", text=Verbatim(request.comment)))
         ctx.notify(request.senior_id, *lines, ref=ref, dedupe_key=f"feedback:{request.id}")
+
+
+def ask_for_comment(ctx: ActorContext, number: int) -> None:
+    """Tell the requester how to add a comment (platforms with forms show one instead)."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.requester_id != ctx.actor.id:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    ctx.reply(Text.of("requester.comment_hint", ref=request.ref), ref=request.ref)

@@ -98,7 +98,11 @@ class OutboxRow(SQLModel, table=True):
     """A message waiting to be sent, sent, or given up on. Written with the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "due_at"),
+        # Reactions name the message by the platform's id for it (Slack: "channel:ts").
+        Index("ix_outbox_platform_message", "platform_message_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = Field(foreign_key="tenant.id", index=True)
@@ -149,3 +153,56 @@ class AppStateRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100)
     value: str
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    """A platform event already handled: Slack and Teams redeliver, and a replay must change nothing."""
+
+    __tablename__ = "processed_event"
+
+    platform: str = Field(primary_key=True, max_length=10)
+    event_id: str = Field(primary_key=True, max_length=200)
+    received_at: datetime = Field(index=True)
+
+
+class ReactionRow(SQLModel, table=True):
+    """An emoji reaction on a message the bot posted: a set, so replays of add/remove are harmless."""
+
+    __tablename__ = "reaction"
+    __table_args__ = (UniqueConstraint("outbox_id", "user_key", "emoji"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    outbox_id: int = Field(foreign_key="outbox.id")
+    user_key: str = Field(max_length=200)
+    emoji: str = Field(max_length=100)
+    created_at: datetime
+
+
+class SlackInstallationRow(SQLModel, table=True):
+    """A Slack workspace the app is installed in (OAuth); the bot token is stored encrypted."""
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: str | None = Field(default=None, max_length=40)
+    enterprise_id: str | None = Field(default=None, max_length=40)
+    team_id: str | None = Field(default=None, max_length=40, index=True)
+    team_name: str | None = Field(default=None, max_length=200)
+    bot_id: str | None = Field(default=None, max_length=40)
+    bot_user_id: str | None = Field(default=None, max_length=40)
+    bot_scopes: str | None = Field(default=None, max_length=1000)
+    bot_token_encrypted: str
+    installer_user_id: str | None = Field(default=None, max_length=40)
+    is_enterprise_install: bool = False
+    installed_at: datetime
+
+
+class SlackOAuthStateRow(SQLModel, table=True):
+    """A one-time OAuth ``state`` value, issued at /slack/install and consumed at the redirect."""
+
+    __tablename__ = "slack_oauth_state"
+
+    state: str = Field(primary_key=True, max_length=200)
+    expires_at: datetime

@@ -61,7 +61,7 @@ def test_tenant_list_names_each_tenant(sample_db: str) -> None:
 def test_db_upgrade_reports_the_revision(database_url: str) -> None:
     result = run_cli(database_url, "db", "upgrade")
 
-    assert "is at revision 0001" in result.stdout
+    assert "is at revision 0002" in result.stdout
 
 
 def test_jobs_run_due_delivers_queued_messages(sample_db: str, tmp_path: Path) -> None:

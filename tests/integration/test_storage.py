@@ -45,7 +45,7 @@ def _add_request(uow: SqlUnitOfWork, tenant_id: int, requester_id: int, **change
 def test_migrations_bring_the_schema_to_head(runtime: Runtime) -> None:
     tables = set(inspect(runtime.engine).get_table_names())
 
-    assert current_revision(runtime.engine) == "0001"
+    assert current_revision(runtime.engine) == "0002"
     assert {"tenant", "person", "sparring_request", "outbox", "dialogue", "alembic_version"} <= tables
 
 
@@ -226,3 +226,14 @@ def test_only_overdue_offers_are_due_for_escalation(runtime: Runtime) -> None:
         due = uow.requests.due_for_escalation(now, 10)
 
     assert due == [(tenant_id, 1)]
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_declares(runtime: Runtime) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with runtime.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+
+    assert differences == []

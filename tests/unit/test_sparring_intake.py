@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.commands import SubmitIntake
 from handlers.model import Status, Urgency
 from handlers.text import Text
 from tests.fakes import Office, action_ids, keys, local, reply_keys
@@ -170,3 +171,22 @@ def test_the_lapse_notice_of_an_urgent_request_states_the_hours_it_really_had(of
 
     lapsed = office.inbox(org.anna)[-1]
     assert lapsed.lines[0] == Text.of("senior.offer_lapsed", ref="S-1", hours=4.0)
+
+
+def test_a_filled_in_intake_form_creates_the_request_with_its_area_urgency_and_senior() -> None:
+    office = Office(local(2027, 3, 3, 10, 0))
+    org = office.org
+
+    office.run(org.jonas, SubmitIntake("budget", "Budgettet for fase 2 skrider", "urgent", "Sofie"))
+
+    request = office.request(1)
+    assert (request.area, request.urgency, request.senior_id) == ("budget", Urgency.URGENT, org.sofie.id)
+    assert request.status is Status.OFFERED
+
+
+def test_an_intake_form_with_an_unknown_urgency_asks_again() -> None:
+    office = Office(local(2027, 3, 3, 10, 0))
+
+    outcome = office.run(office.org.jonas, SubmitIntake("budget", "Budgettet", "whenever"))
+
+    assert reply_keys(outcome) == ["intake.urgency"]

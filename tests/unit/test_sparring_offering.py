@@ -332,3 +332,20 @@ def test_escalation_looks_at_every_tenant(office: Office) -> None:
     assert moved == 2
     assert office.request(1).senior_id == office.org.sofie.id
     assert office.request(1, tenant_id=other.tenant.id).senior_id == other.sofie.id
+
+
+def test_the_coordinator_lists_the_open_escalated_requests(friday_office: Office) -> None:
+    office, org = friday_office, friday_office.org
+    office.clock.set(local(2027, 3, 8, 15, 0))
+    office.escalate()
+
+    outcome = office.say(org.mette, "eskaleringer")
+
+    assert reply_keys(outcome) == ["escalations.head", "status.line"]
+    assert outcome.replies[0].lines[1].params["ref"] == "S-1"
+
+
+def test_only_the_coordinator_lists_escalations(friday_office: Office) -> None:
+    outcome = friday_office.say(friday_office.org.jonas, "escalations")
+
+    assert reply_keys(outcome) == ["error.coordinator_only"]

@@ -105,7 +105,7 @@ def test_a_rating_alone_thanks_and_offers_to_add_a_comment(held: Office) -> None
     assert (request.status, request.rating) == (Status.FEEDBACK, 4)
     [reply] = outcome.replies
     assert keys(reply) == ["requester.thanks_rating", "requester.comment_hint"]
-    assert action_ids(reply) == ["no-comment:S-1"]
+    assert action_ids(reply) == ["comment:S-1", "no-comment:S-1"]
 
 
 def test_a_comment_after_the_rating_closes_the_request_and_tells_the_senior(held: Office) -> None:
@@ -189,3 +189,12 @@ def test_feedback_on_a_closed_request_is_refused(held: Office) -> None:
 
     assert reply_keys(outcome) == ["error.no_feedback_now"]
     assert held.request(1).rating == 5
+
+
+def test_asking_to_add_a_comment_explains_how_where_there_is_no_form(held: Office) -> None:
+    held.press(held.org.jonas, "rate:S-1:4")
+
+    outcome = held.press(held.org.jonas, "comment:S-1")
+
+    assert reply_keys(outcome) == ["requester.comment_hint"]
+    assert held.request(1).status is Status.FEEDBACK
