@@ -126,6 +126,53 @@ def _prompted_lines(session: ConsoleSession) -> Iterator[str]:
             return
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default: VPMO_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: VPMO_PORT or 3000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve Slack (and /healthz) and run the delivery tick, until SIGTERM or Ctrl-C."""
+    from aiohttp import web
+
+    from bot.secrets import SecretKeyError
+    from bot.server import build_server
+    from bot.slack.settings import SlackConfigError, SlackSettings
+
+    settings = _settings(ctx)
+    try:
+        slack = SlackSettings.from_environment()
+    except SlackConfigError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        app = build_server(settings, slack)
+    except SecretKeyError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Slack: {slack.mode}; database: {settings.safe_database_url()}", err=True)
+    web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
+
+
+@main.group()
+def manifest() -> None:
+    """Print the app manifests for Slack and Teams."""
+
+
+@manifest.command("slack")
+@click.option("--url", metavar="https://HOST", help="The public base URL of vpmo serve (HTTP mode).")
+@click.option("--socket-mode", is_flag=True, help="A manifest for Socket Mode (no public URL needed).")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of YAML.")
+def manifest_slack(url: str | None, socket_mode: bool, as_json: bool) -> None:
+    """Print the Slack app manifest, ready for "Create an app → From a manifest"."""
+    from bot.slack.manifest import build_slack_manifest, dump_manifest
+
+    if bool(url) == socket_mode:
+        raise click.UsageError("give either --url https://HOST (HTTP mode) or --socket-mode")
+    try:
+        built = build_slack_manifest(url, socket_mode=socket_mode)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(dump_manifest(built, "json" if as_json else "yaml"), nl=False)
+
+
 @main.group()
 def db() -> None:
     """Manage the database schema."""

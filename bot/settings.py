@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Copenhagen"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = 3000
 
     @field_validator("timezone")
     @classmethod

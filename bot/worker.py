@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot.bootstrap import Runtime, build_runtime
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
-from scheduler.clock import TickScheduler
+from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import TickReport, run_tick
 from storage.console_store import ConsoleStore
@@ -32,10 +32,10 @@ async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
     """Run the tick on APScheduler's interval until cancelled."""
     runtime = build_runtime(database_url)
     dispatcher = _dispatcher(runtime, write)
-    scheduler = TickScheduler(lambda: run_tick(runtime.deps, dispatcher))
-    scheduler.start()
+    loop = TickLoop(lambda: run_tick(runtime.deps, dispatcher))
+    loop.start()
     write("The worker is running; press Ctrl-C to stop.")
     try:
         await asyncio.Event().wait()
     finally:
-        scheduler.shutdown()
+        await loop.stop()

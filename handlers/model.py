@@ -72,6 +72,8 @@ class Tenant:
     business_start: time = time(8, 0)
     business_end: time = time(16, 0)
     extra_areas: tuple[ExpertiseArea, ...] = ()
+    slack_team_id: str | None = None
+    teams_tenant_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

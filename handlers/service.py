@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 from handlers import asking, offering, overview, sessions
 from handlers import commands as c
-from handlers.context import ActorContext, Deps, TenantContext
-from handlers.model import Person, Tenant
-from handlers.ports import UnitOfWork
-from handlers.text import Message, Text, Verbatim
+from handlers.context import ActorContext, Deps, TenantContext, area_name, areas_of
+from handlers.model import Person, Role, Tenant
+from handlers.ports import Delivery, UnitOfWork
+from handlers.text import Bilingual, Message, Text, Verbatim
 
 ESCALATION_BATCH = 100
+UNDELIVERABLE = "undeliverable:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,47 @@ def handle(deps: Deps, tenant_slug: str, identity: Identity, command: c.Command)
             outcome = Outcome(tenant, ctx.actor, ctx.replies)
         uow.commit()
         return outcome
+
+
+def find_person(deps: Deps, tenant_slug: str, identity: Identity) -> Person | None:
+    """Return the person with this identity in the tenant, if the bot knows them."""
+    with deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(tenant_slug)
+        return _find_person(uow, tenant, identity) if tenant else None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeOptions:
+    """What a form for a guided request offers: the areas and the seniors, by name."""
+
+    areas: tuple[tuple[str, Bilingual], ...]
+    seniors: tuple[tuple[str, str], ...]
+
+
+def intake_options(deps: Deps, tenant_slug: str) -> IntakeOptions:
+    """Return the areas and seniors a form for a guided request offers."""
+    with deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(tenant_slug)
+        if tenant is None:
+            return IntakeOptions((), ())
+        areas = tuple((key, area_name(tenant, key)) for key in areas_of(tenant))
+        seniors = tuple((s.email, s.name) for s in uow.people.with_role(tenant.id, Role.SENIOR))
+        return IntakeOptions(areas, seniors)
+
+
+def report_undeliverable(deps: Deps, delivery: Delivery, reason: str) -> None:
+    """Tell the coordinators that a message could not be delivered (never about such a note itself)."""
+    if (delivery.message.dedupe_key or "").startswith(UNDELIVERABLE):
+        return
+    recipient = delivery.recipient.name if delivery.recipient else (delivery.message.to_channel or "?")
+    with deps.uow() as uow:
+        ctx = TenantContext(uow, delivery.tenant, deps.clock.now(), deps)
+        ctx.notify_coordinators(
+            Text.of("coordinator.undeliverable", recipient=recipient, reason=Verbatim(reason)),
+            ref=delivery.message.ref,
+            dedupe=f"{UNDELIVERABLE}{delivery.id}",
+        )
+        uow.commit()
 
 
 def _find_person(uow: UnitOfWork, tenant: Tenant, identity: Identity) -> Person | None:

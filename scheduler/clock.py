@@ -1,7 +1,8 @@
-"""Clocks: the real one, and APScheduler driving the tick in a running server."""
+"""Clocks: the real one, and the tick loop that APScheduler paces in a running server."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -17,34 +18,66 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class TickScheduler:
-    """Runs the tick every few seconds on the event loop; the truth stays in the database.
+class TickLoop:
+    """Runs the tick one at a time: every few seconds (APScheduler) and whenever something is queued.
 
-    APScheduler 3 is used as a clock only: its job stores cannot be shared between processes, and
-    every tick re-reads what is due, so a missed or coalesced run loses nothing.
+    APScheduler 3 serves as a clock only (its job stores cannot be shared between processes); every
+    tick re-reads what is due from the database, so a missed or merged tick loses nothing.
     """
 
-    def __init__(self, tick: Callable[[], Awaitable[object]], seconds: int = TICK_SECONDS) -> None:
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
+    def __init__(self, tick: Callable[[], Awaitable[object]], seconds: float = TICK_SECONDS) -> None:
         self._tick = tick
+        self._seconds = seconds
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self._scheduler: object | None = None
         self.last_run: datetime | None = None
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
-        self._scheduler.add_job(
-            self._run, "interval", seconds=seconds, coalesce=True, max_instances=1, misfire_grace_time=None
-        )
-
-    async def _run(self) -> None:
-        try:
-            await self._tick()
-        except Exception:
-            log.exception("tick failed; the next tick tries again")
-        self.last_run = datetime.now(UTC)
+        self.started_at: datetime | None = None
 
     def start(self) -> None:
         """Start ticking (needs a running event loop)."""
-        self._scheduler.start()
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    def shutdown(self) -> None:
-        """Stop ticking, letting a running tick finish."""
-        self._scheduler.shutdown(wait=True)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            self.kick, "interval", seconds=self._seconds, coalesce=True, misfire_grace_time=None
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        self.started_at = datetime.now(UTC)
+        self._task = asyncio.create_task(self._run(), name="vpmo-tick")
+        self.kick()
+
+    def kick(self) -> None:
+        """Ask for a tick as soon as the current one (if any) is done."""
+        self._wake.set()
+
+    def healthy(self, now: datetime) -> bool:
+        """Tell whether the loop is running and has ticked recently."""
+        if self._task is None or self._task.done():
+            return False
+        last = self.last_run or self.started_at
+        return last is not None and (now - last).total_seconds() < 3 * self._seconds + 30
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                await self._tick()
+            except Exception:
+                log.exception("tick failed; the next tick tries again")
+            self.last_run = datetime.now(UTC)
+
+    async def stop(self) -> None:
+        """Stop after the running tick, so that nothing claimed is left half-sent."""
+        scheduler = self._scheduler
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)  # type: ignore[attr-defined]  # APScheduler has no type hints
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task

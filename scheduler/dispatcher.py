@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,12 +47,19 @@ class Dispatcher:
     """Sends what the outbox holds: at least once, recorded, retried with backoff."""
 
     def __init__(
-        self, store: OutboxStore, messenger: Messenger, clock: Clock, *, rng: random.Random | None = None
+        self,
+        store: OutboxStore,
+        messenger: Messenger,
+        clock: Clock,
+        *,
+        rng: random.Random | None = None,
+        on_undeliverable: Callable[[Delivery, str], None] | None = None,
     ) -> None:
         self._store = store
         self._messenger = messenger
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._on_undeliverable = on_undeliverable
 
     async def run_once(self, limit: int = BATCH) -> DispatchReport:
         """Claim the due messages and send each one; return what happened."""
@@ -67,20 +75,23 @@ class Dispatcher:
         except TransientSendError as error:
             await self._retry(delivery, error, report)
         except PermanentSendError as error:
-            log.warning("message %s failed permanently: %s", delivery.id, error)
-            await asyncio.to_thread(self._store.fail, delivery, str(error))
-            report.failed += 1
+            await self._give_up(delivery, str(error), report)
         else:
             await asyncio.to_thread(
                 self._store.mark_sent, delivery, self._clock.now(), sent.platform_message_id
             )
             report.sent += 1
 
+    async def _give_up(self, delivery: Delivery, reason: str, report: DispatchReport) -> None:
+        log.warning("message %s cannot be delivered: %s", delivery.id, reason)
+        failed = await asyncio.to_thread(self._store.fail, delivery, reason)
+        report.failed += 1
+        if failed and self._on_undeliverable is not None:
+            await asyncio.to_thread(self._on_undeliverable, delivery, reason)
+
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("message %s gave up after %s attempts: %s", delivery.id, delivery.attempts + 1, error)
-            await asyncio.to_thread(self._store.fail, delivery, f"gave up: {error}")
-            report.failed += 1
+            await self._give_up(delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", report)
             return
         wait = backoff(delivery.attempts, error.retry_after, self._rng)
         due = self._clock.now() + timedelta(seconds=wait)

@@ -35,6 +35,8 @@ def tenant_from_row(row: TenantRow) -> Tenant:
         business_start=time.fromisoformat(row.business_start),
         business_end=time.fromisoformat(row.business_end),
         extra_areas=tuple(_area(a) for a in row.extra_areas),
+        slack_team_id=row.slack_team_id,
+        teams_tenant_id=row.teams_tenant_id,
     )
 
 

@@ -127,9 +127,10 @@ class PlatformStore:
     ) -> SlackInstallationRow | None:
         """Return the installation for a workspace (or an org-wide one for its enterprise)."""
         with Session(self._engine, expire_on_commit=False) as session:
-            query = select(SlackInstallationRow).where(SlackInstallationRow.enterprise_id == enterprise_id)
-            if team_id is not None:
-                query = query.where(SlackInstallationRow.team_id == team_id)
+            # == None compiles to IS NULL: an org-wide install (no team) never matches a workspace's.
+            query = select(SlackInstallationRow).where(
+                SlackInstallationRow.enterprise_id == enterprise_id, SlackInstallationRow.team_id == team_id
+            )
             return session.exec(query.order_by(col(SlackInstallationRow.installed_at).desc())).first()
 
     def delete_slack_installation(self, enterprise_id: str | None, team_id: str | None) -> int:

@@ -1,0 +1,157 @@
+"""``vpmo serve``: one aiohttp server for Slack (and Teams), the delivery tick and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.bootstrap import Runtime, build_runtime
+from bot.messenger import PlatformMessenger
+from bot.settings import Settings
+from bot.slack.settings import SlackMode, SlackSettings
+from handlers.ports import Clock, Delivery
+from handlers.service import report_undeliverable
+from scheduler.clock import TickLoop
+from scheduler.dispatcher import Dispatcher
+from scheduler.tick import run_tick
+from storage.platform_store import PlatformStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Server:
+    """What the web application holds while it runs."""
+
+    runtime: Runtime
+    tick: TickLoop
+    socket_mode: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def health(self) -> tuple[bool, dict[str, str]]:
+        """Check the database, the tick and (when used) the Socket Mode connection."""
+        report: dict[str, str] = {}
+        try:
+            await asyncio.to_thread(_ping, self.runtime)
+            report["database"] = "ok"
+        except Exception as error:
+            report["database"] = f"unreachable: {type(error).__name__}"
+        report["tick"] = "ok" if self.tick.healthy(datetime.now(UTC)) else "stalled"
+        if self.socket_mode is not None:
+            connected = await self.socket_mode.client.is_connected()
+            report["socket_mode"] = "connected" if connected else "disconnected"
+        healthy = all(value in ("ok", "connected") for value in report.values())
+        return healthy, report
+
+
+RUNTIME_KEY = web.AppKey("vpmo", Server)
+
+
+def _ping(runtime: Runtime) -> None:
+    with runtime.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    healthy, report = await request.app[RUNTIME_KEY].health()
+    return web.json_response({"healthy": healthy, **report}, status=200 if healthy else 503)
+
+
+def build_server(
+    settings: Settings,
+    slack_settings: SlackSettings,
+    *,
+    clock: Clock | None = None,
+    tick_seconds: float = 15,
+) -> web.Application:
+    """Build the web application: Slack's endpoint(s), /healthz, and the tick that delivers."""
+    runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
+    platforms = PlatformStore(runtime.engine)
+    web_app = web.Application()
+    slack_messenger = None
+    kick_holder: list[TickLoop] = []
+
+    def kick() -> None:
+        if kick_holder:
+            kick_holder[0].kick()
+
+    socket_handler = None
+    if slack_settings.mode is not SlackMode.OFF:
+        slack_messenger, socket_handler = _add_slack(
+            web_app, settings, slack_settings, runtime, platforms, kick
+        )
+    else:
+        log.warning("Slack is not configured (no SLACK_* variables): serving /healthz only")
+
+    def undeliverable(delivery: Delivery, reason: str) -> None:
+        report_undeliverable(runtime.deps, delivery, reason)
+
+    dispatcher = Dispatcher(
+        runtime.outbox,
+        PlatformMessenger(slack=slack_messenger),
+        runtime.deps.clock,
+        on_undeliverable=undeliverable,
+    )
+    tick = TickLoop(lambda: run_tick(runtime.deps, dispatcher), seconds=tick_seconds)
+    kick_holder.append(tick)
+    server = Server(runtime, tick, socket_handler)
+    web_app[RUNTIME_KEY] = server
+    web_app.router.add_get("/healthz", _healthz)
+    web_app.on_startup.append(_start)
+    web_app.on_cleanup.append(_stop)
+    return web_app
+
+
+def _add_slack(
+    web_app: web.Application,
+    settings: Settings,
+    slack_settings: SlackSettings,
+    runtime: Runtime,
+    platforms: PlatformStore,
+    kick: Any,
+) -> tuple[Any, Any]:
+    from bot.slack.app import build_slack_app
+    from bot.slack.bridge import SlackBridge
+    from bot.slack.http import add_routes
+    from bot.slack.messenger import SlackMessenger
+
+    bridge = SlackBridge(
+        runtime.deps,
+        platforms,
+        runtime.outbox,
+        kick,
+        default_language=settings.language,
+        default_zone=settings.timezone,
+    )
+    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    slack = build_slack_app(slack_settings, bridge, secret_key)
+    messenger = SlackMessenger(slack.client_for)
+    if slack_settings.mode is SlackMode.SOCKET_MODE:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(slack.app, slack_settings.app_token, web_client=slack.web_client())
+        return messenger, handler
+    add_routes(web_app, slack.app)
+    return messenger, None
+
+
+async def _start(web_app: web.Application) -> None:
+    server = web_app[RUNTIME_KEY]
+    server.tick.start()
+    if server.socket_mode is not None:
+        await server.socket_mode.connect_async()
+
+
+async def _stop(web_app: web.Application) -> None:
+    # Let a running tick finish: messages it claimed are sent and recorded before the process ends.
+    server = web_app[RUNTIME_KEY]
+    if server.socket_mode is not None:
+        await server.socket_mode.close_async()
+    await server.tick.stop()
+    server.runtime.engine.dispose()

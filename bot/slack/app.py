@@ -1,0 +1,91 @@
+"""The bolt AsyncApp for one workspace (HTTP or Socket Mode) or many (OAuth), with our listeners."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.secrets import SecretBox
+from bot.slack.bridge import SlackBridge
+from bot.slack.listeners import register
+from bot.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
+from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
+from bot.slack.settings import SlackMode, SlackSettings
+from handlers.model import Tenant
+
+log = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackApp:
+    """The bolt app and how to reach each tenant's workspace."""
+
+    app: AsyncApp
+    settings: SlackSettings
+    installations: EncryptedInstallationStore | None
+
+    def web_client(self, token: str | None = None) -> AsyncWebClient:
+        """Return a Web API client on the configured base URL (a fake one in tests)."""
+        return AsyncWebClient(token=token, base_url=self.settings.api_url or DEFAULT_API_URL)
+
+    async def client_for(self, tenant: Tenant) -> AsyncWebClient | None:
+        """Return a client with the bot token of the tenant's workspace (None when not installed)."""
+        if self.installations is None:
+            return self.app.client
+        bot = await self.installations.async_find_bot(enterprise_id=None, team_id=tenant.slack_team_id)
+        return self.web_client(bot.bot_token) if bot is not None and bot.bot_token else None
+
+
+def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: str | None) -> SlackApp:
+    """Build the bolt app for the configured mode and register every listener."""
+    client = AsyncWebClient(token=settings.bot_token or None, base_url=settings.api_url or DEFAULT_API_URL)
+    installations: EncryptedInstallationStore | None = None
+    if settings.mode is SlackMode.OAUTH:
+        installations = EncryptedInstallationStore(bridge.store, SecretBox.from_setting(secret_key))
+        app = AsyncApp(
+            signing_secret=settings.signing_secret,
+            client=client,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                scopes=list(BOT_SCOPES),
+                installation_store=installations,
+                installation_store_bot_only=True,
+                state_store=DatabaseOAuthStateStore(bridge.store),
+                install_path=INSTALL_PATH,
+                redirect_uri_path=OAUTH_REDIRECT_PATH,
+            ),
+        )
+        app.enable_token_revocation_listeners()
+    elif settings.mode is SlackMode.SOCKET_MODE:
+        app = AsyncApp(token=settings.bot_token, client=client)
+    else:
+        app = AsyncApp(signing_secret=settings.signing_secret, token=settings.bot_token, client=client)
+        _log_uninstalls(app)
+    register(app, bridge)
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # One hook for every listener: log with context; bolt has already answered Slack.
+        log.error(
+            "Slack request failed (%s): %s", body.get("type") or body.get("command"), error, exc_info=error
+        )
+
+    return SlackApp(app, settings, installations)
+
+
+def _log_uninstalls(app: AsyncApp) -> None:
+    # With one workspace's token from the environment there is nothing stored to clean up.
+    async def on_revoked(event: dict[str, Any]) -> None:
+        log.warning("Slack says the app's tokens were revoked or it was uninstalled: %s", event.get("type"))
+
+    app.event("tokens_revoked")(on_revoked)
+    app.event("app_uninstalled")(on_revoked)

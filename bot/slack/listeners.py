@@ -1,0 +1,338 @@
+"""The Slack listeners: each translates a Slack request into a command and renders the outcome.
+
+Commands, buttons, shortcuts and modal submissions ack first (Slack allows 3 seconds) and never
+wait on a Slack API call before that; events are acked by bolt before the listener runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.context.respond.async_respond import AsyncRespond as ResponseUrl
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import blocks
+from bot.slack.bridge import SlackBridge
+from handlers import commands
+from handlers.model import Tenant
+from handlers.service import Outcome
+from handlers.text import Message, Text
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMAND = "/sparring"
+MESSAGE_SHORTCUT = "ask_sparring_about_message"
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+Listener = Callable[..., Awaitable[None]]
+
+
+def register(app: AsyncApp, bridge: SlackBridge) -> None:
+    """Register every listener the app manifest declares."""
+    app.command(SLASH_COMMAND)(_slash_command(bridge))
+    app.action(re.compile(r".+"))(_button(bridge))
+    app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
+    app.view(blocks.COMMENT_CALLBACK)(_comment_submitted(bridge))
+    app.shortcut(MESSAGE_SHORTCUT)(_message_shortcut(bridge))
+    app.event("app_home_opened")(_home_opened(bridge))
+    app.event("app_mention")(_mentioned(bridge))
+    app.event("message")(_direct_message(bridge))
+    app.event("reaction_added")(_reaction(bridge, added=True))
+    app.event("reaction_removed")(_reaction(bridge, added=False))
+
+
+def _ephemeral(bridge: SlackBridge, outcome: Outcome) -> dict[str, Any]:
+    reader = bridge.reader(outcome)
+    payloads = [blocks.message_payload(reply, reader) for reply in outcome.replies]
+    return {
+        "response_type": "ephemeral",
+        "text": payloads[0]["text"] if payloads else "",
+        "blocks": [block for payload in payloads for block in payload["blocks"]],
+    }
+
+
+def _not_connected(bridge: SlackBridge) -> dict[str, Any]:
+    message = Message((Text.of("error.workspace_not_connected"),))
+    return {"response_type": "ephemeral", **blocks.message_payload(message, bridge.default_reader())}
+
+
+def _team_of(body: dict[str, Any]) -> str | None:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return team.get("id")
+    return body.get("team_id") or (body.get("user") or {}).get("team_id")
+
+
+def _slash_command(bridge: SlackBridge) -> Listener:
+    async def on_sparring(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        team_id = command.get("team_id") or ""
+        tenant = await bridge.tenant(team_id)
+        if tenant is None:
+            await ack(**_not_connected(bridge))
+            return
+        parsed = commands.parse_text(f"sparring {command.get('text', '')}")
+        if isinstance(parsed, commands.StartIntake):
+            await ack()
+            metadata = {"response_url": command.get("response_url", "")}
+            await _open_intake(
+                bridge, client, tenant, team_id, command["user_id"], command["trigger_id"], metadata
+            )
+            return
+        identity = bridge.cached_identity(team_id, command["user_id"])
+        if await bridge.is_known(tenant, identity):
+            await ack(**_ephemeral(bridge, await bridge.run(tenant, identity, parsed)))
+            return
+        # Unknown by Slack id: ack at once, look the e-mail up, and answer through response_url.
+        await ack()
+        identity = await bridge.identity(client, tenant, team_id, command["user_id"])
+        await respond(**_ephemeral(bridge, await bridge.run(tenant, identity, parsed)))
+
+    return on_sparring
+
+
+async def _open_intake(
+    bridge: SlackBridge,
+    client: AsyncWebClient,
+    tenant: Tenant,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    metadata: dict[str, Any],
+) -> None:
+    identity = await bridge.identity(client, tenant, team_id, user_id)
+    reader = await bridge.reader_of(tenant, identity)
+    options = await bridge.intake_options(tenant)
+    areas = [(key, name.pick(reader.language)) for key, name in options.areas]
+    view = blocks.intake_view(reader, areas, list(options.seniors), json.dumps(metadata))
+    await client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _button(bridge: SlackBridge) -> Listener:
+    async def on_click(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        team_id = _team_of(body) or ""
+        tenant = await bridge.tenant(team_id)
+        if tenant is None:
+            await respond(**_not_connected(bridge))
+            return
+        action_id = str(action.get("action_id", ""))
+        user_id = body["user"]["id"]
+        parsed = commands.parse_action(action_id)
+        if isinstance(parsed, commands.AskForComment):
+            metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
+            await _open_comment(bridge, client, tenant, team_id, user_id, body["trigger_id"], metadata)
+            return
+        identity = await bridge.identity(client, tenant, team_id, user_id)
+        outcome = await bridge.run(tenant, identity, parsed)
+        original = (body.get("message") or {}).get("blocks") or []
+        replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
+        await respond(**blocks.outcome_payload(original, replies))
+
+    return on_click
+
+
+async def _open_comment(
+    bridge: SlackBridge,
+    client: AsyncWebClient,
+    tenant: Tenant,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    metadata: dict[str, Any],
+) -> None:
+    reader = await bridge.reader_of(tenant, await bridge.identity(client, tenant, team_id, user_id))
+    view = blocks.comment_view(reader, f"S-{metadata['number']}", json.dumps(metadata))
+    await client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _values(view: dict[str, Any]) -> dict[str, str]:
+    """Flatten a submitted modal's state to {block id: value}."""
+    flat: dict[str, str] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        for element in actions.values():
+            selected = element.get("selected_option") or {}
+            value = selected.get("value") if selected else element.get("value")
+            if value:
+                flat[block_id] = str(value)
+    return flat
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def _answer(
+    bridge: SlackBridge, client: AsyncWebClient, response_url: str, payload: dict[str, Any]
+) -> None:
+    if response_url:
+        await ResponseUrl(response_url=response_url)(**payload)
+
+
+def _intake_submitted(bridge: SlackBridge) -> Listener:
+    async def on_intake(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        values = _values(view)
+        team_id = _team_of(body) or ""
+        tenant = await bridge.tenant(team_id)
+        if tenant is None:
+            await ack()
+            return
+        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
+        if not values.get("text", "").strip():
+            reader = await bridge.reader_of(tenant, identity)
+            await ack(
+                response_action="errors", errors={"text": reader.render(Text.of("modal.empty_description"))}
+            )
+            return
+        await ack()
+        command = commands.SubmitIntake(
+            values.get("area", ""), values["text"], values.get("urgency", "normal"), values.get("preferred")
+        )
+        outcome = await bridge.run(tenant, identity, command)
+        await _deliver_replies(bridge, client, outcome, _metadata(view).get("response_url", ""))
+
+    return on_intake
+
+
+async def _deliver_replies(
+    bridge: SlackBridge, client: AsyncWebClient, outcome: Outcome, response_url: str
+) -> None:
+    if response_url:
+        await _answer(bridge, client, response_url, _ephemeral(bridge, outcome))
+    else:
+        await bridge.queue_replies(outcome)
+
+
+def _comment_submitted(bridge: SlackBridge) -> Listener:
+    async def on_comment(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team_id = _team_of(body) or ""
+        tenant = await bridge.tenant(team_id)
+        metadata = _metadata(view)
+        if tenant is None or not isinstance(metadata.get("number"), int):
+            return
+        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
+        comment = _values(view).get("comment", "")
+        outcome = await bridge.run(tenant, identity, commands.GiveFeedback(metadata["number"], None, comment))
+        await _deliver_replies(bridge, client, outcome, str(metadata.get("response_url", "")))
+
+    return on_comment
+
+
+def _message_shortcut(bridge: SlackBridge) -> Listener:
+    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        team_id = _team_of(body) or ""
+        tenant = await bridge.tenant(team_id)
+        response_url = body.get("response_url", "")
+        if tenant is None:
+            await _answer(bridge, client, response_url, _not_connected(bridge))
+            return
+        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
+        text = (body.get("message") or {}).get("text", "")
+        outcome = await bridge.run(tenant, identity, commands.RequestSparring(text))
+        await _deliver_replies(bridge, client, outcome, response_url)
+
+    return on_shortcut
+
+
+def _home_opened(bridge: SlackBridge) -> Listener:
+    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab", "home") != "home" or not await bridge.first_time(body.get("event_id")):
+            return
+        team_id = _team_of(body) or (body.get("authorizations") or [{}])[0].get("team_id") or ""
+        tenant = await bridge.tenant(team_id)
+        if tenant is None:
+            return
+        identity = await bridge.identity(client, tenant, team_id, event["user"])
+        sections: list[tuple[str, list[Message]]] = []
+        reader = await bridge.reader_of(tenant, identity)
+        for title, command in (
+            ("home.mine", commands.ShowStatus()),
+            ("home.queue", commands.ShowQueue()),
+            ("home.kpi", commands.ShowKpis()),
+            ("home.kpi", commands.ShowEscalations()),
+        ):
+            outcome = await bridge.run(tenant, identity, command)
+            if _shows_something(outcome):
+                sections.append((reader.render(Text.of(title)), outcome.replies))
+        await client.views_publish(user_id=event["user"], view=blocks.home_view(_merge(sections), reader))
+
+    return on_home
+
+
+def _shows_something(outcome: Outcome) -> bool:
+    # The home shows each section only to whom it applies (the queue to seniors, KPIs to coordinators).
+    return bool(outcome.replies) and not outcome.replies[0].lines[0].key.startswith("error.")
+
+
+def _merge(sections: list[tuple[str, list[Message]]]) -> list[tuple[str, list[Message]]]:
+    merged: dict[str, list[Message]] = {}
+    for title, messages in sections:
+        merged.setdefault(title, []).extend(messages)
+    return list(merged.items())
+
+
+def _mentioned(bridge: SlackBridge) -> Listener:
+    async def on_mention(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        await _text_from_slack(bridge, body, event, client, _MENTION.sub("", event.get("text", "")))
+
+    return on_mention
+
+
+def _direct_message(bridge: SlackBridge) -> Listener:
+    async def on_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        # Only people's own messages in the bot's DM: no edits, joins, or other bots.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        await _text_from_slack(bridge, body, event, client, event.get("text", ""))
+
+    return on_message
+
+
+async def _text_from_slack(
+    bridge: SlackBridge, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, text: str
+) -> None:
+    if not await bridge.first_time(body.get("event_id")):
+        return
+    team_id = _team_of(body) or event.get("team") or ""
+    tenant = await bridge.tenant(team_id)
+    if tenant is None or not event.get("user"):
+        return
+    identity = await bridge.identity(client, tenant, team_id, event["user"])
+    outcome = await bridge.run(tenant, identity, commands.parse_text(text))
+    await bridge.queue_replies(outcome)
+
+
+def _reaction(bridge: SlackBridge, *, added: bool) -> Listener:
+    async def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        if item.get("type") != "message" or not await bridge.first_time(body.get("event_id")):
+            return
+        await bridge.record_reaction(
+            f"{item.get('channel')}:{item.get('ts')}",
+            event.get("user", ""),
+            event.get("reaction", ""),
+            added=added,
+        )
+
+    return on_reaction

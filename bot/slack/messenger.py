@@ -1,0 +1,102 @@
+"""Delivering outbox messages to Slack: DMs and channel posts, with Slack's failures classified."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.render import reader_for
+from bot.slack.blocks import message_payload
+from handlers.model import Tenant
+from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
+
+log = logging.getLogger(__name__)
+
+# Errors that no retry will fix: the coordinator is told instead.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "no_permission",
+        "missing_scope",
+        "cannot_dm_bot",
+        "msg_too_long",
+        "invalid_blocks",
+    }
+)
+CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
+ClientFor = Callable[[Tenant], Awaitable[AsyncWebClient | None]]
+
+
+class SlackMessenger:
+    """Sends through Slack's Web API, pacing posts per channel; ids come back as ``channel:ts``."""
+
+    def __init__(self, client_for: ClientFor) -> None:
+        self._client_for = client_for
+        self._dm_channels: dict[tuple[int, str], str] = {}
+        self._last_post: dict[str, float] = {}
+
+    async def send(self, delivery: Delivery) -> Sent:
+        """Post the message; raise TransientSendError or PermanentSendError as Slack answers."""
+        client = await self._client_for(delivery.tenant)
+        if client is None:
+            raise PermanentSendError(
+                f"the app is not installed in Slack workspace {delivery.tenant.slack_team_id}"
+            )
+        try:
+            channel = await self._channel(client, delivery)
+            await self._pace(channel)
+            payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
+            answer = await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            )
+        except SlackApiError as error:
+            raise _classify(error) from error
+        return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
+
+    async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
+        if delivery.message.to_channel:
+            return delivery.message.to_channel
+        person = delivery.recipient
+        if person is None or not person.slack_id:
+            name = person.name if person else "?"
+            raise PermanentSendError(f"{name} has no Slack identity (slack_id) in the client's configuration")
+        key = (delivery.tenant.id, person.slack_id)
+        if key not in self._dm_channels:
+            opened = await client.conversations_open(users=person.slack_id)
+            self._dm_channels[key] = str((opened.get("channel") or {}).get("id"))
+        return self._dm_channels[key]
+
+    async def _pace(self, channel: str) -> None:
+        wait = self._last_post.get(channel, 0.0) + CHANNEL_PACE_SECONDS - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_post[channel] = time.monotonic()
+
+
+def _classify(error: SlackApiError) -> Exception:
+    response = error.response
+    code = str(response.get("error") or "")
+    if response.status_code == 429 or code == "ratelimited":
+        retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        return TransientSendError(
+            f"Slack rate limit ({code or 429})", float(retry_after) if retry_after else None
+        )
+    if response.status_code >= 500:
+        return TransientSendError(f"Slack answered {response.status_code}")
+    if code in PERMANENT_ERRORS:
+        return PermanentSendError(f"Slack refused it: {code}")
+    log.warning("unexpected Slack error %s; retrying later", code)
+    return TransientSendError(f"Slack error {code}")

@@ -1,0 +1,73 @@
+"""Platform fixtures: the sample client in a database, vpmo's server, and a fake Slack beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from bot.cli import SAMPLE_TENANT
+from bot.settings import Settings
+from bot.slack.settings import SlackMode, SlackSettings
+from bot.tenant_admin import apply_tenant
+from bot.tenant_config import load_tenant_config
+from storage.db import make_engine
+from storage.migrate import upgrade
+from tests.platforms.server_harness import RunningServer
+from tests.platforms.slack_fakes import FakeSlackApi, Payload, SlackClient, SlackSigner
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-1111111111-2222222222-vpmoFakeBotToken0001"
+TEAM = "T01NORDLYS"
+JONAS, ANNA, SOFIE, METTE = "U01JOF", "U01ANB", "U01SOD", "U01MET"
+
+
+def sample_database(url: str) -> None:
+    """Migrate the database and apply the sample client (Nordlys, workspace T01NORDLYS)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    apply_tenant(engine, load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8")))
+    engine.dispose()
+
+
+@dataclass
+class SlackWorld:
+    """A running vpmo server in HTTP mode with a fake Slack Web API recording what it sends."""
+
+    server: RunningServer
+    slack: FakeSlackApi
+    signer: SlackSigner
+    database_url: str
+
+    def send(self, payload: Payload, **options: Any) -> httpx.Response:
+        """POST a signed Slack payload to /slack/events, as Slack does."""
+        return asyncio.run(
+            SlackClient(self.server.url).send("/slack/events", payload, signer=self.signer, **options)
+        )
+
+    def dms_to(self, user: str) -> list[Any]:
+        """Return the chat.postMessage calls that went to the user's DM channel."""
+        return [c for c in self.slack.calls("chat.postMessage") if c.params.get("channel") == f"D{user}"]
+
+
+@pytest.fixture
+def slack_world(database_url: str) -> Iterator[SlackWorld]:
+    sample_database(database_url)
+    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN) as slack:
+        settings = Settings(database_url=SecretStr(database_url))
+        slack_settings = SlackSettings(
+            SlackMode.SINGLE_WORKSPACE, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=slack.url
+        )
+
+        def factory() -> Any:
+            from bot.server import build_server
+
+            return build_server(settings, slack_settings, tick_seconds=0.2)
+
+        with RunningServer(factory) as server:
+            yield SlackWorld(server, slack, SlackSigner(SIGNING_SECRET), database_url)

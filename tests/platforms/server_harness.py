@@ -1,0 +1,71 @@
+"""vpmo's real web server (``build_server``) on 127.0.0.1, in its own thread and event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from aiohttp import web
+
+STARTUP_TIMEOUT = 30.0
+
+
+class RunningServer:
+    """Starts the application a factory builds, serves it on a free port, and stops it cleanly."""
+
+    def __init__(self, factory: Callable[[], web.Application]) -> None:
+        self._factory = factory
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="vpmo-test-server", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self.app: web.Application | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        """Build the application on the server's own loop and start serving."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(STARTUP_TIMEOUT)
+        return self
+
+    async def _start(self) -> None:
+        self.app = self._factory()
+        self._runner = web.AppRunner(self.app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server  # aiohttp exposes the bound port only here
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def call(self, coroutine: Any, timeout: float = 30.0) -> Any:
+        """Run a coroutine on the server's loop (e.g. to inspect its state) and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def stop(self) -> None:
+        """Stop as on SIGTERM: the cleanup hooks run (the tick finishes), then the loop ends."""
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(STARTUP_TIMEOUT)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(STARTUP_TIMEOUT)
+        self._loop.close()
+
+    def get(self, path: str) -> httpx.Response:
+        """GET a path of the server."""
+        return httpx.get(self.url + path, timeout=10, trust_env=False, follow_redirects=False)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
