@@ -31,7 +31,8 @@ class Server:
 
     runtime: Runtime
     tick: TickLoop
-    socket_mode: Any = None
+    socket_mode: Any
+    dispatcher: Dispatcher
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def health(self) -> tuple[bool, dict[str, str]]:
@@ -98,9 +99,9 @@ def build_server(
         runtime.deps.clock,
         on_undeliverable=undeliverable,
     )
-    tick = TickLoop(lambda: run_tick(runtime.deps, dispatcher), seconds=tick_seconds)
+    tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
-    server = Server(runtime, tick, socket_handler)
+    server = Server(runtime, tick, socket_handler, dispatcher)
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -153,5 +154,6 @@ async def _stop(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
     if server.socket_mode is not None:
         await server.socket_mode.close_async()
+    server.dispatcher.request_stop()
     await server.tick.stop()
     server.runtime.engine.dispose()

@@ -32,7 +32,7 @@ async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
     """Run the tick on APScheduler's interval until cancelled."""
     runtime = build_runtime(database_url)
     dispatcher = _dispatcher(runtime, write)
-    loop = TickLoop(lambda: run_tick(runtime.deps, dispatcher))
+    loop = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full))
     loop.start()
     write("The worker is running; press Ctrl-C to stop.")
     try:

@@ -182,6 +182,10 @@ class TransientSendError(Exception):
         self.retry_after = retry_after
 
 
+class SendLater(TransientSendError):  # noqa: N818 - a deferral, not an error
+    """Not a failure: the platform's pace asks to wait ``retry_after`` seconds (no attempt is used up)."""
+
+
 class PermanentSendError(Exception):
     """The platform will never take this message (unknown channel, deactivated account, …)."""
 

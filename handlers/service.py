@@ -110,8 +110,14 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             _unknown_action(ctx, command)
 
 
-def handle(deps: Deps, tenant_slug: str, identity: Identity, command: c.Command) -> Outcome:
-    """Run one command for the person with this identity in the tenant, in one transaction."""
+def handle(
+    deps: Deps, tenant_slug: str, identity: Identity, command: c.Command, *, unknown_is_final: bool = True
+) -> Outcome:
+    """Run one command for the person with this identity in the tenant, in one transaction.
+
+    With ``unknown_is_final=False`` an unknown identity changes nothing and gets no reply (the
+    outcome has no reader): the platform can look up more of the identity and try again.
+    """
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
         if tenant is None:
@@ -120,6 +126,8 @@ def handle(deps: Deps, tenant_slug: str, identity: Identity, command: c.Command)
             )
         now = deps.clock.now()
         person = _find_person(uow, tenant, identity)
+        if person is None and not unknown_is_final:
+            return Outcome(tenant, None, [])
         if person is None:
             outcome = _unknown_person(TenantContext(uow, tenant, now, deps), identity)
         else:

@@ -25,8 +25,9 @@ class TickLoop:
     tick re-reads what is due from the database, so a missed or merged tick loses nothing.
     """
 
-    def __init__(self, tick: Callable[[], Awaitable[object]], seconds: float = TICK_SECONDS) -> None:
+    def __init__(self, tick: Callable[[bool], Awaitable[object]], seconds: float = TICK_SECONDS) -> None:
         self._tick = tick
+        self._full = True
         self._seconds = seconds
         self._wake = asyncio.Event()
         self._stopping = False
@@ -50,7 +51,12 @@ class TickLoop:
         self.kick()
 
     def kick(self) -> None:
-        """Ask for a tick as soon as the current one (if any) is done."""
+        """Ask for a delivery round as soon as the current one (if any) is done."""
+        self._wake.set()
+
+    def _interval(self) -> None:
+        # Time-driven work (escalations) runs on the interval; kicks between only deliver.
+        self._full = True
         self._wake.set()
 
     def healthy(self, now: datetime) -> bool:
@@ -66,8 +72,9 @@ class TickLoop:
             self._wake.clear()
             if self._stopping:
                 break
+            full, self._full = self._full, False
             try:
-                await self._tick()
+                await self._tick(full)
             except Exception:
                 log.exception("tick failed; the next tick tries again")
             self.last_run = datetime.now(UTC)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, TransientSendError
+from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
 from storage.outbox_store import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -28,11 +28,12 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
 
     @property
     def claimed(self) -> int:
-        """Return how many messages the run claimed."""
-        return self.sent + self.retried + self.failed
+        """Return how many messages the run tried."""
+        return self.sent + self.retried + self.failed + self.deferred
 
 
 def backoff(attempts: int, retry_after: float | None, rng: random.Random) -> float:
@@ -60,12 +61,22 @@ class Dispatcher:
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._on_undeliverable = on_undeliverable
+        self._stopping = False
+
+    def request_stop(self) -> None:
+        """Finish the message being sent, hand the rest of the claimed batch back, and claim no more."""
+        self._stopping = True
 
     async def run_once(self, limit: int = BATCH) -> DispatchReport:
         """Claim the due messages and send each one; return what happened."""
-        deliveries = await asyncio.to_thread(self._store.claim, self._clock.now(), LEASE, limit)
         report = DispatchReport()
-        for delivery in deliveries:
+        if self._stopping:
+            return report
+        deliveries = await asyncio.to_thread(self._store.claim, self._clock.now(), LEASE, limit)
+        for index, delivery in enumerate(deliveries):
+            if self._stopping:
+                await asyncio.to_thread(self._store.release, deliveries[index:])
+                break
             await self._deliver(delivery, report)
         return report
 
@@ -90,6 +101,11 @@ class Dispatcher:
             await asyncio.to_thread(self._on_undeliverable, delivery, reason)
 
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
+        if isinstance(error, SendLater):
+            due = self._clock.now() + timedelta(seconds=error.retry_after or 1.0)
+            await asyncio.to_thread(self._store.retry_at, delivery, due, str(error), attempt=False)
+            report.deferred += 1
+            return
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
             await self._give_up(delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", report)
             return

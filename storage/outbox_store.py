@@ -99,15 +99,20 @@ class OutboxStore:
             attempts=delivery.attempts + 1,
         )
 
-    def retry_at(self, delivery: Delivery, due_at: datetime, error: str) -> bool:
-        """Put a message back in the queue after a transient failure."""
+    def retry_at(self, delivery: Delivery, due_at: datetime, error: str, *, attempt: bool = True) -> bool:
+        """Put a message back in the queue after a transient failure (or a deferral, ``attempt=False``)."""
         return self._settle(
             delivery,
             state=PENDING,
             due_at=due_at,
-            attempts=delivery.attempts + 1,
+            attempts=delivery.attempts + (1 if attempt else 0),
             last_error=error[:MAX_ERROR_CHARS],
         )
+
+    def release(self, deliveries: list[Delivery]) -> None:
+        """Hand back claimed messages that were not tried (the dispatcher is stopping)."""
+        for delivery in deliveries:
+            self._settle(delivery, state=PENDING)
 
     def fail(self, delivery: Delivery, error: str) -> bool:
         """Give up on a message the platform will never take."""

@@ -151,13 +151,13 @@ class SqlRequests:
         return request_from_row(row) if row else None
 
     def update(self, request: SparringRequest) -> None:
-        """Write the request's state back."""
-        statement = (
-            update(SparringRequestRow)
-            .where(col(SparringRequestRow.id) == request.id)
-            .values(**request_values(request))
-        )
-        self._session.execute(statement)
+        """Write the request's changed fields back (the row is in this session since ``add`` or ``get``)."""
+        row = self._session.get(SparringRequestRow, request.id)
+        if row is None:
+            raise LookupError(f"request {request.ref} was never read or added in this unit of work")
+        for name, value in request_values(request).items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
 
     def _list(self, *conditions: Any, order: Any, limit: int | None = None) -> list[SparringRequest]:
         query = select(SparringRequestRow).where(*conditions).order_by(order).limit(limit)

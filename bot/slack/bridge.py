@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -88,9 +89,13 @@ class SlackBridge:
         self._emails[(team_id, user_id)] = (email, time.monotonic() + EMAIL_CACHE_SECONDS)
         return email
 
-    async def run(self, tenant: Tenant, identity: Identity, command: commands.Command) -> Outcome:
+    async def run(
+        self, tenant: Tenant, identity: Identity, command: commands.Command, *, unknown_is_final: bool = True
+    ) -> Outcome:
         """Run a command through the use cases (in a worker thread) and start sending what it queued."""
-        outcome = await asyncio.to_thread(handle, self.deps, tenant.slug, identity, command)
+        outcome = await asyncio.to_thread(
+            partial(handle, unknown_is_final=unknown_is_final), self.deps, tenant.slug, identity, command
+        )
         self.kick()
         return outcome
 

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -31,13 +32,38 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 Listener = Callable[..., Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """What the listeners answer: the manifest must declare exactly this (a test checks both ways)."""
+
+    commands: tuple[str, ...]
+    shortcuts: tuple[str, ...]
+    events: tuple[str, ...]
+
+
+REGISTERED = Registered(
+    commands=(SLASH_COMMAND,),
+    shortcuts=(MESSAGE_SHORTCUT,),
+    # message.im arrives as bolt's "message" event; the two token events are answered in app.py.
+    events=(
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+        "reaction_added",
+        "reaction_removed",
+        "tokens_revoked",
+        "app_uninstalled",
+    ),
+)
+
+
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
     """Register every listener the app manifest declares."""
     app.command(SLASH_COMMAND)(_slash_command(bridge))
+    app.shortcut(MESSAGE_SHORTCUT)(_message_shortcut(bridge))
     app.action(re.compile(r".+"))(_button(bridge))
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
     app.view(blocks.COMMENT_CALLBACK)(_comment_submitted(bridge))
-    app.shortcut(MESSAGE_SHORTCUT)(_message_shortcut(bridge))
     app.event("app_home_opened")(_home_opened(bridge))
     app.event("app_mention")(_mentioned(bridge))
     app.event("message")(_direct_message(bridge))
@@ -85,8 +111,9 @@ def _slash_command(bridge: SlackBridge) -> Listener:
             )
             return
         identity = bridge.cached_identity(team_id, command["user_id"])
-        if await bridge.is_known(tenant, identity):
-            await ack(**_ephemeral(bridge, await bridge.run(tenant, identity, parsed)))
+        outcome = await bridge.run(tenant, identity, parsed, unknown_is_final=False)
+        if outcome.reader is not None:
+            await ack(**_ephemeral(bridge, outcome))
             return
         # Unknown by Slack id: ack at once, look the e-mail up, and answer through response_url.
         await ack()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.render import reader_for
 from bot.slack.blocks import message_payload
 from handlers.model import Tenant
-from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.ports import Delivery, PermanentSendError, SendLater, Sent, TransientSendError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class SlackMessenger:
             )
         try:
             channel = await self._channel(client, delivery)
-            await self._pace(channel)
+            self._pace(channel)
             payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
             answer = await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload
@@ -79,10 +78,11 @@ class SlackMessenger:
             self._dm_channels[key] = str((opened.get("channel") or {}).get("id"))
         return self._dm_channels[key]
 
-    async def _pace(self, channel: str) -> None:
+    def _pace(self, channel: str) -> None:
+        # Waiting here would hold up every other channel: defer this message instead.
         wait = self._last_post.get(channel, 0.0) + CHANNEL_PACE_SECONDS - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
+            raise SendLater(f"pacing posts to {channel}", retry_after=wait)
         self._last_post[channel] = time.monotonic()
 
 

@@ -135,7 +135,7 @@ class Headers(dict[str, str]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and super().__contains__(key.lower())
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override,unused-ignore]
         """Return the header's value, or ``default`` when it is missing (any letter case)."""
         return super().get(key.lower(), default)
 
@@ -779,10 +779,8 @@ def _token_of(params: Mapping[str, Any], headers: Headers) -> str | None:
 
 def _channel_for(channel: Any) -> str:
     """Return the channel Slack reports: posting to a user id lands in the DM ``D{user}``."""
-    channel = str(channel or "")
-    if channel[:1] in {"U", "W"}:
-        return "D" + channel
-    return channel
+    name = str(channel or "")
+    return "D" + name if name[:1] in {"U", "W"} else name
 
 
 async def _read_request(request: web.Request) -> tuple[bytes, dict[str, Any]]:
@@ -791,7 +789,10 @@ async def _read_request(request: web.Request) -> tuple[bytes, dict[str, Any]]:
     raw = b""
     if request.content_type.startswith("multipart/"):
         for key, value in (await request.post()).items():
-            params[key] = value if isinstance(value, str) else value.file.read()
+            if isinstance(value, web.FileField):
+                params[key] = value.file.read()
+            else:
+                params[key] = value if isinstance(value, str) else bytes(value)
         return raw, params
     raw = await request.read()
     if request.content_type == FORM:
@@ -951,11 +952,11 @@ def slash_command(
     team_id: str,
     user_id: str,
     text: str,
-    *,
     command: str = "/sparring",
     response_url: str = UNROUTABLE_RESPONSE_URL,
     trigger_id: str | None = None,
     channel_id: str = "C111",
+    *,
     channel_name: str = "general",
     user_name: str | None = None,
     team_domain: str = DEFAULT_TEAM_DOMAIN,
@@ -995,9 +996,9 @@ def event_callback(
     event: Mapping[str, Any],
     team_id: str = DEFAULT_TEAM_ID,
     event_id: str | None = None,
-    *,
     api_app_id: str = DEFAULT_APP_ID,
     authorizations_user_id: str = DEFAULT_BOT_USER_ID,
+    *,
     event_time: int | None = None,
     enterprise_id: str | None = None,
     token: str = VERIFICATION_TOKEN,
@@ -1037,9 +1038,9 @@ def event(
     event: Mapping[str, Any],
     team_id: str = DEFAULT_TEAM_ID,
     event_id: str | None = None,
-    *,
     api_app_id: str = DEFAULT_APP_ID,
     authorizations_user_id: str = DEFAULT_BOT_USER_ID,
+    *,
     event_time: int | None = None,
     enterprise_id: str | None = None,
 ) -> Payload:

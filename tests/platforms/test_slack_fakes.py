@@ -8,6 +8,7 @@ pytest-asyncio is not installed: async bodies run through ``asyncio.run`` inside
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, parse_qsl
 
+import aiohttp
 import httpx
 import pytest
 from aiohttp import web
@@ -92,7 +94,7 @@ def fake() -> Iterator[FakeSlackApi]:
 
 
 def test_post_message_is_recorded_with_its_blocks(fake: FakeSlackApi) -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "Hej *Anne*"}},
         {
             "type": "actions",
@@ -210,6 +212,8 @@ def test_users_info_answers_the_configured_email(fake: FakeSlackApi) -> None:
     assert fake.last("users.info").params == {"user": "U404"}
 
 
+# slack_sdk 3.48 still builds aiohttp.BasicAuth for oauth.v2.access
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 def test_oauth_v2_access_answers_a_realistic_v2_response(fake: FakeSlackApi) -> None:
     async def body() -> Any:
         return await AsyncWebClient(base_url=fake.url).oauth_v2_access(
@@ -376,6 +380,40 @@ def test_lifecycle_leaves_nothing_running() -> None:
     fake.stop()  # idempotent
     with fake:  # restartable
         assert fake.running
+
+
+def test_stop_is_quick_with_open_keep_alive_and_slow_requests() -> None:
+    fake = FakeSlackApi(latency=0.05).start()
+
+    async def body() -> float:
+        session = aiohttp.ClientSession()
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.url, session=session)
+        try:
+            await client.chat_postMessage(channel="C1", text="hej")  # leaves a keep-alive connection
+            fake.latency = 0.5
+            slow = asyncio.ensure_future(client.chat_postMessage(channel="C1", text="langsom"))
+            await asyncio.sleep(0.1)
+            started = time.monotonic()
+            await asyncio.to_thread(fake.stop)
+            with contextlib.suppress(Exception):
+                await slow
+            return time.monotonic() - started
+        finally:
+            await session.close()
+
+    assert run(body) < 2.0
+    assert not fake.running
+
+
+def test_response_url_failures_are_scripted_too(fake: FakeSlackApi) -> None:
+    fake.fail_next("response_url", status=404, error="expired_url")
+
+    async def body() -> tuple[int, str]:
+        response = await AsyncWebhookClient(fake.response_url()).send(text="for sent")
+        return response.status_code, response.body
+
+    assert run(body) == (404, "expired_url")
+    assert fake.last("response_url").status == 404
 
 
 # --- signing -----------------------------------------------------------------------------------------
