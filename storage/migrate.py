@@ -24,6 +24,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def head_revision(engine: Engine) -> str | None:
+    """Return the newest revision the migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at (None for an empty database)."""
     from alembic.runtime.migration import MigrationContext
