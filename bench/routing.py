@@ -85,6 +85,9 @@ def _seed(engine: Engine, rng: random.Random) -> int:
                 for number in range(start + 1, start + 10_001)
             ]
             connection.execute(insert(SparringRequestRow), batch)
+    # A database in use has statistics (autovacuum, or ANALYZE after migrations); a fresh bulk load has none.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
     return tenant_id
 
 

@@ -153,7 +153,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 @main.group()
 def manifest() -> None:
-    """Print the app manifests for Slack and Teams."""
+    """Print or build the app manifests for Slack and Teams."""
 
 
 @manifest.command("slack")
@@ -171,6 +171,52 @@ def manifest_slack(url: str | None, socket_mode: bool, as_json: bool) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(dump_manifest(built, "json" if as_json else "yaml"), nl=False)
+
+
+@manifest.command("teams")
+@click.option(
+    "--app-id", required=True, metavar="GUID", help="The bot's Microsoft App ID (Azure Bot → Configuration)."
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE.zip",
+    help="Where to write the package [default: dist/vpmo-teams-VERSION.zip].",
+)
+@click.option(
+    "--version", "app_version", default="1.0.0", show_default=True, metavar="X.Y.Z", help="The app version."
+)
+@click.option("--website", metavar="https://URL", help="Developer website [default: https://vpmo.invalid/].")
+@click.option(
+    "--privacy", metavar="https://URL", help="Privacy statement [default: https://vpmo.invalid/privacy]."
+)
+@click.option("--terms", metavar="https://URL", help="Terms of use [default: https://vpmo.invalid/terms].")
+@click.option("--bot-domain", metavar="HOST", help="The host vpmo serve runs at, listed in validDomains.")
+def manifest_teams(
+    app_id: str,
+    out: Path | None,
+    app_version: str,
+    website: str | None,
+    privacy: str | None,
+    terms: str | None,
+    bot_domain: str | None,
+) -> None:
+    """Build the Teams app package (manifest.json, color.png, outline.png in a zip) for upload to Teams."""
+    from bot.teams.manifest import ManifestTemplateError, build_package
+
+    try:
+        path = build_package(
+            app_id,
+            out,
+            version=app_version,
+            website=website,
+            privacy=privacy,
+            terms=terms,
+            bot_domain=bot_domain,
+        )
+    except (ValueError, ManifestTemplateError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Wrote {path}. Upload it in Teams: Apps → Manage your apps → Upload an app.")
 
 
 @main.group()
