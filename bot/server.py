@@ -15,6 +15,7 @@ from bot.bootstrap import Runtime, build_runtime
 from bot.messenger import PlatformMessenger
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
+from bot.teams.settings import TeamsSettings
 from handlers.ports import Clock, Delivery
 from handlers.service import report_undeliverable
 from scheduler.clock import TickLoop
@@ -70,8 +71,12 @@ def build_server(
     *,
     clock: Clock | None = None,
     tick_seconds: float = 15,
+    teams_settings: TeamsSettings | None = None,
 ) -> web.Application:
-    """Build the web application: Slack's endpoint(s), /healthz, and the tick that delivers."""
+    """Build the web application: Slack's and Teams' endpoints, /healthz, and the tick that delivers.
+
+    Without ``teams_settings`` the Microsoft* variables decide whether Teams is served.
+    """
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
     platforms = PlatformStore(runtime.engine)
     web_app = web.Application()
@@ -83,25 +88,33 @@ def build_server(
             kick_holder[0].kick()
 
     socket_handler = None
+    slack_app = None
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, socket_handler = _add_slack(
+        slack_messenger, socket_handler, slack_app = _add_slack(
             web_app, settings, slack_settings, runtime, platforms, kick
         )
     else:
         log.warning("Slack is not configured (no SLACK_* variables): serving /healthz only")
+
+    teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
+    teams_messenger = None
+    if teams.enabled:
+        teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick)
 
     def undeliverable(delivery: Delivery, reason: str) -> None:
         report_undeliverable(runtime.deps, delivery, reason)
 
     dispatcher = Dispatcher(
         runtime.outbox,
-        PlatformMessenger(slack=slack_messenger),
+        PlatformMessenger(slack=slack_messenger, teams=teams_messenger),
         runtime.deps.clock,
         on_undeliverable=undeliverable,
     )
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
     server = Server(runtime, tick, socket_handler, dispatcher)
+    if slack_app is not None:
+        server.extras["slack"] = slack_app
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -116,7 +129,7 @@ def _add_slack(
     runtime: Runtime,
     platforms: PlatformStore,
     kick: Any,
-) -> tuple[Any, Any]:
+) -> tuple[Any, Any, Any]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
@@ -137,13 +150,41 @@ def _add_slack(
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         handler = AsyncSocketModeHandler(slack.app, slack_settings.app_token, web_client=slack.web_client())
-        return messenger, handler
+        return messenger, handler, slack
     add_routes(web_app, slack.app)
-    return messenger, None
+    return messenger, None, slack
+
+
+def _add_teams(
+    web_app: web.Application,
+    settings: Settings,
+    teams_settings: TeamsSettings,
+    runtime: Runtime,
+    platforms: PlatformStore,
+    kick: Any,
+) -> Any:
+    from bot.teams.bot import TeamsBot
+    from bot.teams.bridge import TeamsBridge
+    from bot.teams.http import add_routes, build_adapter
+    from bot.teams.messenger import TeamsMessenger
+
+    if not teams_settings.authenticated:
+        log.warning(
+            "TEAMS IS RUNNING WITHOUT AUTHENTICATION (VPMO_TEAMS_LOCAL=1, no MicrosoftAppId): anyone who can "
+            "reach /api/messages can act as any Teams user. Use this for local testing only."
+        )
+    bridge = TeamsBridge(
+        runtime.deps, platforms, kick, default_language=settings.language, default_zone=settings.timezone
+    )
+    adapter = build_adapter(teams_settings)
+    add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
+    return TeamsMessenger(adapter, platforms, teams_settings.app_id)
 
 
 async def _start(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
+    if "slack" in server.extras:
+        await server.extras["slack"].open()
     server.tick.start()
     if server.socket_mode is not None:
         await server.socket_mode.connect_async()
@@ -156,4 +197,6 @@ async def _stop(web_app: web.Application) -> None:
         await server.socket_mode.close_async()
     server.dispatcher.request_stop()
     await server.tick.stop()
+    if "slack" in server.extras:
+        await server.extras["slack"].close()
     server.runtime.engine.dispose()

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,8 +34,19 @@ class SlackApp:
     installations: EncryptedInstallationStore | None
 
     def web_client(self, token: str | None = None) -> AsyncWebClient:
-        """Return a Web API client on the configured base URL (a fake one in tests)."""
-        return AsyncWebClient(token=token, base_url=self.settings.api_url or DEFAULT_API_URL)
+        """Return a Web API client on the configured base URL (a fake one in tests), sharing connections."""
+        return AsyncWebClient(
+            token=token, base_url=self.settings.api_url or DEFAULT_API_URL, session=self.app.client.session
+        )
+
+    async def open(self) -> None:
+        """Share one HTTP connection pool for every call to Slack (bolt hands it to each request's client)."""
+        self.app.client.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the shared connection pool."""
+        if self.app.client.session is not None:
+            await self.app.client.session.close()
 
     async def client_for(self, tenant: Tenant) -> AsyncWebClient | None:
         """Return a client with the bot token of the tenant's workspace (None when not installed)."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_bolt.context.respond.async_respond import AsyncRespond as ResponseUrl
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
@@ -204,11 +203,10 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-async def _answer(
-    bridge: SlackBridge, client: AsyncWebClient, response_url: str, payload: dict[str, Any]
-) -> None:
+async def _answer(response_url: str, payload: dict[str, Any]) -> None:
+    # A modal submission has no response_url of its own: the one it was opened from is in its metadata.
     if response_url:
-        await ResponseUrl(response_url=response_url)(**payload)
+        await AsyncRespond(response_url=response_url)(**payload)
 
 
 def _intake_submitted(bridge: SlackBridge) -> Listener:
@@ -242,7 +240,7 @@ async def _deliver_replies(
     bridge: SlackBridge, client: AsyncWebClient, outcome: Outcome, response_url: str
 ) -> None:
     if response_url:
-        await _answer(bridge, client, response_url, _ephemeral(bridge, outcome))
+        await _answer(response_url, _ephemeral(bridge, outcome))
     else:
         await bridge.queue_replies(outcome)
 
@@ -272,7 +270,7 @@ def _message_shortcut(bridge: SlackBridge) -> Listener:
         tenant = await bridge.tenant(team_id)
         response_url = body.get("response_url", "")
         if tenant is None:
-            await _answer(bridge, client, response_url, _not_connected(bridge))
+            await _answer(response_url, _not_connected(bridge))
             return
         identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
         text = (body.get("message") or {}).get("text", "")
