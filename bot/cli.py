@@ -137,6 +137,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from bot.secrets import SecretKeyError
     from bot.server import build_server
     from bot.slack.settings import SlackConfigError, SlackSettings
+    from bot.teams.settings import TeamsConfigError
 
     settings = _settings(ctx)
     try:
@@ -145,7 +146,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         raise click.ClickException(str(error)) from error
     try:
         app = build_server(settings, slack)
-    except SecretKeyError as error:
+    except (SecretKeyError, TeamsConfigError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Slack: {slack.mode}; database: {settings.safe_database_url()}", err=True)
     web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)

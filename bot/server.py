@@ -94,7 +94,7 @@ def build_server(
             web_app, settings, slack_settings, runtime, platforms, kick
         )
     else:
-        log.warning("Slack is not configured (no SLACK_* variables): serving /healthz only")
+        log.info("Slack is not configured (no SLACK_* variables)")
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None

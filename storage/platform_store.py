@@ -11,8 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from handlers.model import Tenant
+from handlers.text import Message
+from storage.codec import decode_message
 from storage.mapping import tenant_from_row
 from storage.tables import (
+    ConversationReferenceRow,
     OutboxRow,
     ProcessedEventRow,
     ReactionRow,
@@ -57,6 +60,16 @@ class PlatformStore:
             )
             session.commit()
         return fresh
+
+    def forget_event(self, platform: str, event_id: str) -> None:
+        """Forget an event id (its handling failed; a redelivery should be handled)."""
+        with Session(self._engine) as session:
+            session.execute(
+                delete(ProcessedEventRow).where(
+                    col(ProcessedEventRow.platform) == platform, col(ProcessedEventRow.event_id) == event_id
+                )
+            )
+            session.commit()
 
     def posted_message(self, platform_message_id: str) -> PostedMessage | None:
         """Return the bot's message with this platform id (Slack: ``channel:ts``)."""
@@ -162,3 +175,93 @@ class PlatformStore:
             valid = result.first() is not None
             session.commit()
         return valid
+
+    def tenant_for_teams_tenant(self, teams_tenant_id: str) -> Tenant | None:
+        """Return the tenant configured for the Microsoft (Entra ID) tenant."""
+        with Session(self._engine) as session:
+            row = session.exec(select(TenantRow).where(TenantRow.teams_tenant_id == teams_tenant_id)).first()
+            return tenant_from_row(row) if row else None
+
+    def save_teams_reference(self, reference: TeamsReference, now: datetime) -> None:
+        """Store (or refresh) where a Teams person or channel can be written to."""
+        if (reference.teams_user_id is None) == (reference.channel_key is None):
+            raise ValueError("a conversation reference is either a person's or a channel's")
+        values = {
+            "tenant_id": reference.tenant_id,
+            "person_id": reference.person_id,
+            "channel_key": reference.channel_key,
+            "teams_user_id": reference.teams_user_id,
+            "aad_object_id": reference.aad_object_id,
+            "conversation_id": reference.conversation_id,
+            "service_url": reference.service_url,
+            "reference": reference.reference,
+            "updated_at": now,
+        }
+        key = ["tenant_id", "teams_user_id" if reference.teams_user_id is not None else "channel_key"]
+        changes = {name: value for name, value in values.items() if name not in key}
+        if reference.person_id is None:
+            changes.pop("person_id")  # a later message from someone unknown must not unlink a known person
+        with Session(self._engine) as session:
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(ConversationReferenceRow).values(**values)
+            session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
+            session.commit()
+
+    def teams_reference_of_user(self, tenant_id: int, teams_user_id: str) -> TeamsReference | None:
+        """Return the stored reference of a person's personal chat with the bot."""
+        query = select(ConversationReferenceRow).where(
+            ConversationReferenceRow.tenant_id == tenant_id,
+            ConversationReferenceRow.teams_user_id == teams_user_id,
+        )
+        return self._teams_reference(query)
+
+    def teams_reference_of_channel(self, tenant_id: int, channel_key: str) -> TeamsReference | None:
+        """Return the stored reference of a channel the bot was added to."""
+        query = select(ConversationReferenceRow).where(
+            ConversationReferenceRow.tenant_id == tenant_id,
+            ConversationReferenceRow.channel_key == channel_key,
+        )
+        return self._teams_reference(query)
+
+    def _teams_reference(self, query: Any) -> TeamsReference | None:
+        with Session(self._engine) as session:
+            row = session.exec(query).first()
+            if row is None:
+                return None
+            return TeamsReference(
+                tenant_id=row.tenant_id,
+                conversation_id=row.conversation_id,
+                service_url=row.service_url,
+                reference=dict(row.reference),
+                person_id=row.person_id,
+                teams_user_id=row.teams_user_id,
+                aad_object_id=row.aad_object_id,
+                channel_key=row.channel_key,
+            )
+
+    def posted_message_content(self, platform_message_id: str) -> Message | None:
+        """Return what the bot posted under this platform id (Teams re-renders a clicked card from it)."""
+        with Session(self._engine) as session:
+            row = session.exec(
+                select(OutboxRow).where(OutboxRow.platform_message_id == platform_message_id)
+            ).first()
+            if row is None:
+                return None
+            return decode_message(
+                row.payload, to_person=row.recipient_id, to_channel=row.channel, ref=row.ref
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class TeamsReference:
+    """Where the bot can write to a Teams person (``teams_user_id``) or channel (``channel_key``)."""
+
+    tenant_id: int
+    conversation_id: str
+    service_url: str
+    reference: dict[str, Any]
+    person_id: int | None = None
+    teams_user_id: str | None = None
+    aad_object_id: str | None = None
+    channel_key: str | None = None

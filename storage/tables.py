@@ -206,3 +206,25 @@ class SlackOAuthStateRow(SQLModel, table=True):
 
     state: str = Field(primary_key=True, max_length=200)
     expires_at: datetime
+
+
+class ConversationReferenceRow(SQLModel, table=True):
+    """Where the bot can write to a Teams person or channel later (the Bot Framework's reference, as JSON)."""
+
+    __tablename__ = "teams_conversation_reference"
+    __table_args__ = (
+        # NULLs never collide: a person's row has no channel key, a channel's row no user id.
+        UniqueConstraint("tenant_id", "teams_user_id"),
+        UniqueConstraint("tenant_id", "channel_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    channel_key: str | None = Field(default=None, max_length=200)
+    teams_user_id: str | None = Field(default=None, max_length=200)
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    conversation_id: str = Field(max_length=500)
+    service_url: str = Field(max_length=500)
+    reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime

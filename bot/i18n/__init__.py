@@ -83,3 +83,9 @@ class Reader:
         if isinstance(value, int):
             return format_decimal(value, format="#,##0", locale=locale)
         return escape(value)
+
+
+def in_both_languages(text: Text) -> str:
+    """Render a text in Danish and English, for readers whose language nobody knows yet."""
+    zone = ZoneInfo("Europe/Copenhagen")
+    return " / ".join(Reader(language, zone).render(text) for language in LANGUAGES)

@@ -114,18 +114,24 @@ class SlackBridge:
             return self.default_reader()
         return reader_for(outcome.tenant, outcome.reader)
 
-    async def queue_replies(self, outcome: Outcome) -> None:
-        """Send an outcome's replies to the person as direct messages, through the outbox."""
-        if outcome.tenant is None or outcome.reader is None or not outcome.replies:
+    async def queue_replies(self, outcome: Outcome, slack_user: str) -> None:
+        """Answer in the DM of the Slack account that wrote (known or not), through the outbox."""
+        if outcome.tenant is None or not outcome.replies:
             return
-        tenant_id, person_id = outcome.tenant.id, outcome.reader.id
+        tenant_id = outcome.tenant.id
+        person_id = outcome.reader.id if outcome.reader else None
         now = datetime.now(UTC)
 
         def queue() -> None:
             with self.deps.uow() as uow:
                 for reply in outcome.replies:
+                    # Posting to a user id lands in the app's DM with that account.
                     addressed = Message(
-                        reply.lines, to_person=person_id, actions=reply.actions, ref=reply.ref
+                        reply.lines,
+                        to_person=person_id,
+                        to_channel=slack_user,
+                        actions=reply.actions,
+                        ref=reply.ref,
                     )
                     uow.outbox.add(tenant_id, addressed, now)
                 uow.commit()
@@ -147,3 +153,8 @@ class SlackBridge:
         if not event_id:
             return True
         return await asyncio.to_thread(self.store.first_time, "slack", event_id, datetime.now(UTC))
+
+    async def forget(self, event_id: str | None) -> None:
+        """Forget an event whose handling failed, so that Slack's retry is handled after all."""
+        if event_id:
+            await asyncio.to_thread(self.store.forget_event, "slack", event_id)

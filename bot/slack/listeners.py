@@ -219,30 +219,30 @@ def _intake_submitted(bridge: SlackBridge) -> Listener:
         if tenant is None:
             await ack()
             return
-        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
+        user_id = body["user"]["id"]
         if not values.get("text", "").strip():
-            reader = await bridge.reader_of(tenant, identity)
+            # Only what is known without asking Slack: the ack cannot wait for users.info.
+            reader = await bridge.reader_of(tenant, bridge.cached_identity(team_id, user_id))
             await ack(
                 response_action="errors", errors={"text": reader.render(Text.of("modal.empty_description"))}
             )
             return
         await ack()
+        identity = await bridge.identity(client, tenant, team_id, user_id)
         command = commands.SubmitIntake(
             values.get("area", ""), values["text"], values.get("urgency", "normal"), values.get("preferred")
         )
         outcome = await bridge.run(tenant, identity, command)
-        await _deliver_replies(bridge, client, outcome, _metadata(view).get("response_url", ""))
+        await _deliver_replies(bridge, outcome, _metadata(view).get("response_url", ""), user_id)
 
     return on_intake
 
 
-async def _deliver_replies(
-    bridge: SlackBridge, client: AsyncWebClient, outcome: Outcome, response_url: str
-) -> None:
+async def _deliver_replies(bridge: SlackBridge, outcome: Outcome, response_url: str, slack_user: str) -> None:
     if response_url:
         await _answer(response_url, _ephemeral(bridge, outcome))
     else:
-        await bridge.queue_replies(outcome)
+        await bridge.queue_replies(outcome, slack_user)
 
 
 def _comment_submitted(bridge: SlackBridge) -> Listener:
@@ -258,7 +258,7 @@ def _comment_submitted(bridge: SlackBridge) -> Listener:
         identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
         comment = _values(view).get("comment", "")
         outcome = await bridge.run(tenant, identity, commands.GiveFeedback(metadata["number"], None, comment))
-        await _deliver_replies(bridge, client, outcome, str(metadata.get("response_url", "")))
+        await _deliver_replies(bridge, outcome, str(metadata.get("response_url", "")), body["user"]["id"])
 
     return on_comment
 
@@ -275,7 +275,7 @@ def _message_shortcut(bridge: SlackBridge) -> Listener:
         identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
         text = (body.get("message") or {}).get("text", "")
         outcome = await bridge.run(tenant, identity, commands.RequestSparring(text))
-        await _deliver_replies(bridge, client, outcome, response_url)
+        await _deliver_replies(bridge, outcome, response_url, body["user"]["id"])
 
     return on_shortcut
 
@@ -337,15 +337,20 @@ def _direct_message(bridge: SlackBridge) -> Listener:
 async def _text_from_slack(
     bridge: SlackBridge, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, text: str
 ) -> None:
-    if not await bridge.first_time(body.get("event_id")):
+    event_id = body.get("event_id")
+    if not await bridge.first_time(event_id):
         return
     team_id = _team_of(body) or event.get("team") or ""
     tenant = await bridge.tenant(team_id)
     if tenant is None or not event.get("user"):
         return
-    identity = await bridge.identity(client, tenant, team_id, event["user"])
-    outcome = await bridge.run(tenant, identity, commands.parse_text(text))
-    await bridge.queue_replies(outcome)
+    try:
+        identity = await bridge.identity(client, tenant, team_id, event["user"])
+        outcome = await bridge.run(tenant, identity, commands.parse_text(text))
+    except Exception:
+        await bridge.forget(event_id)
+        raise
+    await bridge.queue_replies(outcome, event["user"])
 
 
 def _reaction(bridge: SlackBridge, *, added: bool) -> Listener:

@@ -66,15 +66,16 @@ class SlackMessenger:
         return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
-        if delivery.message.to_channel:
-            return delivery.message.to_channel
-        person = delivery.recipient
-        if person is None or not person.slack_id:
-            name = person.name if person else "?"
+        target = delivery.message.to_channel
+        if target and not _is_user_id(target):
+            return target
+        user = target or (delivery.recipient.slack_id if delivery.recipient else None)
+        if not user:
+            name = delivery.recipient.name if delivery.recipient else "?"
             raise PermanentSendError(f"{name} has no Slack identity (slack_id) in the client's configuration")
-        key = (delivery.tenant.id, person.slack_id)
+        key = (delivery.tenant.id, user)
         if key not in self._dm_channels:
-            opened = await client.conversations_open(users=person.slack_id)
+            opened = await client.conversations_open(users=user)
             self._dm_channels[key] = str((opened.get("channel") or {}).get("id"))
         return self._dm_channels[key]
 
@@ -84,6 +85,11 @@ class SlackMessenger:
         if wait > 0:
             raise SendLater(f"pacing posts to {channel}", retry_after=wait)
         self._last_post[channel] = time.monotonic()
+
+
+def _is_user_id(target: str) -> bool:
+    # Replies go to the account that wrote ("U…", or "W…" in Enterprise Grid), in its DM with the app.
+    return target[:1] in ("U", "W") and target[1:].isalnum() and target.isupper()
 
 
 def _classify(error: SlackApiError) -> Exception:

@@ -44,7 +44,7 @@ class RunningServer:
         await site.start()
         server = site._server  # aiohttp exposes the bound port only here
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     def call(self, coroutine: Any, timeout: float = 30.0) -> Any:
         """Run a coroutine on the server's loop (e.g. to inspect its state) and return its result."""

@@ -1,0 +1,296 @@
+"""The Teams activity handler: each activity becomes a command for the core; outcomes become cards or text."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
+
+from bot.i18n import Reader, in_both_languages
+from bot.teams import cards
+from bot.teams.bridge import TeamsBridge
+from handlers import commands
+from handlers.model import Tenant
+from handlers.service import Identity, Outcome
+from handlers.text import Message, Text
+
+log = logging.getLogger(__name__)
+
+CARD_ACTION = "adaptiveCard/action"
+EXTENSION_SUBMIT = "composeExtension/submitAction"
+_LEFTOVER_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """An activity reduced to what every handler needs."""
+
+    context: TurnContext
+    activity: Activity
+    tenant: Tenant
+    identity: Identity
+
+    @property
+    def personal(self) -> bool:
+        """Tell whether the activity comes from a one-to-one chat with the bot."""
+        conversation = self.activity.conversation
+        return conversation is None or conversation.conversation_type in (None, "personal")
+
+
+def teams_tenant_id(activity: Activity) -> str | None:
+    """Return the Microsoft tenant an activity comes from (channelData first, as Teams sends it)."""
+    tenant = (activity.channel_data or {}).get("tenant") or {}
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    conversation = activity.conversation
+    return conversation.tenant_id if conversation is not None else None
+
+
+def channel_key(activity: Activity) -> str | None:
+    """Return the channel an activity happened in: the Teams channel id without any thread suffix."""
+    data = activity.channel_data or {}
+    channel = data.get("channel") or {}
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    if activity.conversation is not None and activity.conversation.conversation_type == "channel":
+        return str(activity.conversation.id).split(";", 1)[0]
+    return None
+
+
+def stored_reference(activity: Activity) -> dict[str, Any]:
+    """Return the conversation reference to keep: without the activity id, so later posts start anew."""
+    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+    reference.activity_id = None
+    if reference.conversation is not None and reference.conversation.id:
+        reference.conversation.id = reference.conversation.id.split(";", 1)[0]
+    data: dict[str, Any] = reference.serialize()
+    return data
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    """Wrap an Adaptive Card as an attachment."""
+    return Attachment(content_type=cards.CARD_CONTENT_TYPE, content=card)
+
+
+def invoke_response(body: dict[str, Any], status: int = HTTPStatus.OK) -> Activity:
+    """Return the activity that makes the adapter answer an invoke with this JSON body."""
+    return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=status, body=body))
+
+
+def card_result(card: dict[str, Any]) -> dict[str, Any]:
+    """Return an ``adaptiveCard/action`` answer that replaces the clicked card."""
+    return {"statusCode": 200, "type": cards.CARD_CONTENT_TYPE, "value": card}
+
+
+def message_result(text: str) -> dict[str, Any]:
+    """Return an ``adaptiveCard/action`` answer that shows a short message."""
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+class TeamsBot:
+    """Routes every activity to the core through the bridge; all botbuilder use stays in bot/teams."""
+
+    def __init__(self, bridge: TeamsBridge) -> None:
+        self._bridge = bridge
+
+    async def on_turn(self, context: TurnContext) -> None:
+        """Handle one activity: check the tenant, drop replays, remember the conversation, dispatch."""
+        activity = context.activity
+        tenant = await self._bridge.tenant(teams_tenant_id(activity))
+        if tenant is None:
+            await self._refuse(context)
+            return
+        if not await self._bridge.first_time(_event_key(activity)):
+            if activity.type == ActivityTypes.invoke:
+                await context.send_activity(invoke_response({}))
+            return
+        sender = activity.from_property
+        turn = Turn(context, activity, tenant, Identity(teams_id=sender.id if sender else None))
+        await self._remember(turn)
+        await self._dispatch(turn)
+
+    async def _dispatch(self, turn: Turn) -> None:
+        kind, name = turn.activity.type, turn.activity.name
+        if kind == ActivityTypes.message and turn.activity.value:
+            await self._on_submit(turn)
+        elif kind == ActivityTypes.message:
+            await self._on_text(turn)
+        elif kind == ActivityTypes.invoke and name == CARD_ACTION:
+            await self._on_card_action(turn)
+        elif kind == ActivityTypes.invoke and name == EXTENSION_SUBMIT:
+            await self._on_extension_submit(turn)
+        elif kind == ActivityTypes.message_reaction:
+            await self._on_reaction(turn)
+        elif kind == ActivityTypes.invoke:
+            log.info("Teams invoke %r is not handled", name)
+
+    async def _refuse(self, context: TurnContext) -> None:
+        # Nothing is stored for an unknown organisation: not even the activity id.
+        activity = context.activity
+        log.warning("refused a Teams activity from unknown tenant %s", teams_tenant_id(activity))
+        if activity.type == ActivityTypes.invoke:
+            await context.send_activity(
+                invoke_response(
+                    message_result(in_both_languages(Text.of("error.teams_tenant_not_connected")))
+                )
+            )
+        elif activity.type == ActivityTypes.message:
+            await context.send_activity(
+                Activity(
+                    type=ActivityTypes.message,
+                    text=in_both_languages(Text.of("error.teams_tenant_not_connected")),
+                    text_format="plain",
+                )
+            )
+
+    async def _remember(self, turn: Turn) -> None:
+        activity = turn.activity
+        if activity.type not in (
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            return
+        reference = stored_reference(activity)
+        channel = channel_key(activity)
+        if channel is not None:
+            await self._bridge.remember_channel(turn.tenant, channel, reference)
+        elif turn.personal and turn.identity.teams_id and activity.conversation is not None:
+            aad = activity.from_property.aad_object_id if activity.from_property else None
+            await self._bridge.remember_person(turn.tenant, turn.identity.teams_id, aad, reference)
+
+    async def _on_text(self, turn: Turn) -> None:
+        text = turn.activity.text or ""
+        if not turn.personal:
+            text = TurnContext.remove_recipient_mention(turn.activity) or ""
+        text = html.unescape(_LEFTOVER_MENTION.sub("", text)).strip()
+        command = commands.parse_text(text)
+        if isinstance(command, commands.StartIntake):
+            await self._send_intake_form(turn)
+            return
+        await self._reply(turn, await self._bridge.run(turn.tenant, turn.identity, command))
+
+    async def _send_intake_form(self, turn: Turn) -> None:
+        reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+        options = await self._bridge.intake_options(turn.tenant)
+        areas = [(key, name.pick(reader.language)) for key, name in options.areas]
+        card = cards.intake_card(reader, areas, list(options.seniors))
+        await turn.context.send_activity(
+            Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
+        )
+
+    async def _on_submit(self, turn: Turn) -> None:
+        # Action.Submit arrives as a message whose value is the card's data (and its inputs).
+        value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
+        command = _submitted_command(value)
+        if command is None:
+            return
+        if isinstance(command, commands.AskForComment):
+            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+            card = cards.comment_card(reader, command.number)
+            await turn.context.send_activity(
+                Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
+            )
+            return
+        await self._reply(turn, await self._bridge.run(turn.tenant, turn.identity, command))
+
+    async def _on_card_action(self, turn: Turn) -> None:
+        value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
+        data = (value.get("action") or {}).get("data") or {}
+        command = commands.parse_action(str(data.get("action", "")))
+        if isinstance(command, commands.AskForComment):
+            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+            await turn.context.send_activity(
+                invoke_response(card_result(cards.comment_card(reader, command.number)))
+            )
+            return
+        outcome = await self._bridge.run(turn.tenant, turn.identity, command)
+        clicked = await self._bridge.posted(_message_id(turn.activity))
+        card = cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
+        await turn.context.send_activity(invoke_response(card_result(card)))
+
+    async def _on_extension_submit(self, turn: Turn) -> None:
+        value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
+        text = _message_action_text(value)
+        outcome = await self._bridge.run(turn.tenant, turn.identity, commands.RequestSparring(text))
+        reader = self._bridge.reader(outcome)
+        answer = "\n".join(cards.plain_text(reply, reader) for reply in outcome.replies)
+        body = {"composeExtension": {"type": "message", "text": answer}}
+        await turn.context.send_activity(invoke_response(body))
+
+    async def _on_reaction(self, turn: Turn) -> None:
+        activity = turn.activity
+        user = activity.from_property.id if activity.from_property else ""
+        message_id = _message_id(activity)
+        for reaction in activity.reactions_added or []:
+            await self._bridge.record_reaction(message_id, user, str(reaction.type), added=True)
+        for reaction in activity.reactions_removed or []:
+            await self._bridge.record_reaction(message_id, user, str(reaction.type), added=False)
+
+    async def _reply(self, turn: Turn, outcome: Outcome) -> None:
+        reader = self._bridge.reader(outcome)
+        for reply in outcome.replies:
+            await turn.context.send_activity(render_activity(reply, reader))
+
+
+def render_activity(message: Message, reader: Reader) -> Activity:
+    """Return a message as a Teams activity: a card when it has buttons, plain text otherwise."""
+    card = cards.message_card(message, reader)
+    if card is not None:
+        return Activity(
+            type=ActivityTypes.message,
+            summary=cards.plain_text(message, reader).split("\n", 1)[0],
+            attachments=[card_attachment(card)],
+        )
+    return Activity(type=ActivityTypes.message, text=cards.plain_text(message, reader), text_format="plain")
+
+
+def _event_key(activity: Activity) -> str | None:
+    # Teams gives an added and a removed reaction the same activity id: keep them apart.
+    if not activity.id:
+        return None
+    if activity.type == ActivityTypes.message_reaction:
+        kind = "added" if activity.reactions_added else "removed"
+        return f"{activity.id}:{kind}"
+    return str(activity.id)
+
+
+def _message_id(activity: Activity) -> str:
+    """Return the Teams id of the message an activity refers to, as the messenger stored it."""
+    conversation = str(activity.conversation.id if activity.conversation else "").split(";", 1)[0]
+    return f"{conversation}:{activity.reply_to_id}"
+
+
+def _submitted_command(value: dict[str, Any]) -> commands.Command | None:
+    if value.get("action"):
+        return commands.parse_action(str(value["action"]))
+    form = value.get("form")
+    if form == cards.INTAKE_FORM:
+        return commands.SubmitIntake(
+            str(value.get("area", "")),
+            str(value.get("text", "")),
+            str(value.get("urgency") or "normal"),
+            str(value["preferred"]) if value.get("preferred") else None,
+        )
+    number = value.get("number")
+    if form == cards.COMMENT_FORM and isinstance(number, int):
+        return commands.GiveFeedback(number, None, str(value.get("comment", "")))
+    return None
+
+
+def _message_action_text(value: dict[str, Any]) -> str:
+    """Return the text of the message a message action was used on (Teams sends it as HTML)."""
+    payload = value.get("messagePayload") or {}
+    body = payload.get("body") or {}
+    content = str(body.get("content") or "")
+    if body.get("contentType", "html") == "html":
+        content = html.unescape(_TAG.sub(" ", content))
+    return " ".join(content.split())

@@ -1,0 +1,107 @@
+"""``POST /api/messages`` on our aiohttp server, and the Bot Framework adapter behind it.
+
+The handler is ours, not ``CloudAdapter.process``: that one answers every invoke with 500 because it
+serialises an already-serialised body (botbuilder 4.17.1). Authentication runs first and on its own, so
+every failure of it (a missing, malformed or invalid token) is a 401 and never reaches the bot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.i18n import in_both_languages
+from bot.teams.bot import TeamsBot
+from bot.teams.settings import TeamsSettings
+from handlers.text import Text
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+
+
+def build_adapter(settings: TeamsSettings) -> CloudAdapter:
+    """Return a CloudAdapter configured with Microsoft's settings (no auth at all without an app id)."""
+    configuration = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type.value if settings.app_id else "MultiTenant",
+        APP_TENANTID=settings.app_tenant_id,
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    # The one error hook for every activity: log with context, answer politely where Teams shows it.
+    activity = context.activity
+    log.error("Teams activity %s (%s) failed: %s", activity.id, activity.type, error, exc_info=error)
+    if activity.type == ActivityTypes.message:
+        try:
+            await context.send_activity(
+                Activity(
+                    type=ActivityTypes.message,
+                    text=in_both_languages(Text.of("error.sorry")),
+                    text_format="plain",
+                )
+            )
+        except Exception as send_error:
+            log.warning("could not tell the Teams user about the failure: %s", send_error)
+
+
+def add_routes(
+    web_app: web.Application, adapter: CloudAdapter, bot: TeamsBot, settings: TeamsSettings
+) -> None:
+    """Serve Teams' activities at /api/messages."""
+
+    async def messages(request: web.Request) -> web.Response:
+        activity = await _activity(request)
+        auth_header = request.headers.get("Authorization", "")
+        if settings.authenticated and not auth_header:
+            raise web.HTTPUnauthorized(text="missing Authorization")
+        try:
+            authenticated = await adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header
+            )
+        except Exception as error:
+            # The SDK raises PermissionError for a bad token but KeyError/ValueError/jwt errors for a
+            # malformed one: every one of them means "not authenticated".
+            log.warning("Teams request refused: %s: %s", type(error).__name__, error)
+            raise web.HTTPUnauthorized(text="invalid token") from error
+        response = await adapter.process_activity(authenticated, activity, bot.on_turn)
+        if response is None:
+            return web.Response(status=200)
+        return web.json_response(_plain(response.body), status=int(response.status))
+
+    web_app.router.add_post(MESSAGES_PATH, messages)
+
+
+async def _activity(request: web.Request) -> Activity:
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="expected application/json")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise web.HTTPBadRequest(text="malformed JSON") from error
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected an activity")
+    activity: Activity = Activity().deserialize(body)
+    if not activity.type:
+        raise web.HTTPBadRequest(text="an activity needs a type")
+    return activity
+
+
+def _plain(body: Any) -> Any:
+    """Return an invoke body as JSON-ready data (our handlers already give dicts)."""
+    if body is None or isinstance(body, dict | list | str | int | float | bool):
+        return body
+    serialize = getattr(body, "serialize", None)
+    return serialize() if callable(serialize) else body

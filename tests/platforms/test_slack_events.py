@@ -1,0 +1,173 @@
+"""Slack events over the real protocol: App Home, DM commands, mentions, reactions and Slack's retries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from storage.db import make_engine
+from storage.platform_store import PlatformStore
+from storage.tables import ReactionRow, SparringRequestRow
+from tests.platforms.conftest import ANNA, JONAS, METTE, TEAM, SlackWorld
+from tests.platforms.slack_fakes import (
+    Call,
+    SlackClient,
+    app_home_opened_event,
+    app_mention_event,
+    event,
+    message_event,
+    reaction_event,
+    retry_headers,
+)
+from tests.platforms.test_slack_interactions import ask_by_slash_command, count_rows, dms, settle, text_of
+
+
+@pytest.fixture
+def platform_store(slack_world: SlackWorld) -> Iterator[PlatformStore]:
+    engine = make_engine(slack_world.database_url)
+    yield PlatformStore(engine)
+    engine.dispose()
+
+
+def open_home(world: SlackWorld, user: str) -> Call:
+    response = world.send(event(app_home_opened_event(user), TEAM))
+    assert response.status_code == 200
+    [published] = world.slack.wait_for("views.publish")
+    return published
+
+
+def headers_of(published: Call) -> list[str]:
+    return [b["text"]["text"] for b in published.params["view"]["blocks"] if b["type"] == "header"]
+
+
+# --- 5. App Home -----------------------------------------------------------------------------------
+
+
+def test_the_app_home_shows_a_requester_their_own_requests_only(slack_world: SlackWorld) -> None:
+    ask_by_slash_command(slack_world)
+    published = open_home(slack_world, JONAS)
+
+    assert published.params["user_id"] == JONAS
+    assert published.params["view"]["type"] == "home"
+    assert headers_of(published) == ["Dine forespørgsler"]
+    assert "S-1 · Budgettering · tilbudt · Anna Berg" in text_of(published)
+
+
+def test_the_app_home_shows_a_senior_her_queue(slack_world: SlackWorld) -> None:
+    ask_by_slash_command(slack_world)
+    published = open_home(slack_world, ANNA)
+
+    assert published.params["user_id"] == ANNA
+    assert headers_of(published) == ["Dine forespørgsler", "Din kø"]
+    assert "Dine åbne forespørgsler (1)" in text_of(published)
+    assert "S-1 · Budgettering · tilbudt" in text_of(published)
+
+
+def test_the_app_home_shows_the_coordinator_the_kpis(slack_world: SlackWorld) -> None:
+    published = open_home(slack_world, METTE)
+
+    assert published.params["user_id"] == METTE
+    assert "Sparringsordningen" in headers_of(published)
+    assert "Brugte timer: 0 af 60" in text_of(published)
+
+
+# --- 6. DM commands and mentions -------------------------------------------------------------------
+
+
+def test_status_typed_in_the_bots_dm_is_answered_by_dm(slack_world: SlackWorld) -> None:
+    response = slack_world.send(event(message_event(JONAS, "status", f"D{JONAS}"), TEAM))
+    [reply] = dms(slack_world, JONAS)
+
+    assert response.status_code == 200
+    assert "Du har ingen sparringsforespørgsler endnu" in text_of(reply)
+
+
+def test_a_mention_in_a_channel_is_answered_privately_by_dm(slack_world: SlackWorld) -> None:
+    mention = app_mention_event(JONAS, "<@UBOT> hjælp", "C0PROJEKT")
+    response = slack_world.send(event(mention, TEAM))
+    [reply] = dms(slack_world, JONAS)
+    settle(slack_world)
+
+    assert response.status_code == 200
+    assert "Dette er jeres virtuelle projektkontor" in text_of(reply)
+    assert [
+        c for c in slack_world.slack.calls("chat.postMessage") if c.params["channel"] == "C0PROJEKT"
+    ] == []
+
+
+# --- 7. reactions ----------------------------------------------------------------------------------
+
+
+def posted_offer(world: SlackWorld, store: PlatformStore) -> tuple[Call, int]:
+    """Have the bot post an offer DM to Anna; return the call and the outbox id it was recorded under."""
+    offer = ask_by_slash_command(world)
+    settle(world)
+    posted = store.posted_message(f"{offer.response['channel']}:{offer.response['ts']}")
+    assert posted is not None
+    return offer, posted.outbox_id
+
+
+def deliver_thumbsup(world: SlackWorld, offer: Call, *, added: bool, event_id: str) -> list[int]:
+    """Deliver Jonas's :thumbsup: on the offer (added or removed) five times at once, as Slack might:
+    under ``event_id`` with its redeliveries 1 and 2, and twice more under fresh event ids."""
+    reaction = reaction_event(JONAS, "thumbsup", offer.response["channel"], offer.response["ts"], added=added)
+    deliveries = [(event(reaction, TEAM, event_id), retry_headers(n) if n else None) for n in range(3)]
+    deliveries += [(event(reaction, TEAM), None) for _ in range(2)]
+
+    async def send_all() -> list[httpx.Response]:
+        async with SlackClient(world.server.url) as client:
+            sends = (client.send("/slack/events", p, signer=world.signer, headers=h) for p, h in deliveries)
+            return list(await asyncio.gather(*sends))
+
+    return [response.status_code for response in asyncio.run(send_all())]
+
+
+def test_replayed_and_duplicated_reactions_are_stored_once_and_removed_once(
+    slack_world: SlackWorld, platform_store: PlatformStore
+) -> None:
+    offer, outbox_id = posted_offer(slack_world, platform_store)
+    added = deliver_thumbsup(slack_world, offer, added=True, event_id="Ev0ADDED001")
+    settle(slack_world)
+    after_adding = platform_store.reactions(outbox_id)
+    removed = deliver_thumbsup(slack_world, offer, added=False, event_id="Ev0REMOVED1")
+    settle(slack_world)
+
+    assert added == removed == [200] * 5
+    assert after_adding == [(JONAS, "thumbsup")]
+    assert platform_store.reactions(outbox_id) == []
+
+
+def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(
+    slack_world: SlackWorld, platform_store: PlatformStore
+) -> None:
+    offer, outbox_id = posted_offer(slack_world, platform_store)
+    annas_own_message = reaction_event(
+        ANNA, "eyes", offer.response["channel"], "1700000099.000100", item_user=ANNA
+    )
+    in_a_channel = reaction_event(ANNA, "eyes", "C0PROJEKT", "1700000000.999900", item_user=JONAS)
+    responses = [slack_world.send(event(e, TEAM)) for e in (annas_own_message, in_a_channel)]
+    settle(slack_world)
+
+    assert [r.status_code for r in responses] == [200, 200]
+    assert platform_store.reactions(outbox_id) == []
+    assert count_rows(slack_world, ReactionRow) == 0
+
+
+# --- 8. Slack's retries ----------------------------------------------------------------------------
+
+
+def test_a_redelivered_dm_creates_one_request_and_one_offer(slack_world: SlackWorld) -> None:
+    message = message_event(JONAS, "sparring " + "Budgettet er skredet, hvad gør jeg?", f"D{JONAS}")
+    payload = event(message, TEAM, "Ev0RETRIED01")
+    responses = [slack_world.send(payload)]
+    responses += [slack_world.send(payload, headers=retry_headers(n, "http_timeout")) for n in (1, 2)]
+    settle(slack_world)
+
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert len(slack_world.dms_to(ANNA)) == 1
+    [confirmation] = slack_world.dms_to(JONAS)
+    assert "S-1 (Budgettering) er sendt til Anna Berg" in text_of(confirmation)
+    assert count_rows(slack_world, SparringRequestRow) == 1

@@ -1,0 +1,318 @@
+"""Teams over the real protocol: activities POSTed to /api/messages, the bot's sends to a fake connector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.settings import Settings
+from bot.slack.settings import SlackMode, SlackSettings
+from bot.teams.settings import AppType, TeamsSettings
+from storage.db import make_engine
+from storage.platform_store import PlatformStore
+from storage.tables import ConversationReferenceRow, ProcessedEventRow, SparringRequestRow
+from tests.platforms.conftest import sample_database
+from tests.platforms.server_harness import RunningServer
+from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
+
+TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
+JONAS, ANNA, METTE = "29:1jof", "29:1anb", "29:1abc"
+CHANNEL = "19:6848757105754c8981c67612732d9aa7@thread.tacv2"
+
+
+@dataclass
+class TeamsWorld:
+    """A running vpmo server serving Teams, with a fake Bot Connector recording what it sends."""
+
+    server: RunningServer
+    connector: FakeConnector
+    database_url: str
+
+    def post(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        """POST an activity to /api/messages, as Teams does."""
+        return httpx.post(
+            self.server.url + "/api/messages", json=body, headers=headers or {}, timeout=30, trust_env=False
+        )
+
+    def activity(self, name: str, user: str, **fields: Any) -> dict[str, Any]:
+        """Return a fixture from the user in the sample client's Teams tenant, served by the fake."""
+        return activity(name, service_url=self.connector.url, tenant=TENANT, user=user, **fields)
+
+    def say(self, user: str, text: str) -> httpx.Response:
+        """Send a personal message from the user."""
+        body = self.activity("personal_message", user, conversation=personal_conversation(user), text=text)
+        return self.post(body)
+
+    def install(self, user: str) -> httpx.Response:
+        """Send the conversationUpdate Teams sends when the user installs the app."""
+        body = self.activity(
+            "conversation_update_personal_install", user, conversation=personal_conversation(user)
+        )
+        body["membersAdded"] = [{"id": "28:bot"}, {"id": user}]
+        return self.post(body)
+
+    def count(self, table: type[Any]) -> int:
+        """Return how many rows a table holds."""
+        engine = make_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                return int(session.exec(select(func.count()).select_from(table)).one())
+        finally:
+            engine.dispose()
+
+
+def _world(database_url: str, teams: TeamsSettings) -> Iterator[TeamsWorld]:
+    sample_database(database_url)
+    with FakeConnector() as connector:
+        settings = Settings(database_url=SecretStr(database_url))
+
+        def factory() -> Any:
+            from bot.server import build_server
+
+            return build_server(
+                settings, SlackSettings(SlackMode.OFF), tick_seconds=0.2, teams_settings=teams
+            )
+
+        with RunningServer(factory) as server:
+            yield TeamsWorld(server, connector, database_url)
+
+
+@pytest.fixture
+def teams_world(database_url: str) -> Iterator[TeamsWorld]:
+    yield from _world(database_url, TeamsSettings.local())
+
+
+@pytest.fixture
+def secured_world(database_url: str) -> Iterator[TeamsWorld]:
+    settings = TeamsSettings(
+        True, "00000000-0000-4000-8000-00000000b07", "secret", AppType.SINGLE_TENANT, TENANT
+    )
+    yield from _world(database_url, settings)
+
+
+def _offer_to_anna(world: TeamsWorld) -> Any:
+    world.install(ANNA)
+    response = world.say(JONAS, "sparring Budgettet er skredet")
+    assert response.status_code == 200
+    [offer] = world.connector.wait_for(personal_conversation(ANNA))
+    return offer
+
+
+def test_personal_sparring_message_is_answered_with_the_reference_and_the_senior(
+    teams_world: TeamsWorld,
+) -> None:
+    response = teams_world.say(JONAS, "sparring Budgettet er skredet")
+
+    assert response.status_code == 200
+    [reply] = teams_world.connector.sent(personal_conversation(JONAS))
+    assert reply.body["textFormat"] == "plain"
+    assert "S-1" in reply.body["text"]
+    assert "Anna Berg" in reply.body["text"]
+    # A reply to the message it answers, in Jonas' own chat.
+    assert reply.path.endswith("/activities/" + reply.path.rsplit("/", 1)[-1])
+
+
+def test_the_senior_gets_a_proactive_card_with_accept_and_decline(teams_world: TeamsWorld) -> None:
+    offer = _offer_to_anna(teams_world)
+
+    [card] = offer.cards
+    actions = [(a["type"], a["verb"], a["data"]) for a in card["actions"]]
+    assert actions == [
+        ("Action.Execute", "vpmo", {"action": "accept:S-1"}),
+        ("Action.Execute", "vpmo", {"action": "decline:S-1"}),
+    ]
+    assert all(block["type"] == "RichTextBlock" for block in card["body"])
+
+
+def test_accept_invoke_answers_with_a_refreshed_card_and_the_requester_is_told(
+    teams_world: TeamsWorld,
+) -> None:
+    offer = _offer_to_anna(teams_world)
+    message_id = _posted_id(teams_world, offer)
+    invoke = teams_world.activity(
+        "invoke_adaptive_card_action_execute",
+        ANNA,
+        conversation=personal_conversation(ANNA),
+        replyToId=message_id,
+    )
+    invoke["value"]["action"] = {"type": "Action.Execute", "verb": "vpmo", "data": {"action": "accept:S-1"}}
+
+    response = teams_world.post(invoke)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    card = body["value"]
+    shown = json.dumps(card["body"], ensure_ascii=False)
+    assert "S-1" in shown
+    assert not any(a["data"]["action"].startswith(("accept:", "decline:")) for a in card.get("actions", []))
+    told = teams_world.connector.wait_for(personal_conversation(JONAS), count=2)[-1]
+    assert "Anna Berg har accepteret S-1" in told.shown
+
+
+def _posted_id(world: TeamsWorld, offer: Any) -> str:
+    """Return the activity id the fake gave the offer (the id the bot stored for it)."""
+    engine = make_engine(world.database_url)
+    try:
+        with Session(engine) as session:
+            from storage.tables import OutboxRow
+
+            rows = session.exec(select(OutboxRow).where(OutboxRow.platform_message_id.is_not(None))).all()  # type: ignore[union-attr]
+            ids = [row.platform_message_id for row in rows if row.platform_message_id]
+    finally:
+        engine.dispose()
+    [mine] = [i for i in ids if i.startswith(personal_conversation(ANNA) + ":")]
+    return mine.rsplit(":", 1)[-1]
+
+
+def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWorld) -> None:
+    body = teams_world.activity("channel_message_mention", JONAS)
+    body["text"] = "<at>vpmo</at> sparring status"
+    body["entities"] = [
+        {
+            "type": "mention",
+            "text": "<at>vpmo</at>",
+            "mentioned": {"id": body["recipient"]["id"], "name": "vpmo"},
+        }
+    ]
+
+    response = teams_world.post(body)
+    teams_world.say(JONAS, "sparring status")
+
+    assert response.status_code == 200
+    [in_channel] = teams_world.connector.sent(body["conversation"]["id"])
+    [personal] = teams_world.connector.sent(personal_conversation(JONAS))
+    assert in_channel.body["text"] == personal.body["text"]
+    assert in_channel.path.endswith("/activities/" + body["id"])
+    channel = PlatformStore(make_engine(teams_world.database_url)).teams_reference_of_channel(1, CHANNEL)
+    assert channel is not None
+    assert channel.conversation_id == CHANNEL  # the channel itself, not the thread of the mention
+
+
+def test_reactions_added_and_removed_are_recorded_once(teams_world: TeamsWorld) -> None:
+    offer = _offer_to_anna(teams_world)
+    message_id = _posted_id(teams_world, offer)
+    added = teams_world.activity(
+        "message_reaction_added", ANNA, conversation=personal_conversation(ANNA), replyToId=message_id
+    )
+    removed = teams_world.activity(
+        "message_reaction_removed",
+        ANNA,
+        conversation=personal_conversation(ANNA),
+        replyToId=message_id,
+        id=added["id"],
+    )
+    store = PlatformStore(make_engine(teams_world.database_url))
+
+    statuses = [teams_world.post(added).status_code, teams_world.post(added).status_code]
+    posted = store.posted_message(f"{personal_conversation(ANNA)}:{message_id}")
+    assert posted is not None
+    after_add = store.reactions(posted.outbox_id)
+    teams_world.post(removed)
+    teams_world.post(removed)
+    after_remove = store.reactions(posted.outbox_id)
+
+    assert statuses == [200, 200]
+    assert after_add == [(ANNA, "like")]
+    assert after_remove == []
+
+
+def test_a_duplicated_activity_changes_nothing_the_second_time(teams_world: TeamsWorld) -> None:
+    body = teams_world.activity(
+        "personal_message",
+        JONAS,
+        conversation=personal_conversation(JONAS),
+        text="sparring Budgettet er skredet",
+    )
+
+    first, second = teams_world.post(body), teams_world.post(body)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(teams_world.connector.sent(personal_conversation(JONAS))) == 1
+    assert teams_world.count(SparringRequestRow) == 1
+
+
+def test_an_unknown_teams_tenant_is_refused_politely_and_nothing_is_stored(teams_world: TeamsWorld) -> None:
+    body = activity(
+        "personal_message",
+        service_url=teams_world.connector.url,
+        tenant="72f988bf-86f1-41af-91ab-2d7cd011db47",
+        user=JONAS,
+        conversation=personal_conversation(JONAS),
+        text="sparring Budgettet er skredet",
+    )
+
+    response = teams_world.post(body)
+
+    assert response.status_code == 200
+    [reply] = teams_world.connector.sent()
+    assert "teams_tenant_id" in reply.body["text"]
+    assert teams_world.count(ProcessedEventRow) == 0
+    assert teams_world.count(ConversationReferenceRow) == 0
+    assert teams_world.count(SparringRequestRow) == 0
+
+
+def test_with_an_app_id_a_request_without_a_token_gets_401(secured_world: TeamsWorld) -> None:
+    response = secured_world.post(secured_world.activity("personal_message", JONAS, text="sparring status"))
+
+    assert response.status_code == 401
+    assert secured_world.connector.calls == []
+
+
+def test_with_an_app_id_a_garbage_token_gets_401(secured_world: TeamsWorld) -> None:
+    body = secured_world.activity("personal_message", JONAS, text="sparring status")
+
+    response = secured_world.post(body, headers={"Authorization": "Bearer not-a-jwt"})
+
+    assert response.status_code == 401
+    assert secured_world.connector.calls == []
+    assert secured_world.count(ProcessedEventRow) == 0
+
+
+def test_a_429_on_the_proactive_send_is_retried_after_retry_after(teams_world: TeamsWorld) -> None:
+    teams_world.install(ANNA)
+    teams_world.connector.fail_next(429, retry_after="1", conversation=personal_conversation(ANNA))
+
+    teams_world.say(JONAS, "sparring Budgettet er skredet")
+    first, second = teams_world.connector.wait_for(personal_conversation(ANNA), count=2, timeout=15)
+
+    [card] = second.cards
+    assert card["actions"][0]["data"] == {"action": "accept:S-1"}
+    assert second.at - first.at >= 0.9
+
+
+def test_a_messaging_extension_submit_creates_a_request(teams_world: TeamsWorld) -> None:
+    body = teams_world.activity("invoke_compose_extension_submit_action", JONAS)
+    body["value"] = {
+        "commandId": "askForSparring",
+        "commandContext": "message",
+        "messagePayload": {
+            "body": {"contentType": "html", "content": "<p>Budgettet er skredet &amp; hvad nu?</p>"}
+        },
+    }
+
+    response = teams_world.post(body)
+
+    assert response.status_code == 200
+    answer = response.json()["composeExtension"]
+    assert answer["type"] == "message"
+    assert "S-1" in answer["text"]
+    assert teams_world.count(SparringRequestRow) == 1
+
+
+def test_an_unreachable_person_is_reported_to_the_coordinator(teams_world: TeamsWorld) -> None:
+    teams_world.install(METTE)
+
+    teams_world.say(JONAS, "sparring Budgettet er skredet")
+    [note] = teams_world.connector.wait_for(personal_conversation(METTE), timeout=15)
+
+    assert "Anna Berg" in note.shown
