@@ -222,6 +222,22 @@ def escalate(ctx: TenantContext, number: int) -> bool:
     return True
 
 
+def pass_over_unreachable(ctx: TenantContext, number: int, senior_id: int) -> bool:
+    """Offer the request to the next senior when the offer could not reach this one at all."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.status is not Status.OFFERED or request.senior_id != senior_id:
+        return False
+    request.tried_senior_ids = [*request.tried_senior_ids, senior_id]
+    routing = offer(ctx, request)
+    ctx.notify(
+        request.requester_id,
+        *_next_step(ctx, routing, request),
+        ref=request.ref,
+        dedupe_key=f"unreachable:{request.id}:{senior_id}",
+    )
+    return True
+
+
 def approve(ctx: ActorContext, number: int) -> None:
     """Let a request past the agreed hours go ahead (coordinator only)."""
     request = _awaiting_approval(ctx, number)

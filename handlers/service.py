@@ -176,7 +176,19 @@ def report_undeliverable(deps: Deps, delivery: Delivery, reason: str) -> None:
             ref=delivery.message.ref,
             dedupe=f"{UNDELIVERABLE}{delivery.id}",
         )
+        offered = _offered_request(delivery)
+        if offered is not None and delivery.recipient is not None:
+            # An offer that cannot reach its senior must not wait for the escalation: move it on now.
+            offering.pass_over_unreachable(ctx, offered, delivery.recipient.id)
         uow.commit()
+
+
+def _offered_request(delivery: Delivery) -> int | None:
+    """Return the number of the request a message offers to its recipient (it carries the accept button)."""
+    ref = delivery.message.ref
+    if ref is None or not any(a.id == f"accept:{ref}" for a in delivery.message.actions):
+        return None
+    return c.parse_ref(ref)
 
 
 def _find_person(uow: UnitOfWork, tenant: Tenant, identity: Identity) -> Person | None:

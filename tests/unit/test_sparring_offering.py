@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from handlers.model import Status
+from handlers.ports import Delivery
+from handlers.service import report_undeliverable
 from handlers.text import Text
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
@@ -349,3 +351,30 @@ def test_only_the_coordinator_lists_escalations(friday_office: Office) -> None:
     outcome = friday_office.say(friday_office.org.jonas, "escalations")
 
     assert reply_keys(outcome) == ["error.coordinator_only"]
+
+
+def test_an_offer_that_cannot_reach_its_senior_moves_on_to_the_next_senior(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    [offer] = office.inbox(org.anna)
+
+    report_undeliverable(office.deps, Delivery(1, office.tenant, offer, org.anna, 0), "not installed")
+
+    request = office.request(1)
+    assert (request.status, request.senior_id) == (Status.OFFERED, org.sofie.id)
+    assert request.tried_senior_ids == [org.anna.id]
+    assert keys(office.inbox(org.mette)[-1])[0] == "coordinator.undeliverable"
+    assert keys(office.inbox(org.jonas)[-1]) == ["requester.now_offered"]
+    assert action_ids(office.inbox(org.sofie)[0]) == ["accept:S-1", "decline:S-1"]
+
+
+def test_an_undeliverable_note_about_anything_but_an_offer_changes_no_request(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.say(org.anna, "accept S-1")
+    [told] = [m for m in office.inbox(org.jonas) if keys(m)[0] == "requester.accepted"]
+
+    report_undeliverable(office.deps, Delivery(2, office.tenant, told, org.jonas, 0), "account_inactive")
+
+    assert office.request(1).status is Status.ACCEPTED
+    assert keys(office.inbox(org.mette)[-1]) == ["coordinator.undeliverable"]
