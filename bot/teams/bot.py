@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
 
 from bot.i18n import Reader, in_both_languages
@@ -94,6 +95,17 @@ def message_result(text: str) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
 
 
+async def _roster_email(context: TurnContext, user_id: str) -> str | None:
+    """Ask Teams for the user's e-mail (people are configured by e-mail; their 29: ids are per app)."""
+    try:
+        member = await TeamsInfo.get_member(context, user_id)
+    except Exception as error:
+        log.info("Teams roster lookup for %s failed: %s", user_id, error)
+        return None
+    email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+    return str(email).lower() if email else None
+
+
 class TeamsBot:
     """Routes every activity to the core through the bridge; all botbuilder use stays in bot/teams."""
 
@@ -111,10 +123,21 @@ class TeamsBot:
             if activity.type == ActivityTypes.invoke:
                 await context.send_activity(invoke_response({}))
             return
-        sender = activity.from_property
-        turn = Turn(context, activity, tenant, Identity(teams_id=sender.id if sender else None))
+        turn = Turn(context, activity, tenant, await self._identity(context, tenant))
         await self._remember(turn)
         await self._dispatch(turn)
+
+    async def _identity(self, context: TurnContext, tenant: Tenant) -> Identity:
+        """Return who is speaking: the Teams id, and the e-mail from the roster when the id is new to us."""
+        sender = context.activity.from_property
+        identity = Identity(teams_id=sender.id if sender else None)
+        if sender is None or not sender.id or await self._bridge.is_known(tenant, identity):
+            return identity
+        looked_up, email = self._bridge.cached_email(tenant, sender.id)
+        if not looked_up:
+            email = await _roster_email(context, sender.id)
+            self._bridge.remember_email(tenant, sender.id, email)
+        return Identity(teams_id=sender.id, email=email)
 
     async def _dispatch(self, turn: Turn) -> None:
         kind, name = turn.activity.type, turn.activity.name
@@ -165,7 +188,7 @@ class TeamsBot:
             await self._bridge.remember_channel(turn.tenant, channel, reference)
         elif turn.personal and turn.identity.teams_id and activity.conversation is not None:
             aad = activity.from_property.aad_object_id if activity.from_property else None
-            await self._bridge.remember_person(turn.tenant, turn.identity.teams_id, aad, reference)
+            await self._bridge.remember_person(turn.tenant, turn.identity, aad, reference)
 
     async def _on_text(self, turn: Turn) -> None:
         text = turn.activity.text or ""

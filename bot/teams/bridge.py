@@ -37,6 +37,7 @@ class TeamsBridge:
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"
     _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
+    _emails: dict[tuple[int, str], str | None] = field(default_factory=dict)
 
     def default_reader(self) -> Reader:
         """Return the reader for someone in no known tenant (the installation's defaults)."""
@@ -82,11 +83,24 @@ class TeamsBridge:
             return True
         return await asyncio.to_thread(self.store.first_time, PLATFORM, event_id, datetime.now(UTC))
 
+    async def is_known(self, tenant: Tenant, identity: Identity) -> bool:
+        """Tell whether the tenant knows the person by this identity."""
+        return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity) is not None
+
+    def cached_email(self, tenant: Tenant, user_id: str) -> tuple[bool, str | None]:
+        """Return whether the user's e-mail was looked up already, and what it was."""
+        return (tenant.id, user_id) in self._emails, self._emails.get((tenant.id, user_id))
+
+    def remember_email(self, tenant: Tenant, user_id: str, email: str | None) -> None:
+        """Keep the e-mail Teams gave for a user (so the roster is asked once per user and process)."""
+        self._emails[(tenant.id, user_id)] = email
+
     async def remember_person(
-        self, tenant: Tenant, user_id: str, aad_object_id: str | None, reference: dict[str, Any]
+        self, tenant: Tenant, identity: Identity, aad_object_id: str | None, reference: dict[str, Any]
     ) -> None:
         """Store where the person's personal chat with the bot is, linked to them when known."""
-        person = await asyncio.to_thread(find_person, self.deps, tenant.slug, Identity(teams_id=user_id))
+        user_id = identity.teams_id or ""
+        person = await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
         stored = TeamsReference(
             tenant_id=tenant.id,
             conversation_id=str(reference["conversation"]["id"]),

@@ -66,6 +66,7 @@ class FakeConnector:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1700000000001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
+    members: dict[str, str] = field(default_factory=dict)  # Teams user id -> e-mail, for roster lookups
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -114,6 +115,8 @@ class FakeConnector:
                 self._failures.remove(failure)
             self.calls.append(ConnectorCall(request.method, path, body, time.monotonic()))
             new_id = str(next(self._ids))
+        if request.method == "GET" and "/members/" in path:
+            return self._member(path.rsplit("/", 1)[-1])
         if failure is not None:
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
             error = {"error": {"code": "Throttled", "message": "slow down"}}
@@ -126,6 +129,13 @@ class FakeConnector:
         if request.method == "PUT":
             return web.json_response({"id": path.rsplit("/", 1)[-1]})
         return web.json_response({"id": new_id}, status=201)
+
+    def _member(self, user_id: str) -> web.Response:
+        email = self.members.get(user_id)
+        if email is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        member = {"id": user_id, "name": email, "email": email, "userPrincipalName": email, "tenantId": "t"}
+        return web.json_response(member)
 
     async def _start(self) -> None:
         app = web.Application()

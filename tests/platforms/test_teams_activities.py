@@ -316,3 +316,20 @@ def test_an_unreachable_person_is_reported_to_the_coordinator(teams_world: Teams
     [note] = teams_world.connector.wait_for(personal_conversation(METTE), timeout=15)
 
     assert "Anna Berg" in note.shown
+
+
+def test_an_unknown_teams_id_is_recognised_by_the_roster_e_mail(teams_world: TeamsWorld) -> None:
+    newcomer = "29:emma-in-another-app"
+    teams_world.connector.members[newcomer] = "Emma.Larsen@nordlys.dk"
+
+    teams_world.say(newcomer, "sparring We need help with the test plan for UAT")
+
+    [reply] = teams_world.connector.sent(personal_conversation(newcomer))
+    assert "has gone to Sofie Dahl" in reply.body["text"]
+
+
+def test_someone_unknown_to_the_roster_and_the_tenant_gets_the_polite_answer(teams_world: TeamsWorld) -> None:
+    teams_world.say("29:stranger", "sparring Budgettet")
+
+    [reply] = teams_world.connector.sent(personal_conversation("29:stranger"))
+    assert "Mette Holm" in reply.body["text"]
