@@ -103,7 +103,7 @@ class Dispatcher:
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
         if isinstance(error, SendLater):
             due = self._clock.now() + timedelta(seconds=error.retry_after or 1.0)
-            await asyncio.to_thread(self._store.retry_at, delivery, due, str(error), attempt=False)
+            await asyncio.to_thread(self._store.retry_at, delivery, due, None)
             report.deferred += 1
             return
         if delivery.attempts + 1 >= MAX_ATTEMPTS:

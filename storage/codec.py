@@ -61,7 +61,12 @@ def encode_message(message: Message) -> dict[str, Any]:
 
 
 def decode_message(
-    data: dict[str, Any], *, to_person: int | None, to_channel: str | None, ref: str | None
+    data: dict[str, Any],
+    *,
+    to_person: int | None,
+    to_channel: str | None,
+    ref: str | None,
+    dedupe_key: str | None = None,
 ) -> Message:
     """Return the message a JSON form stands for."""
     return Message(
@@ -73,4 +78,5 @@ def decode_message(
             for a in data.get("actions", [])
         ),
         ref=ref,
+        dedupe_key=dedupe_key,
     )

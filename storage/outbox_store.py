@@ -70,7 +70,11 @@ class OutboxStore:
                 id=outbox.id,
                 tenant=tenant_from_row(tenant),
                 message=decode_message(
-                    outbox.payload, to_person=outbox.recipient_id, to_channel=outbox.channel, ref=outbox.ref
+                    outbox.payload,
+                    to_person=outbox.recipient_id,
+                    to_channel=outbox.channel,
+                    ref=outbox.ref,
+                    dedupe_key=outbox.dedupe_key,
                 ),
                 recipient=person_from_row(person) if person is not None else None,
                 attempts=outbox.attempts,
@@ -99,13 +103,19 @@ class OutboxStore:
             attempts=delivery.attempts + 1,
         )
 
-    def retry_at(self, delivery: Delivery, due_at: datetime, error: str, *, attempt: bool = True) -> bool:
-        """Put a message back in the queue after a transient failure (or a deferral, ``attempt=False``)."""
+    def retry_at(self, delivery: Delivery, due_at: datetime, error: str | None) -> bool:
+        """Put a message back in the queue: after a transient failure, or deferred (``error=None``).
+
+        A deferral (the platform's pace) is no failure: it uses up no attempt and leaves the last
+        error as it was.
+        """
+        if error is None:
+            return self._settle(delivery, state=PENDING, due_at=due_at)
         return self._settle(
             delivery,
             state=PENDING,
             due_at=due_at,
-            attempts=delivery.attempts + (1 if attempt else 0),
+            attempts=delivery.attempts + 1,
             last_error=error[:MAX_ERROR_CHARS],
         )
 

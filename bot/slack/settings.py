@@ -115,4 +115,4 @@ def _plain(secret: SecretStr | None) -> str:
 
 def _check_prefix(variable: str, value: str, prefix: str) -> None:
     if not value.startswith(prefix):
-        raise SlackConfigError(f"{variable} does not look right: it should start with {prefix}")
+        raise SlackConfigError(f"{variable} does not look right: it should start with {prefix}.")

@@ -1,0 +1,285 @@
+"""Outbox → Slack through the real server: rate limits, outages, refusals and per-channel pacing.
+
+Every server test runs ``vpmo``'s server (HTTP mode, tick every 0.2 s) against the fake Slack Web API
+and reads the outbox table afterwards, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.slack_response import SlackResponse
+from sqlmodel import Session, col, select
+
+from bot.slack.messenger import PERMANENT_ERRORS, _classify
+from handlers.ports import PermanentSendError, TransientSendError
+from storage.db import make_engine
+from storage.tables import OutboxRow, PersonRow
+from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM, SlackWorld
+from tests.platforms.slack_fakes import Call, slash_command
+
+EMMA = "U01EML"
+BUDGET_REQUEST = "Budgettet er skredet, hvad gør jeg?"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def outbox_rows_to(database_url: str, slack_id: str) -> list[OutboxRow]:
+    """Return the outbox rows addressed to the person with this Slack id, oldest first."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            statement = (
+                select(OutboxRow)
+                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
+                .where(col(PersonRow.slack_id) == slack_id)
+                .order_by(col(OutboxRow.id))
+            )
+            return list(session.exec(statement).all())
+    finally:
+        engine.dispose()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
+    """Poll ``condition`` every 50 ms until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what() if callable(what) else what}")
+        time.sleep(0.05)
+
+
+def wait_for_row_state(database_url: str, slack_id: str, state: str, timeout: float = 5.0) -> OutboxRow:
+    """Wait until the (single) outbox row to the person is in ``state`` and return it."""
+    rows: list[OutboxRow] = []
+
+    def settled() -> bool:
+        rows[:] = outbox_rows_to(database_url, slack_id)
+        return len(rows) == 1 and rows[0].state == state
+
+    wait_until(settled, timeout, lambda: f"the outbox row to {slack_id} to be {state}; rows: {rows}")
+    return rows[0]
+
+
+def posts_to(world: SlackWorld, user: str) -> list[Call]:
+    """Return every chat.postMessage attempt (failed or not) to the user's DM channel."""
+    return world.dms_to(user)
+
+
+def request_sparring(world: SlackWorld, user: str = JONAS, text: str = BUDGET_REQUEST) -> None:
+    """Send the /sparring slash command and check that Slack got its ack."""
+    response = world.send(slash_command(TEAM, user, text))
+    assert response.status_code == 200, response.text
+
+
+def quiet_period(seconds: float = 0.6) -> None:
+    """Let a few more ticks (0.2 s each) run, to show that nothing else is sent."""
+    time.sleep(seconds)
+
+
+# --- the outbox → Slack path through the server --------------------------------------------------
+
+
+def test_a_rate_limited_offer_waits_for_retry_after_and_is_sent_exactly_once(
+    slack_world: SlackWorld,
+) -> None:
+    # Retry-After: 2 rather than 1: the per-channel pacing alone already spaces two posts by 1 s, so
+    # only a longer Retry-After shows that the dispatcher honours the header.
+    slack_world.slack.fail_next("chat.postMessage", status=429, retry_after=2)
+
+    request_sparring(slack_world)
+
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=6)
+    quiet_period()
+    limited, delivered = posts_to(slack_world, ANNA)
+    assert (limited.status, limited.response["error"]) == (429, "ratelimited")
+    assert delivered.ok
+    assert delivered.at - limited.at >= 1.9
+    assert len(posts_to(slack_world, ANNA)) == 2
+    assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
+    assert row.attempts == 2
+    assert "rate limit" in (row.last_error or "")
+
+
+def test_a_rate_limit_without_much_wait_still_sends_no_earlier_than_a_second_later(
+    slack_world: SlackWorld,
+) -> None:
+    slack_world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+
+    request_sparring(slack_world)
+
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=5)
+    limited, delivered = posts_to(slack_world, ANNA)
+    assert not limited.ok
+    assert delivered.ok
+    assert delivered.at - limited.at >= 0.95
+    assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
+
+
+def test_a_503_is_retried_after_a_jittered_backoff_and_sent_once(slack_world: SlackWorld) -> None:
+    slack_world.slack.fail_next("chat.postMessage", status=503)
+
+    request_sparring(slack_world)
+
+    # The first backoff is 2.5–5 s (5 s doubled per attempt, half of it jittered).
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=7.5)
+    quiet_period(0.4)
+    outage, delivered = posts_to(slack_world, ANNA)
+    assert outage.status == 503
+    assert delivered.ok
+    assert 2.4 <= delivered.at - outage.at <= 6.5  # 5 s at most, plus a tick and a loaded machine
+    assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
+    assert row.attempts == 2
+    assert "503" in (row.last_error or "")
+
+
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "account_inactive"])
+def test_a_refused_dm_fails_the_row_and_tells_the_coordinator_once(
+    slack_world: SlackWorld, error: str
+) -> None:
+    slack_world.slack.fail_next("chat.postMessage", error=error)
+
+    request_sparring(slack_world)
+
+    row = wait_for_row_state(slack_world.database_url, ANNA, "failed")
+    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 5, "a note to the coordinator")
+    quiet_period()
+    [refused] = posts_to(slack_world, ANNA)
+    [note] = posts_to(slack_world, METTE)
+    assert refused.response == {"ok": False, "error": error}
+    assert error in (row.last_error or "")
+    assert row.platform_message_id is None
+    assert note.ok
+    assert "kunne ikke leveres" in note.params["text"]
+    assert "Anna Berg" in note.params["text"]
+    assert error in note.params["text"]
+    assert [r.state for r in outbox_rows_to(slack_world.database_url, METTE)] == ["sent"]
+
+
+def test_an_offer_that_cannot_reach_its_senior_goes_to_the_next_one_at_once(slack_world: SlackWorld) -> None:
+    slack_world.slack.fail_next("chat.postMessage", error="account_inactive")
+
+    request_sparring(slack_world)
+
+    wait_until(lambda: len(posts_to(slack_world, SOFIE)) >= 1, 5, "the offer to the next senior")
+    wait_until(lambda: len(posts_to(slack_world, JONAS)) >= 1, 5, "the requester to be told")
+    quiet_period()
+    [offer] = posts_to(slack_world, SOFIE)
+    [told] = posts_to(slack_world, JONAS)
+    assert offer.ok
+    assert "S-1" in offer.params["text"]
+    assert "Sofie Dahl" in told.params["text"]
+    channels = sorted(call.params["channel"] for call in slack_world.slack.calls("chat.postMessage"))
+    assert channels == sorted(f"D{user}" for user in (ANNA, METTE, SOFIE, JONAS))  # each once
+
+
+def refuse_dms_to(user: str, error: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Return a chat.postMessage answer that refuses the user's DM and accepts every other post."""
+    stamps = itertools.count(1)
+
+    def answer(params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel"))
+        if channel in {user, f"D{user}"}:
+            return {"ok": False, "error": error}
+        return {"ok": True, "channel": channel, "ts": f"1800000000.{next(stamps):06d}", "message": {}}
+
+    return answer
+
+
+def test_a_coordinator_whose_dm_is_refused_gets_no_chain_of_notes_about_notes(
+    slack_world: SlackWorld,
+) -> None:
+    # Anna's offer is refused once; Mette's DM is refused every time.
+    slack_world.slack.answer("chat.postMessage", refuse_dms_to(METTE, "account_inactive"))
+    slack_world.slack.fail_next("chat.postMessage", error="channel_not_found")
+
+    request_sparring(slack_world)
+
+    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 5, "the note to the coordinator")
+    quiet_period(1.6)  # a further note to Mette would be paced 1 s after the first one
+    assert len(posts_to(slack_world, METTE)) == 1
+    assert [row.state for row in outbox_rows_to(slack_world.database_url, METTE)] == ["failed"]
+
+
+def test_two_offers_to_the_same_dm_are_paced_a_second_apart(slack_world: SlackWorld) -> None:
+    # "gevinstrealisering" (benefits) is Anna's area alone, so both requests are offered to her.
+    request_sparring(slack_world, JONAS, "Hvordan griber vi gevinstrealisering an i projektet?")
+    request_sparring(slack_world, EMMA, "Hvordan måler vi gevinstrealisering efter go-live?")
+
+    wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 2, 5, "two offers to Anna")
+    first, second = posts_to(slack_world, ANNA)
+    assert first.ok
+    assert second.ok
+    assert "S-1" in first.params["text"]
+    assert "S-2" in second.params["text"]
+    assert second.at - first.at >= 0.9
+
+
+# --- how Slack's answers are classified ----------------------------------------------------------
+
+
+def slack_error(status: int, error: str, headers: dict[str, str] | None = None) -> SlackApiError:
+    """Return the SlackApiError slack_sdk raises for an answer with this status and error code."""
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="http://127.0.0.1/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": error},
+        headers=headers or {},
+        status_code=status,
+    )
+    return SlackApiError(f"The request to the Slack API failed: {error}", response)
+
+
+@pytest.mark.parametrize("header", ["Retry-After", "retry-after"])
+def test_a_429_is_transient_and_carries_retry_after(header: str) -> None:
+    classified = _classify(slack_error(429, "ratelimited", {header: "7"}))
+
+    assert isinstance(classified, TransientSendError)
+    assert classified.retry_after == 7.0
+
+
+def test_a_429_without_retry_after_is_transient_with_no_fixed_wait() -> None:
+    classified = _classify(slack_error(429, "ratelimited"))
+
+    assert isinstance(classified, TransientSendError)
+    assert classified.retry_after is None
+
+
+def test_ratelimited_in_a_200_answer_is_transient() -> None:
+    assert isinstance(_classify(slack_error(200, "ratelimited")), TransientSendError)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_are_transient_without_retry_after(status: int) -> None:
+    classified = _classify(slack_error(status, "internal_error"))
+
+    assert isinstance(classified, TransientSendError)
+    assert classified.retry_after is None
+    assert str(status) in str(classified)
+
+
+@pytest.mark.parametrize("code", sorted(PERMANENT_ERRORS))
+def test_refusals_no_retry_can_fix_are_permanent(code: str) -> None:
+    classified = _classify(slack_error(200, code))
+
+    assert isinstance(classified, PermanentSendError)
+    assert code in str(classified)
+
+
+def test_the_refusals_the_coordinator_must_hear_about_are_permanent() -> None:
+    assert {"channel_not_found", "not_in_channel", "account_inactive", "is_archived"} <= PERMANENT_ERRORS
+
+
+def test_an_unknown_error_code_is_retried_rather_than_dropped() -> None:
+    classified = _classify(slack_error(200, "some_new_error"))
+
+    assert isinstance(classified, TransientSendError)
+    assert "some_new_error" in str(classified)

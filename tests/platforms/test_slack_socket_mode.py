@@ -1,0 +1,283 @@
+"""Socket Mode through the real server: a local WebSocket plays Slack's end of the connection.
+
+``apps.connections.open`` on the fake Web API hands out the ws:// URL of :class:`FakeSocketModeServer`,
+which greets with ``hello`` and then pushes envelopes the way Slack does; the server must ack each
+envelope by id, answer slash commands in the ack, and post through the fake Web API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from aiohttp import WSMsgType, web
+from pydantic import SecretStr
+
+from bot.settings import Settings
+from bot.slack.settings import SlackMode, SlackSettings
+from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, TEAM, sample_database
+from tests.platforms.server_harness import RunningServer
+from tests.platforms.slack_fakes import (
+    FakeSlackApi,
+    event_callback,
+    message_event,
+    reaction_event,
+    slash_command,
+)
+
+APP_TOKEN = "xapp-1-A111-1111111111-vpmoFakeAppToken0001"
+STARTUP_TIMEOUT = 10.0
+
+
+class FakeSocketModeServer:
+    """Slack's Socket Mode end on 127.0.0.1: says hello, sends envelopes, records what comes back.
+
+    Runs aiohttp in its own thread and loop, like :class:`FakeSlackApi`, so the server under test can
+    live on any loop.  ``frames`` holds every JSON text frame the app sent (its acks).
+    """
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="FakeSocketMode", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._changed = threading.Condition()
+        self.frames: list[dict[str, Any]] = []
+        self.connections = 0
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Return the ws:// URL apps.connections.open should hand out."""
+        return f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4()}&app_id=A111"
+
+    def start(self) -> Self:
+        """Start serving and return once the port is bound."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(STARTUP_TIMEOUT)
+        return self
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/link/", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        with self._changed:
+            self.connections += 1
+            self._changed.notify_all()
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {
+                    "host": "applink-fake",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": "A111"},
+            }
+        )
+        try:
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    with self._changed:
+                        self.frames.append(json.loads(message.data))
+                        self._changed.notify_all()
+        finally:
+            self._sockets.discard(socket)
+        return socket
+
+    def send(self, envelope_type: str, payload: dict[str, Any], *, accepts_response_payload: bool) -> str:
+        """Push an envelope to every connected app; return its envelope_id."""
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+
+        async def push() -> None:
+            if not self._sockets:
+                raise AssertionError("no app is connected to the Socket Mode server")
+            for socket in list(self._sockets):
+                await socket.send_json(envelope)
+
+        asyncio.run_coroutine_threadsafe(push(), self._loop).result(STARTUP_TIMEOUT)
+        return envelope_id
+
+    def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Return the app's ack frame for the envelope, waiting up to ``timeout`` seconds."""
+        acked: list[dict[str, Any]] = []
+
+        def found() -> bool:
+            acked[:] = [frame for frame in self.frames if frame.get("envelope_id") == envelope_id]
+            return bool(acked)
+
+        with self._changed:
+            if not self._changed.wait_for(found, timeout):
+                raise AssertionError(f"no ack for envelope {envelope_id} in {timeout} s; got {self.frames}")
+        return acked[0]
+
+    def stop(self) -> None:
+        """Close every connection and stop listening (Slack's end goes away); safe to call twice."""
+        if self._loop.is_closed():
+            return
+
+        async def shut_down() -> None:
+            for socket in list(self._sockets):
+                await socket.close()
+            if self._runner is not None:
+                await self._runner.cleanup()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(shut_down(), self._loop).result(STARTUP_TIMEOUT)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(STARTUP_TIMEOUT)
+        self._loop.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@dataclass
+class SocketWorld:
+    """vpmo in Socket Mode, its WebSocket peer, and the fake Web API it posts through."""
+
+    server: RunningServer
+    socket: FakeSocketModeServer
+    slack: FakeSlackApi
+
+    def health(self) -> httpx.Response:
+        """GET /healthz."""
+        return self.server.get("/healthz")
+
+    def wait_for_health(
+        self, condition: Callable[[httpx.Response], bool], timeout: float = 5.0
+    ) -> httpx.Response:
+        """Poll /healthz until ``condition`` holds; fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        response = self.health()
+        while not condition(response):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"/healthz stayed {response.status_code} {response.text}")
+            time.sleep(0.05)
+            response = self.health()
+        return response
+
+
+@pytest.fixture
+def socket_world(database_url: str) -> Iterator[SocketWorld]:
+    sample_database(database_url)
+    with ExitStack() as stack:
+        # Entered in this order, so left in reverse: vpmo stops first, then its peers.
+        socket = stack.enter_context(FakeSocketModeServer())
+        slack = stack.enter_context(FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN))
+        slack.socket_mode_url = socket.url
+        settings = Settings(database_url=SecretStr(database_url))
+        slack_settings = SlackSettings(
+            SlackMode.SOCKET_MODE, bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=slack.url
+        )
+
+        def factory() -> Any:
+            from bot.server import build_server
+
+            return build_server(settings, slack_settings, tick_seconds=0.2)
+
+        server = stack.enter_context(RunningServer(factory))
+        yield SocketWorld(server, socket, slack)
+
+
+def slash_payload(user: str, text: str) -> dict[str, Any]:
+    """Return a slash command as Socket Mode carries it: the form fields as a JSON object."""
+    body, _ = slash_command(TEAM, user, text)
+    return dict(parse_qsl(body.decode("ascii")))
+
+
+def test_health_reports_the_socket_mode_connection(socket_world: SocketWorld) -> None:
+    response = socket_world.wait_for_health(lambda r: r.status_code == 200)
+
+    assert response.json() == {"healthy": True, "database": "ok", "tick": "ok", "socket_mode": "connected"}
+    [opened] = socket_world.slack.calls("apps.connections.open")
+    assert opened.token == APP_TOKEN
+    assert socket_world.socket.connections == 1
+
+
+def test_a_slash_command_is_answered_in_the_ack_and_the_offer_goes_to_the_senior(
+    socket_world: SocketWorld,
+) -> None:
+    socket_world.wait_for_health(lambda r: r.status_code == 200)
+
+    envelope_id = socket_world.socket.send(
+        "slash_commands", slash_payload(JONAS, "Budgettet er skredet"), accepts_response_payload=True
+    )
+
+    ack = socket_world.socket.wait_for_ack(envelope_id)
+    assert ack["payload"]["response_type"] == "ephemeral"
+    shown = json.dumps(ack["payload"]["blocks"], ensure_ascii=False)
+    assert "S-1" in shown
+    assert "Anna Berg" in shown
+    [offer] = socket_world.slack.wait_for("chat.postMessage")
+    assert offer.params["channel"] == f"D{ANNA}"
+    assert offer.token == BOT_TOKEN
+    assert "S-1" in offer.params["text"]
+
+
+def test_an_events_api_reaction_is_acked_by_envelope_id(socket_world: SocketWorld) -> None:
+    socket_world.wait_for_health(lambda r: r.status_code == 200)
+    reaction = reaction_event(ANNA, "+1", f"D{ANNA}", "1700000000.000100")
+
+    envelope_id = socket_world.socket.send(
+        "events_api", event_callback(reaction, TEAM), accepts_response_payload=False
+    )
+
+    ack = socket_world.socket.wait_for_ack(envelope_id)
+    assert ack == {"envelope_id": envelope_id}
+
+
+def test_a_direct_message_event_is_acked_and_answered_through_the_web_api(socket_world: SocketWorld) -> None:
+    socket_world.wait_for_health(lambda r: r.status_code == 200)
+    direct = message_event(JONAS, "hjælp", f"D{JONAS}", team_id=TEAM)
+
+    envelope_id = socket_world.socket.send(
+        "events_api", event_callback(direct, TEAM), accepts_response_payload=False
+    )
+
+    assert socket_world.socket.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+    [reply] = socket_world.slack.wait_for("chat.postMessage")
+    assert reply.params["channel"] == f"D{JONAS}"
+    assert reply.ok
+
+
+def test_health_turns_503_when_slack_s_end_of_the_socket_goes_away(socket_world: SocketWorld) -> None:
+    socket_world.wait_for_health(lambda r: r.status_code == 200)
+
+    socket_world.socket.stop()
+
+    response = socket_world.wait_for_health(lambda r: r.status_code == 503, timeout=5)
+    assert response.json()["socket_mode"] == "disconnected"
+    assert response.json()["database"] == "ok"
