@@ -138,7 +138,6 @@ def _add_slack(
     bridge = SlackBridge(
         runtime.deps,
         platforms,
-        runtime.outbox,
         kick,
         default_language=settings.language,
         default_zone=settings.timezone,

@@ -1,0 +1,106 @@
+"""What every chat platform's adapter shares on its way to the core (Slack and Teams alike).
+
+Adapters reduce a platform's request to a tenant, an identity and a command; this runs the command
+off the event loop, renders for the right reader, drops replayed events and records reactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Reader
+from bot.render import reader_for
+from handlers import commands
+from handlers.context import Deps
+from handlers.model import Tenant
+from handlers.service import Identity, IntakeOptions, Outcome, find_person, handle, intake_options
+from storage.platform_store import PlatformStore
+
+TENANT_CACHE_SECONDS = 60.0
+
+
+@dataclass(slots=True)
+class PlatformBridge:
+    """The core as one platform's adapter sees it; subclasses say how their tenants are found."""
+
+    deps: Deps
+    store: PlatformStore
+    kick: Callable[[], None]
+    default_language: str = "da"
+    default_zone: str = "Europe/Copenhagen"
+    _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
+
+    platform = "?"
+
+    def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
+        raise NotImplementedError
+
+    async def tenant(self, platform_tenant_id: str | None) -> Tenant | None:
+        """Return the tenant of a workspace or organisation (cached for a minute: they rarely move)."""
+        if not platform_tenant_id:
+            return None
+        cached = self._tenants.get(platform_tenant_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        tenant = await asyncio.to_thread(self._find_tenant, platform_tenant_id)
+        self._tenants[platform_tenant_id] = (tenant, time.monotonic() + TENANT_CACHE_SECONDS)
+        return tenant
+
+    def default_reader(self) -> Reader:
+        """Return the reader for someone in no known tenant (the installation's defaults)."""
+        return Reader(self.default_language, ZoneInfo(self.default_zone))
+
+    def reader(self, outcome: Outcome) -> Reader:
+        """Return the reader of an outcome's replies."""
+        if outcome.tenant is None:
+            return self.default_reader()
+        return reader_for(outcome.tenant, outcome.reader)
+
+    async def reader_of(self, tenant: Tenant, identity: Identity) -> Reader:
+        """Return the reader profile of a person (the tenant's defaults for someone unknown)."""
+        person = await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
+        return reader_for(tenant, person)
+
+    async def is_known(self, tenant: Tenant, identity: Identity) -> bool:
+        """Tell whether the tenant knows the person by this identity."""
+        return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity) is not None
+
+    async def run(
+        self, tenant: Tenant, identity: Identity, command: commands.Command, *, unknown_is_final: bool = True
+    ) -> Outcome:
+        """Run a command through the use cases (in a worker thread) and start sending what it queued."""
+        outcome = await asyncio.to_thread(
+            partial(handle, unknown_is_final=unknown_is_final), self.deps, tenant.slug, identity, command
+        )
+        self.kick()
+        return outcome
+
+    async def intake_options(self, tenant: Tenant) -> IntakeOptions:
+        """Return the areas and seniors the intake form offers."""
+        return await asyncio.to_thread(intake_options, self.deps, tenant.slug)
+
+    async def first_time(self, event_id: str | None) -> bool:
+        """Tell whether an event is new; the platform's retries and duplicate deliveries get False."""
+        if not event_id:
+            return True
+        return await asyncio.to_thread(self.store.first_time, self.platform, event_id, datetime.now(UTC))
+
+    async def forget(self, event_id: str | None) -> None:
+        """Forget an event whose handling failed, so that the platform's retry is handled after all."""
+        if event_id:
+            await asyncio.to_thread(self.store.forget_event, self.platform, event_id)
+
+    async def record_reaction(self, platform_message_id: str, user: str, emoji: str, *, added: bool) -> bool:
+        """Add or remove a reaction on a message the bot posted; others' messages are ignored."""
+        posted = await asyncio.to_thread(self.store.posted_message, platform_message_id)
+        if posted is None or not user or not emoji:
+            return False
+        if added:
+            return await asyncio.to_thread(self.store.add_reaction, posted, user, emoji, datetime.now(UTC))
+        return await asyncio.to_thread(self.store.remove_reaction, posted, user, emoji)
