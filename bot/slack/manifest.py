@@ -16,7 +16,7 @@ import io
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
+
+from bot.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 
@@ -148,7 +150,7 @@ def build_slack_manifest(base_url: str | None, *, socket_mode: bool = False) -> 
                 "(or use Socket Mode, which needs none)."
             )
         _check_base_url(base_url)
-        manifest = _map_strings(manifest, lambda text: text.replace(PLACEHOLDER, base_url))
+        manifest = map_strings(manifest, lambda text: text.replace(PLACEHOLDER, base_url))
     leftovers = _placeholder_paths(manifest)
     if leftovers:
         raise ManifestTemplateError(
@@ -289,16 +291,6 @@ def _remove_urls(manifest: dict[str, Any]) -> None:
     oauth_config = manifest.get("oauth_config")
     if isinstance(oauth_config, dict):
         oauth_config.pop("redirect_urls", None)
-
-
-def _map_strings(node: Any, change: Callable[[str], str]) -> Any:
-    if isinstance(node, str):
-        return change(node)
-    if isinstance(node, Mapping):
-        return {key: _map_strings(value, change) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_map_strings(item, change) for item in node]
-    return node
 
 
 def _placeholder_paths(node: Any, path: str = "") -> list[str]:

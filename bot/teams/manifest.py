@@ -22,10 +22,12 @@ import re
 import struct
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
+
+from bot.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 
@@ -139,7 +141,7 @@ def build_teams_manifest(
             f"The Teams manifest template has placeholders nobody fills: {', '.join(unknown)}."
         )
     # One pass over each string, so a value that happens to contain "${...}" is never filled again.
-    manifest: dict[str, Any] = _map_strings(
+    manifest: dict[str, Any] = map_strings(
         template, lambda text: _PLACEHOLDER.sub(lambda found: values[found.group(0)], text)
     )
     manifest["validDomains"] = domains
@@ -265,16 +267,6 @@ def _read_icon(path: Path, size: int) -> bytes:
             "Redraw it with python manifests/teams/make_icons.py."
         )
     return data
-
-
-def _map_strings(node: Any, change: Callable[[str], str]) -> Any:
-    if isinstance(node, str):
-        return change(node)
-    if isinstance(node, Mapping):
-        return {key: _map_strings(value, change) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_map_strings(item, change) for item in node]
-    return node
 
 
 def _unknown_placeholders(node: Any, known: frozenset[str], path: str = "") -> list[str]:
