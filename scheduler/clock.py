@@ -7,6 +7,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from scheduler.tick import TickReport
+
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 15
@@ -25,7 +27,7 @@ class TickLoop:
     tick re-reads what is due from the database, so a missed or merged tick loses nothing.
     """
 
-    def __init__(self, tick: Callable[[bool], Awaitable[object]], seconds: float = TICK_SECONDS) -> None:
+    def __init__(self, tick: Callable[[bool], Awaitable[TickReport]], seconds: float = TICK_SECONDS) -> None:
         self._tick = tick
         self._full = True
         self._seconds = seconds
@@ -42,7 +44,7 @@ class TickLoop:
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
-            self.kick, "interval", seconds=self._seconds, coalesce=True, misfire_grace_time=None
+            self._interval, "interval", seconds=self._seconds, coalesce=True, misfire_grace_time=None
         )
         scheduler.start()
         self._scheduler = scheduler
@@ -74,10 +76,18 @@ class TickLoop:
                 break
             full, self._full = self._full, False
             try:
-                await self._tick(full)
+                report = await self._tick(full)
             except Exception:
                 log.exception("tick failed; the next tick tries again")
+            else:
+                self._wake_for_deferred(report)
             self.last_run = datetime.now(UTC)
+
+    def _wake_for_deferred(self, report: TickReport) -> None:
+        # Messages held back by a platform's pace are due within seconds, not at the next interval.
+        wait = report.delivered.next_due_in
+        if wait is not None:
+            asyncio.get_running_loop().call_later(min(wait, self._seconds), self.kick)
 
     async def stop(self) -> None:
         """Stop after the running tick, so that nothing claimed is left half-sent."""

@@ -29,6 +29,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    next_due_in: float | None = None  # seconds until the soonest deferred message is due
 
     @property
     def claimed(self) -> int:
@@ -105,6 +106,8 @@ class Dispatcher:
             due = self._clock.now() + timedelta(seconds=error.retry_after or 1.0)
             await asyncio.to_thread(self._store.retry_at, delivery, due, None)
             report.deferred += 1
+            wait = error.retry_after or 1.0
+            report.next_due_in = wait if report.next_due_in is None else min(report.next_due_in, wait)
             return
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
             await self._give_up(delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", report)

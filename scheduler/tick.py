@@ -29,6 +29,8 @@ async def run_tick(deps: Deps, dispatcher: Dispatcher, *, escalate: bool = True)
         total.retried += report.retried
         total.failed += report.failed
         total.deferred += report.deferred
+        if report.next_due_in is not None:
+            total.next_due_in = min(report.next_due_in, total.next_due_in or report.next_due_in)
         # Deferred messages wait for the platform's pace: the next tick takes them up.
         if report.claimed == report.deferred:
             break

@@ -1,0 +1,389 @@
+"""Benchmark: Teams message activities over HTTP, vpmo's server against a bare botbuilder echo bot.
+
+    .venv/bin/python -m bench.teams_activity [--seconds 5] [--rounds 2]
+
+Both servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
+no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
+client, and ``bench.bare_teams_bot``. Their ``serviceUrl`` is a tiny fake Bot Connector in its own
+thread with its own event loop in this process (botbuilder's connector calls block a worker thread
+until it answers, so it must never wait on the load generator). The servers take turns at each
+concurrency (1, 16, 64) within one run, so machine noise hits both alike.
+
+Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
+client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
+lookup, replay check, the conversation reference, classification, routing, the database write with
+its outbox message, and the reply through the connector; the offers to the seniors go out from its
+tick meanwhile (every senior and the coordinator have "installed" the app first, so they succeed). The
+echo bot replies with the same text. After each turn the bench waits until the connector has been
+quiet for half a second: vpmo's last offers go out then, and their CPU is counted with the turn
+instead of being spent while the bare bot is measured.
+
+Printed per concurrency: throughput and p50/p99 latency (over the turn), server CPU per request (from
+/proc/<pid>/stat, including the wait), the replies and proactive messages the connector received, and
+the ratios vpmo/bare.
+Target: at least 0.7x the bare bot's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+from aiohttp import web
+
+from bot.tenant_config import load_tenant_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
+TEAMS_TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
+JONAS = "29:1jof"
+BOT = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c"
+TEXTS = (
+    "sparring Hvordan håndterer jeg, at budgettet for fase 2 er overskredet med 20 %?",
+    "sparring Budgettet skrider, og styregruppen vil have en ny prognose",
+    "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
+)
+CONCURRENCY = (1, 16, 64)
+STOP_SECONDS = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class FakeConnector:
+    """Answers the Bot Connector's ``POST /v3/conversations/{id}/activities[/{id}]`` at once, in a thread.
+
+    It counts what it gets: replies to the bench's activities (``.../activities/bench-...``) and the
+    rest, the proactive messages (botbuilder posts those as replies to its continuation activity).
+    """
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-connector", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._ids = itertools.count(1700000000001)
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    @property
+    def url(self) -> str:
+        """Return the service URL to put in activities."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def counts(self) -> tuple[int, int]:
+        """Return how many replies and how many proactive messages were posted so far."""
+        with self._lock:
+            return self._counts["reply"], self._counts["proactive"]
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        await request.read()
+        kind = "reply" if request.match_info.get("activity", "").startswith("bench-") else "proactive"
+        with self._lock:
+            self._counts[kind] += 1
+            new_id = next(self._ids)
+        return web.json_response({"id": str(new_id)}, status=201)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._activity)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(STOP_SECONDS)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(STOP_SECONDS)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(STOP_SECONDS)
+        self._loop.close()
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def cpu_seconds(self) -> float:
+        """Return the server process's user + system CPU time so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it (killing it if it does not end in time)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_SECONDS)
+
+
+def _start(name: str, command: list[str], port: int, env: dict[str, str]) -> Server:
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode} before it served")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return Server(name, process, port)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait(STOP_SECONDS)
+    raise RuntimeError(f"{name} did not start on port {port}")
+
+
+_activity_ids = itertools.count(1)
+_RUN = uuid.uuid4().hex[:8]
+
+
+def _personal(user: str) -> dict[str, Any]:
+    return {"conversationType": "personal", "tenantId": TEAMS_TENANT, "id": f"a:bench-personal-{user[3:]}"}
+
+
+def message(service_url: str, text: str) -> dict[str, Any]:
+    """Return a personal message activity from Jonas, with a fresh id (vpmo drops repeated ids)."""
+    return {
+        "type": "message",
+        "id": f"bench-{_RUN}-{next(_activity_ids)}",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": JONAS, "name": "Jonas Friis", "aadObjectId": "00000000-0000-4000-8000-00000000a001"},
+        "conversation": _personal(JONAS),
+        "recipient": {"id": BOT, "name": "vpmo"},
+        "textFormat": "plain",
+        "text": text,
+        "locale": "da-DK",
+        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+    }
+
+
+def install(service_url: str, user: str) -> dict[str, Any]:
+    """Return the conversationUpdate Teams sends when a person adds the app (vpmo stores the chat)."""
+    return {
+        "type": "conversationUpdate",
+        "id": f"bench-{_RUN}-{next(_activity_ids)}",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": user},
+        "conversation": _personal(user),
+        "recipient": {"id": BOT, "name": "vpmo"},
+        "membersAdded": [{"id": BOT}, {"id": user}],
+        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+    }
+
+
+@dataclass
+class Result:
+    requests: int
+    seconds: float
+    latencies: list[float]
+    cpu: float
+    errors: int
+    replies: int
+    proactive: int
+
+
+async def _settle(connector: FakeConnector, quiet: float = 0.5, limit: float = 30.0) -> None:
+    """Wait until nothing reaches the connector for a moment: vpmo's tick may still be sending offers,
+    and that work must not run (and take CPU) while the other server is measured."""
+    deadline = time.monotonic() + limit
+    last = connector.counts()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = connector.counts()
+        if now == last:
+            return
+        last = now
+
+
+async def _load(server: Server, connector: FakeConnector, concurrency: int, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    texts = itertools.cycle(TEXTS)
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{server.port}", limits=limits, trust_env=False
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                body = message(connector.url, next(texts))
+                start = time.perf_counter()
+                try:
+                    response = await client.post("/api/messages", json=body, timeout=30)
+                    errors += response.status_code != 200
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(time.perf_counter() - start)
+
+        replies_before, proactive_before = connector.counts()
+        cpu_before, started = server.cpu_seconds(), time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    # The offers vpmo's tick sends after the last answer belong to these requests: wait for them and
+    # count their CPU, so that it is neither missed nor spent while the other server is measured.
+    await _settle(connector)
+    cpu = server.cpu_seconds() - cpu_before
+    replies, proactive = connector.counts()
+    return Result(
+        len(latencies),
+        elapsed,
+        latencies,
+        cpu,
+        errors,
+        replies - replies_before,
+        proactive - proactive_before,
+    )
+
+
+def _merge(results: list[Result]) -> Result:
+    return Result(
+        sum(r.requests for r in results),
+        sum(r.seconds for r in results),
+        [latency for r in results for latency in r.latencies],
+        sum(r.cpu for r in results),
+        sum(r.errors for r in results),
+        sum(r.replies for r in results),
+        sum(r.proactive for r in results),
+    )
+
+
+def _throughput(result: Result) -> float:
+    return result.requests / result.seconds if result.seconds else 0.0
+
+
+def _cpu_per_request(result: Result) -> float:
+    return result.cpu / max(result.requests, 1)
+
+
+def _line(name: str, result: Result) -> str:
+    ms = sorted(latency * 1000 for latency in result.latencies) or [0.0]
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    return (
+        f"  {name:5s} {_throughput(result):8.1f} req/s   p50 {statistics.median(ms):7.1f} ms   "
+        f"p99 {p99:7.1f} ms   CPU {1000 * _cpu_per_request(result):6.2f} ms/req   "
+        f"replies {result.replies}/{result.requests}   proactive {result.proactive}   errors {result.errors}"
+    )
+
+
+def _prepare_database(folder: str, env: dict[str, str]) -> None:
+    vpmo = str(Path(sys.executable).with_name("vpmo"))
+    subprocess.run(
+        [vpmo, "tenant", "apply", str(SAMPLE_TENANT)], env=env, cwd=folder, check=True, capture_output=True
+    )
+
+
+async def _install_everyone(server: Server, connector: FakeConnector) -> None:
+    """Let every Teams user of the sample client add the app, so the offers vpmo sends can be delivered."""
+    config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
+    users = [str(person.teams_id) for person in config.people if person.teams_id]
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", trust_env=False) as client:
+        for user in users:
+            response = await client.post("/api/messages", json=install(connector.url, user), timeout=30)
+            response.raise_for_status()
+
+
+def _environment(folder: str) -> dict[str, str]:
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "VPMO_", "Microsoft", "MICROSOFT"))
+    }
+    return {
+        **inherited,
+        "VPMO_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+        "VPMO_TEAMS_LOCAL": "1",
+        "VPMO_LOG_LEVEL": "WARNING",
+    }
+
+
+async def _compare(servers: list[Server], connector: FakeConnector, seconds: float, rounds: int) -> None:
+    for server in servers:
+        await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
+    for concurrency in CONCURRENCY:
+        results: dict[str, list[Result]] = {server.name: [] for server in servers}
+        for _ in range(rounds):
+            for server in servers:
+                results[server.name].append(await _load(server, connector, concurrency, seconds))
+        bare, ours = _merge(results["bare"]), _merge(results["vpmo"])
+        print(f"concurrency {concurrency}:")
+        print(_line("bare", bare))
+        print(_line("vpmo", ours))
+        ratio = _throughput(ours) / _throughput(bare) if _throughput(bare) else 0.0
+        cpu_ratio = _cpu_per_request(ours) / _cpu_per_request(bare) if bare.cpu else 0.0
+        verdict = "met" if ratio >= 0.7 else "NOT met"
+        print(
+            f"  vpmo/bare throughput {ratio:.2f}x   (target: at least 0.7x, {verdict})   "
+            f"CPU per request {cpu_ratio:.1f}x",
+            flush=True,
+        )
+
+
+async def main(seconds: float, rounds: int) -> None:
+    """Run both servers in turn at each concurrency and print the figures and ratios."""
+    ours_port, bare_port = _free_port(), _free_port()
+    with tempfile.TemporaryDirectory() as folder, FakeConnector() as connector:
+        env = _environment(folder)
+        _prepare_database(folder, env)
+        vpmo = str(Path(sys.executable).with_name("vpmo"))
+        servers: list[Server] = []
+        try:
+            bare_command = [sys.executable, "-m", "bench.bare_teams_bot", str(bare_port)]
+            servers.append(_start("bare", bare_command, bare_port, env))
+            servers.append(_start("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env))
+            await _install_everyone(servers[1], connector)
+            await _compare(servers, connector, seconds, rounds)
+        finally:
+            # Off the event loop: a server may still be finishing sends to the connector as it stops.
+            for server in servers:
+                await asyncio.to_thread(server.stop)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="seconds per server, concurrency and round"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.rounds))
