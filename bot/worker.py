@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 
 from bot.bootstrap import Runtime, build_runtime
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
+from handlers.service import report_undeliverable
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import TickReport, run_tick
@@ -19,7 +21,9 @@ from storage.console_store import ConsoleStore
 def _dispatcher(runtime: Runtime, write: Callable[[str], None]) -> Dispatcher:
     clock = runtime.deps.clock
     messenger = ConsoleMessenger(ConsoleOutput(write, as_json=False), ConsoleStore(runtime.engine), clock)
-    return Dispatcher(runtime.outbox, messenger, clock)
+    return Dispatcher(
+        runtime.outbox, messenger, clock, on_undeliverable=partial(report_undeliverable, runtime.deps)
+    )
 
 
 async def run_due(database_url: str, write: Callable[[str], None]) -> TickReport:

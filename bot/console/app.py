@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Runtime
@@ -16,7 +17,7 @@ from bot.console.clock import ConsoleClock, parse_clock
 from bot.console.messenger import ConsoleMessenger
 from handlers import commands
 from handlers.model import Tenant
-from handlers.service import Identity, Outcome, handle
+from handlers.service import Identity, Outcome, handle, report_undeliverable
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore
@@ -79,7 +80,12 @@ class ConsoleSession:
             self.messenger.show(self.tenant, outcome.reader, self.email, reply)
 
     def _tick(self, runner: asyncio.Runner) -> None:
-        dispatcher = Dispatcher(self.runtime.outbox, self.messenger, self.clock)
+        dispatcher = Dispatcher(
+            self.runtime.outbox,
+            self.messenger,
+            self.clock,
+            on_undeliverable=partial(report_undeliverable, self.runtime.deps),
+        )
         runner.run(run_tick(self.runtime.deps, dispatcher))
 
     def _meta(self, line: str, runner: asyncio.Runner) -> bool:
