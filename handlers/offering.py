@@ -31,7 +31,7 @@ def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | No
 def route(ctx: TenantContext, request: SparringRequest) -> Routing:
     """Choose the senior for a request with an area, from the current loads (changes nothing)."""
     assert request.area is not None, "only requests with an area are routed"
-    seniors = ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
+    seniors = ctx.uow.people.seniors_for(ctx.tenant.id, request.area)
     previous = ctx.uow.requests.last_senior(ctx.tenant.id, request.requester_id, request.area)
     month = month_of(ctx.now, ctx.zone)
     today = ctx.now.astimezone(ctx.zone).date()

@@ -49,6 +49,10 @@ class People(Protocol):
         """Return the tenant's active people holding the role, by name."""
         ...
 
+    def seniors_for(self, tenant_id: int, area: str) -> Sequence[Person]:
+        """Return the tenant's active seniors with expertise in the area, by name."""
+        ...
+
     def set_language(self, person_id: int, language: str) -> None:
         """Remember the person's preferred language."""
         ...

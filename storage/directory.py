@@ -11,17 +11,22 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from handlers.model import Person
+from handlers.model import Person, Role
 from storage.mapping import person_from_row
 from storage.tables import PersonRow, TenantRow
+
+# Built once: this runs for every routing decision, so it skips the ORM.
+_VERSION = select(col(TenantRow.updated_at)).where(col(TenantRow.id) == bindparam("tenant_id"))
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     version: datetime
     by_role: dict[str, tuple[Person, ...]]
+    seniors_by_area: dict[str, tuple[Person, ...]]
 
 
 class DirectoryCache:
@@ -33,26 +38,43 @@ class DirectoryCache:
 
     def with_role(self, session: Session, tenant_id: int, role: str) -> tuple[Person, ...]:
         """Return the tenant's active people with the role, by name."""
-        version = session.exec(select(TenantRow.updated_at).where(TenantRow.id == tenant_id)).first()
+        entry = self._entry(session, tenant_id)
+        return entry.by_role.get(role, ()) if entry else ()
+
+    def seniors_for(self, session: Session, tenant_id: int, area: str) -> tuple[Person, ...]:
+        """Return the tenant's active seniors with expertise in the area, by name."""
+        entry = self._entry(session, tenant_id)
+        return entry.seniors_by_area.get(area, ()) if entry else ()
+
+    def _entry(self, session: Session, tenant_id: int) -> _Entry | None:
+        version = session.connection().execute(_VERSION, {"tenant_id": tenant_id}).scalar()
         if version is None:
-            return ()
+            return None
         entry = self._entries.get(tenant_id)
         if entry is None or entry.version != version:
-            entry = _Entry(version, self._load(session, tenant_id))
+            entry = self._load(session, tenant_id, version)
             with self._lock:
                 self._entries[tenant_id] = entry
-        return entry.by_role.get(role, ())
+        return entry
 
     @staticmethod
-    def _load(session: Session, tenant_id: int) -> dict[str, tuple[Person, ...]]:
+    def _load(session: Session, tenant_id: int, version: datetime) -> _Entry:
         rows = session.exec(
             select(PersonRow)
             .where(PersonRow.tenant_id == tenant_id, col(PersonRow.active).is_(True))
             .order_by(col(PersonRow.name))
         )
         by_role: dict[str, list[Person]] = {}
+        by_area: dict[str, list[Person]] = {}
         for row in rows:
             person = person_from_row(row)
             for role in person.roles:
                 by_role.setdefault(role, []).append(person)
-        return {role: tuple(people) for role, people in by_role.items()}
+            if Role.SENIOR in person.roles:
+                for area in person.expertise:
+                    by_area.setdefault(area, []).append(person)
+        return _Entry(
+            version,
+            {role: tuple(people) for role, people in by_role.items()},
+            {area: tuple(people) for area, people in by_area.items()},
+        )

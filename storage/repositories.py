@@ -105,6 +105,10 @@ class SqlPeople:
         """Return the tenant's active people holding the role, by name (from the directory cache)."""
         return self._directory.with_role(self._session, tenant_id, role)
 
+    def seniors_for(self, tenant_id: int, area: str) -> Sequence[Person]:
+        """Return the tenant's active seniors with expertise in the area, by name (from the cache)."""
+        return self._directory.seniors_for(self._session, tenant_id, area)
+
     def set_language(self, person_id: int, language: str) -> None:
         """Remember the person's preferred language (and mark the tenant's directory as changed)."""
         row = self._session.get(PersonRow, person_id)

@@ -265,6 +265,10 @@ class FakePeople:
         people = [p for p in self._active() if p.tenant_id == tenant_id and role in p.roles]
         return sorted(people, key=lambda p: p.name)
 
+    def seniors_for(self, tenant_id: int, area: str) -> list[Person]:
+        """Return the tenant's active seniors with expertise in the area, by name."""
+        return [p for p in self.with_role(tenant_id, Role.SENIOR) if area in p.expertise]
+
     def set_language(self, person_id: int, language: str) -> None:
         """Remember the person's preferred language."""
         person = self._state.people.get(person_id)
