@@ -149,9 +149,13 @@ async def _load(server: Server, concurrency: int, seconds: float) -> Result:
             while time.perf_counter() < deadline:
                 body, headers = _signed(next(counter))
                 start = time.perf_counter()
-                response = await client.post("/slack/events", content=body, headers=headers, timeout=30)
+                try:
+                    response = await client.post("/slack/events", content=body, headers=headers, timeout=30)
+                    failed = response.status_code != 200
+                except httpx.HTTPError:
+                    failed = True
                 latencies.append(time.perf_counter() - start)
-                errors += response.status_code != 200
+                errors += failed
 
         cpu_before, started = server.cpu_seconds(), time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

@@ -78,9 +78,10 @@ def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: st
         )
         app.enable_token_revocation_listeners()
     elif settings.mode is SlackMode.SOCKET_MODE:
-        app = AsyncApp(token=settings.bot_token, client=client)
+        app = AsyncApp(client=client)
     else:
-        app = AsyncApp(signing_secret=settings.signing_secret, token=settings.bot_token, client=client)
+        # The bot token travels in the client (bolt takes it from there for authorization).
+        app = AsyncApp(signing_secret=settings.signing_secret, client=client)
         _log_uninstalls(app)
     register(app, bridge)
 
