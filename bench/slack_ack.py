@@ -15,20 +15,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+
+from bench.servers import Server, free_port, percentiles, prepare_database, start_server, vpmo_command
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-0000000000-0000000000-benchbenchbenchbench"
@@ -42,13 +40,6 @@ TEXTS = (
     "How do we track benefits realisation after go-live?",
 )
 CONCURRENCY = (1, 16, 64)
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _fake_slack(port: int) -> web.AppRunner:
@@ -70,33 +61,6 @@ async def _fake_slack(port: int) -> web.AppRunner:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def cpu_seconds(self) -> float:
-        """Return the server process's user + system CPU time so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _start(name: str, command: list[str], port: int, env: dict[str, str]) -> Server:
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(name, process, port)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{name} did not start on port {port}")
 
 
 def _signed(n: int) -> tuple[bytes, dict[str, str]]:
@@ -174,25 +138,16 @@ def _merge(results: list[Result]) -> Result:
 
 
 def _line(name: str, result: Result) -> str:
-    ms = sorted(latency * 1000 for latency in result.latencies)
-    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    p50, p99 = percentiles(result.latencies)
     return (
-        f"  {name:5s} {result.requests / result.seconds:8.1f} req/s   p50 {statistics.median(ms):6.1f} ms   "
+        f"  {name:5s} {result.requests / result.seconds:8.1f} req/s   p50 {p50:6.1f} ms   "
         f"p99 {p99:6.1f} ms   CPU {1000 * result.cpu / max(result.requests, 1):5.2f} ms/req   errors {result.errors}"
-    )
-
-
-def _prepare_database(folder: str, env: dict[str, str]) -> None:
-    vpmo = str(Path(sys.executable).with_name("vpmo"))
-    sample = ROOT / "bot" / "console" / "sample_tenant.yaml"
-    subprocess.run(
-        [vpmo, "tenant", "apply", str(sample)], env=env, cwd=folder, check=True, capture_output=True
     )
 
 
 async def main(seconds: float, rounds: int) -> None:
     """Run both servers in turn at each concurrency and print the figures and ratios."""
-    slack_port, ours_port, bare_port = _free_port(), _free_port(), _free_port()
+    slack_port, ours_port, bare_port = free_port(), free_port(), free_port()
     fake = await _fake_slack(slack_port)
     with tempfile.TemporaryDirectory() as folder:
         env = {
@@ -203,11 +158,13 @@ async def main(seconds: float, rounds: int) -> None:
             "VPMO_DATABASE_URL": f"sqlite:///{folder}/bench.db",
             "VPMO_LOG_LEVEL": "WARNING",
         }
-        _prepare_database(folder, env)
-        vpmo = str(Path(sys.executable).with_name("vpmo"))
+        prepare_database(folder, env)
+        vpmo = vpmo_command()
         servers = [
-            _start("bare", [sys.executable, "-m", "bench.bare_slack_app", str(bare_port)], bare_port, env),
-            _start("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env),
+            start_server(
+                "bare", [sys.executable, "-m", "bench.bare_slack_app", str(bare_port)], bare_port, env
+            ),
+            start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env),
         ]
         try:
             for server in servers:
@@ -226,8 +183,7 @@ async def main(seconds: float, rounds: int) -> None:
         finally:
             # Wait off the event loop: the fake Slack on this loop must keep answering while they stop.
             for server in servers:
-                server.process.terminate()
-                await asyncio.to_thread(server.process.wait, 30)
+                await asyncio.to_thread(server.stop)
             await fake.cleanup()
 
 

@@ -30,9 +30,6 @@ import argparse
 import asyncio
 import itertools
 import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,17 +38,24 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 from aiohttp import web
 
+from bench.servers import (
+    SAMPLE_TENANT,
+    STOP_SECONDS,
+    Server,
+    free_port,
+    percentiles,
+    prepare_database,
+    start_server,
+    vpmo_command,
+)
 from bot.tenant_config import load_tenant_config
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
 TEAMS_TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
 JONAS = "29:1jof"
 BOT = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c"
@@ -61,13 +65,6 @@ TEXTS = (
     "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
 )
 CONCURRENCY = (1, 16, 64)
-STOP_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class FakeConnector:
@@ -78,7 +75,7 @@ class FakeConnector:
     """
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="fake-connector", daemon=True)
         self._runner: web.AppRunner | None = None
@@ -125,46 +122,6 @@ class FakeConnector:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(STOP_SECONDS)
         self._loop.close()
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def cpu_seconds(self) -> float:
-        """Return the server process's user + system CPU time so far."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        """Terminate the server and wait for it (killing it if it does not end in time)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_SECONDS)
-
-
-def _start(name: str, command: list[str], port: int, env: dict[str, str]) -> Server:
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode} before it served")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return Server(name, process, port)
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait(STOP_SECONDS)
-    raise RuntimeError(f"{name} did not start on port {port}")
 
 
 _activity_ids = itertools.count(1)
@@ -295,19 +252,11 @@ def _cpu_per_request(result: Result) -> float:
 
 
 def _line(name: str, result: Result) -> str:
-    ms = sorted(latency * 1000 for latency in result.latencies) or [0.0]
-    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    p50, p99 = percentiles(result.latencies or [0.0])
     return (
-        f"  {name:5s} {_throughput(result):8.1f} req/s   p50 {statistics.median(ms):7.1f} ms   "
+        f"  {name:5s} {_throughput(result):8.1f} req/s   p50 {p50:7.1f} ms   "
         f"p99 {p99:7.1f} ms   CPU {1000 * _cpu_per_request(result):6.2f} ms/req   "
         f"replies {result.replies}/{result.requests}   proactive {result.proactive}   errors {result.errors}"
-    )
-
-
-def _prepare_database(folder: str, env: dict[str, str]) -> None:
-    vpmo = str(Path(sys.executable).with_name("vpmo"))
-    subprocess.run(
-        [vpmo, "tenant", "apply", str(SAMPLE_TENANT)], env=env, cwd=folder, check=True, capture_output=True
     )
 
 
@@ -359,16 +308,16 @@ async def _compare(servers: list[Server], connector: FakeConnector, seconds: flo
 
 async def main(seconds: float, rounds: int) -> None:
     """Run both servers in turn at each concurrency and print the figures and ratios."""
-    ours_port, bare_port = _free_port(), _free_port()
+    ours_port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as folder, FakeConnector() as connector:
         env = _environment(folder)
-        _prepare_database(folder, env)
-        vpmo = str(Path(sys.executable).with_name("vpmo"))
+        prepare_database(folder, env)
+        vpmo = vpmo_command()
         servers: list[Server] = []
         try:
             bare_command = [sys.executable, "-m", "bench.bare_teams_bot", str(bare_port)]
-            servers.append(_start("bare", bare_command, bare_port, env))
-            servers.append(_start("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env))
+            servers.append(start_server("bare", bare_command, bare_port, env))
+            servers.append(start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env))
             await _install_everyone(servers[1], connector)
             await _compare(servers, connector, seconds, rounds)
         finally:

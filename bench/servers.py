@@ -1,0 +1,89 @@
+"""What the server benchmarks share: free ports, server subprocesses and their CPU time, the sample client."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
+STOP_SECONDS = 30.0
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A server under test, running as its own process."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def cpu_seconds(self) -> float:
+        """Return the server process's user + system CPU time so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it (killing it if it does not end in time)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_SECONDS)
+
+
+def start_server(name: str, command: list[str], port: int, env: dict[str, str]) -> Server:
+    """Start a server process and wait until it accepts connections."""
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode} before it served")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return Server(name, process, port)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait(STOP_SECONDS)
+    raise RuntimeError(f"{name} did not start on port {port}")
+
+
+def vpmo_command() -> str:
+    """Return the path of the ``vpmo`` command of this environment."""
+    return str(Path(sys.executable).with_name("vpmo"))
+
+
+def prepare_database(folder: str, env: dict[str, str]) -> None:
+    """Apply the sample client to the database the environment names."""
+    subprocess.run(
+        [vpmo_command(), "tenant", "apply", str(SAMPLE_TENANT)],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+
+
+def percentiles(latencies_seconds: Sequence[float]) -> tuple[float, float]:
+    """Return p50 and p99 in milliseconds."""
+    ms = sorted(latency * 1000 for latency in latencies_seconds)
+    return statistics.median(ms), ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
