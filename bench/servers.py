@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import statistics
@@ -87,3 +88,14 @@ def percentiles(latencies_seconds: Sequence[float]) -> tuple[float, float]:
     """Return p50 and p99 in milliseconds."""
     ms = sorted(latency * 1000 for latency in latencies_seconds)
     return statistics.median(ms), ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+
+
+def comparison_arguments(doc: str | None) -> tuple[float, int]:
+    """Read --seconds and --rounds for a benchmark that compares two servers."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="seconds per server, concurrency and round"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
+    arguments = parser.parse_args()
+    return arguments.seconds, arguments.rounds

@@ -12,7 +12,6 @@ Targets: at least 0.7x the bare app's throughput; p99 ack under 100 ms at concur
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import sys
@@ -26,7 +25,15 @@ import httpx
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bench.servers import Server, free_port, percentiles, prepare_database, start_server, vpmo_command
+from bench.servers import (
+    Server,
+    comparison_arguments,
+    free_port,
+    percentiles,
+    prepare_database,
+    start_server,
+    vpmo_command,
+)
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-0000000000-0000000000-benchbenchbenchbench"
@@ -188,12 +195,4 @@ async def main(seconds: float, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--seconds", type=float, default=5.0, help="seconds per server, concurrency and round"
-    )
-    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.rounds))
+    asyncio.run(main(*comparison_arguments(__doc__)))

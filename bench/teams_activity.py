@@ -26,7 +26,6 @@ Target: at least 0.7x the bare bot's throughput.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import os
@@ -48,6 +47,7 @@ from bench.servers import (
     SAMPLE_TENANT,
     STOP_SECONDS,
     Server,
+    comparison_arguments,
     free_port,
     percentiles,
     prepare_database,
@@ -327,12 +327,4 @@ async def main(seconds: float, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--seconds", type=float, default=5.0, help="seconds per server, concurrency and round"
-    )
-    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.rounds))
+    asyncio.run(main(*comparison_arguments(__doc__)))
