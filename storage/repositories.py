@@ -17,16 +17,15 @@ from handlers.text import Message
 from storage.codec import encode_message
 from storage.directory import DirectoryCache
 from storage.mapping import person_from_row, request_from_row, request_values, tenant_from_row
-from storage.tables import DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
+from storage.tables import OPEN_FOR_ROUTING, DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
 
-_LOADED = (Status.OFFERED.value, Status.ACCEPTED.value)
 _SENIOR = col(SparringRequestRow.senior_id)
 _OPEN_PER_SENIOR = (
     select(_SENIOR, func.count())
     .where(
         col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
         _SENIOR.in_(bindparam("senior_ids", expanding=True)),
-        col(SparringRequestRow.status).in_(_LOADED),
+        OPEN_FOR_ROUTING,
     )
     .group_by(_SENIOR)
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -53,6 +53,10 @@ class PersonRow(SQLModel, table=True):
     active: bool = True
 
 
+# Written out (not bound) so that both databases see the partial index applies to the query.
+OPEN_FOR_ROUTING = text("status IN ('offered', 'accepted')")
+
+
 class SparringRequestRow(SQLModel, table=True):
     __tablename__ = "sparring_request"
     __table_args__ = (
@@ -60,6 +64,14 @@ class SparringRequestRow(SQLModel, table=True):
         # Covering indexes for the routing loads of the candidate seniors (open requests, hours
         # held this month); the first also serves a senior's queue.
         Index("ix_request_senior_status", "tenant_id", "senior_id", "status"),
+        # Only the open requests: routing counts them per senior on every request.
+        Index(
+            "ix_request_open_per_senior",
+            "tenant_id",
+            "senior_id",
+            sqlite_where=OPEN_FOR_ROUTING,
+            postgresql_where=OPEN_FOR_ROUTING,
+        ),
         Index("ix_request_senior_held", "tenant_id", "senior_id", "held_at", "hours"),
         Index("ix_request_requester_area", "tenant_id", "requester_id", "area", "accepted_at"),
         Index("ix_request_held", "tenant_id", "held_at", "hours"),

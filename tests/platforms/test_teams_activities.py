@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,14 +12,14 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
 from storage.platform_store import PlatformStore
-from storage.tables import ConversationReferenceRow, ProcessedEventRow, SparringRequestRow
+from storage.tables import ConversationReferenceRow, OutboxRow, ProcessedEventRow, SparringRequestRow
 from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
@@ -160,18 +161,28 @@ def test_accept_invoke_answers_with_a_refreshed_card_and_the_requester_is_told(
 
 
 def _posted_id(world: TeamsWorld, offer: Any) -> str:
-    """Return the activity id the fake gave the offer (the id the bot stored for it)."""
+    """Return the activity id the fake gave the offer, once the bot has recorded it after the send."""
     engine = make_engine(world.database_url)
+    deadline = time.monotonic() + 10
     try:
-        with Session(engine) as session:
-            from storage.tables import OutboxRow
-
-            rows = session.exec(select(OutboxRow).where(OutboxRow.platform_message_id.is_not(None))).all()  # type: ignore[union-attr]
-            ids = [row.platform_message_id for row in rows if row.platform_message_id]
+        while True:
+            with Session(engine) as session:
+                rows = session.exec(
+                    select(OutboxRow).where(col(OutboxRow.platform_message_id).is_not(None))
+                ).all()
+            mine = [
+                row.platform_message_id
+                for row in rows
+                if row.platform_message_id
+                and row.platform_message_id.startswith(personal_conversation(ANNA) + ":")
+            ]
+            if mine or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
     finally:
         engine.dispose()
-    [mine] = [i for i in ids if i.startswith(personal_conversation(ANNA) + ":")]
-    return mine.rsplit(":", 1)[-1]
+    [posted] = mine
+    return posted.rsplit(":", 1)[-1]
 
 
 def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWorld) -> None:
@@ -237,7 +248,10 @@ def test_a_duplicated_activity_changes_nothing_the_second_time(teams_world: Team
     first, second = teams_world.post(body), teams_world.post(body)
 
     assert (first.status_code, second.status_code) == (200, 200)
-    assert len(teams_world.connector.sent(personal_conversation(JONAS))) == 1
+    replies = [
+        c for c in teams_world.connector.sent(personal_conversation(JONAS)) if c.path.endswith(body["id"])
+    ]
+    assert len(replies) == 1
     assert teams_world.count(SparringRequestRow) == 1
 
 
