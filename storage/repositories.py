@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import ARRAY, ColumnElement, Executable, Integer, any_, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
@@ -20,15 +20,23 @@ from storage.mapping import person_from_row, request_from_row, request_values, t
 from storage.tables import OPEN_FOR_ROUTING, DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
 
 _SENIOR = col(SparringRequestRow.senior_id)
-_OPEN_PER_SENIOR = (
-    select(_SENIOR, func.count())
-    .where(
-        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
-        _SENIOR.in_(bindparam("senior_ids", expanding=True)),
-        OPEN_FOR_ROUTING,
-    )
-    .group_by(_SENIOR)
-)
+
+
+def _load_statements(seniors: ColumnElement[bool]) -> tuple[Executable, Executable]:
+    """Build the two routing-load aggregates for one way of naming the seniors."""
+    tenant = col(SparringRequestRow.tenant_id) == bindparam("tenant_id")
+    open_per_senior = select(_SENIOR, func.count()).where(tenant, seniors, OPEN_FOR_ROUTING).group_by(_SENIOR)
+    held = col(SparringRequestRow.held_at) >= bindparam("month_start", type_=UTCDateTime())
+    hours_per_senior = select(_SENIOR, func.sum(SparringRequestRow.hours)).where(tenant, seniors, held)
+    return open_per_senior, hours_per_senior.group_by(_SENIOR)
+
+
+# PostgreSQL gets one array parameter, so each statement has one text and psycopg prepares it once
+# (planning cost more than running); SQLite has no arrays and gets an expanding IN list.
+_LOADS = {
+    "postgresql": _load_statements(any_(bindparam("senior_ids", type_=ARRAY(Integer))) == _SENIOR),
+    "sqlite": _load_statements(_SENIOR.in_(bindparam("senior_ids", expanding=True))),
+}
 _LAST_SENIOR = (
     select(_SENIOR)
     .where(
@@ -39,15 +47,6 @@ _LAST_SENIOR = (
     )
     .order_by(col(SparringRequestRow.accepted_at).desc())
     .limit(1)
-)
-_HOURS_PER_SENIOR = (
-    select(_SENIOR, func.sum(SparringRequestRow.hours))
-    .where(
-        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
-        _SENIOR.in_(bindparam("senior_ids", expanding=True)),
-        col(SparringRequestRow.held_at) >= bindparam("month_start", type_=UTCDateTime()),
-    )
-    .group_by(_SENIOR)
 )
 
 
@@ -207,14 +206,15 @@ class SqlRequests:
         """Return open requests and hours logged since ``month_start`` for each senior.
 
         Routing runs this for every request, among up to a thousand seniors: the two statements are
-        built once with an expanding parameter, answered from covering indexes, and read as plain rows.
+        built once, answered from (partial, covering) indexes, and read as plain rows.
         """
         if not senior_ids:
             return {}
         connection = self._session.connection()
+        open_per_senior, hours_per_senior = _LOADS[connection.dialect.name]
         params = {"tenant_id": tenant_id, "senior_ids": list(senior_ids), "month_start": month_start}
-        counts = {row[0]: int(row[1]) for row in connection.execute(_OPEN_PER_SENIOR, params)}
-        used = {row[0]: float(row[1] or 0) for row in connection.execute(_HOURS_PER_SENIOR, params)}
+        counts = {row[0]: int(row[1]) for row in connection.execute(open_per_senior, params)}
+        used = {row[0]: float(row[1] or 0) for row in connection.execute(hours_per_senior, params)}
         return {s: SeniorLoad(counts.get(s, 0), used.get(s, 0.0)) for s in senior_ids}
 
     def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
