@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -41,3 +43,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # BEGIN IMMEDIATE takes the write lock up front, so two read-modify-write transactions
         # queue behind each other instead of one silently overwriting the other.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upsert_insert(session: Session, table: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT for the session's database that can say ON CONFLICT (both dialects can)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from handlers.model import Tenant
 from handlers.text import Message
 from storage.codec import decode_message
+from storage.db import upsert_insert
 from storage.mapping import tenant_from_row
 from storage.tables import (
     ConversationReferenceRow,
@@ -41,9 +41,8 @@ class PlatformStore:
         self._engine = engine
 
     def _insert_ignoring_duplicates(self, session: Session, table: type[Any], values: dict[str, Any]) -> bool:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = session.execute(insert(table).values(**values).on_conflict_do_nothing().returning(1))
+        statement = upsert_insert(session, table).values(**values).on_conflict_do_nothing().returning(1)
+        result = session.execute(statement)
         return result.first() is not None
 
     def tenant_for_slack_team(self, team_id: str) -> Tenant | None:
@@ -202,9 +201,7 @@ class PlatformStore:
         if reference.person_id is None:
             changes.pop("person_id")  # a later message from someone unknown must not unlink a known person
         with Session(self._engine) as session:
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(ConversationReferenceRow).values(**values)
+            statement = upsert_insert(session, ConversationReferenceRow).values(**values)
             session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
             session.commit()
 

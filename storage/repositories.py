@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Executable, Integer, any_, bindparam, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -15,6 +14,7 @@ from handlers.model import Person, SparringRequest, Status, Tenant
 from handlers.routing import SeniorLoad
 from handlers.text import Message
 from storage.codec import encode_message
+from storage.db import upsert_insert
 from storage.directory import DirectoryCache
 from storage.mapping import person_from_row, request_from_row, request_values, tenant_from_row
 from storage.tables import OPEN_FOR_ROUTING, DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
@@ -263,9 +263,12 @@ class SqlOutbox:
             "attempts": 0,
             "created_at": due_at,
         }
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(OutboxRow).values(**values).on_conflict_do_nothing().returning(col(OutboxRow.id))
+        statement = (
+            upsert_insert(self._session, OutboxRow)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(col(OutboxRow.id))
+        )
         return self._session.execute(statement).first() is not None
 
 
