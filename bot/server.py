@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from sqlalchemy import text
@@ -23,6 +23,9 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.platform_store import PlatformStore
 
+if TYPE_CHECKING:
+    from bot.slack.app import SlackApp
+
 log = logging.getLogger(__name__)
 
 
@@ -34,7 +37,7 @@ class Server:
     tick: TickLoop
     socket_mode: Any
     dispatcher: Dispatcher
-    extras: dict[str, Any] = field(default_factory=dict)
+    slack: SlackApp | None = None
 
     async def health(self) -> tuple[bool, dict[str, str]]:
         """Check the database, the tick and (when used) the Socket Mode connection."""
@@ -112,9 +115,7 @@ def build_server(
     )
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
-    server = Server(runtime, tick, socket_handler, dispatcher)
-    if slack_app is not None:
-        server.extras["slack"] = slack_app
+    server = Server(runtime, tick, socket_handler, dispatcher, slack_app)
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -129,7 +130,7 @@ def _add_slack(
     runtime: Runtime,
     platforms: PlatformStore,
     kick: Any,
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
@@ -182,8 +183,8 @@ def _add_teams(
 
 async def _start(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
-    if "slack" in server.extras:
-        await server.extras["slack"].open()
+    if server.slack is not None:
+        await server.slack.open()
     server.tick.start()
     if server.socket_mode is not None:
         await server.socket_mode.connect_async()
@@ -196,6 +197,6 @@ async def _stop(web_app: web.Application) -> None:
         await server.socket_mode.close_async()
     server.dispatcher.request_stop()
     await server.tick.stop()
-    if "slack" in server.extras:
-        await server.extras["slack"].close()
+    if server.slack is not None:
+        await server.slack.close()
     server.runtime.engine.dispose()
