@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
@@ -99,3 +102,43 @@ def comparison_arguments(doc: str | None) -> tuple[float, int]:
     parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
     arguments = parser.parse_args()
     return arguments.seconds, arguments.rounds
+
+
+@dataclass
+class Load:
+    """What a burst of requests from ``concurrency`` clients measured."""
+
+    latencies: list[float]
+    errors: int
+    seconds: float
+
+
+async def hammer(
+    port: int,
+    concurrency: int,
+    seconds: float,
+    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+) -> Load:
+    """Send requests from ``concurrency`` clients for ``seconds``; anything but 200 counts as an error."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                try:
+                    failed = (await request(client)).status_code != 200
+                except httpx.HTTPError:
+                    failed = True
+                latencies.append(time.perf_counter() - start)
+                errors += failed
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return Load(latencies, errors, time.perf_counter() - started)

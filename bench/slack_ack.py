@@ -29,6 +29,7 @@ from bench.servers import (
     Server,
     comparison_arguments,
     free_port,
+    hammer,
     percentiles,
     prepare_database,
     start_server,
@@ -106,32 +107,17 @@ class Result:
 
 
 async def _load(server: Server, concurrency: int, seconds: float) -> Result:
-    latencies: list[float] = []
-    errors = 0
     counter = iter(range(10**9))
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{server.port}", limits=limits, trust_env=False
-    ) as client:
 
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                body, headers = _signed(next(counter))
-                start = time.perf_counter()
-                try:
-                    response = await client.post("/slack/events", content=body, headers=headers, timeout=30)
-                    failed = response.status_code != 200
-                except httpx.HTTPError:
-                    failed = True
-                latencies.append(time.perf_counter() - start)
-                errors += failed
+    async def slash_command(client: httpx.AsyncClient) -> httpx.Response:
+        body, headers = _signed(next(counter))
+        return await client.post("/slack/events", content=body, headers=headers, timeout=30)
 
-        cpu_before, started = server.cpu_seconds(), time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return Result(len(latencies), elapsed, latencies, server.cpu_seconds() - cpu_before, errors)
+    cpu_before = server.cpu_seconds()
+    load = await hammer(server.port, concurrency, seconds, slash_command)
+    return Result(
+        len(load.latencies), load.seconds, load.latencies, server.cpu_seconds() - cpu_before, load.errors
+    )
 
 
 def _merge(results: list[Result]) -> Result:

@@ -49,6 +49,7 @@ from bench.servers import (
     Server,
     comparison_arguments,
     free_port,
+    hammer,
     percentiles,
     prepare_database,
     start_server,
@@ -190,42 +191,25 @@ async def _settle(connector: FakeConnector, quiet: float = 0.5, limit: float = 3
 
 
 async def _load(server: Server, connector: FakeConnector, concurrency: int, seconds: float) -> Result:
-    latencies: list[float] = []
-    errors = 0
     texts = itertools.cycle(TEXTS)
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{server.port}", limits=limits, trust_env=False
-    ) as client:
 
-        async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
-                body = message(connector.url, next(texts))
-                start = time.perf_counter()
-                try:
-                    response = await client.post("/api/messages", json=body, timeout=30)
-                    errors += response.status_code != 200
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append(time.perf_counter() - start)
+    async def activity(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.post("/api/messages", json=message(connector.url, next(texts)), timeout=30)
 
-        replies_before, proactive_before = connector.counts()
-        cpu_before, started = server.cpu_seconds(), time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
+    replies_before, proactive_before = connector.counts()
+    cpu_before = server.cpu_seconds()
+    load = await hammer(server.port, concurrency, seconds, activity)
     # The offers vpmo's tick sends after the last answer belong to these requests: wait for them and
     # count their CPU, so that it is neither missed nor spent while the other server is measured.
     await _settle(connector)
     cpu = server.cpu_seconds() - cpu_before
     replies, proactive = connector.counts()
     return Result(
-        len(latencies),
-        elapsed,
-        latencies,
+        len(load.latencies),
+        load.seconds,
+        load.latencies,
         cpu,
-        errors,
+        load.errors,
         replies - replies_before,
         proactive - proactive_before,
     )
