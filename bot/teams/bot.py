@@ -223,7 +223,30 @@ class TeamsBot:
                 Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
             )
             return
-        await self._reply(turn, await self._bridge.run(turn.tenant, turn.identity, command))
+        outcome = await self._bridge.run(turn.tenant, turn.identity, command)
+        # A pressed button (not a form) changes the card it is on, as Action.Execute does: the outcome
+        # replaces its buttons, so they cannot be pressed twice. Forms keep their card and get a reply.
+        if value.get("action") and turn.activity.reply_to_id and await self._update_clicked(turn, outcome):
+            return
+        await self._reply(turn, outcome)
+
+    async def _update_clicked(self, turn: Turn, outcome: Outcome) -> bool:
+        """Replace the clicked card with the outcome card; False when the connector refused the update."""
+        card = await self._outcome_card(turn, outcome)
+        update = Activity(
+            id=turn.activity.reply_to_id, type=ActivityTypes.message, attachments=[card_attachment(card)]
+        )
+        try:
+            await turn.context.update_activity(update)
+        except Exception as error:
+            log.info("Teams card %s could not be updated, replying instead: %s", update.id, error)
+            return False
+        return True
+
+    async def _outcome_card(self, turn: Turn, outcome: Outcome) -> dict[str, Any]:
+        """Return the card that replaces the clicked one: its own text without buttons, then the outcome."""
+        clicked = await self._bridge.posted(_message_id(turn.activity))
+        return cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
 
     async def _on_card_action(self, turn: Turn) -> None:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
@@ -236,8 +259,7 @@ class TeamsBot:
             )
             return
         outcome = await self._bridge.run(turn.tenant, turn.identity, command)
-        clicked = await self._bridge.posted(_message_id(turn.activity))
-        card = cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
+        card = await self._outcome_card(turn, outcome)
         await turn.context.send_activity(invoke_response(card_result(card)))
 
     async def _on_extension_submit(self, turn: Turn) -> None:

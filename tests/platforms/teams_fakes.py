@@ -40,6 +40,12 @@ class ConnectorCall:
         return parts[3] if len(parts) > 3 else ""
 
     @property
+    def activity_id(self) -> str:
+        """Return the activity id at the end of the path (the replied-to or the updated activity)."""
+        parts = self.path.split("/")
+        return parts[5] if len(parts) > 5 else ""
+
+    @property
     def cards(self) -> list[dict[str, Any]]:
         """Return the Adaptive Cards the activity carries."""
         return [a["content"] for a in self.body.get("attachments") or [] if "adaptive" in a["contentType"]]
@@ -54,7 +60,7 @@ class ConnectorCall:
 class _Failure:
     status: int
     retry_after: str | None
-    matches: Callable[[str], bool]
+    matches: Callable[[str, str], bool]
 
 
 @dataclass
@@ -78,18 +84,36 @@ class FakeConnector:
         """Return the service URL to put in activities."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def fail_next(self, status: int, *, retry_after: str | None = None, conversation: str = "") -> None:
-        """Answer the next send (to the conversation, if given) with an error status, once."""
+    def fail_next(
+        self,
+        status: int,
+        *,
+        retry_after: str | None = None,
+        conversation: str = "",
+        method: str | None = None,
+    ) -> None:
+        """Answer the next request (to the conversation, with the method, if given) with an error, once."""
+
+        def matches(request_method: str, path: str) -> bool:
+            return conversation in path and method in (None, request_method)
+
         with self._lock:
-            self._failures.append(_Failure(status, retry_after, lambda path: conversation in path))
+            self._failures.append(_Failure(status, retry_after, matches))
 
     def sent(self, conversation: str | None = None) -> list[ConnectorCall]:
         """Return the activities posted (to one conversation, or anywhere), oldest first."""
+        return self._activities("POST", conversation)
+
+    def updated(self, conversation: str | None = None) -> list[ConnectorCall]:
+        """Return the activity updates (PUT, in one conversation or anywhere), oldest first, failed ones too."""
+        return self._activities("PUT", conversation)
+
+    def _activities(self, method: str, conversation: str | None) -> list[ConnectorCall]:
         with self._lock:
             return [
                 c
                 for c in self.calls
-                if c.method == "POST"
+                if c.method == method
                 and "/activities" in c.path
                 and (conversation is None or c.conversation == conversation)
             ]
@@ -110,7 +134,7 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else {}
         path = request.path
         with self._lock:
-            failure = next((f for f in self._failures if f.matches(path)), None)
+            failure = next((f for f in self._failures if f.matches(request.method, path)), None)
             if failure is not None:
                 self._failures.remove(failure)
             self.calls.append(ConnectorCall(request.method, path, body, time.monotonic()))
@@ -119,7 +143,8 @@ class FakeConnector:
             return self._member(path.rsplit("/", 1)[-1])
         if failure is not None:
             headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
-            error = {"error": {"code": "Throttled", "message": "slow down"}}
+            code = "Throttled" if failure.status == 429 else f"Http{failure.status}"
+            error = {"error": {"code": code, "message": "the fake connector was told to fail"}}
             return web.json_response(error, status=failure.status, headers=headers)
         if path.rstrip("/") == "/v3/conversations":
             channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "19:channel")

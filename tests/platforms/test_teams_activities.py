@@ -185,6 +185,122 @@ def _posted_id(world: TeamsWorld, offer: Any) -> str:
     return posted.rsplit(":", 1)[-1]
 
 
+def _submitted(world: TeamsWorld, user: str, card_id: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Return the message Teams sends when the user presses an Action.Submit button on a card in their chat."""
+    body = world.activity(
+        "message_action_submit_value",
+        user,
+        conversation=personal_conversation(user),
+        replyToId=card_id,
+        value=value,
+    )
+    body.pop("text", None)  # Action.Submit carries the card's data and usually no text
+    body["conversation"]["conversationType"] = "personal"
+    body["channelData"] = {"tenant": {"id": TENANT}}
+    return body
+
+
+def _replies_to(world: TeamsWorld, activity_id: str) -> list[Any]:
+    return [c for c in world.connector.sent(personal_conversation(ANNA)) if c.activity_id == activity_id]
+
+
+def _requests_and_outbox(world: TeamsWorld) -> tuple[list[dict[str, Any]], list[int]]:
+    """Return every request as stored, and the ids of every queued message."""
+    engine = make_engine(world.database_url)
+    try:
+        with Session(engine) as session:
+            requests = [row.model_dump() for row in session.exec(select(SparringRequestRow)).all()]
+            outbox = sorted(row.id for row in session.exec(select(OutboxRow)).all() if row.id is not None)
+    finally:
+        engine.dispose()
+    return requests, outbox
+
+
+def test_accept_by_action_submit_updates_the_clicked_card_in_place(teams_world: TeamsWorld) -> None:
+    offer = _offer_to_anna(teams_world)
+    card_id = _posted_id(teams_world, offer)
+    click = _submitted(teams_world, ANNA, card_id, {"action": "accept:S-1"})
+
+    response = teams_world.post(click)
+
+    assert response.status_code == 200
+    [update] = teams_world.connector.updated(personal_conversation(ANNA))
+    assert update.activity_id == card_id
+    assert update.body["id"] == card_id
+    [card] = update.cards
+    assert "actions" not in card
+    [offered] = offer.cards
+    assert card["body"][: len(offered["body"])] == offered["body"]  # the offer's text stays, without buttons
+    assert "Du har accepteret S-1" in update.shown
+    assert _replies_to(teams_world, click["id"]) == []  # the outcome is on the card, not said twice
+    told = teams_world.connector.wait_for(personal_conversation(JONAS), count=2)[-1]
+    assert "Anna Berg har accepteret S-1" in told.shown
+
+
+def test_a_second_action_submit_click_changes_nothing_and_is_answered_politely(
+    teams_world: TeamsWorld,
+) -> None:
+    offer = _offer_to_anna(teams_world)
+    card_id = _posted_id(teams_world, offer)
+    first = _submitted(teams_world, ANNA, card_id, {"action": "accept:S-1"})
+    assert teams_world.post(first).status_code == 200
+    teams_world.connector.wait_for(personal_conversation(JONAS), count=2)
+    before = _requests_and_outbox(teams_world)
+
+    again = _submitted(teams_world, ANNA, card_id, {"action": "accept:S-1"})
+    response = teams_world.post(again)
+
+    assert response.status_code == 200
+    assert _requests_and_outbox(teams_world) == before
+    _, second = teams_world.connector.updated(personal_conversation(ANNA))
+    assert second.activity_id == card_id
+    [card] = second.cards
+    assert "actions" not in card
+    assert "S-1 venter ikke længere på dit svar (den er accepteret)" in second.shown
+    assert "Du har accepteret" not in second.shown
+    assert _replies_to(teams_world, again["id"]) == []
+    time.sleep(0.5)  # a few outbox ticks: nobody else hears about the second click
+    assert len(teams_world.connector.sent(personal_conversation(JONAS))) == 2
+
+
+def test_when_the_card_update_fails_the_outcome_is_posted_as_a_reply(teams_world: TeamsWorld) -> None:
+    offer = _offer_to_anna(teams_world)
+    card_id = _posted_id(teams_world, offer)
+    teams_world.connector.fail_next(404, conversation=personal_conversation(ANNA), method="PUT")
+    click = _submitted(teams_world, ANNA, card_id, {"action": "accept:S-1"})
+
+    response = teams_world.post(click)
+
+    assert response.status_code == 200
+    [refused] = teams_world.connector.updated(personal_conversation(ANNA))
+    assert refused.activity_id == card_id
+    [reply] = _replies_to(teams_world, click["id"])
+    assert "Du har accepteret S-1" in reply.shown
+    [request] = _requests_and_outbox(teams_world)[0]
+    assert request["status"] == "accepted"
+
+
+def test_an_intake_form_submitted_by_action_submit_gets_a_reply_and_keeps_its_card(
+    teams_world: TeamsWorld,
+) -> None:
+    teams_world.say(JONAS, "sparring")
+    [form] = teams_world.connector.sent(personal_conversation(JONAS))
+    [card] = form.cards
+    area = next(e for e in card["body"] if e.get("id") == "area")["choices"][0]["value"]
+    value = {"form": "intake", "area": area, "text": "Budgettet er skredet", "urgency": "normal"}
+    submit = _submitted(teams_world, JONAS, "1700000000001", value)  # the fake's first id: the form's
+
+    response = teams_world.post(submit)
+
+    assert response.status_code == 200
+    assert teams_world.connector.updated() == []
+    [reply] = [
+        c for c in teams_world.connector.sent(personal_conversation(JONAS)) if c.activity_id == submit["id"]
+    ]
+    assert "S-1" in reply.shown
+    assert teams_world.count(SparringRequestRow) == 1
+
+
 def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWorld) -> None:
     body = teams_world.activity("channel_message_mention", JONAS)
     body["text"] = "<at>vpmo</at> sparring status"
