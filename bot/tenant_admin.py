@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
+from storage.directory import next_stamp
 from storage.tables import PersonRow, TenantRow
 
 
@@ -106,7 +107,7 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
         _apply_people(session, tenant.id, config.people, report)
         if report.changed:
             # The stamp tells every process's directory cache to reload this tenant's people.
-            tenant.updated_at = moment
+            tenant.updated_at = next_stamp(tenant.updated_at, moment)
         session.commit()
     return report
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_TIMEOUT_S = 30
 
 
 def is_sqlite(url: str) -> bool:
@@ -20,7 +21,17 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine; on SQLite with WAL, foreign keys, a busy timeout and write-locking transactions."""
     if is_sqlite(url):
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection per process: SQLite has one writer anyway, and threads queueing on the pool
+        # wait their turn in order, where BEGIN IMMEDIATE on several connections would poll the lock
+        # with growing sleeps (its busy handler) and leave the database idle in between.
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=SQLITE_POOL_TIMEOUT_S,
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)

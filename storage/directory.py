@@ -1,55 +1,102 @@
-"""A per-process cache of each tenant's people, so routing among a thousand seniors stays fast.
+"""A per-process cache of each tenant's people: identities and routing among a thousand seniors stay fast.
 
 People change only when a tenant configuration is applied (or someone picks a language), and both
-bump the tenant's ``updated_at``; each lookup compares that stamp, so every process sees changes
-made by any other process on its next request.
+move the tenant's ``updated_at`` forward; a unit of work compares that stamp (which it reads with the
+tenant anyway), so every process sees changes made by any other process on its next request.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, select
+from sqlmodel import Session
 
 from handlers.model import Person, Role
 from storage.mapping import person_from_row
 from storage.tables import PersonRow, TenantRow
 
-# Built once: this runs for every routing decision, so it skips the ORM.
-_VERSION = select(col(TenantRow.updated_at)).where(col(TenantRow.id) == bindparam("tenant_id"))
+# The tenant stamps a unit of work has read, by tenant id: its view of which directory is current.
+DirectorySeen = dict[int, datetime]
+
+_PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
+_TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
+_VERSION = select(_TENANT.c.updated_at).where(_TENANT.c.id == bindparam("tenant_id"))
+_ACTIVE_PEOPLE = (
+    select(_PERSON)
+    .where(_PERSON.c.tenant_id == bindparam("tenant_id"), _PERSON.c.active.is_(True))
+    .order_by(_PERSON.c.name)
+)
+
+
+def next_stamp(previous: datetime, now: datetime) -> datetime:
+    """Return a tenant stamp later than the previous one, even when the clock says otherwise."""
+    return max(now, previous + timedelta(microseconds=1))
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     version: datetime
+    by_id: dict[int, Person]
+    by_identity: dict[tuple[str, str], Person]
     by_role: dict[str, tuple[Person, ...]]
     seniors_by_area: dict[str, tuple[Person, ...]]
 
 
 class DirectoryCache:
-    """Active people per tenant and role, reloaded when the tenant's stamp changes."""
+    """Active people per tenant, by id, identity, role and area; reloaded when the tenant's stamp moves."""
 
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
         self._lock = threading.Lock()
 
-    def with_role(self, session: Session, tenant_id: int, role: str) -> tuple[Person, ...]:
+    def person(self, session: Session, tenant_id: int, person_id: int, seen: DirectorySeen) -> Person | None:
+        """Return the tenant's active person with the id (None also when they belong to another tenant)."""
+        entry = self._entry(session, tenant_id, seen)
+        return entry.by_id.get(person_id) if entry else None
+
+    def find(
+        self,
+        session: Session,
+        tenant_id: int,
+        seen: DirectorySeen,
+        *,
+        slack_id: str | None,
+        teams_id: str | None,
+        email: str | None,
+    ) -> Person | None:
+        """Return the tenant's active person with one of these identities (platform ids first)."""
+        entry = self._entry(session, tenant_id, seen)
+        if entry is None:
+            return None
+        for kind, value in (("slack", slack_id), ("teams", teams_id), ("email", email)):
+            if value and (person := entry.by_identity.get((kind, value))) is not None:
+                return person
+        return None
+
+    def with_role(
+        self, session: Session, tenant_id: int, role: str, seen: DirectorySeen
+    ) -> tuple[Person, ...]:
         """Return the tenant's active people with the role, by name."""
-        entry = self._entry(session, tenant_id)
+        entry = self._entry(session, tenant_id, seen)
         return entry.by_role.get(role, ()) if entry else ()
 
-    def seniors_for(self, session: Session, tenant_id: int, area: str) -> tuple[Person, ...]:
+    def seniors_for(
+        self, session: Session, tenant_id: int, area: str, seen: DirectorySeen
+    ) -> tuple[Person, ...]:
         """Return the tenant's active seniors with expertise in the area, by name."""
-        entry = self._entry(session, tenant_id)
+        entry = self._entry(session, tenant_id, seen)
         return entry.seniors_by_area.get(area, ()) if entry else ()
 
-    def _entry(self, session: Session, tenant_id: int) -> _Entry | None:
-        version = session.connection().execute(_VERSION, {"tenant_id": tenant_id}).scalar()
+    def _entry(self, session: Session, tenant_id: int, seen: DirectorySeen) -> _Entry | None:
+        version = seen.get(tenant_id)
         if version is None:
-            return None
+            version = session.connection().execute(_VERSION, {"tenant_id": tenant_id}).scalar()
+            if version is None:
+                return None
+            seen[tenant_id] = version
         entry = self._entries.get(tenant_id)
         if entry is None or entry.version != version:
             entry = self._load(session, tenant_id, version)
@@ -59,15 +106,19 @@ class DirectoryCache:
 
     @staticmethod
     def _load(session: Session, tenant_id: int, version: datetime) -> _Entry:
-        rows = session.exec(
-            select(PersonRow)
-            .where(PersonRow.tenant_id == tenant_id, col(PersonRow.active).is_(True))
-            .order_by(col(PersonRow.name))
-        )
+        rows = session.connection().execute(_ACTIVE_PEOPLE, {"tenant_id": tenant_id})
+        people = [person_from_row(row) for row in rows]
+        by_identity: dict[tuple[str, str], Person] = {}
         by_role: dict[str, list[Person]] = {}
         by_area: dict[str, list[Person]] = {}
-        for row in rows:
-            person = person_from_row(row)
+        for person in people:
+            for kind, value in (
+                ("slack", person.slack_id),
+                ("teams", person.teams_id),
+                ("email", person.email),
+            ):
+                if value:
+                    by_identity.setdefault((kind, value), person)
             for role in person.roles:
                 by_role.setdefault(role, []).append(person)
             if Role.SENIOR in person.roles:
@@ -75,6 +126,8 @@ class DirectoryCache:
                     by_area.setdefault(area, []).append(person)
         return _Entry(
             version,
-            {role: tuple(people) for role, people in by_role.items()},
-            {area: tuple(people) for area, people in by_area.items()},
+            {person.id: person for person in people},
+            by_identity,
+            {role: tuple(members) for role, members in by_role.items()},
+            {area: tuple(members) for area, members in by_area.items()},
         )

@@ -1,9 +1,12 @@
-"""Translation between table rows and the core's domain types."""
+"""Translation between table rows (ORM objects or Core result rows alike) and the core's domain types."""
 
 from __future__ import annotations
 
 from datetime import date, time
+from types import SimpleNamespace
 from typing import Any
+
+from sqlalchemy import Row
 
 from handlers.expertise import ExpertiseArea
 from handlers.model import (
@@ -20,7 +23,7 @@ from storage.codec import decode_text, encode_text
 from storage.tables import PersonRow, SparringRequestRow, TenantRow
 
 
-def tenant_from_row(row: TenantRow) -> Tenant:
+def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
     """Return the domain tenant for a row."""
     assert row.id is not None, "stored rows have ids"
     return Tenant(
@@ -44,7 +47,7 @@ def _area(data: dict[str, Any]) -> ExpertiseArea:
     return ExpertiseArea(data["key"], data["da"], data["en"], tuple(data.get("keywords", ())))
 
 
-def person_from_row(row: PersonRow) -> Person:
+def person_from_row(row: PersonRow | Row[Any] | SimpleNamespace) -> Person:
     """Return the domain person for a row."""
     assert row.id is not None, "stored rows have ids"
     return Person(
@@ -65,7 +68,7 @@ def person_from_row(row: PersonRow) -> Person:
     )
 
 
-def request_from_row(row: SparringRequestRow) -> SparringRequest:
+def request_from_row(row: SparringRequestRow | Row[Any] | SimpleNamespace) -> SparringRequest:
     """Return the domain request for a row."""
     return SparringRequest(
         id=row.id,

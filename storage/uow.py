@@ -8,7 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from storage.directory import DirectoryCache
+from storage.directory import DirectoryCache, DirectorySeen
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
 
@@ -28,8 +28,9 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
-        self.tenants = SqlTenants(self.session)
-        self.people = SqlPeople(self.session, self._directory)
+        seen: DirectorySeen = {}
+        self.tenants = SqlTenants(self.session, seen)
+        self.people = SqlPeople(self.session, self._directory, seen)
         self.requests = SqlRequests(self.session)
         self.outbox = SqlOutbox(self.session)
         self.dialogues = SqlDialogues(self.session)
