@@ -7,7 +7,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
 from storage.outbox_store import OutboxStore
@@ -74,16 +74,30 @@ class Dispatcher:
         if self._stopping:
             return report
         deliveries = await asyncio.to_thread(self._store.claim, self._clock.now(), LEASE, limit)
-        for index, delivery in enumerate(deliveries):
-            if self._stopping:
-                await asyncio.to_thread(self._store.release, deliveries[index:])
-                break
-            await self._deliver(delivery, report)
+        # Deferrals (a platform's pace) are put back together at the end: under load most of a batch
+        # can be waiting for a busy channel, and one transaction each would cost more than the sends.
+        deferred: list[tuple[Delivery, datetime]] = []
+        try:
+            for index, delivery in enumerate(deliveries):
+                if self._stopping:
+                    await asyncio.to_thread(self._store.release, deliveries[index:])
+                    break
+                await self._deliver(delivery, report, deferred)
+        finally:
+            if deferred:
+                await asyncio.to_thread(self._store.defer, deferred)
         return report
 
-    async def _deliver(self, delivery: Delivery, report: DispatchReport) -> None:
+    async def _deliver(
+        self, delivery: Delivery, report: DispatchReport, deferred: list[tuple[Delivery, datetime]]
+    ) -> None:
         try:
             sent = await self._messenger.send(delivery)
+        except SendLater as error:
+            wait = error.retry_after or 1.0
+            deferred.append((delivery, self._clock.now() + timedelta(seconds=wait)))
+            report.deferred += 1
+            report.next_due_in = wait if report.next_due_in is None else min(report.next_due_in, wait)
         except TransientSendError as error:
             await self._retry(delivery, error, report)
         except PermanentSendError as error:
@@ -102,13 +116,6 @@ class Dispatcher:
             await asyncio.to_thread(self._on_undeliverable, delivery, reason)
 
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
-        if isinstance(error, SendLater):
-            due = self._clock.now() + timedelta(seconds=error.retry_after or 1.0)
-            await asyncio.to_thread(self._store.retry_at, delivery, due, None)
-            report.deferred += 1
-            wait = error.retry_after or 1.0
-            report.next_due_in = wait if report.next_due_in is None else min(report.next_due_in, wait)
-            return
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
             await self._give_up(delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", report)
             return

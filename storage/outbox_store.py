@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
-from sqlmodel import Session, col
+from sqlalchemy import Engine, Integer, RowMapping, Table, bindparam, func, or_, select, update
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.ports import Delivery
 from storage.codec import decode_message
@@ -21,6 +23,51 @@ from storage.tables import OutboxRow, PersonRow, TenantRow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 MAX_ERROR_CHARS = 500
+_OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
+_TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
+_PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
+_CLAIMABLE = (
+    select(_OUTBOX.c.id)
+    .where(
+        or_(
+            (_OUTBOX.c.state == PENDING) & (_OUTBOX.c.due_at <= bindparam("now", type_=UTCDateTime())),
+            (_OUTBOX.c.state == SENDING) & (_OUTBOX.c.lease_until <= bindparam("now", type_=UTCDateTime())),
+        )
+    )
+    .order_by(_OUTBOX.c.due_at, _OUTBOX.c.id)
+    .limit(bindparam("limit", type_=Integer()))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(_CLAIMABLE.scalar_subquery()))
+    .values(state=SENDING, claim_token=bindparam("token"), lease_until=bindparam("lease_until"))
+    .returning(_OUTBOX.c.id)
+)
+_DELIVERIES = (
+    select(_OUTBOX, _TENANT, _PERSON)
+    .join(_TENANT, _TENANT.c.id == _OUTBOX.c.tenant_id)
+    .outerjoin(_PERSON, _PERSON.c.id == _OUTBOX.c.recipient_id)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_OUTBOX.c.due_at, _OUTBOX.c.id)
+)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claim_token == bindparam("b_claim"))
+    .values(
+        state=SENT,
+        sent_at=bindparam("b_sent_at"),
+        platform_message_id=bindparam("b_platform_id"),
+        attempts=bindparam("b_attempts"),
+        claim_token=None,
+        lease_until=None,
+    )
+)
+_DEFER = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claim_token == bindparam("b_claim"))
+    .values(state=PENDING, due_at=bindparam("b_due"), claim_token=None, lease_until=None)
+)
 
 
 class OutboxStore:
@@ -32,85 +79,37 @@ class OutboxStore:
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         """Claim up to ``limit`` due messages (or ones whose lease ran out) and return them."""
         token = str(uuid.uuid4())
-        with Session(self._engine, expire_on_commit=False) as session:
-            due = or_(
-                (col(OutboxRow.state) == PENDING) & (col(OutboxRow.due_at) <= now),
-                (col(OutboxRow.state) == SENDING) & (col(OutboxRow.lease_until) <= now),
-            )
-            candidates = (
-                select(col(OutboxRow.id))
-                .where(due)
-                .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            claimed = (
-                update(OutboxRow)
-                .where(col(OutboxRow.id).in_(candidates.scalar_subquery()))
-                .values(state=SENDING, claim_token=token, lease_until=now + lease)
-                .returning(col(OutboxRow.id))
-            )
-            ids = list(session.execute(claimed).scalars())
-            deliveries = self._deliveries(session, ids)
-            session.commit()
-        return deliveries
-
-    def _deliveries(self, session: Session, ids: list[int]) -> list[Delivery]:
-        if not ids:
-            return []
-        rows = session.execute(
-            select(OutboxRow, TenantRow, PersonRow)
-            .join(TenantRow, col(TenantRow.id) == col(OutboxRow.tenant_id))
-            .outerjoin(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
-            .where(col(OutboxRow.id).in_(ids))
-            .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
-        ).all()
-        return [
-            Delivery(
-                id=outbox.id,
-                tenant=tenant_from_row(tenant),
-                message=decode_message(
-                    outbox.payload,
-                    to_person=outbox.recipient_id,
-                    to_channel=outbox.channel,
-                    ref=outbox.ref,
-                    dedupe_key=outbox.dedupe_key,
-                ),
-                recipient=person_from_row(person) if person is not None else None,
-                attempts=outbox.attempts,
-                claim=outbox.claim_token or "",
-            )
-            for outbox, tenant, person in rows
-        ]
+        with self._engine.begin() as connection:
+            params = {"now": now, "lease_until": now + lease, "token": token, "limit": limit}
+            ids = list(connection.execute(_CLAIM, params).scalars())
+            if not ids:
+                return []
+            rows = connection.execute(_DELIVERIES, {"ids": ids}).all()
+        return [_delivery(row._mapping) for row in rows]
 
     def _settle(self, delivery: Delivery, **values: object) -> bool:
-        with Session(self._engine) as session:
-            result = session.execute(
-                update(OutboxRow)
-                .where(col(OutboxRow.id) == delivery.id, col(OutboxRow.claim_token) == delivery.claim)
-                .values(claim_token=None, lease_until=None, **values)
-            )
-            session.commit()
-        return bool(getattr(result, "rowcount", 0))
+        statement = (
+            update(_OUTBOX)
+            .where(_OUTBOX.c.id == delivery.id, _OUTBOX.c.claim_token == delivery.claim)
+            .values(claim_token=None, lease_until=None, **values)
+        )
+        with self._engine.begin() as connection:
+            return bool(connection.execute(statement).rowcount)
 
     def mark_sent(self, delivery: Delivery, now: datetime, platform_message_id: str | None) -> bool:
         """Record a successful send (False when the claim was lost to another dispatcher meanwhile)."""
-        return self._settle(
-            delivery,
-            state=SENT,
-            sent_at=now,
-            platform_message_id=platform_message_id,
-            attempts=delivery.attempts + 1,
-        )
+        params = {
+            "b_id": delivery.id,
+            "b_claim": delivery.claim,
+            "b_sent_at": now,
+            "b_platform_id": platform_message_id,
+            "b_attempts": delivery.attempts + 1,
+        }
+        with self._engine.begin() as connection:
+            return bool(connection.execute(_MARK_SENT, params).rowcount)
 
-    def retry_at(self, delivery: Delivery, due_at: datetime, error: str | None) -> bool:
-        """Put a message back in the queue: after a transient failure, or deferred (``error=None``).
-
-        A deferral (the platform's pace) is no failure: it uses up no attempt and leaves the last
-        error as it was.
-        """
-        if error is None:
-            return self._settle(delivery, state=PENDING, due_at=due_at)
+    def retry_at(self, delivery: Delivery, due_at: datetime, error: str) -> bool:
+        """Put a message back in the queue after a transient failure."""
         return self._settle(
             delivery,
             state=PENDING,
@@ -118,6 +117,16 @@ class OutboxStore:
             attempts=delivery.attempts + 1,
             last_error=error[:MAX_ERROR_CHARS],
         )
+
+    def defer(self, deferrals: list[tuple[Delivery, datetime]]) -> None:
+        """Put messages back in the queue until the given moments, in one transaction.
+
+        A deferral (the platform's pace) is no failure: it uses up no attempt and leaves the last
+        error as it was. A message whose claim was lost meanwhile is left alone.
+        """
+        rows = [{"b_id": d.id, "b_claim": d.claim, "b_due": due} for d, due in deferrals]
+        with self._engine.begin() as connection:
+            connection.execute(_DEFER, rows)
 
     def release(self, deliveries: list[Delivery]) -> None:
         """Hand back claimed messages that were not tried (the dispatcher is stopping)."""
@@ -132,8 +141,30 @@ class OutboxStore:
 
     def counts(self) -> dict[str, int]:
         """Return how many messages are in each state (for health checks and tests)."""
-        with Session(self._engine) as session:
-            rows = session.execute(
-                select(col(OutboxRow.state), func.count()).group_by(col(OutboxRow.state))
-            ).all()
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(_OUTBOX.c.state, func.count()).group_by(_OUTBOX.c.state)).all()
         return {state: int(count) for state, count in rows}
+
+
+def _columns(row: RowMapping, table: Table) -> Any:
+    """Return one table's part of a joined row, with its columns as attributes (None if it is absent)."""
+    values = {column.name: row[column] for column in table.c}
+    return SimpleNamespace(**values) if values["id"] is not None else None
+
+
+def _delivery(row: RowMapping) -> Delivery:
+    outbox, tenant, person = (_columns(row, table) for table in (_OUTBOX, _TENANT, _PERSON))
+    return Delivery(
+        id=outbox.id,
+        tenant=tenant_from_row(tenant),
+        message=decode_message(
+            outbox.payload,
+            to_person=outbox.recipient_id,
+            to_channel=outbox.channel,
+            ref=outbox.ref,
+            dedupe_key=outbox.dedupe_key,
+        ),
+        recipient=person_from_row(person) if person is not None else None,
+        attempts=outbox.attempts,
+        claim=outbox.claim_token or "",
+    )
