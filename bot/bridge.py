@@ -7,11 +7,13 @@ off the event loop, renders for the right reader, drops replayed events and reco
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
@@ -23,6 +25,8 @@ from handlers.service import Identity, IntakeOptions, Outcome, find_person, hand
 from storage.platform_store import PlatformStore
 
 TENANT_CACHE_SECONDS = 60.0
+BACKGROUND_GRACE_SECONDS = 20.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -35,8 +39,33 @@ class PlatformBridge:
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"
     _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     platform = "?"
+
+    def after_answer(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work after the platform has its answer (it must not wait for Slack API calls and such).
+
+        The task is kept until it ends, so that it is neither collected half-way nor forgotten at
+        shutdown (see ``finish_background``); what it raises is logged.
+        """
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s work after the answer failed", self.platform, exc_info=task.exception())
+
+    def background_work(self) -> int:
+        """Return how many pieces of work started after answers are still running."""
+        return len(self._background)
+
+    async def finish_background(self, timeout: float = BACKGROUND_GRACE_SECONDS) -> None:
+        """Wait (up to ``timeout``) for the work started after answers, so a shutdown loses none of it."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=timeout)
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
         raise NotImplementedError

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.bootstrap import Runtime, build_runtime
+from bot.bridge import PlatformBridge
 from bot.messenger import PlatformMessenger
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
@@ -38,6 +39,7 @@ class Server:
     socket_mode: Any
     dispatcher: Dispatcher
     slack: SlackApp | None = None
+    bridges: tuple[PlatformBridge, ...] = ()
 
     async def health(self) -> tuple[bool, dict[str, str]]:
         """Check the database, the tick and (when used) the Socket Mode connection."""
@@ -92,9 +94,10 @@ def build_server(
 
     socket_handler = None
     slack_app = None
+    bridges: list[PlatformBridge] = []
     if slack_settings.mode is not SlackMode.OFF:
         slack_messenger, socket_handler, slack_app = _add_slack(
-            web_app, settings, slack_settings, runtime, platforms, kick
+            web_app, settings, slack_settings, runtime, platforms, kick, bridges
         )
     else:
         log.info("Slack is not configured (no SLACK_* variables)")
@@ -102,7 +105,7 @@ def build_server(
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick)
+        teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick, bridges)
 
     def undeliverable(delivery: Delivery, reason: str) -> None:
         report_undeliverable(runtime.deps, delivery, reason)
@@ -115,7 +118,7 @@ def build_server(
     )
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
-    server = Server(runtime, tick, socket_handler, dispatcher, slack_app)
+    server = Server(runtime, tick, socket_handler, dispatcher, slack_app, tuple(bridges))
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -130,6 +133,7 @@ def _add_slack(
     runtime: Runtime,
     platforms: PlatformStore,
     kick: Any,
+    bridges: list[PlatformBridge],
 ) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
@@ -143,9 +147,10 @@ def _add_slack(
         default_language=settings.language,
         default_zone=settings.timezone,
     )
+    bridges.append(bridge)
     secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     slack = build_slack_app(slack_settings, bridge, secret_key)
-    messenger = SlackMessenger(slack.client_for)
+    messenger = SlackMessenger(slack.client_for, pace_seconds=settings.slack_pace_seconds)
     if slack_settings.mode is SlackMode.SOCKET_MODE:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -162,6 +167,7 @@ def _add_teams(
     runtime: Runtime,
     platforms: PlatformStore,
     kick: Any,
+    bridges: list[PlatformBridge],
 ) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
@@ -176,6 +182,7 @@ def _add_teams(
     bridge = TeamsBridge(
         runtime.deps, platforms, kick, default_language=settings.language, default_zone=settings.timezone
     )
+    bridges.append(bridge)
     adapter = build_adapter(teams_settings)
     add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
     return TeamsMessenger(adapter, platforms, teams_settings.app_id)
@@ -195,6 +202,9 @@ async def _stop(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
     if server.socket_mode is not None:
         await server.socket_mode.close_async()
+    # Work started after an answer (a click's outcome, an event) is finished before delivery stops.
+    for bridge in server.bridges:
+        await bridge.finish_background()
     server.dispatcher.request_stop()
     await server.tick.stop()
     if server.slack is not None:

@@ -65,6 +65,7 @@ def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: st
         app = AsyncApp(
             signing_secret=settings.signing_secret,
             client=client,
+            process_before_response=True,
             oauth_settings=AsyncOAuthSettings(
                 client_id=settings.client_id,
                 client_secret=settings.client_secret,
@@ -78,10 +79,10 @@ def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: st
         )
         app.enable_token_revocation_listeners()
     elif settings.mode is SlackMode.SOCKET_MODE:
-        app = AsyncApp(client=client)
+        app = AsyncApp(client=client, process_before_response=True)
     else:
         # The bot token travels in the client (bolt takes it from there for authorization).
-        app = AsyncApp(signing_secret=settings.signing_secret, client=client)
+        app = AsyncApp(signing_secret=settings.signing_secret, client=client, process_before_response=True)
         _log_uninstalls(app)
     register(app, bridge)
 

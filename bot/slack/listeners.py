@@ -1,7 +1,9 @@
 """The Slack listeners: each translates a Slack request into a command and renders the outcome.
 
-Commands, buttons, shortcuts and modal submissions ack first (Slack allows 3 seconds) and never
-wait on a Slack API call before that; events are acked by bolt before the listener runs.
+The app runs with ``process_before_response``: bolt answers Slack when a listener returns (instead
+of polling every 10 ms for its ack). So every listener acks within Slack's 3 seconds and hands
+anything slower, above all Slack API calls, to work after the answer (``bridge.after_answer``).
+The slash command answers a known person in the ack itself: reference, area, senior and why.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
@@ -29,6 +32,7 @@ SLASH_COMMAND = "/sparring"
 MESSAGE_SHORTCUT = "ask_sparring_about_message"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 Listener = Callable[..., Awaitable[None]]
+Work = Callable[[AsyncArgs], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +63,25 @@ REGISTERED = Registered(
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
     """Register every listener the app manifest declares."""
     app.command(SLASH_COMMAND)(_slash_command(bridge))
-    app.shortcut(MESSAGE_SHORTCUT)(_message_shortcut(bridge))
-    app.action(re.compile(r".+"))(_button(bridge))
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
-    app.view(blocks.COMMENT_CALLBACK)(_comment_submitted(bridge))
-    app.event("app_home_opened")(_home_opened(bridge))
-    app.event("app_mention")(_mentioned(bridge))
-    app.event("message")(_direct_message(bridge))
-    app.event("reaction_added")(_reaction(bridge, added=True))
-    app.event("reaction_removed")(_reaction(bridge, added=False))
+    app.shortcut(MESSAGE_SHORTCUT)(_acked(bridge, _message_shortcut(bridge)))
+    app.action(re.compile(r".+"))(_acked(bridge, _button(bridge)))
+    app.view(blocks.COMMENT_CALLBACK)(_acked(bridge, _comment_submitted(bridge)))
+    app.event("app_home_opened")(_acked(bridge, _home_opened(bridge)))
+    app.event("app_mention")(_acked(bridge, _mentioned(bridge)))
+    app.event("message")(_acked(bridge, _direct_message(bridge)))
+    app.event("reaction_added")(_acked(bridge, _reaction(bridge, added=True)))
+    app.event("reaction_removed")(_acked(bridge, _reaction(bridge, added=False)))
+
+
+def _acked(bridge: SlackBridge, work: Work) -> Listener:
+    """Ack at once and do the work after the answer (bolt answers Slack when the listener returns)."""
+
+    async def listener(args: AsyncArgs) -> None:
+        await args.ack()
+        bridge.after_answer(work(args))
+
+    return listener
 
 
 def _ephemeral(bridge: SlackBridge, outcome: Outcome) -> dict[str, Any]:
@@ -102,22 +116,27 @@ def _slash_command(bridge: SlackBridge) -> Listener:
             await ack(**_not_connected(bridge))
             return
         parsed = commands.parse_text(f"sparring {command.get('text', '')}")
+        user_id = command["user_id"]
         if isinstance(parsed, commands.StartIntake):
             await ack()
             metadata = {"response_url": command.get("response_url", "")}
-            await _open_intake(
-                bridge, client, tenant, team_id, command["user_id"], command["trigger_id"], metadata
+            bridge.after_answer(
+                _open_intake(bridge, client, tenant, team_id, user_id, command["trigger_id"], metadata)
             )
             return
-        identity = bridge.cached_identity(team_id, command["user_id"])
+        identity = bridge.cached_identity(team_id, user_id)
         outcome = await bridge.run(tenant, identity, parsed, unknown_is_final=False)
         if outcome.reader is not None:
             await ack(**_ephemeral(bridge, outcome))
             return
         # Unknown by Slack id: ack at once, look the e-mail up, and answer through response_url.
         await ack()
-        identity = await bridge.identity(client, tenant, team_id, command["user_id"])
-        await respond(**_ephemeral(bridge, await bridge.run(tenant, identity, parsed)))
+
+        async def by_email() -> None:
+            outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
+            await respond(**_ephemeral(bridge, outcome))
+
+        bridge.after_answer(by_email())
 
     return on_sparring
 
@@ -139,32 +158,24 @@ async def _open_intake(
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
-def _button(bridge: SlackBridge) -> Listener:
-    async def on_click(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
+def _button(bridge: SlackBridge) -> Work:
+    async def on_click(args: AsyncArgs) -> None:
+        body, client = args.body, args.client
         team_id = _team_of(body) or ""
         tenant = await bridge.tenant(team_id)
         if tenant is None:
-            await respond(**_not_connected(bridge))
+            await args.respond(**_not_connected(bridge))
             return
-        action_id = str(action.get("action_id", ""))
         user_id = body["user"]["id"]
-        parsed = commands.parse_action(action_id)
+        parsed = commands.parse_action(str((args.action or {}).get("action_id", "")))
         if isinstance(parsed, commands.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
             await _open_comment(bridge, client, tenant, team_id, user_id, body["trigger_id"], metadata)
             return
-        identity = await bridge.identity(client, tenant, team_id, user_id)
-        outcome = await bridge.run(tenant, identity, parsed)
+        outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
         original = (body.get("message") or {}).get("blocks") or []
         replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
-        await respond(**blocks.outcome_payload(original, replies))
+        await args.respond(**blocks.outcome_payload(original, replies))
 
     return on_click
 
@@ -228,12 +239,15 @@ def _intake_submitted(bridge: SlackBridge) -> Listener:
             )
             return
         await ack()
-        identity = await bridge.identity(client, tenant, team_id, user_id)
         command = commands.SubmitIntake(
             values.get("area", ""), values["text"], values.get("urgency", "normal"), values.get("preferred")
         )
-        outcome = await bridge.run(tenant, identity, command)
-        await _deliver_replies(bridge, outcome, _metadata(view).get("response_url", ""), user_id)
+
+        async def submit() -> None:
+            outcome = await bridge.run_as(client, tenant, team_id, user_id, command)
+            await _deliver_replies(bridge, outcome, _metadata(view).get("response_url", ""), user_id)
+
+        bridge.after_answer(submit())
 
     return on_intake
 
@@ -245,43 +259,42 @@ async def _deliver_replies(bridge: SlackBridge, outcome: Outcome, response_url: 
         await bridge.queue_replies(outcome, slack_user)
 
 
-def _comment_submitted(bridge: SlackBridge) -> Listener:
-    async def on_comment(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        await ack()
+def _comment_submitted(bridge: SlackBridge) -> Work:
+    async def on_comment(args: AsyncArgs) -> None:
+        body, view = args.body, args.view or {}
         team_id = _team_of(body) or ""
         tenant = await bridge.tenant(team_id)
         metadata = _metadata(view)
         if tenant is None or not isinstance(metadata.get("number"), int):
             return
-        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
-        comment = _values(view).get("comment", "")
-        outcome = await bridge.run(tenant, identity, commands.GiveFeedback(metadata["number"], None, comment))
-        await _deliver_replies(bridge, outcome, str(metadata.get("response_url", "")), body["user"]["id"])
+        user_id = body["user"]["id"]
+        feedback = commands.GiveFeedback(metadata["number"], None, _values(view).get("comment", ""))
+        outcome = await bridge.run_as(args.client, tenant, team_id, user_id, feedback)
+        await _deliver_replies(bridge, outcome, str(metadata.get("response_url", "")), user_id)
 
     return on_comment
 
 
-def _message_shortcut(bridge: SlackBridge) -> Listener:
-    async def on_shortcut(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+def _message_shortcut(bridge: SlackBridge) -> Work:
+    async def on_shortcut(args: AsyncArgs) -> None:
+        body = args.body
         team_id = _team_of(body) or ""
         tenant = await bridge.tenant(team_id)
         response_url = body.get("response_url", "")
         if tenant is None:
             await _answer(response_url, _not_connected(bridge))
             return
-        identity = await bridge.identity(client, tenant, team_id, body["user"]["id"])
-        text = (body.get("message") or {}).get("text", "")
-        outcome = await bridge.run(tenant, identity, commands.RequestSparring(text))
-        await _deliver_replies(bridge, outcome, response_url, body["user"]["id"])
+        user_id = body["user"]["id"]
+        request = commands.RequestSparring((body.get("message") or {}).get("text", ""))
+        outcome = await bridge.run_as(args.client, tenant, team_id, user_id, request)
+        await _deliver_replies(bridge, outcome, response_url, user_id)
 
     return on_shortcut
 
 
-def _home_opened(bridge: SlackBridge) -> Listener:
-    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+def _home_opened(bridge: SlackBridge) -> Work:
+    async def on_home(args: AsyncArgs) -> None:
+        body, event, client = args.body, args.event or {}, args.client
         if event.get("tab", "home") != "home" or not await bridge.first_time(body.get("event_id")):
             return
         team_id = _team_of(body) or (body.get("authorizations") or [{}])[0].get("team_id") or ""
@@ -317,26 +330,27 @@ def _merge(sections: list[tuple[str, list[Message]]]) -> list[tuple[str, list[Me
     return list(merged.items())
 
 
-def _mentioned(bridge: SlackBridge) -> Listener:
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
-        await _text_from_slack(bridge, body, event, client, _MENTION.sub("", event.get("text", "")))
+def _mentioned(bridge: SlackBridge) -> Work:
+    async def on_mention(args: AsyncArgs) -> None:
+        event = args.event or {}
+        await _text_from_slack(bridge, args, _MENTION.sub("", event.get("text", "")))
 
     return on_mention
 
 
-def _direct_message(bridge: SlackBridge) -> Listener:
-    async def on_message(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+def _direct_message(bridge: SlackBridge) -> Work:
+    async def on_message(args: AsyncArgs) -> None:
+        event = args.event or {}
         # Only people's own messages in the bot's DM: no edits, joins, or other bots.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        await _text_from_slack(bridge, body, event, client, event.get("text", ""))
+        await _text_from_slack(bridge, args, event.get("text", ""))
 
     return on_message
 
 
-async def _text_from_slack(
-    bridge: SlackBridge, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient, text: str
-) -> None:
+async def _text_from_slack(bridge: SlackBridge, args: AsyncArgs, text: str) -> None:
+    body, event = args.body, args.event or {}
     event_id = body.get("event_id")
     if not await bridge.first_time(event_id):
         return
@@ -345,18 +359,18 @@ async def _text_from_slack(
     if tenant is None or not event.get("user"):
         return
     try:
-        identity = await bridge.identity(client, tenant, team_id, event["user"])
-        outcome = await bridge.run(tenant, identity, commands.parse_text(text))
+        outcome = await bridge.run_as(args.client, tenant, team_id, event["user"], commands.parse_text(text))
     except Exception:
         await bridge.forget(event_id)
         raise
     await bridge.queue_replies(outcome, event["user"])
 
 
-def _reaction(bridge: SlackBridge, *, added: bool) -> Listener:
-    async def on_reaction(body: dict[str, Any], event: dict[str, Any]) -> None:
+def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
+    async def on_reaction(args: AsyncArgs) -> None:
+        event = args.event or {}
         item = event.get("item") or {}
-        if item.get("type") != "message" or not await bridge.first_time(body.get("event_id")):
+        if item.get("type") != "message" or not await bridge.first_time(args.body.get("event_id")):
             return
         await bridge.record_reaction(
             f"{item.get('channel')}:{item.get('ts')}",

@@ -7,7 +7,6 @@ other ``test_slack_*`` modules.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -47,13 +46,9 @@ def button_ids(blocks: list[dict[str, Any]]) -> list[str]:
     return [e["action_id"] for b in blocks if b.get("type") == "actions" for e in b["elements"]]
 
 
-async def _listeners_running() -> int:
-    # Bolt runs each event/action listener in a task of this name after acking (verified in 1.30).
-    return sum(
-        1
-        for task in asyncio.all_tasks()
-        if not task.done() and "run_ack_function_asynchronously" in task.get_coro().__qualname__  # type: ignore[union-attr]
-    )
+async def _work_running(world: SlackWorld) -> int:
+    # The listeners ack, then hand their work to the bridge, which runs it after the answer.
+    return sum(bridge.background_work() for bridge in world.server.app[RUNTIME_KEY].bridges)  # type: ignore[index]
 
 
 def settle(world: SlackWorld, timeout: float = 5.0) -> None:
@@ -63,7 +58,7 @@ def settle(world: SlackWorld, timeout: float = 5.0) -> None:
     while True:
         counts = outbox.counts()
         if (
-            not world.server.call(_listeners_running())
+            not world.server.call(_work_running(world))
             and not counts.get("pending")
             and not counts.get("sending")
         ):
