@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = 3000
+    # Slack takes about one post per second per channel; 0 turns the pacing off (benchmarks only).
+    slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
 
     @field_validator("timezone")
     @classmethod

@@ -42,8 +42,9 @@ ClientFor = Callable[[Tenant], Awaitable[AsyncWebClient | None]]
 class SlackMessenger:
     """Sends through Slack's Web API, pacing posts per channel; ids come back as ``channel:ts``."""
 
-    def __init__(self, client_for: ClientFor) -> None:
+    def __init__(self, client_for: ClientFor, *, pace_seconds: float = CHANNEL_PACE_SECONDS) -> None:
         self._client_for = client_for
+        self._pace_seconds = pace_seconds
         self._dm_channels: dict[tuple[int, str], str] = {}
         self._last_post: dict[str, float] = {}
 
@@ -81,7 +82,7 @@ class SlackMessenger:
 
     def _pace(self, channel: str) -> None:
         # Waiting here would hold up every other channel: defer this message instead.
-        wait = self._last_post.get(channel, 0.0) + CHANNEL_PACE_SECONDS - time.monotonic()
+        wait = self._last_post.get(channel, 0.0) + self._pace_seconds - time.monotonic()
         if wait > 0:
             raise SendLater(f"pacing posts to {channel}", retry_after=wait)
         self._last_post[channel] = time.monotonic()
