@@ -1,4 +1,5 @@
-"""What the server benchmarks share: free ports, server subprocesses and their CPU time, the sample client."""
+"""What the server benchmarks share: free ports, server subprocesses and their CPU time, the fake
+platforms they send to, the sample client, and the load generator."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
@@ -117,24 +118,29 @@ async def hammer(
     port: int,
     concurrency: int,
     seconds: float,
-    request: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    request: Callable[[aiohttp.ClientSession], Awaitable[int]],
 ) -> Load:
-    """Send requests from ``concurrency`` clients for ``seconds``; anything but 200 counts as an error."""
+    """Send requests from ``concurrency`` clients for ``seconds``; any status but 200 counts as an error.
+
+    The client is aiohttp's: on these two shared cores the load generator must cost far less per
+    request than the servers it measures, or it measures itself.
+    """
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False
-    ) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(
+        f"http://127.0.0.1:{port}", connector=connector, timeout=timeout
+    ) as session:
 
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
                 try:
-                    failed = (await request(client)).status_code != 200
-                except httpx.HTTPError:
+                    failed = await request(session) != 200
+                except (aiohttp.ClientError, TimeoutError):
                     failed = True
                 latencies.append(time.perf_counter() - start)
                 errors += failed
@@ -142,3 +148,41 @@ async def hammer(
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return Load(latencies, errors, time.perf_counter() - started)
+
+
+@dataclass
+class FakePlatforms:
+    """The fake Slack Web API and Bot Connector (bench.fake_platforms), running as its own process."""
+
+    server: Server
+
+    @property
+    def url(self) -> str:
+        """Return the fake's base URL."""
+        return f"http://127.0.0.1:{self.server.port}/"
+
+    async def stats(self) -> dict[str, float]:
+        """Return how many messages of each kind arrived, and ``last``: when the last one did."""
+        async with aiohttp.ClientSession() as session, session.get(f"{self.url}_stats") as response:
+            return dict(await response.json())
+
+    async def settle(self, quiet: float = 0.5, limit: float = 30.0) -> float:
+        """Wait until nothing has arrived for ``quiet`` seconds; return the wall time of the last arrival.
+
+        A server's outbox may still be sending after its turn: that work belongs to the turn, and
+        must not take CPU while the other server is measured.
+        """
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            last = (await self.stats())["last"]
+            if time.time() - last >= quiet:
+                return last
+            await asyncio.sleep(quiet / 5)
+        return (await self.stats())["last"]
+
+
+def start_fake_platforms(env: dict[str, str]) -> FakePlatforms:
+    """Start the fake platforms process on a free port."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.fake_platforms", str(port)]
+    return FakePlatforms(start_server("fake", command, port, env))

@@ -4,9 +4,9 @@
 
 Both servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
-client, and ``bench.bare_teams_bot``. Their ``serviceUrl`` is a tiny fake Bot Connector in its own
-thread with its own event loop in this process (botbuilder's connector calls block a worker thread
-until it answers, so it must never wait on the load generator). The servers take turns at each
+client, and ``bench.bare_teams_bot``. Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
+own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
+so it must never wait on the load generator). The servers take turns at each
 concurrency (1, 16, 64) within one run, so machine noise hits both alike.
 
 Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
@@ -31,27 +31,23 @@ import itertools
 import os
 import sys
 import tempfile
-import threading
-import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
-import httpx
-from aiohttp import web
+import aiohttp
 
 from bench.servers import (
     SAMPLE_TENANT,
-    STOP_SECONDS,
+    FakePlatforms,
     Server,
     comparison_arguments,
     free_port,
     hammer,
     percentiles,
     prepare_database,
+    start_fake_platforms,
     start_server,
     vpmo_command,
 )
@@ -66,63 +62,6 @@ TEXTS = (
     "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
 )
 CONCURRENCY = (1, 16, 64)
-
-
-class FakeConnector:
-    """Answers the Bot Connector's ``POST /v3/conversations/{id}/activities[/{id}]`` at once, in a thread.
-
-    It counts what it gets: replies to the bench's activities (``.../activities/bench-...``) and the
-    rest, the proactive messages (botbuilder posts those as replies to its continuation activity).
-    """
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-connector", daemon=True)
-        self._runner: web.AppRunner | None = None
-        self._ids = itertools.count(1700000000001)
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    @property
-    def url(self) -> str:
-        """Return the service URL to put in activities."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    def counts(self) -> tuple[int, int]:
-        """Return how many replies and how many proactive messages were posted so far."""
-        with self._lock:
-            return self._counts["reply"], self._counts["proactive"]
-
-    async def _activity(self, request: web.Request) -> web.Response:
-        await request.read()
-        kind = "reply" if request.match_info.get("activity", "").startswith("bench-") else "proactive"
-        with self._lock:
-            self._counts[kind] += 1
-            new_id = next(self._ids)
-        return web.json_response({"id": str(new_id)}, status=201)
-
-    async def _start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
-        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._activity)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(STOP_SECONDS)
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(STOP_SECONDS)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(STOP_SECONDS)
-        self._loop.close()
 
 
 _activity_ids = itertools.count(1)
@@ -177,33 +116,27 @@ class Result:
     proactive: int
 
 
-async def _settle(connector: FakeConnector, quiet: float = 0.5, limit: float = 30.0) -> None:
-    """Wait until nothing reaches the connector for a moment: vpmo's tick may still be sending offers,
-    and that work must not run (and take CPU) while the other server is measured."""
-    deadline = time.monotonic() + limit
-    last = connector.counts()
-    while time.monotonic() < deadline:
-        await asyncio.sleep(quiet)
-        now = connector.counts()
-        if now == last:
-            return
-        last = now
+async def _counts(connector: FakePlatforms) -> tuple[int, int]:
+    stats = await connector.stats()
+    return int(stats.get("reply", 0)), int(stats.get("proactive", 0))
 
 
-async def _load(server: Server, connector: FakeConnector, concurrency: int, seconds: float) -> Result:
+async def _load(server: Server, connector: FakePlatforms, concurrency: int, seconds: float) -> Result:
     texts = itertools.cycle(TEXTS)
 
-    async def activity(client: httpx.AsyncClient) -> httpx.Response:
-        return await client.post("/api/messages", json=message(connector.url, next(texts)), timeout=30)
+    async def activity(session: aiohttp.ClientSession) -> int:
+        async with session.post("/api/messages", json=message(connector.url, next(texts))) as response:
+            await response.read()
+            return response.status
 
-    replies_before, proactive_before = connector.counts()
+    replies_before, proactive_before = await _counts(connector)
     cpu_before = server.cpu_seconds()
     load = await hammer(server.port, concurrency, seconds, activity)
     # The offers vpmo's tick sends after the last answer belong to these requests: wait for them and
     # count their CPU, so that it is neither missed nor spent while the other server is measured.
-    await _settle(connector)
+    await connector.settle()
     cpu = server.cpu_seconds() - cpu_before
-    replies, proactive = connector.counts()
+    replies, proactive = await _counts(connector)
     return Result(
         len(load.latencies),
         load.seconds,
@@ -244,14 +177,14 @@ def _line(name: str, result: Result) -> str:
     )
 
 
-async def _install_everyone(server: Server, connector: FakeConnector) -> None:
+async def _install_everyone(server: Server, connector: FakePlatforms) -> None:
     """Let every Teams user of the sample client add the app, so the offers vpmo sends can be delivered."""
     config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
     users = [str(person.teams_id) for person in config.people if person.teams_id]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}", trust_env=False) as client:
+    async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as session:
         for user in users:
-            response = await client.post("/api/messages", json=install(connector.url, user), timeout=30)
-            response.raise_for_status()
+            async with session.post("/api/messages", json=install(connector.url, user)) as response:
+                response.raise_for_status()
 
 
 def _environment(folder: str) -> dict[str, str]:
@@ -268,7 +201,7 @@ def _environment(folder: str) -> dict[str, str]:
     }
 
 
-async def _compare(servers: list[Server], connector: FakeConnector, seconds: float, rounds: int) -> None:
+async def _compare(servers: list[Server], connector: FakePlatforms, seconds: float, rounds: int) -> None:
     for server in servers:
         await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
     for concurrency in CONCURRENCY:
@@ -293,10 +226,11 @@ async def _compare(servers: list[Server], connector: FakeConnector, seconds: flo
 async def main(seconds: float, rounds: int) -> None:
     """Run both servers in turn at each concurrency and print the figures and ratios."""
     ours_port, bare_port = free_port(), free_port()
-    with tempfile.TemporaryDirectory() as folder, FakeConnector() as connector:
+    with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
         prepare_database(folder, env)
         vpmo = vpmo_command()
+        connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
             bare_command = [sys.executable, "-m", "bench.bare_teams_bot", str(bare_port)]
@@ -306,7 +240,7 @@ async def main(seconds: float, rounds: int) -> None:
             await _compare(servers, connector, seconds, rounds)
         finally:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
-            for server in servers:
+            for server in [*servers, connector.server]:
                 await asyncio.to_thread(server.stop)
 
 
