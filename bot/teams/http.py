@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.i18n import in_both_languages
 from bot.teams.bot import TeamsBot
+from bot.teams.clients import ReusingBotFrameworkAuthentication
 from bot.teams.settings import TeamsSettings
 from handlers.text import Text
 
@@ -35,7 +36,9 @@ def build_adapter(settings: TeamsSettings) -> CloudAdapter:
         APP_TYPE=settings.app_type.value if settings.app_id else "MultiTenant",
         APP_TENANTID=settings.app_tenant_id,
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter = CloudAdapter(
+        ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(configuration))
+    )
     adapter.on_turn_error = _on_turn_error
     return adapter
 
