@@ -5,7 +5,7 @@ handler shaped like the one in ``bot/teams/http.py``: read the JSON, deserialise
 (no-op) authentication, process it. The bot answers every message with its own text in the same
 conversation, which is one call to the Bot Connector, like vpmo's reply.
 
-    .venv/bin/python -m bench.bare_teams_bot PORT
+    .venv/bin/python -m bench.bare_teams_bot PORT [--reuse]
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.teams.clients import ReusingBotFrameworkAuthentication
+
 
 async def echo(context: TurnContext) -> None:
     """Answer a message with the same text; ignore every other activity."""
@@ -27,10 +29,15 @@ async def echo(context: TurnContext) -> None:
         await context.send_activity(reply)
 
 
-def build() -> web.Application:
-    """Build the bare bot: POST /api/messages, nothing else."""
+def build(*, reuse: bool) -> web.Application:
+    """Build the bare bot: POST /api/messages, nothing else.
+
+    With ``reuse`` its connector clients are made once, as vpmo's are (``bot.teams.clients``);
+    botbuilder's default makes two per activity.
+    """
     configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    authentication = ConfigurationBotFrameworkAuthentication(configuration)
+    adapter = CloudAdapter(ReusingBotFrameworkAuthentication(authentication) if reuse else authentication)
 
     async def messages(request: web.Request) -> web.Response:
         if request.content_type != "application/json":
@@ -54,4 +61,4 @@ def build() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(build(), host="127.0.0.1", port=int(sys.argv[1]), print=None)
+    web.run_app(build(reuse="--reuse" in sys.argv[2:]), host="127.0.0.1", port=int(sys.argv[1]), print=None)

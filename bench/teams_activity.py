@@ -209,18 +209,21 @@ async def _compare(servers: list[Server], connector: FakePlatforms, seconds: flo
         for _ in range(rounds):
             for server in servers:
                 results[server.name].append(await _load(server, connector, concurrency, seconds))
-        bare, ours = _merge(results["bare"]), _merge(results["vpmo"])
+        merged = {name: _merge(turns) for name, turns in results.items()}
         print(f"concurrency {concurrency}:")
-        print(_line("bare", bare))
-        print(_line("vpmo", ours))
-        ratio = _throughput(ours) / _throughput(bare) if _throughput(bare) else 0.0
-        cpu_ratio = _cpu_per_request(ours) / _cpu_per_request(bare) if bare.cpu else 0.0
-        verdict = "met" if ratio >= 0.7 else "NOT met"
-        print(
-            f"  vpmo/bare throughput {ratio:.2f}x   (target: at least 0.7x, {verdict})   "
-            f"CPU per request {cpu_ratio:.1f}x",
-            flush=True,
-        )
+        for name, result in merged.items():
+            print(_line(name, result))
+        ours = merged["vpmo"]
+        for baseline in ("bare", "reuse"):
+            bare = merged[baseline]
+            ratio = _throughput(ours) / _throughput(bare) if _throughput(bare) else 0.0
+            cpu_ratio = _cpu_per_request(ours) / _cpu_per_request(bare) if bare.cpu else 0.0
+            verdict = "met" if ratio >= 0.7 else "NOT met"
+            print(
+                f"  vpmo/{baseline} throughput {ratio:.2f}x   (target: at least 0.7x, {verdict})   "
+                f"CPU per request {cpu_ratio:.1f}x",
+                flush=True,
+            )
 
 
 async def main(seconds: float, rounds: int) -> None:
@@ -233,8 +236,11 @@ async def main(seconds: float, rounds: int) -> None:
         connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
-            bare_command = [sys.executable, "-m", "bench.bare_teams_bot", str(bare_port)]
-            servers.append(start_server("bare", bare_command, bare_port, env))
+            bare_command = [sys.executable, "-m", "bench.bare_teams_bot"]
+            servers.append(start_server("bare", [*bare_command, str(bare_port)], bare_port, env))
+            reuse_port = free_port()
+            reuse_command = [*bare_command, str(reuse_port), "--reuse"]
+            servers.append(start_server("reuse", reuse_command, reuse_port, env))
             servers.append(start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env))
             await _install_everyone(servers[1], connector)
             await _compare(servers, connector, seconds, rounds)
