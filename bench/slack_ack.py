@@ -1,12 +1,18 @@
-"""Benchmark: signed ``/sparring`` requests over HTTP, vpmo's server against a bare bolt app.
+"""Benchmark: signed ``/sparring`` requests over HTTP, vpmo's server against bare bolt apps.
 
     .venv/bin/python -m bench.slack_ack [--seconds 5] [--rounds 2]
 
-Both servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + bolt's AsyncApp), with
-a small fake Slack Web API beside them; they take turns at each concurrency (1, 16, 64) within one
-run, so machine noise hits both alike. vpmo does the full path: signature check, person lookup,
-classification, routing, the database write with its outbox message, and the ephemeral answer.
-Printed per concurrency: throughput, p50/p99 ack latency, server CPU per request, and the ratios.
+Three servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + bolt's AsyncApp): vpmo,
+a bare app that only acks with bolt's defaults ("bare": the listener runs as a task and bolt polls
+for its ack every 10 ms), and the same app acking inline ("inline": ``process_before_response``, as
+vpmo runs). A fake Slack Web API runs in a process of its own (``bench.fake_platforms``), with a DM
+channel per user; vpmo's per-channel pace is off, so every offer goes out, and is counted, in its
+turn. The servers take turns at each concurrency (1, 16, 64) within one run, so machine noise hits
+all alike. vpmo does the full path: signature check, person lookup, classification, routing, the
+database write with its outbox message, the ephemeral answer, and the offer to the senior.
+Printed per concurrency: acks per second, the sustained rate (until the last offer reached Slack),
+p50/p99 ack latency, server CPU per request (from /proc, including sends after the turn), and the
+ratios of vpmo's sustained rate to each baseline.
 Targets: at least 0.7x the bare app's throughput; p99 ack under 100 ms at concurrency 64.
 """
 
