@@ -4,7 +4,8 @@
 
 Both servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
-client, and ``bench.bare_teams_bot``. Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
+client, and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
+clients per activity) and reusing its clients as vpmo does ("reuse"). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
 own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
 so it must never wait on the load generator). The servers take turns at each
 concurrency (1, 16, 64) within one run, so machine noise hits both alike.
@@ -20,7 +21,7 @@ instead of being spent while the bare bot is measured.
 
 Printed per concurrency: throughput and p50/p99 latency (over the turn), server CPU per request (from
 /proc/<pid>/stat, including the wait), the replies and proactive messages the connector received, and
-the ratios vpmo/bare.
+the ratios of vpmo to each baseline.
 Target: at least 0.7x the bare bot's throughput.
 """
 
