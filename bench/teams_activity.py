@@ -2,13 +2,13 @@
 
     .venv/bin/python -m bench.teams_activity [--seconds 5] [--rounds 2]
 
-Both servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
+The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
 client, and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
 clients per activity) and reusing its clients as vpmo does ("reuse"). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
 own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
 so it must never wait on the load generator). The servers take turns at each
-concurrency (1, 16, 64) within one run, so machine noise hits both alike.
+concurrency (1, 16, 64) within one run, so machine noise hits all alike.
 
 Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
 client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
