@@ -56,8 +56,11 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """Return an INSERT for the dialect (``postgresql`` or ``sqlite``) that can say ON CONFLICT."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
 def upsert_insert(session: Session, table: type[Any]) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for the session's database that can say ON CONFLICT (both dialects can)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert(session.get_bind().dialect.name, table)

@@ -11,23 +11,21 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from handlers.model import Person, Role
 from storage.mapping import person_from_row
-from storage.tables import PersonRow, TenantRow
+from storage.tables import PERSON, TENANT
 
 # The tenant stamps a unit of work has read, by tenant id: its view of which directory is current.
 DirectorySeen = dict[int, datetime]
 
-_PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
-_TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
-_VERSION = select(_TENANT.c.updated_at).where(_TENANT.c.id == bindparam("tenant_id"))
+_VERSION = select(TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
 _ACTIVE_PEOPLE = (
-    select(_PERSON)
-    .where(_PERSON.c.tenant_id == bindparam("tenant_id"), _PERSON.c.active.is_(True))
-    .order_by(_PERSON.c.name)
+    select(PERSON)
+    .where(PERSON.c.tenant_id == bindparam("tenant_id"), PERSON.c.active.is_(True))
+    .order_by(PERSON.c.name)
 )
 
 

@@ -68,7 +68,7 @@ def person_from_row(row: PersonRow | Row[Any] | SimpleNamespace) -> Person:
     )
 
 
-def request_from_row(row: SparringRequestRow | Row[Any] | SimpleNamespace) -> SparringRequest:
+def request_from_row(row: SparringRequestRow | Row[Any]) -> SparringRequest:
     """Return the domain request for a row."""
     return SparringRequest(
         id=row.id,

@@ -19,41 +19,38 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from handlers.ports import Delivery
 from storage.codec import decode_message
 from storage.mapping import person_from_row, tenant_from_row
-from storage.tables import OutboxRow, PersonRow, TenantRow
+from storage.tables import OUTBOX, PERSON, TENANT
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 MAX_ERROR_CHARS = 500
-_OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
-_TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
-_PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
 _CLAIMABLE = (
-    select(_OUTBOX.c.id)
+    select(OUTBOX.c.id)
     .where(
         or_(
-            (_OUTBOX.c.state == PENDING) & (_OUTBOX.c.due_at <= bindparam("now", type_=UTCDateTime())),
-            (_OUTBOX.c.state == SENDING) & (_OUTBOX.c.lease_until <= bindparam("now", type_=UTCDateTime())),
+            (OUTBOX.c.state == PENDING) & (OUTBOX.c.due_at <= bindparam("now", type_=UTCDateTime())),
+            (OUTBOX.c.state == SENDING) & (OUTBOX.c.lease_until <= bindparam("now", type_=UTCDateTime())),
         )
     )
-    .order_by(_OUTBOX.c.due_at, _OUTBOX.c.id)
+    .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
     .limit(bindparam("limit", type_=Integer()))
     .with_for_update(skip_locked=True)
 )
 _CLAIM = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(_CLAIMABLE.scalar_subquery()))
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(_CLAIMABLE.scalar_subquery()))
     .values(state=SENDING, claim_token=bindparam("token"), lease_until=bindparam("lease_until"))
-    .returning(_OUTBOX.c.id)
+    .returning(OUTBOX.c.id)
 )
 _DELIVERIES = (
-    select(_OUTBOX, _TENANT, _PERSON)
-    .join(_TENANT, _TENANT.c.id == _OUTBOX.c.tenant_id)
-    .outerjoin(_PERSON, _PERSON.c.id == _OUTBOX.c.recipient_id)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_OUTBOX.c.due_at, _OUTBOX.c.id)
+    select(OUTBOX, TENANT, PERSON)
+    .join(TENANT, TENANT.c.id == OUTBOX.c.tenant_id)
+    .outerjoin(PERSON, PERSON.c.id == OUTBOX.c.recipient_id)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
 )
 _MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claim_token == bindparam("b_claim"))
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.claim_token == bindparam("b_claim"))
     .values(
         state=SENT,
         sent_at=bindparam("b_sent_at"),
@@ -64,8 +61,8 @@ _MARK_SENT = (
     )
 )
 _DEFER = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("b_id"), _OUTBOX.c.claim_token == bindparam("b_claim"))
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.claim_token == bindparam("b_claim"))
     .values(state=PENDING, due_at=bindparam("b_due"), claim_token=None, lease_until=None)
 )
 
@@ -89,8 +86,8 @@ class OutboxStore:
 
     def _settle(self, delivery: Delivery, **values: object) -> bool:
         statement = (
-            update(_OUTBOX)
-            .where(_OUTBOX.c.id == delivery.id, _OUTBOX.c.claim_token == delivery.claim)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == delivery.id, OUTBOX.c.claim_token == delivery.claim)
             .values(claim_token=None, lease_until=None, **values)
         )
         with self._engine.begin() as connection:
@@ -142,7 +139,7 @@ class OutboxStore:
     def counts(self) -> dict[str, int]:
         """Return how many messages are in each state (for health checks and tests)."""
         with self._engine.connect() as connection:
-            rows = connection.execute(select(_OUTBOX.c.state, func.count()).group_by(_OUTBOX.c.state)).all()
+            rows = connection.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all()
         return {state: int(count) for state, count in rows}
 
 
@@ -153,7 +150,7 @@ def _columns(row: RowMapping, table: Table) -> Any:
 
 
 def _delivery(row: RowMapping) -> Delivery:
-    outbox, tenant, person = (_columns(row, table) for table in (_OUTBOX, _TENANT, _PERSON))
+    outbox, tenant, person = (_columns(row, table) for table in (OUTBOX, TENANT, PERSON))
     return Delivery(
         id=outbox.id,
         tenant=tenant_from_row(tenant),

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Executable,
     Integer,
     Result,
-    Table,
     any_,
     bindparam,
     func,
@@ -20,7 +19,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -28,9 +26,20 @@ from handlers.model import Person, SparringRequest, Status, Tenant
 from handlers.routing import SeniorLoad
 from handlers.text import Message
 from storage.codec import encode_message
+from storage.db import dialect_insert
 from storage.directory import DirectoryCache, DirectorySeen, next_stamp
 from storage.mapping import person_from_row, request_from_row, request_values, tenant_from_row
-from storage.tables import OPEN_FOR_ROUTING, DialogueRow, OutboxRow, PersonRow, SparringRequestRow, TenantRow
+from storage.tables import (
+    OPEN_FOR_ROUTING,
+    OUTBOX,
+    PERSON,
+    REQUEST,
+    TENANT,
+    DialogueRow,
+    PersonRow,
+    SparringRequestRow,
+    TenantRow,
+)
 
 _SENIOR = col(SparringRequestRow.senior_id)
 
@@ -63,36 +72,31 @@ _LAST_SENIOR = (
 )
 
 
-_TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
-_PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
-_REQUEST: Table = SparringRequestRow.__table__  # type: ignore[attr-defined]
-_OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
-
 # The statements every request runs, built once: they skip the ORM's per-call query building and
 # identity map (about ten times cheaper per statement), and are read into domain types directly.
-_TENANT_BY_SLUG = select(_TENANT).where(_TENANT.c.slug == bindparam("slug"))
-_TENANT_BY_ID = select(_TENANT).where(_TENANT.c.id == bindparam("tenant_id"))
-_PERSON_BY_ID = select(_PERSON).where(_PERSON.c.id == bindparam("person_id"))
+_TENANT_BY_SLUG = select(TENANT).where(TENANT.c.slug == bindparam("slug"))
+_TENANT_BY_ID = select(TENANT).where(TENANT.c.id == bindparam("tenant_id"))
+_PERSON_BY_ID = select(PERSON).where(PERSON.c.id == bindparam("person_id"))
 _NEXT_NUMBER = (
-    update(_TENANT)
-    .where(_TENANT.c.id == bindparam("tenant_id"))
-    .values(next_number=_TENANT.c.next_number + 1)
-    .returning(_TENANT.c.next_number)
+    update(TENANT)
+    .where(TENANT.c.id == bindparam("tenant_id"))
+    .values(next_number=TENANT.c.next_number + 1)
+    .returning(TENANT.c.next_number)
 )
-_INSERT_REQUEST = insert(_REQUEST).returning(_REQUEST.c.id)
+_INSERT_REQUEST = insert(REQUEST).returning(REQUEST.c.id)
 _REQUEST_FOR_UPDATE = (
-    select(_REQUEST)
-    .where(_REQUEST.c.tenant_id == bindparam("tenant_id"), _REQUEST.c.number == bindparam("number"))
+    select(REQUEST)
+    .where(REQUEST.c.tenant_id == bindparam("tenant_id"), REQUEST.c.number == bindparam("number"))
     .with_for_update()
 )
-_HOURS_HELD = select(func.coalesce(func.sum(_REQUEST.c.hours), 0.0)).where(
-    _REQUEST.c.tenant_id == bindparam("tenant_id"),
-    _REQUEST.c.held_at >= bindparam("start", type_=UTCDateTime()),
-    _REQUEST.c.held_at < bindparam("end", type_=UTCDateTime()),
+_HOURS_HELD = select(func.coalesce(func.sum(REQUEST.c.hours), 0.0)).where(
+    REQUEST.c.tenant_id == bindparam("tenant_id"),
+    REQUEST.c.held_at >= bindparam("start", type_=UTCDateTime()),
+    REQUEST.c.held_at < bindparam("end", type_=UTCDateTime()),
 )
 _QUEUE_MESSAGE = {
-    "postgresql": postgresql.insert(_OUTBOX).on_conflict_do_nothing().returning(_OUTBOX.c.id),
-    "sqlite": sqlite.insert(_OUTBOX).on_conflict_do_nothing().returning(_OUTBOX.c.id),
+    dialect: dialect_insert(dialect, OUTBOX).on_conflict_do_nothing().returning(OUTBOX.c.id)
+    for dialect in ("postgresql", "sqlite")
 }
 
 
@@ -204,7 +208,7 @@ class SqlRequests:
         after = request_values(request)
         changed = {name: value for name, value in after.items() if before[name] != value}
         if changed:
-            self._execute(update(_REQUEST).where(_REQUEST.c.id == request.id).values(**changed), {})
+            self._execute(update(REQUEST).where(REQUEST.c.id == request.id).values(**changed), {})
             self._read[request.id or 0] = after
 
     def _execute(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
@@ -216,42 +220,42 @@ class SqlRequests:
         return request
 
     def _list(self, *conditions: Any, order: Any, limit: int | None = None) -> list[SparringRequest]:
-        query = select(_REQUEST).where(*conditions).order_by(order).limit(limit)
+        query = select(REQUEST).where(*conditions).order_by(order).limit(limit)
         return [self._remember(row) for row in self._execute(query, {})]
 
     def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:
         """Return the requester's newest requests."""
         return self._list(
-            _REQUEST.c.tenant_id == tenant_id,
-            _REQUEST.c.requester_id == requester_id,
-            order=_REQUEST.c.number.desc(),
+            REQUEST.c.tenant_id == tenant_id,
+            REQUEST.c.requester_id == requester_id,
+            order=REQUEST.c.number.desc(),
             limit=limit,
         )
 
     def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the senior's requests in the given statuses, oldest first."""
         return self._list(
-            _REQUEST.c.tenant_id == tenant_id,
-            _REQUEST.c.senior_id == senior_id,
-            _REQUEST.c.status.in_([s.value for s in statuses]),
-            order=_REQUEST.c.number,
+            REQUEST.c.tenant_id == tenant_id,
+            REQUEST.c.senior_id == senior_id,
+            REQUEST.c.status.in_([s.value for s in statuses]),
+            order=REQUEST.c.number,
         )
 
     def with_status(self, tenant_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the tenant's requests in the given statuses, oldest first."""
         return self._list(
-            _REQUEST.c.tenant_id == tenant_id,
-            _REQUEST.c.status.in_([s.value for s in statuses]),
-            order=_REQUEST.c.number,
+            REQUEST.c.tenant_id == tenant_id,
+            REQUEST.c.status.in_([s.value for s in statuses]),
+            order=REQUEST.c.number,
         )
 
     def created_between(self, tenant_id: int, start: datetime, end: datetime) -> list[SparringRequest]:
         """Return the requests created in [start, end)."""
         return self._list(
-            _REQUEST.c.tenant_id == tenant_id,
-            _REQUEST.c.created_at >= start,
-            _REQUEST.c.created_at < end,
-            order=_REQUEST.c.number,
+            REQUEST.c.tenant_id == tenant_id,
+            REQUEST.c.created_at >= start,
+            REQUEST.c.created_at < end,
+            order=REQUEST.c.number,
         )
 
     def loads(
@@ -284,9 +288,9 @@ class SqlRequests:
     def due_for_escalation(self, now: datetime, limit: int) -> list[tuple[int, int]]:
         """Return (tenant id, number) of offered requests whose answer time ran out, oldest first."""
         query = (
-            select(_REQUEST.c.tenant_id, _REQUEST.c.number)
-            .where(_REQUEST.c.status == Status.OFFERED.value, _REQUEST.c.escalate_at <= now)
-            .order_by(_REQUEST.c.escalate_at)
+            select(REQUEST.c.tenant_id, REQUEST.c.number)
+            .where(REQUEST.c.status == Status.OFFERED.value, REQUEST.c.escalate_at <= now)
+            .order_by(REQUEST.c.escalate_at)
             .limit(limit)
         )
         return [(row[0], row[1]) for row in self._session.execute(query)]

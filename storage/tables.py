@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -240,3 +240,11 @@ class ConversationReferenceRow(SQLModel, table=True):
     service_url: str = Field(max_length=500)
     reference: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime
+
+
+# The Core tables behind the models, for the prebuilt statements on the hot paths (SQLModel's
+# ``__table__`` is untyped).
+TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
+PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
+REQUEST: Table = SparringRequestRow.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
