@@ -67,19 +67,29 @@ class ReusingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ig
         self._cache = _Cache()
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
-        """Validate an inbound request's token (botbuilder does it)."""
-        return await self._inner.authenticate_request(activity, auth_header)
+        """Validate an inbound request's token (botbuilder does it); its replies reuse clients."""
+        return self._reusing(await self._inner.authenticate_request(activity, auth_header))
 
     async def authenticate_streaming_request(
         self, auth_header: str, channel_id_header: str
     ) -> AuthenticateRequestResult:
-        """Validate a streaming request's token (botbuilder does it)."""
-        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+        """Validate a streaming request's token (botbuilder does it); its replies reuse clients."""
+        return self._reusing(await self._inner.authenticate_streaming_request(auth_header, channel_id_header))
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         """Return a factory whose clients are made once per service URL and audience."""
         inner = self._inner.create_connector_factory(claims_identity)
         return _ReusingConnectorFactory(inner, self._cache, _identity_key(claims_identity))
+
+    def _reusing(self, result: AuthenticateRequestResult) -> AuthenticateRequestResult:
+        # The adapter replies to an inbound activity through the factory in the result, not through
+        # create_connector_factory, so that factory needs wrapping too.
+        if result.connector_factory is not None:
+            identity = _identity_key(result.claims_identity)
+            result.connector_factory = _ReusingConnectorFactory(
+                result.connector_factory, self._cache, identity
+            )
+        return result
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         """Return the user token client for the identity, made once."""
