@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, Executable, Table, bindparam, delete, literal
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from handlers.model import Tenant
 from handlers.text import Message
 from storage.codec import decode_message
-from storage.db import upsert_insert
+from storage.db import dialect_insert
 from storage.mapping import tenant_from_row
 from storage.tables import (
-    ConversationReferenceRow,
+    OUTBOX,
+    PROCESSED_EVENT,
+    REACTION,
+    TEAMS_REFERENCE,
     OutboxRow,
     ProcessedEventRow,
     ReactionRow,
@@ -23,6 +29,38 @@ from storage.tables import (
     SlackOAuthStateRow,
     TenantRow,
 )
+
+_REFERENCE_OF = {
+    key: core_select(TEAMS_REFERENCE).where(
+        TEAMS_REFERENCE.c.tenant_id == bindparam("tenant_id"), TEAMS_REFERENCE.c[key] == bindparam("key")
+    )
+    for key in ("teams_user_id", "channel_key")
+}
+_POSTED = core_select(OUTBOX.c.id, OUTBOX.c.tenant_id, OUTBOX.c.ref).where(
+    OUTBOX.c.platform_message_id == bindparam("platform_message_id")
+)
+# A reference the bot stored itself is not written again while it is unchanged: every activity carries
+# one, and rewriting an identical row cost a transaction per turn. Now and then it is refreshed anyway,
+# so updated_at still tells an operator when the bot last heard from someone.
+REFERENCE_REFRESH_SECONDS = 3600.0
+REFERENCES_REMEMBERED = 10_000
+
+
+@cache
+def _insert_new(dialect: str, table: Table) -> Executable:
+    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(literal(1))
+
+
+@cache
+def _reference_upsert(dialect: str, key: str, links_person: bool) -> Executable:
+    statement = dialect_insert(dialect, TEAMS_REFERENCE)
+    kept = {"id", "tenant_id", key} | (set() if links_person else {"person_id"})
+    changes = {
+        column.name: statement.excluded[column.name]
+        for column in TEAMS_REFERENCE.c
+        if column.name not in kept
+    }
+    return statement.on_conflict_do_update(index_elements=["tenant_id", key], set_=changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +77,12 @@ class PlatformStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._saved_references: dict[tuple[Any, ...], tuple[dict[str, Any], float]] = {}
 
-    def _insert_ignoring_duplicates(self, session: Session, table: type[Any], values: dict[str, Any]) -> bool:
-        statement = upsert_insert(session, table).values(**values).on_conflict_do_nothing().returning(1)
-        result = session.execute(statement)
-        return result.first() is not None
+    def _insert_new(self, table: Table, values: dict[str, Any]) -> bool:
+        with self._engine.begin() as connection:
+            inserted = connection.execute(_insert_new(connection.dialect.name, table), values).first()
+        return inserted is not None
 
     def tenant_for_slack_team(self, team_id: str) -> Tenant | None:
         """Return the tenant configured for the Slack workspace."""
@@ -53,12 +92,9 @@ class PlatformStore:
 
     def first_time(self, platform: str, event_id: str, now: datetime) -> bool:
         """Record an event id; True only the first time it is seen (retries and duplicates get False)."""
-        with Session(self._engine) as session:
-            fresh = self._insert_ignoring_duplicates(
-                session, ProcessedEventRow, {"platform": platform, "event_id": event_id, "received_at": now}
-            )
-            session.commit()
-        return fresh
+        return self._insert_new(
+            PROCESSED_EVENT, {"platform": platform, "event_id": event_id, "received_at": now}
+        )
 
     def forget_event(self, platform: str, event_id: str) -> None:
         """Forget an event id (its handling failed; a redelivery should be handled)."""
@@ -72,13 +108,9 @@ class PlatformStore:
 
     def posted_message(self, platform_message_id: str) -> PostedMessage | None:
         """Return the bot's message with this platform id (Slack: ``channel:ts``)."""
-        with Session(self._engine) as session:
-            row = session.exec(
-                select(OutboxRow).where(OutboxRow.platform_message_id == platform_message_id)
-            ).first()
-            if row is None or row.id is None:
-                return None
-            return PostedMessage(row.id, row.tenant_id, row.ref)
+        with self._engine.connect() as connection:
+            row = connection.execute(_POSTED, {"platform_message_id": platform_message_id}).first()
+        return PostedMessage(row.id, row.tenant_id, row.ref) if row is not None else None
 
     def add_reaction(self, message: PostedMessage, user_key: str, emoji: str, now: datetime) -> bool:
         """Record a reaction; adding one that is already there changes nothing."""
@@ -89,10 +121,7 @@ class PlatformStore:
             "emoji": emoji,
             "created_at": now,
         }
-        with Session(self._engine) as session:
-            added = self._insert_ignoring_duplicates(session, ReactionRow, values)
-            session.commit()
-        return added
+        return self._insert_new(REACTION, values)
 
     def remove_reaction(self, message: PostedMessage, user_key: str, emoji: str) -> bool:
         """Forget a reaction; removing one that is not there changes nothing."""
@@ -194,48 +223,48 @@ class PlatformStore:
             "conversation_id": reference.conversation_id,
             "service_url": reference.service_url,
             "reference": reference.reference,
-            "updated_at": now,
         }
-        key = ["tenant_id", "teams_user_id" if reference.teams_user_id is not None else "channel_key"]
-        changes = {name: value for name, value in values.items() if name not in key}
-        if reference.person_id is None:
-            changes.pop("person_id")  # a later message from someone unknown must not unlink a known person
-        with Session(self._engine) as session:
-            statement = upsert_insert(session, ConversationReferenceRow).values(**values)
-            session.execute(statement.on_conflict_do_update(index_elements=key, set_=changes))
-            session.commit()
+        memory_key = (reference.tenant_id, reference.teams_user_id, reference.channel_key)
+        remembered = self._saved_references.get(memory_key)
+        if remembered is not None and remembered[0] == values and remembered[1] > time.monotonic():
+            return
+        key = "teams_user_id" if reference.teams_user_id is not None else "channel_key"
+        # A later message from someone unknown must not unlink a known person.
+        links_person = reference.person_id is not None
+        with self._engine.begin() as connection:
+            statement = _reference_upsert(connection.dialect.name, key, links_person)
+            connection.execute(statement, {**values, "updated_at": now})
+        self._remember_saved(memory_key, values)
+
+    def _remember_saved(self, memory_key: tuple[Any, ...], values: dict[str, Any]) -> None:
+        self._saved_references.pop(memory_key, None)
+        if len(self._saved_references) >= REFERENCES_REMEMBERED:
+            self._saved_references.pop(next(iter(self._saved_references)))
+        self._saved_references[memory_key] = (values, time.monotonic() + REFERENCE_REFRESH_SECONDS)
 
     def teams_reference_of_user(self, tenant_id: int, teams_user_id: str) -> TeamsReference | None:
         """Return the stored reference of a person's personal chat with the bot."""
-        query = select(ConversationReferenceRow).where(
-            ConversationReferenceRow.tenant_id == tenant_id,
-            ConversationReferenceRow.teams_user_id == teams_user_id,
-        )
-        return self._teams_reference(query)
+        return self._teams_reference("teams_user_id", tenant_id, teams_user_id)
 
     def teams_reference_of_channel(self, tenant_id: int, channel_key: str) -> TeamsReference | None:
         """Return the stored reference of a channel the bot was added to."""
-        query = select(ConversationReferenceRow).where(
-            ConversationReferenceRow.tenant_id == tenant_id,
-            ConversationReferenceRow.channel_key == channel_key,
-        )
-        return self._teams_reference(query)
+        return self._teams_reference("channel_key", tenant_id, channel_key)
 
-    def _teams_reference(self, query: Any) -> TeamsReference | None:
-        with Session(self._engine) as session:
-            row = session.exec(query).first()
-            if row is None:
-                return None
-            return TeamsReference(
-                tenant_id=row.tenant_id,
-                conversation_id=row.conversation_id,
-                service_url=row.service_url,
-                reference=dict(row.reference),
-                person_id=row.person_id,
-                teams_user_id=row.teams_user_id,
-                aad_object_id=row.aad_object_id,
-                channel_key=row.channel_key,
-            )
+    def _teams_reference(self, key: str, tenant_id: int, value: str) -> TeamsReference | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(_REFERENCE_OF[key], {"tenant_id": tenant_id, "key": value}).first()
+        if row is None:
+            return None
+        return TeamsReference(
+            tenant_id=row.tenant_id,
+            conversation_id=row.conversation_id,
+            service_url=row.service_url,
+            reference=dict(row.reference),
+            person_id=row.person_id,
+            teams_user_id=row.teams_user_id,
+            aad_object_id=row.aad_object_id,
+            channel_key=row.channel_key,
+        )
 
     def posted_message_content(self, platform_message_id: str) -> Message | None:
         """Return what the bot posted under this platform id (Teams re-renders a clicked card from it)."""
