@@ -20,7 +20,7 @@ from bot.i18n import Reader
 from bot.render import reader_for
 from handlers import commands
 from handlers.context import Deps
-from handlers.model import Tenant
+from handlers.model import Person, Tenant
 from handlers.service import Identity, IntakeOptions, Outcome, find_person, handle, intake_options
 from storage.platform_store import PlatformStore
 
@@ -91,14 +91,17 @@ class PlatformBridge:
             return self.default_reader()
         return reader_for(outcome.tenant, outcome.reader)
 
+    async def person(self, tenant: Tenant, identity: Identity) -> Person | None:
+        """Return the person the tenant knows by this identity, if any."""
+        return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
+
     async def reader_of(self, tenant: Tenant, identity: Identity) -> Reader:
         """Return the reader profile of a person (the tenant's defaults for someone unknown)."""
-        person = await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
-        return reader_for(tenant, person)
+        return reader_for(tenant, await self.person(tenant, identity))
 
     async def is_known(self, tenant: Tenant, identity: Identity) -> bool:
         """Tell whether the tenant knows the person by this identity."""
-        return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity) is not None
+        return await self.person(tenant, identity) is not None
 
     async def run(
         self, tenant: Tenant, identity: Identity, command: commands.Command, *, unknown_is_final: bool = True

@@ -14,10 +14,11 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
 
 from bot.i18n import Reader, in_both_languages
+from bot.render import reader_for
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
 from handlers import commands
-from handlers.model import Tenant
+from handlers.model import Person, Tenant
 from handlers.service import Identity, Outcome
 from handlers.text import Message, Text
 
@@ -37,6 +38,12 @@ class Turn:
     activity: Activity
     tenant: Tenant
     identity: Identity
+    speaker: Person | None
+
+    @property
+    def reader(self) -> Reader:
+        """Return the reader profile of whoever sent the activity."""
+        return reader_for(self.tenant, self.speaker)
 
     @property
     def personal(self) -> bool:
@@ -123,21 +130,29 @@ class TeamsBot:
             if activity.type == ActivityTypes.invoke:
                 await context.send_activity(invoke_response({}))
             return
-        turn = Turn(context, activity, tenant, await self._identity(context, tenant))
+        identity, speaker = await self._speaker(context, tenant)
+        turn = Turn(context, activity, tenant, identity, speaker)
         await self._remember(turn)
         await self._dispatch(turn)
 
-    async def _identity(self, context: TurnContext, tenant: Tenant) -> Identity:
-        """Return who is speaking: the Teams id, and the e-mail from the roster when the id is new to us."""
+    async def _speaker(self, context: TurnContext, tenant: Tenant) -> tuple[Identity, Person | None]:
+        """Return who is speaking: the Teams id (with the roster's e-mail when the id is new to us),
+        and the person the tenant knows by it."""
         sender = context.activity.from_property
         identity = Identity(teams_id=sender.id if sender else None)
-        if sender is None or not sender.id or await self._bridge.is_known(tenant, identity):
-            return identity
+        if sender is None or not sender.id:
+            return identity, None
+        person = await self._bridge.person(tenant, identity)
+        if person is not None:
+            return identity, person
         looked_up, email = self._bridge.cached_email(tenant, sender.id)
         if not looked_up:
             email = await _roster_email(context, sender.id)
             self._bridge.remember_email(tenant, sender.id, email)
-        return Identity(teams_id=sender.id, email=email)
+        if email is None:
+            return identity, None
+        by_email = Identity(teams_id=sender.id, email=email)
+        return by_email, await self._bridge.person(tenant, by_email)
 
     async def _dispatch(self, turn: Turn) -> None:
         kind, name = turn.activity.type, turn.activity.name
@@ -188,7 +203,7 @@ class TeamsBot:
             await self._bridge.remember_channel(turn.tenant, channel, reference)
         elif turn.personal and turn.identity.teams_id and activity.conversation is not None:
             aad = activity.from_property.aad_object_id if activity.from_property else None
-            await self._bridge.remember_person(turn.tenant, turn.identity, aad, reference)
+            await self._bridge.remember_person(turn.tenant, turn.identity, turn.speaker, aad, reference)
 
     async def _on_text(self, turn: Turn) -> None:
         text = turn.activity.text or ""
@@ -202,7 +217,7 @@ class TeamsBot:
         await self._reply(turn, await self._bridge.run(turn.tenant, turn.identity, command))
 
     async def _send_intake_form(self, turn: Turn) -> None:
-        reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+        reader = turn.reader
         options = await self._bridge.intake_options(turn.tenant)
         areas = [(key, name.pick(reader.language)) for key, name in options.areas]
         card = cards.intake_card(reader, areas, list(options.seniors))
@@ -217,8 +232,7 @@ class TeamsBot:
         if command is None:
             return
         if isinstance(command, commands.AskForComment):
-            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
-            card = cards.comment_card(reader, command.number)
+            card = cards.comment_card(turn.reader, command.number)
             await turn.context.send_activity(
                 Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
             )
@@ -253,9 +267,8 @@ class TeamsBot:
         data = (value.get("action") or {}).get("data") or {}
         command = commands.parse_action(str(data.get("action", "")))
         if isinstance(command, commands.AskForComment):
-            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
             await turn.context.send_activity(
-                invoke_response(card_result(cards.comment_card(reader, command.number)))
+                invoke_response(card_result(cards.comment_card(turn.reader, command.number)))
             )
             return
         outcome = await self._bridge.run(turn.tenant, turn.identity, command)

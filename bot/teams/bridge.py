@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.bridge import PlatformBridge
-from handlers.model import Tenant
-from handlers.service import Identity, find_person
+from handlers.model import Person, Tenant
+from handlers.service import Identity
 from handlers.text import Message
 from storage.platform_store import TeamsReference
 
@@ -37,11 +37,15 @@ class TeamsBridge(PlatformBridge):
         self._emails[(tenant.id, user_id)] = email
 
     async def remember_person(
-        self, tenant: Tenant, identity: Identity, aad_object_id: str | None, reference: dict[str, Any]
+        self,
+        tenant: Tenant,
+        identity: Identity,
+        person: Person | None,
+        aad_object_id: str | None,
+        reference: dict[str, Any],
     ) -> None:
         """Store where the person's personal chat with the bot is, linked to them when known."""
         user_id = identity.teams_id or ""
-        person = await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
         stored = TeamsReference(
             tenant_id=tenant.id,
             conversation_id=str(reference["conversation"]["id"]),
