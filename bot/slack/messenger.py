@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.pacing import ConversationPace
 from bot.render import reader_for
 from bot.slack.blocks import message_payload
 from handlers.model import Tenant
-from handlers.ports import Delivery, PermanentSendError, SendLater, Sent, TransientSendError
+from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,8 @@ class SlackMessenger:
 
     def __init__(self, client_for: ClientFor, *, pace_seconds: float = CHANNEL_PACE_SECONDS) -> None:
         self._client_for = client_for
-        self._pace_seconds = pace_seconds
+        self._pace = ConversationPace(1, pace_seconds)
         self._dm_channels: dict[tuple[int, str], str] = {}
-        self._last_post: dict[str, float] = {}
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as Slack answers."""
@@ -57,7 +56,7 @@ class SlackMessenger:
             )
         try:
             channel = await self._channel(client, delivery)
-            self._pace(channel)
+            self._pace.admit(channel, delivery.id)
             payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
             answer = await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload
@@ -79,13 +78,6 @@ class SlackMessenger:
             opened = await client.conversations_open(users=user)
             self._dm_channels[key] = str((opened.get("channel") or {}).get("id"))
         return self._dm_channels[key]
-
-    def _pace(self, channel: str) -> None:
-        # Waiting here would hold up every other channel: defer this message instead.
-        wait = self._last_post.get(channel, 0.0) + self._pace_seconds - time.monotonic()
-        if wait > 0:
-            raise SendLater(f"pacing posts to {channel}", retry_after=wait)
-        self._last_post[channel] = time.monotonic()
 
 
 def _is_user_id(target: str) -> bool:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -23,9 +21,10 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
+from bot.pacing import ConversationPace
 from bot.render import reader_for
 from bot.teams.bot import render_activity
-from handlers.ports import Delivery, PermanentSendError, SendLater, Sent, TransientSendError
+from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from storage.platform_store import PlatformStore, TeamsReference
 
 log = logging.getLogger(__name__)
@@ -37,6 +36,29 @@ TRANSIENT_STATUSES = frozenset({408, 412, 429})
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 413})
 
 
+@dataclass(frozen=True, slots=True)
+class _Destination:
+    """A Teams conversation a message goes to: a channel, or a person's personal chat with the bot."""
+
+    channel: str | None = None
+    user: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return what the conversation is paced by."""
+        return f"channel:{self.channel}" if self.channel is not None else f"user:{self.user}"
+
+
+def _destination(delivery: Delivery) -> _Destination:
+    if delivery.message.to_channel:
+        return _Destination(channel=delivery.message.to_channel)
+    person = delivery.recipient
+    if person is None or not person.teams_id:
+        name = person.name if person else "?"
+        raise PermanentSendError(f"{name} has no Teams identity (teams_id) in the client's configuration")
+    return _Destination(user=person.teams_id)
+
+
 class TeamsMessenger:
     """Sends through the Bot Connector with stored conversation references, pacing each conversation."""
 
@@ -45,18 +67,18 @@ class TeamsMessenger:
         adapter: CloudAdapter,
         store: PlatformStore,
         app_id: str,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
-        self._monotonic = monotonic
-        self._recent: dict[str, deque[float]] = {}
+        self._pace = ConversationPace(PACE_LIMIT, PACE_WINDOW_SECONDS)
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
-        reference = await self._reference(delivery)
-        self._pace(reference.conversation_id)
+        destination = _destination(delivery)
+        # Paced before the reference is read: a message held back must cost as little as possible.
+        self._pace.admit(destination.key, delivery.id)
+        reference = await self._reference(delivery, destination)
         activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
         try:
             if delivery.message.to_channel:
@@ -72,36 +94,24 @@ class TeamsMessenger:
             raise TransientSendError(f"Bot Connector unreachable: {type(error).__name__}") from error
         return Sent(platform_message_id=f"{conversation_id.split(';', 1)[0]}:{activity_id}")
 
-    async def _reference(self, delivery: Delivery) -> TeamsReference:
+    async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
-        channel = delivery.message.to_channel
-        if channel:
-            found = await asyncio.to_thread(self._store.teams_reference_of_channel, tenant_id, channel)
+        if destination.channel is not None:
+            found = await asyncio.to_thread(
+                self._store.teams_reference_of_channel, tenant_id, destination.channel
+            )
             if found is None:
-                raise PermanentSendError(f"the app has not been added to the Teams channel {channel}")
+                raise PermanentSendError(
+                    f"the app has not been added to the Teams channel {destination.channel}"
+                )
             return found
-        person = delivery.recipient
-        if person is None or not person.teams_id:
-            name = person.name if person else "?"
-            raise PermanentSendError(f"{name} has no Teams identity (teams_id) in the client's configuration")
-        found = await asyncio.to_thread(self._store.teams_reference_of_user, tenant_id, person.teams_id)
+        found = await asyncio.to_thread(self._store.teams_reference_of_user, tenant_id, destination.user)
         if found is None:
+            name = delivery.recipient.name if delivery.recipient else "?"
             raise PermanentSendError(
-                f"{person.name} has not installed the app: ask them to add the bot in Teams ({person.teams_id})"
+                f"{name} has not installed the app: ask them to add the bot in Teams ({destination.user})"
             )
         return found
-
-    def _pace(self, conversation_id: str) -> None:
-        # Waiting here would hold up every other conversation: defer this message instead.
-        now = self._monotonic()
-        recent = self._recent.setdefault(conversation_id, deque())
-        while recent and recent[0] <= now - PACE_WINDOW_SECONDS:
-            recent.popleft()
-        if len(recent) >= PACE_LIMIT:
-            raise SendLater(
-                f"pacing sends to {conversation_id}", retry_after=recent[0] + PACE_WINDOW_SECONDS - now
-            )
-        recent.append(now)
 
     async def _send_direct(self, reference: TeamsReference, activity: Activity) -> tuple[str, str]:
         conversation_reference = ConversationReference().deserialize(reference.reference)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -418,6 +419,23 @@ def test_a_429_on_the_proactive_send_is_retried_after_retry_after(teams_world: T
     [card] = second.cards
     assert card["actions"][0]["data"] == {"action": "accept:S-1"}
     assert second.at - first.at >= 0.9
+
+
+def test_offers_fanned_out_to_one_senior_keep_to_seven_a_second_and_none_is_lost(
+    teams_world: TeamsWorld,
+) -> None:
+    teams_world.install(ANNA)
+    for number in range(10):
+        assert teams_world.say(JONAS, f"sparring Budgettet er skredet ({number})").status_code == 200
+
+    offers = teams_world.connector.wait_for(personal_conversation(ANNA), count=10, timeout=20)
+    time.sleep(0.5)  # anything doubled would arrive now
+
+    delivered = teams_world.connector.sent(personal_conversation(ANNA))
+    references = sorted(re.findall(r"S-\d+\b", offer.shown)[0] for offer in delivered)
+    assert references == sorted(f"S-{number}" for number in range(1, 11))
+    # Teams allows seven sends a second to one conversation: the eighth waits for the window to move.
+    assert all(later.at - earlier.at >= 0.95 for earlier, later in zip(offers, offers[7:], strict=False))
 
 
 def test_a_messaging_extension_submit_creates_a_request(teams_world: TeamsWorld) -> None:
