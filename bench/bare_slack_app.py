@@ -1,33 +1,63 @@
-"""The baselines for bench/slack_ack.py: a bolt AsyncApp on the same aiohttp stack that only acks."""
+"""The baselines for bench/slack_ack.py: a bolt AsyncApp on the same aiohttp stack that only acks.
+
+Three kinds, named as the benchmark prints them:
+
+- ``bare``: bolt's defaults; the listener runs as a task and bolt polls for its ack every 10 ms.
+- ``inline``: the listener runs before the response (``process_before_response``), as vpmo's do.
+- ``write``: ``inline``, and the listener first writes the request down, one row in one transaction
+  on SQLite through SQLAlchemy in a worker thread, as vpmo does its database work. The least any
+  app on this stack does when the request path includes a database write.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, insert
+
+from storage.db import make_engine
+
+KINDS = ("bare", "inline", "write")
+_REQUESTS = Table(
+    "request",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("text", String(4000), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+_WRITE = insert(_REQUESTS)
 
 
-def build(*, inline: bool) -> web.Application:
-    """Build the bare app: signature check, one /sparring listener that acks, nothing else.
+def _write_down(engine: Engine, user_id: str, text: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(_WRITE, {"user_id": user_id, "text": text, "created_at": datetime.now(UTC)})
 
-    With ``inline`` the listener runs before the response (``process_before_response``), as vpmo's
-    do; bolt's default runs it as a task and polls for the ack every 10 ms.
-    """
+
+def build(kind: str, folder: str) -> web.Application:
+    """Build a baseline app: signature check and one /sparring listener, nothing else."""
     token = os.environ["SLACK_BOT_TOKEN"]
     client = AsyncWebClient(token=token, base_url=os.environ["SLACK_API_URL"])
     app = AsyncApp(
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         token=token,
         client=client,
-        process_before_response=inline,
+        process_before_response=kind != "bare",
     )
+    engine = make_engine(f"sqlite:///{folder}/{kind}.db")
+    _REQUESTS.metadata.create_all(engine)
 
     @app.command("/sparring")
-    async def sparring(ack: AsyncAck) -> None:
+    async def sparring(ack: AsyncAck, command: dict[str, str]) -> None:
+        if kind == "write":
+            await asyncio.to_thread(_write_down, engine, command["user_id"], command["text"])
         await ack(text="ok")
 
     async def events(request: web.Request) -> web.Response:
@@ -39,10 +69,7 @@ def build(*, inline: bool) -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(
-        build(inline="--inline" in sys.argv[2:]),
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        print=None,
-        access_log=None,
-    )
+    port, kind, folder = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    if kind not in KINDS:
+        raise SystemExit(f"usage: python -m bench.bare_slack_app PORT {'|'.join(KINDS)} FOLDER")
+    web.run_app(build(kind, folder), host="127.0.0.1", port=port, print=None, access_log=None)

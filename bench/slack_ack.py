@@ -2,10 +2,11 @@
 
     .venv/bin/python -m bench.slack_ack [--seconds 5] [--rounds 2]
 
-Three servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + bolt's AsyncApp): vpmo,
+Four servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + bolt's AsyncApp): vpmo,
 a bare app that only acks with bolt's defaults ("bare": the listener runs as a task and bolt polls
-for its ack every 10 ms), and the same app acking inline ("inline": ``process_before_response``, as
-vpmo runs). A fake Slack Web API runs in a process of its own (``bench.fake_platforms``), with a DM
+for its ack every 10 ms), the same app acking inline ("inline": ``process_before_response``, as
+vpmo runs), and one that writes one row to SQLite before it acks inline ("write": the least any app
+does whose request path includes a database write; see ``bench.bare_slack_app``). A fake Slack Web API runs in a process of its own (``bench.fake_platforms``), with a DM
 channel per user; vpmo's per-channel pace is off, so every offer goes out, and is counted, in its
 turn. The servers take turns at each concurrency (1, 16, 64) within one run, so machine noise hits
 all alike. vpmo does the full path: signature check, person lookup, classification, routing, the
@@ -29,6 +30,7 @@ from urllib.parse import urlencode
 import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
+from bench.bare_slack_app import KINDS as BASELINES
 from bench.servers import (
     FakePlatforms,
     Server,
@@ -167,7 +169,7 @@ async def main(seconds: float, rounds: int) -> None:
         fake = start_fake_platforms(env)
         env["SLACK_API_URL"] = f"{fake.url}api/"
         prepare_database(folder, env)
-        servers = [_start(name, env) for name in ("bare", "inline", "vpmo")]
+        servers = [_start(name, env, folder) for name in (*BASELINES, "vpmo")]
         try:
             for server in servers:
                 await _load(server, fake, 4, 1.0)  # warm up: imports, caches, connections
@@ -182,12 +184,12 @@ async def main(seconds: float, rounds: int) -> None:
                 await asyncio.to_thread(server.stop)
 
 
-def _start(name: str, env: dict[str, str]) -> Server:
+def _start(name: str, env: dict[str, str], folder: str) -> Server:
     port = free_port()
     if name == "vpmo":
         return start_server(name, [vpmo_command(), "serve", "--port", str(port)], port, env)
-    inline = ["--inline"] if name == "inline" else []
-    return start_server(name, [sys.executable, "-m", "bench.bare_slack_app", str(port), *inline], port, env)
+    command = [sys.executable, "-m", "bench.bare_slack_app", str(port), name, folder]
+    return start_server(name, command, port, env)
 
 
 def _report(concurrency: int, merged: dict[str, Result]) -> None:
@@ -195,7 +197,7 @@ def _report(concurrency: int, merged: dict[str, Result]) -> None:
     for name, result in merged.items():
         print(_line(name, result))
     ours = merged["vpmo"]
-    for baseline in ("bare", "inline"):
+    for baseline in BASELINES:
         ratio = ours.sustained / merged[baseline].acks_per_second
         verdict = "met" if ratio >= 0.7 else "NOT met"
         print(f"  vpmo sustained / {baseline} {ratio:.2f}x   (target: at least 0.7x, {verdict})")
