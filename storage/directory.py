@@ -1,8 +1,8 @@
-"""A per-process cache of each tenant's people: identities and routing among a thousand seniors stay fast.
+"""A per-process cache of each tenant and its people: identities and routing among a thousand seniors stay fast.
 
-People change only when a tenant configuration is applied (or someone picks a language), and both
-move the tenant's ``updated_at`` forward; a unit of work compares that stamp (which it reads with the
-tenant anyway), so every process sees changes made by any other process on its next request.
+A tenant and its people change only when a tenant configuration is applied (or someone picks a
+language), and both move the tenant's ``updated_at`` forward; a unit of work reads that stamp first,
+so every process sees changes made by any other process on its next request.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from handlers.model import Person, Role
-from storage.mapping import person_from_row
+from handlers.model import Person, Role, Tenant
+from storage.mapping import person_from_row, tenant_from_row
 from storage.tables import PERSON, TENANT
 
 # The tenant stamps a unit of work has read, by tenant id: its view of which directory is current.
 DirectorySeen = dict[int, datetime]
 
 _VERSION = select(TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
+_TENANT = select(TENANT).where(TENANT.c.id == bindparam("tenant_id"))
 _ACTIVE_PEOPLE = (
     select(PERSON)
     .where(PERSON.c.tenant_id == bindparam("tenant_id"), PERSON.c.active.is_(True))
@@ -48,7 +49,21 @@ class DirectoryCache:
 
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
+        self._tenants: dict[int, tuple[datetime, Tenant]] = {}
         self._lock = threading.Lock()
+
+    def tenant(self, session: Session, tenant_id: int, version: datetime) -> Tenant | None:
+        """Return the tenant as it is at this stamp (the row is read, and its settings decoded, once)."""
+        cached = self._tenants.get(tenant_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        row = session.connection().execute(_TENANT, {"tenant_id": tenant_id}).first()
+        if row is None:
+            return None
+        tenant = tenant_from_row(row)
+        with self._lock:
+            self._tenants[tenant_id] = (row.updated_at, tenant)
+        return tenant
 
     def person(self, session: Session, tenant_id: int, person_id: int, seen: DirectorySeen) -> Person | None:
         """Return the tenant's active person with the id (None also when they belong to another tenant)."""

@@ -28,7 +28,7 @@ from handlers.text import Message
 from storage.codec import encode_message
 from storage.db import dialect_insert
 from storage.directory import DirectoryCache, DirectorySeen, next_stamp
-from storage.mapping import person_from_row, request_from_row, request_values, tenant_from_row
+from storage.mapping import person_from_row, request_from_row, request_values
 from storage.tables import (
     OPEN_FOR_ROUTING,
     OUTBOX,
@@ -74,8 +74,8 @@ _LAST_SENIOR = (
 
 # The statements every request runs, built once: they skip the ORM's per-call query building and
 # identity map (about ten times cheaper per statement), and are read into domain types directly.
-_TENANT_BY_SLUG = select(TENANT).where(TENANT.c.slug == bindparam("slug"))
-_TENANT_BY_ID = select(TENANT).where(TENANT.c.id == bindparam("tenant_id"))
+_TENANT_BY_SLUG = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.slug == bindparam("slug"))
+_TENANT_BY_ID = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
 _PERSON_BY_ID = select(PERSON).where(PERSON.c.id == bindparam("person_id"))
 _NEXT_NUMBER = (
     update(TENANT)
@@ -114,8 +114,9 @@ _QUEUE_MESSAGE = {
 
 
 class SqlTenants:
-    def __init__(self, session: Session, seen: DirectorySeen) -> None:
+    def __init__(self, session: Session, directory: DirectoryCache, seen: DirectorySeen) -> None:
         self._session = session
+        self._directory = directory
         self._seen = seen
 
     def get(self, tenant_id: int) -> Tenant | None:
@@ -130,10 +131,10 @@ class SqlTenants:
         row = self._session.connection().execute(statement, params).first()
         if row is None:
             return None
-        # The stamp read here tells the directory cache, for the rest of this unit of work, whether
-        # its copy of the tenant's people is current, without asking the database again.
+        # Only the stamp is read here: it tells the directory cache, for the rest of this unit of
+        # work, whether its copies of the tenant and its people are current.
         self._seen[row.id] = row.updated_at
-        return tenant_from_row(row)
+        return self._directory.tenant(self._session, row.id, row.updated_at)
 
 
 class SqlPeople:

@@ -29,7 +29,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
         seen: DirectorySeen = {}
-        self.tenants = SqlTenants(self.session, seen)
+        self.tenants = SqlTenants(self.session, self._directory, seen)
         self.people = SqlPeople(self.session, self._directory, seen)
         self.requests = SqlRequests(self.session)
         self.outbox = SqlOutbox(self.session)

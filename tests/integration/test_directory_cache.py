@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.bootstrap import Runtime
+from bot.bootstrap import Runtime, build_runtime
 from bot.cli import SAMPLE_TENANT
 from bot.tenant_admin import apply_tenant
 from bot.tenant_config import load_tenant_config
@@ -81,3 +81,26 @@ def test_someone_removed_from_the_configuration_is_no_longer_found(runtime: Runt
     with runtime.deps.uow() as uow:
         assert uow.tenants.get(jonas.tenant_id) is not None
         assert uow.people.get(jonas.id) is None
+
+
+def test_changed_tenant_settings_are_seen_at_once_by_this_and_other_processes(
+    runtime: Runtime, database_url: str
+) -> None:
+    _apply_sample(runtime)
+    with runtime.deps.uow() as uow:
+        before = uow.tenants.get_by_slug("nordlys")  # the cache holds the tenant now
+    other_process = build_runtime(database_url, migrate=False)
+    with other_process.deps.uow() as uow:
+        assert uow.tenants.get_by_slug("nordlys") == before
+
+    _apply_sample(runtime, replace=("response_hours: 8", "response_hours: 4"))
+
+    for process in (runtime, other_process):
+        with process.deps.uow() as uow:
+            by_slug = uow.tenants.get_by_slug("nordlys")
+            assert by_slug is not None
+            assert by_slug.response_hours == 4
+            assert uow.tenants.get(by_slug.id) == by_slug
+    assert before is not None
+    assert before.response_hours == 8
+    other_process.engine.dispose()
