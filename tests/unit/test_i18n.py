@@ -260,3 +260,10 @@ def test_a_missing_key_is_an_error() -> None:
 def test_an_unsupported_language_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported language"):
         Reader("fr", COPENHAGEN)
+
+
+def test_large_numbers_are_grouped_the_way_each_language_groups_them() -> None:
+    text = Text.of("quota.status", used=1234.5, agreed=2000)
+
+    assert DANISH.render(text) == "Dette kvartal: 1.234,5 af 2.000 aftalte timer brugt."
+    assert ENGLISH.render(text) == "This quarter: 1,234.5 of 2,000 agreed hours used."
