@@ -12,8 +12,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 
@@ -92,6 +93,23 @@ def percentiles(latencies_seconds: Sequence[float]) -> tuple[float, float]:
     """Return p50 and p99 in milliseconds."""
     ms = sorted(latency * 1000 for latency in latencies_seconds)
     return statistics.median(ms), ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Turn = TypeVar("_Turn", bound="DataclassInstance")
+
+
+def merge_turns(turns: Sequence[_Turn]) -> _Turn:
+    """Return one result for a server's turns at a concurrency: lists joined, counts and times added."""
+    merged: dict[str, Any] = {}
+    for field in fields(turns[0]):
+        values = [getattr(turn, field.name) for turn in turns]
+        merged[field.name] = (
+            [item for value in values for item in value] if isinstance(values[0], list) else sum(values)
+        )
+    return replace(turns[0], **merged)
 
 
 def comparison_arguments(doc: str | None) -> tuple[float, int]:

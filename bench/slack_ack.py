@@ -37,6 +37,7 @@ from bench.servers import (
     comparison_arguments,
     free_port,
     hammer,
+    merge_turns,
     percentiles,
     prepare_database,
     start_fake_platforms,
@@ -133,18 +134,6 @@ async def _load(server: Server, fake: FakePlatforms, concurrency: int, seconds: 
     )
 
 
-def _merge(results: list[Result]) -> Result:
-    return Result(
-        sum(r.requests for r in results),
-        sum(r.seconds for r in results),
-        [latency for r in results for latency in r.latencies],
-        sum(r.cpu for r in results),
-        sum(r.errors for r in results),
-        sum(r.catch_up for r in results),
-        sum(r.messages for r in results),
-    )
-
-
 def _line(name: str, result: Result) -> str:
     p50, p99 = percentiles(result.latencies)
     return (
@@ -178,7 +167,7 @@ async def main(seconds: float, rounds: int) -> None:
                 for _ in range(rounds):
                     for server in servers:
                         results[server.name].append(await _load(server, fake, concurrency, seconds))
-                _report(concurrency, {name: _merge(turns) for name, turns in results.items()})
+                _report(concurrency, {name: merge_turns(turns) for name, turns in results.items()})
         finally:
             for server in [*servers, fake.server]:
                 await asyncio.to_thread(server.stop)

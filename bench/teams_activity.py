@@ -46,6 +46,7 @@ from bench.servers import (
     comparison_arguments,
     free_port,
     hammer,
+    merge_turns,
     percentiles,
     prepare_database,
     start_fake_platforms,
@@ -149,18 +150,6 @@ async def _load(server: Server, connector: FakePlatforms, concurrency: int, seco
     )
 
 
-def _merge(results: list[Result]) -> Result:
-    return Result(
-        sum(r.requests for r in results),
-        sum(r.seconds for r in results),
-        [latency for r in results for latency in r.latencies],
-        sum(r.cpu for r in results),
-        sum(r.errors for r in results),
-        sum(r.replies for r in results),
-        sum(r.proactive for r in results),
-    )
-
-
 def _throughput(result: Result) -> float:
     return result.requests / result.seconds if result.seconds else 0.0
 
@@ -210,7 +199,7 @@ async def _compare(servers: list[Server], connector: FakePlatforms, seconds: flo
         for _ in range(rounds):
             for server in servers:
                 results[server.name].append(await _load(server, connector, concurrency, seconds))
-        merged = {name: _merge(turns) for name, turns in results.items()}
+        merged = {name: merge_turns(turns) for name, turns in results.items()}
         print(f"concurrency {concurrency}:")
         for name, result in merged.items():
             print(_line(name, result))
