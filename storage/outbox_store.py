@@ -48,23 +48,20 @@ _DELIVERIES = (
     .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
 )
-_MARK_SENT = (
+# Settling a message (sent, deferred, retried, failed) ends this dispatcher's claim on it, and only
+# while the claim is still its own: a message whose lease ran out may be another dispatcher's now.
+_SETTLE = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.claim_token == bindparam("b_claim"))
-    .values(
-        state=SENT,
-        sent_at=bindparam("b_sent_at"),
-        platform_message_id=bindparam("b_platform_id"),
-        attempts=bindparam("b_attempts"),
-        claim_token=None,
-        lease_until=None,
-    )
+    .values(claim_token=None, lease_until=None)
 )
-_DEFER = (
-    update(OUTBOX)
-    .where(OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.claim_token == bindparam("b_claim"))
-    .values(state=PENDING, due_at=bindparam("b_due"), claim_token=None, lease_until=None)
+_MARK_SENT = _SETTLE.values(
+    state=SENT,
+    sent_at=bindparam("b_sent_at"),
+    platform_message_id=bindparam("b_platform_id"),
+    attempts=bindparam("b_attempts"),
 )
+_DEFER = _SETTLE.values(state=PENDING, due_at=bindparam("b_due"))
 
 
 class OutboxStore:
@@ -85,13 +82,9 @@ class OutboxStore:
         return [_delivery(row._mapping) for row in rows]
 
     def _settle(self, delivery: Delivery, **values: object) -> bool:
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id == delivery.id, OUTBOX.c.claim_token == delivery.claim)
-            .values(claim_token=None, lease_until=None, **values)
-        )
         with self._engine.begin() as connection:
-            return bool(connection.execute(statement).rowcount)
+            params = {"b_id": delivery.id, "b_claim": delivery.claim}
+            return bool(connection.execute(_SETTLE.values(**values), params).rowcount)
 
     def mark_sent(self, delivery: Delivery, now: datetime, platform_message_id: str | None) -> bool:
         """Record a successful send (False when the claim was lost to another dispatcher meanwhile)."""
