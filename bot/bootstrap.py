@@ -59,10 +59,11 @@ def build_runtime(database_url: str, *, clock: Clock | None = None, migrate: boo
     engine = make_engine(database_url)
     if migrate:
         upgrade(engine)
+    units_of_work = SqlUnitOfWorkFactory(engine)
     deps = Deps(
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=units_of_work,
         clock=clock or SystemClock(),
         holidays=DanishHolidays(),
         classifier_for=classifier_for,
     )
-    return Runtime(engine=engine, deps=deps, outbox=OutboxStore(engine))
+    return Runtime(engine=engine, deps=deps, outbox=OutboxStore(engine, units_of_work.directory))

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from handlers.model import Person, Role, Tenant
@@ -52,12 +52,12 @@ class DirectoryCache:
         self._tenants: dict[int, tuple[datetime, Tenant]] = {}
         self._lock = threading.Lock()
 
-    def tenant(self, session: Session, tenant_id: int, version: datetime) -> Tenant | None:
+    def tenant(self, connection: Connection, tenant_id: int, version: datetime) -> Tenant | None:
         """Return the tenant as it is at this stamp (the row is read, and its settings decoded, once)."""
         cached = self._tenants.get(tenant_id)
         if cached is not None and cached[0] == version:
             return cached[1]
-        row = session.connection().execute(_TENANT, {"tenant_id": tenant_id}).first()
+        row = connection.execute(_TENANT, {"tenant_id": tenant_id}).first()
         if row is None:
             return None
         tenant = tenant_from_row(row)

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, Integer, RowMapping, Table, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, Integer, RowMapping, Table, bindparam, func, or_, select, update
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.ports import Delivery
 from storage.codec import decode_message
-from storage.mapping import person_from_row, tenant_from_row
+from storage.directory import DirectoryCache
+from storage.mapping import person_from_row
 from storage.tables import OUTBOX, PERSON, TENANT
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -42,7 +43,7 @@ _CLAIM = (
     .returning(OUTBOX.c.id)
 )
 _DELIVERIES = (
-    select(OUTBOX, TENANT, PERSON)
+    select(OUTBOX, TENANT.c.updated_at.label("tenant_stamp"), PERSON)
     .join(TENANT, TENANT.c.id == OUTBOX.c.tenant_id)
     .outerjoin(PERSON, PERSON.c.id == OUTBOX.c.recipient_id)
     .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
@@ -67,8 +68,10 @@ _DEFER = _SETTLE.values(state=PENDING, due_at=bindparam("b_due"))
 class OutboxStore:
     """The dispatcher's view of the outbox table."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, directory: DirectoryCache | None = None) -> None:
         self._engine = engine
+        # Shared with the units of work, so each tenant's settings are decoded once per process.
+        self._directory = directory or DirectoryCache()
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         """Claim up to ``limit`` due messages (or ones whose lease ran out) and return them."""
@@ -79,7 +82,26 @@ class OutboxStore:
             if not ids:
                 return []
             rows = connection.execute(_DELIVERIES, {"ids": ids}).all()
-        return [_delivery(row._mapping) for row in rows]
+            return [self._delivery(connection, row._mapping) for row in rows]
+
+    def _delivery(self, connection: Connection, row: RowMapping) -> Delivery:
+        outbox, person = _columns(row, OUTBOX), _columns(row, PERSON)
+        tenant = self._directory.tenant(connection, outbox.tenant_id, row["tenant_stamp"])
+        assert tenant is not None, "an outbox row's tenant exists (foreign key)"
+        return Delivery(
+            id=outbox.id,
+            tenant=tenant,
+            message=decode_message(
+                outbox.payload,
+                to_person=outbox.recipient_id,
+                to_channel=outbox.channel,
+                ref=outbox.ref,
+                dedupe_key=outbox.dedupe_key,
+            ),
+            recipient=person_from_row(person) if person is not None else None,
+            attempts=outbox.attempts,
+            claim=outbox.claim_token or "",
+        )
 
     def _settle(self, delivery: Delivery, **values: object) -> bool:
         with self._engine.begin() as connection:
@@ -140,21 +162,3 @@ def _columns(row: RowMapping, table: Table) -> Any:
     """Return one table's part of a joined row, with its columns as attributes (None if it is absent)."""
     values = {column.name: row[column] for column in table.c}
     return SimpleNamespace(**values) if values["id"] is not None else None
-
-
-def _delivery(row: RowMapping) -> Delivery:
-    outbox, tenant, person = (_columns(row, table) for table in (OUTBOX, TENANT, PERSON))
-    return Delivery(
-        id=outbox.id,
-        tenant=tenant_from_row(tenant),
-        message=decode_message(
-            outbox.payload,
-            to_person=outbox.recipient_id,
-            to_channel=outbox.channel,
-            ref=outbox.ref,
-            dedupe_key=outbox.dedupe_key,
-        ),
-        recipient=person_from_row(person) if person is not None else None,
-        attempts=outbox.attempts,
-        claim=outbox.claim_token or "",
-    )

@@ -134,7 +134,7 @@ class SqlTenants:
         # Only the stamp is read here: it tells the directory cache, for the rest of this unit of
         # work, whether its copies of the tenant and its people are current.
         self._seen[row.id] = row.updated_at
-        return self._directory.tenant(self._session, row.id, row.updated_at)
+        return self._directory.tenant(self._session.connection(), row.id, row.updated_at)
 
 
 class SqlPeople:

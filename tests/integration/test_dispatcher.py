@@ -10,6 +10,9 @@ import pytest
 from sqlmodel import Session, col, select
 
 from bot.bootstrap import Runtime
+from bot.cli import SAMPLE_TENANT
+from bot.tenant_admin import apply_tenant
+from bot.tenant_config import load_tenant_config
 from handlers.text import Message, Text
 from scheduler.dispatcher import LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
@@ -152,3 +155,16 @@ def test_concurrent_dispatchers_never_send_one_message_twice(runtime: Runtime, d
     assert len(sent_ids) == total
     assert len(set(sent_ids)) == total
     assert runtime.outbox.counts() == {"sent": total}
+
+
+def test_a_message_goes_out_with_the_tenants_settings_as_they_are_when_it_is_sent(runtime: Runtime) -> None:
+    _queue(runtime, count=2)
+    messenger = RecordingMessenger()
+    dispatcher = Dispatcher(runtime.outbox, messenger, FixedClock(START))
+    asyncio.run(dispatcher.run_once(limit=1))
+    config = SAMPLE_TENANT.read_text(encoding="utf-8").replace("language: da\n", "language: en\n", 1)
+
+    apply_tenant(runtime.engine, load_tenant_config(config), now=START)
+    asyncio.run(dispatcher.run_once(limit=1))
+
+    assert [sent.tenant.language for sent in messenger.sent] == ["da", "en"]
