@@ -207,6 +207,7 @@ async def _stop(web_app: web.Application) -> None:
         await bridge.finish_background()
     server.dispatcher.request_stop()
     await server.tick.stop()
+    server.dispatcher.close()
     if server.slack is not None:
         await server.slack.close()
     server.runtime.engine.dispose()

@@ -6,13 +6,18 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import ParamSpec, TypeVar
 
 from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
 from storage.outbox_store import OutboxStore
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 LEASE = timedelta(minutes=2)
 BATCH = 50
@@ -63,6 +68,16 @@ class Dispatcher:
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._on_undeliverable = on_undeliverable
         self._stopping = False
+        # The outbox's database work has a thread of its own. In the shared executor it would queue
+        # behind every request of a burst, and the offers of the burst would wait until it is over.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpmo-outbox")
+
+    async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
+
+    def close(self) -> None:
+        """Let the outbox's thread go (after the last run)."""
+        self._thread.shutdown(wait=True)
 
     def request_stop(self) -> None:
         """Finish the message being sent, hand the rest of the claimed batch back, and claim no more."""
@@ -73,19 +88,19 @@ class Dispatcher:
         report = DispatchReport()
         if self._stopping:
             return report
-        deliveries = await asyncio.to_thread(self._store.claim, self._clock.now(), LEASE, limit)
+        deliveries = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
         # Deferrals (a platform's pace) are put back together at the end: under load most of a batch
         # can be waiting for a busy channel, and one transaction each would cost more than the sends.
         deferred: list[tuple[Delivery, datetime]] = []
         try:
             for index, delivery in enumerate(deliveries):
                 if self._stopping:
-                    await asyncio.to_thread(self._store.release, deliveries[index:])
+                    await self._in_thread(self._store.release, deliveries[index:])
                     break
                 await self._deliver(delivery, report, deferred)
         finally:
             if deferred:
-                await asyncio.to_thread(self._store.defer, deferred)
+                await self._in_thread(self._store.defer, deferred)
         return report
 
     async def _deliver(
@@ -103,17 +118,17 @@ class Dispatcher:
         except PermanentSendError as error:
             await self._give_up(delivery, str(error), report)
         else:
-            await asyncio.to_thread(
+            await self._in_thread(
                 self._store.mark_sent, delivery, self._clock.now(), sent.platform_message_id
             )
             report.sent += 1
 
     async def _give_up(self, delivery: Delivery, reason: str, report: DispatchReport) -> None:
         log.warning("message %s cannot be delivered: %s", delivery.id, reason)
-        failed = await asyncio.to_thread(self._store.fail, delivery, reason)
+        failed = await self._in_thread(self._store.fail, delivery, reason)
         report.failed += 1
         if failed and self._on_undeliverable is not None:
-            await asyncio.to_thread(self._on_undeliverable, delivery, reason)
+            await self._in_thread(self._on_undeliverable, delivery, reason)
 
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
@@ -122,5 +137,5 @@ class Dispatcher:
         wait = backoff(delivery.attempts, error.retry_after, self._rng)
         due = self._clock.now() + timedelta(seconds=wait)
         log.info("message %s retries in %.1f s: %s", delivery.id, wait, error)
-        await asyncio.to_thread(self._store.retry_at, delivery, due, str(error))
+        await self._in_thread(self._store.retry_at, delivery, due, str(error))
         report.retried += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -168,3 +169,29 @@ def test_a_message_goes_out_with_the_tenants_settings_as_they_are_when_it_is_sen
     asyncio.run(dispatcher.run_once(limit=1))
 
     assert [sent.tenant.language for sent in messenger.sent] == ["da", "en"]
+
+
+def test_delivery_does_not_wait_for_the_threads_requests_are_handled_in(runtime: Runtime) -> None:
+    _queue(runtime)
+    messenger = RecordingMessenger()
+    dispatcher = Dispatcher(runtime.outbox, messenger, FixedClock(START))
+    burst_over = threading.Event()
+
+    async def during_a_burst() -> int:
+        # Every thread of the shared executor is busy with a request, and more are queued.
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(concurrent.futures.ThreadPoolExecutor(max_workers=2))
+        requests = [asyncio.to_thread(burst_over.wait, 10) for _ in range(8)]
+        waiting = asyncio.gather(*requests)
+        try:
+            report = await asyncio.wait_for(dispatcher.run_once(), timeout=5)
+        finally:
+            burst_over.set()
+            await waiting
+        return report.sent
+
+    sent = asyncio.run(during_a_burst())
+    dispatcher.close()
+
+    assert sent == 1
+    assert _rows(runtime)[0].state == "sent"
