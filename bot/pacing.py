@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from handlers.ports import SendLater
 
-ON_TIME_SECONDS = 0.05  # the outbox may hand a message back this much before its slot (clock rounding)
 RESERVATIONS_KEPT = 10_000  # slots promised to messages that never came back (another process sent them)
 
 
@@ -34,7 +33,7 @@ class ConversationPace:
         """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise."""
         now = self._monotonic()
         promised = self._promised.pop(message_id, None)
-        if promised is not None and now < promised - ON_TIME_SECONDS:
+        if promised is not None and now < promised:
             self._promised[message_id] = promised
             raise SendLater(f"pacing sends to {conversation}", retry_after=promised - now)
         if promised is not None and now <= promised + self._window:

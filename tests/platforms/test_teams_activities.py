@@ -434,8 +434,9 @@ def test_offers_fanned_out_to_one_senior_keep_to_seven_a_second_and_none_is_lost
     delivered = teams_world.connector.sent(personal_conversation(ANNA))
     references = sorted(re.findall(r"S-\d+\b", offer.shown)[0] for offer in delivered)
     assert references == sorted(f"S-{number}" for number in range(1, 11))
-    # Teams allows seven sends a second to one conversation: the eighth waits for the window to move.
-    assert all(later.at - earlier.at >= 0.95 for earlier, later in zip(offers, offers[7:], strict=False))
+    # Teams allows seven sends a second to one conversation: the eighth waits for the window to move
+    # (less a little for the way from the bot to the connector; unpaced, all ten come within ~0.1 s).
+    assert all(later.at - earlier.at >= 0.9 for earlier, later in zip(offers, offers[7:], strict=False))
 
 
 def test_a_messaging_extension_submit_creates_a_request(teams_world: TeamsWorld) -> None:
