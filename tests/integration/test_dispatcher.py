@@ -14,8 +14,9 @@ from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
 from bot.tenant_admin import apply_tenant
 from bot.tenant_config import load_tenant_config
+from handlers.ports import Delivery, Sent
 from handlers.text import Message, Text
-from scheduler.dispatcher import LEASE, Dispatcher
+from scheduler.dispatcher import CONCURRENT_SENDS, LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
 from storage.tables import OutboxRow
 from tests.fakes import FixedClock, RecordingMessenger
@@ -195,3 +196,53 @@ def test_delivery_does_not_wait_for_the_threads_requests_are_handled_in(runtime:
 
     assert sent == 1
     assert _rows(runtime)[0].state == "sent"
+
+
+class SlowPlatform:
+    """A messenger whose sends take a while, recording how many were in flight at once."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.order: list[str | None] = []
+
+    async def send(self, delivery: Delivery) -> Sent:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.01)
+        self.order.append(delivery.message.ref)
+        self.in_flight -= 1
+        return Sent(platform_message_id=f"sent-{delivery.id}")
+
+
+def _queue_to_channels(runtime: Runtime, channels: list[str]) -> None:
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug("nordlys")
+        assert tenant is not None
+        for number, channel in enumerate(channels):
+            message = Message((Text.of("status.none"),), to_channel=channel, ref=f"S-{number}")
+            uow.outbox.add(tenant.id, message, START)
+        uow.commit()
+
+
+def test_messages_to_different_conversations_are_sent_side_by_side(runtime: Runtime) -> None:
+    _queue_to_channels(runtime, [f"C{number:02d}" for number in range(20)])
+    platform = SlowPlatform()
+
+    report = asyncio.run(Dispatcher(runtime.outbox, platform, FixedClock(START)).run_once())
+
+    assert report.sent == 20
+    assert platform.most_in_flight == CONCURRENT_SENDS
+    assert {row.state for row in _rows(runtime)} == {"sent"}
+
+
+def test_messages_to_one_conversation_go_one_after_another_in_order(runtime: Runtime) -> None:
+    _queue_to_channels(runtime, ["CSTEER"] * 5 + ["CTEST"] * 5)
+    platform = SlowPlatform()
+
+    asyncio.run(Dispatcher(runtime.outbox, platform, FixedClock(START)).run_once())
+
+    assert platform.most_in_flight == 2
+    assert [ref for ref in platform.order if ref in {f"S-{n}" for n in range(5)}] == [
+        f"S-{n}" for n in range(5)
+    ]
