@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.pacing import ConversationPace
+from bot.pacing import Limits, Pace
 from bot.render import reader_for
 from bot.slack.blocks import message_payload
 from handlers.model import Tenant
@@ -44,7 +44,8 @@ class SlackMessenger:
 
     def __init__(self, client_for: ClientFor, *, pace_seconds: float = CHANNEL_PACE_SECONDS) -> None:
         self._client_for = client_for
-        self._pace = ConversationPace(1, pace_seconds)
+        self._pace = Pace()
+        self._channel_limits: Limits = ((1, pace_seconds),)
         self._dm_channels: dict[tuple[int, str], str] = {}
 
     async def send(self, delivery: Delivery) -> Sent:
@@ -56,7 +57,7 @@ class SlackMessenger:
             )
         try:
             channel = await self._channel(client, delivery)
-            self._pace.admit(channel, delivery.id)
+            self._pace.admit(delivery.id, (channel, self._channel_limits))
             payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
             answer = await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload

@@ -21,7 +21,7 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.pacing import ConversationPace
+from bot.pacing import Limits, Pace
 from bot.render import reader_for
 from bot.teams.bot import render_activity
 from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -30,8 +30,9 @@ from storage.platform_store import PlatformStore, TeamsReference
 log = logging.getLogger(__name__)
 
 CHANNEL_ID = "msteams"
-PACE_WINDOW_SECONDS = 1.0
-PACE_LIMIT = 7  # Teams allows 7 sends per second per bot per conversation
+# Teams' limits for a bot in one conversation, and for an app in one tenant.
+CONVERSATION_LIMITS: Limits = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+TENANT_LIMITS: Limits = ((30, 1.0),)
 TRANSIENT_STATUSES = frozenset({408, 412, 429})
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 413})
 
@@ -71,13 +72,17 @@ class TeamsMessenger:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
-        self._pace = ConversationPace(PACE_LIMIT, PACE_WINDOW_SECONDS)
+        self._pace = Pace()
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
         destination = _destination(delivery)
         # Paced before the reference is read: a message held back must cost as little as possible.
-        self._pace.admit(destination.key, delivery.id)
+        self._pace.admit(
+            delivery.id,
+            (destination.key, CONVERSATION_LIMITS),
+            (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
+        )
         reference = await self._reference(delivery, destination)
         activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
         try:

@@ -1,11 +1,16 @@
-"""The pace of posts to one conversation: the limit holds, and a backlog drains at the allowed rate."""
+"""The pace of sends: the limits hold, a backlog drains at the allowed rate, in the order it came."""
 
 from __future__ import annotations
 
+import bisect
+
 import pytest
 
-from bot.pacing import ConversationPace
+from bot.pacing import Limits, Pace
+from bot.teams.messenger import CONVERSATION_LIMITS, TENANT_LIMITS
 from handlers.ports import SendLater
+
+ONE_A_SECOND: Limits = ((1, 1.0),)
 
 
 class Clock:
@@ -16,80 +21,107 @@ class Clock:
         return self.now
 
 
-def _held_back_for(pace: ConversationPace, conversation: str, message_id: int) -> float | None:
+def _held_back_for(pace: Pace, message_id: int, *counters: tuple[str, Limits]) -> float | None:
     """Return how long the message must wait (None: it may go now)."""
     try:
-        pace.admit(conversation, message_id)
+        pace.admit(message_id, *counters)
     except SendLater as later:
         return later.retry_after
     return None
 
 
 def test_up_to_the_limit_goes_at_once_and_the_next_waits_for_the_window() -> None:
-    clock = Clock()
-    pace = ConversationPace(7, 1.0, clock)
+    pace = Pace(Clock())
 
-    waits = [_held_back_for(pace, "a:anna", number) for number in range(8)]
+    waits = [_held_back_for(pace, number, ("a:anna", ((7, 1.0),))) for number in range(8)]
 
     assert waits[:7] == [None] * 7
     assert waits[7] == pytest.approx(1.0)
 
 
 def test_a_backlog_gets_one_slot_each_at_the_allowed_rate() -> None:
-    clock = Clock()
-    pace = ConversationPace(1, 1.0, clock)
+    pace = Pace(Clock())
 
-    waits = [_held_back_for(pace, "D-anna", number) for number in range(5)]
+    waits = [_held_back_for(pace, number, ("D-anna", ONE_A_SECOND)) for number in range(5)]
 
     assert waits == [None, pytest.approx(1.0), pytest.approx(2.0), pytest.approx(3.0), pytest.approx(4.0)]
 
 
 def test_a_held_back_message_goes_when_it_comes_back_at_its_slot() -> None:
     clock = Clock()
-    pace = ConversationPace(1, 1.0, clock)
-    pace.admit("D-anna", 1)
-    assert _held_back_for(pace, "D-anna", 2) == pytest.approx(1.0)
-    assert _held_back_for(pace, "D-anna", 3) == pytest.approx(2.0)
+    pace = Pace(clock)
+    pace.admit(1, ("D-anna", ONE_A_SECOND))
+    assert _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
+    assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) == pytest.approx(2.0)
 
     clock.now += 1.0
-    assert _held_back_for(pace, "D-anna", 2) is None
-    assert _held_back_for(pace, "D-anna", 3) == pytest.approx(1.0)  # too early: its slot stays
+    assert _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND)) is None
+    assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) == pytest.approx(
+        1.0
+    )  # too early: its slot stays
     clock.now += 1.0
-    assert _held_back_for(pace, "D-anna", 3) is None
+    assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) is None
 
 
 def test_a_new_message_queues_behind_those_already_waiting() -> None:
     clock = Clock()
-    pace = ConversationPace(2, 1.0, clock)
+    pace = Pace(clock)
     for number in range(4):
-        _held_back_for(pace, "a:anna", number)
+        _held_back_for(pace, number, ("a:anna", ((2, 1.0),)))
 
     clock.now += 0.5
     # Messages 2 and 3 hold the two sends allowed at 101.0: this one goes at 102.0.
-    assert _held_back_for(pace, "a:anna", 99) == pytest.approx(1.5)
+    assert _held_back_for(pace, 99, ("a:anna", ((2, 1.0),))) == pytest.approx(1.5)
 
 
 def test_a_message_back_long_after_its_slot_queues_again() -> None:
     clock = Clock()
-    pace = ConversationPace(1, 1.0, clock)
-    pace.admit("D-anna", 1)
-    _held_back_for(pace, "D-anna", 2)
+    pace = Pace(clock)
+    pace.admit(1, ("D-anna", ONE_A_SECOND))
+    _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND))
 
     clock.now += 5.0
-    pace.admit("D-anna", 3)
-    assert _held_back_for(pace, "D-anna", 2) == pytest.approx(1.0)
+    pace.admit(3, ("D-anna", ONE_A_SECOND))
+    assert _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
 
 
 def test_conversations_are_paced_apart() -> None:
-    pace = ConversationPace(1, 1.0, Clock())
+    pace = Pace(Clock())
 
-    pace.admit("D-anna", 1)
+    pace.admit(1, ("D-anna", ONE_A_SECOND))
 
-    assert _held_back_for(pace, "D-lars", 2) is None
-    assert _held_back_for(pace, "D-anna", 3) == pytest.approx(1.0)
+    assert _held_back_for(pace, 2, ("D-lars", ONE_A_SECOND)) is None
+    assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
 
 
 def test_no_window_means_no_pace() -> None:
-    pace = ConversationPace(1, 0.0, Clock())
+    pace = Pace(Clock())
 
-    assert [_held_back_for(pace, "D-anna", number) for number in range(5)] == [None] * 5
+    assert [_held_back_for(pace, number, ("D-anna", ((1, 0.0),))) for number in range(5)] == [None] * 5
+
+
+def _teams_schedule(count: int) -> list[float]:
+    """Return when each of ``count`` messages to one Teams conversation goes (seconds from the first)."""
+    pace = Pace(Clock())
+    return [_held_back_for(pace, n, ("a:anna", CONVERSATION_LIMITS)) or 0.0 for n in range(count)]
+
+
+@pytest.mark.parametrize(("limit", "window"), CONVERSATION_LIMITS)
+def test_a_teams_backlog_keeps_to_every_one_of_teams_limits(limit: int, window: float) -> None:
+    times = sorted(_teams_schedule(200 if window < 3600 else 1900))
+
+    busiest = max(bisect.bisect_left(times, start + window) - index for index, start in enumerate(times))
+    assert busiest == limit
+
+
+def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations() -> None:
+    pace = Pace(Clock())
+
+    waits = [
+        _held_back_for(pace, n, (f"a:person-{n}", CONVERSATION_LIMITS), ("tenant:1", TENANT_LIMITS))
+        for n in range(31)
+    ]
+
+    assert waits[:30] == [None] * 30
+    assert waits[30] == pytest.approx(1.0)
+    assert _held_back_for(pace, 99, ("a:person-x", CONVERSATION_LIMITS), ("tenant:2", TENANT_LIMITS)) is None
