@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import random
 from collections.abc import Callable
@@ -38,7 +39,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
-    next_due_in: float | None = None  # seconds until the soonest deferred message is due
+    next_due_in: float | None = None  # seconds until the soonest message this dispatcher deferred is due
 
     @property
     def claimed(self) -> int:
@@ -75,6 +76,7 @@ class Dispatcher:
         # The outbox's database work has a thread of its own. In the shared executor it would queue
         # behind every request of a burst, and the offers of the burst would wait until it is over.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpmo-outbox")
+        self._held_back: list[datetime] = []  # when the messages this dispatcher deferred are due (a heap)
 
     async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
@@ -108,10 +110,21 @@ class Dispatcher:
         finally:
             if deferred:
                 await self._in_thread(self._store.defer, deferred)
+                for _, due in deferred:
+                    heapq.heappush(self._held_back, due)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+        report.next_due_in = self._next_held_back()
         return report
+
+    def _next_held_back(self) -> float | None:
+        # Each held-back message has a slot of its own (see bot.pacing), so a run may defer nothing
+        # while earlier runs' messages are still waiting: the next tick must come for them too.
+        now = self._clock.now()
+        while self._held_back and self._held_back[0] <= now:
+            heapq.heappop(self._held_back)
+        return (self._held_back[0] - now).total_seconds() if self._held_back else None
 
     async def _deliver_in_order(
         self,
@@ -136,7 +149,6 @@ class Dispatcher:
             wait = error.retry_after or 1.0
             deferred.append((delivery, self._clock.now() + timedelta(seconds=wait)))
             report.deferred += 1
-            report.next_due_in = wait if report.next_due_in is None else min(report.next_due_in, wait)
         except TransientSendError as error:
             await self._retry(delivery, error, report)
         except PermanentSendError as error:

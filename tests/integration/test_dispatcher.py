@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
+from bot.pacing import Pace
 from bot.tenant_admin import apply_tenant
 from bot.tenant_config import load_tenant_config
 from handlers.ports import Delivery, Sent
@@ -246,3 +247,31 @@ def test_messages_to_one_conversation_go_one_after_another_in_order(runtime: Run
     assert [ref for ref in platform.order if ref in {f"S-{n}" for n in range(5)}] == [
         f"S-{n}" for n in range(5)
     ]
+
+
+class PacedPlatform:
+    """A platform that takes one message a second per conversation, paced as the real messengers are."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self._pace = Pace(lambda: clock.now().timestamp())
+        self.sent: list[str | None] = []
+
+    async def send(self, delivery: Delivery) -> Sent:
+        self._pace.admit(delivery.id, (str(delivery.message.to_channel), ((1, 1.0),)))
+        self.sent.append(delivery.message.ref)
+        return Sent(platform_message_id=f"sent-{delivery.id}")
+
+
+def test_each_held_back_message_brings_a_tick_at_its_turn_until_the_backlog_is_sent(runtime: Runtime) -> None:
+    _queue_to_channels(runtime, ["CSTEER"] * 3)
+    clock = FixedClock(START)
+    platform = PacedPlatform(clock)
+    dispatcher = Dispatcher(runtime.outbox, platform, clock)
+
+    waits = []
+    for _ in range(3):
+        waits.append(asyncio.run(dispatcher.run_once()).next_due_in)
+        clock.advance(seconds=1)
+
+    assert platform.sent == ["S-0", "S-1", "S-2"]
+    assert waits == [pytest.approx(1.0), pytest.approx(1.0), None]
