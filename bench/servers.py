@@ -78,10 +78,10 @@ def vpmo_command() -> str:
     return str(Path(sys.executable).with_name("vpmo"))
 
 
-def prepare_database(folder: str, env: dict[str, str]) -> None:
-    """Apply the sample client to the database the environment names."""
+def prepare_database(folder: str, env: dict[str, str], tenant: Path = SAMPLE_TENANT) -> None:
+    """Apply the client (the sample one unless told) to the database the environment names."""
     subprocess.run(
-        [vpmo_command(), "tenant", "apply", str(SAMPLE_TENANT)],
+        [vpmo_command(), "tenant", "apply", str(tenant)],
         env=env,
         cwd=folder,
         check=True,

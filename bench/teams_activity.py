@@ -4,7 +4,8 @@
 
 The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
-client, and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
+client with 60 more budget seniors (one senior's conversation takes 60 messages in 30 seconds: the
+offers must not wait for Teams' limits, or their sends would not be measured), and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
 clients per activity) and reusing its clients as vpmo does ("reuse"). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
 own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
 so it must never wait on the load generator). The servers take turns at each
@@ -14,7 +15,8 @@ Every activity is a personal ``message`` from Jonas (the sample client's Teams u
 client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
 lookup, replay check, the conversation reference, classification, routing, the database write with
 its outbox message, and the reply through the connector; the offers to the seniors go out from its
-tick meanwhile (every senior and the coordinator have "installed" the app first, so they succeed). The
+tick meanwhile (every senior and the coordinator have "installed" the app in vpmo first, so they
+succeed). The
 echo bot replies with the same text. After each turn the bench waits until the connector has been
 quiet for half a second: vpmo's last offers go out then, and their CPU is counted with the turn
 instead of being spent while the bare bot is measured.
@@ -35,6 +37,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -64,6 +67,7 @@ TEXTS = (
     "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
 )
 CONCURRENCY = (1, 16, 64)
+EXTRA_SENIORS = 60
 
 
 _activity_ids = itertools.count(1)
@@ -167,9 +171,27 @@ def _line(name: str, result: Result) -> str:
     )
 
 
-async def _install_everyone(server: Server, connector: FakePlatforms) -> None:
-    """Let every Teams user of the sample client add the app, so the offers vpmo sends can be delivered."""
-    config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
+def _bench_tenant(folder: str) -> Path:
+    """Write the sample client with budget seniors enough to take every offer within Teams' limits.
+
+    Teams lets a bot send one conversation 60 messages in 30 seconds: with the sample's one budget
+    senior, most offers would wait for her conversation, and their sends would not be measured.
+    """
+    extra = "".join(
+        f"\n  - email: budget.senior.{n}@maximize.dk\n    name: Budget Senior {n}\n    roles: [senior]\n"
+        f'    teams_id: "29:bench-senior-{n}"\n    expertise: [budget]\n    capacity_hours_per_month: 100\n'
+        for n in range(EXTRA_SENIORS)
+    )
+    text = SAMPLE_TENANT.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra
+    load_tenant_config(text)  # the people list ends the sample: what is appended must still be valid
+    path = Path(folder) / "bench-tenant.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def _install_everyone(server: Server, connector: FakePlatforms, tenant: Path) -> None:
+    """Let every Teams user of the client add the app, so the offers vpmo sends can be delivered."""
+    config = load_tenant_config(tenant.read_text(encoding="utf-8"))
     users = [str(person.teams_id) for person in config.people if person.teams_id]
     async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as session:
         for user in users:
@@ -221,7 +243,8 @@ async def main(seconds: float, rounds: int) -> None:
     ours_port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
-        prepare_database(folder, env)
+        tenant = _bench_tenant(folder)
+        prepare_database(folder, env, tenant)
         vpmo = vpmo_command()
         connector = start_fake_platforms(env)
         servers: list[Server] = []
@@ -231,8 +254,9 @@ async def main(seconds: float, rounds: int) -> None:
             reuse_port = free_port()
             reuse_command = [*bare_command, str(reuse_port), "--reuse"]
             servers.append(start_server("reuse", reuse_command, reuse_port, env))
-            servers.append(start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env))
-            await _install_everyone(servers[1], connector)
+            ours = start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env)
+            servers.append(ours)
+            await _install_everyone(ours, connector, tenant)
             await _compare(servers, connector, seconds, rounds)
         finally:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
