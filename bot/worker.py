@@ -29,7 +29,11 @@ def _dispatcher(runtime: Runtime, write: Callable[[str], None]) -> Dispatcher:
 async def run_due(database_url: str, write: Callable[[str], None]) -> TickReport:
     """Run one tick."""
     runtime = build_runtime(database_url)
-    return await run_tick(runtime.deps, _dispatcher(runtime, write))
+    dispatcher = _dispatcher(runtime, write)
+    try:
+        return await run_tick(runtime.deps, dispatcher)
+    finally:
+        dispatcher.close()
 
 
 async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
@@ -43,3 +47,4 @@ async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
         await asyncio.Event().wait()
     finally:
         await loop.stop()
+        dispatcher.close()

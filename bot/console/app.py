@@ -86,7 +86,10 @@ class ConsoleSession:
             self.clock,
             on_undeliverable=partial(report_undeliverable, self.runtime.deps),
         )
-        runner.run(run_tick(self.runtime.deps, dispatcher))
+        try:
+            runner.run(run_tick(self.runtime.deps, dispatcher))
+        finally:
+            dispatcher.close()
 
     def _meta(self, line: str, runner: asyncio.Runner) -> bool:
         name, _, argument = line[1:].partition(" ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from tests.e2e.conftest import SCRIPTS, Chat
 
 JONAS = "jonas.friis@nordlys.dk"
@@ -131,3 +133,12 @@ def test_unknown_console_command_fails_the_script(chat: Chat) -> None:
 
     assert result.exit_code == 1
     assert "unknown console command" in result.notes
+
+
+def test_a_long_console_session_leaves_no_threads_behind(chat: Chat) -> None:
+    threads_before = threading.active_count()
+
+    result = chat("".join(f"sparring Budgettet skrider ({number})\n" for number in range(12)))
+
+    assert len(result.to(ANNA)) == 12
+    assert threading.active_count() <= threads_before + 1
