@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_TIMEOUT_S = 30
@@ -59,8 +58,3 @@ def _configure_sqlite(engine: Engine) -> None:
 def dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for the dialect (``postgresql`` or ``sqlite``) that can say ON CONFLICT."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
-def upsert_insert(session: Session, table: type[Any]) -> postgresql.Insert | sqlite.Insert:
-    """Return an INSERT for the session's database that can say ON CONFLICT (both dialects can)."""
-    return dialect_insert(session.get_bind().dialect.name, table)
