@@ -10,8 +10,11 @@ evidence for an area, trying in turn:
 3. compound containment: the word contains a keyword ("styregruppemødet"), weighted by how much it covers.
 
 Adjacent words are first tried joined, which catches phrases ("risk register") and compounds written
-apart ("styre gruppen"). The best area wins only when it is clearly ahead; otherwise the caller gets the
-likeliest candidates to ask about.
+apart ("styre gruppen"). Hedges ("jeg er usikker på", "i tvivl om") are no evidence of anything, and a
+group named as the audience ("... for styregruppen") weighs less than the topic. The best area wins only
+when it is clearly ahead. When exactly two areas are level, a small model trained on labelled requests
+(handlers/classify_model.py, shipped as JSON) may choose; otherwise the caller gets the likeliest
+candidates to ask about.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
+from handlers import classify_model
 from handlers.expertise import ExpertiseArea
 
 # Only the start of a message is read: people state their topic early, and this bounds the work.
@@ -61,6 +65,10 @@ MIN_COMPOUND_PART = 3
 FUZZY_CUTOFF = 0.905
 # Longest n-gram tried as a joined phrase or split compound.
 MAX_NGRAM = 3
+# When the rules find two areas and cannot choose, the shipped model may, if it gives one this share.
+MODEL_MIN_SHARE = 0.9
+# A group named as the audience ("... for styregruppen") weighs this much next to the topic's words.
+AUDIENCE_WEIGHT = 0.5
 _CACHE_SIZE = 20_000
 
 # Endings stripped to find a keyword's base form ("budgettet" -> "budget"), already folded (no æøå);
@@ -104,8 +112,30 @@ _STOPWORDS_RAW = """
     should so some than that the their them then there these they this to up us was we what when where
     which who why will with would you your hi hello thanks projects dashboard latest greatest
     biggest fastest contest protest protester protesterer next last week probably
-    manager senior challenge challenges
+    manager senior challenge challenges format
 """
+
+# Hedges say how sure the writer is, not that the topic is risk: "jeg er usikker på", "i tvivl om",
+# "ikke sikker", "not sure". Without this they are one letter from the stem of "usikkerhed".
+_HEDGES_RAW = """
+    usikker usikre usikkert sikker sikre sikkert tvivl tvivler tvivlsom tvivlsomt unsure sure uncertain
+    doubt wondering spekulerer overvejer
+"""
+
+# Groups a request is often for or from rather than about. Named as the audience ("forklare X for
+# styregruppen", "til kunden", "to the steering committee") or as the one who wants something ("vores
+# steerco vil have ..."), they weigh less than the topic; when nothing else is named they are the topic.
+_AUDIENCE_RAW = """
+    styregruppe styregrupper styregruppemedlem styregruppemedlemmer steerco steeringgroup
+    steeringcommittee projectboard board direktion direktionen topledelse topledelsen ledelse ledelsen
+    sponsor sponsoren projektejer projektejeren kunde kunden kunder kunderne klient klienten bestiller
+    bestilleren ordregiver customer customers client clients interessent interessenter stakeholder
+    stakeholders bestyrelse bestyrelsen executive executives management
+"""
+# Words before a group that make it the audience, and determiners that may stand between.
+_AUDIENCE_BEFORE_RAW = "for til overfor foran to with"
+_AUDIENCE_AFTER_RAW = "vil onsker beder kraver godkender wants asks needs expects requires approves"
+_DETERMINERS_RAW = "the our my vores min mit den det de hele alle"
 
 
 def fold(text: str) -> str:
@@ -118,7 +148,16 @@ def fold(text: str) -> str:
     return folded.replace("ae", "a").replace("oe", "o").replace("aa", "a")
 
 
-STOPWORDS: frozenset[str] = frozenset(fold(word) for word in _STOPWORDS_RAW.split())
+def _folded(raw: str) -> frozenset[str]:
+    return frozenset(fold(word) for word in raw.split())
+
+
+HEDGES: frozenset[str] = _folded(_HEDGES_RAW)
+STOPWORDS: frozenset[str] = _folded(_STOPWORDS_RAW) | HEDGES
+_AUDIENCE = _folded(_AUDIENCE_RAW)
+_AUDIENCE_BEFORE = _folded(_AUDIENCE_BEFORE_RAW)
+_AUDIENCE_AFTER = _folded(_AUDIENCE_AFTER_RAW)
+_DETERMINERS = _folded(_DETERMINERS_RAW)
 
 # The areas one word or phrase points at, each with the strength of the hint.
 _Evidence: TypeAlias = tuple[tuple[str, float], ...]
@@ -158,15 +197,32 @@ class Classifier:
 
     def classify(self, text: str) -> Classification:
         """Return the area the text is about, or the likeliest candidates when unsure."""
+        tokens = tokenize(text)[:MAX_TOKENS]
         scores: dict[str, float] = {}
-        for evidence, weight in self._evidence(tokenize(text)[:MAX_TOKENS]):
+        audience: dict[str, float] = {}
+        for evidence, weight, is_audience in self._evidence(tokens):
+            target = audience if is_audience else scores
             for key, strength in evidence:
-                scores[key] = scores.get(key, 0.0) + strength * weight
-        return self._verdict(scores)
+                target[key] = target.get(key, 0.0) + strength * weight
+        # The audience is the topic only when nothing else is named.
+        share = AUDIENCE_WEIGHT if scores else 1.0
+        for key, score in audience.items():
+            scores[key] = scores.get(key, 0.0) + score * share
+        verdict = self._verdict(scores)
+        # Two areas, no clear winner: the model, which has seen how people word each, may choose. It is
+        # loaded on first need, once per process.
+        model = classify_model.load() if verdict.area is None and len(verdict.candidates) == 2 else None
+        if model is not None:
+            words = [token for token in tokens if token not in STOPWORDS]
+            area = model.choose(classify_model.features(words), verdict.candidates, MODEL_MIN_SHARE)
+            if area is not None:
+                return Classification(area=area, candidates=verdict.candidates, scores=verdict.scores)
+        return verdict
 
-    def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float]]:
-        """Yield each phrase's and remaining content word's evidence with its weight."""
+    def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float, bool]]:
+        """Yield each phrase's and remaining content word's evidence, its weight and if it is an audience."""
         used = [False] * len(tokens)
+        audience = _audience_positions(tokens)
         # A phrase's first word is wholly inside the keyword form, so it must start like one; and no
         # phrase starts with a stopword, or "for ændringer" would read as "forandringer".
         starts = [token in self._prefixes and token not in self._stopwords for token in tokens]
@@ -180,10 +236,10 @@ class Classifier:
                 evidence = self._exact_or_inflected(joined)
                 if evidence:
                     used[start : start + size] = [True] * size
-                    yield evidence, PHRASE_WEIGHT
-        for token, is_used in zip(tokens, used, strict=True):
+                    yield evidence, PHRASE_WEIGHT, audience[start]
+        for token, is_used, is_audience in zip(tokens, used, audience, strict=True):
             if not is_used and token not in self._stopwords:
-                yield self._word_evidence(token), 1.0
+                yield self._word_evidence(token), 1.0, is_audience
 
     def _could_be_keyword(self, word: str) -> bool:
         """Tell whether the word starts like some keyword form once an inflection is stripped."""
@@ -260,6 +316,35 @@ class Classifier:
             candidates=tuple(key for key, _ in kept),
             scores=tuple(kept),
         )
+
+
+def _audience_positions(tokens: list[str]) -> list[bool]:
+    """Mark the words that name a group as the audience or the asker rather than as the topic."""
+    marks = [False] * len(tokens)
+    for index in range(len(tokens)):
+        size = _audience_size(tokens, index)
+        if not size:
+            continue
+        before = index - 1
+        while before >= 0 and tokens[before] in _DETERMINERS:
+            before -= 1
+        after = index + size
+        if (before >= 0 and tokens[before] in _AUDIENCE_BEFORE) or (
+            after < len(tokens) and tokens[after] in _AUDIENCE_AFTER
+        ):
+            marks[index : index + size] = [True] * size
+    return marks
+
+
+def _audience_size(tokens: list[str], index: int) -> int:
+    """Return how many words from index on name an audience group (0 for none)."""
+    for size in (2, 1):
+        joined = "".join(tokens[index : index + size])
+        if len(tokens) - index >= size and (
+            joined in _AUDIENCE or any(base in _AUDIENCE for base in _bases(joined))
+        ):
+            return size
+    return 0
 
 
 def _bases(word: str) -> Iterable[str]:

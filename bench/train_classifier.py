@@ -1,0 +1,39 @@
+"""Train the classifier's tie-breaking model and write handlers/classify_model.json.
+
+    .venv/bin/python -m bench.train_classifier
+
+The training data is the labelled requests of tests/unit/classification_cases.py, the tuning part of
+tests/unit/classification_heldout.py and the built-in areas' keywords; the held-out part is never used.
+Run it again after changing any of them (a unit test checks the shipped model is up to date).
+"""
+
+from __future__ import annotations
+
+from handlers import classify_model
+from handlers.classify import STOPWORDS, tokenize
+from handlers.expertise import BUILTIN_AREAS
+from tests.unit.classification_cases import CASES
+from tests.unit.classification_heldout import TUNING_CASES, TUNING_CASES_2
+
+
+def training_documents() -> list[tuple[list[str], str]]:
+    """Return the content words and area of every training request and keyword."""
+    labelled = [*CASES, *TUNING_CASES, *TUNING_CASES_2]
+    labelled += [(keyword, area.key) for area in BUILTIN_AREAS for keyword in area.keywords]
+    return [([word for word in tokenize(text) if word not in STOPWORDS], key) for text, key in labelled]
+
+
+def trained_model_json() -> str:
+    """Return the model trained on the training documents, serialised as it is shipped."""
+    model = classify_model.train(training_documents(), [area.key for area in BUILTIN_AREAS])
+    return classify_model.dumps(model)
+
+
+def main() -> None:
+    text = trained_model_json()
+    classify_model.MODEL_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {classify_model.MODEL_PATH} ({len(text):,} bytes)")
+
+
+if __name__ == "__main__":
+    main()
