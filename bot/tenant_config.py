@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -91,6 +92,8 @@ _TIMEZONE_ALIASES: dict[str, tuple[str, ...]] = {
     "Atlantic/Faroe": ("Tórshavn", "Torshavn", "Færøerne", "Faroe Islands"),
     "America/Nuuk": ("Nuuk", "Godthåb", "Grønland", "Greenland"),
 }
+# The validation context of a file a person wrote, which may be held to stricter rules than stored data.
+_FROM_FILE = {"source": "file"}
 # Aliases let a small file expand into an enormous one ("billion laughs"); no real tenant comes close.
 _MAX_NODES = 100_000
 
@@ -116,13 +119,14 @@ def _normalise_email(value: str) -> str:
     return value.lower()
 
 
-def _check_timezone(value: str) -> str:
+def _check_timezone(value: str, info: ValidationInfo) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{_shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
-    # IANA keeps names such as CET and EST5EDT only for old systems; a place says which rules apply.
-    if "/" not in value and value != "UTC":
+    # IANA keeps names such as CET and EST5EDT only for old systems; a file names a place, whose rules
+    # say when its clocks change. Tenants stored before this rule still load, so they still export.
+    if info.context == _FROM_FILE and "/" not in value and value != "UTC":
         raise ValueError(
             f"{_shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
         )
@@ -445,7 +449,7 @@ def load_tenant_config(text: str) -> TenantConfig:
     document = _parse_yaml(text)
     data = _to_plain(document)
     try:
-        return TenantConfig.model_validate(data, by_alias=True, by_name=False)
+        return TenantConfig.model_validate(data, by_alias=True, by_name=False, context=_FROM_FILE)
     except ValidationError as error:
         problems = _problems_from(error, data)
         raise TenantConfigError(_describe(problems, document)) from None

@@ -325,6 +325,12 @@ def test_timezone_abbreviation_known_to_iana_is_refused_in_favour_of_a_place() -
     ]
 
 
+def test_tenant_stored_with_an_abbreviated_timezone_still_loads_for_export() -> None:
+    carla = PersonConfig(email="carla@acme.dk", name="Carla", roles=("coordinator",))
+
+    assert TenantConfig(slug="acme", name="Acme", timezone="CET", people=(carla,)).timezone == "CET"
+
+
 @pytest.mark.parametrize("zone", ["Europe/Copenhagen", "America/Nuuk", "UTC"])
 def test_iana_place_names_and_utc_are_accepted(zone: str) -> None:
     text = MINIMAL.replace("name: Acme A/S\n", f"name: Acme A/S\ntimezone: {zone}\n")
