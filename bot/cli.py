@@ -82,7 +82,12 @@ def demo(as_json: bool, database: str) -> None:
 @click.option(
     "--tenant", "tenant", metavar="SLUG", help="The tenant to talk to (needed when there are several)."
 )
-@click.option("--as", "email", metavar="EMAIL", help="Who you are (default: the first project manager).")
+@click.option(
+    "--as",
+    "email",
+    metavar="EMAIL",
+    help="Who you are, by e-mail or name (default: the first project manager).",
+)
 @click.option("--script", type=click.File("r", encoding="utf-8"), help="Read the lines from a file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message the bot sends.")
 @click.pass_context
