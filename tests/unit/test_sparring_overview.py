@@ -7,7 +7,7 @@ import pytest
 from handlers.commands import Malformed
 from handlers.model import Status
 from handlers.service import Identity
-from handlers.text import Text
+from handlers.text import Message, Text
 from tests.fakes import Office, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -76,6 +76,11 @@ def test_the_queue_is_only_for_seniors(office: Office) -> None:
 # --- KPIs ----------------------------------------------------------------------------------------
 
 
+def facts(message: Message) -> dict[str, dict[str, Text]]:
+    """Return a message's facts as {section heading key: {fact label key: value}}."""
+    return {s.heading.key: {f.label.key: f.value for f in s.facts} for s in message.sections}
+
+
 def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(office: Office) -> None:
     org = office.org
     office.seed(org.ida, Status.CLOSED, senior=org.lars, area="pid", hours=15, held_at=WEDNESDAY_MORNING)
@@ -83,11 +88,15 @@ def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(off
 
     outcome = office.say(org.mette, "nøgletal")
 
-    lines = {line.key: line for line in outcome.replies[0].lines}
-    assert lines["kpi.head"].params["quarter"] == "2027-Q1"
-    assert lines["kpi.requests"].params["requests"] == 2
-    assert lines["kpi.hours"] == Text.of("kpi.hours", used=15.0, agreed=60, percent=25)
-    assert "kpi.escalations" in lines
+    [reply] = outcome.replies
+    assert reply.lines == (Text.of("kpi.head", quarter=Text.of("quarter", number="1", year="2027")),)
+    figures = facts(reply)
+    assert list(figures) == ["kpi.requests", "kpi.hours", "kpi.areas"]
+    assert figures["kpi.requests"]["kpi.fact.created"] == Text.of("kpi.value.count", count=2)
+    assert "kpi.fact.escalations" in figures["kpi.requests"]
+    assert figures["kpi.hours"]["kpi.fact.hours"] == Text.of(
+        "kpi.value.hours", used=15.0, agreed=60, percent=25
+    )
 
 
 def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Office) -> None:
@@ -100,10 +109,12 @@ def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Offi
 
     outcome = office.say(org.mette, "kpi")
 
-    reply = outcome.replies[0]
-    assert keys(reply)[-3:] == ["kpi.speed", "kpi.rating", "kpi.area"]
-    assert reply.lines[-3].params["hours"] == 2.0
-    assert reply.lines[-2].params["average"] == 4.0
+    figures = facts(outcome.replies[0])
+    assert list(figures)[-2:] == ["kpi.answers", "kpi.areas"]
+    assert figures["kpi.answers"]["kpi.fact.speed"].params["hours"] == 2.0
+    assert figures["kpi.answers"]["kpi.fact.rating"].params["average"] == 4.0
+    [area] = outcome.replies[0].sections[-1].facts
+    assert area.value == Text.of("kpi.value.count", count=1)
 
 
 def test_the_kpis_are_only_for_the_coordinator(office: Office) -> None:
