@@ -163,8 +163,8 @@ def shorten(text: str, limit: int, measure: Measure = len) -> str:
             end = i
             break
     start = text[:end]
-    # Cut at the last space unless that would throw away more than half of what fits.
-    boundary = max((m.start() for m in _SPACE.finditer(start)), default=-1)
+    # Cut at the last space (the one right after what fits counts) unless that loses over half of it.
+    boundary = max((m.start() for m in _SPACE.finditer(text, 0, end + 1)), default=-1)
     if boundary > end // 2:
         start = start[:boundary]
     return start.rstrip() + ELLIPSIS

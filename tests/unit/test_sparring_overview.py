@@ -7,7 +7,7 @@ import pytest
 from handlers.commands import Malformed
 from handlers.model import Status
 from handlers.service import Identity
-from handlers.text import Message, Text
+from handlers.text import Message, Text, Verbatim
 from tests.fakes import Office, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -319,3 +319,28 @@ def test_a_person_is_unknown_in_a_tenant_they_do_not_belong_to(two_tenants: Offi
     outcome = two_tenants.say(solsort("jonas"), "status", slug="nordlys")
 
     assert reply_keys(outcome) == ["error.unknown_person"]
+
+
+# --- the whole text --------------------------------------------------------------------------------
+
+
+def test_the_requester_the_senior_and_the_coordinator_can_read_the_whole_text(office: Office) -> None:
+    org = office.org
+    request = office.ask(org.jonas, "Budget " * 280)
+    assert request.senior_id is not None
+    senior = next(p for p in (org.anna, org.lars, org.sofie) if p.id == request.senior_id)
+
+    outcomes = [office.say(person, "vis S-1") for person in (org.jonas, senior, org.mette)]
+
+    for outcome in outcomes:
+        [reply] = outcome.replies
+        assert keys(reply) == ["show.head", "show.text"]
+        assert reply.lines[1] == Text.of("show.text", text=Verbatim(request.text))
+
+
+def test_someone_else_cannot_read_a_request(office: Office) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(office.org.ida, "show S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
