@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,11 +19,18 @@ from handlers.commands import MAX_REQUEST_CHARS
 from handlers.expertise import BUILTIN_AREAS
 from tests.platforms.conftest import JONAS, TEAM, SlackWorld
 from tests.platforms.limits import activity_problems, slack_problems
-from tests.platforms.slack_fakes import block_actions_from_message, event, interactive, message_event
+from tests.platforms.slack_fakes import (
+    block_actions_from_message,
+    event,
+    interactive,
+    message_event,
+    slash_command,
+)
 from tests.platforms.teams_fakes import personal_conversation
 from tests.platforms.test_slack_interactions import ask_by_slash_command, dms, response_at, settle
 from tests.platforms.test_teams_activities import ANNA as ANNA_TEAMS
 from tests.platforms.test_teams_activities import JONAS as TEAMS_JONAS
+from tests.platforms.test_teams_activities import METTE as METTE_TEAMS
 from tests.platforms.test_teams_activities import TeamsWorld, _world
 
 BUDGET = "Budgettet er overskredet med 15 %, hvordan fremlægger jeg det for styregruppen? "
@@ -172,3 +180,29 @@ def test_teams_offers_every_area_in_a_choice_list_and_the_chosen_one_routes_the_
     assert "S-1 (Budgettering) er sendt til" in shown
     assert all_teams_problems(teams) == []
     assert activity_problems({"attachments": [{"content": response.json()["value"]}]}) == []
+
+
+# --- the key figures ---------------------------------------------------------------------------------
+
+
+def test_slack_shows_the_key_figures_as_headers_and_fields(slack_world: SlackWorld) -> None:
+    response = slack_world.send(slash_command(TEAM, COORDINATOR, "kpi"))
+
+    blocks = response.json()["blocks"]
+    assert slack_problems(blocks) == []
+    assert [b["type"] for b in blocks[:3]] == ["section", "header", "section"]
+    assert re.fullmatch(r"Sparring, [1-4]\. kvartal \d{4}", blocks[0]["text"]["text"])
+    assert blocks[1]["text"]["text"] == "Forespørgsler"
+    assert blocks[2]["fields"][0]["text"] == "*Nye forespørgsler*\n0"
+
+
+def test_teams_shows_the_key_figures_as_headings_and_fact_sets(teams: TeamsWorld) -> None:
+    teams.say(METTE_TEAMS, "kpi")
+
+    [answer] = teams.connector.sent(personal_conversation(METTE_TEAMS))
+    [card] = answer.cards
+    assert all_teams_problems(teams) == []
+    kinds = [b["type"] for b in card["body"]]
+    assert kinds[:3] == ["RichTextBlock", "RichTextBlock", "FactSet"]
+    assert card["body"][1]["inlines"][0] == {"type": "TextRun", "text": "Forespørgsler", "weight": "bolder"}
+    assert card["body"][2]["facts"][0] == {"title": "Nye forespørgsler", "value": "0"}
