@@ -14,6 +14,7 @@ from bot.teams import cards
 from handlers.calendar_rules import quarter_of
 from handlers.commands import MAX_REQUEST_CHARS, FreeText, RequestSparring, ShowRequest, parse_text
 from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Section, Text, Verbatim
+from storage.codec import decode_message, encode_message
 from tests.platforms.limits import card_problems, slack_problems
 
 DANISH = Reader("da", ZoneInfo("Europe/Copenhagen"))
@@ -287,3 +288,11 @@ def test_vis_followed_by_words_is_still_a_request() -> None:
         "vis mig hvordan man laver en risikolog"
     )
     assert parse_text("sparring show me the budget") == RequestSparring("show me the budget")
+
+
+def test_sections_of_facts_survive_the_outbox() -> None:
+    message = kpis()
+
+    decoded = decode_message(encode_message(message), to_person=1, to_channel=None, ref=None)
+
+    assert decoded == message
