@@ -93,6 +93,13 @@ class Explain:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowRequest:
+    """Show a request's whole text (a quote in a message may be shortened to fit)."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChooseArea:
     number: int
     area: str
@@ -170,6 +177,7 @@ Command = (
     | Reject
     | Assign
     | Explain
+    | ShowRequest
     | ChooseArea
     | IntakeArea
     | IntakeUrgency
@@ -197,6 +205,7 @@ _WORDS: dict[str, str] = {
     "reject": "reject", "afvis-kvote": "reject",
     "assign": "assign", "tildel": "assign",
     "why": "why", "hvorfor": "why",
+    "show": "show", "vis": "show",
     "kpi": "kpi", "kpis": "kpi", "nøgletal": "kpi", "noegletal": "kpi",
     "escalations": "escalations", "eskaleringer": "escalations",
 }  # fmt: skip
@@ -222,7 +231,9 @@ def parse_text(text: str) -> Command:
     word = _WORDS.get(words[0].casefold()) if words else None
     # "help with the budget" and "status report for the board" are requests, not commands:
     # the commands without arguments only count when they stand alone.
-    if word is None or (word in _STANDALONE and len(words) > 1):
+    # "vis mig budgettet" / "show me how" is a request too: "show" only counts before a reference.
+    shows_words = word == "show" and len(words) > 1 and parse_ref(words[1]) is None
+    if word is None or (word in _STANDALONE and len(words) > 1) or shows_words:
         return RequestSparring(cleaned) if prefixed else FreeText(cleaned)
     command = _parse_subcommand(word, words[1:])
     # "sparring hvorfor skrider tidsplanen?" is a question, not "why" without its reference:
@@ -274,6 +285,7 @@ def _with_number(word: str, number: int, rest: list[str]) -> Command:
         "approve": Approve(number),
         "reject": Reject(number),
         "why": Explain(number),
+        "show": ShowRequest(number),
     }
     return plain[word]
 

@@ -8,7 +8,7 @@ from handlers.model import Person, Role, SparringRequest, Status, Urgency
 from handlers.routing import Routing, RoutingInput, choose_senior, preference_tiers
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
-MAX_ASSIGN_BUTTONS = 5
+MAX_ASSIGN_BUTTONS = 25  # more than a few go into a choice list, so every senior can be picked
 
 
 def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | None = None) -> Routing:

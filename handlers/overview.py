@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from handlers.calendar_rules import quarter_of
 from handlers.context import ActorContext
-from handlers.kpis import compute_kpis
+from handlers.kpis import SparringKpis, compute_kpis
 from handlers.model import OPEN_STATUSES, Role, SparringRequest, Status
-from handlers.text import Text
+from handlers.text import Fact, Section, Text, Verbatim
 
 STATUS_LIMIT = 10
 
@@ -56,6 +56,24 @@ def explain(ctx: ActorContext, number: int) -> None:
     ctx.reply(_line(ctx, request), *request.routing_reasons, ref=request.ref)
 
 
+def show_request(ctx: ActorContext, number: int) -> None:
+    """Show a request's whole text to its requester, the seniors it went to, or a coordinator."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    readers = (request.requester_id, request.senior_id, *request.tried_senior_ids) if request else ()
+    if request is None or not (ctx.is_coordinator() or ctx.actor.id in readers):
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    requester = ctx.uow.people.get(request.requester_id)
+    head = Text.of(
+        "show.head",
+        ref=request.ref,
+        requester=requester.name if requester else "?",
+        area=ctx.area(request.area),
+        status=Text.of(f"status.{request.status}"),
+    )
+    ctx.reply(head, Text.of("show.text", text=Verbatim(request.text)), ref=request.ref)
+
+
 def show_kpis(ctx: ActorContext) -> None:
     """Show the coordinator the key figures of the current quarter."""
     if not ctx.is_coordinator():
@@ -69,18 +87,53 @@ def show_kpis(ctx: ActorContext) -> None:
         repo.hours_held(ctx.tenant.id, quarter.start, quarter.end),
         ctx.tenant.agreed_hours_per_quarter,
     )
-    lines = [
-        Text.of("kpi.head", quarter=quarter.label),
-        Text.of("kpi.requests", requests=kpis.requests, accepted=kpis.accepted, cancelled=kpis.cancelled),
-        Text.of("kpi.hours", used=kpis.hours_used, agreed=kpis.hours_agreed, percent=kpis.percent_used or 0),
-        Text.of("kpi.escalations", count=kpis.open_escalations),
+    ctx.reply(Text.of("kpi.head", quarter=quarter.name), sections=_kpi_sections(ctx, kpis))
+
+
+def _count(count: int) -> Text:
+    return Text.of("kpi.value.count", count=count)
+
+
+def _kpi_sections(ctx: ActorContext, kpis: SparringKpis) -> tuple[Section, ...]:
+    sections = [
+        Section(
+            Text.of("kpi.requests"),
+            (
+                Fact(Text.of("kpi.fact.created"), _count(kpis.requests)),
+                Fact(Text.of("kpi.fact.accepted"), _count(kpis.accepted)),
+                Fact(Text.of("kpi.fact.cancelled"), _count(kpis.cancelled)),
+                Fact(Text.of("kpi.fact.escalations"), _count(kpis.open_escalations)),
+            ),
+        ),
+        Section(
+            Text.of("kpi.hours"),
+            (
+                Fact(
+                    Text.of("kpi.fact.hours"),
+                    Text.of(
+                        "kpi.value.hours",
+                        used=kpis.hours_used,
+                        agreed=kpis.hours_agreed,
+                        percent=kpis.percent_used or 0,
+                    ),
+                ),
+            ),
+        ),
     ]
+    answers: list[Fact] = []
     if kpis.median_hours_to_accept is not None:
-        lines.append(Text.of("kpi.speed", hours=kpis.median_hours_to_accept))
+        answers.append(
+            Fact(Text.of("kpi.fact.speed"), Text.of("kpi.value.speed", hours=kpis.median_hours_to_accept))
+        )
     if kpis.average_rating is not None:
-        lines.append(Text.of("kpi.rating", average=kpis.average_rating, count=kpis.ratings))
-    lines.extend(Text.of("kpi.area", area=ctx.area(key), count=count) for key, count in kpis.by_area)
-    ctx.reply(*lines)
+        value = Text.of("kpi.value.rating", average=kpis.average_rating, count=kpis.ratings)
+        answers.append(Fact(Text.of("kpi.fact.rating"), value))
+    if answers:
+        sections.append(Section(Text.of("kpi.answers"), tuple(answers)))
+    if kpis.by_area:
+        areas = tuple(Fact(Text.of("area", name=ctx.area(key)), _count(n)) for key, n in kpis.by_area)
+        sections.append(Section(Text.of("kpi.areas"), areas))
+    return tuple(sections)
 
 
 def show_escalations(ctx: ActorContext) -> None:

@@ -68,6 +68,8 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             overview.show_kpis(ctx)
         case c.Explain(number):
             overview.explain(ctx, number)
+        case c.ShowRequest(number):
+            overview.show_request(ctx, number)
         case c.SetLanguage(language):
             overview.set_language(ctx, language)
         case c.StartIntake():

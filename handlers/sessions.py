@@ -57,7 +57,7 @@ def _warn_about_quota(ctx: TenantContext) -> float:
     for threshold in QUOTA_WARNINGS:
         if used * 100 >= agreed * threshold:
             ctx.notify_coordinators(
-                Text.of(f"quota.warning_{threshold}", used=used, agreed=agreed, quarter=quarter.label),
+                Text.of(f"quota.warning_{threshold}", used=used, agreed=agreed, quarter=quarter.name),
                 Text.of(f"quota.policy_{ctx.tenant.over_quota}"),
                 dedupe=f"quota:{quarter.label}:{threshold}",
             )

@@ -167,7 +167,7 @@ def _button(bridge: SlackBridge) -> Work:
             await args.respond(**_not_connected(bridge))
             return
         user_id = body["user"]["id"]
-        parsed = commands.parse_action(str((args.action or {}).get("action_id", "")))
+        parsed = commands.parse_action(_action_id(args.action or {}))
         if isinstance(parsed, commands.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
             await _open_comment(bridge, client, tenant, team_id, user_id, body["trigger_id"], metadata)
@@ -178,6 +178,13 @@ def _button(bridge: SlackBridge) -> Work:
         await args.respond(**blocks.outcome_payload(original, replies))
 
     return on_click
+
+
+def _action_id(action: dict[str, Any]) -> str:
+    """Return the id of what was chosen: a button's action_id, or the value of a select's option."""
+    if action.get("type") == "static_select":
+        return str((action.get("selected_option") or {}).get("value", ""))
+    return str(action.get("action_id", ""))
 
 
 async def _open_comment(

@@ -265,7 +265,7 @@ class TeamsBot:
     async def _on_card_action(self, turn: Turn) -> None:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
-        command = commands.parse_action(str(data.get("action", "")))
+        command = commands.parse_action(_chosen_action(data))
         if isinstance(command, commands.AskForComment):
             await turn.context.send_activity(
                 invoke_response(card_result(cards.comment_card(turn.reader, command.number)))
@@ -327,9 +327,14 @@ def _message_id(activity: Activity) -> str:
     return f"{conversation}:{activity.reply_to_id}"
 
 
+def _chosen_action(data: dict[str, Any]) -> str:
+    """Return the action a card sent: a button's own, or the one picked in the card's choice list."""
+    return str(data.get("action") or data.get(cards.CHOICE_INPUT) or "")
+
+
 def _submitted_command(value: dict[str, Any]) -> commands.Command | None:
-    if value.get("action"):
-        return commands.parse_action(str(value["action"]))
+    if value.get("action") or value.get(cards.CHOICE_INPUT):
+        return commands.parse_action(_chosen_action(value))
     form = value.get("form")
     if form == cards.INTAKE_FORM:
         return commands.SubmitIntake(

@@ -79,8 +79,8 @@ def test_quota_warnings_reach_the_coordinator_and_past_the_level_she_approves(ch
     result = chat(script("quota.txt"))
 
     coordinator = result.texts(METTE)
-    assert "80 % af de aftalte sparringstimer for 2027-Q2 er brugt (48 af 60 timer)" in coordinator
-    assert "Alle aftalte sparringstimer for 2027-Q2 er brugt (60 af 60 timer)" in coordinator
+    assert "80 % af de aftalte sparringstimer for 2. kvartal 2027 er brugt (48 af 60 timer)" in coordinator
+    assert "Alle aftalte sparringstimer for 2. kvartal 2027 er brugt (60 af 60 timer)" in coordinator
     assert coordinator.count("80 %") == 1
     assert "S-3 venter" in result.texts(JONAS)
     assert "Koordinatoren har godkendt S-3" in result.texts(JONAS)

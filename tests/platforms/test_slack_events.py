@@ -71,7 +71,8 @@ def test_the_app_home_shows_the_coordinator_the_kpis(slack_world: SlackWorld) ->
 
     assert published.params["user_id"] == METTE
     assert "Sparringsordningen" in headers_of(published)
-    assert "Brugte timer: 0 af 60" in text_of(published)
+    assert "Timer" in headers_of(published)  # a header per section of figures, then its fields
+    assert "*Brugte timer*\\n0 af 60 (0 %)" in text_of(published)
 
 
 # --- 6. DM commands and mentions -------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from handlers.commands import Malformed
 from handlers.model import Status
 from handlers.service import Identity
-from handlers.text import Text
+from handlers.text import Message, Text, Verbatim
 from tests.fakes import Office, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -76,6 +76,11 @@ def test_the_queue_is_only_for_seniors(office: Office) -> None:
 # --- KPIs ----------------------------------------------------------------------------------------
 
 
+def facts(message: Message) -> dict[str, dict[str, Text]]:
+    """Return a message's facts as {section heading key: {fact label key: value}}."""
+    return {s.heading.key: {f.label.key: f.value for f in s.facts} for s in message.sections}
+
+
 def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(office: Office) -> None:
     org = office.org
     office.seed(org.ida, Status.CLOSED, senior=org.lars, area="pid", hours=15, held_at=WEDNESDAY_MORNING)
@@ -83,11 +88,15 @@ def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(off
 
     outcome = office.say(org.mette, "nøgletal")
 
-    lines = {line.key: line for line in outcome.replies[0].lines}
-    assert lines["kpi.head"].params["quarter"] == "2027-Q1"
-    assert lines["kpi.requests"].params["requests"] == 2
-    assert lines["kpi.hours"] == Text.of("kpi.hours", used=15.0, agreed=60, percent=25)
-    assert "kpi.escalations" in lines
+    [reply] = outcome.replies
+    assert reply.lines == (Text.of("kpi.head", quarter=Text.of("quarter", number="1", year="2027")),)
+    figures = facts(reply)
+    assert list(figures) == ["kpi.requests", "kpi.hours", "kpi.areas"]
+    assert figures["kpi.requests"]["kpi.fact.created"] == Text.of("kpi.value.count", count=2)
+    assert "kpi.fact.escalations" in figures["kpi.requests"]
+    assert figures["kpi.hours"]["kpi.fact.hours"] == Text.of(
+        "kpi.value.hours", used=15.0, agreed=60, percent=25
+    )
 
 
 def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Office) -> None:
@@ -100,10 +109,12 @@ def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Offi
 
     outcome = office.say(org.mette, "kpi")
 
-    reply = outcome.replies[0]
-    assert keys(reply)[-3:] == ["kpi.speed", "kpi.rating", "kpi.area"]
-    assert reply.lines[-3].params["hours"] == 2.0
-    assert reply.lines[-2].params["average"] == 4.0
+    figures = facts(outcome.replies[0])
+    assert list(figures)[-2:] == ["kpi.answers", "kpi.areas"]
+    assert figures["kpi.answers"]["kpi.fact.speed"].params["hours"] == 2.0
+    assert figures["kpi.answers"]["kpi.fact.rating"].params["average"] == 4.0
+    [area] = outcome.replies[0].sections[-1].facts
+    assert area.value == Text.of("kpi.value.count", count=1)
 
 
 def test_the_kpis_are_only_for_the_coordinator(office: Office) -> None:
@@ -308,3 +319,28 @@ def test_a_person_is_unknown_in_a_tenant_they_do_not_belong_to(two_tenants: Offi
     outcome = two_tenants.say(solsort("jonas"), "status", slug="nordlys")
 
     assert reply_keys(outcome) == ["error.unknown_person"]
+
+
+# --- the whole text --------------------------------------------------------------------------------
+
+
+def test_the_requester_the_senior_and_the_coordinator_can_read_the_whole_text(office: Office) -> None:
+    org = office.org
+    request = office.ask(org.jonas, "Budget " * 280)
+    assert request.senior_id is not None
+    senior = next(p for p in (org.anna, org.lars, org.sofie) if p.id == request.senior_id)
+
+    outcomes = [office.say(person, "vis S-1") for person in (org.jonas, senior, org.mette)]
+
+    for outcome in outcomes:
+        [reply] = outcome.replies
+        assert keys(reply) == ["show.head", "show.text"]
+        assert reply.lines[1] == Text.of("show.text", text=Verbatim(request.text))
+
+
+def test_someone_else_cannot_read_a_request(office: Office) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(office.org.ida, "show S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]
