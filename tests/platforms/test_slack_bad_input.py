@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 
@@ -133,3 +134,24 @@ def test_forged_signature_headers_get_401(
     assert response.status_code == 401
     assert_one_line(caplog, says="(401)")
     assert_still_serving(slack_world)
+
+
+# --- blank variables mean unset, for bolt too ------------------------------------------------------
+
+
+@pytest.fixture
+def blank_slack_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty OAuth variables (as a template's ``SLACK_CLIENT_ID=`` line leaves them) beside one workspace."""
+    for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_REDIRECT_URI", "SLACK_SCOPES"):
+        monkeypatch.setenv(name, "" if name != "SLACK_SCOPES" else "  ")
+
+
+def test_blank_oauth_variables_leave_a_single_workspace_answering_everyone(
+    blank_slack_variables: None, slack_world: SlackWorld
+) -> None:
+    response = slack_world.send(slash_command(TEAM, JONAS, "Budgettet er skredet, hvad gør jeg?"))
+
+    assert response.status_code == 200
+    assert response.json()["response_type"] == "ephemeral"
+    assert "S-1" in json.dumps(response.json()["blocks"], ensure_ascii=False)
+    assert slack_world.server.get("/slack/install").status_code == 404
