@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import time
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -30,6 +31,10 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 # Slack's rule: a request signed more than five minutes ago (or ahead) may be a replay.
 MAX_REQUEST_AGE_SECONDS = 5 * 60
+# What Slack always sends as objects (events, interactivity payloads) or as lists of objects; a
+# slash command's form has none of these names.
+_OBJECT_FIELDS = ("event", "view", "team", "user", "channel", "container", "message", "state")
+_LIST_FIELDS = ("actions", "authorizations")
 
 
 class MalformedRequestError(Exception):
@@ -91,11 +96,11 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest:
         raise MalformedRequestError(f"content type {request.content_type} is not JSON or a form")
     # Bolt reads a body that starts with "{" as JSON whatever its content type says.
     if request.content_type == JSON or text.startswith("{"):
-        _json_object(text, "the body")
+        _check_shape(_json_object(text, "the body"))
     else:
         form = dict(parse_qsl(text, keep_blank_values=True))
         if "payload" in form:
-            _json_object(form["payload"], "the payload field")
+            _check_shape(_json_object(form["payload"], "the payload field"))
         elif not form:
             raise MalformedRequestError("the form is empty")
     try:
@@ -108,10 +113,22 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest:
         ) from error
 
 
-def _json_object(text: str, what: str) -> None:
+def _check_shape(body: dict[str, Any]) -> None:
+    """Refuse top-level fields bolt's listener matchers index into without looking at their type."""
+    for name in _OBJECT_FIELDS:
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            raise MalformedRequestError(f"{name} is not a JSON object")
+    for name in _LIST_FIELDS:
+        value = body.get(name)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
+            raise MalformedRequestError(f"{name} is not a list of JSON objects")
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise MalformedRequestError(f"{what} is not valid JSON") from error
     if not isinstance(value, dict):
         raise MalformedRequestError(f"{what} is not a JSON object")
+    return value

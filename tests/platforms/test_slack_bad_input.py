@@ -6,12 +6,18 @@ import asyncio
 import json
 import logging
 import time
+from urllib.parse import quote_from_bytes
 
 import httpx
 import pytest
 
 from tests.platforms.conftest import JONAS, TEAM, SlackWorld
 from tests.platforms.slack_fakes import FORM, JSON, SlackClient, slash_command, url_verification
+
+
+def quote(raw: bytes) -> bytes:
+    return quote_from_bytes(raw).encode("ascii")
+
 
 GARBAGE = [
     pytest.param(b"{nope", JSON, id="malformed-json"),
@@ -26,6 +32,11 @@ GARBAGE = [
     pytest.param(b"{nope", FORM, id="form-that-bolt-would-read-as-json"),
     pytest.param(b'{"type": "event_callback", "enterprise": 5}', JSON, id="fields-of-the-wrong-shape"),
     pytest.param(b'{"type": "event_callback", "authorizations": 7}', JSON, id="authorizations-not-a-list"),
+    pytest.param(b'{"type": "event_callback", "event": 5}', JSON, id="event-not-an-object"),
+    pytest.param(
+        b"payload=" + quote(b'{"type": "block_actions", "actions": 5}'), FORM, id="actions-not-a-list"
+    ),
+    pytest.param(b"payload=" + quote(b'{"type": "view_submission", "view": ["x"]}'), FORM, id="view-a-list"),
     pytest.param(b"hello", "text/plain", id="text-plain"),
     pytest.param(b"<xml/>", "application/xml", id="xml"),
 ]
@@ -92,6 +103,7 @@ def test_signed_garbage_gets_400_saying_what_is_wrong(
         (b"payload=%5B1%5D", FORM, "the payload field is not a JSON object"),
         (b"hello", "text/plain", "content type text/plain is not JSON or a form"),
         (b"\xff\xfe{}", JSON, "the body is not UTF-8"),
+        (b'{"type": "event_callback", "event": "x"}', JSON, "event is not a JSON object"),
     ],
 )
 def test_the_400_names_the_problem(
