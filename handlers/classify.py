@@ -216,7 +216,7 @@ class Classifier:
             words = [token for token in tokens if token not in STOPWORDS]
             area = model.choose(classify_model.features(words), verdict.candidates, MODEL_MIN_SHARE)
             if area is not None:
-                return Classification(area=area, candidates=verdict.candidates, scores=verdict.scores)
+                return _chosen(verdict, area)
         return verdict
 
     def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float, bool]]:
@@ -316,6 +316,15 @@ class Classifier:
             candidates=tuple(key for key, _ in kept),
             scores=tuple(kept),
         )
+
+
+def _chosen(verdict: Classification, area: str) -> Classification:
+    """Return the verdict with the chosen area, which then comes first among candidates and scores."""
+    return Classification(
+        area=area,
+        candidates=(area, *(key for key in verdict.candidates if key != area)),
+        scores=tuple(sorted(verdict.scores, key=lambda item: item[0] != area)),
+    )
 
 
 def _audience_positions(tokens: list[str]) -> list[bool]:

@@ -103,6 +103,15 @@ def test_the_model_only_chooses_between_two_candidates_the_rules_found() -> None
     assert split.area is None
 
 
+def test_when_the_model_picks_the_second_of_two_level_candidates_it_comes_first() -> None:
+    # The rules find "scope" (pid, first in area order) and "client" (customer) level; the model picks.
+    result = CLASSIFIER.classify("Our client keeps adding scope without paying")
+
+    assert result.area == "customer"
+    assert result.candidates == ("customer", "pid")
+    assert [key for key, _ in result.scores] == list(result.candidates)
+
+
 def test_shipped_model_is_the_one_trained_from_the_labelled_data() -> None:
     assert classify_model.MODEL_PATH.read_text(encoding="utf-8") == trained_model_json(), (
         "run: .venv/bin/python -m bench.train_classifier"
