@@ -10,7 +10,8 @@ evidence for an area, trying in turn:
 3. compound containment: the word contains a keyword ("styregruppemødet"), weighted by how much it covers.
 
 Adjacent words are first tried joined, which catches phrases ("risk register") and compounds written
-apart ("styre gruppen"). Hedges ("jeg er usikker på", "i tvivl om") are no evidence of anything, and a
+apart ("styre gruppen"); the parts of a phrase may have an adverb or a negation between them, as Danish
+puts one between a verb and its particle ("bakker ikke op"). Hedges ("jeg er usikker på", "i tvivl om") are no evidence of anything, and a
 group named as the audience ("... for styregruppen") weighs less than the topic. The best area wins only
 when it is clearly ahead. When exactly two areas are level, a small model trained on labelled requests
 (handlers/classify_model.py, shipped as JSON) may choose; otherwise the caller gets the likeliest
@@ -65,6 +66,8 @@ MIN_COMPOUND_PART = 3
 FUZZY_CUTOFF = 0.905
 # Longest n-gram tried as a joined phrase or split compound.
 MAX_NGRAM = 3
+# Most words that may stand between the two parts of a phrase ("bakker ikke rigtig op").
+MAX_GAP = 2
 # When the rules find two areas and cannot choose, the shipped model may, if it gives one this share.
 MODEL_MIN_SHARE = 0.9
 # A group named as the audience ("... for styregruppen") weighs this much next to the topic's words.
@@ -78,6 +81,8 @@ _INFLECTIONS = frozenset(
         *("", "e", "en", "et", "er", "ere", "erne", "ene", "ens", "ets", "es", "s", "n", "t", "r", "ne"),
         *("ede", "ende", "ning", "ningen", "ninger", "ingen", "inger", "ingerne", "ingens", "ers"),
         *("ernes", "enes", "te", "de", "lig", "lige", "ligt", "isk", "iske"),
+        # "-aer(ne)" after a final a ("fakturaerne") folds to "-ar(ne)".
+        *("rne", "rnes"),
         *("ed", "ing", "ings", "ies", "ied", "ion", "ions", "ation", "ations", "ment", "ments", "ly"),
     }
 )
@@ -137,6 +142,14 @@ _AUDIENCE_BEFORE_RAW = "for til overfor foran to with"
 _AUDIENCE_AFTER_RAW = "vil onsker beder kraver godkender wants asks needs expects requires approves"
 _DETERMINERS_RAW = "the our my vores min mit den det de hele alle"
 
+# Words that may stand between the two parts of a phrase: Danish puts its sentence adverbs and negation
+# between a verb and its particle ("bakker ikke op", "følger aldrig op"), and an object pronoun too.
+_PHRASE_GAP_RAW = """
+    ikke aldrig altid ofte sjældent også nok jo vist bare lige heller kun endnu stadig allerede gerne
+    måske faktisk rigtig rigtigt helt godt slet ordentligt dem ham hende os jer mig det den
+    not never always really fully also
+"""
+
 
 def fold(text: str) -> str:
     """Return text casefolded, with æøå and their ae/oe/aa spellings collapsed to a/o/a and no accents."""
@@ -158,6 +171,7 @@ _AUDIENCE = _folded(_AUDIENCE_RAW)
 _AUDIENCE_BEFORE = _folded(_AUDIENCE_BEFORE_RAW)
 _AUDIENCE_AFTER = _folded(_AUDIENCE_AFTER_RAW)
 _DETERMINERS = _folded(_DETERMINERS_RAW)
+_PHRASE_GAP = _folded(_PHRASE_GAP_RAW)
 
 # The areas one word or phrase points at, each with the strength of the hint.
 _Evidence: TypeAlias = tuple[tuple[str, float], ...]
@@ -173,10 +187,10 @@ class Classification:
 
 
 def tokenize(text: str) -> list[str]:
-    """Return the folded words of a chat message, without markup, numbers and one-letter words."""
+    """Return the folded words of a chat message, without markup and numbers ("plan B" keeps its "b")."""
     cleaned = _MARKUP.sub(" ", text[:MAX_CHARS].casefold())
     words = _WORD.findall(fold(cleaned))
-    return [word for word in words if 1 < len(word) <= MAX_WORD and not word.isdigit()]
+    return [word for word in words if len(word) <= MAX_WORD and not word.isdigit()]
 
 
 class Classifier:
@@ -187,6 +201,8 @@ class Classifier:
         forms, surfaces, word_forms = _keyword_forms(areas)
         self._stopwords = STOPWORDS - forms.keys()
         self._exact: dict[str, _Evidence] = {form: _shared(keys) for form, keys in forms.items()}
+        # Only phrases written as several words may have words between their parts, not compounds.
+        self._phrases = {form: self._exact[form] for form in forms.keys() - word_forms}
         # Joined words can only be a keyword form if they start like one; this skips most n-grams cheaply.
         self._prefixes = frozenset(form[:end] for form in forms for end in range(1, len(form) + 1))
         self._compound_parts = _index_compound_parts({form: self._exact[form] for form in surfaces})
@@ -224,8 +240,11 @@ class Classifier:
         used = [False] * len(tokens)
         audience = _audience_positions(tokens)
         # A phrase's first word is wholly inside the keyword form, so it must start like one; and no
-        # phrase starts with a stopword, or "for ændringer" would read as "forandringer".
-        starts = [token in self._prefixes and token not in self._stopwords for token in tokens]
+        # phrase starts with a stopword, or "for ændringer" would read as "forandringer"; nor with one
+        # letter, which is more often an abbreviation's than a word's.
+        starts = [
+            len(token) > 1 and token in self._prefixes and token not in self._stopwords for token in tokens
+        ]
         for size in range(MAX_NGRAM, 1, -1):
             for start in range(len(tokens) - size + 1):
                 if not starts[start] or any(used[start : start + size]):
@@ -237,9 +256,39 @@ class Classifier:
                 if evidence:
                     used[start : start + size] = [True] * size
                     yield evidence, PHRASE_WEIGHT, audience[start]
+        for start, evidence in self._gapped_phrases(tokens, starts, used):
+            yield evidence, PHRASE_WEIGHT, audience[start]
         for token, is_used, is_audience in zip(tokens, used, audience, strict=True):
             if not is_used and token not in self._stopwords:
                 yield self._word_evidence(token), 1.0, is_audience
+
+    def _gapped_phrases(
+        self, tokens: list[str], starts: list[bool], used: list[bool]
+    ) -> Iterable[tuple[int, _Evidence]]:
+        """Yield where two words with only gap words between them make a phrase, and its evidence."""
+        for start, token in enumerate(tokens):
+            if not starts[start] or used[start]:
+                continue
+            end = start + 1
+            while end < len(tokens) and end - start <= MAX_GAP and tokens[end] in _PHRASE_GAP:
+                end += 1
+            if end == start + 1 or end >= len(tokens) or used[end]:
+                continue
+            evidence = self._phrase(token + tokens[end])
+            if evidence:
+                used[start] = used[end] = True
+                yield start, evidence
+
+    def _phrase(self, joined: str) -> _Evidence:
+        """Return the evidence of a phrase keyword equal to the joined words or to their base."""
+        found = self._phrases.get(joined)
+        if found:
+            return found
+        for base in _bases(joined):
+            found = self._phrases.get(base)
+            if found:
+                return found
+        return ()
 
     def _could_be_keyword(self, word: str) -> bool:
         """Tell whether the word starts like some keyword form once an inflection is stripped."""

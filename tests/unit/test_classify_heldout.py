@@ -67,11 +67,11 @@ def test_new_set_has_over_60_former_held_out_requests_spread_over_all_ten_areas(
         assert sum(expected == key for _, expected in HELDOUT_CASES) >= 6, key
 
 
-def test_former_held_out_set_now_tuned_on_does_not_fall_below_its_figure_before_the_second_round() -> None:
+def test_former_held_out_set_now_tuned_on_does_not_regress() -> None:
     right, asked, misses = _rates(HELDOUT_CASES)
     print(f"\nformer held-out (tuned): {right:.1%} right, {asked:.1%} asked back, misses {misses}")
 
-    assert right >= 0.88, misses
+    assert right >= 0.92, misses
     assert asked <= 0.10, misses
 
 
