@@ -2,8 +2,10 @@
 
     .venv/bin/python -m bench.train_classifier
 
-The training data is the labelled requests of tests/unit/classification_cases.py, the tuning part of
-tests/unit/classification_heldout.py and the built-in areas' keywords; the held-out part is never used.
+The training data is the labelled requests of tests/unit/classification_cases.py, of
+tests/unit/classification_heldout.py (its former held-out part too, since the second round), of
+tests/unit/classification_training.py and the built-in areas' keywords; the blind fresh set
+(tests/unit/classification_fresh.py) is never used.
 Run it again after changing any of them (a unit test checks the shipped model is up to date).
 """
 
@@ -13,12 +15,13 @@ from handlers import classify_model
 from handlers.classify import STOPWORDS, tokenize
 from handlers.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES
-from tests.unit.classification_heldout import TUNING_CASES, TUNING_CASES_2
+from tests.unit.classification_heldout import HELDOUT_CASES, TUNING_CASES, TUNING_CASES_2
+from tests.unit.classification_training import TRAINING_CASES
 
 
 def training_documents() -> list[tuple[list[str], str]]:
     """Return the content words and area of every training request and keyword."""
-    labelled = [*CASES, *TUNING_CASES, *TUNING_CASES_2]
+    labelled = [*CASES, *TUNING_CASES, *TUNING_CASES_2, *HELDOUT_CASES, *TRAINING_CASES]
     labelled += [(keyword, area.key) for area in BUILTIN_AREAS for keyword in area.keywords]
     return [([word for word in tokenize(text) if word not in STOPWORDS], key) for text, key in labelled]
 

@@ -3,7 +3,7 @@
 The keyword rules in handlers/classify.py decide; this model only chooses when the rules found evidence
 for exactly two areas and cannot tell them apart ("Jeg skal skrive et projektgrundlag til direktionen").
 It was trained at build time by ``bench/train_classifier.py`` from the labelled requests in tests/unit
-(not the held-out ones) and the built-in areas' keywords, and ships as classify_model.json next to this
+(never the blind fresh set) and the built-in areas' keywords, and ships as classify_model.json next to this
 module; nothing is downloaded. It knows only the built-in areas.
 """
 

@@ -19,6 +19,7 @@ from handlers.classify import STOPWORDS, Classifier, tokenize
 from handlers.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
 from tests.unit.classification_heldout import HELDOUT_CASES, NEW_CASES, TUNING_CASES, TUNING_CASES_2
+from tests.unit.classification_training import TRAINING_CASES
 
 CLASSIFIER = Classifier(BUILTIN_AREAS)
 AREAS = {area.key for area in BUILTIN_AREAS}
@@ -140,3 +141,12 @@ def test_shipped_model_is_the_one_trained_from_the_labelled_data() -> None:
     assert classify_model.MODEL_PATH.read_text(encoding="utf-8") == trained_model_json(), (
         "run: .venv/bin/python -m bench.train_classifier"
     )
+
+
+def test_training_phrasings_are_new_and_cover_all_ten_areas() -> None:
+    texts = {text for text, _ in TRAINING_CASES}
+
+    assert len(texts) == len(TRAINING_CASES)
+    assert not texts & {text for text, _ in CASES + NEW_CASES}
+    for key in AREAS:
+        assert sum(expected == key for _, expected in TRAINING_CASES) >= 6, key
