@@ -14,8 +14,9 @@ apart ("styre gruppen"); the parts of a phrase may have an adverb or a negation 
 puts one between a verb and its particle ("bakker ikke op"). Hedges ("jeg er usikker på", "i tvivl om") are no evidence of anything, and a
 group named as the audience ("... for styregruppen") weighs less than the topic. The best area wins only
 when it is clearly ahead. When exactly two areas are level, a small model trained on labelled requests
-(handlers/classify_model.py, shipped as JSON) may choose; otherwise the caller gets the likeliest
-candidates to ask about.
+(handlers/classify_model.py, shipped as JSON) may choose; when the rules find nothing, the model may
+name an area if it is sure and a word it has seen for the area backs it (its score is then the model's
+calibrated share). Otherwise the caller gets the likeliest candidates to ask about.
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ MAX_NGRAM = 3
 MAX_GAP = 2
 # When the rules find two areas and cannot choose, the shipped model may, if it gives one this share.
 MODEL_MIN_SHARE = 0.9
+# When the rules find nothing, the model may name an area if, calibrated by the temperature, it gives it
+# this share of all ten and a word seen in this many training requests backs it. Tuned by 5-fold
+# cross-validation over the labelled requests: none of the everyday texts got an area, none of the
+# requests a wrong one.
+MODEL_GUESS_SHARE = 0.9
+MODEL_TEMPERATURE = 10.0
+MODEL_MIN_BACKING = 2
 # A group named as the audience ("... for styregruppen") weighs this much next to the topic's words.
 AUDIENCE_WEIGHT = 0.5
 _CACHE_SIZE = 20_000
@@ -104,7 +112,8 @@ _STOPWORDS_RAW = """
     have hej hele her hende hun hvad hvem hvilke hvilken hvis hvor hvordan hvorfor hvornår i ikke ind
     ingen jeg jer kan kommer kun kunne lave laver lidt man mange med meget men mere mig min mine mit mod
     må måske nogen noget nok nu når og også om op os over på sig sin skal skulle som så tak til uden
-    under ud var vi vil ville vores være været ved hjælp hjælpe sparring projektet projekter
+    under ud var vi vil ville vores være været ved hjælp hjælpe sparring sparringspartner sparre
+    projektet projekter
     projektets klarer klare kigge kigger sige siger synes tror næste sidste uge ugen dag dagen gerne
     altid aldrig igen helt stadig lige mellem både hver hvert sådan særligt virkelig rigtig rigtigt
     effektiv effektivt effektive direkte interessant interessante interesse interessen interesser
@@ -225,15 +234,22 @@ class Classifier:
         for key, score in audience.items():
             scores[key] = scores.get(key, 0.0) + score * share
         verdict = self._verdict(scores)
-        # Two areas, no clear winner: the model, which has seen how people word each, may choose. It is
-        # loaded on first need, once per process.
-        model = classify_model.load() if verdict.area is None and len(verdict.candidates) == 2 else None
-        if model is not None:
-            words = [token for token in tokens if token not in STOPWORDS]
+        if verdict.area is not None or len(verdict.candidates) not in (0, 2):
+            return verdict
+        # Two areas and no clear winner, or nothing found: the model, which has seen how people word each
+        # area, may choose. It is loaded on first need, once per process.
+        words = [token for token in tokens if token not in STOPWORDS]
+        model = classify_model.load() if words else None
+        if model is None:
+            return verdict
+        if verdict.candidates:
             area = model.choose(classify_model.features(words), verdict.candidates, MODEL_MIN_SHARE)
-            if area is not None:
-                return _chosen(verdict, area)
-        return verdict
+            return verdict if area is None else _chosen(verdict, area)
+        guessed = model.guess(words, MODEL_GUESS_SHARE, MODEL_TEMPERATURE, MODEL_MIN_BACKING)
+        if guessed is None:
+            return verdict
+        area, share = guessed
+        return Classification(area=area, candidates=(area,), scores=((area, round(share, 3)),))
 
     def _evidence(self, tokens: list[str]) -> Iterable[tuple[_Evidence, float, bool]]:
         """Yield each phrase's and remaining content word's evidence, its weight and if it is an audience."""
