@@ -1,28 +1,54 @@
 """Benchmark: the classifier's accuracy and asking-back rate, per labelled set, with the misses.
 
-    .venv/bin/python -m bench.classify [--misses all|heldout|none]
+    .venv/bin/python -m bench.classify [--misses all|tuning|none]
 
 "Right" is the classifier's area equal to the label on the first try; "asked back" is no area (the bot
-asks which area is meant); the rest is wrong. The held-out set (tests/unit/classification_heldout.py)
-was not tuned on and is no training data for the model; the other sets were tuned on or trained on.
-Targets on the held-out set: at least 90 % right, at most 10 % asked back.
+asks which area is meant); the rest is wrong. The fresh set (tests/unit/classification_fresh.py) is
+blind: written by someone who never saw the classifier, never tuned on and no training data. It is the
+final test, with the targets of issue 9: at least 90 % right, at most 10 % asked back. Its misses are
+printed only with ``--misses all``, so that looking at them stays a decision. The other sets, the
+former held-out one included (88.6 % right, 7.1 % asked back before the second round), are tuned and
+trained on; by default the misses of all of them are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import time
 from dataclasses import dataclass
+from unittest import mock
 
+from bench.train_classifier import LABELLED, train
+from handlers import classify_model
 from handlers.classify import Classification, Classifier
 from handlers.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
 from tests.unit.classification_heldout import HELDOUT_CASES, TUNING_CASES, TUNING_CASES_2
 
+FRESH_MODULE = "tests.unit.classification_fresh"
+FRESH_NAME = "fresh (blind, final)"
+
+
+def _fresh_cases() -> tuple[Case, ...] | None:
+    """Return the blind set's FRESH_CASES, or None while its module has not arrived (until the merge)."""
+    try:
+        module = importlib.import_module(FRESH_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name != FRESH_MODULE:
+            raise
+        return None
+    cases: tuple[Case, ...] = module.FRESH_CASES
+    return cases
+
+
+FRESH_CASES = _fresh_cases()
+
 SETS: tuple[tuple[str, tuple[Case, ...]], ...] = (
     ("existing (tuned, trained)", CASES),
     ("new: tuning (trained)", TUNING_CASES + TUNING_CASES_2),
-    ("new: held-out", HELDOUT_CASES),
+    ("former held-out (tuned)", HELDOUT_CASES),
+    *(((FRESH_NAME, FRESH_CASES),) if FRESH_CASES is not None else ()),
 )
 
 
@@ -49,20 +75,47 @@ def measure(classifier: Classifier, cases: tuple[Case, ...]) -> Figures:
     return Figures(len(results), right, asked, misses)
 
 
+CV_NAME = "all labelled, model 5-fold CV"
+CV_FOLDS = 5
+
+
+def cross_validated(folds: int = CV_FOLDS) -> Figures:
+    """Classify every labelled request with a model trained without it.
+
+    The rules were tuned on all of these requests, so this is no test on new text; it only keeps the
+    model from having seen the very request it decides, the best estimate before the fresh set is there.
+    """
+    total = right = asked = 0
+    misses: list[tuple[str, str, Classification]] = []
+    for fold in range(folds):
+        held = LABELLED[fold::folds]
+        model = train(case for index, case in enumerate(LABELLED) if index % folds != fold)
+        with mock.patch.object(classify_model, "load", lambda model=model: model):
+            figures = measure(Classifier(BUILTIN_AREAS), held)
+        total, right, asked = total + figures.total, right + figures.right, asked + figures.asked
+        misses.extend(figures.misses)
+    return Figures(total, right, asked, tuple(misses))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--misses", choices=("all", "heldout", "none"), default="heldout")
+    parser.add_argument("--misses", choices=("all", "tuning", "none"), default="tuning")
     args = parser.parse_args()
     classifier = Classifier(BUILTIN_AREAS)
-    print(f"{'set':28} {'n':>4} {'right':>7} {'asked back':>11} {'wrong':>7}")
-    measured = [(name, measure(classifier, cases)) for name, cases in SETS]
+    print(f"{'set':30} {'n':>4} {'right':>7} {'asked back':>11} {'wrong':>7}")
+    measured = [(name, measure(classifier, cases)) for name, cases in SETS if name != FRESH_NAME]
+    measured.append((CV_NAME, cross_validated()))
+    if FRESH_CASES is not None:
+        measured.append((FRESH_NAME, measure(classifier, FRESH_CASES)))
     for name, figures in measured:
         print(
-            f"{name:28} {figures.total:4} {figures.right / figures.total:7.1%} "
+            f"{name:30} {figures.total:4} {figures.right / figures.total:7.1%} "
             f"{figures.asked / figures.total:11.1%} {figures.wrong / figures.total:7.1%}"
         )
+    if FRESH_CASES is None:
+        print(f"{FRESH_NAME:30} (not there yet: {FRESH_MODULE} arrives at merge time)")
     for name, figures in measured:
-        if args.misses == "none" or (args.misses == "heldout" and name != SETS[-1][0]):
+        if args.misses == "none" or (args.misses == "tuning" and name in (CV_NAME, FRESH_NAME)):
             continue
         print(f"\nmisses on {name}:")
         for text, expected, result in figures.misses:

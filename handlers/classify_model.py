@@ -1,9 +1,11 @@
 """A small naive Bayes model over words and character n-grams, trained on labelled sparring requests.
 
 The keyword rules in handlers/classify.py decide; this model only chooses when the rules found evidence
-for exactly two areas and cannot tell them apart ("Jeg skal skrive et projektgrundlag til direktionen").
+for exactly two areas and cannot tell them apart ("Jeg skal skrive et projektgrundlag til direktionen"),
+or when they found none at all and the model is sure and backed by a word it has seen for the area
+("Hvordan får jeg afdelingslederne til at tage ansvar for ændringen?").
 It was trained at build time by ``bench/train_classifier.py`` from the labelled requests in tests/unit
-(not the held-out ones) and the built-in areas' keywords, and ships as classify_model.json next to this
+(never the blind fresh set) and the built-in areas' keywords, and ships as classify_model.json next to this
 module; nothing is downloaded. It knows only the built-in areas.
 """
 
@@ -51,6 +53,29 @@ class NaiveBayes:
             denominator = math.log(self.totals[self.areas.index(key)] + ALPHA * vocabulary)
             scores[key] = sum(math.log(per_area.get(key, 0) + ALPHA) - denominator for per_area in known)
         return scores
+
+    def guess(
+        self, words: Sequence[str], min_share: float, temperature: float, min_backing: int
+    ) -> tuple[str, float] | None:
+        """Return the likeliest of all areas for the content words and its share, None unless it is clear.
+
+        Naive Bayes counts a word's character n-grams as independent evidence, which they are not, so it
+        is far too sure of itself; dividing the log-likelihoods by the temperature calibrates it. On top
+        of that share, one of the words must itself have been seen in at least min_backing training
+        requests, most of them the area's: n-grams alone name an area even for "Jeg er ny projektleder".
+        """
+        backed: set[str] = set()
+        for word in words:
+            per_area = self.counts.get(f"w:{word}")
+            if per_area:
+                most = max(per_area.values())
+                backed.update(key for key, count in per_area.items() if count == most >= min_backing)
+        if not backed:
+            return None
+        scores = self.log_scores(features(words), self.areas)
+        key = max(scores, key=lambda area: scores[area])
+        share = 1.0 / sum(math.exp((score - scores[key]) / temperature) for score in scores.values())
+        return (key, share) if key in backed and share >= min_share else None
 
     def choose(self, feats: Sequence[str], among: Sequence[str], min_share: float) -> str | None:
         """Return the likeliest of the areas if it has at least min_share of their probability."""

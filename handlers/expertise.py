@@ -337,6 +337,11 @@ BUILTIN_AREAS: tuple[ExpertiseArea, ...] = (
             "baseline",
             "effektmåling",
             "nytteværdi",
+            "tidsbesparelse",
+            "spare tid",
+            "sparer tid",
+            "frigøre tid",
+            "frigør tid",
         ),
     ),
     ExpertiseArea(
@@ -454,6 +459,11 @@ BUILTIN_AREAS: tuple[ExpertiseArea, ...] = (
             "bekymrer",
             "worried",
             "galt",
+            "go wrong",
+            "plan b",
+            "backup plan",
+            "konkurs",
+            "bankruptcy",
         ),
     ),
     ExpertiseArea(
@@ -508,6 +518,9 @@ BUILTIN_AREAS: tuple[ExpertiseArea, ...] = (
             "orientering",
             "politisk",
             "politikere",
+            "skeptisk",
+            "skeptiske",
+            "skepsis",
         ),
     ),
     ExpertiseArea(

@@ -4,11 +4,14 @@ definite forms and Danish/English mixes. They were written from how people ask, 
 lists in handlers/expertise.py, and labelled with the area a senior would route them to before the
 classifier was run on them.
 
-The set is split in two, and the split was fixed before the classifier's answers were looked at:
+The set was split in two, and the split was fixed before the classifier's answers were looked at:
 
-- ``HELDOUT_CASES`` is the honest test. Nothing in the classifier was tuned on it: no keyword, stopword,
-  weight or rule was added or changed because of one of these texts, and none of them is training data.
-  Its figures are the ones reported (``bench/classify.py``) and asserted (``test_classify_heldout.py``).
+- ``HELDOUT_CASES`` was the honest test of the first round (issue 9): nothing in the classifier was tuned
+  on it and none of it was training data. Its last figure as a held-out set, before the second round,
+  was 88.6 % right, 7.1 % asked back and 4.3 % wrong. From the second round on it is a tuning set and
+  training data like the others: its misses were looked at, and it no longer measures how the classifier
+  does on text it was not tuned on. That is measured by the blind ``FRESH_CASES`` in
+  tests/unit/classification_fresh.py, written by someone who never saw the classifier.
 - ``TUNING_CASES`` may be looked at while improving the classifier, like ``classification_cases.py``.
   The two examples from the README and the issue are here, since they were known targets from the start.
 
