@@ -14,7 +14,6 @@ trained on; by default the misses of all of them are printed.
 from __future__ import annotations
 
 import argparse
-import importlib
 import time
 from dataclasses import dataclass
 from unittest import mock
@@ -24,31 +23,16 @@ from handlers import classify_model
 from handlers.classify import Classification, Classifier
 from handlers.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
+from tests.unit.classification_fresh import FRESH_CASES
 from tests.unit.classification_heldout import HELDOUT_CASES, TUNING_CASES, TUNING_CASES_2
 
-FRESH_MODULE = "tests.unit.classification_fresh"
 FRESH_NAME = "fresh (blind, final)"
-
-
-def _fresh_cases() -> tuple[Case, ...] | None:
-    """Return the blind set's FRESH_CASES, or None while its module has not arrived (until the merge)."""
-    try:
-        module = importlib.import_module(FRESH_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name != FRESH_MODULE:
-            raise
-        return None
-    cases: tuple[Case, ...] = module.FRESH_CASES
-    return cases
-
-
-FRESH_CASES = _fresh_cases()
 
 SETS: tuple[tuple[str, tuple[Case, ...]], ...] = (
     ("existing (tuned, trained)", CASES),
     ("new: tuning (trained)", TUNING_CASES + TUNING_CASES_2),
     ("former held-out (tuned)", HELDOUT_CASES),
-    *(((FRESH_NAME, FRESH_CASES),) if FRESH_CASES is not None else ()),
+    (FRESH_NAME, FRESH_CASES),
 )
 
 
@@ -105,15 +89,12 @@ def main() -> None:
     print(f"{'set':30} {'n':>4} {'right':>7} {'asked back':>11} {'wrong':>7}")
     measured = [(name, measure(classifier, cases)) for name, cases in SETS if name != FRESH_NAME]
     measured.append((CV_NAME, cross_validated()))
-    if FRESH_CASES is not None:
-        measured.append((FRESH_NAME, measure(classifier, FRESH_CASES)))
+    measured.append((FRESH_NAME, measure(classifier, FRESH_CASES)))
     for name, figures in measured:
         print(
             f"{name:30} {figures.total:4} {figures.right / figures.total:7.1%} "
             f"{figures.asked / figures.total:11.1%} {figures.wrong / figures.total:7.1%}"
         )
-    if FRESH_CASES is None:
-        print(f"{FRESH_NAME:30} (not there yet: {FRESH_MODULE} arrives at merge time)")
     for name, figures in measured:
         if args.misses == "none" or (args.misses == "tuning" and name in (CV_NAME, FRESH_NAME)):
             continue
