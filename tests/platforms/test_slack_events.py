@@ -53,7 +53,7 @@ def test_the_app_home_shows_a_requester_their_own_requests_only(slack_world: Sla
     assert published.params["user_id"] == JONAS
     assert published.params["view"]["type"] == "home"
     assert headers_of(published) == ["Dine forespørgsler"]
-    assert "S-1 · Budgettering · tilbudt · Anna Berg" in text_of(published)
+    assert "S-1 · Budgettering · venter på svar fra Anna Berg siden" in text_of(published)
 
 
 def test_the_app_home_shows_a_senior_her_queue(slack_world: SlackWorld) -> None:

@@ -14,7 +14,7 @@ from bot.i18n import Reader, catalogue
 from handlers.commands import Malformed, parse_text
 from handlers.model import OverQuota, Status
 from handlers.sessions import QUOTA_WARNINGS
-from handlers.text import Bilingual, Text, Verbatim
+from handlers.text import Bilingual, Since, Text, Verbatim
 
 HANDLERS = Path(__file__).parents[2] / "handlers"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -267,3 +267,33 @@ def test_large_numbers_are_grouped_the_way_each_language_groups_them() -> None:
 
     assert DANISH.render(text) == "Dette kvartal: 1.234,5 af 2.000 aftalte timer brugt."
     assert ENGLISH.render(text) == "This quarter: 1,234.5 of 2,000 agreed hours used."
+
+
+# --- moments relative to now ---------------------------------------------------------------------
+
+NOW = datetime(2027, 1, 14, 15, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+def since(moment: datetime, language: str = "da") -> str:
+    return Reader(language, ZoneInfo("Europe/Copenhagen")).render(
+        Text.of("status.now.cancelled", since=Since(moment, NOW))
+    )
+
+
+def test_a_moment_earlier_today_is_told_as_today_with_the_local_time() -> None:
+    moment = datetime(2027, 1, 14, 13, 0, tzinfo=UTC)
+
+    assert since(moment) == "annulleret i dag kl. 14:00"
+    assert since(moment, "en") == "cancelled today at 14:00"
+
+
+def test_a_moment_yesterday_is_told_as_yesterday_in_the_tenants_time_zone() -> None:
+    # 23:30 UTC on the 12th is already the 13th in Copenhagen: yesterday, seen from the 14th.
+    moment = datetime(2027, 1, 12, 23, 30, tzinfo=UTC)
+
+    assert since(moment) == "annulleret i går kl. 00:30"
+
+
+def test_an_older_moment_is_told_as_a_short_date_with_the_year_only_when_it_differs() -> None:
+    assert since(datetime(2027, 1, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. jan."
+    assert since(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. dec. 2026"
