@@ -102,8 +102,8 @@ def submit(ctx: ActorContext, request: SparringRequest) -> None:
         _ask_coordinator(ctx, request)
         ctx.reply(Text.of("ask.awaiting_approval", ref=request.ref), ref=request.ref)
         return
-    offer(ctx, request)
-    ctx.reply(*confirmation(ctx, request), ref=request.ref)
+    routing = offer(ctx, request)
+    ctx.reply(*confirmation(ctx, request, routing), ref=request.ref)
 
 
 def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:

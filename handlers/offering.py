@@ -11,9 +11,9 @@ from handlers.text import Action, ButtonStyle, Text, Verbatim
 MAX_ASSIGN_BUTTONS = 5
 
 
-def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Person | None = None) -> Routing:
-    """Route the request to the best senior (or the one the coordinator assigned) and offer it."""
-    routing = route(ctx, request) if assigned is None else _assigned(assigned)
+def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Routing | None = None) -> Routing:
+    """Route the request to the best senior (or to the one chosen by a person) and offer it."""
+    routing = route(ctx, request) if assigned is None else assigned
     request.routing_reasons = list(routing.reasons)
     senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
     if senior is None:
@@ -50,13 +50,14 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
             )
         )
         if routing.senior_id is not None:
-            return Routing(routing.senior_id, (*routing.reasons, *passed_over))
+            return Routing(routing.senior_id, (*routing.reasons, *passed_over), summary=routing.summary)
         passed_over.extend(routing.passed_over)
     return Routing(None, (Text.of("routing.nobody", area=ctx.area(request.area)), *passed_over))
 
 
 def _assigned(senior: Person) -> Routing:
-    return Routing(senior.id, (Text.of("routing.assigned", senior=senior.name),))
+    reason = Text.of("routing.assigned", senior=senior.name)
+    return Routing(senior.id, (reason,), summary=reason)
 
 
 def _answer_hours(ctx: TenantContext, request: SparringRequest) -> float:
@@ -114,14 +115,14 @@ def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest) -> None:
     )
 
 
-def confirmation(ctx: TenantContext, request: SparringRequest) -> list[Text]:
-    """Return the lines that tell a requester where their request went and why."""
+def confirmation(ctx: TenantContext, request: SparringRequest, routing: Routing) -> list[Text]:
+    """Return the lines that tell a requester where their request went, with one short reason."""
     if request.status is Status.OFFERED and request.senior_id is not None:
         senior = ctx.uow.people.get(request.senior_id)
         head = Text.of(
             "ask.routed", ref=request.ref, area=ctx.area(request.area), senior=senior.name if senior else "?"
         )
-        return [head, *request.routing_reasons]
+        return [head, *([routing.summary] if routing.summary else [])]
     return [Text.of("ask.to_coordinator", ref=request.ref, area=ctx.area(request.area))]
 
 
@@ -311,7 +312,7 @@ def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
         return
     previous = request.senior_id if request.status is Status.OFFERED else None
     request.approved = True
-    offer(ctx, request, assigned=senior)
+    offer(ctx, request, assigned=_assigned(senior))
     if previous is not None and previous != senior.id:
         ctx.notify(
             previous,

@@ -114,7 +114,12 @@ def explain(ctx: ActorContext, number: int) -> None:
     if request is None or not allowed:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
-    ctx.reply(_line(ctx, request), *request.routing_reasons, ref=request.ref)
+    senior = ctx.uow.people.get(request.senior_id) if request.senior_id is not None else None
+    if senior is None:
+        head = Text.of("why.head_unrouted", ref=request.ref, area=ctx.area(request.area))
+    else:
+        head = Text.of("why.head", ref=request.ref, area=ctx.area(request.area), senior=senior.name)
+    ctx.reply(head, *request.routing_reasons, ref=request.ref)
 
 
 def show_kpis(ctx: ActorContext) -> None:

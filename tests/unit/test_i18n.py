@@ -249,7 +249,7 @@ def test_verbatim_text_goes_through_the_escape_function_and_catalogue_text_does_
 def test_plain_string_parameters_go_through_the_escape_function() -> None:
     rendered = ENGLISH.render(Text.of("routing.preferred", senior="<Anna>"), lambda value: value.upper())
 
-    assert rendered == "You asked for <ANNA>."
+    assert rendered == "The requester asked for <ANNA>."
 
 
 def test_a_missing_key_is_an_error() -> None:

@@ -43,13 +43,14 @@ def test_danish_budget_question_is_offered_to_the_budget_senior(office: Office) 
     assert reply_keys(outcome)[0] == "ask.routed"
 
 
-def test_the_requester_is_told_which_senior_got_it_and_why(office: Office) -> None:
+def test_the_requester_is_told_which_senior_got_it_and_one_short_reason(office: Office) -> None:
     org = office.org
 
     outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
 
     [reply] = outcome.replies
-    assert keys(reply) == ["ask.routed", "routing.strongest", "routing.load"]
+    assert keys(reply) == ["ask.routed", "reason.strongest"]
+    assert reply.lines[1].params["senior"] == "Anna"
     assert reply.lines[0].params["senior"] == org.anna.name
     assert reply.lines[0].params["area"] == Bilingual("Budgettering", "Budgeting")
     assert reply.to_person == org.jonas.id
@@ -116,7 +117,7 @@ def test_the_preferred_senior_named_with_an_at_sign_gets_the_request(office: Off
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.sofie.id, org.sofie.id)
-    assert reply_keys(outcome)[:2] == ["ask.routed", "routing.preferred"]
+    assert reply_keys(outcome) == ["ask.routed", "reason.preferred"]
 
 
 def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(office: Office) -> None:
@@ -126,7 +127,8 @@ def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(off
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.lars.id)
-    assert outcome.replies[0].lines[1] == Text.of("routing.preferred", senior=org.lars.name)
+    assert outcome.replies[0].lines[1] == Text.of("reason.preferred", senior=org.lars.name)
+    assert office.request(1).routing_reasons[0] == Text.of("routing.preferred", senior=org.lars.name)
 
 
 def test_a_preferred_senior_without_the_expertise_gives_the_best_match_with_a_reason(office: Office) -> None:
@@ -136,7 +138,7 @@ def test_a_preferred_senior_without_the_expertise_gives_the_best_match_with_a_re
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.anna.id)
-    assert "routing.preferred_unavailable" in reply_keys(outcome)
+    assert "reason.preferred_unavailable" in reply_keys(outcome)
 
 
 def test_an_at_sign_that_names_nobody_changes_nothing(office: Office) -> None:

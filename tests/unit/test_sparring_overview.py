@@ -183,7 +183,20 @@ def test_the_coordinator_requester_and_senior_can_see_why_a_request_went_where_i
 
     outcome = office.say(getattr(office.org, who), "hvorfor S-1")
 
-    assert reply_keys(outcome) == ["status.line", "routing.strongest", "routing.load"]
+    assert reply_keys(outcome) == ["why.head", "routing.strongest", "routing.load"]
+
+
+def test_why_words_the_load_as_the_seniors_own_hours(office: Office) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(office.org.mette, "hvorfor S-1")
+
+    rendered = render_all(outcome.replies, "da")
+    assert rendered == [
+        "Derfor gik S-1 (Budgettering) til Anna Berg:",
+        "Budgettering står øverst på Anna Bergs liste over kompetencer.",
+        "Anna Berg har 0 åbne forespørgsler og 12 af sine 12 timer i denne måned tilbage.",
+    ]
 
 
 @pytest.mark.parametrize("who", ["ida", "sofie"])
