@@ -80,6 +80,8 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             asking.request_sparring(ctx, text)
         case c.SubmitIntake(area, text, urgency, preferred):
             asking.submit_intake(ctx, area, text, urgency, preferred)
+        case c.SendPendingRequest():
+            asking.send_pending_request(ctx)
         case c.AskForComment(number):
             sessions.ask_for_comment(ctx, number)
         case c.ShowEscalations():

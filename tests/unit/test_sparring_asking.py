@@ -328,3 +328,104 @@ def test_a_closed_request_cannot_be_cancelled(office: Office) -> None:
     assert keys(reply) == ["error.cannot_cancel"]
     assert reply.lines[0].params["status"] == Text.of("status.closed")
     assert office.request(1).status is Status.CLOSED
+
+
+# --- plain words in a direct message -------------------------------------------------------------
+
+PLAIN_NEED = "Jeg skal lave en PID, kan nogen hjælpe?"
+
+
+def test_plain_danish_without_sparring_is_offered_as_a_request_with_a_button(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, PLAIN_NEED)
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.send_as_request", "quote", "ask.send_hint"]
+    assert reply.lines[1] == Text.of("quote", text=Verbatim(PLAIN_NEED))
+    assert action_ids(reply) == ["ask-sparring"]
+    assert office.db.requests_of(office.tenant.id) == []
+
+
+def test_pressing_the_button_sends_the_typed_text_as_a_request(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    request = office.request(1)
+    assert (request.text, request.area, request.senior_id) == (PLAIN_NEED, "pid", org.lars.id)
+    assert reply_keys(outcome)[0] == "ask.routed"
+    assert office.db.dialogue(org.jonas.id) is None
+
+
+def test_answering_yes_sends_the_typed_text_as_a_request(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+
+    office.say(org.jonas, "ja tak")
+
+    assert office.request(1).text == PLAIN_NEED
+
+
+def test_the_button_pressed_twice_sends_one_request_and_then_says_so(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.press(org.jonas, "ask-sparring")
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    assert len(office.db.requests_of(office.tenant.id)) == 1
+    assert reply_keys(outcome) == ["ask.pending_gone", "ask.example"]
+
+
+def test_the_button_pressed_after_a_day_gets_a_plain_answer_and_sends_nothing(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.clock.advance(hours=25)
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    assert office.db.requests_of(office.tenant.id) == []
+    assert reply_keys(outcome) == ["ask.pending_gone", "ask.example"]
+
+
+def test_new_plain_words_replace_the_text_waiting_for_the_button(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.say(org.jonas, BUDGET_QUESTION)
+
+    office.press(org.jonas, "ask-sparring")
+
+    assert office.request(1).text == BUDGET_QUESTION
+
+
+@pytest.mark.parametrize("typed", ["hej", "Hej!", "godmorgen", "hej med dig"])
+def test_a_greeting_gets_a_friendly_short_answer_not_the_offer(office: Office, typed: str) -> None:
+    outcome = office.say(office.org.jonas, typed)
+
+    assert reply_keys(outcome) == ["chat.hello"]
+    assert outcome.replies[0].lines[0].params["name"] == "Jonas"
+    assert office.db.dialogue(office.org.jonas.id) is None
+
+
+@pytest.mark.parametrize("typed", ["tak", "Tusind tak!", "ok"])
+def test_thanks_get_a_short_answer(office: Office, typed: str) -> None:
+    outcome = office.say(office.org.jonas, typed)
+
+    assert reply_keys(outcome) == ["chat.thanks", "help.short"]
+
+
+def test_a_greeting_with_a_need_is_offered_as_a_request(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "Hej, kan nogen hjælpe mig med styregruppen?")
+
+    assert action_ids(outcome.replies[0]) == ["ask-sparring"]
+
+
+def test_a_senior_named_in_plain_words_is_kept_until_the_button(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"@Sofie {BUDGET_QUESTION}")
+
+    office.press(org.jonas, "ask-sparring")
+
+    assert office.request(1).senior_id == org.sofie.id
