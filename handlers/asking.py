@@ -9,7 +9,7 @@ from handlers.calendar_rules import quarter_of
 from handlers.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
 from handlers.context import ActorContext, TenantContext, areas_of
 from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
-from handlers.offering import confirmation, find_senior, offer
+from handlers.offering import confirmation, find_senior, offer, other_area_choice
 from handlers.routing import first_name
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
@@ -17,7 +17,9 @@ MAX_CHOICES = 3
 # Typed text waits this long for its "send as sparring request?" button to be pressed.
 PENDING_TEXT_LIFETIME = timedelta(hours=24)
 _PENDING = "pending-request"
-_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
+# Slack sends <@U123>; the console and Teams (its <at>Name</at> made plain) @Anna or @anna@x.dk. An @
+# inside a word is part of an e-mail address, not a mention.
+_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|(?<![\w.])@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
 _WORD = re.compile(r"[\wæøåÆØÅ]+")
 _GREETINGS = frozenset(
     {"hej", "hejsa", "hey", "hi", "hello", "halløj", "davs", "goddag", "godmorgen", "morgen"}
@@ -52,6 +54,9 @@ def request_sparring(
         ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
         return None
     classification = ctx.deps.classifier_for(ctx.tenant).classify(text) if area is None else None
+    senior_id, unknown = _mentioned_senior(ctx, preferred, text)
+    if unknown:
+        ctx.reply(Text.of("ask.unknown_mention", name=Verbatim(unknown)))
     request = ctx.uow.requests.add(
         SparringRequest(
             tenant_id=ctx.tenant.id,
@@ -61,7 +66,7 @@ def request_sparring(
             created_at=ctx.now,
             area=area if classification is None else classification.area,
             urgency=urgency,
-            preferred_senior_id=_preferred_senior(ctx, preferred, text),
+            preferred_senior_id=senior_id,
         )
     )
     if request.area is None:
@@ -72,13 +77,16 @@ def request_sparring(
     return request
 
 
-def _preferred_senior(ctx: ActorContext, named: str | None, text: str) -> int | None:
+def _mentioned_senior(ctx: ActorContext, named: str | None, text: str) -> tuple[int | None, str | None]:
+    """Return the first senior the text names, and the first name that is no senior (to say so)."""
     words = [named] if named else [m.group(1) or m.group(2) for m in _MENTION.finditer(text)]
+    unknown: str | None = None
     for word in words:
         senior = find_senior(ctx, word)
         if senior is not None:
-            return senior.id
-    return None
+            return senior.id, None
+        unknown = unknown or word
+    return None, unknown
 
 
 def _ask_for_area(ctx: ActorContext, request: SparringRequest, candidates: tuple[str, ...]) -> None:
@@ -118,7 +126,13 @@ def submit(ctx: ActorContext, request: SparringRequest) -> None:
         ctx.reply(Text.of("ask.awaiting_approval", ref=request.ref), ref=request.ref)
         return
     routing = offer(ctx, request)
-    ctx.reply(*confirmation(ctx, request, routing), ref=request.ref)
+    lines = confirmation(ctx, request, routing)
+    choice = other_area_choice(ctx, request)
+    if choice is None:
+        ctx.reply(*lines, ref=request.ref)
+        return
+    note, button = choice
+    ctx.reply(*lines, note, actions=(button,), ref=request.ref)
 
 
 def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:

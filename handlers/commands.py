@@ -131,6 +131,14 @@ class SendPendingRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class PreferSenior:
+    """The requester wants the senior they named, although the request went to another."""
+
+    number: int
+    senior_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AskForComment:
     """The requester wants to add a comment to their feedback."""
 
@@ -183,6 +191,7 @@ Command = (
     | RequestSparring
     | SubmitIntake
     | SendPendingRequest
+    | PreferSenior
     | AskForComment
     | ShowEscalations
     | FreeText
@@ -339,6 +348,8 @@ def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Com
         return AskForComment(number)
     if kind == "assign" and arg:
         return Assign(number, arg)
+    if kind == "prefer" and arg.isdigit():
+        return PreferSenior(number, int(arg))
     simple: dict[str, Command] = {
         "accept": Accept(number),
         "decline": Decline(number),

@@ -82,6 +82,8 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             asking.submit_intake(ctx, area, text, urgency, preferred)
         case c.SendPendingRequest():
             asking.send_pending_request(ctx)
+        case c.PreferSenior(number, senior_id):
+            offering.prefer(ctx, number, senior_id)
         case c.AskForComment(number):
             sessions.ask_for_comment(ctx, number)
         case c.ShowEscalations():

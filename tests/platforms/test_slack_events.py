@@ -85,6 +85,16 @@ def test_status_typed_in_the_bots_dm_is_answered_by_dm(slack_world: SlackWorld) 
     assert "Du har ingen sparringsforespørgsler endnu" in text_of(reply)
 
 
+def test_a_senior_mentioned_beside_the_bot_is_the_one_asked_for(slack_world: SlackWorld) -> None:
+    mention = app_mention_event(JONAS, "<@UBOT> sparring <@U01SOD> Budgettet er skredet", "C0PROJEKT")
+    slack_world.send(event(mention, TEAM))
+    [reply] = dms(slack_world, JONAS)
+    settle(slack_world)
+
+    assert "S-1 (Budgettering) er sendt til Sofie Dahl" in text_of(reply)
+    assert "Du bad selv om Sofie Dahl." in text_of(reply)
+
+
 def test_a_mention_in_a_channel_is_answered_privately_by_dm(slack_world: SlackWorld) -> None:
     mention = app_mention_event(JONAS, "<@UBOT> hjælp", "C0PROJEKT")
     response = slack_world.send(event(mention, TEAM))

@@ -22,6 +22,7 @@ from handlers.commands import (
     IntakeUrgency,
     Malformed,
     MarkHeld,
+    PreferSenior,
     Reject,
     RequestSparring,
     SendPendingRequest,
@@ -325,3 +326,8 @@ def test_a_word_that_only_starts_with_sparring_is_no_prefix() -> None:
 
 def test_the_send_as_request_button_is_a_command() -> None:
     assert parse_action("ask-sparring") == SendPendingRequest()
+
+
+def test_the_named_senior_button_carries_the_request_and_the_seniors_id() -> None:
+    assert parse_action("prefer:S-4:7") == PreferSenior(4, 7)
+    assert parse_action("prefer:S-4:anna") == UnknownAction("prefer:S-4:anna")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from handlers.commands import RequestSparring
@@ -131,23 +133,97 @@ def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(off
     assert office.request(1).routing_reasons[0] == Text.of("routing.preferred", senior=org.lars.name)
 
 
-def test_a_preferred_senior_without_the_expertise_gives_the_best_match_with_a_reason(office: Office) -> None:
+def test_a_named_senior_without_the_area_is_said_so_and_offered_anyway(office: Office) -> None:
     org = office.org
 
     outcome = office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.anna.id)
-    assert "reason.preferred_unavailable" in reply_keys(outcome)
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.routed", "reason.strongest", "ask.named_other_area"]
+    assert reply.lines[2].params["senior"] == org.lars.name
+    assert action_ids(reply) == [f"prefer:S-1:{org.lars.id}"]
+    assert "routing.preferred_unavailable" not in [r.key for r in request.routing_reasons]
+    assert (
+        Text.of(
+            "routing.preferred_other_area", senior=org.lars.name, area=Bilingual("Budgettering", "Budgeting")
+        )
+        in request.routing_reasons
+    )
 
 
-def test_an_at_sign_that_names_nobody_changes_nothing(office: Office) -> None:
+def test_pressing_the_named_senior_button_offers_the_request_to_them_and_releases_the_first(
+    office: Office,
+) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+
+    outcome = office.press(org.jonas, f"prefer:S-1:{org.lars.id}")
+
+    request = office.request(1)
+    assert (request.status, request.senior_id) == (Status.OFFERED, org.lars.id)
+    assert reply_keys(outcome) == ["requester.now_offered"]
+    assert office.inbox_keys(org.lars)[-1] == ["offer.new", "quote", "offer.answer_by"]
+    assert office.inbox_keys(org.anna)[-1] == ["senior.requester_chose"]
+
+
+def test_the_named_senior_button_after_acceptance_changes_nothing(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+    office.press(org.anna, "accept:S-1")
+
+    outcome = office.press(org.jonas, f"prefer:S-1:{org.lars.id}")
+
+    assert office.request(1).senior_id == org.anna.id
+    assert reply_keys(outcome) == ["error.cannot_prefer"]
+
+
+def test_only_the_requester_can_choose_the_named_senior(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+
+    outcome = office.press(org.ida, f"prefer:S-1:{org.lars.id}")
+
+    assert office.request(1).senior_id == org.anna.id
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+
+
+def test_an_at_sign_that_names_nobody_is_answered_and_the_topic_decides(office: Office) -> None:
     org = office.org
 
-    office.say(org.jonas, f"sparring @nogen {BUDGET_QUESTION}")
+    outcome = office.say(org.jonas, f"sparring @nogen {BUDGET_QUESTION}")
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (None, org.anna.id)
+    assert outcome.replies[0].lines == (Text.of("ask.unknown_mention", name=Verbatim("nogen")),)
+    assert keys(outcome.replies[1])[0] == "ask.routed"
+
+
+def test_a_slack_mention_of_a_senior_names_them_by_their_slack_id(office: Office) -> None:
+    org = office.org
+    office.db.add_person(dataclasses.replace(org.lars, id=org.lars.id, slack_id="U01LAR"))
+
+    office.say(org.jonas, f"sparring <@U01LAR> {STEERING_QUESTION}")
+
+    assert office.request(1).preferred_senior_id == org.lars.id
+
+
+def test_an_e_mail_address_in_the_text_is_not_a_mention(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}, svar gerne på jonas@nordlys.dk")
+
+    assert office.request(1).preferred_senior_id is None
+    assert reply_keys(outcome) == ["ask.routed", "reason.strongest"]
+
+
+def test_a_senior_named_by_e_mail_gets_the_request(office: Office) -> None:
+    org = office.org
+
+    office.say(org.jonas, f"sparring @{org.sofie.email} {BUDGET_QUESTION}")
+
+    assert office.request(1).senior_id == org.sofie.id
 
 
 def test_a_question_nobody_can_take_goes_to_the_coordinator_with_assign_buttons(office: Office) -> None:
