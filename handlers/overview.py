@@ -161,13 +161,30 @@ def show_escalations(ctx: ActorContext) -> None:
     ctx.reply(Text.of("escalations.head", count=len(escalated)), *(_line(ctx, r) for r in escalated))
 
 
+# The help: its groups (help.group.*), in order, with their commands (help.command.*), one a line.
+HELP: dict[str, tuple[str, ...]] = {
+    "requester": ("sparring", "sparring_guided", "status", "cancel", "feedback"),
+    "senior": ("queue", "accept", "decline", "done"),
+    "coordinator": ("kpi", "escalations", "why", "approve", "reject", "assign"),
+    "everyone": ("language", "help"),
+}
+_ASKING_ROLES = frozenset({Role.PM, Role.TESTER, Role.STEERING, Role.PARTICIPANT})
+
+
 def show_help(ctx: ActorContext) -> None:
-    """Explain the commands the actor can use."""
-    lines = [Text.of("help.head"), Text.of("help.everyone")]
-    if ctx.actor.has(Role.SENIOR):
-        lines.append(Text.of("help.senior"))
-    if ctx.is_coordinator():
-        lines.append(Text.of("help.coordinator"))
+    """List the commands of the actor's roles, one a line, grouped per role."""
+    roles = ctx.actor.roles
+    shown = {
+        "requester": bool(roles & _ASKING_ROLES) or not roles & {Role.SENIOR, Role.COORDINATOR},
+        "senior": ctx.actor.has(Role.SENIOR),
+        "coordinator": ctx.is_coordinator(),
+        "everyone": True,
+    }
+    lines = [Text.of("help.head")]
+    for group, commands in HELP.items():
+        if shown[group]:
+            lines.append(Text.of(f"help.group.{group}"))
+            lines.extend(Text.of(f"help.command.{command}") for command in commands)
     ctx.reply(*lines)
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.i18n import Reader, catalogue
 from handlers.commands import Malformed, parse_text
 from handlers.model import OverQuota, Status
+from handlers.overview import HELP
 from handlers.sessions import QUOTA_WARNINGS
 from handlers.text import Bilingual, Since, Text, Verbatim
 
@@ -99,6 +100,8 @@ def families() -> dict[str, set[str]]:
         "usage.": {f"usage.{name}" for name in malformed_names()},
         "quota.warning_": {f"quota.warning_{threshold}" for threshold in QUOTA_WARNINGS},
         "quota.policy_": {f"quota.policy_{policy}" for policy in OverQuota},
+        "help.group.": {f"help.group.{group}" for group in HELP},
+        "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
     }
 
 
@@ -240,7 +243,7 @@ def test_verbatim_text_goes_through_the_escape_function_and_catalogue_text_does_
         return value.replace("<", "&lt;").replace(">", "&gt;")
 
     quoted = ENGLISH.render(Text.of("quote", text=Verbatim("<b>budget</b>")), escape)
-    help_text = ENGLISH.render(Text.of("help.everyone"), escape)
+    help_text = ENGLISH.render(Text.of("help.command.sparring"), escape)
 
     assert quoted == "“&lt;b&gt;budget&lt;/b&gt;”"
     assert "sparring <what you need>" in help_text

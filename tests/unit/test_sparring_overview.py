@@ -214,15 +214,30 @@ def test_others_cannot_see_why_a_request_went_where_it_went(office: Office, who:
 @pytest.mark.parametrize(
     ("who", "expected"),
     [
-        ("jonas", ["help.head", "help.everyone"]),
-        ("anna", ["help.head", "help.everyone", "help.senior"]),
-        ("mette", ["help.head", "help.everyone", "help.coordinator"]),
+        ("jonas", ["help.group.requester", "help.group.everyone"]),
+        ("ida", ["help.group.requester", "help.group.everyone"]),
+        ("anna", ["help.group.senior", "help.group.everyone"]),
+        ("mette", ["help.group.coordinator", "help.group.everyone"]),
     ],
 )
-def test_help_shows_what_the_actor_can_do(office: Office, who: str, expected: list[str]) -> None:
+def test_help_shows_the_groups_of_the_actors_roles_only(
+    office: Office, who: str, expected: list[str]
+) -> None:
     outcome = office.say(getattr(office.org, who), "hjælp")
 
-    assert reply_keys(outcome) == expected
+    assert [key for key in reply_keys(outcome) if key.startswith("help.group.")] == expected
+
+
+def test_help_is_a_list_with_one_command_a_line(office: Office) -> None:
+    outcome = office.say(office.org.anna, "hjælp")
+
+    rendered = render_all(outcome.replies, "da")
+    assert rendered[:3] == [
+        "Dette er jeres virtuelle projektkontor. Det kan du skrive:",
+        "Som seniorprojektleder:",
+        "• kø — de forespørgsler, der venter på dig",
+    ]
+    assert all("·" not in line for line in rendered)
 
 
 def test_people_are_answered_in_the_tenants_language_by_default(office: Office) -> None:
