@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 MAX_REQUEST_CHARS = 2000
+# The button that sends typed text as a request: the text waits in the person's dialogue state.
+SEND_PENDING_ACTION = "ask-sparring"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,19 @@ class SubmitIntake:
 
 
 @dataclass(frozen=True, slots=True)
+class SendPendingRequest:
+    """The person agreed to send the text they typed without ``sparring`` as a sparring request."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreferSenior:
+    """The requester wants the senior they named, although the request went to another."""
+
+    number: int
+    senior_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AskForComment:
     """The requester wants to add a comment to their feedback."""
 
@@ -183,6 +198,8 @@ Command = (
     | IntakeUrgency
     | RequestSparring
     | SubmitIntake
+    | SendPendingRequest
+    | PreferSenior
     | AskForComment
     | ShowEscalations
     | FreeText
@@ -212,7 +229,8 @@ _WORDS: dict[str, str] = {
 
 COMMAND_WORDS = frozenset(_WORDS)
 _STANDALONE = frozenset({"help", "status", "queue", "kpi", "escalations"})
-_PREFIX = re.compile(r"^\s*/?sparring\b", re.IGNORECASE)
+# "Sparring: …", "sparring, …" and "sparring - …": the punctuation after the word is not part of the request.
+_PREFIX = re.compile(r"^\s*/?sparring\b[\s:;,.!\-–—]*", re.IGNORECASE)
 _REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
 
@@ -318,6 +336,8 @@ def parse_hours(word: str) -> float | None:
 def parse_action(action_id: str) -> Command:
     """Parse the id of a pressed button into a command."""
     kind, _, rest = action_id.partition(":")
+    if action_id == SEND_PENDING_ACTION:
+        return SendPendingRequest()
     if kind == "intake-area" and rest:
         return IntakeArea(rest)
     if kind == "intake-urgency" and rest:
@@ -340,6 +360,8 @@ def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Com
         return AskForComment(number)
     if kind == "assign" and arg:
         return Assign(number, arg)
+    if kind == "prefer" and arg.isdigit():
+        return PreferSenior(number, int(arg))
     simple: dict[str, Command] = {
         "accept": Accept(number),
         "decline": Decline(number),

@@ -82,6 +82,10 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             asking.request_sparring(ctx, text)
         case c.SubmitIntake(area, text, urgency, preferred):
             asking.submit_intake(ctx, area, text, urgency, preferred)
+        case c.SendPendingRequest():
+            asking.send_pending_request(ctx)
+        case c.PreferSenior(number, senior_id):
+            offering.prefer(ctx, number, senior_id)
         case c.AskForComment(number):
             sessions.ask_for_comment(ctx, number)
         case c.ShowEscalations():

@@ -28,7 +28,15 @@ class Verbatim:
     value: str
 
 
-Param: TypeAlias = "str | int | float | date | datetime | Bilingual | Verbatim | Text"
+@dataclass(frozen=True, slots=True)
+class Since:
+    """A moment told relative to now ("i dag kl. 14:00", "i går kl. 9:30", "12. jan.")."""
+
+    moment: datetime
+    now: datetime
+
+
+Param: TypeAlias = "str | int | float | date | datetime | Bilingual | Verbatim | Since | Text"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Param, Section, Text, Verbatim
+from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Param, Section, Since, Text, Verbatim
 
 
 def encode_param(value: Param) -> Any:
@@ -17,6 +17,8 @@ def encode_param(value: Param) -> Any:
         return {"$verbatim": value.value}
     if isinstance(value, Bilingual):
         return {"$bi": [value.da, value.en]}
+    if isinstance(value, Since):
+        return {"$since": [value.moment.isoformat(), value.now.isoformat()]}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -33,6 +35,7 @@ def decode_param(value: Any) -> Param:
         "$text": decode_text,
         "$verbatim": Verbatim,
         "$bi": lambda pair: Bilingual(pair[0], pair[1]),
+        "$since": lambda pair: Since(datetime.fromisoformat(pair[0]), datetime.fromisoformat(pair[1])),
         "$datetime": datetime.fromisoformat,
         "$date": date.fromisoformat,
     }

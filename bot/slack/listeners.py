@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/sparring"
 MESSAGE_SHORTCUT = "ask_sparring_about_message"
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 Listener = Callable[..., Awaitable[None]]
 Work = Callable[[AsyncArgs], Coroutine[Any, Any, None]]
 
@@ -340,9 +340,17 @@ def _merge(sections: list[tuple[str, list[Message]]]) -> list[tuple[str, list[Me
 def _mentioned(bridge: SlackBridge) -> Work:
     async def on_mention(args: AsyncArgs) -> None:
         event = args.event or {}
-        await _text_from_slack(bridge, args, _MENTION.sub("", event.get("text", "")))
+        await _text_from_slack(
+            bridge, args, _without_own_mention(event.get("text", ""), args.context.bot_user_id)
+        )
 
     return on_mention
+
+
+def _without_own_mention(text: str, bot_user_id: str | None) -> str:
+    # Only the bot's own mention goes: <@U01ANB> in the text names the senior the person asks for.
+    own = [m for m in _MENTION.finditer(text) if bot_user_id is None or m.group(1) == bot_user_id]
+    return text.replace(own[0].group(0), "", 1) if own else text
 
 
 def _direct_message(bridge: SlackBridge) -> Work:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
-_LEFTOVER_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
+_LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -209,7 +209,8 @@ class TeamsBot:
         text = turn.activity.text or ""
         if not turn.personal:
             text = TurnContext.remove_recipient_mention(turn.activity) or ""
-        text = html.unescape(_LEFTOVER_MENTION.sub("", text)).strip()
+        bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+        text = html.unescape(_plain_mentions(text, bot_name)).strip()
         command = commands.parse_text(text)
         if isinstance(command, commands.StartIntake):
             await self._send_intake_form(turn)
@@ -357,3 +358,13 @@ def _message_action_text(value: dict[str, Any]) -> str:
     if body.get("contentType", "html") == "html":
         content = html.unescape(_TAG.sub(" ", content))
     return " ".join(content.split())
+
+
+def _plain_mentions(text: str, bot_name: str | None) -> str:
+    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as the core reads mentions; drop the bot's own."""
+
+    def plain(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        return "" if not name or name == bot_name else f"@{name}"
+
+    return _LEFTOVER_MENTION.sub(plain, text)

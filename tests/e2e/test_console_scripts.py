@@ -232,3 +232,24 @@ def test_chat_as_a_name_picks_the_one_person_and_refuses_several(sample_db: str,
         "Error: --as 'holm' could be Ida Holm (ida.holm@nordlys.dk), Mette Holm (mette.holm@nordlys.dk);"
         " give the e-mail address\n"
     )
+
+
+def test_plain_words_mentions_and_status_read_as_a_person_would_say_them(chat: Chat) -> None:
+    result = chat(script("plain_words.txt"))
+    told = result.to(JONAS)
+
+    assert told[0]["text"].startswith("Hej Jonas!")
+    assert told[1]["text"].startswith("Skal jeg sende det som en sparringsforespørgsel?")
+    assert [a["id"] for a in told[1]["actions"]] == ["ask-sparring"]
+    assert "S-1 (PID-udarbejdelse) er sendt til Lars Kjær" in told[2]["text"]
+    assert "Den tekst har jeg ikke længere" in told[3]["text"]
+    assert "Anna Berg arbejder ikke med PID-udarbejdelse" in told[4]["text"]
+    assert told[5]["text"] == "S-2 er nu sendt til Anna Berg."
+    assert "Jeg kender ingen seniorprojektleder, der hedder “Bo”" in told[6]["text"]
+    assert "S-3 (Budgettering) er sendt til Anna Berg" in told[7]["text"]
+    status = told[-1]["text"]
+    assert "S-2 · PID-udarbejdelse · venter på svar fra Anna Berg siden i går kl. 14:00" in status
+    assert "S-1 · PID-udarbejdelse · venter på svar fra Lars Kjær siden i går kl. 14:00" in status
+    assert "tilbudt" not in status
+    assert "Jonas Friis vil hellere have Anna Berg til S-2" in result.texts("lars.kjaer@maximize.dk")
+    assert [m["ref"] for m in result.to("lars.kjaer@maximize.dk")] == ["S-1", "S-2", "S-2"]

@@ -123,6 +123,29 @@ def test_personal_sparring_message_is_answered_with_the_reference_and_the_senior
     assert reply.path.endswith("/activities/" + reply.path.rsplit("/", 1)[-1])
 
 
+def test_a_senior_mentioned_in_a_personal_message_is_the_one_asked_for(teams_world: TeamsWorld) -> None:
+    body = teams_world.activity(
+        "personal_message",
+        JONAS,
+        conversation=personal_conversation(JONAS),
+        text="sparring <at>Sofie Dahl</at> Budgettet er skredet",
+    )
+    body["entities"] = [
+        {
+            "type": "mention",
+            "text": "<at>Sofie Dahl</at>",
+            "mentioned": {"id": "29:1sod", "name": "Sofie Dahl"},
+        }
+    ]
+
+    response = teams_world.post(body)
+
+    assert response.status_code == 200
+    [reply] = teams_world.connector.sent(personal_conversation(JONAS))
+    assert "S-1 (Budgettering) er sendt til Sofie Dahl" in reply.body["text"]
+    assert "Du bad selv om Sofie Dahl." in reply.body["text"]
+
+
 def test_the_senior_gets_a_proactive_card_with_accept_and_decline(teams_world: TeamsWorld) -> None:
     offer = _offer_to_anna(teams_world)
 
