@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
@@ -42,6 +43,10 @@ class SlackApp:
     async def open(self) -> None:
         """Share one HTTP connection pool for every call to Slack (bolt hands it to each request's client)."""
         self.app.client.session = aiohttp.ClientSession()
+
+    def socket_mode_handler(self) -> AsyncSocketModeHandler:
+        """Return the Socket Mode handler; only on the running loop, as it opens an aiohttp session."""
+        return AsyncSocketModeHandler(self.app, self.settings.app_token, web_client=self.web_client())
 
     async def close(self) -> None:
         """Close the shared connection pool."""
