@@ -7,6 +7,7 @@ aiohttp's access log).
 from __future__ import annotations
 
 import logging
+import sys
 
 PROJECT_PACKAGES = ("bot", "handlers", "scheduler", "storage")
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -19,8 +20,17 @@ class _DropBoltTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
-    """The handler this module installs (told apart from others, such as pytest's, when replaced)."""
+class _StandardError(logging.Handler):
+    """Writes to standard error as it is when a line is logged (click's test runner swaps it).
+
+    Its class tells it apart from other handlers on the root logger (pytest's) when it is replaced.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
 
 
 def configure_logging(level: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,9 +87,16 @@ def listen(host: str, port: int) -> socket.socket:
     """Bind and listen on the address, before anything else is built (a taken port costs nothing)."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise ListenError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    try:
         return socket.create_server((host, port), family=family)
     except OSError as error:
-        raise ListenError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+        hint = " (is vpmo serve already running? VPMO_PORT or --port picks another)"
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise ListenError(
+            f"cannot listen on {host}:{port}: {reason}{hint if error.errno == errno.EADDRINUSE else ''}"
+        ) from error
 
 
 def run_server(

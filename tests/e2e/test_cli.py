@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
-from bot.cli import SAMPLE_TENANT
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from bot.cli import SAMPLE_TENANT, main
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
+from tests.platforms.serve_process import free_port
 
 
 def test_applying_the_same_file_twice_changes_nothing(database_url: str) -> None:
@@ -76,3 +82,120 @@ def test_jobs_run_due_delivers_queued_messages(sample_db: str, tmp_path: Path) -
     result = run_cli(sample_db, "jobs", "run-due")
 
     assert "escalated 0; sent 0" in result.stdout
+
+
+def refused(*args: str, **environment: str) -> str:
+    """Run a command that must refuse its settings; return its one line of standard error."""
+    variables = {"VPMO_HOST": "127.0.0.1", "VPMO_PORT": str(free_port()), **environment}
+    result = CliRunner().invoke(main, list(args), env=variables, catch_exceptions=False)
+    lines = result.stderr.splitlines()
+    assert result.exit_code != 0, result.output
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_serve_refuses_a_port_out_of_range() -> None:
+    assert "VPMO_PORT: Input should be less than or equal to 65535" in refused("serve", VPMO_PORT="70000")
+
+
+def test_serve_usage_names_the_port_range() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], catch_exceptions=False)
+
+    assert result.exit_code == 2
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--port': 0 is not in the range 1<=x<=65535."
+    )
+
+
+def test_serve_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        line = refused("serve", VPMO_PORT=str(port), VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db")
+
+    assert line == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(is vpmo serve already running? VPMO_PORT or --port picks another)"
+    )
+    assert not (tmp_path / "vpmo.db").exists()  # the port is checked before the database is touched
+
+
+def test_serve_names_an_unreachable_postgresql_without_its_password() -> None:
+    port = free_port()
+    url = f"postgresql+psycopg://vpmo:s3cret-pw@127.0.0.1:{port}/vpmo"
+
+    line = refused("serve", VPMO_DATABASE_URL=url)
+
+    assert line.startswith(
+        f"Error: cannot use the database postgresql+psycopg://vpmo:***@127.0.0.1:{port}/vpmo: "
+    )
+    assert "Connection refused" in line
+    assert "s3cret-pw" not in line
+
+
+@pytest.mark.postgres
+def test_serve_names_a_missing_postgresql_database(postgres_url: str) -> None:
+    url = make_url(postgres_url).set(database="no_such_database")
+
+    line = refused("serve", VPMO_DATABASE_URL=url.render_as_string(hide_password=False))
+
+    assert 'database "no_such_database" does not exist' in line
+
+
+def test_a_url_that_is_no_database_url_is_refused() -> None:
+    line = refused("tenant", "list", VPMO_DATABASE_URL="postgres://vpmo@127.0.0.1/vpmo")
+
+    assert line.startswith("Error: VPMO_DATABASE_URL is not a database URL vpmo can use: ")
+
+
+def test_every_command_names_an_sqlite_file_it_cannot_create(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/a-file/vpmo.db"
+
+    for command in (["serve"], ["tenant", "list"], ["db", "upgrade"], ["jobs", "run-due"]):
+        line = refused(*command, VPMO_DATABASE_URL=url)
+
+        assert line == (
+            f"Error: cannot use the database {url}: unable to open database file "
+            "(does the directory exist, and may vpmo write there?)"
+        )
+
+
+def test_serve_refuses_a_bad_secret_key_for_oauth(tmp_path: Path) -> None:
+    line = refused(
+        "serve",
+        VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
+        VPMO_SECRET_KEY="too short",
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="fake-client-secret",
+        SLACK_SIGNING_SECRET="fake-signing-secret",
+    )
+
+    assert line.startswith("Error: VPMO_SECRET_KEY is too short")
+
+
+def test_commands_are_quiet_unless_asked_for_debug(tmp_path: Path) -> None:
+    quiet = CliRunner().invoke(
+        main, ["db", "upgrade"], env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/quiet.db"}
+    )
+    chatty = CliRunner().invoke(
+        main,
+        ["db", "upgrade"],
+        env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/debug.db", "VPMO_LOG_LEVEL": "DEBUG"},
+    )
+
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert "alembic.runtime.migration: Running upgrade" in chatty.stderr
+
+
+def test_help_promises_only_what_exists() -> None:
+    top, serve, jobs = (
+        " ".join(CliRunner().invoke(main, [*command, "--help"]).stdout.split())
+        for command in ([], ["serve"], ["jobs"])
+    )
+
+    assert "challenge" not in top.lower()
+    assert "ERFA" not in top
+    assert "Slack and Teams" in serve
+    assert "printed here instead of sent" in jobs
