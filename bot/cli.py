@@ -49,10 +49,18 @@ def _setting_errors() -> tuple[type[Exception], ...]:
     from bot.bootstrap import DatabaseSetupError
     from bot.secrets import SecretKeyError
     from bot.server import ListenError
+    from bot.slack.app import SocketModeError
     from bot.slack.settings import SlackConfigError
     from bot.teams.settings import TeamsConfigError
 
-    return DatabaseSetupError, ListenError, SecretKeyError, SlackConfigError, TeamsConfigError
+    return (
+        DatabaseSetupError,
+        ListenError,
+        SecretKeyError,
+        SlackConfigError,
+        SocketModeError,
+        TeamsConfigError,
+    )
 
 
 class _Commands(click.Group):

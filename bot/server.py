@@ -269,8 +269,7 @@ async def _start(web_app: web.Application) -> None:
         await server.slack.open()
     server.tick.start()
     if server.slack is not None and server.uses_socket_mode:
-        server.socket_mode = server.slack.socket_mode_handler()
-        await server.socket_mode.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        server.socket_mode = await server.slack.connect_socket_mode()
 
 
 async def _stop(web_app: web.Application) -> None:

@@ -13,7 +13,10 @@ from bot.cli import SAMPLE_TENANT, main
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
+from tests.platforms.conftest import BOT_TOKEN, TEAM
 from tests.platforms.serve_process import free_port
+from tests.platforms.slack_fakes import FakeSlackApi
+from tests.platforms.socket_mode_fake import APP_TOKEN
 
 
 def test_applying_the_same_file_twice_changes_nothing(database_url: str) -> None:
@@ -199,3 +202,33 @@ def test_help_promises_only_what_exists() -> None:
     assert "ERFA" not in top
     assert "Slack and Teams" in serve
     assert "printed here instead of sent" in jobs
+
+
+def test_serve_names_an_app_token_slack_refuses(tmp_path: Path) -> None:
+    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
+        line = refused(
+            "serve",
+            VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
+            SLACK_APP_TOKEN=APP_TOKEN,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.url,
+        )
+
+    assert line == (
+        "Error: Slack refused to open a Socket Mode connection (invalid_auth): check SLACK_APP_TOKEN "
+        "(an app-level token xapp-… with the connections:write scope)."
+    )
+
+
+def test_serve_names_a_slack_it_cannot_reach(tmp_path: Path) -> None:
+    api_url = f"http://127.0.0.1:{free_port()}/api/"
+
+    line = refused(
+        "serve",
+        VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=api_url,
+    )
+
+    assert line.startswith(f"Error: cannot reach Slack at {api_url}: ")
