@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
 from tests.platforms.conftest import BOT_TOKEN, TEAM
-from tests.platforms.serve_process import free_port
+from tests.platforms.serve_process import STOP_SECONDS, VPMO, clean_environment, free_port
 from tests.platforms.slack_fakes import FakeSlackApi
 from tests.platforms.socket_mode_fake import APP_TOKEN
 
@@ -232,3 +234,25 @@ def test_serve_names_a_slack_it_cannot_reach(tmp_path: Path) -> None:
     )
 
     assert line.startswith(f"Error: cannot reach Slack at {api_url}: ")
+
+
+def test_the_worker_stops_cleanly_on_sigterm(sample_db: str, tmp_path: Path) -> None:
+    worker = subprocess.Popen(
+        [str(VPMO), "jobs", "run"],
+        env=clean_environment(sample_db),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        first = worker.stdout.readline()  # blocks until the worker says it runs
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(STOP_SECONDS)
+    finally:
+        worker.kill()
+
+    assert first == "The worker is running; press Ctrl-C to stop.\n"
+    assert code == 0
+    assert worker.stdout.read() == ""
