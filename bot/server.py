@@ -267,9 +267,15 @@ async def _start(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
     if server.slack is not None:
         await server.slack.open()
-    server.tick.start()
     if server.slack is not None and server.uses_socket_mode:
-        server.socket_mode = await server.slack.connect_socket_mode()
+        try:
+            server.socket_mode = await server.slack.connect_socket_mode()
+        except Exception:
+            # aiohttp runs no cleanup when start-up fails: close what was opened, so the process
+            # ends with the one sentence and no complaints about unclosed sessions.
+            await server.slack.close()
+            raise
+    server.tick.start()
 
 
 async def _stop(web_app: web.Application) -> None:

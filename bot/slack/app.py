@@ -56,19 +56,27 @@ class SlackApp:
         The first WebSocket URL is asked for here too: the SDK would retry a refused token for ever.
         """
         handler = AsyncSocketModeHandler(self.app, self.settings.app_token, web_client=self.web_client())
-        api_url = self.settings.api_url or DEFAULT_API_URL
         try:
-            opened = await handler.client.web_client.apps_connections_open(app_token=self.settings.app_token)
+            handler.client.wss_uri = await self._socket_mode_url(handler.client.web_client)
+        except SocketModeError:
+            await handler.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+            raise
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        return handler
+
+    async def _socket_mode_url(self, client: AsyncWebClient) -> str:
+        try:
+            opened = await client.apps_connections_open(app_token=self.settings.app_token)
         except SlackApiError as error:
             raise SocketModeError(
                 f"Slack refused to open a Socket Mode connection ({error.response.get('error')}): check "
                 "SLACK_APP_TOKEN (an app-level token xapp-… with the connections:write scope)."
             ) from error
         except (aiohttp.ClientError, OSError) as error:
-            raise SocketModeError(f"cannot reach Slack at {api_url}: {error}") from error
-        handler.client.wss_uri = opened["url"]
-        await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
-        return handler
+            raise SocketModeError(
+                f"cannot reach Slack at {self.settings.api_url or DEFAULT_API_URL}: {error}"
+            ) from error
+        return str(opened["url"])
 
     async def close(self) -> None:
         """Close the shared connection pool."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 from bot.cli import SAMPLE_TENANT, main
+from bot.logs import PROJECT_PACKAGES
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
@@ -180,6 +183,18 @@ def test_serve_refuses_a_bad_secret_key_for_oauth(tmp_path: Path) -> None:
     assert line.startswith("Error: VPMO_SECRET_KEY is too short")
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """Put the logging set-up back afterwards, so DEBUG does not carry over into later tests."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in PROJECT_PACKAGES)]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("logging_restored")
 def test_commands_are_quiet_unless_asked_for_debug(tmp_path: Path) -> None:
     quiet = CliRunner().invoke(
         main, ["db", "upgrade"], env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/quiet.db"}
@@ -206,14 +221,22 @@ def test_help_promises_only_what_exists() -> None:
     assert "printed here instead of sent" in jobs
 
 
+def refused_by_the_process(workdir: Path, **variables: str) -> str:
+    """Start ``vpmo serve`` as a process that must refuse to start; return all it wrote, one line."""
+    environment = clean_environment(f"sqlite:///{workdir}/vpmo.db", VPMO_PORT=str(free_port()), **variables)
+    result = subprocess.run(
+        [str(VPMO), "serve"], env=environment, cwd=workdir, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()  # nothing else, not even at exit (no unclosed sessions)
+    return line
+
+
 def test_serve_names_an_app_token_slack_refuses(tmp_path: Path) -> None:
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
-        line = refused(
-            "serve",
-            VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
-            SLACK_APP_TOKEN=APP_TOKEN,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
+        line = refused_by_the_process(
+            tmp_path, SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url
         )
 
     assert line == (
@@ -225,15 +248,11 @@ def test_serve_names_an_app_token_slack_refuses(tmp_path: Path) -> None:
 def test_serve_names_a_slack_it_cannot_reach(tmp_path: Path) -> None:
     api_url = f"http://127.0.0.1:{free_port()}/api/"
 
-    line = refused(
-        "serve",
-        VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
-        SLACK_APP_TOKEN=APP_TOKEN,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=api_url,
+    line = refused_by_the_process(
+        tmp_path, SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=api_url
     )
 
-    assert line.startswith(f"Error: cannot reach Slack at {api_url}: ")
+    assert line.startswith(f"Error: cannot reach Slack at {api_url}: Cannot connect to host")
 
 
 def test_the_worker_stops_cleanly_on_sigterm(sample_db: str, tmp_path: Path) -> None:
