@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import holidays
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from handlers.classify import Classifier
 from handlers.context import Deps
@@ -17,7 +19,7 @@ from handlers.model import Tenant
 from handlers.ports import Clock
 from scheduler.clock import SystemClock
 from storage.db import make_engine
-from storage.migrate import upgrade
+from storage.migrate import ensure_current
 from storage.outbox_store import OutboxStore
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -54,11 +56,42 @@ class Runtime:
     outbox: OutboxStore
 
 
+class DatabaseSetupError(Exception):
+    """The database cannot be opened or migrated; the message is one sentence for the operator."""
+
+
+def open_database(database_url: str, *, migrate: bool = True) -> Engine:
+    """Return an engine on the database, its schema brought up to date; raise DatabaseSetupError."""
+    try:
+        engine = make_engine(database_url)
+        if migrate:
+            ensure_current(engine)
+    except ArgumentError as error:
+        raise DatabaseSetupError(f"VPMO_DATABASE_URL is not a database URL vpmo can use: {error}") from error
+    except ImportError as error:
+        raise DatabaseSetupError(
+            f"VPMO_DATABASE_URL needs a database driver that is not installed ({error.name}); "
+            "use sqlite:///FILE or postgresql+psycopg://USER:PASSWORD@HOST/DB"
+        ) from error
+    except SQLAlchemyError as error:
+        raise DatabaseSetupError(_cannot_use(database_url, error)) from error
+    return engine
+
+
+def _cannot_use(database_url: str, error: SQLAlchemyError) -> str:
+    url = make_url(database_url)
+    # The driver's own first line says what went wrong (refused, authentication, no such file);
+    # SQLAlchemy's wrapper around it adds the statement and a link.
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    hint = (
+        " (does the directory exist, and may vpmo write there?)" if url.get_backend_name() == "sqlite" else ""
+    )
+    return f"cannot use the database {url.render_as_string(hide_password=True)}: {reason}{hint}"
+
+
 def build_runtime(database_url: str, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:
     """Build the runtime on a database, bringing its schema up to date first."""
-    engine = make_engine(database_url)
-    if migrate:
-        upgrade(engine)
+    engine = open_database(database_url, migrate=migrate)
     units_of_work = SqlUnitOfWorkFactory(engine)
     deps = Deps(
         uow=units_of_work,

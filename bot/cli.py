@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +23,7 @@ DEMO_PERSON = "jonas.friis@nordlys.dk"
 def _settings(ctx: click.Context) -> Settings:
     from pydantic import SecretStr, ValidationError
 
+    from bot.logs import configure_logging
     from bot.settings import Settings
 
     try:
@@ -33,7 +33,7 @@ def _settings(ctx: click.Context) -> Settings:
             f"VPMO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
         )
         raise click.ClickException(f"the settings are not valid: {problems}") from error
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     override = ctx.find_root().params.get("database_url")
     if override:
         settings.database_url = SecretStr(override)
@@ -44,13 +44,47 @@ def _database_url(ctx: click.Context) -> str:
     return _settings(ctx).database_url.get_secret_value()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _setting_errors() -> tuple[type[Exception], ...]:
+    """Return the errors that mean a bad setting (imported only once a command has failed)."""
+    from bot.bootstrap import DatabaseSetupError
+    from bot.secrets import SecretKeyError
+    from bot.server import ListenError
+    from bot.slack.app import SocketModeError
+    from bot.slack.settings import SlackConfigError
+    from bot.teams.settings import TeamsConfigError
+
+    return (
+        DatabaseSetupError,
+        ListenError,
+        SecretKeyError,
+        SlackConfigError,
+        SocketModeError,
+        TeamsConfigError,
+    )
+
+
+class _Commands(click.Group):
+    """The command group; a bad setting met by any command ends in its one sentence and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if isinstance(error, _setting_errors()):
+                raise click.ClickException(str(error)) from error
+            raise
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url", metavar="URL", help="Database to use (default: VPMO_DATABASE_URL or ./vpmo.db)."
 )
 @click.version_option(package_name="vpmo")
 def main(database_url: str | None) -> None:
-    """Virtual project office: 1:1 sparring, quarterly challenges and ERFA meetings, as a chat bot."""
+    """Virtual project office: 1:1 sparring between project managers and senior advisers, as a chat bot
+    on Slack, Microsoft Teams and the terminal."""
 
 
 @main.command()
@@ -60,18 +94,16 @@ def demo(as_json: bool, database: str) -> None:
     """Start afresh with a sample Danish client and chat as one of its project managers."""
     from zoneinfo import ZoneInfo
 
+    from bot.bootstrap import open_database
     from bot.i18n import Reader
     from bot.tenant_admin import apply_tenant
     from bot.tenant_config import load_tenant_config
     from handlers.text import Text
-    from storage.db import make_engine
-    from storage.migrate import upgrade
 
     for suffix in ("", "-wal", "-shm"):
         Path(database + suffix).unlink(missing_ok=True)
     url = f"sqlite:///{database}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = open_database(url)
     config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
     apply_tenant(engine, config)
     engine.dispose()
@@ -100,7 +132,7 @@ def demo(as_json: bool, database: str) -> None:
 def chat(
     ctx: click.Context, tenant: str | None, email: str | None, script: TextIO | None, as_json: bool
 ) -> None:
-    """Talk to the bot in the terminal, exactly as on Slack or Teams."""
+    """Talk to the bot in the terminal, with the same commands as on Slack or Teams."""
     _chat(_database_url(ctx), tenant=tenant, email=email, script=script, as_json=as_json)
 
 
@@ -139,28 +171,24 @@ def _prompted_lines(session: ConsoleSession) -> Iterator[str]:
 
 @main.command()
 @click.option("--host", help="Address to listen on (default: VPMO_HOST or 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default: VPMO_PORT or 3000).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: VPMO_PORT or 3000).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve Slack (and /healthz) and run the delivery tick, until SIGTERM or Ctrl-C."""
-    from aiohttp import web
-
-    from bot.secrets import SecretKeyError
-    from bot.server import build_server
-    from bot.slack.settings import SlackConfigError, SlackSettings
-    from bot.teams.settings import TeamsConfigError
+    """Serve Slack and Teams as configured (and /healthz) and deliver messages, until SIGTERM or Ctrl-C."""
+    from bot.server import run_server
+    from bot.slack.settings import SlackSettings
+    from bot.teams.settings import TeamsSettings
 
     settings = _settings(ctx)
-    try:
-        slack = SlackSettings.from_environment()
-    except SlackConfigError as error:
-        raise click.ClickException(str(error)) from error
-    try:
-        app = build_server(settings, slack)
-    except (SecretKeyError, TeamsConfigError) as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Slack: {slack.mode}; database: {settings.safe_database_url()}", err=True)
-    web.run_app(app, host=host or settings.host, port=port or settings.port, print=None)
+    slack, teams = SlackSettings.from_environment(), TeamsSettings.from_environment()
+    run_server(
+        settings,
+        slack,
+        teams,
+        host=host or settings.host,
+        port=port or settings.port,
+        announce=lambda line: click.echo(line, err=True),
+    )
 
 
 @main.group()
@@ -240,12 +268,11 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply all schema migrations."""
-    from storage.db import make_engine
-    from storage.migrate import current_revision, upgrade
+    from bot.bootstrap import open_database
+    from storage.migrate import current_revision
 
     settings = _settings(ctx)
-    engine = make_engine(settings.database_url.get_secret_value())
-    upgrade(engine)
+    engine = open_database(settings.database_url.get_secret_value())
     click.echo(f"{settings.safe_database_url()} is at revision {current_revision(engine)}.")
 
 
@@ -304,13 +331,13 @@ def tenant_list(ctx: click.Context) -> None:
 
 @main.group()
 def jobs() -> None:
-    """Run what is due: escalations and message deliveries."""
+    """Run what is due without Slack or Teams: escalations, and messages printed here instead of sent."""
 
 
 @jobs.command("run-due")
 @click.pass_context
 def jobs_run_due(ctx: click.Context) -> None:
-    """Run one tick by hand and report what it did."""
+    """Run one tick by hand (messages are printed, not sent) and report what it did."""
     import asyncio
 
     from bot.worker import run_due
@@ -325,7 +352,7 @@ def jobs_run_due(ctx: click.Context) -> None:
 @jobs.command("run")
 @click.pass_context
 def jobs_run(ctx: click.Context) -> None:
-    """Keep running the tick (escalations, deliveries) until interrupted."""
+    """Keep running the tick every 15 s (escalations; messages printed) until Ctrl-C."""
     import asyncio
 
     from bot.worker import run_forever

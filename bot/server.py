@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import errno
+import os
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -25,9 +28,9 @@ from scheduler.tick import run_tick
 from storage.platform_store import PlatformStore
 
 if TYPE_CHECKING:
-    from bot.slack.app import SlackApp
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-log = logging.getLogger(__name__)
+    from bot.slack.app import SlackApp
 
 
 @dataclass(slots=True)
@@ -36,10 +39,16 @@ class Server:
 
     runtime: Runtime
     tick: TickLoop
-    socket_mode: Any
     dispatcher: Dispatcher
     slack: SlackApp | None = None
     bridges: tuple[PlatformBridge, ...] = ()
+    # Built at start-up, on the running loop: the handler opens an aiohttp session when created.
+    socket_mode: AsyncSocketModeHandler | None = None
+
+    @property
+    def uses_socket_mode(self) -> bool:
+        """Tell whether Slack is reached over a Socket Mode connection."""
+        return self.slack is not None and self.slack.settings.mode is SlackMode.SOCKET_MODE
 
     async def health(self) -> tuple[bool, dict[str, str]]:
         """Check the database, the tick and (when used) the Socket Mode connection."""
@@ -50,8 +59,8 @@ class Server:
         except Exception as error:
             report["database"] = f"unreachable: {type(error).__name__}"
         report["tick"] = "ok" if self.tick.healthy(datetime.now(UTC)) else "stalled"
-        if self.socket_mode is not None:
-            connected = await self.socket_mode.client.is_connected()
+        if self.uses_socket_mode:
+            connected = self.socket_mode is not None and await self.socket_mode.client.is_connected()
             report["socket_mode"] = "connected" if connected else "disconnected"
         healthy = all(value in ("ok", "connected") for value in report.values())
         return healthy, report
@@ -68,6 +77,84 @@ def _ping(runtime: Runtime) -> None:
 async def _healthz(request: web.Request) -> web.Response:
     healthy, report = await request.app[RUNTIME_KEY].health()
     return web.json_response({"healthy": healthy, **report}, status=200 if healthy else 503)
+
+
+class ListenError(Exception):
+    """The address cannot be listened on; the message is one sentence for the operator."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind and listen on the address, before anything else is built (a taken port costs nothing)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except socket.gaierror as error:
+        raise ListenError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        hint = " (is vpmo serve already running? VPMO_PORT or --port picks another)"
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise ListenError(
+            f"cannot listen on {host}:{port}: {reason}{hint if error.errno == errno.EADDRINUSE else ''}"
+        ) from error
+
+
+def run_server(
+    settings: Settings,
+    slack_settings: SlackSettings,
+    teams_settings: TeamsSettings,
+    *,
+    host: str,
+    port: int,
+    announce: Callable[[str], None],
+) -> None:
+    """Serve until SIGTERM or Ctrl-C; once listening, announce what runs, one line at a time."""
+    with listen(host, port) as listener:
+        web_app = build_server(settings, slack_settings, teams_settings=teams_settings)
+        lines = startup_lines(settings, slack_settings, teams_settings, base_url(host, port))
+
+        def started(_aiohttp_banner: str) -> None:
+            for line in lines:
+                announce(line)
+
+        web.run_app(web_app, sock=listener, print=started)
+
+
+def base_url(host: str, port: int) -> str:
+    """Return the server's base URL as an operator would type it."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+SLACK_MODES = {
+    SlackMode.OFF: "off (no SLACK_* variables)",
+    SlackMode.SINGLE_WORKSPACE: "HTTP, one workspace, at POST /slack/events",
+    SlackMode.SOCKET_MODE: "Socket Mode, one workspace (no public URL needed)",
+    SlackMode.OAUTH: "OAuth, many workspaces, at POST /slack/events; install at /slack/install",
+}
+
+
+def startup_lines(
+    settings: Settings, slack_settings: SlackSettings, teams_settings: TeamsSettings, url: str
+) -> list[str]:
+    """Say what ``vpmo serve`` runs: where it listens, each platform and how, the database, the zone."""
+    return [
+        f"vpmo serve: listening on {url} (health: {url}/healthz)",
+        f"Slack: {SLACK_MODES[slack_settings.mode]}",
+        f"Teams: {_teams_line(teams_settings)}",
+        f"Database: {settings.safe_database_url()}",
+        f"Time zone: {settings.timezone}; default language: {settings.language}",
+    ]
+
+
+def _teams_line(teams: TeamsSettings) -> str:
+    if not teams.enabled:
+        return "off (no MicrosoftAppId)"
+    if teams.authenticated:
+        return f"authenticated, {teams.app_type.value} app {teams.app_id}, at POST /api/messages"
+    return (
+        "LOCAL MODE WITHOUT AUTHENTICATION (VPMO_TEAMS_LOCAL=1), at POST /api/messages: anyone who can "
+        "reach it can act as any Teams user. For local testing only, never in production."
+    )
 
 
 def build_server(
@@ -92,15 +179,12 @@ def build_server(
         if kick_holder:
             kick_holder[0].kick()
 
-    socket_handler = None
     slack_app = None
     bridges: list[PlatformBridge] = []
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, socket_handler, slack_app = _add_slack(
+        slack_messenger, slack_app = _add_slack(
             web_app, settings, slack_settings, runtime, platforms, kick, bridges
         )
-    else:
-        log.info("Slack is not configured (no SLACK_* variables)")
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
@@ -118,7 +202,7 @@ def build_server(
     )
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
-    server = Server(runtime, tick, socket_handler, dispatcher, slack_app, tuple(bridges))
+    server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges))
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -134,7 +218,7 @@ def _add_slack(
     platforms: PlatformStore,
     kick: Any,
     bridges: list[PlatformBridge],
-) -> tuple[Any, Any, SlackApp]:
+) -> tuple[Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
@@ -151,13 +235,9 @@ def _add_slack(
     secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     slack = build_slack_app(slack_settings, bridge, secret_key)
     messenger = SlackMessenger(slack.client_for, pace_seconds=settings.slack_pace_seconds)
-    if slack_settings.mode is SlackMode.SOCKET_MODE:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        handler = AsyncSocketModeHandler(slack.app, slack_settings.app_token, web_client=slack.web_client())
-        return messenger, handler, slack
-    add_routes(web_app, slack)
-    return messenger, None, slack
+    if slack_settings.mode is not SlackMode.SOCKET_MODE:
+        add_routes(web_app, slack)
+    return messenger, slack
 
 
 def _add_teams(
@@ -174,11 +254,6 @@ def _add_teams(
     from bot.teams.http import add_routes, build_adapter
     from bot.teams.messenger import TeamsMessenger
 
-    if not teams_settings.authenticated:
-        log.warning(
-            "TEAMS IS RUNNING WITHOUT AUTHENTICATION (VPMO_TEAMS_LOCAL=1, no MicrosoftAppId): anyone who can "
-            "reach /api/messages can act as any Teams user. Use this for local testing only."
-        )
     bridge = TeamsBridge(
         runtime.deps, platforms, kick, default_language=settings.language, default_zone=settings.timezone
     )
@@ -192,16 +267,22 @@ async def _start(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
     if server.slack is not None:
         await server.slack.open()
+    if server.slack is not None and server.uses_socket_mode:
+        try:
+            server.socket_mode = await server.slack.connect_socket_mode()
+        except Exception:
+            # aiohttp runs no cleanup when start-up fails: close what was opened, so the process
+            # ends with the one sentence and no complaints about unclosed sessions.
+            await server.slack.close()
+            raise
     server.tick.start()
-    if server.socket_mode is not None:
-        await server.socket_mode.connect_async()
 
 
 async def _stop(web_app: web.Application) -> None:
     # Let a running tick finish: messages it claimed are sent and recorded before the process ends.
     server = web_app[RUNTIME_KEY]
     if server.socket_mode is not None:
-        await server.socket_mode.close_async()
+        await server.socket_mode.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
     # Work started after an answer (a click's outcome, an event) is finished before delivery stops.
     for bridge in server.bridges:
         await bridge.finish_background()

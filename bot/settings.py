@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
-    port: int = 3000
+    port: int = Field(default=3000, ge=1, le=65535)
     # Slack takes about one post per second per channel; 0 turns the pacing off (benchmarks only).
     slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
 

@@ -6,6 +6,7 @@ Until a platform is configured, deliveries are printed as the console prints the
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import Callable
 from functools import partial
 
@@ -37,14 +38,17 @@ async def run_due(database_url: str, write: Callable[[str], None]) -> TickReport
 
 
 async def run_forever(database_url: str, write: Callable[[str], None]) -> None:
-    """Run the tick on APScheduler's interval until cancelled."""
+    """Run the tick on APScheduler's interval until SIGTERM or Ctrl-C, then let a running tick finish."""
     runtime = build_runtime(database_url)
     dispatcher = _dispatcher(runtime, write)
     loop = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full))
+    stop = asyncio.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signal_number, stop.set)
     loop.start()
     write("The worker is running; press Ctrl-C to stop.")
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await loop.stop()
         dispatcher.close()

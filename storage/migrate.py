@@ -1,18 +1,29 @@
-"""Schema migrations (Alembic), applied by ``vpmo db upgrade`` and by every entry point on start."""
+"""Schema migrations (Alembic), applied by ``vpmo db upgrade`` and, when the schema is behind, on start.
+
+Alembic is imported only when there is something to migrate: a start on an up-to-date database reads
+the stored revision with one query and compares it with :data:`HEAD`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration's revision; a test checks it against the scripts in migrations/versions.
+HEAD = "0004"
+VERSION_TABLE = "alembic_version"
 
 
 def alembic_config(engine: Engine) -> Config:
     """Return an Alembic configuration that works on the given engine (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -21,11 +32,19 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to the revision."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
+def ensure_current(engine: Engine) -> None:
+    """Bring the schema up to date; when it already is, without loading Alembic."""
+    if current_revision(engine) != HEAD:
+        upgrade(engine)
+
+
 def head_revision(engine: Engine) -> str | None:
-    """Return the newest revision the migrations know."""
+    """Return the newest revision the migration scripts know."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
@@ -33,7 +52,7 @@ def head_revision(engine: Engine) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at (None for an empty database)."""
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()  # noqa: S608

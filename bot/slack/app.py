@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.secrets import SecretBox
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
 DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SocketModeError(Exception):
+    """Slack would not open the Socket Mode connection at start-up; the message is one sentence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,35 @@ class SlackApp:
     async def open(self) -> None:
         """Share one HTTP connection pool for every call to Slack (bolt hands it to each request's client)."""
         self.app.client.session = aiohttp.ClientSession()
+
+    async def connect_socket_mode(self) -> AsyncSocketModeHandler:
+        """Open the Socket Mode connection; raise SocketModeError when Slack refuses or cannot be reached.
+
+        The handler is built here, on the running loop, because it opens an aiohttp session when created.
+        The first WebSocket URL is asked for here too: the SDK would retry a refused token for ever.
+        """
+        handler = AsyncSocketModeHandler(self.app, self.settings.app_token, web_client=self.web_client())
+        try:
+            handler.client.wss_uri = await self._socket_mode_url(handler.client.web_client)
+        except SocketModeError:
+            await handler.close_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+            raise
+        await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+        return handler
+
+    async def _socket_mode_url(self, client: AsyncWebClient) -> str:
+        try:
+            opened = await client.apps_connections_open(app_token=self.settings.app_token)
+        except SlackApiError as error:
+            raise SocketModeError(
+                f"Slack refused to open a Socket Mode connection ({error.response.get('error')}): check "
+                "SLACK_APP_TOKEN (an app-level token xapp-… with the connections:write scope)."
+            ) from error
+        except (aiohttp.ClientError, OSError) as error:
+            raise SocketModeError(
+                f"cannot reach Slack at {self.settings.api_url or DEFAULT_API_URL}: {error}"
+            ) from error
+        return str(opened["url"])
 
     async def close(self) -> None:
         """Close the shared connection pool."""

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from bot.cli import SAMPLE_TENANT, main
+from bot.logs import PROJECT_PACKAGES
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
+from tests.platforms.conftest import BOT_TOKEN, TEAM
+from tests.platforms.serve_process import STOP_SECONDS, VPMO, clean_environment, free_port
+from tests.platforms.slack_fakes import FakeSlackApi
+from tests.platforms.socket_mode_fake import APP_TOKEN
 
 
 def test_applying_the_same_file_twice_changes_nothing(database_url: str) -> None:
@@ -88,3 +100,188 @@ def test_the_demo_greets_in_the_sample_clients_language(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Demo: Nordlys Energi A/S. Du er Jonas Friis, projektleder. Prøv:")
     assert "You are" not in result.output
+
+
+def refused(*args: str, **environment: str) -> str:
+    """Run a command that must refuse its settings; return its one line of standard error."""
+    variables = {"VPMO_HOST": "127.0.0.1", "VPMO_PORT": str(free_port()), **environment}
+    result = CliRunner().invoke(main, list(args), env=variables, catch_exceptions=False)
+    lines = result.stderr.splitlines()
+    assert result.exit_code != 0, result.output
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_serve_refuses_a_port_out_of_range() -> None:
+    assert "VPMO_PORT: Input should be less than or equal to 65535" in refused("serve", VPMO_PORT="70000")
+
+
+def test_serve_usage_names_the_port_range() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], catch_exceptions=False)
+
+    assert result.exit_code == 2
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Error: Invalid value for '--port': 0 is not in the range 1<=x<=65535."
+    )
+
+
+def test_serve_refuses_a_port_that_is_taken(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        line = refused("serve", VPMO_PORT=str(port), VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db")
+
+    assert line == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use "
+        "(is vpmo serve already running? VPMO_PORT or --port picks another)"
+    )
+    assert not (tmp_path / "vpmo.db").exists()  # the port is checked before the database is touched
+
+
+def test_serve_names_an_unreachable_postgresql_without_its_password() -> None:
+    port = free_port()
+    url = f"postgresql+psycopg://vpmo:s3cret-pw@127.0.0.1:{port}/vpmo"
+
+    line = refused("serve", VPMO_DATABASE_URL=url)
+
+    assert line.startswith(
+        f"Error: cannot use the database postgresql+psycopg://vpmo:***@127.0.0.1:{port}/vpmo: "
+    )
+    assert "Connection refused" in line
+    assert "s3cret-pw" not in line
+
+
+@pytest.mark.postgres
+def test_serve_names_a_missing_postgresql_database(postgres_url: str) -> None:
+    url = make_url(postgres_url).set(database="no_such_database")
+
+    line = refused("serve", VPMO_DATABASE_URL=url.render_as_string(hide_password=False))
+
+    assert 'database "no_such_database" does not exist' in line
+
+
+def test_a_url_that_is_no_database_url_is_refused() -> None:
+    line = refused("tenant", "list", VPMO_DATABASE_URL="postgres://vpmo@127.0.0.1/vpmo")
+
+    assert line.startswith("Error: VPMO_DATABASE_URL is not a database URL vpmo can use: ")
+
+
+def test_every_command_names_an_sqlite_file_it_cannot_create(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory", encoding="utf-8")
+    url = f"sqlite:///{tmp_path}/a-file/vpmo.db"
+
+    for command in (["serve"], ["tenant", "list"], ["db", "upgrade"], ["jobs", "run-due"]):
+        line = refused(*command, VPMO_DATABASE_URL=url)
+
+        assert line == (
+            f"Error: cannot use the database {url}: unable to open database file "
+            "(does the directory exist, and may vpmo write there?)"
+        )
+
+
+def test_serve_refuses_a_bad_secret_key_for_oauth(tmp_path: Path) -> None:
+    line = refused(
+        "serve",
+        VPMO_DATABASE_URL=f"sqlite:///{tmp_path}/vpmo.db",
+        VPMO_SECRET_KEY="too short",
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="fake-client-secret",
+        SLACK_SIGNING_SECRET="fake-signing-secret",
+    )
+
+    assert line.startswith("Error: VPMO_SECRET_KEY is too short")
+
+
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """Put the logging set-up back afterwards, so DEBUG does not carry over into later tests."""
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in PROJECT_PACKAGES)]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_commands_are_quiet_unless_asked_for_debug(tmp_path: Path) -> None:
+    quiet = CliRunner().invoke(
+        main, ["db", "upgrade"], env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/quiet.db"}
+    )
+    chatty = CliRunner().invoke(
+        main,
+        ["db", "upgrade"],
+        env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/debug.db", "VPMO_LOG_LEVEL": "DEBUG"},
+    )
+
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert "alembic.runtime.migration: Running upgrade" in chatty.stderr
+
+
+def test_help_promises_only_what_exists() -> None:
+    top, serve, jobs = (
+        " ".join(CliRunner().invoke(main, [*command, "--help"]).stdout.split())
+        for command in ([], ["serve"], ["jobs"])
+    )
+
+    assert "challenge" not in top.lower()
+    assert "ERFA" not in top
+    assert "Slack and Teams" in serve
+    assert "printed here instead of sent" in jobs
+
+
+def refused_by_the_process(workdir: Path, **variables: str) -> str:
+    """Start ``vpmo serve`` as a process that must refuse to start; return all it wrote, one line."""
+    environment = clean_environment(f"sqlite:///{workdir}/vpmo.db", VPMO_PORT=str(free_port()), **variables)
+    result = subprocess.run(
+        [str(VPMO), "serve"], env=environment, cwd=workdir, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()  # nothing else, not even at exit (no unclosed sessions)
+    return line
+
+
+def test_serve_names_an_app_token_slack_refuses(tmp_path: Path) -> None:
+    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
+        line = refused_by_the_process(
+            tmp_path, SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.url
+        )
+
+    assert line == (
+        "Error: Slack refused to open a Socket Mode connection (invalid_auth): check SLACK_APP_TOKEN "
+        "(an app-level token xapp-… with the connections:write scope)."
+    )
+
+
+def test_serve_names_a_slack_it_cannot_reach(tmp_path: Path) -> None:
+    api_url = f"http://127.0.0.1:{free_port()}/api/"
+
+    line = refused_by_the_process(
+        tmp_path, SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=api_url
+    )
+
+    assert line.startswith(f"Error: cannot reach Slack at {api_url}: Cannot connect to host")
+
+
+def test_the_worker_stops_cleanly_on_sigterm(sample_db: str, tmp_path: Path) -> None:
+    worker = subprocess.Popen(
+        [str(VPMO), "jobs", "run"],
+        env=clean_environment(sample_db),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        first = worker.stdout.readline()  # blocks until the worker says it runs
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(STOP_SECONDS)
+    finally:
+        worker.kill()
+
+    assert first == "The worker is running; press Ctrl-C to stop.\n"
+    assert code == 0
+    assert worker.stdout.read() == ""

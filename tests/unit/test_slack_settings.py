@@ -284,11 +284,12 @@ def test_serve_with_a_bot_token_but_no_signing_secret_exits_with_that_sentence(
     served: list[Any] = []
     monkeypatch.setattr("aiohttp.web.run_app", lambda *args, **kwargs: served.append(args))
     monkeypatch.setattr("bot.server.build_server", lambda *args, **kwargs: served.append(args))
+    monkeypatch.setattr("bot.server.listen", lambda *args, **kwargs: served.append(args))
     expected = config_error(SLACK_BOT_TOKEN=BOT)
     environment: dict[str, str | None] = dict.fromkeys(VARIABLES)
     environment |= {"SLACK_BOT_TOKEN": BOT, "VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/vpmo.db"}
 
-    result = CliRunner().invoke(main, ["serve", "--port", "0"], env=environment)
+    result = CliRunner().invoke(main, ["serve"], env=environment)
 
     assert result.exit_code != 0
     assert served == []
