@@ -163,7 +163,7 @@ def _why_not_yours(ctx: ActorContext, request: SparringRequest, verb: str) -> tu
     ref = request.ref
     if not ctx.actor.has(Role.SENIOR):
         if ctx.is_coordinator():
-            return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("coordinator.assign_hint", ref=ref))
+            return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("coordinator.reassign_hint", ref=ref))
         return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("error.see_status"))
     if request.senior_id == ctx.actor.id and request.status is Status.ACCEPTED:
         return (Text.of(f"error.already_accepted_{verb}", ref=ref),)

@@ -26,6 +26,8 @@ def where_it_is(ctx: TenantContext, request: SparringRequest) -> Text:
 def waited(since: datetime, now: datetime) -> Text:
     """Return how long something has waited, roughly: minutes, hours or days."""
     minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return Text.of("duration.moment")
     if minutes < 60:
         return Text.of("duration.minutes", count=minutes)
     if minutes < 2 * 60:

@@ -184,7 +184,7 @@ def test_the_coordinator_who_declines_an_offered_request_is_shown_how_to_assign_
 
     outcome = office.say(office.org.mette, "afvis S-1")
 
-    assert reply_keys(outcome) == ["error.senior_declines", "coordinator.assign_hint"]
+    assert reply_keys(outcome) == ["error.senior_declines", "coordinator.reassign_hint"]
     assert office.request(1).senior_id == office.org.anna.id
 
 
