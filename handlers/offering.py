@@ -12,6 +12,8 @@ from handlers.states import where_it_is
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 MAX_ASSIGN_BUTTONS = 5
+# The routing reason that marks a request whose senior left (the coordinator's list shows it as such).
+REMOVED_REASON = "routing.senior_removed"
 
 
 def offer(
@@ -114,7 +116,8 @@ def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest, why: tupl
     ctx.notify_coordinators(
         *head,
         Text.of("quote", text=Verbatim(request.text)),
-        *request.routing_reasons,
+        # The head already says that a senior left; the reason kept for the waiting list would repeat it.
+        *(r for r in request.routing_reasons if r.key != REMOVED_REASON),
         Text.of("coordinator.assign_hint", ref=request.ref),
         actions=buttons,
         ref=request.ref,

@@ -122,7 +122,7 @@ def _waiting(ctx: ActorContext, request: SparringRequest) -> tuple[Text, tuple[A
         return None
     requester = ctx.uow.people.get(request.requester_id)
     senior = ctx.uow.people.get(request.senior_id) if request.senior_id is not None else None
-    removed = next((r for r in request.routing_reasons if r.key == "routing.senior_removed"), None)
+    removed = next((r for r in request.routing_reasons if r.key == offering.REMOVED_REASON), None)
     senior_name: Param = senior.name if senior else "?"
     if kind == "stranded" and removed is not None:
         senior_name = removed.params["senior"]
@@ -151,7 +151,7 @@ def _waiting_kind(ctx: ActorContext, request: SparringRequest) -> str | None:
         # The senior left without the request moving on (it was theirs before re-routing existed).
         return "senior_gone"
     if request.status is Status.REQUESTED and request.area is not None:
-        if any(r.key == "routing.senior_removed" for r in request.routing_reasons):
+        if any(r.key == offering.REMOVED_REASON for r in request.routing_reasons):
             return "stranded"
         if request.escalations:
             return "escalated_nobody"

@@ -149,6 +149,9 @@ def test_removing_a_senior_in_the_tenant_file_moves_their_requests_on(
     later = chat(":clock +1m\n", as_=SOFIE)
     assert later.to(SOFIE)[0]["ref"] == "S-1"
     assert "Anna Berg, som havde accepteret S-1, er ikke længere seniorprojektleder her" in later.texts(JONAS)
+    # The new answer deadline is counted from the console's clock: nothing is overdue at once.
+    assert "blev ikke besvaret" not in later.texts(METTE)
+    assert "torsdag den 4. marts kl. 10:00" in later.texts(SOFIE)
 
 
 def test_bad_input_is_answered_clearly_and_creates_nothing(chat: Chat) -> None:
