@@ -161,22 +161,32 @@ def _offered_to_actor(ctx: ActorContext, number: int, verb: str) -> SparringRequ
     return None
 
 
+_REJECTABLE = (Status.AWAITING_APPROVAL, Status.REJECTED)
+
+
 def _why_not_yours(ctx: ActorContext, request: SparringRequest, verb: str) -> tuple[Text, ...]:
     """Say, in whole sentences, why the actor cannot accept or decline the request, and what to do."""
     ref = request.ref
-    if not ctx.actor.has(Role.SENIOR):
+    if not ctx.actor.has(Role.SENIOR) and request.status is Status.OFFERED:
         if ctx.is_coordinator():
             return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("coordinator.reassign_hint", ref=ref))
         return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("error.see_status"))
-    if request.senior_id == ctx.actor.id and request.status is Status.ACCEPTED:
+    if ctx.actor.has(Role.SENIOR) and request.senior_id == ctx.actor.id and request.status is Status.ACCEPTED:
         return (Text.of(f"error.already_accepted_{verb}", ref=ref),)
-    if ctx.actor.id in request.tried_senior_ids and request.status.is_open:
+    if ctx.actor.has(Role.SENIOR) and ctx.actor.id in request.tried_senior_ids and request.status.is_open:
         return (Text.of("error.already_passed_on", ref=ref),)
     return (Text.of("error.not_waiting_for_you", ref=ref), where_it_is(ctx, request))
 
 
 def accept(ctx: ActorContext, number: int) -> None:
-    """Accept a request offered to the acting senior."""
+    """Accept a request offered to the acting senior.
+
+    The coordinator's ``acceptér`` on a request waiting for approval approves it, as ``godkend`` does.
+    """
+    waiting = ctx.uow.requests.get(ctx.tenant.id, number)
+    if waiting is not None and waiting.status is Status.AWAITING_APPROVAL and ctx.is_coordinator():
+        approve(ctx, number)
+        return
     request = _offered_to_actor(ctx, number, "accept")
     if request is None:
         return
@@ -203,7 +213,8 @@ def decline(ctx: ActorContext, number: int) -> None:
     The coordinator's ``afvis`` on a request waiting for approval turns it down, as the button does.
     """
     waiting = ctx.uow.requests.get(ctx.tenant.id, number)
-    if waiting is not None and waiting.status is Status.AWAITING_APPROVAL and ctx.is_coordinator():
+    # A second afvis after the rejection gets the same answer as a second press of the button.
+    if waiting is not None and waiting.status in _REJECTABLE and ctx.is_coordinator():
         reject(ctx, number)
         return
     request = _offered_to_actor(ctx, number, "decline")

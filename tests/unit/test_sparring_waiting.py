@@ -157,6 +157,15 @@ def test_the_coordinators_afvis_on_a_request_awaiting_approval_rejects_it(office
     assert keys(office.inbox(office.org.jonas)[-1]) == ["requester.rejected"]
 
 
+def test_the_coordinators_accept_on_a_request_awaiting_approval_approves_it(office: Office) -> None:
+    number = over_the_level(office)
+
+    outcome = office.say(office.org.mette, f"acceptér S-{number}")
+
+    assert reply_keys(outcome) == ["coordinator.approved"]
+    assert office.request(number).status is Status.OFFERED
+
+
 def test_a_second_reject_is_harmless_and_says_where_the_request_is(office: Office) -> None:
     number = over_the_level(office)
     office.say(office.org.mette, f"afvis S-{number}")
@@ -177,6 +186,27 @@ def test_a_project_manager_who_accepts_is_told_that_the_senior_accepts(office: O
         "Du får besked, når der sker noget. Skriv status for at se, hvor dine forespørgsler er.",
     ]
     assert office.request(1).status is Status.OFFERED
+
+
+def test_a_second_afvis_by_the_coordinator_after_the_rejection_says_it_was_rejected(office: Office) -> None:
+    number = over_the_level(office)
+    office.say(office.org.mette, f"afvis S-{number}")
+
+    outcome = office.say(office.org.mette, f"afvis S-{number}")
+
+    assert reply_keys(outcome) == ["error.not_awaiting_approval", "state.rejected"]
+
+
+def test_a_project_manager_who_accepts_an_accepted_request_hears_who_has_it(office: Office) -> None:
+    office.ask(office.org.jonas)
+    office.say(office.org.anna, "accept S-1")
+
+    outcome = office.say(office.org.jonas, "acceptér S-1")
+
+    assert render_all(outcome.replies, "da") == [
+        "S-1 venter ikke på dit svar.",
+        "S-1 er accepteret af Anna Berg.",
+    ]
 
 
 def test_the_coordinator_who_declines_an_offered_request_is_shown_how_to_assign_it(office: Office) -> None:
