@@ -61,8 +61,12 @@ def main(database_url: str | None) -> None:
 @click.option("--database", default=DEMO_DATABASE, show_default=True, help="SQLite file for the demo.")
 def demo(as_json: bool, database: str) -> None:
     """Start afresh with a sample Danish client and chat as one of its project managers."""
+    from zoneinfo import ZoneInfo
+
+    from bot.i18n import Reader
     from bot.tenant_admin import apply_tenant
     from bot.tenant_config import load_tenant_config
+    from handlers.text import Text
     from storage.db import make_engine
     from storage.migrate import upgrade
 
@@ -71,13 +75,15 @@ def demo(as_json: bool, database: str) -> None:
     url = f"sqlite:///{database}"
     engine = make_engine(url)
     upgrade(engine)
-    apply_tenant(engine, load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8")))
+    config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
+    apply_tenant(engine, config)
     engine.dispose()
     if not as_json:
-        click.echo("Demo: Nordlys Energi A/S. You are Jonas Friis, project manager. Try:")
-        click.echo(
-            "  sparring Hvordan forklarer jeg en budgetoverskridelse for styregruppen?   (:help for console commands)"
-        )
+        # Greet in the sample client's language, as the bot itself will answer.
+        person = next(p for p in config.people if p.email == DEMO_PERSON)
+        reader = Reader(person.language or config.language, ZoneInfo(config.timezone))
+        click.echo(reader.render(Text.of("demo.greeting", tenant=config.name, person=person.name)))
+        click.echo(reader.render(Text.of("demo.example")))
     _chat(url, tenant="nordlys", email=DEMO_PERSON, script=None, as_json=as_json)
 
 
@@ -85,7 +91,12 @@ def demo(as_json: bool, database: str) -> None:
 @click.option(
     "--tenant", "tenant", metavar="SLUG", help="The tenant to talk to (needed when there are several)."
 )
-@click.option("--as", "email", metavar="EMAIL", help="Who you are (default: the first project manager).")
+@click.option(
+    "--as",
+    "email",
+    metavar="EMAIL",
+    help="Who you are, by e-mail or name (default: the first project manager).",
+)
 @click.option("--script", type=click.File("r", encoding="utf-8"), help="Read the lines from a file.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per message the bot sends.")
 @click.pass_context

@@ -34,6 +34,12 @@ _TOO_SHORT = (
     f"{SETTING} is too short: use a Fernet key or a passphrase of at least "
     f"{MIN_PASSPHRASE_LENGTH} characters; it is needed to store Slack tokens encrypted"
 )
+# Said when one of several comma-separated keys is too short: most likely a passphrase with a comma.
+_PART_TOO_SHORT = (
+    f"{SETTING} key {{number}} of {{count}} is too short: a comma separates several keys (for rotation, "
+    f"newest first), so a passphrase must not contain one; each key is a Fernet key or a passphrase "
+    f"of at least {MIN_PASSPHRASE_LENGTH} characters"
+)
 _CANNOT_DECRYPT = f"{SETTING} cannot decrypt a stored Slack token: was the key changed?"
 # Exactly what Fernet.generate_key() produces; anything else is treated as a passphrase, because
 # lenient base64 decoding would silently turn some passphrases into raw keys.
@@ -44,12 +50,12 @@ class SecretKeyError(Exception):
     """``VPMO_SECRET_KEY`` is missing, unusable, or not the key the stored tokens were encrypted with."""
 
 
-def _fernet_for(item: str) -> Fernet:
-    """Return the Fernet for one configured key: a Fernet key as is, a passphrase derived."""
+def _fernet_for(item: str, number: int, count: int) -> Fernet:
+    """Return the Fernet for key ``number`` of ``count``: a Fernet key as is, a passphrase derived."""
     if _FERNET_KEY.fullmatch(item):
         return Fernet(item.encode("ascii"))
     if len(item) < MIN_PASSPHRASE_LENGTH:
-        raise SecretKeyError(_TOO_SHORT)
+        raise SecretKeyError(_TOO_SHORT if count == 1 else _PART_TOO_SHORT.format(number=number, count=count))
     derived = Scrypt(salt=DERIVATION_SALT, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(
         item.encode("utf-8")
     )
@@ -65,7 +71,9 @@ class SecretBox:
         items = [key.strip() for key in keys if key.strip()]
         if not items:
             raise SecretKeyError(_NOT_SET)
-        self._fernet = MultiFernet([_fernet_for(item) for item in items])
+        self._fernet = MultiFernet(
+            [_fernet_for(item, number, len(items)) for number, item in enumerate(items, 1)]
+        )
         self._count = len(items)
 
     @classmethod

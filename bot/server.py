@@ -156,7 +156,7 @@ def _add_slack(
 
         handler = AsyncSocketModeHandler(slack.app, slack_settings.app_token, web_client=slack.web_client())
         return messenger, handler, slack
-    add_routes(web_app, slack.app)
+    add_routes(web_app, slack)
     return messenger, None, slack
 
 

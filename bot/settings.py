@@ -13,7 +13,10 @@ from sqlalchemy.engine import make_url
 class Settings(BaseSettings):
     """How this installation of the bot is configured (``VPMO_*`` variables)."""
 
-    model_config = SettingsConfigDict(env_prefix="VPMO_", env_file=".env", extra="ignore")
+    # An empty variable means unset (the default), as for the SLACK_* and Microsoft* ones.
+    model_config = SettingsConfigDict(
+        env_prefix="VPMO_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     database_url: SecretStr = SecretStr("sqlite:///vpmo.db")
     language: Literal["da", "en"] = "da"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import io
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal, get_args
@@ -22,6 +24,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -61,6 +64,36 @@ _CLOCK_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
 # file, which also works when other fields are broken and pydantic never reaches the model validators.
 _RULES_ERROR = "tenant_config_rules"
+# What people write for a time zone besides its IANA name, by the zone meant; matched after folding.
+_TIMEZONE_ALIASES: dict[str, tuple[str, ...]] = {
+    "Europe/Copenhagen": (
+        "København",
+        "Kobenhavn",
+        "Koebenhavn",
+        "Copenhagen",
+        "CPH",
+        "Danmark",
+        "Denmark",
+        "dansk tid",
+        "Danish time",
+        "CET",
+        "CEST",
+        "MET",
+        "MEST",
+        "Aarhus",
+        "Århus",
+        "Odense",
+        "Aalborg",
+    ),
+    "Europe/Oslo": ("Oslo", "Norge", "Norway", "norsk tid"),
+    "Europe/Stockholm": ("Stockholm", "Sverige", "Sweden", "svensk tid"),
+    "Europe/Helsinki": ("Helsinki", "Helsingfors", "Finland", "EET", "EEST"),
+    "Atlantic/Reykjavik": ("Reykjavík", "Reykjavik", "Island", "Iceland"),
+    "Atlantic/Faroe": ("Tórshavn", "Torshavn", "Færøerne", "Faroe Islands"),
+    "America/Nuuk": ("Nuuk", "Godthåb", "Grønland", "Greenland"),
+}
+# The validation context of a file a person wrote, which may be held to stricter rules than stored data.
+_FROM_FILE = {"source": "file"}
 # Aliases let a small file expand into an enormous one ("billion laughs"); no real tenant comes close.
 _MAX_NODES = 100_000
 
@@ -86,14 +119,56 @@ def _normalise_email(value: str) -> str:
     return value.lower()
 
 
-def _check_timezone(value: str) -> str:
+def _check_timezone(value: str, info: ValidationInfo) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        guess = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else " (for example 'Europe/Copenhagen')"
-        raise ValueError(f"{_shown(value)} is not a known IANA time zone{hint}") from None
+        raise ValueError(f"{_shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
+    # IANA keeps names such as CET and EST5EDT only for old systems; a file names a place, whose rules
+    # say when its clocks change. Tenants stored before this rule still load, so they still export.
+    if info.context == _FROM_FILE and "/" not in value and value != "UTC":
+        raise ValueError(
+            f"{_shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
+        )
     return value
+
+
+def _timezone_hint(value: str) -> str:
+    guess = _timezone_guess(value)
+    return f" (did you mean '{guess}'?)" if guess else " (for example 'Europe/Copenhagen')"
+
+
+def _timezone_guess(value: str) -> str | None:
+    """Return the time zone a person most likely meant: by alias, by city, or by the closest name."""
+    places = _timezone_places()
+    folded = _fold(value)
+    for key in (folded, folded.rpartition("/")[2]):
+        if key in places:
+            return places[key]
+    close = difflib.get_close_matches(folded.rpartition("/")[2], places, n=1, cutoff=0.75)
+    if close:
+        return places[close[0]]
+    close = difflib.get_close_matches(value, sorted(set(places.values())), n=1)
+    return close[0] if close else None
+
+
+@functools.cache
+def _timezone_places() -> dict[str, str]:
+    """Map folded city names and common aliases to the IANA time zones of places (Area/City)."""
+    places: dict[str, str] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        if "/" in name:
+            places.setdefault(_fold(name.rpartition("/")[2]), name)
+    for zone, aliases in _TIMEZONE_ALIASES.items():
+        places.update(dict.fromkeys(map(_fold, aliases), zone))
+    return places
+
+
+def _fold(text: str) -> str:
+    """Fold text as people type it: no case, no accents, æ as ae, ø as o, words apart by one space."""
+    text = text.casefold().replace("æ", "ae").replace("ø", "o")
+    text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    return " ".join(text.replace("_", " ").replace("-", " ").split())
 
 
 def _parse_clock_time(value: object) -> dt.time:
@@ -227,7 +302,8 @@ class TenantConfig(_ConfigModel):
 
     @model_validator(mode="after")
     def _follows_tenant_rules(self) -> TenantConfig:
-        _raise_rule_problems(_rule_problems(self.model_dump(by_alias=True)))
+        data = self.model_dump(by_alias=True)
+        _raise_rule_problems(_rule_problems(data), data["people"])
         return self
 
 
@@ -316,8 +392,7 @@ def _duplicates(
 
 
 def _entry_label(entries: list[tuple[int, Mapping[str, Any]]], section: str, index: int) -> str:
-    name = dict(entries)[index].get("name")
-    return f"{section}[{index}] ({name})" if isinstance(name, str) else f"{section}[{index}]"
+    return f"{section}[{index + 1}]{_who(dict(entries)[index], 'name', 'email')}"
 
 
 def _missing_coordinator(people: object) -> list[Problem]:
@@ -330,9 +405,9 @@ def _missing_coordinator(people: object) -> list[Problem]:
     return [(("people",), "needs at least one person with the role 'coordinator'")]
 
 
-def _raise_rule_problems(problems: list[Problem]) -> None:
+def _raise_rule_problems(problems: list[Problem], people: object = None) -> None:
     if problems:
-        summary = "; ".join(_located("", loc, message) for loc, message in problems)
+        summary = "; ".join(_located("", loc, message, people) for loc, message in problems)
         raise PydanticCustomError(_RULES_ERROR, "{summary}", {"summary": summary})
 
 
@@ -374,7 +449,7 @@ def load_tenant_config(text: str) -> TenantConfig:
     document = _parse_yaml(text)
     data = _to_plain(document)
     try:
-        return TenantConfig.model_validate(data, by_alias=True, by_name=False)
+        return TenantConfig.model_validate(data, by_alias=True, by_name=False, context=_FROM_FILE)
     except ValidationError as error:
         problems = _problems_from(error, data)
         raise TenantConfigError(_describe(problems, document)) from None
@@ -445,23 +520,46 @@ def _problems_from(error: ValidationError, data: Mapping[str, Any]) -> list[Prob
 def _describe(problems: list[Problem], document: CommentedMap) -> list[str]:
     located = [(_line_of(document, loc), loc, message) for loc, message in problems]
     located.sort(key=lambda item: item[0] or 0)
-    lines = [_located(f"line {line}: " if line else "", loc, message) for line, loc, message in located]
+    people = document.get("people")
+    lines = [
+        _located(f"line {line}: " if line else "", loc, message, people) for line, loc, message in located
+    ]
     return list(dict.fromkeys(lines))
 
 
-def _located(prefix: str, loc: Loc, message: str) -> str:
-    path = _path(loc)
+def _located(prefix: str, loc: Loc, message: str, people: object = None) -> str:
+    path = _path(loc, people)
     return f"{prefix}{path}: {message}" if path else f"{prefix}{message}"
 
 
-def _path(loc: Loc) -> str:
+def _path(loc: Loc, people: object = None) -> str:
+    """Render a location as the operator counts: from 1, and naming the person a `people` entry is."""
     path = ""
-    for part in loc:
+    for depth, part in enumerate(loc):
         if isinstance(part, int):
-            path += f"[{part}]"
+            path += f"[{part + 1}]"
+            if depth == 1 and loc[0] == "people":
+                path += _who(_item(people, part), "email", "name")
         else:
             path += f".{part}" if path else str(part)
     return path
+
+
+def _item(entries: object, index: int) -> object:
+    if isinstance(entries, list | tuple) and 0 <= index < len(entries):
+        return entries[index]
+    return None
+
+
+def _who(entry: object, *fields: str) -> str:
+    """Return " (value)" for the first of the entry's fields that holds text, to say whom it is about."""
+    if isinstance(entry, Mapping):
+        for field in fields:
+            value = entry.get(field)
+            if isinstance(value, str) and value.strip():
+                text = value.strip()
+                return f" ({text if len(text) <= 40 else text[:39] + '…'})"
+    return ""
 
 
 def _line_of(document: CommentedMap, loc: Loc) -> int | None:

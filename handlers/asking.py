@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from handlers.calendar_rules import quarter_of
-from handlers.commands import MAX_REQUEST_CHARS
+from handlers.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
 from handlers.context import ActorContext, TenantContext, areas_of
 from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
-from handlers.offering import confirmation, find_senior, offer
+from handlers.offering import confirmation, find_senior, offer, other_area_choice
+from handlers.routing import first_name
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 MAX_CHOICES = 3
-_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
+# Typed text waits this long for its "send as sparring request?" button to be pressed.
+PENDING_TEXT_LIFETIME = timedelta(hours=24)
+_PENDING = "pending-request"
+# Slack sends <@U123>; the console and Teams (its <at>Name</at> made plain) @Anna or @anna@x.dk. An @
+# inside a word is part of an e-mail address, not a mention.
+_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|(?<![\w.])@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
+_WORD = re.compile(r"[\wæøåÆØÅ]+")
+_GREETINGS = frozenset(
+    {"hej", "hejsa", "hey", "hi", "hello", "halløj", "davs", "goddag", "godmorgen", "morgen"}
+)
+_THANKS = frozenset({"tak", "tusind", "thanks", "thank", "thx", "super", "fint", "ok", "okay"})
+_YES = frozenset({"ja", "yes", "send", "ja tak", "ja, tak", "gerne", "ok"})
+# Besides the classifier's verdict, these say that someone wants help, in Danish or English, when the
+# text is long enough to be a need rather than a question to the bot ("hvad kan du?").
+MIN_WORDS_OF_A_NEED = 4
+_ASKING_PHRASES = ("?", "hjælp", "hjaelp", "help", "sparring", "kan nogen", "brug for", "can someone", "can anyone")  # fmt: skip
 _URGENT_WORDS = frozenset({"urgent", "haster", "akut", "hurtigt", "asap", "ja", "yes"})
 _NORMAL_WORDS = frozenset({"normal", "nej", "no", "ikke", "not"})
 
@@ -37,6 +54,9 @@ def request_sparring(
         ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
         return None
     classification = ctx.deps.classifier_for(ctx.tenant).classify(text) if area is None else None
+    senior_id, unknown = _mentioned_senior(ctx, preferred, text)
+    if unknown:
+        ctx.reply(Text.of("ask.unknown_mention", name=Verbatim(unknown)))
     request = ctx.uow.requests.add(
         SparringRequest(
             tenant_id=ctx.tenant.id,
@@ -46,7 +66,7 @@ def request_sparring(
             created_at=ctx.now,
             area=area if classification is None else classification.area,
             urgency=urgency,
-            preferred_senior_id=_preferred_senior(ctx, preferred, text),
+            preferred_senior_id=senior_id,
         )
     )
     if request.area is None:
@@ -57,13 +77,16 @@ def request_sparring(
     return request
 
 
-def _preferred_senior(ctx: ActorContext, named: str | None, text: str) -> int | None:
+def _mentioned_senior(ctx: ActorContext, named: str | None, text: str) -> tuple[int | None, str | None]:
+    """Return the first senior the text names, and the first name that is no senior (to say so)."""
     words = [named] if named else [m.group(1) or m.group(2) for m in _MENTION.finditer(text)]
+    unknown: str | None = None
     for word in words:
         senior = find_senior(ctx, word)
         if senior is not None:
-            return senior.id
-    return None
+            return senior.id, None
+        unknown = unknown or word
+    return None, unknown
 
 
 def _ask_for_area(ctx: ActorContext, request: SparringRequest, candidates: tuple[str, ...]) -> None:
@@ -102,8 +125,14 @@ def submit(ctx: ActorContext, request: SparringRequest) -> None:
         _ask_coordinator(ctx, request)
         ctx.reply(Text.of("ask.awaiting_approval", ref=request.ref), ref=request.ref)
         return
-    offer(ctx, request)
-    ctx.reply(*confirmation(ctx, request), ref=request.ref)
+    routing = offer(ctx, request)
+    lines = confirmation(ctx, request, routing)
+    choice = other_area_choice(ctx, request)
+    if choice is None:
+        ctx.reply(*lines, ref=request.ref)
+        return
+    note, button = choice
+    ctx.reply(*lines, note, actions=(button,), ref=request.ref)
 
 
 def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:
@@ -174,11 +203,11 @@ def intake_urgency(ctx: ActorContext, urgency: str) -> None:
 
 
 def free_text(ctx: ActorContext, text: str) -> None:
-    """Take typed text as the next answer in the guided intake, or explain what is possible."""
+    """Take typed text as the next answer in the guided intake, or as plain words to understand."""
     state = ctx.uow.dialogues.get(ctx.actor.id)
     step = state.get("step") if state else None
-    if state is None or step is None:
-        ctx.reply(Text.of("error.not_a_command", text=Verbatim(text[:60])), Text.of("help.short"))
+    if state is None or step is None or step == _PENDING:
+        _plain_words(ctx, text, pending=state is not None and step == _PENDING)
         return
     if step == "area":
         _intake_area_from_text(ctx, text)
@@ -186,6 +215,51 @@ def free_text(ctx: ActorContext, text: str) -> None:
         _intake_description(ctx, state, text)
     else:
         _intake_urgency_from_text(ctx, text)
+
+
+def _plain_words(ctx: ActorContext, text: str, *, pending: bool) -> None:
+    """Answer text typed without a command: offer to send it as a request when it sounds like one."""
+    folded = text.strip().casefold()
+    words = _WORD.findall(folded)
+    if pending and folded.rstrip("!. ") in _YES:
+        send_pending_request(ctx)
+        return
+    asking = len(words) >= MIN_WORDS_OF_A_NEED and any(phrase in folded for phrase in _ASKING_PHRASES)
+    if not asking and words and words[0] in _GREETINGS:
+        ctx.reply(Text.of("chat.hello", name=first_name(ctx.actor)))
+        return
+    if not asking and words and set(words) <= _THANKS:
+        ctx.reply(Text.of("chat.thanks"), Text.of("help.short"))
+        return
+    classification = ctx.deps.classifier_for(ctx.tenant).classify(text)
+    if not asking and classification.area is None and not classification.candidates:
+        ctx.reply(Text.of("error.not_a_command", text=Verbatim(text[:60])), Text.of("help.short"))
+        return
+    if len(text) > MAX_REQUEST_CHARS:
+        ctx.reply(Text.of("ask.too_long", length=len(text), limit=MAX_REQUEST_CHARS))
+        return
+    state = {"step": _PENDING, "text": text.strip(), "since": ctx.now.isoformat()}
+    ctx.uow.dialogues.save(ctx.actor.id, state, ctx.now)
+    ctx.reply(
+        Text.of("ask.send_as_request"),
+        Text.of("quote", text=Verbatim(text.strip())),
+        Text.of("ask.send_hint"),
+        actions=(Action(SEND_PENDING_ACTION, Text.of("button.send_as_request"), ButtonStyle.PRIMARY),),
+    )
+
+
+def send_pending_request(ctx: ActorContext) -> None:
+    """Send the text the actor typed without ``sparring`` as a request, now that they said yes."""
+    state = ctx.uow.dialogues.get(ctx.actor.id)
+    if state is None or state.get("step") != _PENDING or _expired(state, ctx.now):
+        ctx.reply(Text.of("ask.pending_gone"), Text.of("ask.example"))
+        return
+    ctx.uow.dialogues.clear(ctx.actor.id)
+    request_sparring(ctx, state["text"])
+
+
+def _expired(state: dict[str, str], now: datetime) -> bool:
+    return now - datetime.fromisoformat(state["since"]) > PENDING_TEXT_LIFETIME
 
 
 def _intake_area_from_text(ctx: ActorContext, text: str) -> None:

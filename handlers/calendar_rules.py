@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from handlers.text import Text
+
 
 class HolidayCalendar(Protocol):
     """Public holidays (for us: Danish ones); weekends are handled separately."""
@@ -67,14 +69,29 @@ class Period:
     label: str
 
 
-def quarter_of(moment: datetime, zone: ZoneInfo) -> Period:
+@dataclass(frozen=True, slots=True)
+class Quarter(Period):
+    """A calendar quarter; ``label`` (``2027-Q1``) is for keys, ``name`` for people."""
+
+    year: int
+    number: int
+
+    @property
+    def name(self) -> Text:
+        """Return the quarter as people write it ("1. kvartal 2027", "Q1 2027")."""
+        # Strings, not ints: the reader would group a year as a number ("2.027").
+        return Text.of("quarter", number=str(self.number), year=str(self.year))
+
+
+def quarter_of(moment: datetime, zone: ZoneInfo) -> Quarter:
     """Return the calendar quarter (in the tenant's zone) that contains the moment."""
     local = moment.astimezone(zone)
     first_month = 3 * ((local.month - 1) // 3) + 1
     start = datetime(local.year, first_month, 1, tzinfo=zone)
     end = _add_months(start, 3, zone)
-    label = f"{local.year}-Q{(first_month - 1) // 3 + 1}"
-    return Period(start.astimezone(UTC), end.astimezone(UTC), label)
+    number = (first_month - 1) // 3 + 1
+    label = f"{local.year}-Q{number}"
+    return Quarter(start.astimezone(UTC), end.astimezone(UTC), label, local.year, number)
 
 
 def month_of(moment: datetime, zone: ZoneInfo) -> Period:

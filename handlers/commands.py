@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 
 MAX_REQUEST_CHARS = 2000
+# The button that sends typed text as a request: the text waits in the person's dialogue state.
+SEND_PENDING_ACTION = "ask-sparring"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,13 @@ class Explain:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowRequest:
+    """Show a request's whole text (a quote in a message may be shortened to fit)."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class ChooseArea:
     number: int
     area: str
@@ -133,6 +142,19 @@ class SubmitIntake:
     text: str
     urgency: str = "normal"
     preferred_senior: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendPendingRequest:
+    """The person agreed to send the text they typed without ``sparring`` as a sparring request."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreferSenior:
+    """The requester wants the senior they named, although the request went to another."""
+
+    number: int
+    senior_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,11 +210,14 @@ Command = (
     | Reject
     | Assign
     | Explain
+    | ShowRequest
     | ChooseArea
     | IntakeArea
     | IntakeUrgency
     | RequestSparring
     | SubmitIntake
+    | SendPendingRequest
+    | PreferSenior
     | AskForComment
     | ShowEscalations
     | ShowWaiting
@@ -216,6 +241,7 @@ _WORDS: dict[str, str] = {
     "reject": "reject", "afvis-kvote": "reject",
     "assign": "assign", "tildel": "assign",
     "why": "why", "hvorfor": "why",
+    "show": "show", "vis": "show",
     "kpi": "kpi", "kpis": "kpi", "nøgletal": "kpi", "noegletal": "kpi",
     "escalations": "escalations", "eskaleringer": "escalations",
     "correct": "correct", "ret": "correct",
@@ -226,7 +252,8 @@ _CONFIRM = frozenset({"bekræft", "bekraeft", "bekraft", "confirm", "ok"})
 
 COMMAND_WORDS = frozenset(_WORDS)
 _STANDALONE = frozenset({"help", "status", "queue", "kpi", "escalations", "waiting"})
-_PREFIX = re.compile(r"^\s*/?sparring\b", re.IGNORECASE)
+# "Sparring: …", "sparring, …" and "sparring - …": the punctuation after the word is not part of the request.
+_PREFIX = re.compile(r"^\s*/?sparring\b[\s:;,.!\-–—]*", re.IGNORECASE)
 _REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
 
@@ -245,7 +272,11 @@ def parse_text(text: str) -> Command:
     word = _WORDS.get(words[0].casefold()) if words else None
     # "help with the budget" and "status report for the board" are requests, not commands:
     # the commands without arguments only count when they stand alone.
-    if word is None or (word in _STANDALONE and len(words) > 1):
+    # "vis mig budgettet" / "show me how" is a request too: "show" only counts before a reference.
+    shows_words = word == "show" and len(words) > 1 and parse_ref(words[1]) is None
+    # "ret" is an everyday Danish word ("ret mange problemer"): it is the correction only before a reference.
+    corrects_words = word == "correct" and (len(words) < 2 or parse_ref(words[1]) is None)
+    if word is None or (word in _STANDALONE and len(words) > 1) or shows_words or corrects_words:
         return RequestSparring(cleaned) if prefixed else FreeText(cleaned)
     command = _parse_subcommand(word, words[1:])
     # "sparring hvorfor skrider tidsplanen?" is a question, not "why" without its reference:
@@ -297,6 +328,7 @@ def _with_number(word: str, number: int, rest: list[str]) -> Command:
         "approve": Approve(number),
         "reject": Reject(number),
         "why": Explain(number),
+        "show": ShowRequest(number),
     }
     return plain[word]
 
@@ -342,6 +374,8 @@ def parse_hours(word: str) -> float | None:
 def parse_action(action_id: str) -> Command:
     """Parse the id of a pressed button into a command."""
     kind, _, rest = action_id.partition(":")
+    if action_id == SEND_PENDING_ACTION:
+        return SendPendingRequest()
     if kind == "intake-area" and rest:
         return IntakeArea(rest)
     if kind == "intake-urgency" and rest:
@@ -370,6 +404,8 @@ def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Com
         if hours is None:
             return UnknownAction(action_id)
         return MarkHeld(number, hours, True) if kind == "held" else CorrectHours(number, hours, True)
+    if kind == "prefer" and arg.isdigit():
+        return PreferSenior(number, int(arg))
     simple: dict[str, Command] = {
         "accept": Accept(number),
         "decline": Decline(number),

@@ -12,7 +12,7 @@ from handlers.classify import Classifier
 from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
 from handlers.model import Person, Role, Tenant
 from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from handlers.text import Action, Bilingual, Message, Text
+from handlers.text import Action, Bilingual, Message, Section, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,16 @@ class ActorContext(TenantContext):
     actor: Person = field(kw_only=True)
     replies: list[Message] = field(default_factory=list, kw_only=True)
 
-    def reply(self, *lines: Text, actions: tuple[Action, ...] = (), ref: str | None = None) -> None:
+    def reply(
+        self,
+        *lines: Text,
+        actions: tuple[Action, ...] = (),
+        ref: str | None = None,
+        sections: tuple[Section, ...] = (),
+    ) -> None:
         """Answer the actor directly (not through the outbox: they are waiting for it)."""
-        self.replies.append(Message(lines, to_person=self.actor.id, actions=actions, ref=ref))
+        message = Message(lines, to_person=self.actor.id, actions=actions, ref=ref, sections=sections)
+        self.replies.append(message)
 
     def is_coordinator(self) -> bool:
         """Tell whether the actor is a coordinator of the tenant."""

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from handlers.calendar_rules import add_business_hours, month_of
 from handlers.context import ActorContext, TenantContext
 from handlers.model import Person, Role, SparringRequest, Status, Urgency
-from handlers.routing import Routing, RoutingInput, choose_senior, preference_tiers
+from handlers.routing import Routing, RoutingInput, choose_senior, first_name, preference_tiers
 from handlers.states import where_it_is
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
-MAX_ASSIGN_BUTTONS = 5
+MAX_ASSIGN_BUTTONS = 25  # more than a few go into a choice list, so every senior can be picked
 # The routing reason that marks a request whose senior left (the coordinator's list shows it as such).
 REMOVED_REASON = "routing.senior_removed"
 
@@ -20,16 +20,16 @@ def offer(
     ctx: TenantContext,
     request: SparringRequest,
     *,
-    assigned: Person | None = None,
+    assigned: Routing | None = None,
     why_coordinator: tuple[Text, ...] = (),
     kept_reasons: tuple[Text, ...] = (),
 ) -> Routing:
-    """Route the request to the best senior (or the one the coordinator assigned) and offer it.
+    """Route the request to the best senior (or to the one chosen by a person) and offer it.
 
     When nobody fits, the coordinator gets one note: ``why_coordinator`` (what happened) first, then
     the request and the assign buttons. ``kept_reasons`` stay in front of the new routing reasons.
     """
-    routing = route(ctx, request) if assigned is None else _assigned(assigned)
+    routing = route(ctx, request) if assigned is None else assigned
     request.routing_reasons = [*kept_reasons, *routing.reasons]
     senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
     if senior is None:
@@ -53,7 +53,19 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
     month = month_of(ctx.now, ctx.zone)
     today = ctx.now.astimezone(ctx.zone).date()
     passed_over: list[Text] = []
-    for tier in preference_tiers(seniors, request.area, previous, request.preferred_senior_id):
+    preferred = request.preferred_senior_id
+    if preferred is not None and all(s.id != preferred for s in seniors):
+        # The senior asked for does not cover the area: that is not "unavailable", it is the wrong area.
+        named = ctx.uow.people.get(preferred)
+        passed_over.append(
+            Text.of(
+                "routing.preferred_other_area",
+                senior=named.name if named else "?",
+                area=ctx.area(request.area),
+            )
+        )
+        preferred = None
+    for tier in preference_tiers(seniors, request.area, previous, preferred):
         routing = choose_senior(
             RoutingInput(
                 area=request.area,
@@ -62,18 +74,24 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
                 loads=ctx.uow.requests.loads(ctx.tenant.id, [s.id for s in tier], month.start),
                 today=today,
                 previous_senior_id=previous,
-                preferred_senior_id=request.preferred_senior_id,
+                preferred_senior_id=preferred,
                 excluded=request.tried_senior_ids,
             )
         )
         if routing.senior_id is not None:
-            return Routing(routing.senior_id, (*routing.reasons, *passed_over))
+            return Routing(routing.senior_id, (*routing.reasons, *passed_over), summary=routing.summary)
         passed_over.extend(routing.passed_over)
     return Routing(None, (Text.of("routing.nobody", area=ctx.area(request.area)), *passed_over))
 
 
 def _assigned(senior: Person) -> Routing:
-    return Routing(senior.id, (Text.of("routing.assigned", senior=senior.name),))
+    reason = Text.of("routing.assigned", senior=senior.name)
+    return Routing(senior.id, (reason,), summary=reason)
+
+
+def _chosen_by_requester(senior: Person) -> Routing:
+    reason = Text.of("routing.requester_chose", senior=senior.name)
+    return Routing(senior.id, (reason,), summary=Text.of("reason.preferred", senior=senior.name))
 
 
 def _answer_hours(ctx: TenantContext, request: SparringRequest) -> float:
@@ -139,15 +157,52 @@ def assign_buttons(ctx: TenantContext, request: SparringRequest) -> tuple[Action
     )
 
 
-def confirmation(ctx: TenantContext, request: SparringRequest) -> list[Text]:
-    """Return the lines that tell a requester where their request went and why."""
+def confirmation(ctx: TenantContext, request: SparringRequest, routing: Routing) -> list[Text]:
+    """Return the lines that tell a requester where their request went, with one short reason."""
     if request.status is Status.OFFERED and request.senior_id is not None:
         senior = ctx.uow.people.get(request.senior_id)
         head = Text.of(
             "ask.routed", ref=request.ref, area=ctx.area(request.area), senior=senior.name if senior else "?"
         )
-        return [head, *request.routing_reasons]
+        return [head, *([routing.summary] if routing.summary else [])]
     return [Text.of("ask.to_coordinator", ref=request.ref, area=ctx.area(request.area))]
+
+
+def other_area_choice(ctx: TenantContext, request: SparringRequest) -> tuple[Text, Action] | None:
+    """When the senior the requester named does not cover the area: say so, and offer them anyway."""
+    named = ctx.uow.people.get(request.preferred_senior_id) if request.preferred_senior_id else None
+    if named is None or request.area in named.expertise or request.status is not Status.OFFERED:
+        return None
+    note = Text.of("ask.named_other_area", senior=named.name, area=ctx.area(request.area))
+    return note, Action(
+        f"prefer:{request.ref}:{named.id}", Text.of("button.prefer", senior=first_name(named))
+    )
+
+
+def prefer(ctx: ActorContext, number: int, senior_id: int) -> None:
+    """Offer the actor's own request to the senior they asked for, instead of the routed one."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None or request.requester_id != ctx.actor.id:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    senior = ctx.uow.people.get(senior_id)
+    if senior is None or senior.tenant_id != ctx.tenant.id or not senior.has(Role.SENIOR):
+        ctx.reply(Text.of("error.unknown_senior", name=Verbatim(str(senior_id))))
+        return
+    if request.status is not Status.OFFERED or request.senior_id is None:
+        ctx.reply(Text.of("error.cannot_prefer", ref=request.ref, status=Text.of(f"status.{request.status}")))
+        return
+    previous = request.senior_id
+    if previous != senior.id:
+        request.preferred_senior_id = senior.id
+        offer(ctx, request, assigned=_chosen_by_requester(senior))
+        ctx.notify(
+            previous,
+            Text.of("senior.requester_chose", ref=request.ref, requester=ctx.actor.name, senior=senior.name),
+            ref=request.ref,
+            dedupe_key=f"preferred:{request.id}:{previous}:{senior.id}",
+        )
+    ctx.reply(Text.of("requester.now_offered", ref=request.ref, senior=senior.name), ref=request.ref)
 
 
 def _offered_to_actor(ctx: ActorContext, number: int, verb: str) -> SparringRequest | None:
@@ -369,7 +424,7 @@ def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
         return
     previous = request.senior_id if request.status in (Status.OFFERED, Status.ACCEPTED) else None
     request.approved = True
-    offer(ctx, request, assigned=senior)
+    offer(ctx, request, assigned=_assigned(senior))
     if previous is not None and previous != senior.id:
         ctx.notify(
             previous,

@@ -5,33 +5,82 @@ from __future__ import annotations
 from handlers import offering
 from handlers.calendar_rules import quarter_of
 from handlers.context import ActorContext
-from handlers.kpis import compute_kpis
+from handlers.kpis import SparringKpis, compute_kpis
 from handlers.model import OPEN_STATUSES, Role, SparringRequest, Status
 from handlers.states import waited
-from handlers.text import Action, ButtonStyle, Param, Text
+from handlers.text import Action, ButtonStyle, Fact, Param, Section, Since, Text, Verbatim
 
 STATUS_LIMIT = 10
-
-
-def _line(ctx: ActorContext, request: SparringRequest) -> Text:
-    senior = ctx.uow.people.get(request.senior_id) if request.senior_id is not None else None
-    return Text.of(
-        "status.line",
-        ref=request.ref,
-        area=ctx.area(request.area),
-        status=Text.of(f"status.{request.status}"),
-        senior=senior.name if senior else "–",
-        created=request.created_at,
-    )
+OPENING_WORDS = 6
 
 
 def show_status(ctx: ActorContext) -> None:
-    """List the actor's newest requests."""
+    """List the actor's newest requests, each saying what is happening with it now."""
     requests = ctx.uow.requests.of_requester(ctx.tenant.id, ctx.actor.id, STATUS_LIMIT)
     if not requests:
         ctx.reply(Text.of("status.none"), Text.of("ask.example"))
         return
-    ctx.reply(Text.of("status.head", count=len(requests)), *(_line(ctx, r) for r in requests))
+    lines = [Text.of("status.head", count=len(requests)), *(_status_line(ctx, r) for r in requests)]
+    more = ctx.uow.requests.count_of_requester(ctx.tenant.id, ctx.actor.id) - len(requests)
+    if more > 0:
+        lines.append(Text.of("status.more", count=more))
+    lines.append(Text.of("status.hint"))
+    ctx.reply(*lines)
+
+
+def _status_line(ctx: ActorContext, request: SparringRequest) -> Text:
+    opening = Verbatim(_opening_words(request.text))
+    if request.area is None:
+        return Text.of(
+            "status.line_without_area", ref=request.ref, text=opening, now=_happening(ctx, request)
+        )
+    return Text.of(
+        "status.line_plain",
+        ref=request.ref,
+        area=ctx.area(request.area),
+        text=opening,
+        now=_happening(ctx, request),
+    )
+
+
+def _happening(ctx: ActorContext, request: SparringRequest) -> Text:
+    """Say in plain words what is happening with the request, and since when."""
+    senior = ctx.uow.people.get(request.senior_id) if request.senior_id is not None else None
+    senior_name = senior.name if senior else "–"
+    created = Since(request.created_at, ctx.now)
+    closed = Since(request.closed_at or request.created_at, ctx.now)
+    held = Since(request.held_at or request.created_at, ctx.now)
+    hours = request.hours or 0.0
+    match request.status:
+        case Status.REQUESTED if request.area is None:
+            return Text.of("status.now.choose_area", ref=request.ref)
+        case Status.REQUESTED:
+            return Text.of("status.now.with_coordinator", since=created)
+        case Status.AWAITING_APPROVAL:
+            return Text.of("status.now.awaiting_approval", since=created)
+        case Status.OFFERED:
+            offered = Since(request.offered_at or request.created_at, ctx.now)
+            return Text.of("status.now.offered", senior=senior_name, since=offered)
+        case Status.ACCEPTED:
+            return Text.of("status.now.accepted", senior=senior_name)
+        case Status.HELD:
+            return Text.of("status.now.held", held=held, hours=hours, ref=request.ref)
+        case Status.FEEDBACK:
+            return Text.of("status.now.feedback", held=held, hours=hours, ref=request.ref)
+        case Status.CLOSED:
+            return Text.of("status.now.closed", held=held, hours=hours)
+        case Status.CANCELLED:
+            return Text.of("status.now.cancelled", since=closed)
+        case Status.REJECTED:
+            return Text.of("status.now.rejected", since=closed)
+
+
+def _opening_words(text: str) -> str:
+    """Return the first few words of a request, marked as cut when there is more."""
+    words = text.split()
+    if len(words) <= OPENING_WORDS:
+        return " ".join(words)
+    return " ".join(words[:OPENING_WORDS]) + " …"
 
 
 def show_queue(ctx: ActorContext) -> None:
@@ -170,6 +219,11 @@ def explain(ctx: ActorContext, number: int) -> None:
     if request is None or not allowed:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
+    senior = ctx.uow.people.get(request.senior_id) if request.senior_id is not None else None
+    if senior is None:
+        head = Text.of("why.head_unrouted", ref=request.ref, area=ctx.area(request.area))
+    else:
+        head = Text.of("why.head", ref=request.ref, area=ctx.area(request.area), senior=senior.name)
     corrections = []
     for change in request.hours_corrections:
         who = ctx.uow.people.get(change.by_id)
@@ -178,7 +232,25 @@ def explain(ctx: ActorContext, number: int) -> None:
                 "hours.corrected", old=change.old, new=change.new, who=who.name if who else "?", at=change.at
             )
         )
-    ctx.reply(_line(ctx, request), *request.routing_reasons, *corrections, ref=request.ref)
+    ctx.reply(head, *request.routing_reasons, *corrections, ref=request.ref)
+
+
+def show_request(ctx: ActorContext, number: int) -> None:
+    """Show a request's whole text to its requester, the seniors it went to, or a coordinator."""
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    readers = (request.requester_id, request.senior_id, *request.tried_senior_ids) if request else ()
+    if request is None or not (ctx.is_coordinator() or ctx.actor.id in readers):
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return
+    requester = ctx.uow.people.get(request.requester_id)
+    head = Text.of(
+        "show.head",
+        ref=request.ref,
+        requester=requester.name if requester else "?",
+        area=ctx.area(request.area),
+        status=Text.of(f"status.{request.status}"),
+    )
+    ctx.reply(head, Text.of("show.text", text=Verbatim(request.text)), ref=request.ref)
 
 
 def show_kpis(ctx: ActorContext) -> None:
@@ -194,27 +266,79 @@ def show_kpis(ctx: ActorContext) -> None:
         repo.hours_held(ctx.tenant.id, quarter.start, quarter.end),
         ctx.tenant.agreed_hours_per_quarter,
     )
-    lines = [
-        Text.of("kpi.head", quarter=quarter.label),
-        Text.of("kpi.requests", requests=kpis.requests, accepted=kpis.accepted, cancelled=kpis.cancelled),
-        Text.of("kpi.hours", used=kpis.hours_used, agreed=kpis.hours_agreed, percent=kpis.percent_used or 0),
-        Text.of("kpi.escalations", count=kpis.open_escalations),
+    ctx.reply(Text.of("kpi.head", quarter=quarter.name), sections=_kpi_sections(ctx, kpis))
+
+
+def _count(count: int) -> Text:
+    return Text.of("kpi.value.count", count=count)
+
+
+def _kpi_sections(ctx: ActorContext, kpis: SparringKpis) -> tuple[Section, ...]:
+    sections = [
+        Section(
+            Text.of("kpi.requests"),
+            (
+                Fact(Text.of("kpi.fact.created"), _count(kpis.requests)),
+                Fact(Text.of("kpi.fact.accepted"), _count(kpis.accepted)),
+                Fact(Text.of("kpi.fact.cancelled"), _count(kpis.cancelled)),
+                Fact(Text.of("kpi.fact.escalations"), _count(kpis.open_escalations)),
+            ),
+        ),
+        Section(
+            Text.of("kpi.hours"),
+            (
+                Fact(
+                    Text.of("kpi.fact.hours"),
+                    Text.of(
+                        "kpi.value.hours",
+                        used=kpis.hours_used,
+                        agreed=kpis.hours_agreed,
+                        percent=kpis.percent_used or 0,
+                    ),
+                ),
+            ),
+        ),
     ]
+    answers: list[Fact] = []
     if kpis.median_hours_to_accept is not None:
-        lines.append(Text.of("kpi.speed", hours=kpis.median_hours_to_accept))
+        answers.append(
+            Fact(Text.of("kpi.fact.speed"), Text.of("kpi.value.speed", hours=kpis.median_hours_to_accept))
+        )
     if kpis.average_rating is not None:
-        lines.append(Text.of("kpi.rating", average=kpis.average_rating, count=kpis.ratings))
-    lines.extend(Text.of("kpi.area", area=ctx.area(key), count=count) for key, count in kpis.by_area)
-    ctx.reply(*lines)
+        value = Text.of("kpi.value.rating", average=kpis.average_rating, count=kpis.ratings)
+        answers.append(Fact(Text.of("kpi.fact.rating"), value))
+    if answers:
+        sections.append(Section(Text.of("kpi.answers"), tuple(answers)))
+    if kpis.by_area:
+        areas = tuple(Fact(Text.of("area", name=ctx.area(key)), _count(n)) for key, n in kpis.by_area)
+        sections.append(Section(Text.of("kpi.areas"), areas))
+    return tuple(sections)
+
+
+# The help: its groups (help.group.*), in order, with their commands (help.command.*), one a line.
+HELP: dict[str, tuple[str, ...]] = {
+    "requester": ("sparring", "sparring_guided", "status", "cancel", "feedback"),
+    "senior": ("queue", "accept", "decline", "done", "correct"),
+    "coordinator": ("waiting", "kpi", "why", "approve", "reject", "assign"),
+    "everyone": ("language", "help"),
+}
+_ASKING_ROLES = frozenset({Role.PM, Role.TESTER, Role.STEERING, Role.PARTICIPANT})
 
 
 def show_help(ctx: ActorContext) -> None:
-    """Explain the commands the actor can use."""
-    lines = [Text.of("help.head"), Text.of("help.everyone")]
-    if ctx.actor.has(Role.SENIOR):
-        lines.append(Text.of("help.senior"))
-    if ctx.is_coordinator():
-        lines.append(Text.of("help.coordinator"))
+    """List the commands of the actor's roles, one a line, grouped per role."""
+    roles = ctx.actor.roles
+    shown = {
+        "requester": bool(roles & _ASKING_ROLES) or not roles & {Role.SENIOR, Role.COORDINATOR},
+        "senior": ctx.actor.has(Role.SENIOR),
+        "coordinator": ctx.is_coordinator(),
+        "everyone": True,
+    }
+    lines = [Text.of("help.head")]
+    for group, commands in HELP.items():
+        if shown[group]:
+            lines.append(Text.of(f"help.group.{group}"))
+            lines.extend(Text.of(f"help.command.{command}") for command in commands)
     ctx.reply(*lines)
 
 

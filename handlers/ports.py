@@ -79,6 +79,10 @@ class Requests(Protocol):
         """Return the requester's newest requests."""
         ...
 
+    def count_of_requester(self, tenant_id: int, requester_id: int) -> int:
+        """Return how many requests the requester has made."""
+        ...
+
     def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the senior's requests in the given statuses, oldest first."""
         ...

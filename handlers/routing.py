@@ -34,11 +34,16 @@ class RoutingInput:
 
 @dataclass(frozen=True, slots=True)
 class Routing:
-    """The chosen senior (None: nobody fits, the coordinator decides) and why."""
+    """The chosen senior (None: nobody fits, the coordinator decides) and why.
+
+    ``summary`` is the one human reason for the requester; ``reasons`` is the full scoring, for the
+    coordinator (``hvorfor S-4``).
+    """
 
     senior_id: int | None
     reasons: tuple[Text, ...]
     passed_over: tuple[Text, ...] = ()
+    summary: Text | None = None
 
 
 def choose_senior(data: RoutingInput) -> Routing:
@@ -64,7 +69,9 @@ def choose_senior(data: RoutingInput) -> Routing:
     if best is None:
         return Routing(None, (Text.of("routing.nobody", area=data.area_name), *skipped), tuple(skipped))
     chosen = best[1]
-    return Routing(chosen.id, (*_reasons_for(chosen, data), *skipped), tuple(skipped))
+    return Routing(
+        chosen.id, (*_reasons_for(chosen, data), *skipped), tuple(skipped), _summary_for(chosen, data)
+    )
 
 
 def preference_tiers(
@@ -110,6 +117,24 @@ def _rank(senior: Person, data: RoutingInput) -> tuple[bool, bool, int, int, flo
     )
 
 
+def _summary_for(senior: Person, data: RoutingInput) -> Text:
+    first = first_name(senior)
+    if senior.id == data.preferred_senior_id:
+        return Text.of("reason.preferred", senior=senior.name)
+    if data.preferred_senior_id is not None:
+        return Text.of("reason.preferred_unavailable", senior=first, area=data.area_name)
+    if senior.id == data.previous_senior_id:
+        return Text.of("reason.continuity", senior=first, area=data.area_name)
+    if senior.expertise.index(data.area) == 0:
+        return Text.of("reason.strongest", senior=first, area=data.area_name)
+    return Text.of("reason.expertise", senior=first, area=data.area_name)
+
+
+def first_name(person: Person) -> str:
+    """Return the first name a person is called by in a friendly sentence."""
+    return person.name.split()[0]
+
+
 def _reasons_for(senior: Person, data: RoutingInput) -> list[Text]:
     load = data.loads.get(senior.id, SeniorLoad())
     reasons: list[Text] = []
@@ -127,6 +152,7 @@ def _reasons_for(senior: Person, data: RoutingInput) -> list[Text]:
     reasons.append(
         Text.of(
             "routing.load",
+            senior=senior.name,
             open=load.open_requests,
             left=round(senior.capacity_hours_per_month - load.hours_this_month, 1),
             capacity=senior.capacity_hours_per_month,

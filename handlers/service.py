@@ -68,6 +68,8 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             overview.show_kpis(ctx)
         case c.Explain(number):
             overview.explain(ctx, number)
+        case c.ShowRequest(number):
+            overview.show_request(ctx, number)
         case c.SetLanguage(language):
             overview.set_language(ctx, language)
         case c.StartIntake():
@@ -80,6 +82,10 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             asking.request_sparring(ctx, text)
         case c.SubmitIntake(area, text, urgency, preferred):
             asking.submit_intake(ctx, area, text, urgency, preferred)
+        case c.SendPendingRequest():
+            asking.send_pending_request(ctx)
+        case c.PreferSenior(number, senior_id):
+            offering.prefer(ctx, number, senior_id)
         case c.AskForComment(number):
             sessions.ask_for_comment(ctx, number)
         case c.ShowEscalations() | c.ShowWaiting():

@@ -150,7 +150,7 @@ def _warn_about_quota(ctx: TenantContext) -> float:
             f"quota.warning_{threshold}",
             used=used,
             agreed=agreed,
-            quarter=quarter.label,
+            quarter=quarter.name,
             percent=int(used * 100 // agreed),
         ),
         Text.of(f"quota.policy_{policy}_{'used_up' if used_up else 'left'}"),

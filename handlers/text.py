@@ -28,7 +28,15 @@ class Verbatim:
     value: str
 
 
-Param: TypeAlias = "str | int | float | date | datetime | Bilingual | Verbatim | Text"
+@dataclass(frozen=True, slots=True)
+class Since:
+    """A moment told relative to now ("i dag kl. 14:00", "i går kl. 9:30", "12. jan.")."""
+
+    moment: datetime
+    now: datetime
+
+
+Param: TypeAlias = "str | int | float | date | datetime | Bilingual | Verbatim | Since | Text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +68,30 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A figure with its name: each platform lays facts out as a list of label and value."""
+
+    label: Text
+    value: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading over a list of facts (the coordinator's key figures, for instance)."""
+
+    heading: Text
+    facts: tuple[Fact, ...]
+
+
+QUOTE = "quote"  # the key of a quoted text: platforms may shorten it to fit, never the other lines
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
-    """A platform-neutral message to a person (by id) or to a channel (by name)."""
+    """A platform-neutral message to a person (by id) or to a channel (by name).
+
+    ``lines`` come first, then ``sections``, then the ``actions`` to choose from.
+    """
 
     lines: tuple[Text, ...]
     to_person: int | None = None
@@ -69,3 +99,4 @@ class Message:
     actions: tuple[Action, ...] = ()
     ref: str | None = None
     dedupe_key: str | None = None
+    sections: tuple[Section, ...] = ()

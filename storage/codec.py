@@ -6,7 +6,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from handlers.text import Action, Bilingual, ButtonStyle, Message, Param, Text, Verbatim
+from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Param, Section, Since, Text, Verbatim
 
 
 def encode_param(value: Param) -> Any:
@@ -17,6 +17,8 @@ def encode_param(value: Param) -> Any:
         return {"$verbatim": value.value}
     if isinstance(value, Bilingual):
         return {"$bi": [value.da, value.en]}
+    if isinstance(value, Since):
+        return {"$since": [value.moment.isoformat(), value.now.isoformat()]}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
@@ -33,6 +35,7 @@ def decode_param(value: Any) -> Param:
         "$text": decode_text,
         "$verbatim": Verbatim,
         "$bi": lambda pair: Bilingual(pair[0], pair[1]),
+        "$since": lambda pair: Since(datetime.fromisoformat(pair[0]), datetime.fromisoformat(pair[1])),
         "$datetime": datetime.fromisoformat,
         "$date": date.fromisoformat,
     }
@@ -52,12 +55,21 @@ def decode_text(data: dict[str, Any]) -> Text:
 
 def encode_message(message: Message) -> dict[str, Any]:
     """Return the JSON form of a message's content (recipient and keys are columns of their own)."""
-    return {
+    data: dict[str, Any] = {
         "lines": [encode_text(line) for line in message.lines],
         "actions": [
             {"id": a.id, "label": encode_text(a.label), "style": a.style.value} for a in message.actions
         ],
     }
+    if message.sections:
+        data["sections"] = [
+            {
+                "heading": encode_text(s.heading),
+                "facts": [[encode_text(f.label), encode_text(f.value)] for f in s.facts],
+            }
+            for s in message.sections
+        ]
+    return data
 
 
 def decode_message(
@@ -79,4 +91,11 @@ def decode_message(
         ),
         ref=ref,
         dedupe_key=dedupe_key,
+        sections=tuple(
+            Section(
+                decode_text(s["heading"]),
+                tuple(Fact(decode_text(label), decode_text(value)) for label, value in s["facts"]),
+            )
+            for s in data.get("sections", [])
+        ),
     )

@@ -50,18 +50,14 @@ class ConsoleStore:
             )
             return list(session.exec(query))
 
-    def find_button(self, tenant_id: int, recipient: str, wanted: str) -> str | None:
-        """Return the action id of a button on the recipient's messages, by id or else by label (newest first)."""
-        rows = self._recent(tenant_id, recipient)
-        for row in rows:
-            if any(action["id"] == wanted for action in row.actions):
-                return wanted
+    def find_buttons(self, tenant_id: int, recipient: str, wanted: str) -> list[str]:
+        """Return the action ids of the recipient's buttons with this id, or else this label (oldest first)."""
+        actions = [action for row in reversed(self._recent(tenant_id, recipient)) for action in row.actions]
+        if any(action["id"] == wanted for action in actions):
+            return [wanted]
         folded = wanted.casefold()
-        for row in rows:
-            for action in row.actions:
-                if action["label"].casefold() == folded:
-                    return action["id"]
-        return None
+        # A message shown twice carries the same buttons twice; each is still one button.
+        return list(dict.fromkeys(action["id"] for action in actions if action["label"].casefold() == folded))
 
     def clock_offset(self) -> float:
         """Return how many seconds the console's clock runs ahead of the real one."""

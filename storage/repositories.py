@@ -245,6 +245,13 @@ class SqlRequests:
             limit=limit,
         )
 
+    def count_of_requester(self, tenant_id: int, requester_id: int) -> int:
+        """Return how many requests the requester has made."""
+        query = select(func.count()).where(
+            REQUEST.c.tenant_id == tenant_id, REQUEST.c.requester_id == requester_id
+        )
+        return int(self._execute(query, {}).scalar_one())
+
     def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the senior's requests in the given statuses, oldest first."""
         return self._list(

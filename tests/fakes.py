@@ -316,6 +316,10 @@ class FakeRequests:
         mine = [r for r in reversed(self._of_tenant(tenant_id)) if r.requester_id == requester_id]
         return [_copy_request(r) for r in mine[:limit]]
 
+    def count_of_requester(self, tenant_id: int, requester_id: int) -> int:
+        """Return how many requests the requester has made."""
+        return sum(1 for r in self._of_tenant(tenant_id) if r.requester_id == requester_id)
+
     def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the senior's requests in the given statuses, oldest first."""
         return [

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.bootstrap import Runtime
 from bot.console.clock import ConsoleClock, parse_clock
 from bot.console.messenger import ConsoleMessenger
+from bot.console.people import find_people, listed, people_of
 from handlers import commands
 from handlers.model import Tenant
 from handlers.service import Identity, Outcome, handle, report_undeliverable
@@ -23,8 +24,9 @@ from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore
 
 META_HELP = """Console commands:
-  :as EMAIL                 talk as someone else (e.g. :as anna.berg@maximize.dk)
-  :click ID-OR-LABEL        press a button: by its id (accept:S-1) or its label (Accept)
+  :as EMAIL-OR-NAME         talk as someone else (e.g. :as anna.berg@maximize.dk or :as Anna)
+  :click ID-OR-LABEL        press a button: by its id (accept:S-1) or its label (Accept);
+                            when several carry the label, they are listed and none is pressed
   :clock +8h | +2d | 2027-03-01T09:00   move the clock forward and run what became due
   :who                      who you are and what time it is
   :help                     this text;  :quit  leave
@@ -44,7 +46,7 @@ class ConsoleSession:
     say: Callable[[str], None]
 
     def __post_init__(self) -> None:
-        self.messenger.current_email = self.email
+        self._become(self.email)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -94,12 +96,9 @@ class ConsoleSession:
     def _meta(self, line: str, runner: asyncio.Runner) -> bool:
         name, _, argument = line[1:].partition(" ")
         argument = argument.strip()
-        if name == "as" and argument:
-            self.email = argument.lower()
-            self.messenger.current_email = self.email
-            self.say(f"(you are now {self.email})")
-            return True
-        if name == "click" and argument:
+        if name == "as":
+            return self._switch(argument)
+        if name == "click":
             return self._click(argument, runner)
         if name == "clock" and argument:
             return self._move_clock(argument, runner)
@@ -112,12 +111,48 @@ class ConsoleSession:
         self.say(f"(unknown console command {line!r}; :help lists them)")
         return False
 
+    def _switch(self, wanted: str) -> bool:
+        if not wanted:
+            self.say("(usage: :as EMAIL-OR-NAME, e.g. :as anna.berg@maximize.dk or :as Anna)")
+            return False
+        matches = find_people(people_of(self.runtime, self.tenant), wanted)
+        if len(matches) > 1:
+            self.say(f"({wanted!r} could be {listed(matches)}; say which with :as EMAIL)")
+            return False
+        if matches:
+            self._become(matches[0].email)
+            self.say(f"(you are now {matches[0].name}, {self.email})")
+            return True
+        if "@" in wanted:
+            # A stranger's address is allowed: it shows what the bot says to people not added yet.
+            self._become(wanted.lower())
+            self.say(f"(you are now {self.email}, whom {self.tenant.name} does not know)")
+            return True
+        self.say(
+            f"(nobody in {self.tenant.slug} is called {wanted!r};"
+            f" see who is there with: vpmo tenant export {self.tenant.slug})"
+        )
+        return False
+
+    def _become(self, email: str) -> None:
+        self.email = email
+        self.messenger.current_email = email
+
     def _click(self, wanted: str, runner: asyncio.Runner) -> bool:
-        action_id = self.store.find_button(self.tenant.id, self.email, wanted)
-        if action_id is None:
+        if not wanted:
+            self.say("(usage: :click ID-OR-LABEL, e.g. :click accept:S-1 or :click Acceptér)")
+            return False
+        action_ids = self.store.find_buttons(self.tenant.id, self.email, wanted)
+        if not action_ids:
             self.say(f"(no button {wanted!r} on your messages; buttons show as [Label](id))")
             return False
-        self._send(commands.parse_action(action_id), runner)
+        if len(action_ids) > 1:
+            self.say(
+                f"({len(action_ids)} of your buttons are labelled {wanted!r}: {', '.join(action_ids)};"
+                f" press one by its id, e.g. :click {action_ids[-1]})"
+            )
+            return False
+        self._send(commands.parse_action(action_ids[0]), runner)
         return True
 
     def _move_clock(self, argument: str, runner: asyncio.Runner) -> bool:

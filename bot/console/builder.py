@@ -9,6 +9,7 @@ from bot.bootstrap import Runtime, build_runtime
 from bot.console.app import ConsoleSession
 from bot.console.clock import ConsoleClock
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
+from bot.console.people import find_people, listed, people_of
 from bot.tenant_admin import list_tenants
 from handlers.model import Role, Tenant
 from storage.console_store import ConsoleStore
@@ -27,15 +28,18 @@ def open_console(
     write: Callable[[str], None],
     say: Callable[[str], None],
 ) -> ConsoleSession:
-    """Open a console session on the database, as the given person (a project manager by default)."""
+    """Open a console session on the database, as the given person (a project manager by default).
+
+    ``email`` may also be a name, as with ``:as``; someone the tenant does not know is refused.
+    """
     base = build_runtime(database_url)
     store = ConsoleStore(base.engine)
     clock = ConsoleClock(store)
     runtime = Runtime(base.engine, dataclasses.replace(base.deps, clock=clock), base.outbox)
     tenant = _tenant(runtime, tenant_slug)
-    email = email or _default_person(runtime, tenant)
+    email = _person(runtime, tenant, email) if email else _default_person(runtime, tenant)
     messenger = ConsoleMessenger(ConsoleOutput(write, as_json), store, clock)
-    return ConsoleSession(runtime, tenant, email.lower(), messenger, store, clock, say)
+    return ConsoleSession(runtime, tenant, email, messenger, store, clock, say)
 
 
 def _tenant(runtime: Runtime, slug: str | None) -> Tenant:
@@ -50,6 +54,18 @@ def _tenant(runtime: Runtime, slug: str | None) -> Tenant:
     if tenant is None:
         raise ConsoleSetupError(f"there is no tenant {slug!r}; see: vpmo tenant list")
     return tenant
+
+
+def _person(runtime: Runtime, tenant: Tenant, wanted: str) -> str:
+    matches = find_people(people_of(runtime, tenant), wanted)
+    if len(matches) > 1:
+        raise ConsoleSetupError(f"--as {wanted!r} could be {listed(matches)}; give the e-mail address")
+    if not matches:
+        raise ConsoleSetupError(
+            f"{tenant.slug} ({tenant.name}) has nobody known as {wanted!r};"
+            f" see who it has with: vpmo tenant export {tenant.slug}"
+        )
+    return matches[0].email
 
 
 def _default_person(runtime: Runtime, tenant: Tenant) -> str:

@@ -28,7 +28,7 @@ class ConsoleOutput:
             self.write(json.dumps(payload, ensure_ascii=False))
             return
         marker = "you" if current else recipient
-        first, *rest = rendered.lines or ("",)
+        first, *rest = rendered.all_lines(align=True) or ("",)
         lines = [f"→ {marker}: {first}", *(f"    {line}" for line in rest)]
         if rendered.actions:
             buttons = "   ".join(f"[{a.label}]({a.id})" for a in rendered.actions)

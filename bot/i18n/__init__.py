@@ -6,7 +6,7 @@ import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,13 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, parse_pattern
 
 from handlers.model import LANGUAGES
-from handlers.text import Bilingual, Param, Text, Verbatim
+from handlers.text import Bilingual, Param, Since, Text, Verbatim
 
 _LOCALES = {"da": "da_DK", "en": "en_GB"}
 _DATETIME_FORMATS = {"da": "EEEE 'den' d. MMMM 'kl.' HH:mm", "en": "EEEE d MMMM 'at' HH:mm"}
 _DATE_FORMATS = {"da": "d. MMMM y", "en": "d MMMM y"}
+_DAY_FORMATS = {"da": "d. MMM", "en": "d MMM"}
+_DAY_AND_YEAR_FORMATS = {"da": "d. MMM y", "en": "d MMM y"}
 _FORMATTER = string.Formatter()
 _WHOLE, _DECIMAL = "#,##0", "#,##0.##"
 
@@ -83,6 +85,8 @@ class Reader:
             return self.render(value, escape)
         if isinstance(value, Verbatim):
             return escape(value.value)
+        if isinstance(value, Since):
+            return self._since(value)
         if isinstance(value, Bilingual):
             return escape(value.pick(self.language))
         if isinstance(value, datetime):
@@ -96,6 +100,18 @@ class Reader:
         if isinstance(value, int):
             return _number(value, self.language, _WHOLE)
         return escape(value)
+
+    def _since(self, value: Since) -> str:
+        locale = _LOCALES[self.language]
+        moment = value.moment.astimezone(self.zone)
+        today = value.now.astimezone(self.zone).date()
+        clock = format_datetime(moment, "HH:mm", tzinfo=self.zone, locale=locale)
+        if moment.date() == today:
+            return self.render(Text.of("when.today", time=clock))
+        if moment.date() == today - timedelta(days=1):
+            return self.render(Text.of("when.yesterday", time=clock))
+        pattern = _DAY_FORMATS if moment.year == today.year else _DAY_AND_YEAR_FORMATS
+        return format_date(moment.date(), pattern[self.language], locale=locale)
 
 
 def in_both_languages(text: Text) -> str:

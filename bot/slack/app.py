@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.slack.bridge import SlackBridge
 from bot.slack.listeners import register
 from bot.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
 from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
-from bot.slack.settings import SlackMode, SlackSettings
+from bot.slack.settings import SlackMode, SlackSettings, forget_blank_variables
 from handlers.model import Tenant
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class SlackApp:
 
 def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: str | None) -> SlackApp:
     """Build the bolt app for the configured mode and register every listener."""
+    forget_blank_variables(os.environ)
     client = AsyncWebClient(token=settings.bot_token or None, base_url=settings.api_url or DEFAULT_API_URL)
     installations: EncryptedInstallationStore | None = None
     if settings.mode is SlackMode.OAUTH:

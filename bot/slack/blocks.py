@@ -6,13 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.i18n import Reader
-from bot.render import RenderedMessage, render
+from bot.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
 from handlers.text import Message, Text
 
 MAX_SECTION_CHARS = 2900  # Slack refuses a section text over 3,000 characters
-MAX_BUTTONS = 25
+MAX_BUTTONS = 25  # elements in one actions block
+MAX_BUTTON_CHARS = 75  # a button's text, and an option's text in a select
+MAX_OPTIONS = 100  # options in one static_select
+MAX_HEADER_CHARS = 150
+MAX_FIELDS = 10  # fields in one section
+MAX_FIELD_CHARS = 2000
+MAX_BLOCKS = 50  # blocks in one message
 INTAKE_CALLBACK = "sparring_intake"
 COMMENT_CALLBACK = "sparring_comment"
+CHOICE_ACTION = "choose"  # a static_select's action_id starts so; its chosen option's value is the action
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -20,37 +27,103 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _escaped_length(text: str) -> int:
+    return len(escape_mrkdwn(text))
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION_CHARS]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _buttons(rendered: RenderedMessage) -> dict[str, Any]:
-    elements = []
-    for action in rendered.actions[:MAX_BUTTONS]:
-        button: dict[str, Any] = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": action.label[:75], "emoji": True},
-            "action_id": action.id,
-            "value": action.id,
-        }
-        if action.style in ("primary", "danger"):
-            button["style"] = action.style
-        elements.append(button)
-    return {"type": "actions", "block_id": f"actions:{rendered.ref or '-'}", "elements": elements}
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split escaped mrkdwn into pieces of at most ``limit``: at a line, else a space, never in an entity."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit + 1), text.rfind(" ", 0, limit + 1))
+        if cut > 0:
+            chunks.append(text[:cut])
+            text = text[cut + 1 :]
+            continue
+        cut = limit
+        entity = text.rfind("&", cut - len("&amp;") + 1, cut)
+        if entity > 0:
+            cut = entity  # "&lt;" must not be split into "&l" and "t;"
+        chunks.append(text[:cut])
+        text = text[cut:]
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def _button(action: RenderedAction) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": shorten(action.label, MAX_BUTTON_CHARS), "emoji": True},
+        "action_id": action.id,
+        "value": action.id,
+    }
+    if action.style in ("primary", "danger"):
+        button["style"] = action.style
+    return button
+
+
+def _actions(rendered: RenderedMessage, reader: Reader) -> dict[str, Any]:
+    block_id = f"actions:{rendered.ref or '-'}"
+    if not rendered.as_choice_list:
+        elements = [_button(action) for action in rendered.actions[:MAX_BUTTONS]]
+        return {"type": "actions", "block_id": block_id, "elements": elements}
+    # Many options: a select lists every label whole, where a row of buttons would wrap or be cut.
+    # Its chosen option arrives as ``selected_option.value``: the same action id a button sends.
+    options = [_option(a.id, a.label) for a in rendered.actions[:MAX_OPTIONS]]
+    select = {
+        "type": "static_select",
+        "action_id": f"{CHOICE_ACTION}:{rendered.ref or '-'}",
+        "placeholder": {"type": "plain_text", "text": reader.render(Text.of("choice.placeholder"))[:150]},
+        "options": options,
+    }
+    return {"type": "actions", "block_id": block_id, "elements": [select]}
+
+
+def _field_part(text: str) -> str:
+    # Label and value share a field's 2,000 characters; shortened before escaping, so no entity is cut.
+    return escape_mrkdwn(shorten(text, MAX_FIELD_CHARS // 2 - 4, _escaped_length))
+
+
+def _facts(section: RenderedSection) -> list[dict[str, Any]]:
+    header = {
+        "type": "header",
+        "text": {"type": "plain_text", "text": shorten(section.heading, MAX_HEADER_CHARS)},
+    }
+    fields = [
+        {"type": "mrkdwn", "text": f"*{_field_part(label)}*\n{_field_part(value)}"}
+        for label, value in section.facts
+    ]
+    return [
+        header,
+        *(
+            {"type": "section", "fields": fields[start : start + MAX_FIELDS]}
+            for start in range(0, len(fields), MAX_FIELDS)
+        ),
+    ]
 
 
 def message_payload(message: Message, reader: Reader) -> dict[str, Any]:
     """Return ``text`` (the notification fallback) and ``blocks`` for a message, all text escaped.
 
     Everything is escaped, catalogue text included: the catalogues write ``<what you need>`` and
-    use no mrkdwn, and a name or a quote from a person must never become a mention or a link.
+    use no mrkdwn, and a name or a quote from a person must never become a mention or a link. A
+    quote is shortened to what the section leaves after escaping every other line; a long text
+    that is no quote (``vis S-4``) goes over several sections.
     """
-    rendered = render(message, reader)
+    rendered = render(message, reader, budget=MAX_SECTION_CHARS, measure=_escaped_length)
     lines = [escape_mrkdwn(line) for line in rendered.lines]
-    blocks: list[dict[str, Any]] = [_section("\n".join(lines))]
+    blocks: list[dict[str, Any]] = [_section(chunk) for chunk in _chunks("\n".join(lines), MAX_SECTION_CHARS)]
+    for section in rendered.sections:
+        blocks.extend(_facts(section))
     if rendered.actions:
-        blocks.append(_buttons(rendered))
-    return {"text": lines[0] if lines else "", "blocks": blocks}
+        blocks.append(_actions(rendered, reader))
+    fallback = lines[0] if lines else rendered.sections[0].heading if rendered.sections else ""
+    return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
 
 
 def outcome_payload(
@@ -63,11 +136,11 @@ def outcome_payload(
     kept = [block for block in original_blocks if block.get("type") != "actions"]
     kept.extend(block for reply in replies for block in reply["blocks"])
     text = replies[0]["text"] if replies else ""
-    return {"replace_original": True, "text": text, "blocks": kept[:50]}
+    return {"replace_original": True, "text": text, "blocks": kept[:MAX_BLOCKS]}
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": label[:75]}, "value": value}
+    return {"text": {"type": "plain_text", "text": shorten(label, MAX_BUTTON_CHARS)}, "value": value}
 
 
 def intake_view(

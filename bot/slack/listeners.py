@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/sparring"
 MESSAGE_SHORTCUT = "ask_sparring_about_message"
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 Listener = Callable[..., Awaitable[None]]
 Work = Callable[[AsyncArgs], Coroutine[Any, Any, None]]
 
@@ -167,7 +167,7 @@ def _button(bridge: SlackBridge) -> Work:
             await args.respond(**_not_connected(bridge))
             return
         user_id = body["user"]["id"]
-        parsed = commands.parse_action(str((args.action or {}).get("action_id", "")))
+        parsed = commands.parse_action(_action_id(args.action or {}))
         if isinstance(parsed, commands.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
             await _open_comment(bridge, client, tenant, team_id, user_id, body["trigger_id"], metadata)
@@ -178,6 +178,13 @@ def _button(bridge: SlackBridge) -> Work:
         await args.respond(**blocks.outcome_payload(original, replies))
 
     return on_click
+
+
+def _action_id(action: dict[str, Any]) -> str:
+    """Return the id of what was chosen: a button's action_id, or the value of a select's option."""
+    if action.get("type") == "static_select":
+        return str((action.get("selected_option") or {}).get("value", ""))
+    return str(action.get("action_id", ""))
 
 
 async def _open_comment(
@@ -334,9 +341,17 @@ def _merge(sections: list[tuple[str, list[Message]]]) -> list[tuple[str, list[Me
 def _mentioned(bridge: SlackBridge) -> Work:
     async def on_mention(args: AsyncArgs) -> None:
         event = args.event or {}
-        await _text_from_slack(bridge, args, _MENTION.sub("", event.get("text", "")))
+        await _text_from_slack(
+            bridge, args, _without_own_mention(event.get("text", ""), args.context.bot_user_id)
+        )
 
     return on_mention
+
+
+def _without_own_mention(text: str, bot_user_id: str | None) -> str:
+    # Only the bot's own mention goes: <@U01ANB> in the text names the senior the person asks for.
+    own = [m for m in _MENTION.finditer(text) if bot_user_id is None or m.group(1) == bot_user_id]
+    return text.replace(own[0].group(0), "", 1) if own else text
 
 
 def _direct_message(bridge: SlackBridge) -> Work:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Self
@@ -24,7 +25,11 @@ class SlackConfigError(Exception):
 class SlackEnvironment(BaseSettings):
     """The SLACK_* variables, as Slack's own documentation names them."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # An empty variable means unset, as with any other setting (bolt's own reading is aligned by
+    # forget_blank_variables).
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
     bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
@@ -51,8 +56,9 @@ class SlackSettings:
         """Read and check the SLACK_* variables; raise SlackConfigError naming what is wrong."""
         env = env or SlackEnvironment()
         signing, bot, app = _plain(env.signing_secret), _plain(env.bot_token), _plain(env.app_token)
-        client_id, client_secret = env.client_id or "", _plain(env.client_secret)
-        api_url = env.api_url.rstrip("/") + "/" if env.api_url else None
+        client_id, client_secret = (env.client_id or "").strip(), _plain(env.client_secret)
+        base = (env.api_url or "").strip().rstrip("/")
+        api_url = base + "/" if base else None
         if client_id or client_secret:
             return cls._oauth(signing, bot, app, client_id, client_secret, api_url)
         if app:
@@ -107,6 +113,18 @@ class SlackSettings:
             )
         _check_prefix("SLACK_BOT_TOKEN", bot, "xoxb-")
         return cls(SlackMode.SOCKET_MODE, bot_token=bot, app_token=app, api_url=api_url)
+
+
+def forget_blank_variables(environ: MutableMapping[str, str]) -> None:
+    """Remove every empty or blank SLACK_* variable, so that bolt, too, takes them as unset.
+
+    Bolt reads some variables itself when they are not passed: with SLACK_CLIENT_ID and
+    SLACK_CLIENT_SECRET merely present, even empty, it sets up OAuth with its own file-based
+    installation store, and a single workspace is then told "installation no longer available".
+    """
+    for name in [name for name, value in environ.items() if name.startswith("SLACK_")]:
+        if not environ[name].strip():
+            del environ[name]
 
 
 def _plain(secret: SecretStr | None) -> str:

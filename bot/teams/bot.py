@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
-_LEFTOVER_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE)
+_LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -209,7 +209,8 @@ class TeamsBot:
         text = turn.activity.text or ""
         if not turn.personal:
             text = TurnContext.remove_recipient_mention(turn.activity) or ""
-        text = html.unescape(_LEFTOVER_MENTION.sub("", text)).strip()
+        bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+        text = html.unescape(_plain_mentions(text, bot_name)).strip()
         command = commands.parse_text(text)
         if isinstance(command, commands.StartIntake):
             await self._send_intake_form(turn)
@@ -265,7 +266,7 @@ class TeamsBot:
     async def _on_card_action(self, turn: Turn) -> None:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
-        command = commands.parse_action(str(data.get("action", "")))
+        command = commands.parse_action(_chosen_action(data))
         if isinstance(command, commands.AskForComment):
             await turn.context.send_activity(
                 invoke_response(card_result(cards.comment_card(turn.reader, command.number)))
@@ -327,9 +328,14 @@ def _message_id(activity: Activity) -> str:
     return f"{conversation}:{activity.reply_to_id}"
 
 
+def _chosen_action(data: dict[str, Any]) -> str:
+    """Return the action a card sent: a button's own, or the one picked in the card's choice list."""
+    return str(data.get("action") or data.get(cards.CHOICE_INPUT) or "")
+
+
 def _submitted_command(value: dict[str, Any]) -> commands.Command | None:
-    if value.get("action"):
-        return commands.parse_action(str(value["action"]))
+    if value.get("action") or value.get(cards.CHOICE_INPUT):
+        return commands.parse_action(_chosen_action(value))
     form = value.get("form")
     if form == cards.INTAKE_FORM:
         return commands.SubmitIntake(
@@ -352,3 +358,13 @@ def _message_action_text(value: dict[str, Any]) -> str:
     if body.get("contentType", "html") == "html":
         content = html.unescape(_TAG.sub(" ", content))
     return " ".join(content.split())
+
+
+def _plain_mentions(text: str, bot_name: str | None) -> str:
+    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as the core reads mentions; drop the bot's own."""
+
+    def plain(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        return "" if not name or name == bot_name else f"@{name}"
+
+    return _LEFTOVER_MENTION.sub(plain, text)

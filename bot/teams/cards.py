@@ -4,16 +4,19 @@ How user text is kept from becoming markup: every line of a card is a ``TextRun`
 ``RichTextBlock``. The Adaptive Card schema says a TextRun's text is never read as Markdown, so
 ``**``, ``[label](url)`` and ``<at>…</at>`` stay literal characters; a mention would in any case need
 an ``msteams.entities`` entry, which these cards never carry. Messages without buttons go out with
-``textFormat: plain``, which Teams shows as typed.
+``textFormat: plain``, which Teams shows as typed. A ``FactSet`` (the key figures) is the one element
+whose text Teams reads as Markdown: its titles and values are escaped with backslashes.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from bot.i18n import Reader
-from bot.render import RenderedMessage, render
+from bot.render import RenderedAction, RenderedMessage, RenderedSection, render
 from handlers.text import Message, Text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -21,14 +24,51 @@ CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4
 EXECUTE_VERB = "vpmo"
 INTAKE_FORM = "intake"
 COMMENT_FORM = "comment"
+CHOICE_INPUT = "choice"  # the id of a card's choice list: its value is the chosen action's id
 MAX_ACTIONS = 6  # Teams shows at most six actions on a card
 MAX_CHOICE_TITLE = 100
+# Teams refuses a message over about 28 KB; the card keeps this much (as JSON), the rest is the envelope.
+MAX_CARD_BYTES = 24_000
 _STYLES = {"primary": "positive", "danger": "destructive"}
+_MARKDOWN = re.compile(r"([\\*_\[\]`~<>#|])")
+_LIST_MARKER = re.compile(r"^(\s*)(\d+\.|[-+])(?=\s)")
 
 
-def text_block(line: str) -> dict[str, Any]:
+def text_block(line: str, *, bold: bool = False) -> dict[str, Any]:
     """Return a line of text that no client reads as Markdown or a mention."""
-    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": line}]}
+    run: dict[str, Any] = {"type": "TextRun", "text": line}
+    if bold:
+        run["weight"] = "bolder"
+    return {"type": "RichTextBlock", "inlines": [run]}
+
+
+def escape_markdown(text: str) -> str:
+    """Escape what Teams' card Markdown reads (emphasis, links, code, headings, list markers)."""
+    escaped = _MARKDOWN.sub(r"\\\1", text)
+    # "4. kvartal" or "- x" at the start of a text would become a list item.
+    return _LIST_MARKER.sub(_escape_marker, escaped)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker = match.group(1), match.group(2)
+    return indent + (marker[:-1] + "\\." if marker.endswith(".") else "\\" + marker)
+
+
+def _json_length(text: str) -> int:
+    # What the text takes in the card as sent: JSON-escaped, non-ASCII as \uXXXX.
+    return len(json.dumps(text)) - 2
+
+
+_LINE_COST = len(json.dumps(text_block(""))) + 2  # a line's block around its text, and ", "
+
+
+def _fitted(message: Message, reader: Reader, room: int) -> RenderedMessage:
+    """Render a message whose lines take at most ``room`` bytes of card JSON (its quote is shortened)."""
+    return render(message, reader, budget=room, measure=_json_length, line_cost=_LINE_COST)
+
+
+def _size(card: dict[str, Any]) -> int:
+    return len(json.dumps(card))
 
 
 def _card(body: Sequence[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -56,22 +96,75 @@ def _execute(action_id: str, label: str, style: str) -> dict[str, Any]:
 
 
 def body_of(rendered: RenderedMessage) -> list[dict[str, Any]]:
-    """Return a rendered message's lines as card elements."""
-    return [text_block(line) for line in rendered.lines if line]
+    """Return a rendered message's lines and sections as card elements."""
+    body = [text_block(line) for line in rendered.lines if line]
+    for section in rendered.sections:
+        body.extend(_facts(section))
+    return body
+
+
+def _facts(section: RenderedSection) -> list[dict[str, Any]]:
+    facts = [
+        {"title": escape_markdown(label), "value": escape_markdown(value)} for label, value in section.facts
+    ]
+    return [text_block(section.heading, bold=True), {"type": "FactSet", "facts": facts}]
+
+
+def _controls(
+    rendered_actions: Sequence[RenderedAction], reader: Reader
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the body elements and the actions that offer a message's choices.
+
+    Up to a few choices are buttons; more go into a compact choice list with one button, since Teams
+    squeezes a row of buttons until their titles are cut ("Styre…").
+    """
+    if not RenderedMessage((), tuple(rendered_actions), None).as_choice_list:
+        return [], [_execute(a.id, a.label, a.style) for a in rendered_actions[:MAX_ACTIONS]]
+    choices = {
+        "type": "Input.ChoiceSet",
+        "id": CHOICE_INPUT,
+        "style": "compact",
+        "isRequired": True,
+        "placeholder": reader.render(Text.of("choice.placeholder")),
+        "errorMessage": reader.render(Text.of("choice.placeholder")),
+        "choices": _choices([(a.id, a.label) for a in rendered_actions]),
+    }
+    # The chosen value joins the action's data as "choice"; the bot reads it as the pressed button.
+    submit = {
+        "type": "Action.Execute",
+        "title": reader.render(Text.of("choice.submit")),
+        "verb": EXECUTE_VERB,
+        "data": {},
+    }
+    return [choices], [submit]
+
+
+def _card_of(messages: Sequence[tuple[Message, bool]], reader: Reader) -> dict[str, Any]:
+    """Return one card for messages (and the actions of those marked True), their quotes fitted to size."""
+    controls = [_controls(render(m, reader).actions, reader) for m, active in messages if active]
+    inputs = [element for body, _ in controls for element in body]
+    actions = [action for _, acts in controls for action in acts][:MAX_ACTIONS]
+    # Buttons, inputs and facts are kept whole; the lines share what is left.
+    fixed = _size(_card(inputs, actions)) + sum(
+        _size(element) + 2 for m, _ in messages for s in render(m, reader).sections for element in _facts(s)
+    )
+    room = max(MAX_CARD_BYTES - fixed, 0) // max(len(messages), 1)
+    body: list[dict[str, Any]] = []
+    for message, _ in messages:
+        body.extend(body_of(_fitted(message, reader, room)))
+    return _card([*body, *inputs], actions)
 
 
 def message_card(message: Message, reader: Reader) -> dict[str, Any] | None:
-    """Return the card for a message with buttons (None when it has none: send plain text then)."""
-    rendered = render(message, reader)
-    if not rendered.actions:
+    """Return the card for a message with buttons or facts (None for plain lines: send plain text then)."""
+    if not message.actions and not message.sections:
         return None
-    actions = [_execute(a.id, a.label, a.style) for a in rendered.actions[:MAX_ACTIONS]]
-    return _card(body_of(rendered), actions)
+    return _card_of([(message, True)], reader)
 
 
 def plain_text(message: Message, reader: Reader) -> str:
-    """Return a message as plain text."""
-    return render(message, reader).text
+    """Return a message as plain text (a quote shortened to what Teams accepts)."""
+    return _fitted(message, reader, MAX_CARD_BYTES).text
 
 
 def outcome_card(clicked: Message | None, replies: Sequence[Message], reader: Reader) -> dict[str, Any]:
@@ -79,15 +172,8 @@ def outcome_card(clicked: Message | None, replies: Sequence[Message], reader: Re
 
     Only the answer's own buttons remain, so the pressed button cannot be pressed twice.
     """
-    body: list[dict[str, Any]] = []
-    if clicked is not None:
-        body.extend(body_of(render(clicked, reader)))
-    actions: list[dict[str, Any]] = []
-    for reply in replies:
-        rendered = render(reply, reader)
-        body.extend(body_of(rendered))
-        actions.extend(_execute(a.id, a.label, a.style) for a in rendered.actions)
-    return _card(body, actions[:MAX_ACTIONS])
+    messages = [(clicked, False)] if clicked is not None else []
+    return _card_of([*messages, *((reply, True) for reply in replies)], reader)
 
 
 def _choices(options: Sequence[tuple[str, str]]) -> list[dict[str, str]]:

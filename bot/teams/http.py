@@ -2,7 +2,10 @@
 
 The handler is ours, not ``CloudAdapter.process``: that one answers every invoke with 500 because it
 serialises an already-serialised body (botbuilder 4.17.1). Authentication runs first and on its own, so
-every failure of it (a missing, malformed or invalid token) is a 401 and never reaches the bot.
+every failure of it (a missing, malformed or invalid token) is a 401 and never reaches the bot. Only a
+request without a token is refused before its body is read; the token's claims are checked against the
+activity (its channel and serviceUrl), so an activity missing what Teams always sends (type, from,
+conversation, serviceUrl) is refused with a 400 before the token is. Each refusal is one log line.
 """
 
 from __future__ import annotations
@@ -66,10 +69,10 @@ def add_routes(
     """Serve Teams' activities at /api/messages."""
 
     async def messages(request: web.Request) -> web.Response:
-        activity = await _activity(request)
         auth_header = request.headers.get("Authorization", "")
         if settings.authenticated and not auth_header:
-            raise web.HTTPUnauthorized(text="missing Authorization")
+            raise _refused(web.HTTPUnauthorized, "missing Authorization")
+        activity = await _activity(request)
         try:
             authenticated = await adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
@@ -88,18 +91,39 @@ def add_routes(
 
 
 async def _activity(request: web.Request) -> Activity:
+    """Return the request's activity, or refuse it (400/415) when it is not one Teams would send."""
     if request.content_type != "application/json":
-        raise web.HTTPUnsupportedMediaType(text="expected application/json")
+        raise _refused(web.HTTPUnsupportedMediaType, "expected application/json")
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise web.HTTPBadRequest(text="malformed JSON") from error
+        raise _refused(web.HTTPBadRequest, "malformed JSON") from error
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="expected an activity")
-    activity: Activity = Activity().deserialize(body)
-    if not activity.type:
-        raise web.HTTPBadRequest(text="an activity needs a type")
+        raise _refused(web.HTTPBadRequest, "expected an activity (a JSON object)")
+    # Checked on the JSON, not the Activity: msrest turns a number into a string and keeps a number
+    # where a URL belongs, and the bot and every reply need these (replies go to the serviceUrl).
+    if not _text(body.get("type")):
+        raise _refused(web.HTTPBadRequest, "an activity needs a type")
+    for field in ("from", "conversation"):
+        value = body.get(field)
+        if not isinstance(value, dict) or not _text(value.get("id")):
+            raise _refused(web.HTTPBadRequest, f"an activity needs {field}.id")
+    if not _text(body.get("serviceUrl")):
+        raise _refused(web.HTTPBadRequest, "an activity needs a serviceUrl")
+    try:
+        activity: Activity = Activity().deserialize(body)
+    except ValueError as error:  # msrest's DeserializationError: a field of the wrong shape
+        raise _refused(web.HTTPBadRequest, f"not an activity: {error}") from error
     return activity
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _refused(kind: type[web.HTTPClientError], reason: str) -> web.HTTPClientError:
+    log.warning("Teams request refused (%s): %s", kind.status_code, reason)
+    return kind(text=reason)
 
 
 def _plain(body: Any) -> Any:

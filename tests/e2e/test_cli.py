@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import SAMPLE_TENANT
+from click.testing import CliRunner
+
+from bot.cli import SAMPLE_TENANT, main
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
@@ -76,3 +78,13 @@ def test_jobs_run_due_delivers_queued_messages(sample_db: str, tmp_path: Path) -
     result = run_cli(sample_db, "jobs", "run-due")
 
     assert "escalated 0; sent 0" in result.stdout
+
+
+def test_the_demo_greets_in_the_sample_clients_language(tmp_path: Path) -> None:
+    database = tmp_path / "demo.db"
+
+    result = CliRunner().invoke(main, ["demo", "--database", str(database)], input=":quit\n")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Demo: Nordlys Energi A/S. Du er Jonas Friis, projektleder. Prøv:")
+    assert "You are" not in result.output

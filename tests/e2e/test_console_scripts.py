@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -12,6 +13,7 @@ JONAS = "jonas.friis@nordlys.dk"
 ANNA = "anna.berg@maximize.dk"
 SOFIE = "sofie.dahl@nordlys.dk"
 METTE = "mette.holm@nordlys.dk"
+LARS = "lars.kjaer@maximize.dk"
 
 
 def script(name: str) -> str:
@@ -78,16 +80,16 @@ def test_quota_warnings_reach_the_coordinator_and_past_the_level_she_approves(ch
     result = chat(script("quota.txt"))
 
     coordinator = result.texts(METTE)
-    assert "80 % af de aftalte sparringstimer for 2027-Q2 er brugt (48 af 60 timer)" in coordinator
+    assert "80 % af de aftalte sparringstimer for 2. kvartal 2027 er brugt (48 af 60 timer)" in coordinator
     assert "først når timerne er brugt, skal du godkende dem" in coordinator
-    assert "Alle aftalte sparringstimer for 2027-Q2 er brugt (60 af 60 timer)" in coordinator
+    assert "Alle aftalte sparringstimer for 2. kvartal 2027 er brugt (60 af 60 timer)" in coordinator
     assert "Nye forespørgsler venter nu på din godkendelse" in coordinator
     assert coordinator.count("80 %") == 1
     assert coordinator.count("venter nu på din godkendelse") == 1
     assert "S-4 · Styregruppehåndtering · fra Jonas Friis" in coordinator
     assert "S-4 venter" in result.texts(JONAS)
     assert "Koordinatoren har godkendt S-4" in result.texts(JONAS)
-    assert [m["ref"] for m in result.to("lars.kjaer@maximize.dk")] == ["S-4"]
+    assert [m["ref"] for m in result.to(LARS)] == ["S-4"]
 
 
 def test_the_senior_sees_the_queue_and_hours_are_checked_and_corrected(chat: Chat) -> None:
@@ -212,3 +214,111 @@ def test_a_long_console_session_leaves_no_threads_behind(chat: Chat) -> None:
 
     assert len(result.to(ANNA)) == 12
     assert threading.active_count() <= threads_before + 1
+
+
+def test_as_finds_people_by_name_in_any_case_and_without_danish_letters(chat: Chat) -> None:
+    result = chat(script("by_name.txt"))
+
+    assert "Anna Berg har accepteret S-1" in result.texts(JONAS)
+    assert result.to(LARS)
+    assert "(you are now Anna Berg, anna.berg@maximize.dk)" in result.notes
+    assert "(you are now Lars Kjær, lars.kjaer@maximize.dk)" in result.notes
+    assert "(you are now Jonas Friis, jonas.friis@nordlys.dk)" in result.notes
+    assert result.exit_code == 0
+
+
+def test_names_and_labels_that_mean_several_are_listed_and_nothing_is_done(chat: Chat) -> None:
+    result = chat(script("ambiguous.txt"))
+
+    assert "(usage: :as EMAIL-OR-NAME, e.g. :as anna.berg@maximize.dk or :as Anna)" in result.notes
+    assert (
+        "('Holm' could be Ida Holm (ida.holm@nordlys.dk), Mette Holm (mette.holm@nordlys.dk);"
+        " say which with :as EMAIL)"
+    ) in result.notes
+    assert (
+        "(2 of your buttons are labelled 'Acceptér': accept:S-1, accept:S-2;"
+        " press one by its id, e.g. :click accept:S-2)"
+    ) in result.notes
+    assert "Anna Berg har accepteret S-2" in result.texts(JONAS)
+    assert "accepteret S-1" not in result.texts(JONAS)
+    assert result.exit_code == 1
+
+
+def test_as_a_name_nobody_has_fails_and_says_where_to_see_the_people(chat: Chat) -> None:
+    result = chat(":as Bjarne\nstatus\n")
+
+    assert (
+        "(nobody in nordlys is called 'Bjarne'; see who is there with: vpmo tenant export nordlys)"
+        in result.notes
+    )
+    assert [m["to"] for m in result.messages] == [JONAS]
+    assert result.exit_code == 1
+
+
+def test_as_an_address_the_client_does_not_know_talks_as_a_stranger(chat: Chat) -> None:
+    result = chat(":as Nobody@Nordlys.dk\nstatus\n")
+
+    assert "(you are now nobody@nordlys.dk, whom Nordlys Energi A/S does not know)" in result.notes
+    assert "Beklager, jeg kender dig ikke i Nordlys Energi A/S endnu" in result.texts("nobody@nordlys.dk")
+    assert result.exit_code == 0
+
+
+def test_click_without_a_button_prints_its_usage_and_an_unknown_label_fails(chat: Chat) -> None:
+    result = chat(":click\n:click Acceptér\n")
+
+    assert "(usage: :click ID-OR-LABEL, e.g. :click accept:S-1 or :click Acceptér)" in result.notes
+    assert "(no button 'Acceptér' on your messages; buttons show as [Label](id))" in result.notes
+    assert result.messages == []
+    assert result.exit_code == 1
+
+
+def test_chat_as_someone_the_client_does_not_know_is_refused(sample_db: str, tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text("sparring Hjælp med budgettet\n", encoding="utf-8")
+
+    result = run_cli(
+        sample_db, "chat", "--tenant", "nordlys", "--as", "nobody@nordlys.dk", "--script", str(lines)
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: nordlys (Nordlys Energi A/S) has nobody known as 'nobody@nordlys.dk';"
+        " see who it has with: vpmo tenant export nordlys\n"
+    )
+    assert result.stdout == ""
+
+
+def test_chat_as_a_name_picks_the_one_person_and_refuses_several(sample_db: str, tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text("status\n", encoding="utf-8")
+
+    one = run_cli(sample_db, "chat", "--tenant", "nordlys", "--as", "Søfie", "--script", str(lines), "--json")
+    several = run_cli(sample_db, "chat", "--tenant", "nordlys", "--as", "holm", "--script", str(lines))
+
+    assert json.loads(one.stdout)["to"] == SOFIE
+    assert several.exit_code == 1
+    assert several.stderr == (
+        "Error: --as 'holm' could be Ida Holm (ida.holm@nordlys.dk), Mette Holm (mette.holm@nordlys.dk);"
+        " give the e-mail address\n"
+    )
+
+
+def test_plain_words_mentions_and_status_read_as_a_person_would_say_them(chat: Chat) -> None:
+    result = chat(script("plain_words.txt"))
+    told = result.to(JONAS)
+
+    assert told[0]["text"].startswith("Hej Jonas!")
+    assert told[1]["text"].startswith("Skal jeg sende det som en sparringsforespørgsel?")
+    assert [a["id"] for a in told[1]["actions"]] == ["ask-sparring"]
+    assert "S-1 (PID-udarbejdelse) er sendt til Lars Kjær" in told[2]["text"]
+    assert "Den tekst har jeg ikke længere" in told[3]["text"]
+    assert "Anna Berg arbejder ikke med PID-udarbejdelse" in told[4]["text"]
+    assert told[5]["text"] == "S-2 er nu sendt til Anna Berg."
+    assert "Jeg kender ingen seniorprojektleder, der hedder “Bo”" in told[6]["text"]
+    assert "S-3 (Budgettering) er sendt til Anna Berg" in told[7]["text"]
+    status = told[-1]["text"]
+    assert "S-2 · PID-udarbejdelse · venter på svar fra Anna Berg siden i går kl. 14:00" in status
+    assert "S-1 · PID-udarbejdelse · venter på svar fra Lars Kjær siden i går kl. 14:00" in status
+    assert "tilbudt" not in status
+    assert "Jonas Friis vil hellere have Anna Berg til S-2" in result.texts("lars.kjaer@maximize.dk")
+    assert [m["ref"] for m in result.to("lars.kjaer@maximize.dk")] == ["S-1", "S-2", "S-2"]

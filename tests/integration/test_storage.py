@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from bot.bootstrap import Runtime
 from handlers.model import SparringRequest, Status
-from handlers.text import Message, Text
+from handlers.text import Message, Since, Text
 from storage.migrate import current_revision, head_revision
 from storage.uow import SqlUnitOfWork
 
@@ -153,6 +153,32 @@ def test_tenants_are_kept_apart(runtime: Runtime) -> None:
         assert namesake.id != jonas
         assert uow.people.find(fjord.id, email="anna.berg@maximize.dk") is None
         assert uow.requests.of_requester(fjord.id, jonas, 10) == []
+
+
+def test_the_requests_of_a_requester_are_counted_beyond_the_newest_listed(runtime: Runtime) -> None:
+    tenant_id, jonas, anna = _tenant_and_people(runtime)
+    with runtime.deps.uow() as uow:
+        for _ in range(3):
+            _add_request(uow, tenant_id, jonas)
+        _add_request(uow, tenant_id, anna)
+        uow.commit()
+
+    with runtime.deps.uow() as uow:
+        assert [r.number for r in uow.requests.of_requester(tenant_id, jonas, 2)] == [3, 2]
+        assert uow.requests.count_of_requester(tenant_id, jonas) == 3
+
+
+def test_a_moment_relative_to_now_survives_the_outbox(runtime: Runtime) -> None:
+    tenant_id, jonas, _ = _tenant_and_people(runtime)
+    now = datetime(2027, 3, 3, 12, tzinfo=UTC)
+    line = Text.of("status.now.cancelled", since=Since(now - timedelta(hours=2), now))
+    with runtime.deps.uow() as uow:
+        uow.outbox.add(tenant_id, Message((line,), to_person=jonas), now)
+        uow.commit()
+
+    [delivery] = runtime.outbox.claim(now, timedelta(minutes=1), 10)
+
+    assert delivery.message.lines == (line,)
 
 
 def test_load_queries_count_open_requests_and_this_months_hours(runtime: Runtime) -> None:

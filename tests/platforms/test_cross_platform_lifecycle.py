@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -182,12 +183,14 @@ def _teams_text(body: dict[str, Any]) -> str:
 
 
 def _card_text(card: dict[str, Any]) -> str:
-    return "\n".join(
-        inline["text"]
-        for block in card.get("body", [])
-        if block["type"] == "RichTextBlock"
-        for inline in block["inlines"]
-    )
+    """Return the card's lines, its facts as ``title: value`` lines (as the console writes them)."""
+    lines: list[str] = []
+    for block in card.get("body", []):
+        if block["type"] == "RichTextBlock":
+            lines.extend(inline["text"] for inline in block["inlines"])
+        elif block["type"] == "FactSet":
+            lines.extend(f"{fact['title']}: {fact['value']}" for fact in block["facts"])
+    return "\n".join(lines)
 
 
 @dataclass
@@ -307,8 +310,21 @@ def _run_in_teams(database_url: str) -> Run:
 
 
 def _slack_text(blocks: list[dict[str, Any]]) -> str:
-    """Return what Slack shows of the sections: the mrkdwn is only escaped, so unescaping restores it."""
-    return "\n".join(html.unescape(b["text"]["text"]) for b in blocks if b["type"] == "section")
+    """Return what Slack shows of the sections: the mrkdwn is only escaped, so unescaping restores it.
+
+    Headers are lines of their own, and a ``*label*\\nvalue`` field reads as ``label: value``.
+    """
+    lines: list[str] = []
+    for block in blocks:
+        if block["type"] == "header":
+            lines.append(block["text"]["text"])
+        elif block["type"] == "section" and "fields" in block:
+            for field in block["fields"]:
+                label, _, value = html.unescape(field["text"]).partition("\n")
+                lines.append(f"{label.strip('*')}: {value}")
+        elif block["type"] == "section":
+            lines.append(html.unescape(block["text"]["text"]))
+    return "\n".join(lines)
 
 
 @dataclass
@@ -483,6 +499,8 @@ def test_the_sparring_lifecycle_ends_the_same_in_teams_slack_and_the_console(
         assert run.told.feedback == f"Feedback på S-1: 4 ud af 5.\n“{COMMENT}”", platform
         assert "Brugte timer: 1,5 af 60" in run.told.kpis, platform
         assert "Gennemsnitlig feedback: 4 ud af 5 (1 svar)" in run.told.kpis, platform
+        # The system clock decides the quarter: "Sparring, 4. kvartal 2026", then a heading per section.
+        assert re.match(r"Sparring, [1-4]\. kvartal \d{4}\nForespørgsler\n", run.told.kpis), platform
     # Not only the figures checked above: every message compared is word for word the same.
     assert runs["teams"].told == runs["console"].told
     assert runs["slack"].told == runs["console"].told

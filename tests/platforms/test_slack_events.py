@@ -53,7 +53,7 @@ def test_the_app_home_shows_a_requester_their_own_requests_only(slack_world: Sla
     assert published.params["user_id"] == JONAS
     assert published.params["view"]["type"] == "home"
     assert headers_of(published) == ["Dine forespørgsler"]
-    assert "S-1 · Budgettering · tilbudt · Anna Berg" in text_of(published)
+    assert "S-1 · Budgettering · venter på svar fra Anna Berg siden" in text_of(published)
 
 
 def test_the_app_home_shows_a_senior_her_queue_as_what_waits_for_her(slack_world: SlackWorld) -> None:
@@ -79,7 +79,8 @@ def test_the_app_home_shows_the_coordinator_the_kpis(slack_world: SlackWorld) ->
 
     assert published.params["user_id"] == METTE
     assert "Sparringsordningen" in headers_of(published)
-    assert "Brugte timer: 0 af 60" in text_of(published)
+    assert "Timer" in headers_of(published)  # a header per section of figures, then its fields
+    assert "*Brugte timer*\\n0 af 60 (0 %)" in text_of(published)
 
 
 # --- 6. DM commands and mentions -------------------------------------------------------------------
@@ -91,6 +92,16 @@ def test_status_typed_in_the_bots_dm_is_answered_by_dm(slack_world: SlackWorld) 
 
     assert response.status_code == 200
     assert "Du har ingen sparringsforespørgsler endnu" in text_of(reply)
+
+
+def test_a_senior_mentioned_beside_the_bot_is_the_one_asked_for(slack_world: SlackWorld) -> None:
+    mention = app_mention_event(JONAS, "<@UBOT> sparring <@U01SOD> Budgettet er skredet", "C0PROJEKT")
+    slack_world.send(event(mention, TEAM))
+    [reply] = dms(slack_world, JONAS)
+    settle(slack_world)
+
+    assert "S-1 (Budgettering) er sendt til Sofie Dahl" in text_of(reply)
+    assert "Du bad selv om Sofie Dahl." in text_of(reply)
 
 
 def test_a_mention_in_a_channel_is_answered_privately_by_dm(slack_world: SlackWorld) -> None:

@@ -193,7 +193,7 @@ def test_the_senior_chosen_in_the_intake_modal_gets_the_offer(slack_world: Slack
 
     assert offer.params["channel"] == f"D{SOFIE}"
     assert "hastegrad: Normal" in offer.params["text"]
-    assert "Du bad om Sofie Dahl." in text_of(confirmation)
+    assert "Du bad selv om Sofie Dahl." in text_of(confirmation)
 
 
 # --- 2. declining --------------------------------------------------------------------------------

@@ -125,6 +125,15 @@ class FakeSocketModeServer:
         asyncio.run_coroutine_threadsafe(push(), self._loop).result(STARTUP_TIMEOUT)
         return envelope_id
 
+    def send_raw(self, text: str) -> None:
+        """Push one text frame as it is, however malformed, to every connected app."""
+
+        async def push() -> None:
+            for socket in list(self._sockets):
+                await socket.send_str(text)
+
+        asyncio.run_coroutine_threadsafe(push(), self._loop).result(STARTUP_TIMEOUT)
+
     def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """Return the app's ack frame for the envelope, waiting up to ``timeout`` seconds."""
         acked: list[dict[str, Any]] = []
@@ -281,3 +290,31 @@ def test_health_turns_503_when_slack_s_end_of_the_socket_goes_away(socket_world:
     response = socket_world.wait_for_health(lambda r: r.status_code == 503, timeout=5)
     assert response.json()["socket_mode"] == "disconnected"
     assert response.json()["database"] == "ok"
+
+
+MALFORMED_FRAMES = [
+    pytest.param("not json", id="not-json"),
+    pytest.param("[1, 2]", id="json-array"),
+    pytest.param('"events_api"', id="json-string"),
+    pytest.param('{"type": "events_api"}', id="envelope-without-id-or-payload"),
+    pytest.param('{"type": "events_api", "envelope_id": "e1", "payload": [1]}', id="payload-a-list"),
+    pytest.param('{"type": "slash_commands", "envelope_id": "e2", "payload": "x"}', id="payload-a-string"),
+    pytest.param('{"type": "events_api", "envelope_id": 7, "payload": {"event": 5}}', id="fields-misshapen"),
+]
+
+
+@pytest.mark.parametrize("frame", MALFORMED_FRAMES)
+def test_a_malformed_envelope_does_not_end_the_connection(socket_world: SocketWorld, frame: str) -> None:
+    socket_world.wait_for_health(lambda r: r.status_code == 200)
+
+    socket_world.socket.send_raw(frame)
+    direct = message_event(JONAS, "hjælp", f"D{JONAS}", team_id=TEAM)
+    envelope_id = socket_world.socket.send(
+        "events_api", event_callback(direct, TEAM), accepts_response_payload=False
+    )
+
+    assert socket_world.socket.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+    [reply] = socket_world.slack.wait_for("chat.postMessage")
+    assert reply.params["channel"] == f"D{JONAS}"
+    assert socket_world.socket.connections == 1
+    assert socket_world.health().json()["socket_mode"] == "connected"

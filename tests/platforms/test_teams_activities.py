@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -120,6 +121,29 @@ def test_personal_sparring_message_is_answered_with_the_reference_and_the_senior
     assert "Anna Berg" in reply.body["text"]
     # A reply to the message it answers, in Jonas' own chat.
     assert reply.path.endswith("/activities/" + reply.path.rsplit("/", 1)[-1])
+
+
+def test_a_senior_mentioned_in_a_personal_message_is_the_one_asked_for(teams_world: TeamsWorld) -> None:
+    body = teams_world.activity(
+        "personal_message",
+        JONAS,
+        conversation=personal_conversation(JONAS),
+        text="sparring <at>Sofie Dahl</at> Budgettet er skredet",
+    )
+    body["entities"] = [
+        {
+            "type": "mention",
+            "text": "<at>Sofie Dahl</at>",
+            "mentioned": {"id": "29:1sod", "name": "Sofie Dahl"},
+        }
+    ]
+
+    response = teams_world.post(body)
+
+    assert response.status_code == 200
+    [reply] = teams_world.connector.sent(personal_conversation(JONAS))
+    assert "S-1 (Budgettering) er sendt til Sofie Dahl" in reply.body["text"]
+    assert "Du bad selv om Sofie Dahl." in reply.body["text"]
 
 
 def test_the_senior_gets_a_proactive_card_with_accept_and_decline(teams_world: TeamsWorld) -> None:
@@ -462,10 +486,13 @@ def test_an_unreachable_person_is_reported_to_the_coordinator(teams_world: Teams
     teams_world.install(METTE)
 
     teams_world.say(JONAS, "sparring Budgettet er skredet")
-    # The note about Anna comes first; more follow (Sofie cannot be reached either, so Mette gets S-1).
-    note = teams_world.connector.wait_for(personal_conversation(METTE), timeout=15)[0]
+    # Neither senior for budgeting has installed the app: the coordinator hears of both, then gets the
+    # request to assign; the three notes arrive one by one, so wait for all of them.
+    notes = teams_world.connector.wait_for(personal_conversation(METTE), count=3, timeout=15)
 
-    assert "Anna Berg" in note.shown
+    assert "Anna Berg" in notes[0].shown
+    assert "Sofie Dahl" in notes[1].shown
+    assert "tildel S-1" in notes[2].shown
 
 
 def test_an_unknown_teams_id_is_recognised_by_the_roster_e_mail(teams_world: TeamsWorld) -> None:
@@ -483,3 +510,130 @@ def test_someone_unknown_to_the_roster_and_the_tenant_gets_the_polite_answer(tea
 
     [reply] = teams_world.connector.sent(personal_conversation("29:stranger"))
     assert "Mette Holm" in reply.body["text"]
+
+
+# --- bad input: what Teams never sends is refused with a 400 and one log line ----------------------
+
+
+def _without(body: dict[str, Any], field: str) -> dict[str, Any]:
+    return {name: value for name, value in body.items() if name != field}
+
+
+def _hostile_bodies(world: TeamsWorld) -> dict[str, bytes]:
+    """Return request bodies no Teams client sends, by name, built on a real personal message."""
+    good = world.activity("personal_message", JONAS, conversation=personal_conversation(JONAS), text="hjælp")
+    stranger = activity(
+        "personal_message", service_url=world.connector.url, tenant="72f988bf-0000", user=JONAS, text="hej"
+    )
+    shapes: dict[str, Any] = {
+        "missing-from": _without(good, "from"),
+        "missing-conversation": _without(good, "conversation"),
+        "missing-type": _without(good, "type"),
+        "missing-service-url": _without(good, "serviceUrl"),
+        "from-without-id": {**good, "from": {"name": "Jonas"}},
+        "from-not-an-object": {**good, "from": "29:1jof"},
+        "conversation-a-list": {**good, "conversation": [personal_conversation(JONAS)]},
+        "type-a-number": {**good, "type": 5},
+        "unknown-tenant-missing-conversation": _without(stranger, "conversation"),
+        "json-array": [good],
+        "json-string": "message",
+    }
+    bodies = {name: json.dumps(shape).encode() for name, shape in shapes.items()}
+    bodies["invalid-json"] = b'{"type": "message", '
+    bodies["not-utf-8"] = b'{"type": "\xff"}'
+    return bodies
+
+
+HOSTILE = [
+    "missing-from",
+    "missing-conversation",
+    "missing-type",
+    "missing-service-url",
+    "from-without-id",
+    "from-not-an-object",
+    "conversation-a-list",
+    "type-a-number",
+    "unknown-tenant-missing-conversation",
+    "json-array",
+    "json-string",
+    "invalid-json",
+    "not-utf-8",
+]
+
+
+def _post_raw(world: TeamsWorld, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.post(
+        world.server.url + "/api/messages",
+        content=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        timeout=30,
+        trust_env=False,
+    )
+
+
+def _assert_one_line(caplog: pytest.LogCaptureFixture, says: str) -> None:
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "bot.server"]
+    assert [r.name for r in warnings] == ["bot.teams.http"]
+    assert says in warnings[0].getMessage()
+    assert warnings[0].exc_info is None
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_an_activity_teams_would_never_send_gets_400_and_one_log_line(
+    teams_world: TeamsWorld, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    response = _post_raw(teams_world, _hostile_bodies(teams_world)[name])
+
+    assert response.status_code == 400
+    _assert_one_line(caplog, says=f"(400): {response.text}")
+    assert teams_world.connector.calls == []
+    assert teams_world.count(ProcessedEventRow) == 0
+    assert teams_world.say(JONAS, "hjælp").status_code == 200
+    assert len(teams_world.connector.sent(personal_conversation(JONAS))) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("missing-from", "an activity needs from.id"),
+        ("missing-conversation", "an activity needs conversation.id"),
+        ("missing-type", "an activity needs a type"),
+        ("json-array", "expected an activity (a JSON object)"),
+        ("invalid-json", "malformed JSON"),
+    ],
+)
+def test_the_400_names_what_the_activity_lacks(teams_world: TeamsWorld, name: str, reason: str) -> None:
+    response = _post_raw(teams_world, _hostile_bodies(teams_world)[name])
+
+    assert (response.status_code, response.text) == (400, reason)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_with_an_app_id_a_bad_activity_without_a_token_still_gets_401_first(
+    secured_world: TeamsWorld, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    response = _post_raw(secured_world, _hostile_bodies(secured_world)[name])
+
+    assert response.status_code == 401
+    _assert_one_line(caplog, says="(401): missing Authorization")
+    assert secured_world.connector.calls == []
+
+
+@pytest.mark.parametrize("name", ["missing-from", "missing-conversation", "missing-type", "invalid-json"])
+def test_with_an_app_id_a_bad_activity_with_a_token_gets_400(
+    secured_world: TeamsWorld, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    response = _post_raw(
+        secured_world, _hostile_bodies(secured_world)[name], headers={"Authorization": "Bearer not-a-jwt"}
+    )
+
+    assert response.status_code == 400
+    _assert_one_line(caplog, says="(400)")
+    assert secured_world.connector.calls == []

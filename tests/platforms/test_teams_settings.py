@@ -57,6 +57,16 @@ def test_contradictions_are_one_sentence_naming_the_variable(environ: dict[str, 
         TeamsSettings.from_environment(environ)
 
 
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_microsoft_variables_are_unset(blank: str) -> None:
+    names = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId")
+    environ = dict.fromkeys((*names, "VPMO_TEAMS_LOCAL"), blank)
+
+    assert TeamsSettings.from_environment(environ) == TeamsSettings.off()
+    with pytest.raises(TeamsConfigError, match=r"^MicrosoftAppPassword is missing"):
+        TeamsSettings.from_environment({**environ, "MicrosoftAppId": APP, "MicrosoftAppTenantId": TENANT})
+
+
 def test_user_text_in_a_card_is_a_text_run_never_markdown() -> None:
     sneaky = Verbatim("<at>Alle</at> **klik** [her](https://evil.example)")
     message = Message(

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from handlers.classify import Classification, Classifier
+from handlers.classify import Classification, Classifier, tokenize
 from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
 from tests.unit.classification_cases import (
     AMBIGUOUS_CASES,
@@ -211,3 +211,31 @@ def test_recognises_a_tenant_extra_area_next_to_the_builtins() -> None:
 
 def test_without_the_extra_area_agile_words_point_nowhere_agile() -> None:
     assert "agile" not in Classifier(BUILTIN_AREAS).classify("Hvordan kører vi scrum?").candidates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Afdelingslederne bakker ikke op om projektet",
+        "Medarbejderne bakker ikke rigtig op",
+        "lederne bakker aldrig op",
+    ],
+)
+def test_an_adverb_or_negation_may_stand_between_the_parts_of_a_phrase(
+    classifier: Classifier, text: str
+) -> None:
+    assert classifier.classify(text).area == "stakeholders"
+
+
+def test_words_between_do_not_join_a_compound(classifier: Classifier) -> None:
+    # "testplan" is one word, not a phrase with room between its parts: "test ikke plan" is two topics.
+    assert set(classifier.classify("test ikke plan").candidates) == {"test", "planning"}
+
+
+def test_a_one_letter_word_is_kept_so_plan_b_is_a_fallback(classifier: Classifier) -> None:
+    assert tokenize("vi har ingen plan B") == ["vi", "har", "ingen", "plan", "b"]
+    assert classifier.classify("vi har ingen plan B").area == "risk"
+
+
+def test_a_plural_in_aer_finds_its_keyword_after_folding(classifier: Classifier) -> None:
+    assert classifier.classify("hvordan holder jeg styr på fakturaerne").area == "budget"

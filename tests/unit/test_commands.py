@@ -23,8 +23,10 @@ from handlers.commands import (
     IntakeUrgency,
     Malformed,
     MarkHeld,
+    PreferSenior,
     Reject,
     RequestSparring,
+    SendPendingRequest,
     SetLanguage,
     ShowKpis,
     ShowQueue,
@@ -348,3 +350,38 @@ def test_unknown_button_ids_are_reported_as_unknown(action_id: str) -> None:
     command = parse_action(action_id)
 
     assert command == UnknownAction(action_id)
+
+
+# --- punctuation after the prefix and the buttons of the requester --------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Sparring: Budgettet skrider",
+        "sparring, Budgettet skrider",
+        "sparring - Budgettet skrider",
+        "sparring – Budgettet skrider",
+        "/sparring: Budgettet skrider",
+        "sparring:Budgettet skrider",
+    ],
+)
+def test_punctuation_after_the_prefix_is_not_part_of_the_request(typed: str) -> None:
+    assert parse_text(typed) == RequestSparring("Budgettet skrider")
+
+
+def test_a_command_after_a_colon_prefix_is_still_the_command() -> None:
+    assert parse_text("Sparring: status") == ShowStatus()
+
+
+def test_a_word_that_only_starts_with_sparring_is_no_prefix() -> None:
+    assert parse_text("sparringsforespørgsel om budgettet") == FreeText("sparringsforespørgsel om budgettet")
+
+
+def test_the_send_as_request_button_is_a_command() -> None:
+    assert parse_action("ask-sparring") == SendPendingRequest()
+
+
+def test_the_named_senior_button_carries_the_request_and_the_seniors_id() -> None:
+    assert parse_action("prefer:S-4:7") == PreferSenior(4, 7)
+    assert parse_action("prefer:S-4:anna") == UnknownAction("prefer:S-4:anna")

@@ -13,10 +13,10 @@ import pytest
 from bot.i18n import Reader, catalogue
 from handlers.commands import Malformed, parse_text
 from handlers.model import OverQuota, Status
-from handlers.overview import WAITING_KINDS
+from handlers.overview import HELP, WAITING_KINDS
 from handlers.sessions import QUOTA_WARNINGS
 from handlers.states import STATE_KEYS
-from handlers.text import Bilingual, Text, Verbatim
+from handlers.text import Bilingual, Since, Text, Verbatim
 
 HANDLERS = Path(__file__).parents[2] / "handlers"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -107,6 +107,8 @@ def families() -> dict[str, set[str]]:
         "senior.confirm_hint_": {"senior.confirm_hint_held", "senior.confirm_hint_correct"},
         "error.senior_": {"error.senior_accepts", "error.senior_declines"},
         "error.already_accepted_": {"error.already_accepted_accept", "error.already_accepted_decline"},
+        "help.group.": {f"help.group.{group}" for group in HELP},
+        "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
     }
 
 
@@ -259,7 +261,7 @@ def test_verbatim_text_goes_through_the_escape_function_and_catalogue_text_does_
         return value.replace("<", "&lt;").replace(">", "&gt;")
 
     quoted = ENGLISH.render(Text.of("quote", text=Verbatim("<b>budget</b>")), escape)
-    help_text = ENGLISH.render(Text.of("help.everyone"), escape)
+    help_text = ENGLISH.render(Text.of("help.command.sparring"), escape)
 
     assert quoted == "“&lt;b&gt;budget&lt;/b&gt;”"
     assert "sparring <what you need>" in help_text
@@ -268,7 +270,7 @@ def test_verbatim_text_goes_through_the_escape_function_and_catalogue_text_does_
 def test_plain_string_parameters_go_through_the_escape_function() -> None:
     rendered = ENGLISH.render(Text.of("routing.preferred", senior="<Anna>"), lambda value: value.upper())
 
-    assert rendered == "You asked for <ANNA>."
+    assert rendered == "The requester asked for <ANNA>."
 
 
 def test_a_missing_key_is_an_error() -> None:
@@ -286,3 +288,33 @@ def test_large_numbers_are_grouped_the_way_each_language_groups_them() -> None:
 
     assert DANISH.render(text) == "Dette kvartal: 1.234,5 af 2.000 aftalte timer brugt."
     assert ENGLISH.render(text) == "This quarter: 1,234.5 of 2,000 agreed hours used."
+
+
+# --- moments relative to now ---------------------------------------------------------------------
+
+NOW = datetime(2027, 1, 14, 15, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+
+
+def since(moment: datetime, language: str = "da") -> str:
+    return Reader(language, ZoneInfo("Europe/Copenhagen")).render(
+        Text.of("status.now.cancelled", since=Since(moment, NOW))
+    )
+
+
+def test_a_moment_earlier_today_is_told_as_today_with_the_local_time() -> None:
+    moment = datetime(2027, 1, 14, 13, 0, tzinfo=UTC)
+
+    assert since(moment) == "annulleret i dag kl. 14:00"
+    assert since(moment, "en") == "cancelled today at 14:00"
+
+
+def test_a_moment_yesterday_is_told_as_yesterday_in_the_tenants_time_zone() -> None:
+    # 23:30 UTC on the 12th is already the 13th in Copenhagen: yesterday, seen from the 14th.
+    moment = datetime(2027, 1, 12, 23, 30, tzinfo=UTC)
+
+    assert since(moment) == "annulleret i går kl. 00:30"
+
+
+def test_an_older_moment_is_told_as_a_short_date_with_the_year_only_when_it_differs() -> None:
+    assert since(datetime(2027, 1, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. jan."
+    assert since(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. dec. 2026"

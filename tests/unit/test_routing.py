@@ -233,4 +233,39 @@ def test_the_reasons_of_the_chosen_senior_end_with_their_load() -> None:
     routing = route(loads=loads)
 
     assert routing.senior_id == ANNA.id
-    assert routing.reasons[-1] == Text.of("routing.load", open=2, left=7.5, capacity=12.0)
+    assert routing.reasons[-1] == Text.of("routing.load", senior=ANNA.name, open=2, left=7.5, capacity=12.0)
+
+
+# --- the short reason for the requester ----------------------------------------------------------
+
+
+def test_the_requester_hears_one_short_reason_by_first_name() -> None:
+    routing = route([senior(1, "Anna Berg", ("budget",))])
+
+    assert routing.summary == Text.of("reason.strongest", senior="Anna", area=BUDGET)
+
+
+def test_the_short_reason_of_a_senior_with_the_area_lower_on_their_list_says_among_other_things() -> None:
+    routing = route([SOFIE])
+
+    assert routing.summary == Text.of("reason.expertise", senior="Sofie", area=BUDGET)
+
+
+def test_the_short_reason_names_continuity_before_expertise() -> None:
+    routing = route(previous=SOFIE.id)
+
+    assert routing.summary == Text.of("reason.continuity", senior="Sofie", area=BUDGET)
+
+
+def test_the_short_reason_says_when_the_preferred_senior_could_not_take_it() -> None:
+    away = senior(3, "Sofie", ("budget",), absences=(Absence(TODAY, date(2027, 3, 19)),))
+
+    routing = route([ANNA, away], preferred=away.id)
+
+    assert routing.summary == Text.of("reason.preferred_unavailable", senior="Anna", area=BUDGET)
+
+
+def test_nobody_chosen_has_no_short_reason() -> None:
+    routing = route(excluded=[ANNA.id, SOFIE.id])
+
+    assert routing.summary is None

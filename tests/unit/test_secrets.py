@@ -89,12 +89,32 @@ def test_a_missing_setting_is_refused(value: str | None) -> None:
         SecretBox.from_setting(value)
 
 
-@pytest.mark.parametrize("value", ["short", "x" * 31, f"{PASSPHRASE},tooshort"])
+@pytest.mark.parametrize("value", ["short", "x" * 31])
 def test_a_short_setting_is_refused(value: str) -> None:
     with pytest.raises(SecretKeyError, match="VPMO_SECRET_KEY is too short") as raised:
         SecretBox.from_setting(value)
 
     assert "it is needed to store Slack tokens encrypted" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "which"),
+    [
+        (f"{PASSPHRASE},tooshort", "key 2 of 2"),
+        ("Kaffe, kage og en lang sætning om projektkontoret", "key 1 of 2"),
+        (f"{PASSPHRASE}, {PASSPHRASE[::-1]}, x", "key 3 of 3"),
+    ],
+)
+def test_a_comma_that_splits_off_a_short_key_is_explained(value: str, which: str) -> None:
+    with pytest.raises(SecretKeyError) as raised:
+        SecretBox.from_setting(value)
+
+    message = str(raised.value)
+    assert message.startswith(f"VPMO_SECRET_KEY {which} is too short: a comma separates several keys")
+    assert "a passphrase must not contain one" in message
+    assert "\n" not in message
+    assert PASSPHRASE not in message
+    assert "Kaffe" not in message
 
 
 def test_repr_hides_the_keys() -> None:

@@ -10,7 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.slack.settings import SlackConfigError, SlackEnvironment, SlackMode, SlackSettings
+from bot.slack.settings import (
+    SlackConfigError,
+    SlackEnvironment,
+    SlackMode,
+    SlackSettings,
+    forget_blank_variables,
+)
 
 SIGNING = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT = "xoxb-1111111111-2222222222-vpmoFakeBotToken0001"
@@ -126,6 +132,68 @@ def test_secrets_do_not_show_in_the_environment_s_repr() -> None:
 
     assert SIGNING not in repr(environment)
     assert BOT not in repr(environment)
+
+
+# --- empty means unset ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t\n"])
+def test_blank_variables_in_the_environment_are_unset(monkeypatch: pytest.MonkeyPatch, blank: str) -> None:
+    for name in VARIABLES:
+        monkeypatch.setenv(name, blank)
+
+    assert SlackSettings.from_environment() == SlackSettings(SlackMode.OFF)
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_blank_oauth_variables_beside_one_workspace_leave_it_one_workspace(
+    monkeypatch: pytest.MonkeyPatch, blank: str
+) -> None:
+    for name, value in {
+        "SLACK_SIGNING_SECRET": SIGNING,
+        "SLACK_BOT_TOKEN": BOT,
+        "SLACK_CLIENT_ID": blank,
+        "SLACK_CLIENT_SECRET": blank,
+        "SLACK_APP_TOKEN": blank,
+        "SLACK_API_URL": blank,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    settings = SlackSettings.from_environment()
+
+    assert settings == SlackSettings(SlackMode.SINGLE_WORKSPACE, signing_secret=SIGNING, bot_token=BOT)
+
+
+def test_blank_lines_in_a_dotenv_file_are_unset(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"SLACK_SIGNING_SECRET={SIGNING}\nSLACK_BOT_TOKEN={BOT}\nSLACK_CLIENT_ID=\nSLACK_CLIENT_SECRET=\n",
+        encoding="utf-8",
+    )
+
+    assert SlackSettings.from_environment().mode is SlackMode.SINGLE_WORKSPACE
+
+
+def test_a_blank_client_id_beside_a_client_secret_is_reported_as_missing() -> None:
+    message = config_error(
+        SLACK_SIGNING_SECRET=SIGNING, SLACK_CLIENT_ID="  ", SLACK_CLIENT_SECRET=CLIENT_SECRET
+    )
+
+    assert message.startswith("SLACK_CLIENT_ID is missing")
+
+
+def test_blank_slack_variables_are_removed_so_bolt_takes_them_as_unset_too() -> None:
+    environ = {
+        "SLACK_CLIENT_ID": "",
+        "SLACK_CLIENT_SECRET": " ",
+        "SLACK_SCOPES": "",
+        "SLACK_BOT_TOKEN": BOT,
+        "VPMO_SECRET_KEY": "",
+        "PATH": "/usr/bin",
+    }
+
+    forget_blank_variables(environ)
+
+    assert environ == {"SLACK_BOT_TOKEN": BOT, "VPMO_SECRET_KEY": "", "PATH": "/usr/bin"}
 
 
 # --- missing and contradictory combinations ------------------------------------------------------

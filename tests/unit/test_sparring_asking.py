@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from handlers.commands import RequestSparring
@@ -43,13 +45,14 @@ def test_danish_budget_question_is_offered_to_the_budget_senior(office: Office) 
     assert reply_keys(outcome)[0] == "ask.routed"
 
 
-def test_the_requester_is_told_which_senior_got_it_and_why(office: Office) -> None:
+def test_the_requester_is_told_which_senior_got_it_and_one_short_reason(office: Office) -> None:
     org = office.org
 
     outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}")
 
     [reply] = outcome.replies
-    assert keys(reply) == ["ask.routed", "routing.strongest", "routing.load"]
+    assert keys(reply) == ["ask.routed", "reason.strongest"]
+    assert reply.lines[1].params["senior"] == "Anna"
     assert reply.lines[0].params["senior"] == org.anna.name
     assert reply.lines[0].params["area"] == Bilingual("Budgettering", "Budgeting")
     assert reply.to_person == org.jonas.id
@@ -116,7 +119,7 @@ def test_the_preferred_senior_named_with_an_at_sign_gets_the_request(office: Off
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.sofie.id, org.sofie.id)
-    assert reply_keys(outcome)[:2] == ["ask.routed", "routing.preferred"]
+    assert reply_keys(outcome) == ["ask.routed", "reason.preferred"]
 
 
 def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(office: Office) -> None:
@@ -126,26 +129,101 @@ def test_the_preferred_senior_is_named_as_the_reason_when_they_have_the_area(off
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.lars.id)
-    assert outcome.replies[0].lines[1] == Text.of("routing.preferred", senior=org.lars.name)
+    assert outcome.replies[0].lines[1] == Text.of("reason.preferred", senior=org.lars.name)
+    assert office.request(1).routing_reasons[0] == Text.of("routing.preferred", senior=org.lars.name)
 
 
-def test_a_preferred_senior_without_the_expertise_gives_the_best_match_with_a_reason(office: Office) -> None:
+def test_a_named_senior_without_the_area_is_said_so_and_offered_anyway(office: Office) -> None:
     org = office.org
 
     outcome = office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (org.lars.id, org.anna.id)
-    assert "routing.preferred_unavailable" in reply_keys(outcome)
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.routed", "reason.strongest", "ask.named_other_area"]
+    assert reply.lines[2].params["senior"] == org.lars.name
+    assert action_ids(reply) == [f"prefer:S-1:{org.lars.id}"]
+    assert "routing.preferred_unavailable" not in [r.key for r in request.routing_reasons]
+    assert (
+        Text.of(
+            "routing.preferred_other_area", senior=org.lars.name, area=Bilingual("Budgettering", "Budgeting")
+        )
+        in request.routing_reasons
+    )
 
 
-def test_an_at_sign_that_names_nobody_changes_nothing(office: Office) -> None:
+def test_pressing_the_named_senior_button_offers_the_request_to_them_and_releases_the_first(
+    office: Office,
+) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+
+    outcome = office.press(org.jonas, f"prefer:S-1:{org.lars.id}")
+
+    request = office.request(1)
+    assert (request.status, request.senior_id) == (Status.OFFERED, org.lars.id)
+    assert reply_keys(outcome) == ["requester.now_offered"]
+    assert office.inbox_keys(org.lars)[-1] == ["offer.new", "quote", "offer.answer_by"]
+    assert office.inbox_keys(org.anna)[-1] == ["senior.requester_chose"]
+
+
+def test_the_named_senior_button_after_acceptance_changes_nothing(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+    office.press(org.anna, "accept:S-1")
+
+    outcome = office.press(org.jonas, f"prefer:S-1:{org.lars.id}")
+
+    assert office.request(1).senior_id == org.anna.id
+    assert reply_keys(outcome) == ["error.cannot_prefer"]
+
+
+def test_only_the_requester_can_choose_the_named_senior(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"sparring @Lars {BUDGET_QUESTION}")
+
+    outcome = office.press(org.ida, f"prefer:S-1:{org.lars.id}")
+
+    assert office.request(1).senior_id == org.anna.id
+    assert reply_keys(outcome) == ["error.unknown_ref"]
+
+
+def test_an_at_sign_that_names_nobody_is_answered_and_the_topic_decides(office: Office) -> None:
     org = office.org
 
-    office.say(org.jonas, f"sparring @nogen {BUDGET_QUESTION}")
+    outcome = office.say(org.jonas, f"sparring @nogen {BUDGET_QUESTION}")
 
     request = office.request(1)
     assert (request.preferred_senior_id, request.senior_id) == (None, org.anna.id)
+    assert outcome.replies[0].lines == (Text.of("ask.unknown_mention", name=Verbatim("nogen")),)
+    assert keys(outcome.replies[1])[0] == "ask.routed"
+
+
+def test_a_slack_mention_of_a_senior_names_them_by_their_slack_id(office: Office) -> None:
+    org = office.org
+    office.db.add_person(dataclasses.replace(org.lars, id=org.lars.id, slack_id="U01LAR"))
+
+    office.say(org.jonas, f"sparring <@U01LAR> {STEERING_QUESTION}")
+
+    assert office.request(1).preferred_senior_id == org.lars.id
+
+
+def test_an_e_mail_address_in_the_text_is_not_a_mention(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, f"sparring {BUDGET_QUESTION}, svar gerne på jonas@nordlys.dk")
+
+    assert office.request(1).preferred_senior_id is None
+    assert reply_keys(outcome) == ["ask.routed", "reason.strongest"]
+
+
+def test_a_senior_named_by_e_mail_gets_the_request(office: Office) -> None:
+    org = office.org
+
+    office.say(org.jonas, f"sparring @{org.sofie.email} {BUDGET_QUESTION}")
+
+    assert office.request(1).senior_id == org.sofie.id
 
 
 def test_a_question_nobody_can_take_goes_to_the_coordinator_with_assign_buttons(office: Office) -> None:
@@ -326,3 +404,104 @@ def test_a_closed_request_cannot_be_cancelled(office: Office) -> None:
     assert keys(reply) == ["error.cannot_cancel"]
     assert reply.lines[0].params["status"] == Text.of("status.closed")
     assert office.request(1).status is Status.CLOSED
+
+
+# --- plain words in a direct message -------------------------------------------------------------
+
+PLAIN_NEED = "Jeg skal lave en PID, kan nogen hjælpe?"
+
+
+def test_plain_danish_without_sparring_is_offered_as_a_request_with_a_button(office: Office) -> None:
+    org = office.org
+
+    outcome = office.say(org.jonas, PLAIN_NEED)
+
+    [reply] = outcome.replies
+    assert keys(reply) == ["ask.send_as_request", "quote", "ask.send_hint"]
+    assert reply.lines[1] == Text.of("quote", text=Verbatim(PLAIN_NEED))
+    assert action_ids(reply) == ["ask-sparring"]
+    assert office.db.requests_of(office.tenant.id) == []
+
+
+def test_pressing_the_button_sends_the_typed_text_as_a_request(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    request = office.request(1)
+    assert (request.text, request.area, request.senior_id) == (PLAIN_NEED, "pid", org.lars.id)
+    assert reply_keys(outcome)[0] == "ask.routed"
+    assert office.db.dialogue(org.jonas.id) is None
+
+
+def test_answering_yes_sends_the_typed_text_as_a_request(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+
+    office.say(org.jonas, "ja tak")
+
+    assert office.request(1).text == PLAIN_NEED
+
+
+def test_the_button_pressed_twice_sends_one_request_and_then_says_so(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.press(org.jonas, "ask-sparring")
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    assert len(office.db.requests_of(office.tenant.id)) == 1
+    assert reply_keys(outcome) == ["ask.pending_gone", "ask.example"]
+
+
+def test_the_button_pressed_after_a_day_gets_a_plain_answer_and_sends_nothing(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.clock.advance(hours=25)
+
+    outcome = office.press(org.jonas, "ask-sparring")
+
+    assert office.db.requests_of(office.tenant.id) == []
+    assert reply_keys(outcome) == ["ask.pending_gone", "ask.example"]
+
+
+def test_new_plain_words_replace_the_text_waiting_for_the_button(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, PLAIN_NEED)
+    office.say(org.jonas, BUDGET_QUESTION)
+
+    office.press(org.jonas, "ask-sparring")
+
+    assert office.request(1).text == BUDGET_QUESTION
+
+
+@pytest.mark.parametrize("typed", ["hej", "Hej!", "godmorgen", "hej med dig"])
+def test_a_greeting_gets_a_friendly_short_answer_not_the_offer(office: Office, typed: str) -> None:
+    outcome = office.say(office.org.jonas, typed)
+
+    assert reply_keys(outcome) == ["chat.hello"]
+    assert outcome.replies[0].lines[0].params["name"] == "Jonas"
+    assert office.db.dialogue(office.org.jonas.id) is None
+
+
+@pytest.mark.parametrize("typed", ["tak", "Tusind tak!", "ok"])
+def test_thanks_get_a_short_answer(office: Office, typed: str) -> None:
+    outcome = office.say(office.org.jonas, typed)
+
+    assert reply_keys(outcome) == ["chat.thanks", "help.short"]
+
+
+def test_a_greeting_with_a_need_is_offered_as_a_request(office: Office) -> None:
+    outcome = office.say(office.org.jonas, "Hej, kan nogen hjælpe mig med styregruppen?")
+
+    assert action_ids(outcome.replies[0]) == ["ask-sparring"]
+
+
+def test_a_senior_named_in_plain_words_is_kept_until_the_button(office: Office) -> None:
+    org = office.org
+    office.say(org.jonas, f"@Sofie {BUDGET_QUESTION}")
+
+    office.press(org.jonas, "ask-sparring")
+
+    assert office.request(1).senior_id == org.sofie.id

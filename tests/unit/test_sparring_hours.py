@@ -118,7 +118,8 @@ def test_the_quarters_figures_follow_a_correction(held: Office) -> None:
 
     assert outcome.replies[0].lines[1].params["used"] == 3.0
     kpis = held.say(held.org.mette, "kpi")
-    assert [line.params["used"] for line in kpis.replies[0].lines if line.key == "kpi.hours"] == [3.0]
+    values = [fact.value for section in kpis.replies[0].sections for fact in section.facts]
+    assert [v.params["used"] for v in values if v.key == "kpi.value.hours"] == [3.0]
 
 
 def test_why_shows_the_corrections(held: Office) -> None:

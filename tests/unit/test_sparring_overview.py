@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from handlers.commands import Malformed
-from handlers.model import Status
+from handlers.model import Person, Status
+from handlers.overview import STATUS_LIMIT
 from handlers.service import Identity
-from handlers.text import Text
+from handlers.text import Message, Text, Verbatim
 from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -19,10 +20,16 @@ def office() -> Office:
     return Office(WEDNESDAY_MORNING)
 
 
+def status_lines(office: Office, person: Person) -> list[str]:
+    """Return the Danish lines about each request in the person's status (without head and hint)."""
+    rendered = render_all(office.say(person, "status").replies, "da")
+    return rendered[1:-1]
+
+
 # --- status --------------------------------------------------------------------------------------
 
 
-def test_status_lists_my_requests_newest_first(office: Office) -> None:
+def test_status_lists_my_requests_newest_first_and_says_what_to_do_next(office: Office) -> None:
     org = office.org
     office.ask(org.jonas)
     office.ask(org.ida)
@@ -31,11 +38,64 @@ def test_status_lists_my_requests_newest_first(office: Office) -> None:
     outcome = office.say(org.jonas, "status")
 
     [reply] = outcome.replies
-    assert keys(reply) == ["status.head", "status.line", "status.line"]
+    assert keys(reply) == ["status.head", "status.line_plain", "status.line_plain", "status.hint"]
     assert reply.lines[0].params["count"] == 2
-    assert [line.params["ref"] for line in reply.lines[1:]] == ["S-3", "S-1"]
-    assert reply.lines[1].params["status"] == Text.of("status.offered")
-    assert reply.lines[1].params["senior"] == org.anna.name
+    assert [line.params["ref"] for line in reply.lines[1:3]] == ["S-3", "S-1"]
+
+
+def test_an_offered_request_says_whose_answer_it_waits_for_and_since_when(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.clock.set(local(2027, 3, 4, 9, 0))
+
+    [line] = status_lines(office, org.jonas)
+
+    assert (
+        line
+        == "S-1 · Budgettering · venter på svar fra Anna Berg siden i går kl. 10:00 · “Hjælp til budgettet for næste år”"
+    )
+    assert "tilbudt" not in line
+
+
+def test_status_lines_say_in_plain_words_what_happens_in_each_state(office: Office) -> None:
+    org = office.org
+    held_at = local(2027, 1, 12, 14, 0)
+    office.seed(org.jonas, Status.ACCEPTED, senior=org.anna)
+    office.seed(org.jonas, Status.HELD, senior=org.anna, hours=1.5, held_at=held_at)
+    office.seed(org.jonas, Status.AWAITING_APPROVAL)
+    office.seed(org.jonas, Status.REQUESTED, area=None)
+
+    lines = status_lines(office, org.jonas)
+
+    assert lines == [
+        "S-4 · vælg et område på knapperne i min besked om S-4, så sender jeg den videre · “Hjælp til budgettet for næste år”",
+        "S-3 · Budgettering · venter på koordinatorens godkendelse siden i dag kl. 10:00 · “Hjælp til budgettet for næste år”",
+        "S-2 · Budgettering · holdt 12. jan. · 1,5 t · giv feedback: feedback S-2 4 · “Hjælp til budgettet for næste år”",
+        "S-1 · Budgettering · aftalt med Anna Berg, som kontakter dig om et tidspunkt · “Hjælp til budgettet for næste år”",
+    ]
+    assert not any("?" in line or "anmodet" in line for line in lines)
+
+
+def test_a_long_request_is_shown_by_its_first_words(office: Office) -> None:
+    org = office.org
+    office.ask(
+        org.jonas, "Hvordan fremlægger jeg en budgetoverskridelse på 20 % for styregruppen i næste uge?"
+    )
+
+    [line] = status_lines(office, org.jonas)
+
+    assert line.endswith("“Hvordan fremlægger jeg en budgetoverskridelse på …”")
+
+
+def test_a_cut_status_list_says_how_many_more_there_are(office: Office) -> None:
+    org = office.org
+    for _ in range(STATUS_LIMIT + 3):
+        office.seed(org.jonas, Status.CLOSED, senior=org.anna, hours=1.0)
+
+    [reply] = office.say(org.jonas, "status").replies
+
+    assert keys(reply)[-2:] == ["status.more", "status.hint"]
+    assert reply.lines[-2].params["count"] == 3
 
 
 def test_status_without_requests_shows_an_example(office: Office) -> None:
@@ -101,6 +161,11 @@ def test_the_queue_is_only_for_seniors(office: Office) -> None:
 # --- KPIs ----------------------------------------------------------------------------------------
 
 
+def facts(message: Message) -> dict[str, dict[str, Text]]:
+    """Return a message's facts as {section heading key: {fact label key: value}}."""
+    return {s.heading.key: {f.label.key: f.value for f in s.facts} for s in message.sections}
+
+
 def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(office: Office) -> None:
     org = office.org
     office.seed(org.ida, Status.CLOSED, senior=org.lars, area="pid", hours=15, held_at=WEDNESDAY_MORNING)
@@ -108,11 +173,15 @@ def test_the_coordinator_sees_the_quarters_figures_with_hours_used_of_agreed(off
 
     outcome = office.say(org.mette, "nøgletal")
 
-    lines = {line.key: line for line in outcome.replies[0].lines}
-    assert lines["kpi.head"].params["quarter"] == "2027-Q1"
-    assert lines["kpi.requests"].params["requests"] == 2
-    assert lines["kpi.hours"] == Text.of("kpi.hours", used=15.0, agreed=60, percent=25)
-    assert "kpi.escalations" in lines
+    [reply] = outcome.replies
+    assert reply.lines == (Text.of("kpi.head", quarter=Text.of("quarter", number="1", year="2027")),)
+    figures = facts(reply)
+    assert list(figures) == ["kpi.requests", "kpi.hours", "kpi.areas"]
+    assert figures["kpi.requests"]["kpi.fact.created"] == Text.of("kpi.value.count", count=2)
+    assert "kpi.fact.escalations" in figures["kpi.requests"]
+    assert figures["kpi.hours"]["kpi.fact.hours"] == Text.of(
+        "kpi.value.hours", used=15.0, agreed=60, percent=25
+    )
 
 
 def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Office) -> None:
@@ -125,10 +194,12 @@ def test_the_kpis_include_speed_rating_and_areas_when_there_are_any(office: Offi
 
     outcome = office.say(org.mette, "kpi")
 
-    reply = outcome.replies[0]
-    assert keys(reply)[-3:] == ["kpi.speed", "kpi.rating", "kpi.area"]
-    assert reply.lines[-3].params["hours"] == 2.0
-    assert reply.lines[-2].params["average"] == 4.0
+    figures = facts(outcome.replies[0])
+    assert list(figures)[-2:] == ["kpi.answers", "kpi.areas"]
+    assert figures["kpi.answers"]["kpi.fact.speed"].params["hours"] == 2.0
+    assert figures["kpi.answers"]["kpi.fact.rating"].params["average"] == 4.0
+    [area] = outcome.replies[0].sections[-1].facts
+    assert area.value == Text.of("kpi.value.count", count=1)
 
 
 def test_the_kpis_are_only_for_the_coordinator(office: Office) -> None:
@@ -148,7 +219,20 @@ def test_the_coordinator_requester_and_senior_can_see_why_a_request_went_where_i
 
     outcome = office.say(getattr(office.org, who), "hvorfor S-1")
 
-    assert reply_keys(outcome) == ["status.line", "routing.strongest", "routing.load"]
+    assert reply_keys(outcome) == ["why.head", "routing.strongest", "routing.load"]
+
+
+def test_why_words_the_load_as_the_seniors_own_hours(office: Office) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(office.org.mette, "hvorfor S-1")
+
+    rendered = render_all(outcome.replies, "da")
+    assert rendered == [
+        "Derfor gik S-1 (Budgettering) til Anna Berg:",
+        "Budgettering står øverst på Anna Bergs liste over kompetencer.",
+        "Anna Berg har 0 åbne forespørgsler og 12 af sine 12 timer i denne måned tilbage.",
+    ]
 
 
 @pytest.mark.parametrize("who", ["ida", "sofie"])
@@ -166,15 +250,30 @@ def test_others_cannot_see_why_a_request_went_where_it_went(office: Office, who:
 @pytest.mark.parametrize(
     ("who", "expected"),
     [
-        ("jonas", ["help.head", "help.everyone"]),
-        ("anna", ["help.head", "help.everyone", "help.senior"]),
-        ("mette", ["help.head", "help.everyone", "help.coordinator"]),
+        ("jonas", ["help.group.requester", "help.group.everyone"]),
+        ("ida", ["help.group.requester", "help.group.everyone"]),
+        ("anna", ["help.group.senior", "help.group.everyone"]),
+        ("mette", ["help.group.coordinator", "help.group.everyone"]),
     ],
 )
-def test_help_shows_what_the_actor_can_do(office: Office, who: str, expected: list[str]) -> None:
+def test_help_shows_the_groups_of_the_actors_roles_only(
+    office: Office, who: str, expected: list[str]
+) -> None:
     outcome = office.say(getattr(office.org, who), "hjælp")
 
-    assert reply_keys(outcome) == expected
+    assert [key for key in reply_keys(outcome) if key.startswith("help.group.")] == expected
+
+
+def test_help_is_a_list_with_one_command_a_line(office: Office) -> None:
+    outcome = office.say(office.org.anna, "hjælp")
+
+    rendered = render_all(outcome.replies, "da")
+    assert rendered[:3] == [
+        "Dette er jeres virtuelle projektkontor. Det kan du skrive:",
+        "Som seniorprojektleder:",
+        "• kø — de forespørgsler, der venter på dig",
+    ]
+    assert all("·" not in line for line in rendered)
 
 
 def test_people_are_answered_in_the_tenants_language_by_default(office: Office) -> None:
@@ -333,3 +432,28 @@ def test_a_person_is_unknown_in_a_tenant_they_do_not_belong_to(two_tenants: Offi
     outcome = two_tenants.say(solsort("jonas"), "status", slug="nordlys")
 
     assert reply_keys(outcome) == ["error.unknown_person"]
+
+
+# --- the whole text --------------------------------------------------------------------------------
+
+
+def test_the_requester_the_senior_and_the_coordinator_can_read_the_whole_text(office: Office) -> None:
+    org = office.org
+    request = office.ask(org.jonas, "Budget " * 280)
+    assert request.senior_id is not None
+    senior = next(p for p in (org.anna, org.lars, org.sofie) if p.id == request.senior_id)
+
+    outcomes = [office.say(person, "vis S-1") for person in (org.jonas, senior, org.mette)]
+
+    for outcome in outcomes:
+        [reply] = outcome.replies
+        assert keys(reply) == ["show.head", "show.text"]
+        assert reply.lines[1] == Text.of("show.text", text=Verbatim(request.text))
+
+
+def test_someone_else_cannot_read_a_request(office: Office) -> None:
+    office.ask(office.org.jonas)
+
+    outcome = office.say(office.org.ida, "show S-1")
+
+    assert reply_keys(outcome) == ["error.unknown_ref"]

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from handlers.model import OverQuota, Person, Status
+from handlers.text import Text
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -45,7 +46,8 @@ def test_passing_80_percent_of_the_agreed_hours_warns_the_coordinator(office: Of
     # At 80 % nothing needs approval yet: the policy line says what happens once the hours are used up.
     assert warnings_to(office, org.mette) == ["quota.warning_80", "quota.policy_ask_coordinator_left"]
     [warning] = office.inbox(org.mette)
-    assert warning.lines[0].params["quarter"] == "2027-Q1"
+    assert warning.lines[0].params["quarter"] == Text.of("quarter", number="1", year="2027")
+    assert str(warning.dedupe_key).startswith("quota:2027-Q1:80:")  # the key keeps the stable label
     assert (warning.lines[0].params["used"], warning.lines[0].params["agreed"]) == (48.0, 60)
     assert warning.lines[0].params["percent"] == 80
 
@@ -122,7 +124,8 @@ def test_the_warnings_start_again_in_a_new_quarter(office: Office) -> None:
     office.say(org.anna, f"done S-{number} 8")
 
     quarters = [m.lines[0].params["quarter"] for m in office.inbox(org.mette)]
-    assert quarters == ["2027-Q1", "2027-Q2"]
+    first, second = Text.of("quarter", number="1", year="2027"), Text.of("quarter", number="2", year="2027")
+    assert quarters == [first, second]
 
 
 def test_the_warning_states_the_allow_policy_when_requests_still_go_ahead() -> None:

@@ -89,10 +89,10 @@ def test_a_second_done_says_the_session_is_held_already_with_its_hours(held: Off
 def test_hours_held_count_against_the_senior_in_routing(held: Office) -> None:
     org = held.org
 
-    outcome = held.say(org.ida, "sparring Hjælp til budgettet for næste år")
+    held.say(org.ida, "sparring Hjælp til budgettet for næste år")
 
-    load = outcome.replies[0].lines[-1]
-    assert load == Text.of("routing.load", open=0, left=10.5, capacity=12.0)
+    load = held.request(2).routing_reasons[-1]
+    assert load == Text.of("routing.load", senior=org.anna.name, open=0, left=10.5, capacity=12.0)
 
 
 # --- feedback ------------------------------------------------------------------------------------

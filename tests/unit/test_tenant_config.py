@@ -193,7 +193,10 @@ def test_dump_follows_contract_order_and_omits_empty_optional_fields() -> None:
 def test_unknown_field_is_named_with_its_line_and_a_suggestion() -> None:
     text = MINIMAL.replace("    name: Carla", "    emial: carla@acme.dk\n    name: Carla")
 
-    assert "line 5: people[0].emial: unknown field 'emial' (did you mean 'email'?)" in problems_of(text)
+    assert (
+        "line 5: people[1] (carla@acme.dk).emial: unknown field 'emial' (did you mean 'email'?)"
+        in problems_of(text)
+    )
 
 
 def test_wrong_language_is_named_with_its_line() -> None:
@@ -206,7 +209,7 @@ def test_unknown_expertise_key_lists_the_known_areas() -> None:
     text = MINIMAL + SAM + "    expertise: [risk, budgt]\n"
 
     (problem,) = problems_of(text)
-    assert problem.startswith("line 10: people[1].expertise[1]: unknown expertise area 'budgt'")
+    assert problem.startswith("line 10: people[2] (sam@acme.dk).expertise[2]: unknown expertise area 'budgt'")
     assert "did you mean 'budget'?" in problem
     assert "(known: benefits, budget, customer, method, pid," in problem
 
@@ -222,7 +225,7 @@ def test_duplicate_email_is_rejected_regardless_of_case() -> None:
     text = MINIMAL + "  - email: Carla@ACME.dk\n    name: Carla Again\n    roles: [pm]\n"
 
     assert problems_of(text) == [
-        "line 7: people[1].email: 'Carla@ACME.dk' is already used by people[0] (Carla Coordinator)"
+        "line 7: people[2] (Carla@ACME.dk).email: 'Carla@ACME.dk' is already used by people[1] (Carla Coordinator)"
     ]
 
 
@@ -233,8 +236,8 @@ def test_duplicate_platform_ids_are_rejected() -> None:
     )
 
     assert problems_of(text) == [
-        "line 9: people[1].slack_id: 'U1' is already used by people[0] (Carla Coordinator)",
-        "line 9: people[1].teams_id: '29:x' is already used by people[0] (Carla Coordinator)",
+        "line 9: people[2] (p@acme.dk).slack_id: 'U1' is already used by people[1] (Carla Coordinator)",
+        "line 9: people[2] (p@acme.dk).teams_id: '29:x' is already used by people[1] (Carla Coordinator)",
     ]
 
 
@@ -250,7 +253,7 @@ def test_absence_ending_before_it_starts_is_rejected() -> None:
     )
 
     assert problems_of(text) == [
-        "line 12: people[1].absences[0]: ends (to: 2027-07-01) before it starts (from: 2027-07-21)"
+        "line 12: people[2] (sam@acme.dk).absences[1]: ends (to: 2027-07-01) before it starts (from: 2027-07-21)"
     ]
 
 
@@ -259,7 +262,9 @@ def test_absence_accepts_only_from_and_to_in_the_file() -> None:
         MINIMAL + SAM + "    expertise: [risk]\n    absences:\n      - {start: 2027-07-01, to: 2027-07-21}\n"
     )
 
-    assert "line 12: people[1].absences[0].start: unknown field 'start'" in "\n".join(problems_of(text))
+    assert "line 12: people[2] (sam@acme.dk).absences[1].start: unknown field 'start'" in "\n".join(
+        problems_of(text)
+    )
 
 
 def test_invalid_timezone_is_rejected_with_a_suggestion() -> None:
@@ -269,6 +274,112 @@ def test_invalid_timezone_is_rejected_with_a_suggestion() -> None:
         "line 3: timezone: 'Europe/Kopenhagen' is not a known IANA time zone"
         " (did you mean 'Europe/Copenhagen'?)"
     ]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Europe/København",
+        "Europe/Kobenhavn",
+        "København",
+        "Copenhagen",
+        "copenhagen",
+        "CET",
+        "CEST",
+        "dansk tid",
+    ],
+)
+def test_timezone_as_danes_write_it_suggests_copenhagen(written: str) -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", f"name: Acme A/S\ntimezone: {written}\n")
+
+    (problem,) = problems_of(text)
+    assert problem.startswith(f"line 3: timezone: '{written}' is not ")
+    assert problem.endswith("(did you mean 'Europe/Copenhagen'?)")
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("Oslo", "Europe/Oslo"),
+        ("Stokholm", "Europe/Stockholm"),
+        ("Helsingfors", "Europe/Helsinki"),
+        ("Reykjavík", "Atlantic/Reykjavik"),
+        ("Tórshavn", "Atlantic/Faroe"),
+        ("new york", "America/New_York"),
+        ("europe/berlin", "Europe/Berlin"),
+    ],
+)
+def test_timezone_by_city_or_nordic_alias_suggests_its_iana_name(written: str, meant: str) -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", f"name: Acme A/S\ntimezone: {written}\n")
+
+    assert problems_of(text) == [
+        f"line 3: timezone: '{written}' is not a known IANA time zone (did you mean '{meant}'?)"
+    ]
+
+
+def test_timezone_abbreviation_known_to_iana_is_refused_in_favour_of_a_place() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\ntimezone: CET\n")
+
+    assert problems_of(text) == [
+        "line 3: timezone: 'CET' is not a place; use the IANA time zone of one (did you mean 'Europe/Copenhagen'?)"
+    ]
+
+
+def test_tenant_stored_with_an_abbreviated_timezone_still_loads_for_export() -> None:
+    carla = PersonConfig(email="carla@acme.dk", name="Carla", roles=("coordinator",))
+
+    assert TenantConfig(slug="acme", name="Acme", timezone="CET", people=(carla,)).timezone == "CET"
+
+
+@pytest.mark.parametrize("zone", ["Europe/Copenhagen", "America/Nuuk", "UTC"])
+def test_iana_place_names_and_utc_are_accepted(zone: str) -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", f"name: Acme A/S\ntimezone: {zone}\n")
+
+    assert load_tenant_config(text).timezone == zone
+
+
+def test_positions_count_from_one_and_name_the_person_in_every_list() -> None:
+    text = """\
+slug: acme
+name: Acme A/S
+expertise:
+  - {key: agile, da: Agil, en: Agile}
+  - {key: lean, da: Lean, en: Lean, keywords: [kaizen, 7]}
+people:
+  - email: carla@acme.dk
+    name: Carla
+    roles: [coordinator, coordinator]
+  - name: Nameless Nina
+    roles: [pm]
+  - email: anna@acme.dk
+    name: Anna
+    roles: [senior]
+    expertise: [agile, risk, budgt]
+    absences:
+      - {from: 2027-07-01, to: 2027-07-02}
+      - {from: 2027-08-01, to: 20270802}
+"""
+
+    assert problems_of(text) == [
+        "line 5: expertise[2].keywords[2]: must be text, not 7 (put it in quotes)",
+        "line 9: people[1] (carla@acme.dk).roles[2]: 'coordinator' is listed twice",
+        "line 10: people[2] (Nameless Nina).email: is required",
+        "line 15: people[3] (anna@acme.dk).expertise[3]: unknown expertise area 'budgt'; did you mean 'budget'?"
+        " (known: agile, benefits, budget, customer, lean, method, pid, planning, risk, stakeholders,"
+        " steering-group, test)",
+        "line 18: people[3] (anna@acme.dk).absences[2].to: must be a date like 2027-07-01, not 20270802",
+    ]
+
+
+def test_models_built_in_python_report_positions_from_one() -> None:
+    carla = PersonConfig(email="carla@acme.dk", name="Carla", roles=("coordinator",))
+    twin = PersonConfig(email="CARLA@acme.dk", name="Twin", roles=("pm",))
+
+    with pytest.raises(
+        ValidationError,
+        match=r"people\[2\] \(carla@acme.dk\)\.email: 'carla@acme.dk' is already used by people\[1\] \(Carla\)",
+    ):
+        TenantConfig(slug="acme", name="Acme", people=(carla, twin))
 
 
 def test_business_hours_must_end_after_they_start() -> None:
@@ -331,7 +442,7 @@ people:
         "line 14",
     ]
     assert problems[3] == "line 6: people: needs at least one person with the role 'coordinator'"
-    assert problems[4] == "line 7: people[0].email: is required"
+    assert problems[4] == "line 7: people[1] (Carla).email: is required"
 
 
 def test_error_message_lists_every_problem() -> None:
@@ -349,7 +460,7 @@ def test_extra_area_may_not_reuse_a_builtin_key() -> None:
     text = MINIMAL + "expertise:\n  - key: budget\n    da: Budget\n    en: Budget\n"
 
     assert problems_of(text) == [
-        "line 8: expertise[0].key: 'budget' is a built-in expertise area already; choose another key"
+        "line 8: expertise[1].key: 'budget' is a built-in expertise area already; choose another key"
     ]
 
 
@@ -363,8 +474,8 @@ def test_only_seniors_have_expertise_and_every_senior_has_some() -> None:
     text = MINIMAL.replace("roles: [coordinator]", "roles: [coordinator]\n    expertise: [risk]") + SAM
 
     assert problems_of(text) == [
-        "line 7: people[0].expertise: only seniors have expertise areas (add 'senior' to roles)",
-        "line 8: people[1].expertise: a senior needs at least one expertise area, strongest first",
+        "line 7: people[1] (carla@acme.dk).expertise: only seniors have expertise areas (add 'senior' to roles)",
+        "line 8: people[2] (sam@acme.dk).expertise: a senior needs at least one expertise area, strongest first",
     ]
 
 
