@@ -385,3 +385,10 @@ def test_the_send_as_request_button_is_a_command() -> None:
 def test_the_named_senior_button_carries_the_request_and_the_seniors_id() -> None:
     assert parse_action("prefer:S-4:7") == PreferSenior(4, 7)
     assert parse_action("prefer:S-4:anna") == UnknownAction("prefer:S-4:anna")
+
+
+@pytest.mark.parametrize("typed", ["ret mange problemer med budgettet", "ret"])
+def test_ret_without_a_reference_is_not_the_correction(typed: str) -> None:
+    command = parse_text(typed)
+
+    assert command == FreeText(typed)
