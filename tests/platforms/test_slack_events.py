@@ -70,7 +70,7 @@ def test_the_app_home_shows_a_senior_her_queue_as_what_waits_for_her(slack_world
 def test_the_app_home_shows_the_coordinator_what_waits_for_her(slack_world: SlackWorld) -> None:
     published = open_home(slack_world, METTE)
 
-    assert headers_of(published) == ["Dine forespørgsler", "Venter på dig", "Sparringsordningen"]
+    assert headers_of(published)[:3] == ["Dine forespørgsler", "Venter på dig", "Sparringsordningen"]
     assert "Intet venter på dig lige nu." in text_of(published)
 
 
