@@ -9,9 +9,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from bot.bootstrap import DanishHolidays, classifier_for
 from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
+from handlers.context import Deps, TenantContext
+from handlers.model import Role, Status
+from handlers.offering import Rerouted, reroute_stranded
 from storage.directory import next_stamp
-from storage.tables import PersonRow, TenantRow
+from storage.tables import PersonRow, SparringRequestRow, TenantRow
+from storage.uow import SqlUnitOfWorkFactory
 
 
 @dataclass(slots=True)
@@ -24,11 +29,16 @@ class ApplyReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
+    rerouted: list[Rerouted] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Tell whether anything changed at all."""
-        return self.created or self.tenant_changed or bool(self.added or self.updated or self.deactivated)
+        return (
+            self.created
+            or self.tenant_changed
+            or bool(self.added or self.updated or self.deactivated or self.rerouted)
+        )
 
     def summary(self) -> str:
         """Return a one-paragraph account of the changes."""
@@ -42,7 +52,14 @@ class ApplyReport:
         ):
             if emails:
                 parts.append(f"{label} {len(emails)}: {', '.join(emails)}")
-        return f"{self.slug}: " + "; ".join(p for p in parts if p) + "."
+        text = f"{self.slug}: " + "; ".join(p for p in parts if p) + "."
+        if self.rerouted:
+            moves = ", ".join(
+                f"{r.ref} to {r.senior}" if r.senior else f"{r.ref} to the coordinator (nobody else fits)"
+                for r in self.rerouted
+            )
+            text += f"\nOpen requests of seniors who left, passed on {len(self.rerouted)}: {moves}."
+        return text
 
 
 def _tenant_values(config: TenantConfig) -> dict[str, Any]:
@@ -88,9 +105,28 @@ def _assign(row: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+class _At:
+    def __init__(self, moment: datetime) -> None:
+        self._moment = moment
+
+    def now(self) -> datetime:
+        """Return the moment of the apply."""
+        return self._moment
+
+
 def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = None) -> ApplyReport:
-    """Create or update the tenant and its people in one transaction; the same file twice changes nothing."""
+    """Create or update the tenant and its people; the same file twice changes nothing.
+
+    Then the open requests of seniors who were removed, deactivated or lost the role move on to the
+    next best senior (or to the coordinator's list), in a second transaction.
+    """
     moment = now or datetime.now(UTC)
+    report = _apply(engine, config, moment)
+    report.rerouted = _reroute_from_departed(engine, config.slug, moment)
+    return report
+
+
+def _apply(engine: Engine, config: TenantConfig, moment: datetime) -> ApplyReport:
     report = ApplyReport(config.slug)
     with Session(engine) as session:
         tenant = session.exec(select(TenantRow).where(TenantRow.slug == config.slug)).first()
@@ -110,6 +146,45 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
             tenant.updated_at = next_stamp(tenant.updated_at, moment)
         session.commit()
     return report
+
+
+def _reroute_from_departed(engine: Engine, slug: str, moment: datetime) -> list[Rerouted]:
+    # A second transaction after the people are committed: routing must see the directory without the
+    # seniors who left. Nothing is lost if it fails: the requests show on the coordinator's list as
+    # stranded, and applying the file again moves them on (this looks at every open request).
+    with Session(engine) as session:
+        tenant = session.exec(select(TenantRow).where(TenantRow.slug == slug)).first()
+        if tenant is None or tenant.id is None:
+            return []
+        holders = set(
+            session.exec(
+                select(SparringRequestRow.senior_id).where(
+                    SparringRequestRow.tenant_id == tenant.id,
+                    col(SparringRequestRow.status).in_([Status.OFFERED.value, Status.ACCEPTED.value]),
+                )
+            ).all()
+        )
+        departed = {
+            row.id: row.name
+            for row in session.exec(select(PersonRow).where(PersonRow.tenant_id == tenant.id))
+            if row.id is not None
+            and row.id in holders
+            and (not row.active or Role.SENIOR.value not in row.roles)
+        }
+    if not departed:
+        return []
+    deps = Deps(
+        uow=SqlUnitOfWorkFactory(engine),
+        clock=_At(moment),
+        holidays=DanishHolidays(),
+        classifier_for=classifier_for,
+    )
+    with deps.uow() as uow:
+        domain_tenant = uow.tenants.get_by_slug(slug)
+        assert domain_tenant is not None, "the tenant was just applied"
+        moved = reroute_stranded(TenantContext(uow, domain_tenant, moment, deps), departed)
+        uow.commit()
+    return moved
 
 
 def _apply_people(

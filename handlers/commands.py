@@ -62,8 +62,20 @@ class Decline:
 
 @dataclass(frozen=True, slots=True)
 class MarkHeld:
+    """The senior held the session; ``confirmed`` once they confirmed an unusually long one."""
+
     number: int
     hours: float
+    confirmed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectHours:
+    """Correct the hours logged for a held session (``ret S-4 1,5``)."""
+
+    number: int
+    hours: float
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +170,11 @@ class ShowEscalations:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowWaiting:
+    """Everything waiting for the actor: the coordinator's list, and a senior's queue."""
+
+
+@dataclass(frozen=True, slots=True)
 class FreeText:
     """Text that is not a command: an answer in a guided intake, or something to explain."""
 
@@ -187,6 +204,7 @@ Command = (
     | Accept
     | Decline
     | MarkHeld
+    | CorrectHours
     | GiveFeedback
     | Approve
     | Reject
@@ -202,6 +220,7 @@ Command = (
     | PreferSenior
     | AskForComment
     | ShowEscalations
+    | ShowWaiting
     | FreeText
     | Malformed
     | UnknownAction
@@ -225,10 +244,14 @@ _WORDS: dict[str, str] = {
     "show": "show", "vis": "show",
     "kpi": "kpi", "kpis": "kpi", "nøgletal": "kpi", "noegletal": "kpi",
     "escalations": "escalations", "eskaleringer": "escalations",
+    "correct": "correct", "ret": "correct",
+    "waiting": "waiting", "venter": "waiting",
 }  # fmt: skip
+# The word after the hours that confirms an unusually long session: "færdig S-4 12 bekræft".
+_CONFIRM = frozenset({"bekræft", "bekraeft", "bekraft", "confirm", "ok"})
 
 COMMAND_WORDS = frozenset(_WORDS)
-_STANDALONE = frozenset({"help", "status", "queue", "kpi", "escalations"})
+_STANDALONE = frozenset({"help", "status", "queue", "kpi", "escalations", "waiting"})
 # "Sparring: …", "sparring, …" and "sparring - …": the punctuation after the word is not part of the request.
 _PREFIX = re.compile(r"^\s*/?sparring\b[\s:;,.!\-–—]*", re.IGNORECASE)
 _REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
@@ -251,7 +274,9 @@ def parse_text(text: str) -> Command:
     # the commands without arguments only count when they stand alone.
     # "vis mig budgettet" / "show me how" is a request too: "show" only counts before a reference.
     shows_words = word == "show" and len(words) > 1 and parse_ref(words[1]) is None
-    if word is None or (word in _STANDALONE and len(words) > 1) or shows_words:
+    # "ret" is an everyday Danish word ("ret mange problemer"): it is the correction only before a reference.
+    corrects_words = word == "correct" and (len(words) < 2 or parse_ref(words[1]) is None)
+    if word is None or (word in _STANDALONE and len(words) > 1) or shows_words or corrects_words:
         return RequestSparring(cleaned) if prefixed else FreeText(cleaned)
     command = _parse_subcommand(word, words[1:])
     # "sparring hvorfor skrider tidsplanen?" is a question, not "why" without its reference:
@@ -268,6 +293,7 @@ def _parse_subcommand(word: str, args: list[str]) -> Command:
         "queue": ShowQueue(),
         "kpi": ShowKpis(),
         "escalations": ShowEscalations(),
+        "waiting": ShowWaiting(),
     }
     if word in simple:
         return simple[word]
@@ -290,9 +316,8 @@ def _cancel(args: list[str]) -> Command:
 
 
 def _with_number(word: str, number: int, rest: list[str]) -> Command:
-    if word == "done":
-        hours = parse_hours(rest[0]) if rest else None
-        return MarkHeld(number, hours) if hours is not None else Malformed("done")
+    if word in ("done", "correct"):
+        return _hours_command(word, number, rest)
     if word == "feedback":
         return _feedback(number, rest)
     if word == "assign":
@@ -306,6 +331,15 @@ def _with_number(word: str, number: int, rest: list[str]) -> Command:
         "show": ShowRequest(number),
     }
     return plain[word]
+
+
+def _hours_command(word: str, number: int, rest: list[str]) -> Command:
+    hours = parse_hours(rest[0]) if rest else None
+    confirmed = len(rest) == 2 and rest[1].casefold() in _CONFIRM
+    if hours is None or (len(rest) > 1 and not confirmed):
+        return Malformed(word)
+    kind = MarkHeld if word == "done" else CorrectHours
+    return kind(number, hours, confirmed)
 
 
 def _feedback(number: int, rest: list[str]) -> Command:
@@ -326,11 +360,15 @@ def parse_ref(word: str) -> int | None:
 
 
 def parse_hours(word: str) -> float | None:
-    """Return hours written as ``1.5`` or the Danish ``1,5``; None when not a sensible amount."""
+    """Return hours written as ``1.5`` or the Danish ``1,5`` (0 < hours < 1000); None when not a number.
+
+    Whether the amount is plausible for one session is the use case's to say (handlers.sessions), so
+    that ``færdig S-4 100`` gets an explanation rather than the usage line.
+    """
     if not _HOURS.match(word):
         return None
     hours = float(word.replace(",", "."))
-    return hours if 0 < hours <= 100 else None
+    return hours if hours > 0 else None
 
 
 def parse_action(action_id: str) -> Command:
@@ -360,6 +398,12 @@ def _action_with_number(kind: str, number: int, arg: str, action_id: str) -> Com
         return AskForComment(number)
     if kind == "assign" and arg:
         return Assign(number, arg)
+    if kind in ("held", "correct"):
+        # The confirmation button of an unusually long session: "held:S-4:12" (hours with a dot).
+        hours = parse_hours(arg)
+        if hours is None:
+            return UnknownAction(action_id)
+        return MarkHeld(number, hours, True) if kind == "held" else CorrectHours(number, hours, True)
     if kind == "prefer" and arg.isdigit():
         return PreferSenior(number, int(arg))
     simple: dict[str, Command] = {

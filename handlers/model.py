@@ -116,6 +116,16 @@ class Person:
         return self.language or default
 
 
+@dataclass(frozen=True, slots=True)
+class HoursCorrection:
+    """One change to the hours logged for a held session: who changed them, when, from what to what."""
+
+    at: datetime
+    by_id: int
+    old: float
+    new: float
+
+
 @dataclass(slots=True)
 class SparringRequest:
     """A request for 1:1 sparring with a senior project manager."""
@@ -142,6 +152,7 @@ class SparringRequest:
     escalations: int = 0
     tried_senior_ids: list[int] = field(default_factory=list)
     routing_reasons: list[Text] = field(default_factory=list)
+    hours_corrections: list[HoursCorrection] = field(default_factory=list)
     id: int | None = None
 
     @property

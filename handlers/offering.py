@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handlers.calendar_rules import add_business_hours, month_of
 from handlers.context import ActorContext, TenantContext
 from handlers.model import Person, Role, SparringRequest, Status, Urgency
 from handlers.routing import Routing, RoutingInput, choose_senior, first_name, preference_tiers
+from handlers.states import where_it_is
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 MAX_ASSIGN_BUTTONS = 25  # more than a few go into a choice list, so every senior can be picked
+# The routing reason that marks a request whose senior left (the coordinator's list shows it as such).
+REMOVED_REASON = "routing.senior_removed"
 
 
-def offer(ctx: TenantContext, request: SparringRequest, *, assigned: Routing | None = None) -> Routing:
-    """Route the request to the best senior (or to the one chosen by a person) and offer it."""
+def offer(
+    ctx: TenantContext,
+    request: SparringRequest,
+    *,
+    assigned: Routing | None = None,
+    why_coordinator: tuple[Text, ...] = (),
+    kept_reasons: tuple[Text, ...] = (),
+) -> Routing:
+    """Route the request to the best senior (or to the one chosen by a person) and offer it.
+
+    When nobody fits, the coordinator gets one note: ``why_coordinator`` (what happened) first, then
+    the request and the assign buttons. ``kept_reasons`` stay in front of the new routing reasons.
+    """
     routing = route(ctx, request) if assigned is None else assigned
-    request.routing_reasons = list(routing.reasons)
+    request.routing_reasons = [*kept_reasons, *routing.reasons]
     senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
     if senior is None:
-        _hand_to_coordinator(ctx, request)
+        _hand_to_coordinator(ctx, request, why_coordinator)
         return Routing(None, routing.reasons)
     request.status = Status.OFFERED
     request.senior_id = senior.id
     request.offered_at = ctx.now
+    request.accepted_at = None
     request.escalate_at = add_business_hours(ctx.now, _answer_hours(ctx, request), ctx.working_day())
     ctx.uow.requests.update(request)
     _send_offer(ctx, request, senior)
@@ -106,29 +123,37 @@ def _send_offer(ctx: TenantContext, request: SparringRequest, senior: Person) ->
     )
 
 
-def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest) -> None:
+def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest, why: tuple[Text, ...]) -> None:
     request.status = Status.REQUESTED
     request.senior_id = None
     request.escalate_at = None
+    request.accepted_at = None
     ctx.uow.requests.update(request)
+    buttons = assign_buttons(ctx, request)
+    head = why or (Text.of("coordinator.unrouted", ref=request.ref, area=ctx.area(request.area)),)
+    ctx.notify_coordinators(
+        *head,
+        Text.of("quote", text=Verbatim(request.text)),
+        # The head already says that a senior left; the reason kept for the waiting list would repeat it.
+        *(r for r in request.routing_reasons if r.key != REMOVED_REASON),
+        Text.of("coordinator.assign_hint", ref=request.ref),
+        actions=buttons,
+        ref=request.ref,
+        dedupe=f"unrouted:{request.id}:{len(request.tried_senior_ids)}:{request.escalations}",
+    )
+
+
+def assign_buttons(ctx: TenantContext, request: SparringRequest) -> tuple[Action, ...]:
+    """Return buttons that give the request to a senior: those with its area first, none tried before."""
     seniors = [
         s
         for s in ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
         if s.id not in request.tried_senior_ids
     ]
     seniors.sort(key=lambda s: (request.area not in s.expertise, s.name))
-    buttons = tuple(
+    return tuple(
         Action(f"assign:{request.ref}:{s.id}", Text.of("button.assign", senior=s.name))
         for s in seniors[:MAX_ASSIGN_BUTTONS]
-    )
-    ctx.notify_coordinators(
-        Text.of("coordinator.unrouted", ref=request.ref, area=ctx.area(request.area)),
-        Text.of("quote", text=Verbatim(request.text)),
-        *request.routing_reasons,
-        Text.of("coordinator.assign_hint", ref=request.ref),
-        actions=buttons,
-        ref=request.ref,
-        dedupe=f"unrouted:{request.id}:{len(request.tried_senior_ids)}:{request.escalations}",
     )
 
 
@@ -180,22 +205,44 @@ def prefer(ctx: ActorContext, number: int, senior_id: int) -> None:
     ctx.reply(Text.of("requester.now_offered", ref=request.ref, senior=senior.name), ref=request.ref)
 
 
-def _offered_to_actor(ctx: ActorContext, number: int) -> SparringRequest | None:
+def _offered_to_actor(ctx: ActorContext, number: int, verb: str) -> SparringRequest | None:
     request = ctx.uow.requests.get(ctx.tenant.id, number)
     if request is None:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return None
-    if request.status is not Status.OFFERED or request.senior_id != ctx.actor.id:
-        ctx.reply(
-            Text.of("error.not_waiting_for_you", ref=request.ref, status=Text.of(f"status.{request.status}"))
-        )
-        return None
-    return request
+    if request.status is Status.OFFERED and request.senior_id == ctx.actor.id:
+        return request
+    ctx.reply(*_why_not_yours(ctx, request, verb), ref=request.ref)
+    return None
+
+
+_REJECTABLE = (Status.AWAITING_APPROVAL, Status.REJECTED)
+
+
+def _why_not_yours(ctx: ActorContext, request: SparringRequest, verb: str) -> tuple[Text, ...]:
+    """Say, in whole sentences, why the actor cannot accept or decline the request, and what to do."""
+    ref = request.ref
+    if not ctx.actor.has(Role.SENIOR) and request.status is Status.OFFERED:
+        if ctx.is_coordinator():
+            return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("coordinator.reassign_hint", ref=ref))
+        return (Text.of(f"error.senior_{verb}s", ref=ref), Text.of("error.see_status"))
+    if ctx.actor.has(Role.SENIOR) and request.senior_id == ctx.actor.id and request.status is Status.ACCEPTED:
+        return (Text.of(f"error.already_accepted_{verb}", ref=ref),)
+    if ctx.actor.has(Role.SENIOR) and ctx.actor.id in request.tried_senior_ids and request.status.is_open:
+        return (Text.of("error.already_passed_on", ref=ref),)
+    return (Text.of("error.not_waiting_for_you", ref=ref), where_it_is(ctx, request))
 
 
 def accept(ctx: ActorContext, number: int) -> None:
-    """Accept a request offered to the acting senior."""
-    request = _offered_to_actor(ctx, number)
+    """Accept a request offered to the acting senior.
+
+    The coordinator's ``acceptér`` on a request waiting for approval approves it, as ``godkend`` does.
+    """
+    waiting = ctx.uow.requests.get(ctx.tenant.id, number)
+    if waiting is not None and waiting.status is Status.AWAITING_APPROVAL and ctx.is_coordinator():
+        approve(ctx, number)
+        return
+    request = _offered_to_actor(ctx, number, "accept")
     if request is None:
         return
     request.status = Status.ACCEPTED
@@ -216,12 +263,26 @@ def accept(ctx: ActorContext, number: int) -> None:
 
 
 def decline(ctx: ActorContext, number: int) -> None:
-    """Decline a request offered to the acting senior; it moves on to the next best senior."""
-    request = _offered_to_actor(ctx, number)
+    """Decline a request offered to the acting senior; it moves on to the next best senior.
+
+    The coordinator's ``afvis`` on a request waiting for approval turns it down, as the button does.
+    """
+    waiting = ctx.uow.requests.get(ctx.tenant.id, number)
+    # A second afvis after the rejection gets the same answer as a second press of the button.
+    if waiting is not None and waiting.status in _REJECTABLE and ctx.is_coordinator():
+        reject(ctx, number)
+        return
+    request = _offered_to_actor(ctx, number, "decline")
     if request is None:
         return
     request.tried_senior_ids = [*request.tried_senior_ids, ctx.actor.id]
-    routing = offer(ctx, request)
+    routing = offer(
+        ctx,
+        request,
+        why_coordinator=(
+            Text.of("coordinator.declined_by_all", ref=request.ref, area=ctx.area(request.area)),
+        ),
+    )
     ctx.reply(Text.of("senior.declined", ref=request.ref), ref=request.ref)
     ctx.notify(
         request.requester_id,
@@ -247,10 +308,15 @@ def escalate(ctx: TenantContext, number: int) -> bool:
     if request.escalate_at is None or request.escalate_at > ctx.now:
         return False
     silent = ctx.uow.people.get(request.senior_id)
+    silent_name = silent.name if silent else "?"
     request.tried_senior_ids = [*request.tried_senior_ids, request.senior_id]
     request.escalations += 1
-    routing = offer(ctx, request)
-    silent_name = silent.name if silent else "?"
+    escalated = Text.of(
+        "coordinator.escalated", ref=request.ref, senior=silent_name, hours=_answer_hours(ctx, request)
+    )
+    # When nobody else fits, the note that hands the request to the coordinator says it was escalated:
+    # one message about one escalation.
+    routing = offer(ctx, request, why_coordinator=(escalated, Text.of("coordinator.nobody_else")))
     if silent is not None:
         ctx.notify(
             silent.id,
@@ -259,14 +325,13 @@ def escalate(ctx: TenantContext, number: int) -> bool:
             dedupe_key=f"lapsed:{request.id}:{silent.id}",
         )
     next_lines = _next_step(ctx, routing, request)
-    ctx.notify_coordinators(
-        Text.of(
-            "coordinator.escalated", ref=request.ref, senior=silent_name, hours=_answer_hours(ctx, request)
-        ),
-        *next_lines,
-        ref=request.ref,
-        dedupe=f"escalated:{request.id}:{request.escalations}",
-    )
+    if routing.senior_id is not None:
+        ctx.notify_coordinators(
+            escalated,
+            *next_lines,
+            ref=request.ref,
+            dedupe=f"escalated:{request.id}:{request.escalations}",
+        )
     ctx.notify(
         request.requester_id,
         Text.of("requester.escalated", ref=request.ref, senior=silent_name),
@@ -336,11 +401,7 @@ def _awaiting_approval(ctx: ActorContext, number: int) -> SparringRequest | None
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return None
     if request.status is not Status.AWAITING_APPROVAL:
-        ctx.reply(
-            Text.of(
-                "error.not_awaiting_approval", ref=request.ref, status=Text.of(f"status.{request.status}")
-            )
-        )
+        ctx.reply(Text.of("error.not_awaiting_approval", ref=request.ref), where_it_is(ctx, request))
         return None
     return request
 
@@ -354,17 +415,14 @@ def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
     if request is None:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
-    if (
-        request.status not in (Status.REQUESTED, Status.OFFERED, Status.AWAITING_APPROVAL)
-        or request.area is None
-    ):
-        ctx.reply(Text.of("error.cannot_assign", ref=request.ref, status=Text.of(f"status.{request.status}")))
+    if not request.status.is_open or request.area is None:
+        ctx.reply(Text.of("error.cannot_assign", ref=request.ref), where_it_is(ctx, request))
         return
     senior = find_senior(ctx, senior_word)
     if senior is None:
         ctx.reply(Text.of("error.unknown_senior", name=Verbatim(senior_word)))
         return
-    previous = request.senior_id if request.status is Status.OFFERED else None
+    previous = request.senior_id if request.status in (Status.OFFERED, Status.ACCEPTED) else None
     request.approved = True
     offer(ctx, request, assigned=_assigned(senior))
     if previous is not None and previous != senior.id:
@@ -397,3 +455,50 @@ def find_senior(ctx: TenantContext, word: str) -> Person | None:
             return senior
     by_first_name = [s for s in seniors if s.name.split()[0].casefold() == needle]
     return by_first_name[0] if len(by_first_name) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Rerouted:
+    """A request moved on because its senior left: where it went (None: to the coordinator)."""
+
+    ref: str
+    senior: str | None
+
+
+def reroute_stranded(ctx: TenantContext, removed: dict[int, str]) -> list[Rerouted]:
+    """Move the open requests of seniors who were removed or lost the role on to the next best senior.
+
+    ``removed`` names them by id (they are no longer in the directory). Requests nobody fits go to the
+    coordinator's list. Safe to run twice: a request already moved on is no longer theirs.
+    """
+    moved: list[Rerouted] = []
+    for senior_id, name in removed.items():
+        for listed in ctx.uow.requests.of_senior(ctx.tenant.id, senior_id, (Status.OFFERED, Status.ACCEPTED)):
+            # Read again, locked: the senior may have answered, or another run moved it meanwhile.
+            request = ctx.uow.requests.get(ctx.tenant.id, listed.number)
+            if request is None or request.senior_id != senior_id or not request.status.is_open:
+                continue
+            moved.append(_reroute(ctx, request, senior_id, name))
+    return moved
+
+
+def _reroute(ctx: TenantContext, request: SparringRequest, senior_id: int, name: str) -> Rerouted:
+    was_accepted = request.status is Status.ACCEPTED
+    request.tried_senior_ids = [*request.tried_senior_ids, senior_id]
+    removed = Text.of("routing.senior_removed", senior=name)
+    routing = offer(
+        ctx,
+        request,
+        why_coordinator=(Text.of("coordinator.senior_removed", ref=request.ref, senior=name),),
+        kept_reasons=(removed,),
+    )
+    lead = "requester.senior_left_accepted" if was_accepted else "requester.senior_left"
+    ctx.notify(
+        request.requester_id,
+        Text.of(lead, ref=request.ref, senior=name),
+        *_next_step(ctx, routing, request),
+        ref=request.ref,
+        dedupe_key=f"senior-left:{request.id}:{senior_id}",
+    )
+    senior = ctx.uow.people.get(routing.senior_id) if routing.senior_id is not None else None
+    return Rerouted(request.ref, senior.name if senior else None)

@@ -88,8 +88,9 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             offering.prefer(ctx, number, senior_id)
         case c.AskForComment(number):
             sessions.ask_for_comment(ctx, number)
-        case c.ShowEscalations():
-            overview.show_escalations(ctx)
+        case c.ShowEscalations() | c.ShowWaiting():
+            # The escalations are one part of everything waiting for the coordinator.
+            overview.show_waiting(ctx)
         case c.FreeText(text):
             asking.free_text(ctx, text)
         case c.ChooseArea(number, area):
@@ -106,8 +107,10 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
             offering.reject(ctx, number)
         case c.Assign(number, senior):
             offering.assign(ctx, number, senior)
-        case c.MarkHeld(number, hours):
-            sessions.mark_held(ctx, number, hours)
+        case c.MarkHeld(number, hours, confirmed):
+            sessions.mark_held(ctx, number, hours, confirmed=confirmed)
+        case c.CorrectHours(number, hours, confirmed):
+            sessions.correct_hours(ctx, number, hours, confirmed=confirmed)
         case c.GiveFeedback(number, rating, comment):
             sessions.give_feedback(ctx, number, rating, comment)
         case c.Malformed():

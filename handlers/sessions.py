@@ -4,26 +4,37 @@ from __future__ import annotations
 
 from handlers.calendar_rules import quarter_of
 from handlers.context import ActorContext, TenantContext
-from handlers.model import SparringRequest, Status
-from handlers.text import Action, Text, Verbatim
+from handlers.model import HoursCorrection, SparringRequest, Status
+from handlers.states import where_it_is
+from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 QUOTA_WARNINGS = (80, 100)
 MAX_COMMENT_CHARS = 1000
+# A 1:1 sparring session is an hour or two; a long workshop fills a working day. More than that for one
+# session is usually a typo (100 for 1,00), so the senior confirms it before it counts against the level.
+CONFIRM_ABOVE_HOURS = 8.0
+# No single session is longer than a day and a night: above this the bot refuses and asks for the
+# hours to be logged per session instead.
+MAX_SESSION_HOURS = 24.0
+_HELD = (Status.HELD, Status.FEEDBACK, Status.CLOSED)
 
 
-def mark_held(ctx: ActorContext, number: int, hours: float) -> None:
+def mark_held(ctx: ActorContext, number: int, hours: float, *, confirmed: bool = False) -> None:
     """Record that the senior held the session and how many hours it used; ask for feedback."""
-    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    request = _session_of_actor(ctx, number)
     if request is None:
-        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
-    if request.senior_id != ctx.actor.id and not ctx.is_coordinator():
-        ctx.reply(Text.of("error.not_your_session", ref=request.ref))
+    if request.status in _HELD:
+        ctx.reply(
+            Text.of("senior.already_held", ref=request.ref, hours=request.hours or 0.0),
+            Text.of("senior.correct_hint", ref=request.ref),
+            ref=request.ref,
+        )
         return
     if request.status is not Status.ACCEPTED:
-        ctx.reply(
-            Text.of("error.cannot_mark_held", ref=request.ref, status=Text.of(f"status.{request.status}"))
-        )
+        ctx.reply(Text.of("error.cannot_mark_held", ref=request.ref), where_it_is(ctx, request))
+        return
+    if not _plausible(ctx, request, hours, confirmed, "held"):
         return
     request.status = Status.HELD
     request.held_at = ctx.now
@@ -47,6 +58,79 @@ def mark_held(ctx: ActorContext, number: int, hours: float) -> None:
     )
 
 
+def correct_hours(ctx: ActorContext, number: int, hours: float, *, confirmed: bool = False) -> None:
+    """Correct the hours of a held session (its senior or the coordinator); the change is kept."""
+    request = _session_of_actor(ctx, number)
+    if request is None:
+        return
+    if request.status not in _HELD or request.hours is None:
+        ctx.reply(Text.of("error.cannot_correct", ref=request.ref), where_it_is(ctx, request))
+        return
+    if request.hours == hours:
+        ctx.reply(Text.of("senior.hours_unchanged", ref=request.ref, hours=hours), ref=request.ref)
+        return
+    if not _plausible(ctx, request, hours, confirmed, "correct"):
+        return
+    old = request.hours
+    request.hours_corrections = [
+        *request.hours_corrections,
+        HoursCorrection(at=ctx.now, by_id=ctx.actor.id, old=old, new=hours),
+    ]
+    request.hours = hours
+    ctx.uow.requests.update(request)
+    if request.senior_id is not None and request.senior_id != ctx.actor.id:
+        ctx.notify(
+            request.senior_id,
+            Text.of("senior.hours_corrected_by", ref=request.ref, old=old, new=hours, who=ctx.actor.name),
+            ref=request.ref,
+            dedupe_key=f"hours-corrected:{request.id}:{len(request.hours_corrections)}",
+        )
+    used = _warn_about_quota(ctx)
+    ctx.reply(
+        Text.of("senior.hours_corrected", ref=request.ref, old=old, new=hours),
+        Text.of("quota.status", used=used, agreed=ctx.tenant.agreed_hours_per_quarter),
+        ref=request.ref,
+    )
+
+
+def _session_of_actor(ctx: ActorContext, number: int) -> SparringRequest | None:
+    request = ctx.uow.requests.get(ctx.tenant.id, number)
+    if request is None:
+        ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
+        return None
+    if request.senior_id != ctx.actor.id and not ctx.is_coordinator():
+        ctx.reply(Text.of("error.not_your_session", ref=request.ref))
+        return None
+    return request
+
+
+def _plausible(ctx: ActorContext, request: SparringRequest, hours: float, confirmed: bool, kind: str) -> bool:
+    """Refuse impossible hours and ask before taking unusually many; True when they may be logged."""
+    if hours > MAX_SESSION_HOURS:
+        ctx.reply(
+            Text.of("senior.hours_too_many", ref=request.ref, hours=hours, limit=MAX_SESSION_HOURS),
+            ref=request.ref,
+        )
+        return False
+    if hours > CONFIRM_ABOVE_HOURS and not confirmed:
+        # The button carries the hours, so pressing it twice, or after a correction, changes nothing new.
+        amount = f"{hours:g}"
+        ctx.reply(
+            Text.of("senior.confirm_hours", ref=request.ref, hours=hours, limit=CONFIRM_ABOVE_HOURS),
+            Text.of(f"senior.confirm_hint_{kind}", ref=request.ref, hours=hours),
+            actions=(
+                Action(
+                    f"{kind}:{request.ref}:{amount}",
+                    Text.of("button.confirm_hours", hours=hours),
+                    ButtonStyle.PRIMARY,
+                ),
+            ),
+            ref=request.ref,
+        )
+        return False
+    return True
+
+
 def _warn_about_quota(ctx: TenantContext) -> float:
     """Warn the coordinators once per quarter when the hours used pass 80 % and 100 % of the level."""
     quarter = quarter_of(ctx.now, ctx.zone)
@@ -54,13 +138,24 @@ def _warn_about_quota(ctx: TenantContext) -> float:
     agreed = ctx.tenant.agreed_hours_per_quarter
     if agreed <= 0:
         return used
-    for threshold in QUOTA_WARNINGS:
-        if used * 100 >= agreed * threshold:
-            ctx.notify_coordinators(
-                Text.of(f"quota.warning_{threshold}", used=used, agreed=agreed, quarter=quarter.name),
-                Text.of(f"quota.policy_{ctx.tenant.over_quota}"),
-                dedupe=f"quota:{quarter.label}:{threshold}",
-            )
+    reached = [t for t in QUOTA_WARNINGS if used * 100 >= agreed * t]
+    if not reached:
+        return used
+    # Only the highest threshold passed: a jump from 50 % to 110 % is one message, not two.
+    threshold = reached[-1]
+    used_up = used >= agreed
+    policy = ctx.tenant.over_quota.value
+    ctx.notify_coordinators(
+        Text.of(
+            f"quota.warning_{threshold}",
+            used=used,
+            agreed=agreed,
+            quarter=quarter.name,
+            percent=int(used * 100 // agreed),
+        ),
+        Text.of(f"quota.policy_{policy}_{'used_up' if used_up else 'left'}"),
+        dedupe=f"quota:{quarter.label}:{threshold}",
+    )
     return used
 
 
@@ -71,9 +166,7 @@ def give_feedback(ctx: ActorContext, number: int, rating: int | None, comment: s
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
     if request.status not in (Status.HELD, Status.FEEDBACK):
-        ctx.reply(
-            Text.of("error.no_feedback_now", ref=request.ref, status=Text.of(f"status.{request.status}"))
-        )
+        ctx.reply(Text.of("error.no_feedback_now", ref=request.ref), where_it_is(ctx, request))
         return
     if rating is None and request.rating is None:
         ctx.reply(Text.of("usage.feedback"))

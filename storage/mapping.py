@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from handlers.expertise import ExpertiseArea
 from handlers.model import (
     Absence,
+    HoursCorrection,
     OverQuota,
     Person,
     Role,
@@ -94,7 +95,21 @@ def request_from_row(row: SparringRequestRow | Row[Any]) -> SparringRequest:
         escalations=row.escalations,
         tried_senior_ids=list(row.tried_senior_ids),
         routing_reasons=[decode_text(r) for r in row.routing_reasons],
+        hours_corrections=[_correction(c) for c in row.hours_corrections],
     )
+
+
+def _correction(data: dict[str, Any]) -> HoursCorrection:
+    return HoursCorrection(datetime.fromisoformat(data["at"]), data["by"], data["old"], data["new"])
+
+
+def _correction_values(correction: HoursCorrection) -> dict[str, Any]:
+    return {
+        "at": correction.at.isoformat(),
+        "by": correction.by_id,
+        "old": correction.old,
+        "new": correction.new,
+    }
 
 
 def request_values(request: SparringRequest) -> dict[str, Any]:
@@ -122,4 +137,5 @@ def request_values(request: SparringRequest) -> dict[str, Any]:
         "escalations": request.escalations,
         "tried_senior_ids": list(request.tried_senior_ids),
         "routing_reasons": [encode_text(r) for r in request.routing_reasons],
+        "hours_corrections": [_correction_values(c) for c in request.hours_corrections],
     }

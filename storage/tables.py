@@ -104,6 +104,10 @@ class SparringRequestRow(SQLModel, table=True):
     routing_reasons: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+    # Every correction of the logged hours, oldest first: the request's own history of its hours.
+    hours_corrections: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
 
 
 class OutboxRow(SQLModel, table=True):

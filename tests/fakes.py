@@ -105,6 +105,7 @@ def _copy_request(request: SparringRequest) -> SparringRequest:
         request,
         tried_senior_ids=list(request.tried_senior_ids),
         routing_reasons=list(request.routing_reasons),
+        hours_corrections=list(request.hours_corrections),
     )
 
 

@@ -313,9 +313,9 @@ def _home_opened(bridge: SlackBridge) -> Work:
         reader = await bridge.reader_of(tenant, identity)
         for title, command in (
             ("home.mine", commands.ShowStatus()),
-            ("home.queue", commands.ShowQueue()),
+            # Everything waiting for the reader: a senior's queue, the coordinator's list.
+            ("home.waiting", commands.ShowWaiting()),
             ("home.kpi", commands.ShowKpis()),
-            ("home.kpi", commands.ShowEscalations()),
         ):
             outcome = await bridge.run(tenant, identity, command)
             if _shows_something(outcome):
@@ -326,7 +326,8 @@ def _home_opened(bridge: SlackBridge) -> Work:
 
 
 def _shows_something(outcome: Outcome) -> bool:
-    # The home shows each section only to whom it applies (the queue to seniors, KPIs to coordinators).
+    # The home shows each section only to whom it applies (what waits to seniors and coordinators,
+    # KPIs to coordinators).
     return bool(outcome.replies) and not outcome.replies[0].lines[0].key.startswith("error.")
 
 

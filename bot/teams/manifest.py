@@ -42,7 +42,7 @@ COMMANDS: Final = (
     "feedback",
     "language",
     "kpi",
-    "escalations",
+    "waiting",
 )
 # The id of the message action "Ask for sparring about this" (composeExtension/submitAction's commandId).
 MESSAGE_ACTION_ID: Final = "askSparring"

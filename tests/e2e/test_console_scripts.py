@@ -6,6 +6,7 @@ import json
 import threading
 from pathlib import Path
 
+from bot.cli import SAMPLE_TENANT
 from tests.e2e.conftest import SCRIPTS, Chat, run_cli
 
 JONAS = "jonas.friis@nordlys.dk"
@@ -80,11 +81,79 @@ def test_quota_warnings_reach_the_coordinator_and_past_the_level_she_approves(ch
 
     coordinator = result.texts(METTE)
     assert "80 % af de aftalte sparringstimer for 2. kvartal 2027 er brugt (48 af 60 timer)" in coordinator
+    assert "først når timerne er brugt, skal du godkende dem" in coordinator
     assert "Alle aftalte sparringstimer for 2. kvartal 2027 er brugt (60 af 60 timer)" in coordinator
+    assert "Nye forespørgsler venter nu på din godkendelse" in coordinator
     assert coordinator.count("80 %") == 1
-    assert "S-3 venter" in result.texts(JONAS)
-    assert "Koordinatoren har godkendt S-3" in result.texts(JONAS)
-    assert [m["ref"] for m in result.to(LARS)] == ["S-3"]
+    assert coordinator.count("venter nu på din godkendelse") == 1
+    assert "S-4 · Styregruppehåndtering · fra Jonas Friis" in coordinator
+    assert "S-4 venter" in result.texts(JONAS)
+    assert "Koordinatoren har godkendt S-4" in result.texts(JONAS)
+    assert [m["ref"] for m in result.to(LARS)] == ["S-4"]
+
+
+def test_the_senior_sees_the_queue_and_hours_are_checked_and_corrected(chat: Chat) -> None:
+    result = chat(script("senior_hours.txt"))
+    anna = result.texts(ANNA)
+
+    assert "S-1 · Budgettering · fra Jonas Friis · har ventet 2 timer · svar senest" in anna
+    assert "100 timer er mere, end én sparring kan vare (højst 24 timer), så intet er registreret" in anna
+    assert "12 timer er usædvanligt meget for én sparring (normalt højst 8 timer)" in anna
+    assert "S-1 er registreret som holdt med 12 timer." in anna
+    assert "S-1 er allerede registreret som holdt med 12 timer; intet er ændret." in anna
+    assert "Timerne for S-1 er rettet fra 12 til 1,5." in anna
+    assert "Timerne er rettet fra 12 til 1,5 af Anna Berg" in anna
+    assert "Brugte timer: 1,5 af 60" in result.texts(METTE)
+    assert sum("Hvordan var din sparring S-1?" in m["text"] for m in result.to(JONAS)) == 1
+
+
+def test_wrong_roles_and_states_get_whole_sentences(chat: Chat) -> None:
+    result = chat(script("wrong_roles.txt"))
+
+    assert "Det er seniorprojektlederen, der får S-1 tilbudt, som accepterer den." in result.texts(JONAS)
+    assert "tildel S-1 navn-eller-mail" in result.texts(METTE)
+    assert "S-1 er sendt til Anna Berg, som endnu ikke har svaret." in result.texts(SOFIE)
+    assert "Du har allerede accepteret S-1. Når sparringen er holdt" in result.texts(ANNA)
+    everything = "\n".join(m["text"] for m in result.messages)
+    assert "(den er" not in everything
+
+
+def test_the_coordinators_waiting_list_and_one_message_per_escalation(chat: Chat) -> None:
+    result = chat(script("coordinator_waiting.txt"))
+    mette = result.to(METTE)
+
+    escalated = [m for m in mette if "blev ikke besvaret af Lars Kjær" in m["text"]]
+    assert len(escalated) == 1
+    assert "Ingen anden seniorprojektleder passer, så den er hos dig nu" in escalated[0]["text"]
+    assert not any("kunne ikke fordeles automatisk" in m["text"] for m in mette)
+    waiting = result.texts(METTE)
+    assert "Det venter på dig (2):" in waiting
+    assert "alle seniorprojektledere, der passer, har afvist den. Skriv tildel S-1" in waiting
+    assert "eskaleret, fordi ingen svarede i tide, og ingen anden passer. Skriv tildel S-2" in waiting
+
+
+def test_removing_a_senior_in_the_tenant_file_moves_their_requests_on(
+    chat: Chat, sample_db: str, tmp_path: Path
+) -> None:
+    chat(":clock 2027-03-03T10:00\nsparring Hjælp til budgettet for projektets fase 2\n")
+    chat(":click accept:S-1\n", as_=ANNA)
+    text = SAMPLE_TENANT.read_text(encoding="utf-8")
+    start = text.index("  - email: anna.berg@maximize.dk")
+    end = text.index("  - email: lars.kjaer@maximize.dk")
+    without_anna = tmp_path / "nordlys.yaml"
+    without_anna.write_text(text[:start] + text[end:], encoding="utf-8")
+
+    applied = run_cli(sample_db, "tenant", "apply", str(without_anna))
+
+    assert applied.exit_code == 0, applied.output
+    assert "deactivated 1: anna.berg@maximize.dk" in applied.output
+    assert "Open requests of seniors who left, passed on 1: S-1 to Sofie Dahl." in applied.output
+    later = chat(":clock +1m\n", as_=SOFIE)
+    assert later.to(SOFIE)[0]["ref"] == "S-1"
+    assert "Anna Berg, som havde accepteret S-1, er ikke længere seniorprojektleder her" in later.texts(JONAS)
+    # The new answer deadline is counted from the console's clock: nothing is overdue at once.
+    assert "blev ikke besvaret" not in later.texts(METTE)
+    assert "torsdag den 4. marts kl. 10:00" in later.texts(SOFIE)
 
 
 def test_bad_input_is_answered_clearly_and_creates_nothing(chat: Chat) -> None:

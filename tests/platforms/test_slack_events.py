@@ -56,14 +56,22 @@ def test_the_app_home_shows_a_requester_their_own_requests_only(slack_world: Sla
     assert "S-1 · Budgettering · venter på svar fra Anna Berg siden" in text_of(published)
 
 
-def test_the_app_home_shows_a_senior_her_queue(slack_world: SlackWorld) -> None:
+def test_the_app_home_shows_a_senior_her_queue_as_what_waits_for_her(slack_world: SlackWorld) -> None:
     ask_by_slash_command(slack_world)
     published = open_home(slack_world, ANNA)
 
     assert published.params["user_id"] == ANNA
-    assert headers_of(published) == ["Dine forespørgsler", "Din kø"]
+    assert headers_of(published) == ["Dine forespørgsler", "Venter på dig"]
     assert "Dine åbne forespørgsler (1)" in text_of(published)
-    assert "S-1 · Budgettering · tilbudt" in text_of(published)
+    assert "S-1 · Budgettering · fra Jonas Friis · har ventet" in text_of(published)
+    assert "Skriv acceptér S-1 eller afvis S-1." in text_of(published)
+
+
+def test_the_app_home_shows_the_coordinator_what_waits_for_her(slack_world: SlackWorld) -> None:
+    published = open_home(slack_world, METTE)
+
+    assert headers_of(published)[:3] == ["Dine forespørgsler", "Venter på dig", "Sparringsordningen"]
+    assert "Intet venter på dig lige nu." in text_of(published)
 
 
 def test_the_app_home_shows_the_coordinator_the_kpis(slack_world: SlackWorld) -> None:

@@ -34,10 +34,10 @@ from handlers.commands import (
     Help,
     MarkHeld,
     SetLanguage,
-    ShowEscalations,
     ShowKpis,
     ShowQueue,
     ShowStatus,
+    ShowWaiting,
     StartIntake,
 )
 
@@ -59,7 +59,7 @@ EXAMPLES: dict[str, tuple[str, type]] = {
     "feedback": ("feedback S-1 5", GiveFeedback),
     "language": ("language da", SetLanguage),
     "kpi": ("kpi", ShowKpis),
-    "escalations": ("escalations", ShowEscalations),
+    "waiting": ("waiting", ShowWaiting),
 }
 
 

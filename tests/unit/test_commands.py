@@ -13,6 +13,7 @@ from handlers.commands import (
     Cancel,
     ChooseArea,
     Command,
+    CorrectHours,
     Decline,
     Explain,
     FreeText,
@@ -30,6 +31,7 @@ from handlers.commands import (
     ShowKpis,
     ShowQueue,
     ShowStatus,
+    ShowWaiting,
     StartIntake,
     UnknownAction,
     parse_action,
@@ -190,11 +192,60 @@ def test_done_takes_hours_with_a_decimal_comma_or_point(word: str, hours: str, e
     assert command == MarkHeld(4, expected)
 
 
-@pytest.mark.parametrize("written", ["0", "101", "abc", "1,555", "-1"])
-def test_hours_outside_a_sensible_range_are_refused(written: str) -> None:
+@pytest.mark.parametrize("written", ["0", "1000", "abc", "1,555", "-1"])
+def test_hours_that_are_not_an_amount_are_refused(written: str) -> None:
     hours = parse_hours(written)
 
     assert hours is None
+
+
+def test_large_hours_are_parsed_so_the_use_case_can_explain_the_limit() -> None:
+    command = parse_text("færdig S-1 100")
+
+    assert command == MarkHeld(1, 100.0)
+
+
+@pytest.mark.parametrize("word", ["bekræft", "confirm", "ok"])
+def test_done_with_a_confirming_word_is_a_confirmed_session(word: str) -> None:
+    command = parse_text(f"færdig S-1 12 {word}")
+
+    assert command == MarkHeld(1, 12.0, confirmed=True)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("ret S-1 1,5", 1.5), ("correct S-1 1.5", 1.5)])
+def test_ret_and_correct_correct_the_hours(typed: str, expected: float) -> None:
+    command = parse_text(typed)
+
+    assert command == CorrectHours(1, expected)
+
+
+def test_a_typed_correction_can_be_confirmed() -> None:
+    command = parse_text("ret S-1 12 bekræft")
+
+    assert command == CorrectHours(1, 12.0, confirmed=True)
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [("held:S-1:12", MarkHeld(1, 12.0, True)), ("correct:S-1:12.5", CorrectHours(1, 12.5, True))],
+)
+def test_the_confirm_buttons_carry_the_hours(action: str, expected: Command) -> None:
+    command = parse_action(action)
+
+    assert command == expected
+
+
+def test_a_confirm_button_without_hours_is_unknown() -> None:
+    command = parse_action("held:S-1:lots")
+
+    assert isinstance(command, UnknownAction)
+
+
+@pytest.mark.parametrize("word", ["venter", "waiting", "sparring venter"])
+def test_venter_and_waiting_show_the_waiting_list(word: str) -> None:
+    command = parse_text(word)
+
+    assert command == ShowWaiting()
 
 
 def test_feedback_takes_a_rating_and_a_comment() -> None:
@@ -232,6 +283,9 @@ def test_language_is_set_in_both_languages(typed: str, language: str) -> None:
     [
         ("done S-4", "done"),
         ("done S-4 abc", "done"),
+        ("done S-4 2 please", "done"),
+        ("ret S-4", "correct"),
+        ("correct S-4 x", "correct"),
         ("færdig", "done"),
         ("feedback S-4 9", "feedback"),
         ("feedback S-4 0", "feedback"),
@@ -331,3 +385,10 @@ def test_the_send_as_request_button_is_a_command() -> None:
 def test_the_named_senior_button_carries_the_request_and_the_seniors_id() -> None:
     assert parse_action("prefer:S-4:7") == PreferSenior(4, 7)
     assert parse_action("prefer:S-4:anna") == UnknownAction("prefer:S-4:anna")
+
+
+@pytest.mark.parametrize("typed", ["ret mange problemer med budgettet", "ret"])
+def test_ret_without_a_reference_is_not_the_correction(typed: str) -> None:
+    command = parse_text(typed)
+
+    assert command == FreeText(typed)

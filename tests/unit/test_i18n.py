@@ -13,8 +13,9 @@ import pytest
 from bot.i18n import Reader, catalogue
 from handlers.commands import Malformed, parse_text
 from handlers.model import OverQuota, Status
-from handlers.overview import HELP
+from handlers.overview import HELP, WAITING_KINDS
 from handlers.sessions import QUOTA_WARNINGS
+from handlers.states import STATE_KEYS
 from handlers.text import Bilingual, Since, Text, Verbatim
 
 HANDLERS = Path(__file__).parents[2] / "handlers"
@@ -30,6 +31,7 @@ MALFORMED_INPUTS = (
     "accept",
     "decline",
     "done S-4",
+    "ret S-4",
     "feedback S-4 9",
     "approve",
     "reject",
@@ -99,7 +101,12 @@ def families() -> dict[str, set[str]]:
         "status.": {f"status.{status}" for status in Status},
         "usage.": {f"usage.{name}" for name in malformed_names()},
         "quota.warning_": {f"quota.warning_{threshold}" for threshold in QUOTA_WARNINGS},
-        "quota.policy_": {f"quota.policy_{policy}" for policy in OverQuota},
+        "quota.policy_": {f"quota.policy_{p}_{when}" for p in OverQuota for when in ("left", "used_up")},
+        "state.": {f"state.{key}" for key in STATE_KEYS},
+        "waiting.": {f"waiting.{kind}" for kind in WAITING_KINDS},
+        "senior.confirm_hint_": {"senior.confirm_hint_held", "senior.confirm_hint_correct"},
+        "error.senior_": {"error.senior_accepts", "error.senior_declines"},
+        "error.already_accepted_": {"error.already_accepted_accept", "error.already_accepted_decline"},
         "help.group.": {f"help.group.{group}" for group in HELP},
         "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
     }
@@ -181,9 +188,20 @@ def test_every_family_key_needs_no_fields_or_gets_them() -> None:
     texts = catalogue("en")
 
     assert all(fields(texts[f"status.{status}"]) == set() for status in Status)
-    assert all(fields(texts[f"quota.policy_{policy}"]) == set() for policy in OverQuota)
+    assert all(fields(texts[key]) == set() for key in families()["quota.policy_"])
     assert all(fields(texts[f"usage.{name}"]) == set() for name in malformed_names())
-    assert all(fields(texts[f"quota.warning_{t}"]) <= {"used", "agreed", "quarter"} for t in QUOTA_WARNINGS)
+    assert all(
+        fields(texts[f"quota.warning_{t}"]) <= {"used", "agreed", "quarter", "percent"}
+        for t in QUOTA_WARNINGS
+    )
+    assert all(fields(texts[key]) <= {"ref", "senior"} for key in families()["state."])
+    assert all(
+        fields(texts[key]) <= {"ref", "area", "requester", "waited", "senior"}
+        for key in families()["waiting."]
+    )
+    assert all(fields(texts[key]) <= {"ref", "hours"} for key in families()["senior.confirm_hint_"])
+    assert all(fields(texts[key]) == {"ref"} for key in families()["error.senior_"])
+    assert all(fields(texts[key]) == {"ref"} for key in families()["error.already_accepted_"])
 
 
 # --- the reader ----------------------------------------------------------------------------------

@@ -58,8 +58,7 @@ def test_a_second_accept_gets_a_friendly_reply_and_changes_nothing(office: Offic
     outcome = office.press(org.anna, "accept:S-1")
 
     [reply] = outcome.replies
-    assert keys(reply) == ["error.not_waiting_for_you"]
-    assert reply.lines[0].params["status"] == Text.of("status.accepted")
+    assert keys(reply) == ["error.already_accepted_accept"]
     assert office.request(1).accepted_at == WEDNESDAY_MORNING
     assert len(office.inbox(org.jonas)) == 1
 
@@ -70,7 +69,8 @@ def test_a_senior_the_request_was_not_offered_to_cannot_accept_it(office: Office
 
     outcome = office.press(org.sofie, "accept:S-1")
 
-    assert reply_keys(outcome) == ["error.not_waiting_for_you"]
+    assert reply_keys(outcome) == ["error.not_waiting_for_you", "state.offered"]
+    assert outcome.replies[0].lines[1].params["senior"] == org.anna.name
     request = office.request(1)
     assert (request.status, request.senior_id) == (Status.OFFERED, org.anna.id)
 
@@ -81,7 +81,7 @@ def test_the_requester_cannot_accept_their_own_request(office: Office) -> None:
 
     outcome = office.say(org.jonas, "accept S-1")
 
-    assert reply_keys(outcome) == ["error.not_waiting_for_you"]
+    assert reply_keys(outcome) == ["error.senior_accepts", "error.see_status"]
     assert office.request(1).status is Status.OFFERED
 
 
@@ -146,7 +146,7 @@ def test_when_every_senior_declined_the_coordinator_gets_it_with_assign_buttons(
     request = office.request(1)
     assert (request.status, request.senior_id, request.escalate_at) == (Status.REQUESTED, None, None)
     [note] = office.inbox(org.mette)
-    assert keys(note)[0] == "coordinator.unrouted"
+    assert keys(note)[0] == "coordinator.declined_by_all"
     assert keys(note)[-1] == "coordinator.assign_hint"
     assert action_ids(note) == [f"assign:S-1:{org.lars.id}"]
     assert keys(office.inbox(org.jonas)[-1]) == ["requester.declined", "requester.with_coordinator"]
@@ -187,7 +187,7 @@ def test_reassigning_an_offered_request_tells_the_senior_it_was_offered_to(offic
     office.say(org.mette, "tildel S-1 Sofie")
 
     assert keys(office.inbox(org.anna)[-1]) == ["senior.reassigned"]
-    assert office.say(org.anna, "accept S-1").replies[0].lines[0].key == "error.not_waiting_for_you"
+    assert reply_keys(office.say(org.anna, "accept S-1")) == ["error.not_waiting_for_you", "state.offered"]
 
 
 def test_only_the_coordinator_can_assign(office: Office) -> None:
@@ -210,14 +210,28 @@ def test_assigning_to_someone_who_is_not_a_senior_is_refused(office: Office) -> 
     assert office.request(1).senior_id == org.anna.id
 
 
-def test_an_accepted_request_cannot_be_assigned(office: Office) -> None:
+def test_an_accepted_request_can_be_given_to_another_senior_who_then_gets_the_offer(office: Office) -> None:
     org = office.org
     office.ask(org.jonas)
     office.say(org.anna, "accept S-1")
 
     outcome = office.say(org.mette, "assign S-1 Sofie")
 
-    assert reply_keys(outcome) == ["error.cannot_assign"]
+    request = office.request(1)
+    assert (request.status, request.senior_id, request.accepted_at) == (Status.OFFERED, org.sofie.id, None)
+    assert reply_keys(outcome) == ["coordinator.assigned"]
+    assert keys(office.inbox(org.anna)[-1]) == ["senior.reassigned"]
+
+
+def test_a_held_request_cannot_be_assigned_and_the_answer_says_where_it_is(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.say(org.anna, "accept S-1")
+    office.say(org.anna, "done S-1 1")
+
+    outcome = office.say(org.mette, "assign S-1 Sofie")
+
+    assert reply_keys(outcome) == ["error.cannot_assign", "state.held"]
     assert office.request(1).senior_id == org.anna.id
 
 
@@ -278,7 +292,7 @@ def test_the_silent_senior_can_no_longer_accept_after_an_escalation(friday_offic
 
     outcome = office.press(org.anna, "accept:S-1")
 
-    assert reply_keys(outcome) == ["error.not_waiting_for_you"]
+    assert reply_keys(outcome) == ["error.already_passed_on"]
     assert office.request(1).senior_id == org.sofie.id
 
 
@@ -318,9 +332,13 @@ def test_when_nobody_is_left_an_escalated_request_goes_to_the_coordinator(friday
         None,
         [org.anna.id, org.sofie.id],
     )
-    mette = office.inbox_keys(org.mette)
-    assert ["coordinator.escalated", "requester.with_coordinator"] in mette
-    assert any(message[0] == "coordinator.unrouted" for message in mette)
+    # One escalation, one message: the note that hands it over says it was escalated.
+    first, second = office.inbox(org.mette)
+    assert keys(first) == ["coordinator.escalated", "requester.now_offered"]
+    assert keys(second)[:3] == ["coordinator.escalated", "coordinator.nobody_else", "quote"]
+    assert keys(second)[-1] == "coordinator.assign_hint"
+    assert second.lines[0].params["senior"] == org.sofie.name
+    assert action_ids(second) == [f"assign:S-1:{org.lars.id}"]
 
 
 def test_escalation_looks_at_every_tenant(office: Office) -> None:
@@ -343,14 +361,15 @@ def test_the_coordinator_lists_the_open_escalated_requests(friday_office: Office
 
     outcome = office.say(org.mette, "eskaleringer")
 
-    assert reply_keys(outcome) == ["escalations.head", "status.line"]
-    assert outcome.replies[0].lines[1].params["ref"] == "S-1"
+    assert reply_keys(outcome) == ["waiting.head", "waiting.escalated"]
+    line = outcome.replies[1].lines[0]
+    assert (line.params["ref"], line.params["senior"]) == ("S-1", org.sofie.name)
 
 
-def test_only_the_coordinator_lists_escalations(friday_office: Office) -> None:
+def test_only_the_coordinator_and_the_seniors_have_a_waiting_list(friday_office: Office) -> None:
     outcome = friday_office.say(friday_office.org.jonas, "escalations")
 
-    assert reply_keys(outcome) == ["error.coordinator_only"]
+    assert reply_keys(outcome) == ["error.waiting_not_for_you"]
 
 
 def test_an_offer_that_cannot_reach_its_senior_moves_on_to_the_next_senior(office: Office) -> None:

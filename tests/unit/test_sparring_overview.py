@@ -9,7 +9,7 @@ from handlers.model import Person, Status
 from handlers.overview import STATUS_LIMIT
 from handlers.service import Identity
 from handlers.text import Message, Text, Verbatim
-from tests.fakes import Office, keys, local, render_all, reply_keys
+from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
 STRANGER = Identity(email="ukendt@andetfirma.dk")
@@ -114,11 +114,36 @@ def test_the_queue_lists_the_seniors_offered_and_accepted_requests(office: Offic
     office.say(org.anna, "accept S-2")
     office.seed(org.jonas, Status.CLOSED, senior=org.anna)
 
+    office.clock.advance(hours=3)
+
     outcome = office.say(org.anna, "kø")
 
-    [reply] = outcome.replies
-    assert keys(reply) == ["queue.head", "status.line", "status.line"]
-    assert [line.params["ref"] for line in reply.lines[1:]] == ["S-1", "S-2"]
+    head, offered, accepted = outcome.replies
+    assert (keys(head), keys(offered), keys(accepted)) == (
+        ["queue.head"],
+        ["queue.offered"],
+        ["queue.accepted"],
+    )
+    line = offered.lines[0]
+    assert (line.params["ref"], line.params["requester"]) == ("S-1", org.jonas.name)
+    assert line.params["waited"] == Text.of("duration.hours", count=3)
+    assert line.params["deadline"] == office.request(1).escalate_at
+    assert "senior" not in line.params
+    assert action_ids(offered) == ["accept:S-1", "decline:S-1"]
+    assert accepted.lines[0].params["requester"] == org.ida.name
+
+
+def test_the_queue_reads_well_in_danish(office: Office) -> None:
+    org = office.org
+    office.ask(org.jonas)
+    office.clock.advance(minutes=20)
+
+    outcome = office.say(org.anna, "kø")
+
+    text = "\n".join(render_all(outcome.replies, "da"))
+    assert "S-1 · Budgettering · fra Jonas Krogh · har ventet 20 min." in text
+    assert "Skriv acceptér S-1 eller afvis S-1." in text
+    assert org.anna.name not in text
 
 
 def test_an_empty_queue_says_so(office: Office) -> None:

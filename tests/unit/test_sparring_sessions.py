@@ -74,15 +74,15 @@ def test_a_session_that_was_not_accepted_cannot_be_marked_held() -> None:
     outcome = office.say(office.org.anna, "done S-1 1")
 
     [reply] = outcome.replies
-    assert keys(reply) == ["error.cannot_mark_held"]
-    assert reply.lines[0].params["status"] == Text.of("status.offered")
+    assert keys(reply) == ["error.cannot_mark_held", "state.offered"]
     assert office.request(1).status is Status.OFFERED
 
 
-def test_a_session_cannot_be_marked_held_twice(held: Office) -> None:
+def test_a_second_done_says_the_session_is_held_already_with_its_hours(held: Office) -> None:
     outcome = held.say(held.org.anna, "done S-1 3")
 
-    assert reply_keys(outcome) == ["error.cannot_mark_held"]
+    assert reply_keys(outcome) == ["senior.already_held", "senior.correct_hint"]
+    assert outcome.replies[0].lines[0].params["hours"] == 1.5
     assert held.request(1).hours == 1.5
 
 
@@ -178,7 +178,7 @@ def test_only_the_requester_can_give_feedback(held: Office) -> None:
 def test_feedback_before_the_session_is_held_is_refused(office: Office) -> None:
     outcome = office.press(office.org.jonas, "rate:S-1:5")
 
-    assert reply_keys(outcome) == ["error.no_feedback_now"]
+    assert reply_keys(outcome) == ["error.no_feedback_now", "state.accepted"]
     assert office.request(1).rating is None
 
 
@@ -187,7 +187,7 @@ def test_feedback_on_a_closed_request_is_refused(held: Office) -> None:
 
     outcome = held.press(held.org.jonas, "rate:S-1:1")
 
-    assert reply_keys(outcome) == ["error.no_feedback_now"]
+    assert reply_keys(outcome) == ["error.no_feedback_now", "state.closed"]
     assert held.request(1).rating == 5
 
 
