@@ -11,6 +11,7 @@ from handlers.context import ActorContext, TenantContext, areas_of
 from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
 from handlers.offering import confirmation, find_senior, offer, other_area_choice
 from handlers.routing import first_name
+from handlers.states import where_it_is
 from handlers.text import Action, ButtonStyle, Text, Verbatim
 
 MAX_CHOICES = 3
@@ -311,7 +312,7 @@ def cancel(ctx: ActorContext, number: int | None) -> None:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return
     if not request.status.is_open:
-        ctx.reply(Text.of("error.cannot_cancel", ref=request.ref, status=Text.of(f"status.{request.status}")))
+        ctx.reply(Text.of("error.cannot_cancel", ref=request.ref), where_it_is(ctx, request))
         return
     senior_id = request.senior_id
     was_awaiting_approval = request.status is Status.AWAITING_APPROVAL

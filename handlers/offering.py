@@ -190,7 +190,7 @@ def prefer(ctx: ActorContext, number: int, senior_id: int) -> None:
         ctx.reply(Text.of("error.unknown_senior", name=Verbatim(str(senior_id))))
         return
     if request.status is not Status.OFFERED or request.senior_id is None:
-        ctx.reply(Text.of("error.cannot_prefer", ref=request.ref, status=Text.of(f"status.{request.status}")))
+        ctx.reply(Text.of("error.cannot_prefer", ref=request.ref), where_it_is(ctx, request))
         return
     previous = request.senior_id
     if previous != senior.id:

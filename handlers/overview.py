@@ -7,7 +7,7 @@ from handlers.calendar_rules import quarter_of
 from handlers.context import ActorContext
 from handlers.kpis import SparringKpis, compute_kpis
 from handlers.model import OPEN_STATUSES, Role, SparringRequest, Status
-from handlers.states import waited
+from handlers.states import waited, where_it_is
 from handlers.text import Action, ButtonStyle, Fact, Param, Section, Since, Text, Verbatim
 
 STATUS_LIMIT = 10
@@ -248,9 +248,10 @@ def show_request(ctx: ActorContext, number: int) -> None:
         ref=request.ref,
         requester=requester.name if requester else "?",
         area=ctx.area(request.area),
-        status=Text.of(f"status.{request.status}"),
     )
-    ctx.reply(head, Text.of("show.text", text=Verbatim(request.text)), ref=request.ref)
+    ctx.reply(
+        head, Text.of("show.text", text=Verbatim(request.text)), where_it_is(ctx, request), ref=request.ref
+    )
 
 
 def show_kpis(ctx: ActorContext) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.i18n import Reader, catalogue
 from handlers.commands import Malformed, parse_text
-from handlers.model import OverQuota, Status
+from handlers.model import OverQuota
 from handlers.overview import HELP, WAITING_KINDS
 from handlers.sessions import QUOTA_WARNINGS
 from handlers.states import STATE_KEYS
@@ -98,7 +98,6 @@ def malformed_names() -> set[str]:
 def families() -> dict[str, set[str]]:
     """Return the keys the core builds with f-strings, by their literal prefix."""
     return {
-        "status.": {f"status.{status}" for status in Status},
         "usage.": {f"usage.{name}" for name in malformed_names()},
         "quota.warning_": {f"quota.warning_{threshold}" for threshold in QUOTA_WARNINGS},
         "quota.policy_": {f"quota.policy_{p}_{when}" for p in OverQuota for when in ("left", "used_up")},
@@ -184,10 +183,9 @@ def test_every_key_built_from_values_exists(language: str) -> None:
 
 
 def test_every_family_key_needs_no_fields_or_gets_them() -> None:
-    # status.* and policy lines are rendered without parameters; warnings get used/agreed/quarter.
+    # policy lines are rendered without parameters; warnings get used/agreed/quarter.
     texts = catalogue("en")
 
-    assert all(fields(texts[f"status.{status}"]) == set() for status in Status)
     assert all(fields(texts[key]) == set() for key in families()["quota.policy_"])
     assert all(fields(texts[f"usage.{name}"]) == set() for name in malformed_names())
     assert all(
@@ -250,10 +248,11 @@ def test_a_bilingual_name_is_shown_in_the_readers_language() -> None:
 
 
 def test_nested_texts_are_rendered_in_the_same_language() -> None:
-    text = Text.of("error.cannot_cancel", ref="S-4", status=Text.of("status.closed"))
+    waited = Text.of("duration.hours", count=3)
+    text = Text.of("waiting.approval", ref="S-4", area="PID", requester="Jonas Friis", waited=waited)
 
-    assert DANISH.render(text) == "S-4 kan ikke længere annulleres (den er lukket)."
-    assert ENGLISH.render(text) == "S-4 can no longer be cancelled (it is closed)."
+    assert "har ventet 3 timer:" in DANISH.render(text)
+    assert "waiting 3 hours:" in ENGLISH.render(text)
 
 
 def test_verbatim_text_goes_through_the_escape_function_and_catalogue_text_does_not() -> None:

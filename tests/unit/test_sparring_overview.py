@@ -447,7 +447,7 @@ def test_the_requester_the_senior_and_the_coordinator_can_read_the_whole_text(of
 
     for outcome in outcomes:
         [reply] = outcome.replies
-        assert keys(reply) == ["show.head", "show.text"]
+        assert keys(reply) == ["show.head", "show.text", "state.offered"]
         assert reply.lines[1] == Text.of("show.text", text=Verbatim(request.text))
 
 
