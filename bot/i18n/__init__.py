@@ -24,7 +24,24 @@ _DATETIME_FORMATS = {"da": "EEEE 'den' d. MMMM 'kl.' HH:mm", "en": "EEEE d MMMM 
 _DATE_FORMATS = {"da": "d. MMMM y", "en": "d MMMM y"}
 _DAY_FORMATS = {"da": "d. MMM", "en": "d MMM"}
 _DAY_AND_YEAR_FORMATS = {"da": "d. MMM y", "en": "d MMM y"}
-_FORMATTER = string.Formatter()
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus ``{name!l}``: a name used inside a sentence, as a common noun.
+
+    Area names are written as headings ("Budgettering", "Budgeting"); inside a sentence Danish and
+    English write them in lower case ("arbejder især med budgettering"). Names whose second letter
+    is a capital are acronyms or brands ("PID-udarbejdelse", "SAFe") and keep their spelling.
+    """
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "l":
+            text = str(value)
+            return text[:1].lower() + text[1:] if text[1:2].islower() else text
+        return super().convert_field(value, conversion)
+
+
+_FORMATTER = _Formatter()
 _WHOLE, _DECIMAL = "#,##0", "#,##0.##"
 
 

@@ -90,7 +90,7 @@ def test_the_coordinators_note_on_the_longest_unroutable_request_keeps_the_reaso
 
     [note] = dms(slack_world, COORDINATOR)
     shown = section_text(note.blocks)
-    assert "Ingen seniorprojektleder med kompetence i Agil projektledelse er ledig lige nu." in shown
+    assert "Ingen seniorprojektleder med kompetence i agil projektledelse er ledig lige nu." in shown
     assert shown.endswith("Eller skriv: tildel S-1 navn-eller-mail")
     assert "Skriv vis S-1 for hele teksten." in shown
     assert [e["action_id"] for b in note.blocks if b["type"] == "actions" for e in b["elements"]]

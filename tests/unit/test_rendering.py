@@ -106,7 +106,7 @@ def test_a_slack_note_to_the_coordinator_keeps_the_reason_and_the_tildel_hint() 
     text = section_text(payload)
     assert slack_problems(payload["blocks"]) == []
     assert text.endswith(
-        "Ingen seniorprojektleder med kompetence i Budget er ledig lige nu.\nEller skriv: tildel S-1 navn-eller-mail"
+        "Ingen seniorprojektleder med kompetence i budget er ledig lige nu.\nEller skriv: tildel S-1 navn-eller-mail"
     )
     assert "Skriv vis S-1 for hele teksten." in text
 
