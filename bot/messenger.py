@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.ports import Delivery, Messenger, PermanentSendError, Sent
+from handlers.text import Text
 
 
 class PlatformMessenger:
@@ -19,4 +20,6 @@ class PlatformMessenger:
             return await self._slack.send(delivery)
         if tenant.teams_tenant_id and self._teams is not None:
             return await self._teams.send(delivery)
-        raise PermanentSendError(f"no chat platform is configured for {tenant.slug}")
+        raise PermanentSendError(
+            f"no chat platform is configured for {tenant.slug}", Text.of("undeliverable.no_platform")
+        )

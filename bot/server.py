@@ -22,6 +22,7 @@ from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
 from handlers.ports import Clock, Delivery
 from handlers.service import report_undeliverable
+from handlers.text import Text
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
@@ -191,7 +192,7 @@ def build_server(
     if teams.enabled:
         teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick, bridges)
 
-    def undeliverable(delivery: Delivery, reason: str) -> None:
+    def undeliverable(delivery: Delivery, reason: Text) -> None:
         report_undeliverable(runtime.deps, delivery, reason)
 
     dispatcher = Dispatcher(

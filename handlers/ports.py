@@ -10,7 +10,7 @@ from typing import Protocol, Self
 
 from handlers.model import Person, SparringRequest, Status, Tenant
 from handlers.routing import SeniorLoad
-from handlers.text import Message
+from handlers.text import Message, Text, Verbatim
 
 
 class Clock(Protocol):
@@ -195,7 +195,15 @@ class SendLater(TransientSendError):  # noqa: N818 - a deferral, not an error
 
 
 class PermanentSendError(Exception):
-    """The platform will never take this message (unknown channel, deactivated account, …)."""
+    """The platform will never take this message (unknown channel, deactivated account, …).
+
+    ``reason`` is for the log; ``explanation`` is what the coordinator reads, in their own language
+    (by default the platform's answer, quoted).
+    """
+
+    def __init__(self, reason: str, explanation: Text | None = None) -> None:
+        super().__init__(reason)
+        self.explanation = explanation or Text.of("undeliverable.refused", detail=Verbatim(reason))
 
 
 class Messenger(Protocol):

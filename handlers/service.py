@@ -173,7 +173,7 @@ def intake_options(deps: Deps, tenant_slug: str) -> IntakeOptions:
         return IntakeOptions(areas, seniors)
 
 
-def report_undeliverable(deps: Deps, delivery: Delivery, reason: str) -> None:
+def report_undeliverable(deps: Deps, delivery: Delivery, reason: Text) -> None:
     """Tell the coordinators that a message could not be delivered (never about such a note itself)."""
     if (delivery.message.dedupe_key or "").startswith(UNDELIVERABLE):
         return
@@ -181,7 +181,7 @@ def report_undeliverable(deps: Deps, delivery: Delivery, reason: str) -> None:
     with deps.uow() as uow:
         ctx = TenantContext(uow, delivery.tenant, deps.clock.now(), deps)
         ctx.notify_coordinators(
-            Text.of("coordinator.undeliverable", recipient=recipient, reason=Verbatim(reason)),
+            Text.of("coordinator.undeliverable", recipient=recipient, reason=reason),
             ref=delivery.message.ref,
             dedupe=f"{UNDELIVERABLE}{delivery.id}",
         )

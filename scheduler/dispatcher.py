@@ -14,6 +14,7 @@ from functools import partial
 from typing import ParamSpec, TypeVar
 
 from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
+from handlers.text import Text
 from storage.outbox_store import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class Dispatcher:
         clock: Clock,
         *,
         rng: random.Random | None = None,
-        on_undeliverable: Callable[[Delivery, str], None] | None = None,
+        on_undeliverable: Callable[[Delivery, Text], None] | None = None,
     ) -> None:
         self._store = store
         self._messenger = messenger
@@ -152,23 +153,27 @@ class Dispatcher:
         except TransientSendError as error:
             await self._retry(delivery, error, report)
         except PermanentSendError as error:
-            await self._give_up(delivery, str(error), report)
+            await self._give_up(delivery, str(error), error.explanation, report)
         else:
             await self._in_thread(
                 self._store.mark_sent, delivery, self._clock.now(), sent.platform_message_id
             )
             report.sent += 1
 
-    async def _give_up(self, delivery: Delivery, reason: str, report: DispatchReport) -> None:
+    async def _give_up(
+        self, delivery: Delivery, reason: str, explanation: Text, report: DispatchReport
+    ) -> None:
         log.warning("message %s cannot be delivered: %s", delivery.id, reason)
         failed = await self._in_thread(self._store.fail, delivery, reason)
         report.failed += 1
         if failed and self._on_undeliverable is not None:
-            await self._in_thread(self._on_undeliverable, delivery, reason)
+            await self._in_thread(self._on_undeliverable, delivery, explanation)
 
     async def _retry(self, delivery: Delivery, error: TransientSendError, report: DispatchReport) -> None:
         if delivery.attempts + 1 >= MAX_ATTEMPTS:
-            await self._give_up(delivery, f"gave up after {delivery.attempts + 1} attempts: {error}", report)
+            attempts = delivery.attempts + 1
+            explanation = Text.of("undeliverable.gave_up", attempts=attempts)
+            await self._give_up(delivery, f"gave up after {attempts} attempts: {error}", explanation, report)
             return
         wait = backoff(delivery.attempts, error.retry_after, self._rng)
         due = self._clock.now() + timedelta(seconds=wait)

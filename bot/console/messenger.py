@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.render import RenderedMessage, reader_for, render
 from handlers.model import Person, Tenant
 from handlers.ports import Clock, Delivery, PermanentSendError, Sent
-from handlers.text import Message
+from handlers.text import Message, Text
 from storage.console_store import ConsoleStore
 
 
@@ -49,7 +49,9 @@ class ConsoleMessenger:
         """Print the message for its recipient and record it."""
         recipient = delivery.recipient
         if recipient is None:
-            raise PermanentSendError("the recipient is no longer active in this tenant")
+            raise PermanentSendError(
+                "the recipient is no longer active in this tenant", Text.of("undeliverable.inactive")
+            )
         self.show(delivery.tenant, recipient, recipient.email, delivery.message)
         return Sent(platform_message_id=f"console-{delivery.id}")
 

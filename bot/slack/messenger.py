@@ -13,6 +13,7 @@ from bot.render import reader_for
 from bot.slack.blocks import message_payload
 from handlers.model import Tenant
 from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,8 @@ class SlackMessenger:
         client = await self._client_for(delivery.tenant)
         if client is None:
             raise PermanentSendError(
-                f"the app is not installed in Slack workspace {delivery.tenant.slack_team_id}"
+                f"the app is not installed in Slack workspace {delivery.tenant.slack_team_id}",
+                Text.of("undeliverable.slack_not_installed"),
             )
         try:
             channel = await self._channel(client, delivery)
@@ -73,7 +75,10 @@ class SlackMessenger:
         user = target or (delivery.recipient.slack_id if delivery.recipient else None)
         if not user:
             name = delivery.recipient.name if delivery.recipient else "?"
-            raise PermanentSendError(f"{name} has no Slack identity (slack_id) in the client's configuration")
+            raise PermanentSendError(
+                f"{name} has no Slack identity (slack_id) in the client's configuration",
+                Text.of("undeliverable.no_slack_id"),
+            )
         key = (delivery.tenant.id, user)
         if key not in self._dm_channels:
             opened = await client.conversations_open(users=user)

@@ -25,6 +25,7 @@ from bot.pacing import Limits, Pace
 from bot.render import reader_for
 from bot.teams.bot import render_activity
 from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.text import Text
 from storage.platform_store import PlatformStore, TeamsReference
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,10 @@ def _destination(delivery: Delivery) -> _Destination:
     person = delivery.recipient
     if person is None or not person.teams_id:
         name = person.name if person else "?"
-        raise PermanentSendError(f"{name} has no Teams identity (teams_id) in the client's configuration")
+        raise PermanentSendError(
+            f"{name} has no Teams identity (teams_id) in the client's configuration",
+            Text.of("undeliverable.no_teams_id"),
+        )
     return _Destination(user=person.teams_id)
 
 
@@ -107,14 +111,16 @@ class TeamsMessenger:
             )
             if found is None:
                 raise PermanentSendError(
-                    f"the app has not been added to the Teams channel {destination.channel}"
+                    f"the app has not been added to the Teams channel {destination.channel}",
+                    Text.of("undeliverable.teams_channel"),
                 )
             return found
         found = await asyncio.to_thread(self._store.teams_reference_of_user, tenant_id, destination.user)
         if found is None:
             name = delivery.recipient.name if delivery.recipient else "?"
             raise PermanentSendError(
-                f"{name} has not installed the app: ask them to add the bot in Teams ({destination.user})"
+                f"{name} has not installed the app: ask them to add the bot in Teams ({destination.user})",
+                Text.of("undeliverable.teams_not_installed"),
             )
         return found
 

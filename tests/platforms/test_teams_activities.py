@@ -490,7 +490,10 @@ def test_an_unreachable_person_is_reported_to_the_coordinator(teams_world: Teams
     # request to assign; the three notes arrive one by one, so wait for all of them.
     notes = teams_world.connector.wait_for(personal_conversation(METTE), count=3, timeout=15)
 
-    assert "Anna Berg" in notes[0].shown
+    assert (
+        "En besked til Anna Berg kunne ikke leveres: vedkommende har ikke åbnet appen i Teams"
+        in notes[0].shown
+    )
     assert "Sofie Dahl" in notes[1].shown
     assert "tildel S-1" in notes[2].shown
 

@@ -18,7 +18,11 @@ from handlers.sessions import QUOTA_WARNINGS
 from handlers.states import STATE_KEYS
 from handlers.text import Bilingual, Since, Text, Verbatim
 
-HANDLERS = Path(__file__).parents[2] / "handlers"
+ROOT = Path(__file__).parents[2]
+# The core builds most texts; adapters and the dispatcher build a few (undeliverable reasons, forms).
+SOURCES = [
+    path for package in ("handlers", "scheduler", "bot") for path in sorted((ROOT / package).rglob("*.py"))
+]
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DANISH = Reader("da", COPENHAGEN)
 ENGLISH = Reader("en", COPENHAGEN)
@@ -46,7 +50,7 @@ def fields(template: str) -> set[str]:
 
 def _text_of_calls() -> list[tuple[str, ast.Call]]:
     calls: list[tuple[str, ast.Call]] = []
-    for path in sorted(HANDLERS.glob("*.py")):
+    for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

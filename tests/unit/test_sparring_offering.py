@@ -10,6 +10,9 @@ from handlers.service import report_undeliverable
 from handlers.text import Text
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
+NOT_INSTALLED = Text.of("undeliverable.teams_not_installed")
+INACTIVE = Text.of("undeliverable.inactive")
+
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
 FRIDAY_AFTERNOON = local(2027, 3, 5, 14, 0)
 
@@ -377,7 +380,7 @@ def test_an_offer_that_cannot_reach_its_senior_moves_on_to_the_next_senior(offic
     office.ask(org.jonas)
     [offer] = office.inbox(org.anna)
 
-    report_undeliverable(office.deps, Delivery(1, office.tenant, offer, org.anna, 0), "not installed")
+    report_undeliverable(office.deps, Delivery(1, office.tenant, offer, org.anna, 0), NOT_INSTALLED)
 
     request = office.request(1)
     assert (request.status, request.senior_id) == (Status.OFFERED, org.sofie.id)
@@ -393,7 +396,7 @@ def test_an_undeliverable_note_about_anything_but_an_offer_changes_no_request(of
     office.say(org.anna, "accept S-1")
     [told] = [m for m in office.inbox(org.jonas) if keys(m)[0] == "requester.accepted"]
 
-    report_undeliverable(office.deps, Delivery(2, office.tenant, told, org.jonas, 0), "account_inactive")
+    report_undeliverable(office.deps, Delivery(2, office.tenant, told, org.jonas, 0), INACTIVE)
 
     assert office.request(1).status is Status.ACCEPTED
     assert keys(office.inbox(org.mette)[-1]) == ["coordinator.undeliverable"]
