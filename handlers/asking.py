@@ -10,6 +10,7 @@ from handlers.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
 from handlers.context import ActorContext, TenantContext, areas_of
 from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
 from handlers.offering import confirmation, find_senior, offer, other_area_choice
+from handlers.overview import show_help
 from handlers.routing import first_name
 from handlers.states import where_it_is
 from handlers.text import Action, ButtonStyle, Text, Verbatim
@@ -31,6 +32,13 @@ _YES = frozenset({"ja", "yes", "send", "ja tak", "ja, tak", "gerne", "ok"})
 # text is long enough to be a need rather than a question to the bot ("hvad kan du?").
 MIN_WORDS_OF_A_NEED = 4
 _ASKING_PHRASES = ("?", "hjælp", "hjaelp", "help", "sparring", "kan nogen", "brug for", "can someone", "can anyone")  # fmt: skip
+# Questions to the bot itself, not a need for sparring: they get the help list.
+_ABOUT_THE_BOT = frozenset(
+    {
+        "hvad kan du", "hvad kan du hjælpe med", "hvad kan jeg skrive", "hvad kan jeg gøre", "hvordan virker du",
+        "hvordan bruger jeg dig", "hvad er du", "what can you do", "how do you work", "what do you do",
+    }
+)  # fmt: skip
 _URGENT_WORDS = frozenset({"urgent", "haster", "akut", "hurtigt", "asap", "ja", "yes"})
 _NORMAL_WORDS = frozenset({"normal", "nej", "no", "ikke", "not"})
 
@@ -224,6 +232,9 @@ def _plain_words(ctx: ActorContext, text: str, *, pending: bool) -> None:
     words = _WORD.findall(folded)
     if pending and folded.rstrip("!. ") in _YES:
         send_pending_request(ctx)
+        return
+    if " ".join(words) in _ABOUT_THE_BOT:
+        show_help(ctx)
         return
     asking = len(words) >= MIN_WORDS_OF_A_NEED and any(phrase in folded for phrase in _ASKING_PHRASES)
     if not asking and words and words[0] in _GREETINGS:

@@ -484,6 +484,14 @@ def test_a_greeting_gets_a_friendly_short_answer_not_the_offer(office: Office, t
     assert office.db.dialogue(office.org.jonas.id) is None
 
 
+@pytest.mark.parametrize("typed", ["Hvad kan du?", "hvad kan du hjælpe med", "What can you do?"])
+def test_a_question_about_the_bot_gets_the_help_list(office: Office, typed: str) -> None:
+    outcome = office.say(office.org.jonas, typed)
+
+    assert reply_keys(outcome)[0] == "help.head"
+    assert office.db.dialogue(office.org.jonas.id) is None
+
+
 @pytest.mark.parametrize("typed", ["tak", "Tusind tak!", "ok"])
 def test_thanks_get_a_short_answer(office: Office, typed: str) -> None:
     outcome = office.say(office.org.jonas, typed)
