@@ -50,12 +50,16 @@ class RenderedMessage:
         return "\n".join(self.all_lines())
 
     def all_lines(self, align: bool = False) -> list[str]:
-        """Return the lines, then each section's heading and its facts as ``label: value`` lines."""
+        """Return the lines, then each section's heading and its facts as ``label: value`` lines.
+
+        ``align`` lays the facts out for a terminal: indented under their heading, values in a column.
+        """
         lines = list(self.lines)
+        indent = "  " if align else ""
         for section in self.sections:
             width = max((len(label) for label, _ in section.facts), default=0) if align else 0
             lines.append(section.heading)
-            lines.extend(f"{label + ':':<{width + 1}} {value}" for label, value in section.facts)
+            lines.extend(f"{indent}{label + ':':<{width + 1}} {value}" for label, value in section.facts)
         return lines
 
     @property

@@ -262,8 +262,8 @@ def test_the_console_aligns_the_facts_under_their_heading() -> None:
     assert written[0].splitlines() == [
         "→ you: Sparring, 4. kvartal 2026",
         "    Timer",
-        "    Brugte timer:     1,5 af 60 (3 %)",
-        "    *PID* <at>x</at>: 2",
+        "      Brugte timer:     1,5 af 60 (3 %)",
+        "      *PID* <at>x</at>: 2",
     ]
 
 
