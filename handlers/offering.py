@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from handlers.calendar_rules import add_business_hours, month_of
@@ -81,7 +82,14 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
         if routing.senior_id is not None:
             return Routing(routing.senior_id, (*routing.reasons, *passed_over), summary=routing.summary)
         passed_over.extend(routing.passed_over)
-    return Routing(None, (Text.of("routing.nobody", area=ctx.area(request.area)), *passed_over))
+    return Routing(None, (_why_nobody(ctx, request, seniors), *passed_over))
+
+
+def _why_nobody(ctx: TenantContext, request: SparringRequest, seniors: Sequence[Person]) -> Text:
+    # "Nobody is available" would be untrue when the seniors who know the area simply had it already.
+    if seniors and all(s.id in request.tried_senior_ids for s in seniors):
+        return Text.of("routing.all_tried", area=ctx.area(request.area))
+    return Text.of("routing.nobody", area=ctx.area(request.area))
 
 
 def _assigned(senior: Person) -> Routing:

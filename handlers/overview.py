@@ -232,7 +232,7 @@ def explain(ctx: ActorContext, number: int) -> None:
                 "hours.corrected", old=change.old, new=change.new, who=who.name if who else "?", at=change.at
             )
         )
-    ctx.reply(head, *request.routing_reasons, *corrections, ref=request.ref)
+    ctx.reply(head, *request.routing_reasons, *corrections, where_it_is(ctx, request), ref=request.ref)
 
 
 def show_request(ctx: ActorContext, number: int) -> None:

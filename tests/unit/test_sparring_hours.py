@@ -127,8 +127,8 @@ def test_why_shows_the_corrections(held: Office) -> None:
 
     outcome = held.say(held.org.mette, "hvorfor S-1")
 
-    assert reply_keys(outcome)[-1] == "hours.corrected"
-    assert render_all(outcome.replies, "da")[-1].startswith("Timerne er rettet fra 1,5 til 2 af Anna Berg, ")
+    assert reply_keys(outcome)[-2:] == ["hours.corrected", "state.held"]
+    assert render_all(outcome.replies, "da")[-2].startswith("Timerne er rettet fra 1,5 til 2 af Anna Berg, ")
 
 
 def test_a_correction_by_the_coordinator_is_told_to_the_senior(held: Office) -> None:

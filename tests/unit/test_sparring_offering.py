@@ -150,6 +150,8 @@ def test_when_every_senior_declined_the_coordinator_gets_it_with_assign_buttons(
     assert (request.status, request.senior_id, request.escalate_at) == (Status.REQUESTED, None, None)
     [note] = office.inbox(org.mette)
     assert keys(note)[0] == "coordinator.declined_by_all"
+    assert "routing.all_tried" in keys(note)
+    assert "routing.nobody" not in keys(note)
     assert keys(note)[-1] == "coordinator.assign_hint"
     assert action_ids(note) == [f"assign:S-1:{org.lars.id}"]
     assert keys(office.inbox(org.jonas)[-1]) == ["requester.declined", "requester.with_coordinator"]

@@ -219,7 +219,7 @@ def test_the_coordinator_requester_and_senior_can_see_why_a_request_went_where_i
 
     outcome = office.say(getattr(office.org, who), "hvorfor S-1")
 
-    assert reply_keys(outcome) == ["why.head", "routing.strongest", "routing.load"]
+    assert reply_keys(outcome) == ["why.head", "routing.strongest", "routing.load", "state.offered"]
 
 
 def test_why_words_the_load_as_the_seniors_own_hours(office: Office) -> None:
@@ -232,6 +232,7 @@ def test_why_words_the_load_as_the_seniors_own_hours(office: Office) -> None:
         "Derfor gik S-1 (Budgettering) til Anna Berg:",
         "Budgettering står øverst på Anna Bergs liste over kompetencer.",
         "Anna Berg har 0 åbne forespørgsler og 12 af sine 12 timer i denne måned tilbage.",
+        "S-1 er sendt til Anna Berg, som endnu ikke har svaret.",
     ]
 
 
@@ -333,7 +334,7 @@ def test_an_unknown_tenant_gets_a_reply_and_nothing_is_stored(office: Office) ->
 
 
 def test_free_text_outside_the_intake_is_not_a_command_and_help_is_offered(office: Office) -> None:
-    outcome = office.say(office.org.jonas, "hvad kan du?")
+    outcome = office.say(office.org.jonas, "blæksprutte")
 
     assert reply_keys(outcome) == ["error.not_a_command", "help.short"]
 
