@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import holidays
 from sqlalchemy import Engine
@@ -16,8 +16,10 @@ from handlers.classify import Classifier
 from handlers.context import Deps
 from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
 from handlers.model import Tenant
-from handlers.ports import Clock
+from handlers.ports import Clock, Messenger
+from handlers.service import report_undeliverable
 from scheduler.clock import SystemClock
+from scheduler.dispatcher import Dispatcher
 from storage.db import make_engine
 from storage.migrate import ensure_current
 from storage.outbox_store import OutboxStore
@@ -100,3 +102,17 @@ def build_runtime(database_url: str, *, clock: Clock | None = None, migrate: boo
         classifier_for=classifier_for,
     )
     return Runtime(engine=engine, deps=deps, outbox=OutboxStore(engine, units_of_work.directory))
+
+
+def build_dispatcher(runtime: Runtime, messenger: Messenger) -> Dispatcher:
+    """Build the one dispatcher of a process: it sends through the messenger, on the runtime's clock.
+
+    ``vpmo serve``, the worker and the console each build theirs here, once, and close it at the end
+    (it holds a thread pool for the outbox's database calls).
+    """
+    return Dispatcher(
+        runtime.outbox,
+        messenger,
+        runtime.deps.clock,
+        on_undeliverable=partial(report_undeliverable, runtime.deps),
+    )

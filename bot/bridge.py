@@ -10,22 +10,25 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
+from bot.identity_cache import IdentityCache
 from bot.render import reader_for
 from handlers import commands
 from handlers.context import Deps
 from handlers.model import Person, Tenant
-from handlers.service import Identity, IntakeOptions, Outcome, find_person, handle, intake_options
+from handlers.service import Identity, Outcome, find_person, handle
 from storage.platform_store import PlatformStore
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
+LOOKUP_TIMEOUT_SECONDS = 10.0
+AsyncLookup = Callable[[Identity], Coroutine[Any, Any, str | None]]
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +41,7 @@ class PlatformBridge:
     kick: Callable[[], None]
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"
+    emails: IdentityCache = field(default_factory=IdentityCache)
     _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -95,6 +99,14 @@ class PlatformBridge:
         """Return the person the tenant knows by this identity, if any."""
         return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
 
+    async def speaker(self, tenant: Tenant, identity: Identity, lookup: AsyncLookup) -> Person | None:
+        """Return the person the tenant knows by the platform id, or else by the e-mail looked up once."""
+        person = await self.person(tenant, identity)
+        if person is not None or identity.email is not None:
+            return person
+        email = await lookup(identity)
+        return await self.person(tenant, replace(identity, email=email)) if email else None
+
     async def reader_of(self, tenant: Tenant, identity: Identity) -> Reader:
         """Return the reader profile of a person (the tenant's defaults for someone unknown)."""
         return reader_for(tenant, await self.person(tenant, identity))
@@ -104,18 +116,37 @@ class PlatformBridge:
         return await self.person(tenant, identity) is not None
 
     async def run(
-        self, tenant: Tenant, identity: Identity, command: commands.Command, *, unknown_is_final: bool = True
+        self,
+        tenant: Tenant,
+        identity: Identity,
+        command: commands.Command,
+        *,
+        lookup: AsyncLookup | None = None,
+        reply_to: str | None = None,
+        shows_forms: bool = True,
+        kick: bool = True,
     ) -> Outcome:
-        """Run a command through the use cases (in a worker thread) and start sending what it queued."""
-        outcome = await asyncio.to_thread(
-            partial(handle, unknown_is_final=unknown_is_final), self.deps, tenant.slug, identity, command
-        )
-        self.kick()
-        return outcome
+        """Run a command through the use cases (in a worker thread) and start sending what it queued.
 
-    async def intake_options(self, tenant: Tenant) -> IntakeOptions:
-        """Return the areas and seniors the intake form offers."""
-        return await asyncio.to_thread(intake_options, self.deps, tenant.slug)
+        ``lookup`` asks the platform for the e-mail of someone unknown by their platform id; the use
+        case calls it at most once, from its worker thread, and it runs here on the event loop.
+        """
+        loop = asyncio.get_running_loop()
+
+        def lookup_email(who: Identity) -> str | None:
+            assert lookup is not None  # only passed on when there is one
+            return asyncio.run_coroutine_threadsafe(lookup(who), loop).result(LOOKUP_TIMEOUT_SECONDS)
+
+        run = partial(
+            handle,
+            lookup_email=lookup_email if lookup is not None else None,
+            reply_to=reply_to,
+            shows_forms=shows_forms,
+        )
+        outcome = await asyncio.to_thread(run, self.deps, tenant.slug, identity, command)
+        if kick:
+            self.kick()
+        return outcome
 
     async def first_time(self, event_id: str | None) -> bool:
         """Tell whether an event is new; the platform's retries and duplicate deliveries get False."""

@@ -151,10 +151,13 @@ def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | N
     except ConsoleSetupError as error:
         raise click.ClickException(str(error)) from error
     with asyncio.Runner() as runner:
-        if script is not None:
-            ok = session.run_lines(script, runner)
-            sys.exit(0 if ok else 1)
-        session.run_lines(_prompted_lines(session), runner)
+        try:
+            if script is not None:
+                ok = session.run_lines(script, runner)
+                sys.exit(0 if ok else 1)
+            session.run_lines(_prompted_lines(session), runner)
+        finally:
+            session.close()
 
 
 def _say(as_json: bool) -> Callable[[str], None]:

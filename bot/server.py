@@ -14,15 +14,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlalchemy import text
 
-from bot.bootstrap import Runtime, build_runtime
+from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.bridge import PlatformBridge
 from bot.messenger import PlatformMessenger
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
-from handlers.ports import Clock, Delivery
-from handlers.service import report_undeliverable
-from handlers.text import Text
+from handlers.ports import Clock
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
@@ -192,15 +190,7 @@ def build_server(
     if teams.enabled:
         teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick, bridges)
 
-    def undeliverable(delivery: Delivery, reason: Text) -> None:
-        report_undeliverable(runtime.deps, delivery, reason)
-
-    dispatcher = Dispatcher(
-        runtime.outbox,
-        PlatformMessenger(slack=slack_messenger, teams=teams_messenger),
-        runtime.deps.clock,
-        on_undeliverable=undeliverable,
-    )
+    dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
     server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges))

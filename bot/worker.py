@@ -8,11 +8,9 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
-from functools import partial
 
-from bot.bootstrap import Runtime, build_runtime
+from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
-from handlers.service import report_undeliverable
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import TickReport, run_tick
@@ -20,11 +18,10 @@ from storage.console_store import ConsoleStore
 
 
 def _dispatcher(runtime: Runtime, write: Callable[[str], None]) -> Dispatcher:
-    clock = runtime.deps.clock
-    messenger = ConsoleMessenger(ConsoleOutput(write, as_json=False), ConsoleStore(runtime.engine), clock)
-    return Dispatcher(
-        runtime.outbox, messenger, clock, on_undeliverable=partial(report_undeliverable, runtime.deps)
+    messenger = ConsoleMessenger(
+        ConsoleOutput(write, as_json=False), ConsoleStore(runtime.engine), runtime.deps.clock
     )
+    return build_dispatcher(runtime, messenger)
 
 
 async def run_due(database_url: str, write: Callable[[str], None]) -> TickReport:

@@ -158,6 +158,10 @@ class UnitOfWork(Protocol):
         """Make everything done so far permanent."""
         ...
 
+    def rollback(self) -> None:
+        """Drop everything done so far and end the transaction; the next use starts a new one."""
+        ...
+
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from handlers import asking, offering, overview, sessions
+from handlers import asking, forms, offering, overview, sessions
 from handlers import commands as c
-from handlers.context import ActorContext, Deps, TenantContext, area_name, areas_of
-from handlers.model import Person, Role, Tenant
+from handlers.context import ActorContext, Deps, TenantContext
+from handlers.forms import Form
+from handlers.model import Person, Tenant
 from handlers.ports import Delivery, UnitOfWork
-from handlers.text import Bilingual, Message, Text, Verbatim
+from handlers.text import Message, Text, Verbatim
 
 ESCALATION_BATCH = 100
 UNDELIVERABLE = "undeliverable:"
@@ -29,13 +30,26 @@ class Identity:
         return self.email or self.slack_id or self.teams_id or "?"
 
 
+EmailLookup = Callable[[Identity], str | None]
+
+
+class LookupDeferredError(Exception):
+    """Raised by an e-mail lookup that cannot wait now (a Slack ack): ``handle`` then changes nothing."""
+
+
 @dataclass(slots=True)
 class Outcome:
-    """What to show the person who acted; everyone else hears through the outbox."""
+    """What to show the person who acted; everyone else hears through the outbox.
+
+    ``form`` is a form to show them (a modal, a card or the console's guided dialogue);
+    ``unresolved`` says that nobody is known by the platform id and the e-mail was not looked up yet.
+    """
 
     tenant: Tenant | None
     reader: Person | None
     replies: list[Message] = field(default_factory=list)
+    form: Form | None = None
+    unresolved: bool = False
 
     @property
     def language(self) -> str:
@@ -43,9 +57,6 @@ class Outcome:
         if self.reader is not None and self.reader.language:
             return self.reader.language
         return self.tenant.language if self.tenant else "en"
-
-
-Handler = Callable[[ActorContext, c.Command], None]
 
 
 def _usage(ctx: ActorContext, command: c.Malformed) -> None:
@@ -56,8 +67,13 @@ def _unknown_action(ctx: ActorContext, command: c.UnknownAction) -> None:
     ctx.reply(Text.of("error.unknown_action", action=Verbatim(command.action_id)))
 
 
-def _route(ctx: ActorContext, command: c.Command) -> None:
+def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form | None:
+    """Run the use case for the command; return the form it asks for, if the platform can show one."""
     match command:
+        case c.StartIntake() if shows_forms:
+            return forms.intake_form(ctx)
+        case c.AskForComment(number) if shows_forms:
+            return forms.comment_form(ctx, number)
         case c.Help():
             overview.show_help(ctx)
         case c.ShowStatus():
@@ -118,14 +134,25 @@ def _route(ctx: ActorContext, command: c.Command) -> None:
         case c.UnknownAction():
             _unknown_action(ctx, command)
 
+    return None
+
 
 def handle(
-    deps: Deps, tenant_slug: str, identity: Identity, command: c.Command, *, unknown_is_final: bool = True
+    deps: Deps,
+    tenant_slug: str,
+    identity: Identity,
+    command: c.Command,
+    *,
+    lookup_email: EmailLookup | None = None,
+    reply_to: str | None = None,
+    shows_forms: bool = False,
 ) -> Outcome:
     """Run one command for the person with this identity in the tenant, in one transaction.
 
-    With ``unknown_is_final=False`` an unknown identity changes nothing and gets no reply (the
-    outcome has no reader): the platform can look up more of the identity and try again.
+    ``lookup_email`` is asked, once, for the e-mail of someone the tenant does not know by their
+    platform id. With ``reply_to`` the replies go through the outbox to that platform address, in the
+    same transaction (the platform answers there, not in the request). ``shows_forms`` says that
+    the platform shows forms (a modal or card) instead of the guided dialogue.
     """
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
@@ -133,16 +160,29 @@ def handle(
             return Outcome(
                 None, None, [Message((Text.of("error.unknown_tenant", tenant=Verbatim(tenant_slug)),))]
             )
-        now = deps.clock.now()
         person = _find_person(uow, tenant, identity)
-        if person is None and not unknown_is_final:
-            return Outcome(tenant, None, [])
+        if person is None and lookup_email is not None and identity.email is None:
+            # The lookup is a network call (Slack's users.info, Teams' roster): this transaction has
+            # written nothing, so it ends before the call and a fresh one runs the command, rather
+            # than holding a database transaction open while a platform's API answers.
+            uow.rollback()
+            try:
+                identity = replace(identity, email=lookup_email(identity))
+            except LookupDeferredError:
+                return Outcome(tenant, None, [], unresolved=True)
+            person = _find_person(uow, tenant, identity)
+        now = deps.clock.now()
         if person is None:
             outcome = _unknown_person(TenantContext(uow, tenant, now, deps), identity)
         else:
             ctx = ActorContext(uow, tenant, now, deps, actor=person)
-            _route(ctx, command)
-            outcome = Outcome(tenant, ctx.actor, ctx.replies)
+            form = _route(ctx, command, shows_forms=shows_forms)
+            outcome = Outcome(tenant, ctx.actor, ctx.replies, form)
+        if reply_to is not None:
+            person_id = outcome.reader.id if outcome.reader else None
+            for reply in outcome.replies:
+                # Addressed to the platform account that wrote, known or not: the messenger opens its DM.
+                uow.outbox.add(tenant.id, replace(reply, to_person=person_id, to_channel=reply_to), now)
         uow.commit()
         return outcome
 
@@ -152,25 +192,6 @@ def find_person(deps: Deps, tenant_slug: str, identity: Identity) -> Person | No
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
         return _find_person(uow, tenant, identity) if tenant else None
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeOptions:
-    """What a form for a guided request offers: the areas and the seniors, by name."""
-
-    areas: tuple[tuple[str, Bilingual], ...]
-    seniors: tuple[tuple[str, str], ...]
-
-
-def intake_options(deps: Deps, tenant_slug: str) -> IntakeOptions:
-    """Return the areas and seniors a form for a guided request offers."""
-    with deps.uow() as uow:
-        tenant = uow.tenants.get_by_slug(tenant_slug)
-        if tenant is None:
-            return IntakeOptions((), ())
-        areas = tuple((key, area_name(tenant, key)) for key in areas_of(tenant))
-        seniors = tuple((s.email, s.name) for s in uow.people.with_role(tenant.id, Role.SENIOR))
-        return IntakeOptions(areas, seniors)
 
 
 def report_undeliverable(deps: Deps, delivery: Delivery, reason: Text) -> None:

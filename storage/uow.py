@@ -46,6 +46,10 @@ class SqlUnitOfWork:
         """Make everything done so far permanent."""
         self.session.commit()
 
+    def rollback(self) -> None:
+        """Drop everything done so far and end the transaction; the next use starts a new one."""
+        self.session.rollback()
+
 
 class SqlUnitOfWorkFactory:
     """Makes units of work on one engine (the composition root builds one)."""

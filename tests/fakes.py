@@ -466,6 +466,10 @@ class FakeUnitOfWork:
         self._db.commits += 1
         self.committed = True
 
+    def rollback(self) -> None:
+        """Drop everything done so far and go on from what is committed."""
+        self._state = self._db.state.clone()
+
 
 class FakeUnitOfWorkFactory:
     """Makes fake units of work on one fake database."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Runtime
@@ -18,7 +17,7 @@ from bot.console.messenger import ConsoleMessenger
 from bot.console.people import find_people, listed, people_of
 from handlers import commands
 from handlers.model import Tenant
-from handlers.service import Identity, Outcome, handle, report_undeliverable
+from handlers.service import Identity, Outcome, handle
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore
@@ -44,6 +43,8 @@ class ConsoleSession:
     store: ConsoleStore
     clock: ConsoleClock
     say: Callable[[str], None]
+    # Built once with the session (bot.bootstrap.build_dispatcher); every line's tick reuses it.
+    dispatcher: Dispatcher
 
     def __post_init__(self) -> None:
         self._become(self.email)
@@ -65,6 +66,10 @@ class ConsoleSession:
             ok = self.handle_line(line, runner) and ok
         return ok
 
+    def close(self) -> None:
+        """End the session: let the dispatcher's thread go."""
+        self.dispatcher.close()
+
     def handle_line(self, line: str, runner: asyncio.Runner) -> bool:
         """Handle one line: a meta-command or a message to the bot. Return False on a console error."""
         if line.startswith(":"):
@@ -82,16 +87,7 @@ class ConsoleSession:
             self.messenger.show(self.tenant, outcome.reader, self.email, reply)
 
     def _tick(self, runner: asyncio.Runner) -> None:
-        dispatcher = Dispatcher(
-            self.runtime.outbox,
-            self.messenger,
-            self.clock,
-            on_undeliverable=partial(report_undeliverable, self.runtime.deps),
-        )
-        try:
-            runner.run(run_tick(self.runtime.deps, dispatcher))
-        finally:
-            dispatcher.close()
+        runner.run(run_tick(self.runtime.deps, self.dispatcher))
 
     def _meta(self, line: str, runner: asyncio.Runner) -> bool:
         name, _, argument = line[1:].partition(" ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from bot.bootstrap import Runtime, build_runtime
+from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.console.app import ConsoleSession
 from bot.console.clock import ConsoleClock
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
@@ -39,7 +39,8 @@ def open_console(
     tenant = _tenant(runtime, tenant_slug)
     email = _person(runtime, tenant, email) if email else _default_person(runtime, tenant)
     messenger = ConsoleMessenger(ConsoleOutput(write, as_json), store, clock)
-    return ConsoleSession(runtime, tenant, email, messenger, store, clock, say)
+    dispatcher = build_dispatcher(runtime, messenger)
+    return ConsoleSession(runtime, tenant, email, messenger, store, clock, say, dispatcher)
 
 
 def _tenant(runtime: Runtime, slug: str | None) -> Tenant:

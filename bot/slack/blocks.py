@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import Reader
 from bot.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
+from handlers.forms import CommentForm, Form
 from handlers.text import Message, Text
 
 MAX_SECTION_CHARS = 2900  # Slack refuses a section text over 3,000 characters
@@ -141,6 +142,14 @@ def outcome_payload(
 
 def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": shorten(label, MAX_BUTTON_CHARS)}, "value": value}
+
+
+def form_view(form: Form, reader: Reader, metadata: str) -> dict[str, Any]:
+    """Return the modal that shows a form the core asks for."""
+    if isinstance(form, CommentForm):
+        return comment_view(reader, form.ref, metadata)
+    areas = [(key, name.pick(reader.language)) for key, name in form.areas]
+    return intake_view(reader, areas, list(form.seniors), metadata)
 
 
 def intake_view(

@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks
 from bot.slack.bridge import SlackBridge
-from handlers import commands
+from handlers import commands, forms
 from handlers.model import Tenant
 from handlers.service import Outcome
 from handlers.text import Message, Text
@@ -118,18 +118,20 @@ def _slash_command(bridge: SlackBridge) -> Listener:
         parsed = commands.parse_text(f"sparring {command.get('text', '')}")
         user_id = command["user_id"]
         if isinstance(parsed, commands.StartIntake):
+            # The modal opens after the answer: the trigger lasts 3 seconds, the ack must not wait.
             await ack()
             metadata = {"response_url": command.get("response_url", "")}
+            trigger_id = command["trigger_id"]
             bridge.after_answer(
-                _open_intake(bridge, client, tenant, team_id, user_id, command["trigger_id"], metadata)
+                _show(bridge, client, tenant, team_id, user_id, parsed, trigger_id, metadata, respond)
             )
             return
-        identity = bridge.cached_identity(team_id, user_id)
-        outcome = await bridge.run(tenant, identity, parsed, unknown_is_final=False)
-        if outcome.reader is not None:
+        # In the ack only what is known without asking Slack: someone unknown by Slack id is looked up
+        # after the answer (users.info may be slow) and answered through response_url.
+        outcome = await bridge.run_as(None, tenant, team_id, user_id, parsed)
+        if not outcome.unresolved:
             await ack(**_ephemeral(bridge, outcome))
             return
-        # Unknown by Slack id: ack at once, look the e-mail up, and answer through response_url.
         await ack()
 
         async def by_email() -> None:
@@ -141,20 +143,23 @@ def _slash_command(bridge: SlackBridge) -> Listener:
     return on_sparring
 
 
-async def _open_intake(
+async def _show(
     bridge: SlackBridge,
     client: AsyncWebClient,
     tenant: Tenant,
     team_id: str,
     user_id: str,
+    command: commands.Command,
     trigger_id: str,
     metadata: dict[str, Any],
+    respond: AsyncRespond,
 ) -> None:
-    identity = await bridge.identity(client, tenant, team_id, user_id)
-    reader = await bridge.reader_of(tenant, identity)
-    options = await bridge.intake_options(tenant)
-    areas = [(key, name.pick(reader.language)) for key, name in options.areas]
-    view = blocks.intake_view(reader, areas, list(options.seniors), json.dumps(metadata))
+    """Run a command that asks for a form: open its modal, or answer what came instead (an error)."""
+    outcome = await bridge.run_as(client, tenant, team_id, user_id, command)
+    if outcome.form is None:
+        await respond(**_ephemeral(bridge, outcome))
+        return
+    view = blocks.form_view(outcome.form, bridge.reader(outcome), json.dumps(metadata))
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
@@ -170,7 +175,9 @@ def _button(bridge: SlackBridge) -> Work:
         parsed = commands.parse_action(_action_id(args.action or {}))
         if isinstance(parsed, commands.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
-            await _open_comment(bridge, client, tenant, team_id, user_id, body["trigger_id"], metadata)
+            await _show(
+                bridge, client, tenant, team_id, user_id, parsed, body["trigger_id"], metadata, args.respond
+            )
             return
         outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
         original = (body.get("message") or {}).get("blocks") or []
@@ -185,20 +192,6 @@ def _action_id(action: dict[str, Any]) -> str:
     if action.get("type") == "static_select":
         return str((action.get("selected_option") or {}).get("value", ""))
     return str(action.get("action_id", ""))
-
-
-async def _open_comment(
-    bridge: SlackBridge,
-    client: AsyncWebClient,
-    tenant: Tenant,
-    team_id: str,
-    user_id: str,
-    trigger_id: str,
-    metadata: dict[str, Any],
-) -> None:
-    reader = await bridge.reader_of(tenant, await bridge.identity(client, tenant, team_id, user_id))
-    view = blocks.comment_view(reader, f"S-{metadata['number']}", json.dumps(metadata))
-    await client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _values(view: dict[str, Any]) -> dict[str, str]:
@@ -238,32 +231,37 @@ def _intake_submitted(bridge: SlackBridge) -> Listener:
             await ack()
             return
         user_id = body["user"]["id"]
-        if not values.get("text", "").strip():
+        command = forms.parse_intake(values)
+        if isinstance(command, forms.Invalid):
             # Only what is known without asking Slack: the ack cannot wait for users.info.
             reader = await bridge.reader_of(tenant, bridge.cached_identity(team_id, user_id))
-            await ack(
-                response_action="errors", errors={"text": reader.render(Text.of("modal.empty_description"))}
-            )
+            errors = {name: reader.render(text) for name, text in command.errors.items()}
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
-        command = commands.SubmitIntake(
-            values.get("area", ""), values["text"], values.get("urgency", "normal"), values.get("preferred")
-        )
 
         async def submit() -> None:
-            outcome = await bridge.run_as(client, tenant, team_id, user_id, command)
-            await _deliver_replies(bridge, outcome, _metadata(view).get("response_url", ""), user_id)
+            response_url = str(_metadata(view).get("response_url", ""))
+            await _run_and_answer(bridge, client, tenant, team_id, user_id, command, response_url)
 
         bridge.after_answer(submit())
 
     return on_intake
 
 
-async def _deliver_replies(bridge: SlackBridge, outcome: Outcome, response_url: str, slack_user: str) -> None:
+async def _run_and_answer(
+    bridge: SlackBridge,
+    client: AsyncWebClient,
+    tenant: Tenant,
+    team_id: str,
+    user_id: str,
+    command: commands.Command,
+    response_url: str,
+) -> None:
+    """Run a command and answer where it came from: its response_url, or else the user's DM."""
+    outcome = await bridge.run_as(client, tenant, team_id, user_id, command, in_dm=not response_url)
     if response_url:
         await _answer(response_url, _ephemeral(bridge, outcome))
-    else:
-        await bridge.queue_replies(outcome, slack_user)
 
 
 def _comment_submitted(bridge: SlackBridge) -> Work:
@@ -275,9 +273,9 @@ def _comment_submitted(bridge: SlackBridge) -> Work:
         if tenant is None or not isinstance(metadata.get("number"), int):
             return
         user_id = body["user"]["id"]
-        feedback = commands.GiveFeedback(metadata["number"], None, _values(view).get("comment", ""))
-        outcome = await bridge.run_as(args.client, tenant, team_id, user_id, feedback)
-        await _deliver_replies(bridge, outcome, str(metadata.get("response_url", "")), user_id)
+        feedback = forms.parse_comment(metadata["number"], _values(view))
+        response_url = str(metadata.get("response_url", ""))
+        await _run_and_answer(bridge, args.client, tenant, team_id, user_id, feedback, response_url)
 
     return on_comment
 
@@ -293,8 +291,7 @@ def _message_shortcut(bridge: SlackBridge) -> Work:
             return
         user_id = body["user"]["id"]
         request = commands.RequestSparring((body.get("message") or {}).get("text", ""))
-        outcome = await bridge.run_as(args.client, tenant, team_id, user_id, request)
-        await _deliver_replies(bridge, outcome, response_url, user_id)
+        await _run_and_answer(bridge, args.client, tenant, team_id, user_id, request, response_url)
 
     return on_shortcut
 
@@ -308,19 +305,20 @@ def _home_opened(bridge: SlackBridge) -> Work:
         tenant = await bridge.tenant(team_id)
         if tenant is None:
             return
-        identity = await bridge.identity(client, tenant, team_id, event["user"])
         sections: list[tuple[str, list[Message]]] = []
-        reader = await bridge.reader_of(tenant, identity)
+        reader = None
         for title, command in (
             ("home.mine", commands.ShowStatus()),
             # Everything waiting for the reader: a senior's queue, the coordinator's list.
             ("home.waiting", commands.ShowWaiting()),
             ("home.kpi", commands.ShowKpis()),
         ):
-            outcome = await bridge.run(tenant, identity, command)
+            outcome = await bridge.run_as(client, tenant, team_id, event["user"], command)
+            reader = bridge.reader(outcome)
             if _shows_something(outcome):
                 sections.append((reader.render(Text.of(title)), outcome.replies))
-        await client.views_publish(user_id=event["user"], view=blocks.home_view(_merge(sections), reader))
+        view = blocks.home_view(_merge(sections), reader or bridge.default_reader())
+        await client.views_publish(user_id=event["user"], view=view)
 
     return on_home
 
@@ -374,12 +372,13 @@ async def _text_from_slack(bridge: SlackBridge, args: AsyncArgs, text: str) -> N
     tenant = await bridge.tenant(team_id)
     if tenant is None or not event.get("user"):
         return
+    command = commands.parse_text(text)
     try:
-        outcome = await bridge.run_as(args.client, tenant, team_id, event["user"], commands.parse_text(text))
+        # The replies go to the DM through the outbox, in the same transaction as what they answer.
+        await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True)
     except Exception:
         await bridge.forget(event_id)
         raise
-    await bridge.queue_replies(outcome, event["user"])
 
 
 def _reaction(bridge: SlackBridge, *, added: bool) -> Work:

@@ -13,11 +13,11 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
 
+from bot.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
-from bot.render import reader_for
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
-from handlers import commands
+from handlers import commands, forms
 from handlers.model import Person, Tenant
 from handlers.service import Identity, Outcome
 from handlers.text import Message, Text
@@ -28,6 +28,13 @@ CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+# The activities whose conversation is remembered (to write to later).
+_REMEMBERED = (
+    ActivityTypes.message,
+    ActivityTypes.invoke,
+    ActivityTypes.conversation_update,
+    ActivityTypes.installation_update,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +45,6 @@ class Turn:
     activity: Activity
     tenant: Tenant
     identity: Identity
-    speaker: Person | None
-
-    @property
-    def reader(self) -> Reader:
-        """Return the reader profile of whoever sent the activity."""
-        return reader_for(self.tenant, self.speaker)
 
     @property
     def personal(self) -> bool:
@@ -130,44 +131,56 @@ class TeamsBot:
             if activity.type == ActivityTypes.invoke:
                 await context.send_activity(invoke_response({}))
             return
-        identity, speaker = await self._speaker(context, tenant)
-        turn = Turn(context, activity, tenant, identity, speaker)
-        await self._remember(turn)
-        await self._dispatch(turn)
+        sender = activity.from_property
+        turn = Turn(context, activity, tenant, Identity(teams_id=sender.id if sender else None))
+        # The speaker is looked up once a turn: by the command's own transaction when the activity
+        # runs one (its outcome says who spoke), otherwise here.
+        outcome = await self._dispatch(turn)
+        speaker = outcome.reader if outcome is not None else await self._speaker(turn)
+        await self._remember(turn, speaker)
+        # Sending starts once the conversation is remembered: a first message may be to the speaker.
+        self._bridge.kick()
 
-    async def _speaker(self, context: TurnContext, tenant: Tenant) -> tuple[Identity, Person | None]:
-        """Return who is speaking: the Teams id (with the roster's e-mail when the id is new to us),
-        and the person the tenant knows by it."""
-        sender = context.activity.from_property
-        identity = Identity(teams_id=sender.id if sender else None)
-        if sender is None or not sender.id:
-            return identity, None
-        person = await self._bridge.person(tenant, identity)
-        if person is not None:
-            return identity, person
-        looked_up, email = self._bridge.cached_email(tenant, sender.id)
-        if not looked_up:
-            email = await _roster_email(context, sender.id)
-            self._bridge.remember_email(tenant, sender.id, email)
-        if email is None:
-            return identity, None
-        by_email = Identity(teams_id=sender.id, email=email)
-        return by_email, await self._bridge.person(tenant, by_email)
+    async def _speaker(self, turn: Turn) -> Person | None:
+        """Return the person the tenant knows by the speaker's Teams id (or by the roster's e-mail)."""
+        if not turn.identity.teams_id or turn.activity.type not in _REMEMBERED:
+            return None
+        return await self._bridge.speaker(turn.tenant, turn.identity, self._lookup(turn))
 
-    async def _dispatch(self, turn: Turn) -> None:
+    def _lookup(self, turn: Turn) -> AsyncLookup:
+        """Return the roster lookup of the speaker's e-mail (people are configured by e-mail)."""
+        key = (turn.tenant.id, turn.identity.teams_id)
+
+        async def email_of(identity: Identity) -> str | None:
+            known, email = self._bridge.emails.get(key)
+            if not known:
+                email = await _roster_email(turn.context, identity.teams_id or "")
+                self._bridge.emails.put(key, email)
+            return email
+
+        return email_of
+
+    async def _run(self, turn: Turn, command: commands.Command) -> Outcome:
+        return await self._bridge.run(
+            turn.tenant, turn.identity, command, lookup=self._lookup(turn), kick=False
+        )
+
+    async def _dispatch(self, turn: Turn) -> Outcome | None:
+        """Handle the activity; return the outcome when it ran a command."""
         kind, name = turn.activity.type, turn.activity.name
         if kind == ActivityTypes.message and turn.activity.value:
-            await self._on_submit(turn)
-        elif kind == ActivityTypes.message:
-            await self._on_text(turn)
-        elif kind == ActivityTypes.invoke and name == CARD_ACTION:
-            await self._on_card_action(turn)
-        elif kind == ActivityTypes.invoke and name == EXTENSION_SUBMIT:
-            await self._on_extension_submit(turn)
-        elif kind == ActivityTypes.message_reaction:
+            return await self._on_submit(turn)
+        if kind == ActivityTypes.message:
+            return await self._on_text(turn)
+        if kind == ActivityTypes.invoke and name == CARD_ACTION:
+            return await self._on_card_action(turn)
+        if kind == ActivityTypes.invoke and name == EXTENSION_SUBMIT:
+            return await self._on_extension_submit(turn)
+        if kind == ActivityTypes.message_reaction:
             await self._on_reaction(turn)
         elif kind == ActivityTypes.invoke:
             log.info("Teams invoke %r is not handled", name)
+        return None
 
     async def _refuse(self, context: TurnContext) -> None:
         # Nothing is stored for an unknown organisation: not even the activity id.
@@ -188,14 +201,9 @@ class TeamsBot:
                 )
             )
 
-    async def _remember(self, turn: Turn) -> None:
+    async def _remember(self, turn: Turn, speaker: Person | None) -> None:
         activity = turn.activity
-        if activity.type not in (
-            ActivityTypes.message,
-            ActivityTypes.invoke,
-            ActivityTypes.conversation_update,
-            ActivityTypes.installation_update,
-        ):
+        if activity.type not in _REMEMBERED:
             return
         reference = stored_reference(activity)
         channel = channel_key(activity)
@@ -203,47 +211,50 @@ class TeamsBot:
             await self._bridge.remember_channel(turn.tenant, channel, reference)
         elif turn.personal and turn.identity.teams_id and activity.conversation is not None:
             aad = activity.from_property.aad_object_id if activity.from_property else None
-            await self._bridge.remember_person(turn.tenant, turn.identity, turn.speaker, aad, reference)
+            await self._bridge.remember_person(turn.tenant, turn.identity, speaker, aad, reference)
 
-    async def _on_text(self, turn: Turn) -> None:
+    async def _on_text(self, turn: Turn) -> Outcome:
         text = turn.activity.text or ""
         if not turn.personal:
             text = TurnContext.remove_recipient_mention(turn.activity) or ""
         bot_name = turn.activity.recipient.name if turn.activity.recipient else None
         text = html.unescape(_plain_mentions(text, bot_name)).strip()
-        command = commands.parse_text(text)
-        if isinstance(command, commands.StartIntake):
-            await self._send_intake_form(turn)
-            return
-        await self._reply(turn, await self._bridge.run(turn.tenant, turn.identity, command))
+        outcome = await self._run(turn, commands.parse_text(text))
+        if outcome.form is not None:
+            card = cards.form_card(outcome.form, self._bridge.reader(outcome))
+            await turn.context.send_activity(
+                Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
+            )
+            return outcome
+        await self._reply(turn, outcome)
+        return outcome
 
-    async def _send_intake_form(self, turn: Turn) -> None:
-        reader = turn.reader
-        options = await self._bridge.intake_options(turn.tenant)
-        areas = [(key, name.pick(reader.language)) for key, name in options.areas]
-        card = cards.intake_card(reader, areas, list(options.seniors))
-        await turn.context.send_activity(
-            Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
-        )
-
-    async def _on_submit(self, turn: Turn) -> None:
+    async def _on_submit(self, turn: Turn) -> Outcome | None:
         # Action.Submit arrives as a message whose value is the card's data (and its inputs).
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         command = _submitted_command(value)
         if command is None:
-            return
-        if isinstance(command, commands.AskForComment):
-            card = cards.comment_card(turn.reader, command.number)
+            return None
+        if isinstance(command, forms.Invalid):
+            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+            text = "\n".join(reader.render(error) for error in command.errors.values())
+            await turn.context.send_activity(
+                Activity(type=ActivityTypes.message, text=text, text_format="plain")
+            )
+            return None
+        outcome = await self._run(turn, command)
+        if outcome.form is not None:
+            card = cards.form_card(outcome.form, self._bridge.reader(outcome))
             await turn.context.send_activity(
                 Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
             )
-            return
-        outcome = await self._bridge.run(turn.tenant, turn.identity, command)
+            return outcome
         # A pressed button (not a form) changes the card it is on, as Action.Execute does: the outcome
         # replaces its buttons, so they cannot be pressed twice. Forms keep their card and get a reply.
         if value.get("action") and turn.activity.reply_to_id and await self._update_clicked(turn, outcome):
-            return
+            return outcome
         await self._reply(turn, outcome)
+        return outcome
 
     async def _update_clicked(self, turn: Turn, outcome: Outcome) -> bool:
         """Replace the clicked card with the outcome card; False when the connector refused the update."""
@@ -263,27 +274,26 @@ class TeamsBot:
         clicked = await self._bridge.posted(_message_id(turn.activity))
         return cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
 
-    async def _on_card_action(self, turn: Turn) -> None:
+    async def _on_card_action(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
-        command = commands.parse_action(_chosen_action(data))
-        if isinstance(command, commands.AskForComment):
-            await turn.context.send_activity(
-                invoke_response(card_result(cards.comment_card(turn.reader, command.number)))
-            )
-            return
-        outcome = await self._bridge.run(turn.tenant, turn.identity, command)
-        card = await self._outcome_card(turn, outcome)
+        outcome = await self._run(turn, commands.parse_action(_chosen_action(data)))
+        if outcome.form is not None:
+            card = cards.form_card(outcome.form, self._bridge.reader(outcome))
+        else:
+            card = await self._outcome_card(turn, outcome)
         await turn.context.send_activity(invoke_response(card_result(card)))
+        return outcome
 
-    async def _on_extension_submit(self, turn: Turn) -> None:
+    async def _on_extension_submit(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         text = _message_action_text(value)
-        outcome = await self._bridge.run(turn.tenant, turn.identity, commands.RequestSparring(text))
+        outcome = await self._run(turn, commands.RequestSparring(text))
         reader = self._bridge.reader(outcome)
         answer = "\n".join(cards.plain_text(reply, reader) for reply in outcome.replies)
         body = {"composeExtension": {"type": "message", "text": answer}}
         await turn.context.send_activity(invoke_response(body))
+        return outcome
 
     async def _on_reaction(self, turn: Turn) -> None:
         activity = turn.activity
@@ -333,20 +343,15 @@ def _chosen_action(data: dict[str, Any]) -> str:
     return str(data.get("action") or data.get(cards.CHOICE_INPUT) or "")
 
 
-def _submitted_command(value: dict[str, Any]) -> commands.Command | None:
+def _submitted_command(value: dict[str, Any]) -> commands.Command | forms.Invalid | None:
     if value.get("action") or value.get(cards.CHOICE_INPUT):
         return commands.parse_action(_chosen_action(value))
     form = value.get("form")
     if form == cards.INTAKE_FORM:
-        return commands.SubmitIntake(
-            str(value.get("area", "")),
-            str(value.get("text", "")),
-            str(value.get("urgency") or "normal"),
-            str(value["preferred"]) if value.get("preferred") else None,
-        )
+        return forms.parse_intake(value)
     number = value.get("number")
     if form == cards.COMMENT_FORM and isinstance(number, int):
-        return commands.GiveFeedback(number, None, str(value.get("comment", "")))
+        return forms.parse_comment(number, value)
     return None
 
 

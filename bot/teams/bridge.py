@@ -6,7 +6,7 @@ Nothing here imports botbuilder: activities are reduced to plain values before t
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,20 +21,10 @@ from storage.platform_store import TeamsReference
 class TeamsBridge(PlatformBridge):
     """The Teams adapter's access to the core: every activity goes through here."""
 
-    _emails: dict[tuple[int, str], str | None] = field(default_factory=dict)
-
     platform = "teams"
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
         return self.store.tenant_for_teams_tenant(platform_tenant_id)
-
-    def cached_email(self, tenant: Tenant, user_id: str) -> tuple[bool, str | None]:
-        """Return whether the user's e-mail was looked up already, and what it was."""
-        return (tenant.id, user_id) in self._emails, self._emails.get((tenant.id, user_id))
-
-    def remember_email(self, tenant: Tenant, user_id: str, email: str | None) -> None:
-        """Keep the e-mail Teams gave for a user (so the roster is asked once per user and process)."""
-        self._emails[(tenant.id, user_id)] = email
 
     async def remember_person(
         self,

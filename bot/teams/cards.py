@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.i18n import Reader
 from bot.render import RenderedAction, RenderedMessage, RenderedSection, render
+from handlers.forms import CommentForm, Form
 from handlers.text import Message, Text
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -178,6 +179,14 @@ def outcome_card(clicked: Message | None, replies: Sequence[Message], reader: Re
 
 def _choices(options: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"title": title[:MAX_CHOICE_TITLE], "value": value} for value, title in options]
+
+
+def form_card(form: Form, reader: Reader) -> dict[str, Any]:
+    """Return the card that shows a form the core asks for."""
+    if isinstance(form, CommentForm):
+        return comment_card(reader, form.number)
+    areas = [(key, name.pick(reader.language)) for key, name in form.areas]
+    return intake_card(reader, areas, list(form.seniors))
 
 
 def intake_card(
