@@ -117,22 +117,45 @@ class PlatformBridge:
         """Return the areas and seniors the intake form offers."""
         return await asyncio.to_thread(intake_options, self.deps, tenant.slug)
 
-    async def first_time(self, event_id: str | None) -> bool:
-        """Tell whether an event is new; the platform's retries and duplicate deliveries get False."""
+    async def first_time(self, tenant: Tenant, event_id: str | None) -> bool:
+        """Tell whether a tenant's event is new; the platform's retries and duplicate deliveries get False."""
         if not event_id:
             return True
-        return await asyncio.to_thread(self.store.first_time, self.platform, event_id, datetime.now(UTC))
+        return await asyncio.to_thread(self._first_time, tenant.id, event_id)
 
-    async def forget(self, event_id: str | None) -> None:
+    def _first_time(self, tenant_id: int, event_id: str) -> bool:
+        with self.deps.uow() as uow:
+            new = uow.processed_events.first_time(tenant_id, self.platform, event_id, datetime.now(UTC))
+            uow.commit()
+        return new
+
+    async def forget(self, tenant: Tenant, event_id: str | None) -> None:
         """Forget an event whose handling failed, so that the platform's retry is handled after all."""
         if event_id:
-            await asyncio.to_thread(self.store.forget_event, self.platform, event_id)
+            await asyncio.to_thread(self._forget, tenant.id, event_id)
 
-    async def record_reaction(self, platform_message_id: str, user: str, emoji: str, *, added: bool) -> bool:
-        """Add or remove a reaction on a message the bot posted; others' messages are ignored."""
-        posted = await asyncio.to_thread(self.store.posted_message, platform_message_id)
-        if posted is None or not user or not emoji:
+    def _forget(self, tenant_id: int, event_id: str) -> None:
+        with self.deps.uow() as uow:
+            uow.processed_events.forget(tenant_id, self.platform, event_id)
+            uow.commit()
+
+    async def record_reaction(
+        self, tenant: Tenant, platform_message_id: str, user: str, emoji: str, *, added: bool
+    ) -> bool:
+        """Add or remove a reaction on a message the bot posted in the tenant; others' messages are ignored."""
+        if not user or not emoji:
             return False
-        if added:
-            return await asyncio.to_thread(self.store.add_reaction, posted, user, emoji, datetime.now(UTC))
-        return await asyncio.to_thread(self.store.remove_reaction, posted, user, emoji)
+        return await asyncio.to_thread(
+            self._record_reaction, tenant.id, platform_message_id, user, emoji, added
+        )
+
+    def _record_reaction(
+        self, tenant_id: int, platform_message_id: str, user: str, emoji: str, added: bool
+    ) -> bool:
+        with self.deps.uow() as uow:
+            if added:
+                changed = uow.reactions.add(tenant_id, platform_message_id, user, emoji, datetime.now(UTC))
+            else:
+                changed = uow.reactions.remove(tenant_id, platform_message_id, user, emoji)
+            uow.commit()
+        return changed

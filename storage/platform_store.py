@@ -1,4 +1,4 @@
-"""What the platform adapters keep: events seen, reactions, Slack installations and OAuth states."""
+"""What the platform adapters keep: Slack installations and OAuth states, Teams conversation references."""
 
 from __future__ import annotations
 
@@ -8,26 +8,15 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Table, bindparam, delete, literal
+from sqlalchemy import Engine, Executable, bindparam, delete
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from handlers.model import Tenant
-from handlers.text import Message
-from storage.codec import decode_message
 from storage.db import dialect_insert
-from storage.mapping import tenant_from_row
 from storage.tables import (
-    OUTBOX,
-    PROCESSED_EVENT,
-    REACTION,
     TEAMS_REFERENCE,
-    OutboxRow,
-    ProcessedEventRow,
-    ReactionRow,
     SlackInstallationRow,
     SlackOAuthStateRow,
-    TenantRow,
 )
 
 _REFERENCE_OF = {
@@ -36,19 +25,11 @@ _REFERENCE_OF = {
     )
     for key in ("teams_user_id", "channel_key")
 }
-_POSTED = core_select(OUTBOX.c.id, OUTBOX.c.tenant_id, OUTBOX.c.ref).where(
-    OUTBOX.c.platform_message_id == bindparam("platform_message_id")
-)
 # A reference the bot stored itself is not written again while it is unchanged: every activity carries
 # one, and rewriting an identical row cost a transaction per turn. Now and then it is refreshed anyway,
 # so updated_at still tells an operator when the bot last heard from someone.
 REFERENCE_REFRESH_SECONDS = 3600.0
 REFERENCES_REMEMBERED = 10_000
-
-
-@cache
-def _insert_new(dialect: str, table: Table) -> Executable:
-    return dialect_insert(dialect, table).on_conflict_do_nothing().returning(literal(1))
 
 
 @cache
@@ -63,89 +44,12 @@ def _reference_upsert(dialect: str, key: str, links_person: bool) -> Executable:
     return statement.on_conflict_do_update(index_elements=["tenant_id", key], set_=changes)
 
 
-@dataclass(frozen=True, slots=True)
-class PostedMessage:
-    """A message the bot posted, found again by the platform's id for it."""
-
-    outbox_id: int
-    tenant_id: int
-    ref: str | None
-
-
 class PlatformStore:
     """Small, single-purpose queries for the Slack and Teams adapters."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._saved_references: dict[tuple[Any, ...], tuple[dict[str, Any], float]] = {}
-
-    def _insert_new(self, table: Table, values: dict[str, Any]) -> bool:
-        with self._engine.begin() as connection:
-            inserted = connection.execute(_insert_new(connection.dialect.name, table), values).first()
-        return inserted is not None
-
-    def tenant_for_slack_team(self, team_id: str) -> Tenant | None:
-        """Return the tenant configured for the Slack workspace."""
-        with Session(self._engine) as session:
-            row = session.exec(select(TenantRow).where(TenantRow.slack_team_id == team_id)).first()
-            return tenant_from_row(row) if row else None
-
-    def first_time(self, platform: str, event_id: str, now: datetime) -> bool:
-        """Record an event id; True only the first time it is seen (retries and duplicates get False)."""
-        return self._insert_new(
-            PROCESSED_EVENT, {"platform": platform, "event_id": event_id, "received_at": now}
-        )
-
-    def forget_event(self, platform: str, event_id: str) -> None:
-        """Forget an event id (its handling failed; a redelivery should be handled)."""
-        with Session(self._engine) as session:
-            session.execute(
-                delete(ProcessedEventRow).where(
-                    col(ProcessedEventRow.platform) == platform, col(ProcessedEventRow.event_id) == event_id
-                )
-            )
-            session.commit()
-
-    def posted_message(self, platform_message_id: str) -> PostedMessage | None:
-        """Return the bot's message with this platform id (Slack: ``channel:ts``)."""
-        with self._engine.connect() as connection:
-            row = connection.execute(_POSTED, {"platform_message_id": platform_message_id}).first()
-        return PostedMessage(row.id, row.tenant_id, row.ref) if row is not None else None
-
-    def add_reaction(self, message: PostedMessage, user_key: str, emoji: str, now: datetime) -> bool:
-        """Record a reaction; adding one that is already there changes nothing."""
-        values = {
-            "tenant_id": message.tenant_id,
-            "outbox_id": message.outbox_id,
-            "user_key": user_key,
-            "emoji": emoji,
-            "created_at": now,
-        }
-        return self._insert_new(REACTION, values)
-
-    def remove_reaction(self, message: PostedMessage, user_key: str, emoji: str) -> bool:
-        """Forget a reaction; removing one that is not there changes nothing."""
-        with Session(self._engine) as session:
-            result = session.execute(
-                delete(ReactionRow)
-                .where(
-                    col(ReactionRow.outbox_id) == message.outbox_id,
-                    col(ReactionRow.user_key) == user_key,
-                    col(ReactionRow.emoji) == emoji,
-                )
-                .returning(col(ReactionRow.id))
-            )
-            removed = result.first() is not None
-            session.commit()
-        return removed
-
-    def reactions(self, outbox_id: int) -> list[tuple[str, str]]:
-        """Return (user, emoji) of every reaction on a message."""
-        with Session(self._engine) as session:
-            rows = session.exec(
-                select(ReactionRow).where(ReactionRow.outbox_id == outbox_id).order_by(col(ReactionRow.id))
-            )
-            return [(row.user_key, row.emoji) for row in rows]
 
     def save_slack_installation(self, values: dict[str, Any]) -> None:
         """Store (or replace) the installation for its workspace."""
@@ -204,12 +108,6 @@ class PlatformStore:
             session.commit()
         return valid
 
-    def tenant_for_teams_tenant(self, teams_tenant_id: str) -> Tenant | None:
-        """Return the tenant configured for the Microsoft (Entra ID) tenant."""
-        with Session(self._engine) as session:
-            row = session.exec(select(TenantRow).where(TenantRow.teams_tenant_id == teams_tenant_id)).first()
-            return tenant_from_row(row) if row else None
-
     def save_teams_reference(self, reference: TeamsReference, now: datetime) -> None:
         """Store (or refresh) where a Teams person or channel can be written to."""
         if (reference.teams_user_id is None) == (reference.channel_key is None):
@@ -265,18 +163,6 @@ class PlatformStore:
             aad_object_id=row.aad_object_id,
             channel_key=row.channel_key,
         )
-
-    def posted_message_content(self, platform_message_id: str) -> Message | None:
-        """Return what the bot posted under this platform id (Teams re-renders a clicked card from it)."""
-        with Session(self._engine) as session:
-            row = session.exec(
-                select(OutboxRow).where(OutboxRow.platform_message_id == platform_message_id)
-            ).first()
-            if row is None:
-                return None
-            return decode_message(
-                row.payload, to_person=row.recipient_id, to_channel=row.channel, ref=row.ref
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ class SlackBridge(PlatformBridge):
     platform = "slack"
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
-        return self.store.tenant_for_slack_team(platform_tenant_id)
+        with self.deps.uow() as uow:
+            return uow.tenants.find(slack_team_id=platform_tenant_id)
 
     def cached_identity(self, team_id: str, user_id: str) -> Identity:
         """Return what we know of a Slack user without asking Slack."""

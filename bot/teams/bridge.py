@@ -26,7 +26,8 @@ class TeamsBridge(PlatformBridge):
     platform = "teams"
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
-        return self.store.tenant_for_teams_tenant(platform_tenant_id)
+        with self.deps.uow() as uow:
+            return uow.tenants.find(teams_tenant_id=platform_tenant_id)
 
     def cached_email(self, tenant: Tenant, user_id: str) -> tuple[bool, str | None]:
         """Return whether the user's e-mail was looked up already, and what it was."""
@@ -68,6 +69,10 @@ class TeamsBridge(PlatformBridge):
         )
         await asyncio.to_thread(self.store.save_teams_reference, stored, datetime.now(UTC))
 
-    async def posted(self, platform_message_id: str) -> Message | None:
-        """Return what the bot posted under a Teams id (``conversation:activity``), if it did."""
-        return await asyncio.to_thread(self.store.posted_message_content, platform_message_id)
+    async def posted(self, tenant: Tenant, platform_message_id: str) -> Message | None:
+        """Return what the bot posted in the tenant under a Teams id (``conversation:activity``), if it did."""
+        return await asyncio.to_thread(self._posted, tenant.id, platform_message_id)
+
+    def _posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
+        with self.deps.uow() as uow:
+            return uow.outbox.posted(tenant_id, platform_message_id)
