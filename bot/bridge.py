@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
@@ -22,19 +22,21 @@ from handlers import commands
 from handlers.context import Deps
 from handlers.model import Person, Tenant
 from handlers.service import Identity, IntakeOptions, Outcome, find_person, handle, intake_options
-from storage.platform_store import PlatformStore
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
 log = logging.getLogger(__name__)
 
+# What the platform keeps itself, outside the use cases (Slack: its OAuth stores, Teams: references).
+StoreT = TypeVar("StoreT")
+
 
 @dataclass(slots=True)
-class PlatformBridge:
+class PlatformBridge(Generic[StoreT]):
     """The core as one platform's adapter sees it; subclasses say how their tenants are found."""
 
     deps: Deps
-    store: PlatformStore
+    store: StoreT
     kick: Callable[[], None]
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"

@@ -16,6 +16,7 @@ from handlers import commands
 from handlers.model import Tenant
 from handlers.service import Identity, Outcome
 from handlers.text import Message
+from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ EMAIL_CACHE_SECONDS = 3600.0
 
 
 @dataclass(slots=True)
-class SlackBridge(PlatformBridge):
+class SlackBridge(PlatformBridge[SlackStore]):
     """The Slack adapter's access to the core: every listener goes through here."""
 
     _emails: dict[tuple[str, str], tuple[str | None, float]] = field(default_factory=dict)

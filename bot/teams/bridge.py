@@ -14,11 +14,11 @@ from bot.bridge import PlatformBridge
 from handlers.model import Person, Tenant
 from handlers.service import Identity
 from handlers.text import Message
-from storage.platform_store import TeamsReference
+from storage.teams_store import TeamsReference, TeamsStore
 
 
 @dataclass(slots=True)
-class TeamsBridge(PlatformBridge):
+class TeamsBridge(PlatformBridge[TeamsStore]):
     """The Teams adapter's access to the core: every activity goes through here."""
 
     _emails: dict[tuple[int, str], str | None] = field(default_factory=dict)
@@ -56,7 +56,7 @@ class TeamsBridge(PlatformBridge):
             teams_user_id=user_id,
             aad_object_id=aad_object_id,
         )
-        await asyncio.to_thread(self.store.save_teams_reference, stored, datetime.now(UTC))
+        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
 
     async def remember_channel(self, tenant: Tenant, channel_key: str, reference: dict[str, Any]) -> None:
         """Store where a channel the bot was added to (or mentioned in) can be posted to."""
@@ -67,7 +67,7 @@ class TeamsBridge(PlatformBridge):
             reference=reference,
             channel_key=channel_key,
         )
-        await asyncio.to_thread(self.store.save_teams_reference, stored, datetime.now(UTC))
+        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
 
     async def posted(self, tenant: Tenant, platform_message_id: str) -> Message | None:
         """Return what the bot posted in the tenant under a Teams id (``conversation:activity``), if it did."""

@@ -25,7 +25,7 @@ from bot.pacing import Limits, Pace
 from bot.render import reader_for
 from bot.teams.bot import render_activity
 from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from storage.platform_store import PlatformStore, TeamsReference
+from storage.teams_store import TeamsReference, TeamsStore
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class TeamsMessenger:
     def __init__(
         self,
         adapter: CloudAdapter,
-        store: PlatformStore,
+        store: TeamsStore,
         app_id: str,
     ) -> None:
         self._adapter = adapter
@@ -102,15 +102,13 @@ class TeamsMessenger:
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
         if destination.channel is not None:
-            found = await asyncio.to_thread(
-                self._store.teams_reference_of_channel, tenant_id, destination.channel
-            )
+            found = await asyncio.to_thread(self._store.reference_of_channel, tenant_id, destination.channel)
             if found is None:
                 raise PermanentSendError(
                     f"the app has not been added to the Teams channel {destination.channel}"
                 )
             return found
-        found = await asyncio.to_thread(self._store.teams_reference_of_user, tenant_id, destination.user)
+        found = await asyncio.to_thread(self._store.reference_of_user, tenant_id, destination.user)
         if found is None:
             name = delivery.recipient.name if delivery.recipient else "?"
             raise PermanentSendError(

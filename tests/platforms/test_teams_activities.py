@@ -20,8 +20,8 @@ from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
-from storage.platform_store import PlatformStore
 from storage.tables import ConversationReferenceRow, OutboxRow, ProcessedEventRow, SparringRequestRow
+from storage.teams_store import TeamsStore
 from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.stored import add_other_tenant, posted_outbox_id, reactions
@@ -347,7 +347,7 @@ def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWo
     [personal] = teams_world.connector.sent(personal_conversation(JONAS))
     assert in_channel.body["text"] == personal.body["text"]
     assert in_channel.path.endswith("/activities/" + body["id"])
-    channel = PlatformStore(make_engine(teams_world.database_url)).teams_reference_of_channel(1, CHANNEL)
+    channel = TeamsStore(make_engine(teams_world.database_url)).reference_of_channel(1, CHANNEL)
     assert channel is not None
     assert channel.conversation_id == CHANNEL  # the channel itself, not the thread of the mention
 
