@@ -39,7 +39,6 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from handlers.expertise import BUILTIN_AREAS
 from handlers.model import LANGUAGES, OverQuota, Role
 
-ROLES: tuple[Role, ...] = tuple(Role)
 BUILTIN_EXPERTISE_KEYS: tuple[str, ...] = tuple(area.key for area in BUILTIN_AREAS)
 
 
