@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
@@ -23,7 +23,6 @@ from handlers import commands
 from handlers.context import Deps
 from handlers.model import Person, Tenant
 from handlers.service import Identity, Outcome, find_person, handle
-from storage.platform_store import PlatformStore
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
@@ -31,13 +30,16 @@ LOOKUP_TIMEOUT_SECONDS = 10.0
 AsyncLookup = Callable[[Identity], Coroutine[Any, Any, str | None]]
 log = logging.getLogger(__name__)
 
+# What the platform keeps itself, outside the use cases (Slack: its OAuth stores, Teams: references).
+StoreT = TypeVar("StoreT")
+
 
 @dataclass(slots=True)
-class PlatformBridge:
+class PlatformBridge(Generic[StoreT]):
     """The core as one platform's adapter sees it; subclasses say how their tenants are found."""
 
     deps: Deps
-    store: PlatformStore
+    store: StoreT
     kick: Callable[[], None]
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"
@@ -148,22 +150,45 @@ class PlatformBridge:
             self.kick()
         return outcome
 
-    async def first_time(self, event_id: str | None) -> bool:
-        """Tell whether an event is new; the platform's retries and duplicate deliveries get False."""
+    async def first_time(self, tenant: Tenant, event_id: str | None) -> bool:
+        """Tell whether a tenant's event is new; the platform's retries and duplicate deliveries get False."""
         if not event_id:
             return True
-        return await asyncio.to_thread(self.store.first_time, self.platform, event_id, datetime.now(UTC))
+        return await asyncio.to_thread(self._first_time, tenant.id, event_id)
 
-    async def forget(self, event_id: str | None) -> None:
+    def _first_time(self, tenant_id: int, event_id: str) -> bool:
+        with self.deps.uow() as uow:
+            new = uow.processed_events.first_time(tenant_id, self.platform, event_id, datetime.now(UTC))
+            uow.commit()
+        return new
+
+    async def forget(self, tenant: Tenant, event_id: str | None) -> None:
         """Forget an event whose handling failed, so that the platform's retry is handled after all."""
         if event_id:
-            await asyncio.to_thread(self.store.forget_event, self.platform, event_id)
+            await asyncio.to_thread(self._forget, tenant.id, event_id)
 
-    async def record_reaction(self, platform_message_id: str, user: str, emoji: str, *, added: bool) -> bool:
-        """Add or remove a reaction on a message the bot posted; others' messages are ignored."""
-        posted = await asyncio.to_thread(self.store.posted_message, platform_message_id)
-        if posted is None or not user or not emoji:
+    def _forget(self, tenant_id: int, event_id: str) -> None:
+        with self.deps.uow() as uow:
+            uow.processed_events.forget(tenant_id, self.platform, event_id)
+            uow.commit()
+
+    async def record_reaction(
+        self, tenant: Tenant, platform_message_id: str, user: str, emoji: str, *, added: bool
+    ) -> bool:
+        """Add or remove a reaction on a message the bot posted in the tenant; others' messages are ignored."""
+        if not user or not emoji:
             return False
-        if added:
-            return await asyncio.to_thread(self.store.add_reaction, posted, user, emoji, datetime.now(UTC))
-        return await asyncio.to_thread(self.store.remove_reaction, posted, user, emoji)
+        return await asyncio.to_thread(
+            self._record_reaction, tenant.id, platform_message_id, user, emoji, added
+        )
+
+    def _record_reaction(
+        self, tenant_id: int, platform_message_id: str, user: str, emoji: str, added: bool
+    ) -> bool:
+        with self.deps.uow() as uow:
+            if added:
+                changed = uow.reactions.add(tenant_id, platform_message_id, user, emoji, datetime.now(UTC))
+            else:
+                changed = uow.reactions.remove(tenant_id, platform_message_id, user, emoji)
+            uow.commit()
+        return changed

@@ -24,7 +24,8 @@ from handlers.ports import Clock
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
-from storage.platform_store import PlatformStore
+from storage.slack_store import SlackStore
+from storage.teams_store import TeamsStore
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -40,7 +41,7 @@ class Server:
     tick: TickLoop
     dispatcher: Dispatcher
     slack: SlackApp | None = None
-    bridges: tuple[PlatformBridge, ...] = ()
+    bridges: tuple[PlatformBridge[Any], ...] = ()
     # Built at start-up, on the running loop: the handler opens an aiohttp session when created.
     socket_mode: AsyncSocketModeHandler | None = None
 
@@ -169,7 +170,6 @@ def build_server(
     Without ``teams_settings`` the Microsoft* variables decide whether Teams is served.
     """
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
-    platforms = PlatformStore(runtime.engine)
     web_app = web.Application()
     slack_messenger = None
     kick_holder: list[TickLoop] = []
@@ -179,16 +179,14 @@ def build_server(
             kick_holder[0].kick()
 
     slack_app = None
-    bridges: list[PlatformBridge] = []
+    bridges: list[PlatformBridge[Any]] = []
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, slack_app = _add_slack(
-            web_app, settings, slack_settings, runtime, platforms, kick, bridges
-        )
+        slack_messenger, slack_app = _add_slack(web_app, settings, slack_settings, runtime, kick, bridges)
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(web_app, settings, teams, runtime, platforms, kick, bridges)
+        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges)
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
@@ -206,9 +204,8 @@ def _add_slack(
     settings: Settings,
     slack_settings: SlackSettings,
     runtime: Runtime,
-    platforms: PlatformStore,
     kick: Any,
-    bridges: list[PlatformBridge],
+    bridges: list[PlatformBridge[Any]],
 ) -> tuple[Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
@@ -217,7 +214,7 @@ def _add_slack(
 
     bridge = SlackBridge(
         runtime.deps,
-        platforms,
+        SlackStore(runtime.engine),
         kick,
         default_language=settings.language,
         default_zone=settings.timezone,
@@ -236,22 +233,22 @@ def _add_teams(
     settings: Settings,
     teams_settings: TeamsSettings,
     runtime: Runtime,
-    platforms: PlatformStore,
     kick: Any,
-    bridges: list[PlatformBridge],
+    bridges: list[PlatformBridge[Any]],
 ) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
     from bot.teams.http import add_routes, build_adapter
     from bot.teams.messenger import TeamsMessenger
 
+    references = TeamsStore(runtime.engine)
     bridge = TeamsBridge(
-        runtime.deps, platforms, kick, default_language=settings.language, default_zone=settings.timezone
+        runtime.deps, references, kick, default_language=settings.language, default_zone=settings.timezone
     )
     bridges.append(bridge)
     adapter = build_adapter(teams_settings)
     add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
-    return TeamsMessenger(adapter, platforms, teams_settings.app_id)
+    return TeamsMessenger(adapter, references, teams_settings.app_id)
 
 
 async def _start(web_app: web.Application) -> None:

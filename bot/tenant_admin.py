@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
 
 from bot.bootstrap import DanishHolidays, classifier_for
 from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
 from handlers.context import Deps, TenantContext
-from handlers.model import Role, Status
+from handlers.model import Role
 from handlers.offering import Rerouted, reroute_stranded
-from storage.directory import next_stamp
-from storage.tables import PersonRow, SparringRequestRow, TenantRow
+from storage.tenant_store import (
+    PersonSettings,
+    TenantSettings,
+    apply_tenant_rows,
+    departed_seniors,
+    stored_tenant,
+    tenant_summaries,
+)
 from storage.uow import SqlUnitOfWorkFactory
 
 
@@ -62,47 +66,38 @@ class ApplyReport:
         return text
 
 
-def _tenant_values(config: TenantConfig) -> dict[str, Any]:
+def _tenant_settings(config: TenantConfig) -> TenantSettings:
     sparring = config.sparring
-    return {
-        "name": config.name,
-        "language": config.language,
-        "timezone": config.timezone,
-        "agreed_hours_per_quarter": float(sparring.agreed_hours_per_quarter),
-        "response_hours": float(sparring.response_hours),
-        "over_quota": sparring.over_quota,
-        "business_start": sparring.business_hours.start.strftime("%H:%M"),
-        "business_end": sparring.business_hours.end.strftime("%H:%M"),
-        "slack_team_id": config.slack_team_id,
-        "teams_tenant_id": config.teams_tenant_id,
-        "extra_areas": [
+    return TenantSettings(
+        name=config.name,
+        language=config.language,
+        timezone=config.timezone,
+        agreed_hours_per_quarter=float(sparring.agreed_hours_per_quarter),
+        response_hours=float(sparring.response_hours),
+        over_quota=sparring.over_quota,
+        business_start=sparring.business_hours.start.strftime("%H:%M"),
+        business_end=sparring.business_hours.end.strftime("%H:%M"),
+        slack_team_id=config.slack_team_id,
+        teams_tenant_id=config.teams_tenant_id,
+        extra_areas=[
             {"key": a.key, "da": a.da, "en": a.en, "keywords": list(a.keywords)} for a in config.expertise
         ],
-    }
+    )
 
 
-def _person_values(person: PersonConfig) -> dict[str, Any]:
-    return {
-        "name": person.name,
-        "roles": list(person.roles),
-        "language": person.language,
-        "external": person.external,
-        "expertise": list(person.expertise),
-        "capacity_hours_per_month": float(person.capacity_hours_per_month or 0),
-        "absences": [{"from": a.start.isoformat(), "to": a.end.isoformat()} for a in person.absences],
-        "slack_id": person.slack_id,
-        "teams_id": person.teams_id,
-        "active": True,
-    }
-
-
-def _assign(row: Any, values: dict[str, Any]) -> bool:
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
+def _person_settings(person: PersonConfig) -> PersonSettings:
+    return PersonSettings(
+        email=person.email,
+        name=person.name,
+        roles=list(person.roles),
+        language=person.language,
+        external=person.external,
+        expertise=list(person.expertise),
+        capacity_hours_per_month=float(person.capacity_hours_per_month or 0),
+        absences=[{"from": a.start.isoformat(), "to": a.end.isoformat()} for a in person.absences],
+        slack_id=person.slack_id,
+        teams_id=person.teams_id,
+    )
 
 
 class _At:
@@ -127,50 +122,23 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
 
 
 def _apply(engine: Engine, config: TenantConfig, moment: datetime) -> ApplyReport:
-    report = ApplyReport(config.slug)
-    with Session(engine) as session:
-        tenant = session.exec(select(TenantRow).where(TenantRow.slug == config.slug)).first()
-        if tenant is None:
-            tenant = TenantRow(
-                slug=config.slug, created_at=moment, updated_at=moment, **_tenant_values(config)
-            )
-            session.add(tenant)
-            session.flush()
-            report.created = True
-        elif _assign(tenant, _tenant_values(config)):
-            report.tenant_changed = True
-        assert tenant.id is not None, "flushed rows have ids"
-        _apply_people(session, tenant.id, config.people, report)
-        if report.changed:
-            # The stamp tells every process's directory cache to reload this tenant's people.
-            tenant.updated_at = next_stamp(tenant.updated_at, moment)
-        session.commit()
-    return report
+    people = [_person_settings(person) for person in config.people]
+    applied = apply_tenant_rows(engine, config.slug, _tenant_settings(config), people, moment)
+    return ApplyReport(
+        config.slug,
+        created=applied.created,
+        tenant_changed=applied.tenant_changed,
+        added=applied.added,
+        updated=applied.updated,
+        deactivated=applied.deactivated,
+    )
 
 
 def _reroute_from_departed(engine: Engine, slug: str, moment: datetime) -> list[Rerouted]:
     # A second transaction after the people are committed: routing must see the directory without the
     # seniors who left. Nothing is lost if it fails: the requests show on the coordinator's list as
     # stranded, and applying the file again moves them on (this looks at every open request).
-    with Session(engine) as session:
-        tenant = session.exec(select(TenantRow).where(TenantRow.slug == slug)).first()
-        if tenant is None or tenant.id is None:
-            return []
-        holders = set(
-            session.exec(
-                select(SparringRequestRow.senior_id).where(
-                    SparringRequestRow.tenant_id == tenant.id,
-                    col(SparringRequestRow.status).in_([Status.OFFERED.value, Status.ACCEPTED.value]),
-                )
-            ).all()
-        )
-        departed = {
-            row.id: row.name
-            for row in session.exec(select(PersonRow).where(PersonRow.tenant_id == tenant.id))
-            if row.id is not None
-            and row.id in holders
-            and (not row.active or Role.SENIOR.value not in row.roles)
-        }
+    departed = departed_seniors(engine, slug)
     if not departed:
         return []
     deps = Deps(
@@ -187,81 +155,47 @@ def _reroute_from_departed(engine: Engine, slug: str, moment: datetime) -> list[
     return moved
 
 
-def _apply_people(
-    session: Session, tenant_id: int, people: tuple[PersonConfig, ...], report: ApplyReport
-) -> None:
-    rows = {row.email: row for row in session.exec(select(PersonRow).where(PersonRow.tenant_id == tenant_id))}
-    for person in people:
-        values = _person_values(person)
-        row = rows.pop(person.email, None)
-        if row is None:
-            session.add(PersonRow(tenant_id=tenant_id, email=person.email, **values))
-            report.added.append(person.email)
-        elif _assign(row, values):
-            report.updated.append(person.email)
-    for email, row in rows.items():
-        if row.active:
-            row.active = False
-            report.deactivated.append(email)
-
-
 def export_tenant(engine: Engine, slug: str) -> TenantConfig | None:
     """Return the configuration that describes the tenant as stored (None when there is no such tenant)."""
-    with Session(engine) as session:
-        tenant = session.exec(select(TenantRow).where(TenantRow.slug == slug)).first()
-        if tenant is None:
-            return None
-        people = session.exec(
-            select(PersonRow)
-            .where(PersonRow.tenant_id == tenant.id, col(PersonRow.active).is_(True))
-            .order_by(col(PersonRow.id))
-        ).all()
-        return TenantConfig(
-            slug=tenant.slug,
-            name=tenant.name,
-            language=tenant.language,
-            timezone=tenant.timezone,
-            slack_team_id=tenant.slack_team_id,
-            teams_tenant_id=tenant.teams_tenant_id,
-            sparring=SparringConfig(
-                agreed_hours_per_quarter=round(tenant.agreed_hours_per_quarter),
-                response_hours=round(tenant.response_hours),
-                over_quota=tenant.over_quota,
-                business_hours=BusinessHours(start=tenant.business_start, end=tenant.business_end),
-            ),
-            expertise=tuple(ExtraArea(**area) for area in tenant.extra_areas),
-            people=tuple(_person_config(row) for row in people),
-        )
+    stored = stored_tenant(engine, slug)
+    if stored is None:
+        return None
+    tenant, people = stored
+    return TenantConfig(
+        slug=slug,
+        name=tenant.name,
+        language=tenant.language,
+        timezone=tenant.timezone,
+        slack_team_id=tenant.slack_team_id,
+        teams_tenant_id=tenant.teams_tenant_id,
+        sparring=SparringConfig(
+            agreed_hours_per_quarter=round(tenant.agreed_hours_per_quarter),
+            response_hours=round(tenant.response_hours),
+            over_quota=tenant.over_quota,
+            business_hours=BusinessHours(start=tenant.business_start, end=tenant.business_end),
+        ),
+        expertise=tuple(ExtraArea(**area) for area in tenant.extra_areas),
+        people=tuple(_person_config(person) for person in people),
+    )
 
 
-def _person_config(row: PersonRow) -> PersonConfig:
+def _person_config(person: PersonSettings) -> PersonConfig:
     return PersonConfig(
-        email=row.email,
-        name=row.name,
-        roles=tuple(row.roles),
-        language=row.language,
-        slack_id=row.slack_id,
-        teams_id=row.teams_id,
-        external=row.external,
-        expertise=tuple(row.expertise),
-        capacity_hours_per_month=round(row.capacity_hours_per_month) if "senior" in row.roles else None,
-        absences=tuple(Absence(start=a["from"], end=a["to"]) for a in row.absences),
+        email=person.email,
+        name=person.name,
+        roles=tuple(person.roles),
+        language=person.language,
+        slack_id=person.slack_id,
+        teams_id=person.teams_id,
+        external=person.external,
+        expertise=tuple(person.expertise),
+        capacity_hours_per_month=(
+            round(person.capacity_hours_per_month) if Role.SENIOR.value in person.roles else None
+        ),
+        absences=tuple(Absence(start=a["from"], end=a["to"]) for a in person.absences),
     )
 
 
 def list_tenants(engine: Engine) -> list[tuple[str, str, int]]:
     """Return (slug, name, active people) for every tenant."""
-    with Session(engine) as session:
-        tenants = session.exec(select(TenantRow).order_by(col(TenantRow.slug))).all()
-        return [
-            (
-                t.slug,
-                t.name,
-                len(
-                    session.exec(
-                        select(PersonRow.id).where(PersonRow.tenant_id == t.id, col(PersonRow.active))
-                    ).all()
-                ),
-            )
-            for t in tenants
-        ]
+    return tenant_summaries(engine)

@@ -14,7 +14,8 @@ import re
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, Literal, get_args
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -35,24 +36,27 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-Language = Literal["da", "en"]
-Role = Literal["coordinator", "senior", "pm", "tester", "steering", "participant"]
-OverQuota = Literal["allow", "ask_coordinator"]
+from handlers.expertise import BUILTIN_AREAS
+from handlers.model import LANGUAGES, OverQuota, Role
 
-LANGUAGES: tuple[Language, ...] = get_args(Language)
-ROLES: tuple[Role, ...] = get_args(Role)
-BUILTIN_EXPERTISE_KEYS: tuple[str, ...] = (
-    "pid",
-    "steering-group",
-    "test",
-    "customer",
-    "planning",
-    "benefits",
-    "budget",
-    "risk",
-    "stakeholders",
-    "method",
-)
+BUILTIN_EXPERTISE_KEYS: tuple[str, ...] = tuple(area.key for area in BUILTIN_AREAS)
+
+
+def _one_of(values: Sequence[str]) -> str:
+    quoted = [f"'{value}'" for value in values]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _check_language(value: str) -> str:
+    # The core's languages (the catalogues there are), reported the way pydantic reports a Literal.
+    if value not in LANGUAGES:
+        raise PydanticCustomError(
+            "literal_error", "Input should be {expected}", {"expected": _one_of(LANGUAGES)}
+        )
+    return value
+
+
+Language = Annotated[str, AfterValidator(_check_language)]
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -224,7 +228,7 @@ class SparringConfig(_ConfigModel):
 
     agreed_hours_per_quarter: Hours = 40
     response_hours: int = Field(default=8, gt=0, le=200)
-    over_quota: OverQuota = "ask_coordinator"
+    over_quota: OverQuota = OverQuota.ASK_COORDINATOR
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
 
 
@@ -616,7 +620,7 @@ def _field_message(detail: ErrorDetails) -> str:
         return _unknown_field_message(detail["loc"])
     if kind in ("value_error", "assertion_error"):
         return str(ctx["error"])
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return f"must be {ctx['expected']}, not {_shown(value)}"
     if kind == "string_type":
         quote_hint = " (put it in quotes)" if isinstance(value, int | float | dt.date) else ""
@@ -674,6 +678,8 @@ def dump_tenant_config(config: TenantConfig) -> str:
 def _yaml_node(value: object) -> object:
     if isinstance(value, BaseModel):
         return _yaml_mapping(value)
+    if isinstance(value, StrEnum):
+        return value.value
     if isinstance(value, tuple):
         return CommentedSeq(_yaml_node(item) for item in value)
     if isinstance(value, dt.time):

@@ -28,6 +28,10 @@ class Tenants(Protocol):
         """Return the tenant with the slug."""
         ...
 
+    def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
+        """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
+        ...
+
 
 class People(Protocol):
     def get(self, person_id: int) -> Person | None:
@@ -119,6 +123,30 @@ class Outbox(Protocol):
         """Queue the message for delivery; False when a message with its dedupe key exists already."""
         ...
 
+    def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
+        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""
+        ...
+
+
+class ProcessedEvents(Protocol):
+    def first_time(self, tenant_id: int, platform: str, event_id: str, now: datetime) -> bool:
+        """Record a platform event of the tenant; True only the first time (redeliveries get False)."""
+        ...
+
+    def forget(self, tenant_id: int, platform: str, event_id: str) -> None:
+        """Forget an event (its handling failed, so a redelivery should be handled)."""
+        ...
+
+
+class Reactions(Protocol):
+    def add(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str, now: datetime) -> bool:
+        """Record a reaction on the tenant's message; False if it is not the bot's or was there already."""
+        ...
+
+    def remove(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str) -> bool:
+        """Forget a reaction on the tenant's message; False if there was none."""
+        ...
+
 
 class Dialogues(Protocol):
     def get(self, person_id: int) -> dict[str, str] | None:
@@ -147,6 +175,10 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def dialogues(self) -> Dialogues: ...
+    @property
+    def processed_events(self) -> ProcessedEvents: ...
+    @property
+    def reactions(self) -> Reactions: ...
 
     def __enter__(self) -> Self: ...
 

@@ -25,7 +25,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from handlers.model import Person, SparringRequest, Status, Tenant
 from handlers.routing import SeniorLoad
 from handlers.text import Message
-from storage.codec import encode_message
+from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
 from storage.directory import DirectoryCache, DirectorySeen, next_stamp
 from storage.mapping import person_from_row, request_from_row, request_values
@@ -76,6 +76,10 @@ _LAST_SENIOR = (
 # identity map (about ten times cheaper per statement), and are read into domain types directly.
 _TENANT_BY_SLUG = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.slug == bindparam("slug"))
 _TENANT_BY_ID = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
+_TENANT_BY_PLATFORM = {
+    key: select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c[key] == bindparam("key"))
+    for key in ("slack_team_id", "teams_tenant_id")
+}
 _PERSON_BY_ID = select(PERSON).where(PERSON.c.id == bindparam("person_id"))
 _NEXT_NUMBER = (
     update(TENANT)
@@ -107,6 +111,10 @@ _HOURS_HELD = select(func.coalesce(func.sum(REQUEST.c.hours), 0.0)).where(
     REQUEST.c.held_at >= bindparam("start", type_=UTCDateTime()),
     REQUEST.c.held_at < bindparam("end", type_=UTCDateTime()),
 )
+_POSTED_MESSAGE = select(OUTBOX.c.payload, OUTBOX.c.recipient_id, OUTBOX.c.channel, OUTBOX.c.ref).where(
+    OUTBOX.c.tenant_id == bindparam("tenant_id"),
+    OUTBOX.c.platform_message_id == bindparam("platform_message_id"),
+)
 _QUEUE_MESSAGE = {
     dialect: dialect_insert(dialect, OUTBOX).on_conflict_do_nothing().returning(OUTBOX.c.id)
     for dialect in ("postgresql", "sqlite")
@@ -126,6 +134,14 @@ class SqlTenants:
     def get_by_slug(self, slug: str) -> Tenant | None:
         """Return the tenant with the slug."""
         return self._one(_TENANT_BY_SLUG, {"slug": slug})
+
+    def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
+        """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
+        if slack_team_id is not None:
+            return self._one(_TENANT_BY_PLATFORM["slack_team_id"], {"key": slack_team_id})
+        if teams_tenant_id is not None:
+            return self._one(_TENANT_BY_PLATFORM["teams_tenant_id"], {"key": teams_tenant_id})
+        return None
 
     def _one(self, statement: Executable, params: dict[str, Any]) -> Tenant | None:
         row = self._session.connection().execute(statement, params).first()
@@ -336,6 +352,14 @@ class SqlOutbox:
         }
         connection = self._session.connection()
         return connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first() is not None
+
+    def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
+        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""
+        params = {"tenant_id": tenant_id, "platform_message_id": platform_message_id}
+        row = self._session.connection().execute(_POSTED_MESSAGE, params).first()
+        if row is None:
+            return None
+        return decode_message(row.payload, to_person=row.recipient_id, to_channel=row.channel, ref=row.ref)
 
 
 class SqlDialogues:

@@ -116,8 +116,9 @@ class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "state", "due_at"),
-        # Reactions name the message by the platform's id for it (Slack: "channel:ts").
-        Index("ix_outbox_platform_message", "platform_message_id"),
+        # Reactions and Teams' card clicks name the message by the platform's id for it (Slack:
+        # "channel:ts"), always within the tenant the event came from.
+        Index("ix_outbox_platform_message", "tenant_id", "platform_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -176,6 +177,9 @@ class ProcessedEventRow(SQLModel, table=True):
 
     __tablename__ = "processed_event"
 
+    # Per tenant: an event id another tenant sent (Teams' local mode trusts what it is told) cannot
+    # make this tenant's event look like a replay.
+    tenant_id: int = Field(foreign_key="tenant.id", primary_key=True)
     platform: str = Field(primary_key=True, max_length=10)
     event_id: str = Field(primary_key=True, max_length=200)
     received_at: datetime = Field(index=True)

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage.directory import DirectoryCache, DirectorySeen
+from storage.platform_events import SqlProcessedEvents, SqlReactions
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
 
@@ -21,6 +22,8 @@ class SqlUnitOfWork:
     requests: SqlRequests
     outbox: SqlOutbox
     dialogues: SqlDialogues
+    processed_events: SqlProcessedEvents
+    reactions: SqlReactions
 
     def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
         self._engine = engine
@@ -34,6 +37,8 @@ class SqlUnitOfWork:
         self.requests = SqlRequests(self.session)
         self.outbox = SqlOutbox(self.session)
         self.dialogues = SqlDialogues(self.session)
+        self.processed_events = SqlProcessedEvents(self.session)
+        self.reactions = SqlReactions(self.session)
         return self
 
     def __exit__(

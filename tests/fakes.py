@@ -120,6 +120,10 @@ class _State:
     outbox: list[QueuedMessage] = field(default_factory=list)
     dedupe_keys: set[str] = field(default_factory=set)
     dialogues: dict[int, dict[str, str]] = field(default_factory=dict)
+    # What the bot posted, by (tenant, platform message id); the events seen and reactions, per tenant.
+    posted: dict[tuple[int, str], Message] = field(default_factory=dict)
+    processed_events: set[tuple[int, str, str]] = field(default_factory=set)
+    reactions: set[tuple[int, str, str, str]] = field(default_factory=set)
 
     def clone(self) -> _State:
         """Return a copy that can be changed without touching this state."""
@@ -133,6 +137,9 @@ class _State:
             outbox=list(self.outbox),
             dedupe_keys=set(self.dedupe_keys),
             dialogues={key: dict(value) for key, value in self.dialogues.items()},
+            posted=dict(self.posted),
+            processed_events=set(self.processed_events),
+            reactions=set(self.reactions),
         )
 
 
@@ -170,6 +177,10 @@ class FakeDatabase:
         self.state.last_numbers[request.tenant_id] = max(last, request.number)
         self.state.requests[request.id] = _copy_request(request)
         return request
+
+    def post(self, tenant_id: int, platform_message_id: str, message: Message) -> None:
+        """Record that a message was sent and the platform gave it this id (as the dispatcher does)."""
+        self.state.posted[(tenant_id, platform_message_id)] = message
 
     # inspection
     def tenant(self, slug: str) -> Tenant:
@@ -225,6 +236,15 @@ class FakeTenants:
     def get_by_slug(self, slug: str) -> Tenant | None:
         """Return the tenant with the slug."""
         return next((t for t in self._state.tenants.values() if t.slug == slug), None)
+
+    def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
+        """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
+        for tenant in self._state.tenants.values():
+            if slack_team_id is not None and tenant.slack_team_id == slack_team_id:
+                return tenant
+            if teams_tenant_id is not None and tenant.teams_tenant_id == teams_tenant_id:
+                return tenant
+        return None
 
 
 class FakePeople:
@@ -398,6 +418,48 @@ class FakeOutbox:
         self._state.outbox.append(QueuedMessage(tenant_id, message, due_at))
         return True
 
+    def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
+        """Return what the bot posted in the tenant under the platform's id for it."""
+        return self._state.posted.get((tenant_id, platform_message_id))
+
+
+class FakeProcessedEvents:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def first_time(self, tenant_id: int, platform: str, event_id: str, now: datetime) -> bool:
+        """Record a platform event of the tenant; True only the first time."""
+        key = (tenant_id, platform, event_id)
+        if key in self._state.processed_events:
+            return False
+        self._state.processed_events.add(key)
+        return True
+
+    def forget(self, tenant_id: int, platform: str, event_id: str) -> None:
+        """Forget an event."""
+        self._state.processed_events.discard((tenant_id, platform, event_id))
+
+
+class FakeReactions:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def add(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str, now: datetime) -> bool:
+        """Record a reaction on the tenant's message; False if it is not the bot's or was there already."""
+        key = (tenant_id, platform_message_id, user_key, emoji)
+        if (tenant_id, platform_message_id) not in self._state.posted or key in self._state.reactions:
+            return False
+        self._state.reactions.add(key)
+        return True
+
+    def remove(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str) -> bool:
+        """Forget a reaction on the tenant's message; False if there was none."""
+        key = (tenant_id, platform_message_id, user_key, emoji)
+        if key not in self._state.reactions:
+            return False
+        self._state.reactions.discard(key)
+        return True
+
 
 class FakeDialogues:
     def __init__(self, state: _State) -> None:
@@ -449,6 +511,14 @@ class FakeUnitOfWork:
     @property
     def dialogues(self) -> FakeDialogues:
         return FakeDialogues(self._working())
+
+    @property
+    def processed_events(self) -> FakeProcessedEvents:
+        return FakeProcessedEvents(self._working())
+
+    @property
+    def reactions(self) -> FakeReactions:
+        return FakeReactions(self._working())
 
     def __enter__(self) -> Self:
         self._state = self._db.state.clone()

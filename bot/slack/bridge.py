@@ -12,18 +12,20 @@ from bot.bridge import PlatformBridge
 from handlers import commands
 from handlers.model import Tenant
 from handlers.service import Identity, LookupDeferredError, Outcome
+from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
-class SlackBridge(PlatformBridge):
+class SlackBridge(PlatformBridge[SlackStore]):
     """The Slack adapter's access to the core: every listener goes through here."""
 
     platform = "slack"
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
-        return self.store.tenant_for_slack_team(platform_tenant_id)
+        with self.deps.uow() as uow:
+            return uow.tenants.find(slack_team_id=platform_tenant_id)
 
     def cached_identity(self, team_id: str, user_id: str) -> Identity:
         """Return what we know of a Slack user without asking Slack."""

@@ -299,11 +299,11 @@ def _message_shortcut(bridge: SlackBridge) -> Work:
 def _home_opened(bridge: SlackBridge) -> Work:
     async def on_home(args: AsyncArgs) -> None:
         body, event, client = args.body, args.event or {}, args.client
-        if event.get("tab", "home") != "home" or not await bridge.first_time(body.get("event_id")):
+        if event.get("tab", "home") != "home":
             return
         team_id = _team_of(body) or (body.get("authorizations") or [{}])[0].get("team_id") or ""
         tenant = await bridge.tenant(team_id)
-        if tenant is None:
+        if tenant is None or not await bridge.first_time(tenant, body.get("event_id")):
             return
         sections: list[tuple[str, list[Message]]] = []
         reader = None
@@ -366,18 +366,16 @@ def _direct_message(bridge: SlackBridge) -> Work:
 async def _text_from_slack(bridge: SlackBridge, args: AsyncArgs, text: str) -> None:
     body, event = args.body, args.event or {}
     event_id = body.get("event_id")
-    if not await bridge.first_time(event_id):
-        return
     team_id = _team_of(body) or event.get("team") or ""
     tenant = await bridge.tenant(team_id)
-    if tenant is None or not event.get("user"):
+    if tenant is None or not event.get("user") or not await bridge.first_time(tenant, event_id):
         return
     command = commands.parse_text(text)
     try:
         # The replies go to the DM through the outbox, in the same transaction as what they answer.
         await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True)
     except Exception:
-        await bridge.forget(event_id)
+        await bridge.forget(tenant, event_id)
         raise
 
 
@@ -385,9 +383,14 @@ def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
     async def on_reaction(args: AsyncArgs) -> None:
         event = args.event or {}
         item = event.get("item") or {}
-        if item.get("type") != "message" or not await bridge.first_time(args.body.get("event_id")):
+        if item.get("type") != "message":
+            return
+        # The message is looked up in the workspace the reaction came from, never across tenants.
+        tenant = await bridge.tenant(_team_of(args.body) or event.get("team") or "")
+        if tenant is None or not await bridge.first_time(tenant, args.body.get("event_id")):
             return
         await bridge.record_reaction(
+            tenant,
             f"{item.get('channel')}:{item.get('ts')}",
             event.get("user", ""),
             event.get("reaction", ""),

@@ -1,6 +1,6 @@
 """Slack OAuth storage for bolt: installations with the bot token encrypted, and one-time states.
 
-Both stores sit on the synchronous :class:`PlatformStore`, so every database call runs in a worker
+Both stores sit on the synchronous :class:`SlackStore`, so every database call runs in a worker
 thread to keep the event loop free. The app is bot-only: user tokens are never stored.
 """
 
@@ -21,7 +21,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.secrets import SecretBox
-from storage.platform_store import PlatformStore
+from storage.slack_store import SlackStore
 from storage.tables import SlackInstallationRow
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _utc_now() -> datetime:
 class EncryptedInstallationStore(AsyncInstallationStore):
     """Slack installations (one per workspace or org) in the database, bot token encrypted at rest."""
 
-    def __init__(self, store: PlatformStore, box: SecretBox, *, logger: logging.Logger | None = None) -> None:
+    def __init__(self, store: SlackStore, box: SecretBox, *, logger: logging.Logger | None = None) -> None:
         self._store = store
         self._box = box
         self._logger = logger or log
@@ -208,7 +208,7 @@ class EncryptedInstallationStore(AsyncInstallationStore):
 
     async def _save(self, values: dict[str, Any]) -> None:
         try:
-            await asyncio.to_thread(self._store.save_slack_installation, values)
+            await asyncio.to_thread(self._store.save_installation, values)
         except SQLAlchemyError as error:
             self._logger.exception("could not store the Slack installation for team %s", values["team_id"])
             raise BoltError("could not store the Slack installation") from error
@@ -219,9 +219,9 @@ class EncryptedInstallationStore(AsyncInstallationStore):
         # An org-wide install is stored without a team; requests from any of its workspaces use it.
         team = None if is_enterprise_install else team_id
         if enterprise_id is None and team is None:
-            # PlatformStore reads a missing team as "any team": this would pick some other workspace.
+            # SlackStore reads a missing team as "any team": this would pick some other workspace.
             return None
-        row = await asyncio.to_thread(self._store.find_slack_installation, enterprise_id, team)
+        row = await asyncio.to_thread(self._store.find_installation, enterprise_id, team)
         if row is None or row.team_id != team:
             # Same reason: a lookup for the org-wide install must not return one workspace's install.
             return None
@@ -229,10 +229,10 @@ class EncryptedInstallationStore(AsyncInstallationStore):
 
     async def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
         if enterprise_id is None and team_id is None:
-            # PlatformStore would delete every workspace outside an enterprise.
+            # SlackStore would delete every workspace outside an enterprise.
             self._logger.warning("refusing to delete Slack installations with neither enterprise nor team")
             return
-        removed = await asyncio.to_thread(self._store.delete_slack_installation, enterprise_id, team_id)
+        removed = await asyncio.to_thread(self._store.delete_installation, enterprise_id, team_id)
         self._logger.info(
             "forgot %d Slack installation(s) for enterprise %s team %s", removed, enterprise_id, team_id
         )
@@ -243,7 +243,7 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
 
     def __init__(
         self,
-        store: PlatformStore,
+        store: SlackStore,
         *,
         expiration_seconds: int = 600,
         clock: Callable[[], datetime] = _utc_now,

@@ -127,7 +127,7 @@ class TeamsBot:
         if tenant is None:
             await self._refuse(context)
             return
-        if not await self._bridge.first_time(_event_key(activity)):
+        if not await self._bridge.first_time(tenant, _event_key(activity)):
             if activity.type == ActivityTypes.invoke:
                 await context.send_activity(invoke_response({}))
             return
@@ -271,7 +271,7 @@ class TeamsBot:
 
     async def _outcome_card(self, turn: Turn, outcome: Outcome) -> dict[str, Any]:
         """Return the card that replaces the clicked one: its own text without buttons, then the outcome."""
-        clicked = await self._bridge.posted(_message_id(turn.activity))
+        clicked = await self._bridge.posted(turn.tenant, _message_id(turn.activity))
         return cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
 
     async def _on_card_action(self, turn: Turn) -> Outcome:
@@ -300,9 +300,9 @@ class TeamsBot:
         user = activity.from_property.id if activity.from_property else ""
         message_id = _message_id(activity)
         for reaction in activity.reactions_added or []:
-            await self._bridge.record_reaction(message_id, user, str(reaction.type), added=True)
+            await self._bridge.record_reaction(turn.tenant, message_id, user, str(reaction.type), added=True)
         for reaction in activity.reactions_removed or []:
-            await self._bridge.record_reaction(message_id, user, str(reaction.type), added=False)
+            await self._bridge.record_reaction(turn.tenant, message_id, user, str(reaction.type), added=False)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
         reader = self._bridge.reader(outcome)

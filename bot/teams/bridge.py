@@ -14,17 +14,18 @@ from bot.bridge import PlatformBridge
 from handlers.model import Person, Tenant
 from handlers.service import Identity
 from handlers.text import Message
-from storage.platform_store import TeamsReference
+from storage.teams_store import TeamsReference, TeamsStore
 
 
 @dataclass(slots=True)
-class TeamsBridge(PlatformBridge):
+class TeamsBridge(PlatformBridge[TeamsStore]):
     """The Teams adapter's access to the core: every activity goes through here."""
 
     platform = "teams"
 
     def _find_tenant(self, platform_tenant_id: str) -> Tenant | None:
-        return self.store.tenant_for_teams_tenant(platform_tenant_id)
+        with self.deps.uow() as uow:
+            return uow.tenants.find(teams_tenant_id=platform_tenant_id)
 
     async def remember_person(
         self,
@@ -45,7 +46,7 @@ class TeamsBridge(PlatformBridge):
             teams_user_id=user_id,
             aad_object_id=aad_object_id,
         )
-        await asyncio.to_thread(self.store.save_teams_reference, stored, datetime.now(UTC))
+        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
 
     async def remember_channel(self, tenant: Tenant, channel_key: str, reference: dict[str, Any]) -> None:
         """Store where a channel the bot was added to (or mentioned in) can be posted to."""
@@ -56,8 +57,12 @@ class TeamsBridge(PlatformBridge):
             reference=reference,
             channel_key=channel_key,
         )
-        await asyncio.to_thread(self.store.save_teams_reference, stored, datetime.now(UTC))
+        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
 
-    async def posted(self, platform_message_id: str) -> Message | None:
-        """Return what the bot posted under a Teams id (``conversation:activity``), if it did."""
-        return await asyncio.to_thread(self.store.posted_message_content, platform_message_id)
+    async def posted(self, tenant: Tenant, platform_message_id: str) -> Message | None:
+        """Return what the bot posted in the tenant under a Teams id (``conversation:activity``), if it did."""
+        return await asyncio.to_thread(self._posted, tenant.id, platform_message_id)
+
+    def _posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
+        with self.deps.uow() as uow:
+            return uow.outbox.posted(tenant_id, platform_message_id)

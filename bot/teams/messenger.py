@@ -26,7 +26,7 @@ from bot.render import reader_for
 from bot.teams.bot import render_activity
 from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.text import Text
-from storage.platform_store import PlatformStore, TeamsReference
+from storage.teams_store import TeamsReference, TeamsStore
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class TeamsMessenger:
     def __init__(
         self,
         adapter: CloudAdapter,
-        store: PlatformStore,
+        store: TeamsStore,
         app_id: str,
     ) -> None:
         self._adapter = adapter
@@ -106,16 +106,14 @@ class TeamsMessenger:
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
         if destination.channel is not None:
-            found = await asyncio.to_thread(
-                self._store.teams_reference_of_channel, tenant_id, destination.channel
-            )
+            found = await asyncio.to_thread(self._store.reference_of_channel, tenant_id, destination.channel)
             if found is None:
                 raise PermanentSendError(
                     f"the app has not been added to the Teams channel {destination.channel}",
                     Text.of("undeliverable.teams_channel"),
                 )
             return found
-        found = await asyncio.to_thread(self._store.teams_reference_of_user, tenant_id, destination.user)
+        found = await asyncio.to_thread(self._store.reference_of_user, tenant_id, destination.user)
         if found is None:
             name = delivery.recipient.name if delivery.recipient else "?"
             raise PermanentSendError(

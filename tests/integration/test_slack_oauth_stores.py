@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from bot.bootstrap import build_runtime
 from bot.secrets import SecretBox, SecretKeyError
 from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
-from storage.platform_store import PlatformStore
+from storage.slack_store import SlackStore
 from storage.tables import SlackInstallationRow
 
 TOKEN = "xoxb-123-secret"
@@ -35,7 +35,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def installations(engine: Engine) -> EncryptedInstallationStore:
     """Return an installation store encrypting with a test passphrase."""
-    return EncryptedInstallationStore(PlatformStore(engine), SecretBox.from_setting(PASSPHRASE))
+    return EncryptedInstallationStore(SlackStore(engine), SecretBox.from_setting(PASSPHRASE))
 
 
 class Clock:
@@ -274,7 +274,7 @@ def test_a_changed_key_gives_the_friendly_error(
 ) -> None:
     asyncio.run(installations.async_save(installation()))
     other = EncryptedInstallationStore(
-        PlatformStore(engine), SecretBox.from_setting("somebody changed the key to this one")
+        SlackStore(engine), SecretBox.from_setting("somebody changed the key to this one")
     )
 
     with pytest.raises(SecretKeyError, match="was the key changed"):
@@ -282,7 +282,7 @@ def test_a_changed_key_gives_the_friendly_error(
 
 
 def test_a_state_is_consumed_once(engine: Engine) -> None:
-    states = DatabaseOAuthStateStore(PlatformStore(engine), clock=Clock())
+    states = DatabaseOAuthStateStore(SlackStore(engine), clock=Clock())
 
     state = asyncio.run(states.async_issue())
 
@@ -292,14 +292,14 @@ def test_a_state_is_consumed_once(engine: Engine) -> None:
 
 
 def test_states_are_random(engine: Engine) -> None:
-    states = DatabaseOAuthStateStore(PlatformStore(engine), clock=Clock())
+    states = DatabaseOAuthStateStore(SlackStore(engine), clock=Clock())
 
     assert asyncio.run(states.async_issue()) != asyncio.run(states.async_issue())
 
 
 def test_an_expired_state_is_refused(engine: Engine) -> None:
     clock = Clock()
-    states = DatabaseOAuthStateStore(PlatformStore(engine), expiration_seconds=600, clock=clock)
+    states = DatabaseOAuthStateStore(SlackStore(engine), expiration_seconds=600, clock=clock)
     state = asyncio.run(states.async_issue())
 
     clock.now += timedelta(seconds=601)
@@ -309,7 +309,7 @@ def test_an_expired_state_is_refused(engine: Engine) -> None:
 
 def test_a_state_is_accepted_until_it_expires(engine: Engine) -> None:
     clock = Clock()
-    states = DatabaseOAuthStateStore(PlatformStore(engine), expiration_seconds=600, clock=clock)
+    states = DatabaseOAuthStateStore(SlackStore(engine), expiration_seconds=600, clock=clock)
     state = asyncio.run(states.async_issue())
 
     clock.now += timedelta(seconds=599)
@@ -319,7 +319,7 @@ def test_a_state_is_accepted_until_it_expires(engine: Engine) -> None:
 
 @pytest.mark.parametrize("state", ["never-issued", "", "x" * 500])
 def test_an_unknown_state_is_refused(engine: Engine, state: str) -> None:
-    states = DatabaseOAuthStateStore(PlatformStore(engine), clock=Clock())
+    states = DatabaseOAuthStateStore(SlackStore(engine), clock=Clock())
     asyncio.run(states.async_issue())
 
     assert asyncio.run(states.async_consume(state)) is False

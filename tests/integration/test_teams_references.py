@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Runtime
-from storage import platform_store
-from storage.platform_store import PlatformStore, TeamsReference
+from storage import teams_store
 from storage.tables import TEAMS_REFERENCE
+from storage.teams_store import TeamsReference, TeamsStore
 
 MOMENT = datetime(2027, 3, 3, 9, tzinfo=UTC)
 JONAS = "29:1jonas"
@@ -46,18 +46,18 @@ def _updated_at(runtime: Runtime) -> list[datetime]:
 
 
 def test_a_personal_reference_is_stored_linked_and_read_back(runtime: Runtime) -> None:
-    store = PlatformStore(runtime.engine)
-    store.save_teams_reference(_personal(_jonas_id(runtime)), MOMENT)
+    store = TeamsStore(runtime.engine)
+    store.save_reference(_personal(_jonas_id(runtime)), MOMENT)
 
-    found = store.teams_reference_of_user(1, JONAS)
+    found = store.reference_of_user(1, JONAS)
 
     assert found == _personal(_jonas_id(runtime))
-    assert store.teams_reference_of_user(1, "29:someone-else") is None
-    assert store.teams_reference_of_user(2, JONAS) is None
+    assert store.reference_of_user(1, "29:someone-else") is None
+    assert store.reference_of_user(2, JONAS) is None
 
 
 def test_a_channel_reference_is_stored_and_read_back(runtime: Runtime) -> None:
-    store = PlatformStore(runtime.engine)
+    store = TeamsStore(runtime.engine)
     channel = TeamsReference(
         tenant_id=1,
         conversation_id=CHANNEL,
@@ -65,30 +65,30 @@ def test_a_channel_reference_is_stored_and_read_back(runtime: Runtime) -> None:
         reference={"conversation": {"id": CHANNEL, "conversationType": "channel"}},
         channel_key=CHANNEL,
     )
-    store.save_teams_reference(channel, MOMENT)
+    store.save_reference(channel, MOMENT)
 
-    assert store.teams_reference_of_channel(1, CHANNEL) == channel
-    assert store.teams_reference_of_user(1, CHANNEL) is None
+    assert store.reference_of_channel(1, CHANNEL) == channel
+    assert store.reference_of_user(1, CHANNEL) is None
 
 
 def test_an_unchanged_reference_is_not_written_again(runtime: Runtime) -> None:
-    store = PlatformStore(runtime.engine)
+    store = TeamsStore(runtime.engine)
     jonas = _jonas_id(runtime)
-    store.save_teams_reference(_personal(jonas), MOMENT)
+    store.save_reference(_personal(jonas), MOMENT)
 
-    store.save_teams_reference(_personal(jonas), MOMENT + timedelta(minutes=5))
+    store.save_reference(_personal(jonas), MOMENT + timedelta(minutes=5))
 
     assert _updated_at(runtime) == [MOMENT.replace(tzinfo=None)]
 
 
 def test_a_changed_reference_is_written_at_once(runtime: Runtime) -> None:
-    store = PlatformStore(runtime.engine)
+    store = TeamsStore(runtime.engine)
     jonas = _jonas_id(runtime)
-    store.save_teams_reference(_personal(jonas), MOMENT)
+    store.save_reference(_personal(jonas), MOMENT)
 
-    store.save_teams_reference(_personal(jonas, "https://smba.example/amer/"), MOMENT + timedelta(minutes=5))
+    store.save_reference(_personal(jonas, "https://smba.example/amer/"), MOMENT + timedelta(minutes=5))
 
-    found = store.teams_reference_of_user(1, JONAS)
+    found = store.reference_of_user(1, JONAS)
     assert found is not None
     assert found.service_url == "https://smba.example/amer/"
     assert _updated_at(runtime) == [(MOMENT + timedelta(minutes=5)).replace(tzinfo=None)]
@@ -97,24 +97,24 @@ def test_a_changed_reference_is_written_at_once(runtime: Runtime) -> None:
 def test_an_unchanged_reference_is_refreshed_after_a_while(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(platform_store, "REFERENCE_REFRESH_SECONDS", 0.0)
-    store = PlatformStore(runtime.engine)
+    monkeypatch.setattr(teams_store, "REFERENCE_REFRESH_SECONDS", 0.0)
+    store = TeamsStore(runtime.engine)
     jonas = _jonas_id(runtime)
-    store.save_teams_reference(_personal(jonas), MOMENT)
+    store.save_reference(_personal(jonas), MOMENT)
 
-    store.save_teams_reference(_personal(jonas), MOMENT + timedelta(hours=2))
+    store.save_reference(_personal(jonas), MOMENT + timedelta(hours=2))
 
     assert _updated_at(runtime) == [(MOMENT + timedelta(hours=2)).replace(tzinfo=None)]
 
 
 def test_a_reference_without_a_known_person_keeps_the_link_to_the_person(runtime: Runtime) -> None:
     jonas = _jonas_id(runtime)
-    PlatformStore(runtime.engine).save_teams_reference(_personal(jonas), MOMENT)
+    TeamsStore(runtime.engine).save_reference(_personal(jonas), MOMENT)
 
     # Another process, after a message in which Jonas could not be recognised.
-    PlatformStore(runtime.engine).save_teams_reference(_personal(None, "https://smba.example/amer/"), MOMENT)
+    TeamsStore(runtime.engine).save_reference(_personal(None, "https://smba.example/amer/"), MOMENT)
 
-    found = PlatformStore(runtime.engine).teams_reference_of_user(1, JONAS)
+    found = TeamsStore(runtime.engine).reference_of_user(1, JONAS)
     assert found is not None
     assert found.person_id == jonas
     assert found.service_url == "https://smba.example/amer/"
@@ -124,4 +124,4 @@ def test_a_reference_is_either_a_persons_or_a_channels(runtime: Runtime) -> None
     both = TeamsReference(1, CHANNEL, "https://smba.example/", {}, teams_user_id=JONAS, channel_key=CHANNEL)
 
     with pytest.raises(ValueError, match="either"):
-        PlatformStore(runtime.engine).save_teams_reference(both, MOMENT)
+        TeamsStore(runtime.engine).save_reference(both, MOMENT)

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
-from storage.db import make_engine
-from storage.platform_store import PlatformStore
 from storage.tables import ReactionRow, SparringRequestRow
 from tests.platforms.conftest import ANNA, JONAS, METTE, TEAM, SlackWorld
 from tests.platforms.slack_fakes import (
@@ -22,14 +18,8 @@ from tests.platforms.slack_fakes import (
     reaction_event,
     retry_headers,
 )
+from tests.platforms.stored import posted_outbox_id, reactions
 from tests.platforms.test_slack_interactions import ask_by_slash_command, count_rows, dms, settle, text_of
-
-
-@pytest.fixture
-def platform_store(slack_world: SlackWorld) -> Iterator[PlatformStore]:
-    engine = make_engine(slack_world.database_url)
-    yield PlatformStore(engine)
-    engine.dispose()
 
 
 def open_home(world: SlackWorld, user: str) -> Call:
@@ -120,13 +110,13 @@ def test_a_mention_in_a_channel_is_answered_privately_by_dm(slack_world: SlackWo
 # --- 7. reactions ----------------------------------------------------------------------------------
 
 
-def posted_offer(world: SlackWorld, store: PlatformStore) -> tuple[Call, int]:
+def posted_offer(world: SlackWorld) -> tuple[Call, int]:
     """Have the bot post an offer DM to Anna; return the call and the outbox id it was recorded under."""
     offer = ask_by_slash_command(world)
     settle(world)
-    posted = store.posted_message(f"{offer.response['channel']}:{offer.response['ts']}")
+    posted = posted_outbox_id(world.database_url, f"{offer.response['channel']}:{offer.response['ts']}")
     assert posted is not None
-    return offer, posted.outbox_id
+    return offer, posted
 
 
 def deliver_thumbsup(world: SlackWorld, offer: Call, *, added: bool, event_id: str) -> list[int]:
@@ -144,25 +134,21 @@ def deliver_thumbsup(world: SlackWorld, offer: Call, *, added: bool, event_id: s
     return [response.status_code for response in asyncio.run(send_all())]
 
 
-def test_replayed_and_duplicated_reactions_are_stored_once_and_removed_once(
-    slack_world: SlackWorld, platform_store: PlatformStore
-) -> None:
-    offer, outbox_id = posted_offer(slack_world, platform_store)
+def test_replayed_and_duplicated_reactions_are_stored_once_and_removed_once(slack_world: SlackWorld) -> None:
+    offer, outbox_id = posted_offer(slack_world)
     added = deliver_thumbsup(slack_world, offer, added=True, event_id="Ev0ADDED001")
     settle(slack_world)
-    after_adding = platform_store.reactions(outbox_id)
+    after_adding = reactions(slack_world.database_url)
     removed = deliver_thumbsup(slack_world, offer, added=False, event_id="Ev0REMOVED1")
     settle(slack_world)
 
     assert added == removed == [200] * 5
-    assert after_adding == [(JONAS, "thumbsup")]
-    assert platform_store.reactions(outbox_id) == []
+    assert after_adding == [(1, outbox_id, JONAS, "thumbsup")]
+    assert reactions(slack_world.database_url) == []
 
 
-def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(
-    slack_world: SlackWorld, platform_store: PlatformStore
-) -> None:
-    offer, outbox_id = posted_offer(slack_world, platform_store)
+def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(slack_world: SlackWorld) -> None:
+    offer, _ = posted_offer(slack_world)
     annas_own_message = reaction_event(
         ANNA, "eyes", offer.response["channel"], "1700000099.000100", item_user=ANNA
     )
@@ -171,7 +157,6 @@ def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(
     settle(slack_world)
 
     assert [r.status_code for r in responses] == [200, 200]
-    assert platform_store.reactions(outbox_id) == []
     assert count_rows(slack_world, ReactionRow) == 0
 
 

@@ -20,11 +20,13 @@ from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
-from storage.platform_store import PlatformStore
 from storage.tables import ConversationReferenceRow, OutboxRow, ProcessedEventRow, SparringRequestRow
+from storage.teams_store import TeamsStore
 from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
+from tests.platforms.stored import add_other_tenant, posted_outbox_id, reactions
 from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
+from tests.tenants import OTHER_TEAMS_TENANT
 
 TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
 JONAS, ANNA, METTE = "29:1jof", "29:1anb", "29:1abc"
@@ -345,7 +347,7 @@ def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWo
     [personal] = teams_world.connector.sent(personal_conversation(JONAS))
     assert in_channel.body["text"] == personal.body["text"]
     assert in_channel.path.endswith("/activities/" + body["id"])
-    channel = PlatformStore(make_engine(teams_world.database_url)).teams_reference_of_channel(1, CHANNEL)
+    channel = TeamsStore(make_engine(teams_world.database_url)).reference_of_channel(1, CHANNEL)
     assert channel is not None
     assert channel.conversation_id == CHANNEL  # the channel itself, not the thread of the mention
 
@@ -363,19 +365,78 @@ def test_reactions_added_and_removed_are_recorded_once(teams_world: TeamsWorld) 
         replyToId=message_id,
         id=added["id"],
     )
-    store = PlatformStore(make_engine(teams_world.database_url))
-
     statuses = [teams_world.post(added).status_code, teams_world.post(added).status_code]
-    posted = store.posted_message(f"{personal_conversation(ANNA)}:{message_id}")
-    assert posted is not None
-    after_add = store.reactions(posted.outbox_id)
+    outbox_id = posted_outbox_id(teams_world.database_url, f"{personal_conversation(ANNA)}:{message_id}")
+    after_add = reactions(teams_world.database_url)
     teams_world.post(removed)
     teams_world.post(removed)
-    after_remove = store.reactions(posted.outbox_id)
+    after_remove = reactions(teams_world.database_url)
 
     assert statuses == [200, 200]
-    assert after_add == [(ANNA, "like")]
+    assert after_add == [(1, outbox_id, ANNA, "like")]
     assert after_remove == []
+
+
+def _from_other_tenant(world: TeamsWorld, name: str, user: str, **fields: Any) -> dict[str, Any]:
+    # Local mode takes the tenant an activity names at its word: anyone can claim any tenant and any
+    # conversation, so only the tenant scoping of every lookup keeps the tenants apart.
+    return activity(name, service_url=world.connector.url, tenant=OTHER_TEAMS_TENANT, user=user, **fields)
+
+
+def test_a_click_from_another_tenant_on_a_message_id_does_not_get_that_tenants_offer(
+    teams_world: TeamsWorld,
+) -> None:
+    add_other_tenant(teams_world.database_url)
+    offer = _offer_to_anna(teams_world)
+    message_id = _posted_id(teams_world, offer)
+    invoke = _from_other_tenant(
+        teams_world,
+        "invoke_adaptive_card_action_execute",
+        ANNA,
+        conversation=personal_conversation(ANNA),
+        replyToId=message_id,
+    )
+    invoke["value"]["action"] = {"type": "Action.Execute", "verb": "vpmo", "data": {"action": "accept:S-1"}}
+
+    response = teams_world.post(invoke)
+
+    assert response.status_code == 200
+    shown = json.dumps(response.json()["value"], ensure_ascii=False)
+    assert "Budgettet er skredet" in offer.shown  # the offer's own text, which only Nordlys may see
+    assert "Budgettet er skredet" not in shown
+    assert "Anna Berg har accepteret" not in shown
+
+
+def test_a_reaction_from_another_tenant_is_not_recorded_against_this_tenants_message(
+    teams_world: TeamsWorld,
+) -> None:
+    add_other_tenant(teams_world.database_url)
+    offer = _offer_to_anna(teams_world)
+    message_id = _posted_id(teams_world, offer)
+    elsewhere = _from_other_tenant(
+        teams_world,
+        "message_reaction_added",
+        ANNA,
+        conversation=personal_conversation(ANNA),
+        replyToId=message_id,
+    )
+    # The same activity id in the offer's own tenant: another tenant's id cannot make it a replay.
+    here = teams_world.activity(
+        "message_reaction_added",
+        ANNA,
+        conversation=personal_conversation(ANNA),
+        replyToId=message_id,
+        id=elsewhere["id"],
+    )
+
+    from_elsewhere = teams_world.post(elsewhere)
+    after_elsewhere = reactions(teams_world.database_url)
+    teams_world.post(here)
+
+    assert from_elsewhere.status_code == 200
+    assert after_elsewhere == []
+    outbox_id = posted_outbox_id(teams_world.database_url, f"{personal_conversation(ANNA)}:{message_id}")
+    assert reactions(teams_world.database_url) == [(1, outbox_id, ANNA, "like")]
 
 
 def test_a_duplicated_activity_changes_nothing_the_second_time(teams_world: TeamsWorld) -> None:

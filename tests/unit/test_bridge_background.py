@@ -9,14 +9,11 @@ import pytest
 
 from bot.bridge import PlatformBridge
 from handlers.context import Deps
-from storage.platform_store import PlatformStore
 
 
-def _bridge() -> PlatformBridge:
+def _bridge() -> PlatformBridge[None]:
     # The background work needs neither the core nor the database.
-    return PlatformBridge(
-        deps=Deps.__new__(Deps), store=PlatformStore.__new__(PlatformStore), kick=lambda: None
-    )
+    return PlatformBridge(deps=Deps.__new__(Deps), store=None, kick=lambda: None)
 
 
 def test_work_after_the_answer_is_finished_before_shutdown_goes_on() -> None:
