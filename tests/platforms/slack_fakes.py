@@ -22,7 +22,7 @@ Typical use::
         response = await SlackClient(base).post("/slack/events", body, content_type, signer=signer)
         posted = await fake.wait_for_async("chat.postMessage")
 
-Defaults line up with the bolt fixtures in ``/work/shared/fixtures/slack``: team ``T111``, app ``A111``,
+Defaults line up with the bolt fixtures in ``../shared/fixtures/slack`` (beside the checkout): team ``T111``, app ``A111``,
 bot user ``UBOT``, bot ``B111``.
 """
 

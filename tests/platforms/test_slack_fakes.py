@@ -52,7 +52,8 @@ from tests.platforms.slack_fakes import (
     view_submission_from_view,
 )
 
-FIXTURES = Path("/work/shared/fixtures/slack")
+# The shared fixtures sit beside the checkout (../shared), wherever it is.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
 SECRET = "secret"
 T = TypeVar("T")
 
