@@ -52,6 +52,10 @@ class FixedClock:
         """Return the current (fixed) moment in UTC."""
         return self.moment
 
+    def monotonic(self) -> float:
+        """Return the moment in seconds: the same time for a pace (``bot.pacing.Pace``) as ``now``."""
+        return self.moment.timestamp()
+
     def set(self, moment: datetime) -> None:
         """Move the clock to the moment."""
         self.moment = _aware_utc(moment)
