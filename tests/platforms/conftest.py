@@ -58,15 +58,18 @@ class SlackWorld:
 
 
 @contextmanager
-def running_slack_world(database_url: str, clock: FixedClock | None = None) -> Iterator[SlackWorld]:
+def running_slack_world(
+    database_url: str, clock: FixedClock | None = None, *, pace_seconds: float = 1.0
+) -> Iterator[SlackWorld]:
     """Run the sample client's server against a fake Slack; with ``clock``, on that clock alone.
 
     The clock is the server's time for the use cases, the dispatcher and the Slack pace, so that a
     test moves time itself (``clock.advance``) and checks what the bot did at each moment.
+    ``pace_seconds`` is the per-channel pace (``VPMO_SLACK_PACE_SECONDS``; 0 turns it off).
     """
     sample_database(database_url)
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN) as slack:
-        settings = Settings(database_url=SecretStr(database_url))
+        settings = Settings(database_url=SecretStr(database_url), slack_pace_seconds=pace_seconds)
         slack_settings = SlackSettings(
             SlackMode.SINGLE_WORKSPACE, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=slack.url
         )
