@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,10 +165,12 @@ def build_server(
     clock: Clock | None = None,
     tick_seconds: float = 15,
     teams_settings: TeamsSettings | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     """Build the web application: Slack's and Teams' endpoints, /healthz, and the tick that delivers.
 
-    Without ``teams_settings`` the Microsoft* variables decide whether Teams is served.
+    Without ``teams_settings`` the Microsoft* variables decide whether Teams is served. ``clock`` and
+    ``monotonic`` are the time the use cases, the dispatcher and the platforms' pace go by.
     """
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
     web_app = web.Application()
@@ -181,12 +184,14 @@ def build_server(
     slack_app = None
     bridges: list[PlatformBridge[Any]] = []
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, slack_app = _add_slack(web_app, settings, slack_settings, runtime, kick, bridges)
+        slack_messenger, slack_app = _add_slack(
+            web_app, settings, slack_settings, runtime, kick, bridges, monotonic
+        )
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges)
+        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges, monotonic)
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
@@ -206,6 +211,7 @@ def _add_slack(
     runtime: Runtime,
     kick: Any,
     bridges: list[PlatformBridge[Any]],
+    monotonic: Callable[[], float],
 ) -> tuple[Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
@@ -222,7 +228,9 @@ def _add_slack(
     bridges.append(bridge)
     secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     slack = build_slack_app(slack_settings, bridge, secret_key)
-    messenger = SlackMessenger(slack.client_for, pace_seconds=settings.slack_pace_seconds)
+    messenger = SlackMessenger(
+        slack.client_for, pace_seconds=settings.slack_pace_seconds, monotonic=monotonic
+    )
     if slack_settings.mode is not SlackMode.SOCKET_MODE:
         add_routes(web_app, slack)
     return messenger, slack
@@ -235,6 +243,7 @@ def _add_teams(
     runtime: Runtime,
     kick: Any,
     bridges: list[PlatformBridge[Any]],
+    monotonic: Callable[[], float],
 ) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
@@ -248,7 +257,7 @@ def _add_teams(
     bridges.append(bridge)
     adapter = build_adapter(teams_settings)
     add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
-    return TeamsMessenger(adapter, references, teams_settings.app_id)
+    return TeamsMessenger(adapter, references, teams_settings.app_id, monotonic=monotonic)
 
 
 async def _start(web_app: web.Application) -> None:

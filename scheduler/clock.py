@@ -37,6 +37,7 @@ class TickLoop:
         self._scheduler: object | None = None
         self.last_run: datetime | None = None
         self.started_at: datetime | None = None
+        self.rounds = 0  # ticks finished (failed ones too): what a caller can wait on, not on time
 
     def start(self) -> None:
         """Start ticking (needs a running event loop)."""
@@ -82,6 +83,7 @@ class TickLoop:
             else:
                 self._wake_for_deferred(report)
             self.last_run = datetime.now(UTC)
+            self.rounds += 1
 
     def _wake_for_deferred(self, report: TickReport) -> None:
         # Messages held back by a platform's pace are due within seconds, not at the next interval.

@@ -52,6 +52,10 @@ class FixedClock:
         """Return the current (fixed) moment in UTC."""
         return self.moment
 
+    def monotonic(self) -> float:
+        """Return the moment in seconds: the same time for a pace (``bot.pacing.Pace``) as ``now``."""
+        return self.moment.timestamp()
+
     def set(self, moment: datetime) -> None:
         """Move the clock to the moment."""
         self.moment = _aware_utc(moment)
@@ -298,8 +302,15 @@ class FakePeople:
 
 
 class FakeRequests:
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, read: set[int] | None = None) -> None:
         self._state = state
+        # The ids read or added in this unit of work: only those may be updated, as in SqlRequests
+        # (a request read elsewhere was not locked, and writing it back could lose an update).
+        self._read: set[int] = read if read is not None else set()
+
+    def _remember(self, requests: list[SparringRequest]) -> list[SparringRequest]:
+        self._read.update(r.id for r in requests if r.id is not None)
+        return [_copy_request(r) for r in requests]
 
     def _of_tenant(self, tenant_id: int) -> list[SparringRequest]:
         found = [r for r in self._state.requests.values() if r.tenant_id == tenant_id]
@@ -318,23 +329,24 @@ class FakeRequests:
         self._state.last_request_id += 1
         request.id = self._state.last_request_id
         self._state.requests[request.id] = _copy_request(request)
+        self._read.add(request.id)
         return request
 
     def get(self, tenant_id: int, number: int) -> SparringRequest | None:
         """Return a copy of the request: changes only count once ``update`` writes them back."""
         found = next((r for r in self._of_tenant(tenant_id) if r.number == number), None)
-        return _copy_request(found) if found is not None else None
+        return self._remember([found])[0] if found is not None else None
 
     def update(self, request: SparringRequest) -> None:
-        """Write the request's changed state back."""
-        if request.id is None or request.id not in self._state.requests:
-            raise KeyError(f"request {request.ref} was never added")
+        """Write the request's changed state back (it was read or added in this unit of work)."""
+        if request.id is None or request.id not in self._state.requests or request.id not in self._read:
+            raise LookupError(f"request {request.ref} was never read or added in this unit of work")
         self._state.requests[request.id] = _copy_request(request)
 
     def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:
         """Return the requester's newest requests."""
         mine = [r for r in reversed(self._of_tenant(tenant_id)) if r.requester_id == requester_id]
-        return [_copy_request(r) for r in mine[:limit]]
+        return self._remember(mine[:limit])
 
     def count_of_requester(self, tenant_id: int, requester_id: int) -> int:
         """Return how many requests the requester has made."""
@@ -342,15 +354,13 @@ class FakeRequests:
 
     def of_senior(self, tenant_id: int, senior_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the senior's requests in the given statuses, oldest first."""
-        return [
-            _copy_request(r)
-            for r in self._of_tenant(tenant_id)
-            if r.senior_id == senior_id and r.status in statuses
-        ]
+        return self._remember(
+            [r for r in self._of_tenant(tenant_id) if r.senior_id == senior_id and r.status in statuses]
+        )
 
     def with_status(self, tenant_id: int, statuses: Sequence[Status]) -> list[SparringRequest]:
         """Return the tenant's requests in the given statuses, oldest first."""
-        return [_copy_request(r) for r in self._of_tenant(tenant_id) if r.status in statuses]
+        return self._remember([r for r in self._of_tenant(tenant_id) if r.status in statuses])
 
     def loads(
         self, tenant_id: int, senior_ids: Sequence[int], month_start: datetime
@@ -392,7 +402,7 @@ class FakeRequests:
 
     def created_between(self, tenant_id: int, start: datetime, end: datetime) -> list[SparringRequest]:
         """Return the requests created in [start, end)."""
-        return [_copy_request(r) for r in self._of_tenant(tenant_id) if start <= r.created_at < end]
+        return self._remember([r for r in self._of_tenant(tenant_id) if start <= r.created_at < end])
 
     def due_for_escalation(self, now: datetime, limit: int) -> list[tuple[int, int]]:
         """Return (tenant id, number) of offered requests whose answer time ran out, oldest first."""
@@ -485,6 +495,7 @@ class FakeUnitOfWork:
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
         self._state: _State | None = None
+        self._read: set[int] = set()
         self.committed = False
 
     def _working(self) -> _State:
@@ -502,7 +513,7 @@ class FakeUnitOfWork:
 
     @property
     def requests(self) -> FakeRequests:
-        return FakeRequests(self._working())
+        return FakeRequests(self._working(), self._read)
 
     @property
     def outbox(self) -> FakeOutbox:
@@ -522,6 +533,7 @@ class FakeUnitOfWork:
 
     def __enter__(self) -> Self:
         self._state = self._db.state.clone()
+        self._read = set()
         return self
 
     def __exit__(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
@@ -43,9 +44,15 @@ ClientFor = Callable[[Tenant], Awaitable[AsyncWebClient | None]]
 class SlackMessenger:
     """Sends through Slack's Web API, pacing posts per channel; ids come back as ``channel:ts``."""
 
-    def __init__(self, client_for: ClientFor, *, pace_seconds: float = CHANNEL_PACE_SECONDS) -> None:
+    def __init__(
+        self,
+        client_for: ClientFor,
+        *,
+        pace_seconds: float = CHANNEL_PACE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client_for = client_for
-        self._pace = Pace()
+        self._pace = Pace(monotonic)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._dm_channels: dict[tuple[int, str], str] = {}
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +74,13 @@ class TeamsMessenger:
         adapter: CloudAdapter,
         store: TeamsStore,
         app_id: str,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
-        self._pace = Pace()
+        self._pace = Pace(monotonic)
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""

@@ -7,14 +7,17 @@ import signal
 import socket
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
+from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT, main
 from bot.logs import PROJECT_PACKAGES
+from handlers.text import Message, Text
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli
@@ -22,6 +25,8 @@ from tests.platforms.conftest import BOT_TOKEN, TEAM
 from tests.platforms.serve_process import STOP_SECONDS, VPMO, clean_environment, free_port
 from tests.platforms.slack_fakes import FakeSlackApi
 from tests.platforms.socket_mode_fake import APP_TOKEN
+
+NOW = datetime(2020, 1, 1, tzinfo=UTC)  # long due: the tick runs on the real clock
 
 
 def test_applying_the_same_file_twice_changes_nothing(database_url: str) -> None:
@@ -82,7 +87,32 @@ def test_db_upgrade_reports_the_revision(database_url: str) -> None:
     assert f"is at revision {head}." in result.stdout
 
 
-def test_jobs_run_due_delivers_queued_messages(sample_db: str, tmp_path: Path) -> None:
+def _queue_a_message_to_anna(database_url: str) -> None:
+    runtime = build_runtime(database_url, migrate=False)
+    try:
+        with runtime.deps.uow() as uow:
+            tenant = uow.tenants.get_by_slug("nordlys")
+            assert tenant is not None
+            [anna] = [p for p in uow.people.with_role(tenant.id, "senior") if p.name == "Anna Berg"]
+            assert uow.outbox.add(tenant.id, Message((Text.of("status.none"),), to_person=anna.id), NOW)
+            uow.commit()
+    finally:
+        runtime.engine.dispose()
+
+
+def test_jobs_run_due_delivers_queued_messages(sample_db: str) -> None:
+    _queue_a_message_to_anna(sample_db)
+
+    result = run_cli(sample_db, "jobs", "run-due")
+    again = run_cli(sample_db, "jobs", "run-due")
+
+    assert "escalated 0; sent 1" in result.stdout
+    # Printed where Slack or Teams would have shown it.
+    assert "→ anna.berg@maximize.dk: Du har ingen sparringsforespørgsler endnu." in result.stdout
+    assert "escalated 0; sent 0" in again.stdout  # delivered once, not again
+
+
+def test_jobs_run_due_finds_nothing_left_once_the_chat_has_delivered(sample_db: str, tmp_path: Path) -> None:
     script = tmp_path / "ask.txt"
     script.write_text("sparring Hjælp med budgettet\n", encoding="utf-8")
     run_cli(sample_db, "chat", "--tenant", "nordlys", "--script", str(script))

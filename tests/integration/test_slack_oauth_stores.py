@@ -249,14 +249,19 @@ def test_delete_removes_the_installation(
     assert [row["team_id"] for row in raw_rows(engine)] == ["T222"]
 
 
-def test_a_user_revoking_their_token_keeps_the_bot(installations: EncryptedInstallationStore) -> None:
+def test_a_user_revoking_their_token_keeps_the_bot(
+    engine: Engine, installations: EncryptedInstallationStore
+) -> None:
     asyncio.run(installations.async_save(installation()))
 
     asyncio.run(
         installations.async_delete_installation(enterprise_id=None, team_id="T111", user_id="U0INSTALLER")
     )
 
-    assert asyncio.run(installations.async_find_bot(enterprise_id=None, team_id="T111")) is not None
+    bot = asyncio.run(installations.async_find_bot(enterprise_id=None, team_id="T111"))
+    assert bot is not None
+    assert (bot.team_id, bot.bot_token) == ("T111", installation().bot_token)
+    assert [row["team_id"] for row in raw_rows(engine)] == ["T111"]
 
 
 def test_delete_without_team_or_enterprise_removes_nothing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.tenant_admin import apply_tenant
 from bot.tenant_config import load_tenant_config
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.fakes import FixedClock
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import FakeSlackApi, Payload, SlackClient, SlackSigner
 
@@ -55,11 +57,19 @@ class SlackWorld:
         return [c for c in self.slack.calls("chat.postMessage") if c.params.get("channel") == f"D{user}"]
 
 
-@pytest.fixture
-def slack_world(database_url: str) -> Iterator[SlackWorld]:
+@contextmanager
+def running_slack_world(
+    database_url: str, clock: FixedClock | None = None, *, pace_seconds: float = 1.0
+) -> Iterator[SlackWorld]:
+    """Run the sample client's server against a fake Slack; with ``clock``, on that clock alone.
+
+    The clock is the server's time for the use cases, the dispatcher and the Slack pace, so that a
+    test moves time itself (``clock.advance``) and checks what the bot did at each moment.
+    ``pace_seconds`` is the per-channel pace (``VPMO_SLACK_PACE_SECONDS``; 0 turns it off).
+    """
     sample_database(database_url)
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN) as slack:
-        settings = Settings(database_url=SecretStr(database_url))
+        settings = Settings(database_url=SecretStr(database_url), slack_pace_seconds=pace_seconds)
         slack_settings = SlackSettings(
             SlackMode.SINGLE_WORKSPACE, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, api_url=slack.url
         )
@@ -67,7 +77,17 @@ def slack_world(database_url: str) -> Iterator[SlackWorld]:
         def factory() -> Any:
             from bot.server import build_server
 
-            return build_server(settings, slack_settings, tick_seconds=0.2)
+            if clock is None:
+                return build_server(settings, slack_settings, tick_seconds=0.2)
+            return build_server(
+                settings, slack_settings, tick_seconds=0.2, clock=clock, monotonic=clock.monotonic
+            )
 
         with RunningServer(factory) as server:
             yield SlackWorld(server, slack, SlackSigner(SIGNING_SECRET), database_url)
+
+
+@pytest.fixture
+def slack_world(database_url: str) -> Iterator[SlackWorld]:
+    with running_slack_world(database_url) as world:
+        yield world

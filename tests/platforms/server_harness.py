@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
@@ -57,6 +58,26 @@ class RunningServer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(STARTUP_TIMEOUT)
         self._loop.close()
+
+    def ticks(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Kick the server's tick loop and wait until ``count`` whole ticks have run after the kick.
+
+        What a test asserts did *not* happen ("nothing more was sent") it asserts after this: every
+        tick that ran then saw the outbox as it was when this was called. ``timeout`` only fails a
+        server that stopped ticking; it is never what makes a check pass.
+        """
+        from bot.server import RUNTIME_KEY
+
+        assert self.app is not None
+        loop = self.app[RUNTIME_KEY].tick
+        for _ in range(count + 1):  # the first round may have begun before the call
+            seen = loop.rounds
+            self._loop.call_soon_threadsafe(loop.kick)
+            deadline = time.monotonic() + timeout
+            while loop.rounds <= seen:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the server's tick loop ran no tick in {timeout} s")
+                time.sleep(0.005)
 
     def get(self, path: str) -> httpx.Response:
         """GET a path of the server."""

@@ -22,7 +22,7 @@ Typical use::
         response = await SlackClient(base).post("/slack/events", body, content_type, signer=signer)
         posted = await fake.wait_for_async("chat.postMessage")
 
-Defaults line up with the bolt fixtures in ``/work/shared/fixtures/slack``: team ``T111``, app ``A111``,
+Defaults line up with the bolt fixtures in ``../shared/fixtures/slack`` (beside the checkout): team ``T111``, app ``A111``,
 bot user ``UBOT``, bot ``B111``.
 """
 
@@ -262,6 +262,7 @@ class FakeSlackApi:
         self.tokens: dict[str, str] | None = None if tokens is None else dict(tokens)
         self.socket_mode_url = socket_mode_url
         self.latency = latency
+        self.arrived = 0  # Web API requests that reached the fake (counted before the latency)
         self._overrides: dict[str, dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._answers: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
             "chat.postMessage": self._post_message,
@@ -506,6 +507,7 @@ class FakeSlackApi:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         at = time.monotonic()
+        self.arrived += 1
         method = request.match_info["method"]
         raw, params = await _read_request(request)
         headers = Headers(request.headers.items())

@@ -1,14 +1,17 @@
 """Outbox → Slack through the real server: rate limits, outages, refusals and per-channel pacing.
 
 Every server test runs ``vpmo``'s server (HTTP mode, tick every 0.2 s) against the fake Slack Web API
-and reads the outbox table afterwards, on SQLite and on PostgreSQL.
+and reads the outbox table afterwards, on SQLite and on PostgreSQL. The server's clock (use cases,
+dispatcher, Slack's pace) stands still until the test moves it, so every wait and slot is checked in
+that clock, exactly; real time only decides how long a broken server may take to fail a test.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +23,8 @@ from bot.slack.messenger import PERMANENT_ERRORS, _classify
 from handlers.ports import PermanentSendError, TransientSendError
 from storage.db import make_engine
 from storage.tables import OutboxRow, PersonRow
-from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM, SlackWorld
+from tests.fakes import FixedClock
+from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM, SlackWorld, running_slack_world
 from tests.platforms.slack_fakes import Call, slash_command
 
 EMMA = "U01EML"
@@ -47,24 +51,40 @@ def outbox_rows_to(database_url: str, slack_id: str) -> list[OutboxRow]:
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:
-    """Poll ``condition`` every 50 ms until it holds; fail the test after ``timeout`` seconds."""
+    """Poll ``condition`` every 20 ms until it holds; fail the test after ``timeout`` seconds.
+
+    ``timeout`` only fails a server that never gets there; no check passes because time went by.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout} s for {what() if callable(what) else what}")
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
-def wait_for_row_state(database_url: str, slack_id: str, state: str, timeout: float = 5.0) -> OutboxRow:
-    """Wait until the (single) outbox row to the person is in ``state`` and return it."""
+def wait_for_row(
+    database_url: str, slack_id: str, condition: Callable[[OutboxRow], bool], what: str, timeout: float = 10.0
+) -> OutboxRow:
+    """Wait until the (single) outbox row to the person meets ``condition`` and return it."""
     rows: list[OutboxRow] = []
 
     def settled() -> bool:
         rows[:] = outbox_rows_to(database_url, slack_id)
-        return len(rows) == 1 and rows[0].state == state
+        return len(rows) == 1 and condition(rows[0])
 
-    wait_until(settled, timeout, lambda: f"the outbox row to {slack_id} to be {state}; rows: {rows}")
+    wait_until(settled, timeout, lambda: f"the outbox row to {slack_id} to be {what}; rows: {rows}")
     return rows[0]
+
+
+def wait_for_row_state(database_url: str, slack_id: str, state: str, timeout: float = 10.0) -> OutboxRow:
+    """Wait until the (single) outbox row to the person is in ``state`` and return it."""
+    return wait_for_row(database_url, slack_id, lambda row: row.state == state, state, timeout)
+
+
+def utc(moment: datetime | None) -> datetime:
+    """Return a stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
+    assert moment is not None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def posts_to(world: SlackWorld, user: str) -> list[Call]:
@@ -78,29 +98,49 @@ def request_sparring(world: SlackWorld, user: str = JONAS, text: str = BUDGET_RE
     assert response.status_code == 200, response.text
 
 
-def quiet_period(seconds: float = 0.6) -> None:
-    """Let a few more ticks (0.2 s each) run, to show that nothing else is sent."""
-    time.sleep(seconds)
+@pytest.fixture
+def clock() -> FixedClock:
+    """The server's only time in these tests: it stands still until a test moves it."""
+    return FixedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def slack_world(database_url: str, clock: FixedClock) -> Iterator[SlackWorld]:
+    with running_slack_world(database_url, clock) as world:
+        yield world
+
+
+def later_ticks_send_nothing_more(world: SlackWorld, clock: FixedClock, seconds: float = 5.0) -> None:
+    """Move past every pace and Retry-After the test could meet and let whole ticks run over it."""
+    clock.advance(seconds=seconds)
+    world.server.ticks(2)
 
 
 # --- the outbox → Slack path through the server --------------------------------------------------
 
 
 def test_a_rate_limited_offer_waits_for_retry_after_and_is_sent_exactly_once(
-    slack_world: SlackWorld,
+    slack_world: SlackWorld, clock: FixedClock
 ) -> None:
     # Retry-After: 2 rather than 1: the per-channel pacing alone already spaces two posts by 1 s, so
     # only a longer Retry-After shows that the dispatcher honours the header.
     slack_world.slack.fail_next("chat.postMessage", status=429, retry_after=2)
+    limited_at = clock.now()
 
     request_sparring(slack_world)
 
-    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=6)
-    quiet_period()
+    waiting = wait_for_row(slack_world.database_url, ANNA, lambda row: row.attempts == 1, "retried once")
+    assert utc(waiting.due_at) == limited_at + timedelta(seconds=2)
+    clock.advance(seconds=1.9)
+    slack_world.server.ticks()
+    assert len(posts_to(slack_world, ANNA)) == 1  # not yet: Retry-After is not over
+    clock.advance(seconds=0.1)
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent")
+    later_ticks_send_nothing_more(slack_world, clock)
     limited, delivered = posts_to(slack_world, ANNA)
     assert (limited.status, limited.response["error"]) == (429, "ratelimited")
     assert delivered.ok
-    assert delivered.at - limited.at >= 1.9
+    assert utc(row.sent_at) == limited_at + timedelta(seconds=2)
     assert len(posts_to(slack_world, ANNA)) == 2
     assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
     assert row.attempts == 2
@@ -108,32 +148,48 @@ def test_a_rate_limited_offer_waits_for_retry_after_and_is_sent_exactly_once(
 
 
 def test_a_rate_limit_without_much_wait_still_sends_no_earlier_than_a_second_later(
-    slack_world: SlackWorld,
+    slack_world: SlackWorld, clock: FixedClock
 ) -> None:
     slack_world.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    limited_at = clock.now()
 
     request_sparring(slack_world)
 
-    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=5)
+    wait_for_row(slack_world.database_url, ANNA, lambda row: row.attempts == 1, "retried once")
+    clock.advance(seconds=0.9)
+    slack_world.server.ticks()
+    assert len(posts_to(slack_world, ANNA)) == 1
+    clock.advance(seconds=0.1)
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent")
     limited, delivered = posts_to(slack_world, ANNA)
     assert not limited.ok
     assert delivered.ok
-    assert delivered.at - limited.at >= 0.95
+    assert utc(row.sent_at) == limited_at + timedelta(seconds=1)
     assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
 
 
-def test_a_503_is_retried_after_a_jittered_backoff_and_sent_once(slack_world: SlackWorld) -> None:
+def test_a_503_is_retried_after_a_jittered_backoff_and_sent_once(
+    slack_world: SlackWorld, clock: FixedClock
+) -> None:
     slack_world.slack.fail_next("chat.postMessage", status=503)
+    outage_at = clock.now()
 
     request_sparring(slack_world)
 
+    waiting = wait_for_row(slack_world.database_url, ANNA, lambda row: row.attempts == 1, "retried once")
+    backoff = utc(waiting.due_at) - outage_at
     # The first backoff is 2.5–5 s (5 s doubled per attempt, half of it jittered).
-    row = wait_for_row_state(slack_world.database_url, ANNA, "sent", timeout=7.5)
-    quiet_period(0.4)
+    assert timedelta(seconds=2.5) <= backoff <= timedelta(seconds=5)
+    clock.advance(seconds=backoff.total_seconds() - 0.01)
+    slack_world.server.ticks()
+    assert len(posts_to(slack_world, ANNA)) == 1
+    clock.set(outage_at + backoff)
+    row = wait_for_row_state(slack_world.database_url, ANNA, "sent")
+    later_ticks_send_nothing_more(slack_world, clock)
     outage, delivered = posts_to(slack_world, ANNA)
     assert outage.status == 503
     assert delivered.ok
-    assert 2.4 <= delivered.at - outage.at <= 6.5  # 5 s at most, plus a tick and a loaded machine
+    assert utc(row.sent_at) == outage_at + backoff
     assert row.platform_message_id == f"D{ANNA}:{delivered.response['ts']}"
     assert row.attempts == 2
     assert "503" in (row.last_error or "")
@@ -141,15 +197,15 @@ def test_a_503_is_retried_after_a_jittered_backoff_and_sent_once(slack_world: Sl
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "account_inactive"])
 def test_a_refused_dm_fails_the_row_and_tells_the_coordinator_once(
-    slack_world: SlackWorld, error: str
+    slack_world: SlackWorld, clock: FixedClock, error: str
 ) -> None:
     slack_world.slack.fail_next("chat.postMessage", error=error)
 
     request_sparring(slack_world)
 
     row = wait_for_row_state(slack_world.database_url, ANNA, "failed")
-    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 5, "a note to the coordinator")
-    quiet_period()
+    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 10, "a note to the coordinator")
+    later_ticks_send_nothing_more(slack_world, clock)
     [refused] = posts_to(slack_world, ANNA)
     [note] = posts_to(slack_world, METTE)
     assert refused.response == {"ok": False, "error": error}
@@ -162,14 +218,16 @@ def test_a_refused_dm_fails_the_row_and_tells_the_coordinator_once(
     assert [r.state for r in outbox_rows_to(slack_world.database_url, METTE)] == ["sent"]
 
 
-def test_an_offer_that_cannot_reach_its_senior_goes_to_the_next_one_at_once(slack_world: SlackWorld) -> None:
+def test_an_offer_that_cannot_reach_its_senior_goes_to_the_next_one_at_once(
+    slack_world: SlackWorld, clock: FixedClock
+) -> None:
     slack_world.slack.fail_next("chat.postMessage", error="account_inactive")
 
     request_sparring(slack_world)
 
-    wait_until(lambda: len(posts_to(slack_world, SOFIE)) >= 1, 5, "the offer to the next senior")
-    wait_until(lambda: len(posts_to(slack_world, JONAS)) >= 1, 5, "the requester to be told")
-    quiet_period()
+    wait_until(lambda: len(posts_to(slack_world, SOFIE)) >= 1, 10, "the offer to the next senior")
+    wait_until(lambda: len(posts_to(slack_world, JONAS)) >= 1, 10, "the requester to be told")
+    later_ticks_send_nothing_more(slack_world, clock)
     [offer] = posts_to(slack_world, SOFIE)
     [told] = posts_to(slack_world, JONAS)
     assert offer.ok
@@ -193,7 +251,7 @@ def refuse_dms_to(user: str, error: str) -> Callable[[dict[str, Any]], dict[str,
 
 
 def test_a_coordinator_whose_dm_is_refused_gets_no_chain_of_notes_about_notes(
-    slack_world: SlackWorld,
+    slack_world: SlackWorld, clock: FixedClock
 ) -> None:
     # Anna's offer is refused once; Mette's DM is refused every time.
     slack_world.slack.answer("chat.postMessage", refuse_dms_to(METTE, "account_inactive"))
@@ -201,24 +259,38 @@ def test_a_coordinator_whose_dm_is_refused_gets_no_chain_of_notes_about_notes(
 
     request_sparring(slack_world)
 
-    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 5, "the note to the coordinator")
-    quiet_period(1.6)  # a further note to Mette would be paced 1 s after the first one
+    wait_until(lambda: len(posts_to(slack_world, METTE)) >= 1, 10, "the note to the coordinator")
+    wait_for_row_state(slack_world.database_url, METTE, "failed")
+    later_ticks_send_nothing_more(slack_world, clock)  # past the 1 s a further note would be paced
     assert len(posts_to(slack_world, METTE)) == 1
     assert [row.state for row in outbox_rows_to(slack_world.database_url, METTE)] == ["failed"]
 
 
-def test_two_offers_to_the_same_dm_are_paced_a_second_apart(slack_world: SlackWorld) -> None:
+def test_two_offers_to_the_same_dm_are_paced_a_second_apart(
+    slack_world: SlackWorld, clock: FixedClock
+) -> None:
+    first_at = clock.now()
     # "gevinstrealisering" (benefits) is Anna's area alone, so both requests are offered to her.
     request_sparring(slack_world, JONAS, "Hvordan griber vi gevinstrealisering an i projektet?")
     request_sparring(slack_world, EMMA, "Hvordan måler vi gevinstrealisering efter go-live?")
 
-    wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 2, 5, "two offers to Anna")
+    wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 1, 10, "the first offer to Anna")
+    wait_until(
+        lambda: [r.state for r in outbox_rows_to(slack_world.database_url, ANNA)] == ["sent", "pending"],
+        10,
+        "the second offer to be held back",
+    )
+    slack_world.server.ticks()
+    assert len(posts_to(slack_world, ANNA)) == 1  # the clock has not moved: Slack's pace holds it
+    clock.advance(seconds=1)
+    wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 2, 10, "the second offer to Anna")
     first, second = posts_to(slack_world, ANNA)
     assert first.ok
     assert second.ok
     assert "S-1" in first.params["text"]
     assert "S-2" in second.params["text"]
-    assert second.at - first.at >= 0.9
+    sent = [utc(row.sent_at) for row in outbox_rows_to(slack_world.database_url, ANNA)]
+    assert sent == [first_at, first_at + timedelta(seconds=1)]
 
 
 # --- how Slack's answers are classified ----------------------------------------------------------

@@ -10,14 +10,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.server import RUNTIME_KEY
-from bot.slack import messenger
-from tests.platforms.conftest import ANNA, JONAS, SOFIE, TEAM, SlackWorld
+from tests.platforms.conftest import ANNA, JONAS, SOFIE, TEAM, SlackWorld, running_slack_world
 from tests.platforms.slack_fakes import (
     Call,
     block_actions_from_message,
@@ -226,11 +226,18 @@ def test_declining_replaces_the_offer_without_buttons_and_moves_the_request_on_t
 # --- 3. after the session: hours and feedback ------------------------------------------------------
 
 
+@pytest.fixture
+def unpaced_world(database_url: str) -> Iterator[SlackWorld]:
+    """A server with Slack's per-channel pace off, as ``VPMO_SLACK_PACE_SECONDS=0`` sets it."""
+    with running_slack_world(database_url, pace_seconds=0.0) as world:
+        yield world
+
+
 def test_feedback_by_buttons_and_a_comment_modal_closes_the_request_and_tells_the_senior(
-    slack_world: SlackWorld, monkeypatch: pytest.MonkeyPatch
+    unpaced_world: SlackWorld,
 ) -> None:
     # Anna and Jonas each get three DMs here; Slack's per-channel pace (1 s) is not under test.
-    monkeypatch.setattr(messenger, "CHANNEL_PACE_SECONDS", 0.0)
+    slack_world = unpaced_world
     slack = slack_world.slack
     offer = ask_by_slash_command(slack_world)
     accept = block_actions_from_message(offer, "accept:S-1", ANNA, TEAM, slack.response_url("accept"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.i18n import catalogue
 from bot.slack.listeners import REGISTERED
 from bot.slack.manifest import build_slack_manifest, declared
 from tests.platforms.conftest import JONAS, TEAM, SlackWorld
@@ -42,6 +43,10 @@ def test_every_declared_command_is_answered(slack_world: SlackWorld, command: st
     response = slack_world.send(slash_command(TEAM, JONAS, "hjælp", command=command))
 
     assert response.status_code == 200
+    answer = response.json()  # answered in the ack, only to the one who asked
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == catalogue("da")["help.head"]  # the help, in the client's language
+    assert answer["blocks"]
 
 
 @pytest.mark.parametrize("callback_id", sorted(MANIFEST.shortcuts))

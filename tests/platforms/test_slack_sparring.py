@@ -5,8 +5,39 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
+from sqlmodel import Session, select
+
+from storage.db import make_engine
+from storage.tables import SparringRequestRow
 from tests.platforms.conftest import ANNA, JONAS, TEAM, SlackWorld
 from tests.platforms.slack_fakes import block_actions_from_message, interactive, slash_command
+from tests.platforms.test_slack_fakes import FIXTURES
+
+
+def test_the_server_decodes_a_slash_command_form_as_slack_sends_it(slack_world: SlackWorld) -> None:
+    # Slack's own bytes (bolt's fixture), made the sample client's: the percent-encoding, the "+" for
+    # spaces and UTF-8 are decoded by the server, not by our fake's encoder.
+    raw = (FIXTURES / "slash_command.form.txt").read_bytes().strip()
+    for theirs, ours in (
+        (b"team_id=T111", f"team_id={TEAM}".encode()),
+        (b"user_id=W111", f"user_id={JONAS}".encode()),
+        (b"command=%2Fhello-world", b"command=%2Fsparring"),
+        (b"text=Hi", b"text=Budgettet+er+skredet%2C+hvad+g%C3%B8r+jeg%3F"),
+    ):
+        assert theirs in raw
+        raw = raw.replace(theirs, ours)
+
+    response = slack_world.send((raw, "application/x-www-form-urlencoded"))
+
+    assert response.status_code == 200
+    assert "S-1" in json.dumps(response.json(), ensure_ascii=False)
+    engine = make_engine(slack_world.database_url)
+    try:
+        with Session(engine) as session:
+            [stored] = session.exec(select(SparringRequestRow)).all()
+    finally:
+        engine.dispose()
+    assert stored.text == "Budgettet er skredet, hvad gør jeg?"
 
 
 def test_slash_command_with_text_is_acked_with_the_reference_area_and_senior(slack_world: SlackWorld) -> None:

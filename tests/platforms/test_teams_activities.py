@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +21,15 @@ from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
-from storage.tables import ConversationReferenceRow, OutboxRow, ProcessedEventRow, SparringRequestRow
+from storage.tables import (
+    ConversationReferenceRow,
+    OutboxRow,
+    PersonRow,
+    ProcessedEventRow,
+    SparringRequestRow,
+)
 from storage.teams_store import TeamsStore
+from tests.fakes import FixedClock
 from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.stored import add_other_tenant, posted_outbox_id, reactions
@@ -74,7 +82,7 @@ class TeamsWorld:
             engine.dispose()
 
 
-def _world(database_url: str, teams: TeamsSettings) -> Iterator[TeamsWorld]:
+def _world(database_url: str, teams: TeamsSettings, clock: FixedClock | None = None) -> Iterator[TeamsWorld]:
     sample_database(database_url)
     with FakeConnector() as connector:
         settings = Settings(database_url=SecretStr(database_url))
@@ -82,8 +90,18 @@ def _world(database_url: str, teams: TeamsSettings) -> Iterator[TeamsWorld]:
         def factory() -> Any:
             from bot.server import build_server
 
+            if clock is None:
+                return build_server(
+                    settings, SlackSettings(SlackMode.OFF), tick_seconds=0.2, teams_settings=teams
+                )
+            # The server's time (use cases, dispatcher, Teams' pace) is the test's: it stands still.
             return build_server(
-                settings, SlackSettings(SlackMode.OFF), tick_seconds=0.2, teams_settings=teams
+                settings,
+                SlackSettings(SlackMode.OFF),
+                tick_seconds=0.2,
+                teams_settings=teams,
+                clock=clock,
+                monotonic=clock.monotonic,
             )
 
         with RunningServer(factory) as server:
@@ -93,6 +111,46 @@ def _world(database_url: str, teams: TeamsSettings) -> Iterator[TeamsWorld]:
 @pytest.fixture
 def teams_world(database_url: str) -> Iterator[TeamsWorld]:
     yield from _world(database_url, TeamsSettings.local())
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def clocked_world(database_url: str, clock: FixedClock) -> Iterator[TeamsWorld]:
+    yield from _world(database_url, TeamsSettings.local(), clock)
+
+
+def _rows_to(world: TeamsWorld, teams_id: str) -> list[OutboxRow]:
+    """Return the outbox rows addressed to the person with this Teams id, oldest first."""
+    engine = make_engine(world.database_url)
+    try:
+        with Session(engine) as session:
+            statement = (
+                select(OutboxRow)
+                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
+                .where(col(PersonRow.teams_id) == teams_id)
+                .order_by(col(OutboxRow.id))
+            )
+            return list(session.exec(statement).all())
+    finally:
+        engine.dispose()
+
+
+def _until(condition: Any, what: str, timeout: float = 20.0) -> None:
+    """Wait until ``condition()`` holds; ``timeout`` only fails a server that never gets there."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.02)
+
+
+def _utc(moment: datetime | None) -> datetime:
+    assert moment is not None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @pytest.fixture
@@ -286,7 +344,7 @@ def test_a_second_action_submit_click_changes_nothing_and_is_answered_politely(
     assert "Du har allerede accepteret S-1." in second.shown
     assert "Du har accepteret" not in second.shown
     assert _replies_to(teams_world, again["id"]) == []
-    time.sleep(0.5)  # a few outbox ticks: nobody else hears about the second click
+    teams_world.server.ticks(2)  # whole ticks after the click: nobody else hears about it
     assert len(teams_world.connector.sent(personal_conversation(JONAS))) == 2
 
 
@@ -494,34 +552,56 @@ def test_with_an_app_id_a_garbage_token_gets_401(secured_world: TeamsWorld) -> N
     assert secured_world.count(ProcessedEventRow) == 0
 
 
-def test_a_429_on_the_proactive_send_is_retried_after_retry_after(teams_world: TeamsWorld) -> None:
-    teams_world.install(ANNA)
-    teams_world.connector.fail_next(429, retry_after="1", conversation=personal_conversation(ANNA))
+def test_a_429_on_the_proactive_send_is_retried_after_retry_after(
+    clocked_world: TeamsWorld, clock: FixedClock
+) -> None:
+    clocked_world.install(ANNA)
+    clocked_world.connector.fail_next(429, retry_after="1", conversation=personal_conversation(ANNA))
+    limited_at = clock.now()
 
-    teams_world.say(JONAS, "sparring Budgettet er skredet")
-    first, second = teams_world.connector.wait_for(personal_conversation(ANNA), count=2, timeout=15)
+    clocked_world.say(JONAS, "sparring Budgettet er skredet")
+    _until(lambda: [r.attempts for r in _rows_to(clocked_world, ANNA)] == [1], "the offer to be retried")
+    clocked_world.server.ticks()
+    assert len(clocked_world.connector.sent(personal_conversation(ANNA))) == 1  # Retry-After holds it
+    clock.advance(seconds=1)
+    _refused, second = clocked_world.connector.wait_for(personal_conversation(ANNA), count=2, timeout=15)
 
     [card] = second.cards
     assert card["actions"][0]["data"] == {"action": "accept:S-1"}
-    assert second.at - first.at >= 0.9
+    _until(lambda: [r.state for r in _rows_to(clocked_world, ANNA)] == ["sent"], "the offer to be sent")
+    [row] = _rows_to(clocked_world, ANNA)
+    assert _utc(row.sent_at) == limited_at + timedelta(seconds=1)
+
+
+def _busiest(moments: list[datetime], window: float) -> int:
+    """Return the most moments that fall within any ``window`` seconds."""
+    return max(sum(0 <= (later - start).total_seconds() < window for later in moments) for start in moments)
 
 
 def test_offers_fanned_out_to_one_senior_keep_to_seven_a_second_and_none_is_lost(
-    teams_world: TeamsWorld,
+    clocked_world: TeamsWorld, clock: FixedClock
 ) -> None:
-    teams_world.install(ANNA)
+    clocked_world.install(ANNA)
     for number in range(10):
-        assert teams_world.say(JONAS, f"sparring Budgettet er skredet ({number})").status_code == 200
+        assert clocked_world.say(JONAS, f"sparring Budgettet er skredet ({number})").status_code == 200
 
-    offers = teams_world.connector.wait_for(personal_conversation(ANNA), count=10, timeout=20)
-    time.sleep(0.5)  # anything doubled would arrive now
+    _until(lambda: len(_rows_to(clocked_world, ANNA)) == 10, "ten offers to Anna in the outbox")
+    clocked_world.server.ticks()
+    assert len(clocked_world.connector.sent(personal_conversation(ANNA))) == 7  # the clock stood still
+    for _ in range(20):  # half a second at a time, until all are out (2 s of the clock's time)
+        if all(row.state == "sent" for row in _rows_to(clocked_world, ANNA)):
+            break
+        clock.advance(seconds=0.5)
+        clocked_world.server.ticks()
+    clocked_world.server.ticks(2)  # anything doubled would arrive now
 
-    delivered = teams_world.connector.sent(personal_conversation(ANNA))
+    delivered = clocked_world.connector.sent(personal_conversation(ANNA))
     references = sorted(re.findall(r"S-\d+\b", offer.shown)[0] for offer in delivered)
     assert references == sorted(f"S-{number}" for number in range(1, 11))
-    # Teams allows seven sends a second to one conversation: the eighth waits for the window to move
-    # (less a little for the way from the bot to the connector; unpaced, all ten come within ~0.1 s).
-    assert all(later.at - earlier.at >= 0.9 for earlier, later in zip(offers, offers[7:], strict=False))
+    sent = [_utc(row.sent_at) for row in _rows_to(clocked_world, ANNA)]
+    # Teams allows a bot seven sends in any second to one conversation and eight in any two.
+    assert _busiest(sent, 1.0) == 7
+    assert _busiest(sent, 2.0) == 8
 
 
 def test_a_messaging_extension_submit_creates_a_request(teams_world: TeamsWorld) -> None:

