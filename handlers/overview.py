@@ -11,6 +11,9 @@ from handlers.states import waited, where_it_is
 from handlers.text import Action, ButtonStyle, Fact, Param, Section, Since, Text, Verbatim
 
 STATUS_LIMIT = 10
+# Each item of a queue or a waiting list is a message of its own (with its buttons), and a platform
+# takes about one message a second in a conversation: longer lists are cut, oldest first, and say so.
+LIST_LIMIT = 10
 OPENING_WORDS = 6
 
 
@@ -97,7 +100,7 @@ def _reply_queue(ctx: ActorContext) -> None:
         ctx.reply(Text.of("queue.none"))
         return
     ctx.reply(Text.of("queue.head", count=len(requests)))
-    for request in requests:
+    for request in requests[:LIST_LIMIT]:
         requester = ctx.uow.people.get(request.requester_id)
         who = requester.name if requester else "?"
         if request.status is Status.OFFERED:
@@ -127,6 +130,8 @@ def _reply_queue(ctx: ActorContext) -> None:
                 ),
                 ref=request.ref,
             )
+    if len(requests) > LIST_LIMIT:
+        ctx.reply(Text.of("queue.more", count=len(requests) - LIST_LIMIT))
 
 
 def show_waiting(ctx: ActorContext) -> None:
@@ -148,8 +153,10 @@ def _reply_coordinator_list(ctx: ActorContext) -> None:
         ctx.reply(Text.of("waiting.none"))
         return
     ctx.reply(Text.of("waiting.head", count=len(items)))
-    for line, actions, ref in items:
+    for line, actions, ref in items[:LIST_LIMIT]:
         ctx.reply(line, actions=actions, ref=ref)
+    if len(items) > LIST_LIMIT:
+        ctx.reply(Text.of("waiting.more", count=len(items) - LIST_LIMIT))
 
 
 # What the coordinator's list says about a request, one sentence with its action each (waiting.*).

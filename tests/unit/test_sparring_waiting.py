@@ -7,6 +7,7 @@ import pytest
 from handlers.context import TenantContext
 from handlers.model import Status
 from handlers.offering import Rerouted, reroute_stranded
+from handlers.overview import LIST_LIMIT
 from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)
@@ -85,6 +86,37 @@ def test_a_request_nobody_could_take_waits(office: Office) -> None:
     office.ask(org.jonas)
 
     assert waiting_kinds(office) == ["waiting.nobody"]
+
+
+def test_a_long_list_shows_the_oldest_and_says_how_many_more_wait(office: Office) -> None:
+    org = office.org
+    for _ in range(LIST_LIMIT + 3):
+        office.seed(org.jonas, Status.REQUESTED, created_at=LAST_WEEK)
+
+    outcome = office.say(org.mette, "venter")
+
+    assert [keys(m)[0] for m in outcome.replies] == [
+        "waiting.head",
+        *["waiting.nobody"] * LIST_LIMIT,
+        "waiting.more",
+    ]
+    assert outcome.replies[0].lines[0].params["count"] == LIST_LIMIT + 3
+    assert outcome.replies[1].ref == "S-1"
+    assert outcome.replies[-1].lines[0].params["count"] == 3
+
+
+def test_a_long_queue_shows_the_oldest_and_says_how_many_more_wait(office: Office) -> None:
+    org = office.org
+    for _ in range(LIST_LIMIT + 2):
+        office.seed(org.jonas, Status.ACCEPTED, senior=org.anna, accepted_at=LAST_WEEK)
+
+    outcome = office.say(org.anna, "kø")
+
+    assert [keys(m)[0] for m in outcome.replies] == [
+        "queue.head",
+        *["queue.accepted"] * LIST_LIMIT,
+        "queue.more",
+    ]
 
 
 def test_an_escalated_request_waits_with_the_senior_it_went_to(office: Office) -> None:
