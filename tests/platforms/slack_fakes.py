@@ -10,7 +10,10 @@ Everything speaks real HTTP on 127.0.0.1 and nothing else leaves the machine.
 * Payload builders -- ``(body, content_type)`` pairs exactly as Slack puts them on the wire
   (:func:`slash_command`, :func:`interactive`, :func:`event`, :func:`url_verification`) and the dicts
   inside them (:func:`block_actions_from_message`, :func:`view_submission`, :func:`message_shortcut`,
-  event dicts such as :func:`reaction_event`, ...).
+  event dicts such as :func:`reaction_event`, ...).  Each builder starts from a copy of a real payload
+  in ``../shared/fixtures/slack/`` (beside the checkout; see :func:`fixture`) and fills in only what
+  the test names -- team, user, channel, text, ts, action, values, trigger id -- so everything else
+  keeps the shape Slack sends.  The builder's docstring names its fixture.
 * :class:`SlackClient` -- an httpx client that posts signed payloads to the app under test.
 * :func:`serve_web_app` -- serve an ``aiohttp.web.Application`` on 127.0.0.1 inside the running loop.
 
@@ -22,8 +25,7 @@ Typical use::
         response = await SlackClient(base).post("/slack/events", body, content_type, signer=signer)
         posted = await fake.wait_for_async("chat.postMessage")
 
-Defaults line up with the bolt fixtures in ``../shared/fixtures/slack`` (beside the checkout): team ``T111``, app ``A111``,
-bot user ``UBOT``, bot ``B111``.
+Defaults line up with those fixtures: team ``T111``, app ``A111``, bot ``B111``; the bot user is ``UBOT``.
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
@@ -54,6 +59,7 @@ __all__ = [
     "DEFAULT_BOT_ID",
     "DEFAULT_BOT_USER_ID",
     "DEFAULT_TEAM_ID",
+    "FIXTURES",
     "FORM",
     "JSON",
     "UNROUTABLE_RESPONSE_URL",
@@ -65,12 +71,14 @@ __all__ = [
     "SlackSigner",
     "app_home_opened_event",
     "app_mention_event",
+    "app_uninstalled_event",
     "block_actions_from_message",
     "block_actions_from_view",
     "encode_json",
     "event",
     "event_callback",
     "fake_slack",
+    "fixture",
     "global_shortcut",
     "interactive",
     "message_event",
@@ -85,12 +93,15 @@ __all__ = [
     "selected_users",
     "serve_web_app",
     "slash_command",
+    "tokens_revoked_event",
     "url_verification",
     "view_submission",
     "view_submission_from_view",
     "with_block_ids",
 ]
 
+# The shared fixtures sit beside the checkout (../shared), wherever it is.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
 DEFAULT_TEAM_ID = "T111"
 DEFAULT_APP_ID = "A111"
 DEFAULT_BOT_USER_ID = "UBOT"
@@ -950,6 +961,43 @@ def interactive(payload: Mapping[str, Any]) -> Payload:
     return urlencode({"payload": text}).encode("ascii"), FORM
 
 
+# --- the fixtures the builders start from --------------------------------------------------------
+
+
+@functools.cache
+def _fixture_text(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def fixture(name: str) -> Any:
+    """Return a fresh copy of a Slack fixture (``"block_actions.json"``), read from disk once."""
+    return json.loads(_fixture_text(name))
+
+
+def _fill_user(
+    template: Mapping[str, Any], user_id: str, team_id: str, user_name: str | None
+) -> dict[str, Any]:
+    """Fill a fixture's ``user`` object, keeping exactly the keys that payload type carries."""
+    name = user_name if user_name is not None else user_id.lower()
+    values = {"id": user_id, "username": name, "name": name, "team_id": team_id}
+    return {key: values.get(key, value) for key, value in template.items()}
+
+
+def _fill_team(template: Mapping[str, Any], team_id: str) -> dict[str, Any]:
+    """Fill a fixture's ``team`` object for a workspace outside an Enterprise Grid (no enterprise keys)."""
+    values = {"id": team_id, "domain": DEFAULT_TEAM_DOMAIN}
+    return {
+        key: values.get(key, value) for key, value in template.items() if not key.startswith("enterprise")
+    }
+
+
+def _not_in_an_enterprise(payload: dict[str, Any]) -> dict[str, Any]:
+    """Add what Slack sends today for a workspace outside a Grid; the older bolt fixtures omit it."""
+    payload["is_enterprise_install"] = False
+    payload["enterprise"] = None
+    return payload
+
+
 def slash_command(
     team_id: str,
     user_id: str,
@@ -968,25 +1016,31 @@ def slash_command(
     is_enterprise_install: bool | None = False,
     token: str = VERIFICATION_TOKEN,
 ) -> Payload:
-    """Encode a slash command as Slack does (form fields in the order of ``slash_command.form.txt``).
+    """Encode a slash command as Slack does: the fields of ``slash_command.form.txt``, in its order, filled in.
 
     Pass ``response_url=fake.response_url(...)`` to record ``respond()``; the default refuses at once.
-    ``api_app_id``/``is_enterprise_install`` (which Slack sends today) are left out when None.
+    The enterprise fields are left out unless ``enterprise_id`` is given.  ``api_app_id`` and
+    ``is_enterprise_install``, which Slack sends today but the fixture predates, are appended unless None.
     """
-    fields: list[tuple[str, str]] = [
-        ("token", token),
-        ("team_id", team_id),
-        ("team_domain", team_domain),
-        ("channel_id", channel_id),
-        ("channel_name", channel_name),
-        ("user_id", user_id),
-        ("user_name", user_name if user_name is not None else user_id.lower()),
-        ("command", command),
-        ("text", text),
-    ]
-    if enterprise_id is not None:
-        fields += [("enterprise_id", enterprise_id), ("enterprise_name", enterprise_name or "")]
-    fields += [("response_url", response_url), ("trigger_id", trigger_id or new_trigger_id())]
+    values = {
+        "token": token,
+        "team_id": team_id,
+        "team_domain": team_domain,
+        "channel_id": channel_id,
+        "channel_name": channel_name,
+        "user_id": user_id,
+        "user_name": user_name if user_name is not None else user_id.lower(),
+        "command": command,
+        "text": text,
+        "enterprise_id": enterprise_id,
+        "enterprise_name": enterprise_name or "",
+        "response_url": response_url,
+        "trigger_id": trigger_id or new_trigger_id(),
+    }
+    template = parse_qsl(_fixture_text("slash_command.form.txt").strip(), keep_blank_values=True)
+    fields = [(key, values.get(key, value)) for key, value in template]
+    if enterprise_id is None:
+        fields = [(key, value) for key, value in fields if not key.startswith("enterprise_")]
     if api_app_id is not None:
         fields.append(("api_app_id", api_app_id))
     if is_enterprise_install is not None:
@@ -1005,35 +1059,33 @@ def event_callback(
     enterprise_id: str | None = None,
     token: str = VERIFICATION_TOKEN,
 ) -> dict[str, Any]:
-    """Return an Events API ``event_callback`` envelope (current shape, with ``authorizations``).
+    """Return an Events API ``event_callback`` envelope around ``event``.
 
-    ``event_id`` defaults to a fresh ``Ev…`` id (pass the same one to replay a delivery);
-    ``event_time`` defaults to the event's ``event_ts`` or now.
+    The shape is the current one, with ``authorizations`` and ``event_context``: the ``payload`` of
+    ``socket_mode_events_api_retry.json`` (the same body Slack posts over HTTP).  ``event_id`` defaults
+    to a fresh ``Ev…`` id (pass the same one to replay a delivery); ``event_time`` defaults to the
+    event's ``event_ts`` or now; ``enterprise_id`` is added only when given, as Slack does.
     """
+    envelope: dict[str, Any] = fixture("socket_mode_events_api_retry.json")["payload"]
     event_ts = event.get("event_ts") or event.get("ts")
-    when = event_time if event_time is not None else int(float(event_ts) if event_ts else time.time())
     channel = event.get("channel") or event.get("item", {}).get("channel") or ""
-    return {
-        "token": token,
-        "team_id": team_id,
-        "enterprise_id": enterprise_id,
-        "api_app_id": api_app_id,
-        "event": dict(event),
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-        "event_time": when,
-        "authorizations": [
-            {
-                "enterprise_id": enterprise_id,
-                "team_id": team_id,
-                "user_id": authorizations_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-        "event_context": f"4-{event.get('type', 'event')}-{team_id}-{channel}",
-    }
+    envelope.update(
+        token=token,
+        team_id=team_id,
+        api_app_id=api_app_id,
+        event=dict(event),
+        event_id=event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        event_time=event_time
+        if event_time is not None
+        else int(float(event_ts) if event_ts else time.time()),
+        event_context=f"1-{event.get('type', 'event')}-{team_id}-{channel}",
+    )
+    envelope["authorizations"][0].update(
+        enterprise_id=enterprise_id, team_id=team_id, user_id=authorizations_user_id
+    )
+    if enterprise_id is not None:
+        envelope["enterprise_id"] = enterprise_id
+    return envelope
 
 
 def event(
@@ -1060,12 +1112,19 @@ def event(
     )
 
 
-def url_verification(challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") -> Payload:
-    """Encode the ``url_verification`` handshake Slack sends when the request URL is set."""
-    return encode_json({"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"})
+def url_verification(challenge: str | None = None) -> Payload:
+    """Encode the ``url_verification`` handshake of ``url_verification.json``, with ``challenge`` if given."""
+    handshake = fixture("url_verification.json")
+    if challenge is not None:
+        handshake["challenge"] = challenge
+    return encode_json(handshake)
 
 
 # --- event dicts ---------------------------------------------------------------------------------
+
+
+def _channel_type(channel_id: str) -> str:
+    return {"D": "im", "G": "group"}.get(channel_id[:1], "channel")
 
 
 def reaction_event(
@@ -1078,25 +1137,29 @@ def reaction_event(
     item_user: str = DEFAULT_BOT_USER_ID,
     event_ts: str | None = None,
 ) -> dict[str, Any]:
-    """Return a ``reaction_added`` (or, with ``added=False``, ``reaction_removed``) event."""
-    return {
-        "type": "reaction_added" if added else "reaction_removed",
-        "user": user_id,
-        "reaction": reaction,
-        "item_user": item_user,
-        "item": {"type": "message", "channel": channel_id, "ts": message_ts},
-        "event_ts": event_ts or _now_ts(),
-    }
+    """Return the ``event`` of ``event_reaction_added.json`` (or, with ``added=False``, of
+    ``event_reaction_removed.json``) with the user, reaction and reacted-to message filled in."""
+    name = "event_reaction_added.json" if added else "event_reaction_removed.json"
+    reacted: dict[str, Any] = fixture(name)["event"]
+    reacted.update(user=user_id, reaction=reaction, item_user=item_user, event_ts=event_ts or _now_ts())
+    reacted["item"].update(channel=channel_id, ts=message_ts)
+    if "channel_type" in reacted["item"]:
+        reacted["item"]["channel_type"] = _channel_type(channel_id)
+    return reacted
 
 
 def _rich_text(text: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "rich_text",
-            "block_id": _block_id(0, {"text": text}),
-            "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
-        }
+    """Return the ``rich_text`` block Slack makes of a typed message: text runs and ``<@U…>`` mentions."""
+    block: dict[str, Any] = fixture("socket_mode_events_api_retry.json")["payload"]["event"]["blocks"][0]
+    parts = re.split(r"<@([A-Z0-9]+)>", text)
+    elements = [
+        {"type": "user", "user_id": part} if odd else {"type": "text", "text": part}
+        for odd, part in ((index % 2 == 1, part) for index, part in enumerate(parts))
+        if part
     ]
+    block["block_id"] = _block_id(0, {"text": text})
+    block["elements"][0]["elements"] = elements
+    return [block]
 
 
 def message_event(
@@ -1109,20 +1172,21 @@ def message_event(
     team_id: str = DEFAULT_TEAM_ID,
     thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """Return a user's ``message`` event (a DM to the bot by default: ``channel_type="im"``)."""
+    """Return a user's ``message`` event, the ``event`` of ``socket_mode_events_api_retry.json`` filled in
+    (a DM to the bot by default: ``channel_type="im"``)."""
     ts = ts or _now_ts()
-    message: dict[str, Any] = {
-        "client_msg_id": str(uuid.uuid4()),
-        "type": "message",
-        "text": text,
-        "user": user_id,
-        "ts": ts,
-        "team": team_id,
-        "blocks": _rich_text(text),
-        "channel": channel_id,
-        "event_ts": ts,
-        "channel_type": channel_type,
-    }
+    message: dict[str, Any] = fixture("socket_mode_events_api_retry.json")["payload"]["event"]
+    message.update(
+        client_msg_id=str(uuid.uuid4()),
+        text=text,
+        user=user_id,
+        ts=ts,
+        team=team_id,
+        blocks=_rich_text(text),
+        channel=channel_id,
+        event_ts=ts,
+        channel_type=channel_type,
+    )
     if thread_ts:
         message["thread_ts"] = thread_ts
     return message
@@ -1137,24 +1201,43 @@ def app_mention_event(
     team_id: str = DEFAULT_TEAM_ID,
     thread_ts: str | None = None,
 ) -> dict[str, Any]:
-    """Return an ``app_mention`` event; ``text`` should contain ``<@UBOT>`` as Slack's would."""
-    mention = message_event(user_id, text, channel_id, ts=ts, team_id=team_id, thread_ts=thread_ts)
-    mention["type"] = "app_mention"
-    del mention["channel_type"]
+    """Return the ``event`` of ``event_app_mention.json`` filled in; ``text`` should contain ``<@UBOT>``."""
+    ts = ts or _now_ts()
+    mention: dict[str, Any] = fixture("event_app_mention.json")["event"]
+    mention.update(
+        client_msg_id=str(uuid.uuid4()),
+        text=text,
+        user=user_id,
+        ts=ts,
+        team=team_id,
+        channel=channel_id,
+        event_ts=ts,
+    )
+    if thread_ts:
+        mention["thread_ts"] = thread_ts
     return mention
 
 
 def app_home_opened_event(
     user_id: str, *, tab: str = "home", channel_id: str | None = None
 ) -> dict[str, Any]:
-    """Return an ``app_home_opened`` event for the user's App Home tab."""
-    return {
-        "type": "app_home_opened",
-        "user": user_id,
-        "channel": channel_id or "D" + user_id,
-        "tab": tab,
-        "event_ts": _now_ts(),
-    }
+    """Return the ``event`` of ``event_app_home_opened.json`` for the user's App Home tab."""
+    opened: dict[str, Any] = fixture("event_app_home_opened.json")["event"]
+    opened.update(user=user_id, channel=channel_id or "D" + user_id, tab=tab, event_ts=_now_ts())
+    return opened
+
+
+def tokens_revoked_event(bot: Sequence[str] = (), oauth: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the ``event`` of ``event_tokens_revoked.json``: the bot and user tokens Slack revoked."""
+    revoked: dict[str, Any] = fixture("event_tokens_revoked.json")["event"]
+    revoked["tokens"] = {"oauth": list(oauth), "bot": list(bot)}
+    return revoked
+
+
+def app_uninstalled_event() -> dict[str, Any]:
+    """Return an ``app_uninstalled`` event.  Hand-built: there is no fixture of it (the event has no
+    other fields than ``type``)."""
+    return {"type": "app_uninstalled"}
 
 
 # --- interactivity dicts -------------------------------------------------------------------------
@@ -1234,15 +1317,6 @@ def _action(element: Mapping[str, Any], block_id: str, selected: Any) -> dict[st
     return action
 
 
-def _user(user_id: str, team_id: str, user_name: str | None) -> dict[str, Any]:
-    name = user_name if user_name is not None else user_id.lower()
-    return {"id": user_id, "username": name, "name": name, "team_id": team_id}
-
-
-def _team(team_id: str) -> dict[str, Any]:
-    return {"id": team_id, "domain": DEFAULT_TEAM_DOMAIN}
-
-
 def block_actions_from_message(
     posted_call: Call,
     action_id: str,
@@ -1256,7 +1330,7 @@ def block_actions_from_message(
     channel_name: str = "general",
     api_app_id: str = DEFAULT_APP_ID,
 ) -> dict[str, Any]:
-    """Return the ``block_actions`` payload of a user clicking an element of a message the bot posted.
+    """Return ``block_actions.json`` filled in for a user clicking an element of a message the bot posted.
 
     ``posted_call`` is a recorded ``chat.postMessage``, ``chat.update`` or ``chat.postEphemeral``.  The
     element with ``action_id`` is looked up in the blocks the bot sent (``LookupError`` if absent);
@@ -1276,32 +1350,31 @@ def block_actions_from_message(
         channel, message_ts, message = str(posted_call.params.get("channel")), answer["message_ts"], None
     else:
         channel, message_ts, message = answer["channel"], answer["ts"], answer["message"]
-    container: dict[str, Any] = {
-        "type": "message",
-        "message_ts": message_ts,
-        "channel_id": channel,
-        "is_ephemeral": ephemeral,
-    }
+    payload = _block_actions(user_id, team_id, user_name, api_app_id, trigger_id)
+    payload["container"].update(message_ts=message_ts, channel_id=channel, is_ephemeral=ephemeral)
     if message and message.get("thread_ts"):
-        container["thread_ts"] = message["thread_ts"]
-    payload: dict[str, Any] = {
-        "type": "block_actions",
-        "user": _user(user_id, team_id, user_name),
-        "api_app_id": api_app_id,
-        "token": VERIFICATION_TOKEN,
-        "container": container,
-        "trigger_id": trigger_id or new_trigger_id(),
-        "team": _team(team_id),
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else channel_name},
-    }
-    if message is not None:
+        payload["container"]["thread_ts"] = message["thread_ts"]
+    payload["channel"] = {"id": channel, "name": "directmessage" if channel.startswith("D") else channel_name}
+    if message is not None:  # the fixture is a click on an ephemeral message, which carries none
         payload["message"] = copy.deepcopy(message)
-    payload["state"] = {"values": {}}
+    payload["state"] = {"values": {}}  # Slack sends it today; the fixture predates it
     payload["response_url"] = response_url
     payload["actions"] = [_action(element, str(block["block_id"]), selected_value)]
     return payload
+
+
+def _block_actions(
+    user_id: str, team_id: str, user_name: str | None, api_app_id: str, trigger_id: str | None
+) -> dict[str, Any]:
+    """Return ``block_actions.json`` with the clicking user, team, app and trigger id filled in."""
+    payload: dict[str, Any] = fixture("block_actions.json")
+    payload.update(
+        user=_fill_user(payload["user"], user_id, team_id, user_name),
+        api_app_id=api_app_id,
+        trigger_id=trigger_id or new_trigger_id(),
+        team=_fill_team(payload["team"], team_id),
+    )
+    return _not_in_an_enterprise(payload)
 
 
 def block_actions_from_view(
@@ -1315,7 +1388,7 @@ def block_actions_from_view(
     user_name: str | None = None,
     api_app_id: str = DEFAULT_APP_ID,
 ) -> dict[str, Any]:
-    """Return the ``block_actions`` payload of a click in a modal or App Home the bot opened/published.
+    """Return ``block_actions.json`` filled in for a click in a modal or App Home the bot opened/published.
 
     ``view_call`` is a recorded ``views.open``/``views.push``/``views.update``/``views.publish``; the
     payload carries the fake's answered ``view`` and ``container: {type: view, view_id}``.
@@ -1326,19 +1399,13 @@ def block_actions_from_view(
     view = copy.deepcopy(answer["view"])
     team = team_id or view["team_id"]
     block, element = _find_element(view["blocks"], action_id)
-    return {
-        "type": "block_actions",
-        "user": _user(user_id, team, user_name),
-        "api_app_id": api_app_id,
-        "token": VERIFICATION_TOKEN,
-        "container": {"type": "view", "view_id": view["id"]},
-        "trigger_id": trigger_id or new_trigger_id(),
-        "team": _team(team),
-        "enterprise": None,
-        "is_enterprise_install": False,
-        "view": view,
-        "actions": [_action(element, str(block["block_id"]), selected_value)],
-    }
+    payload = _block_actions(user_id, team, user_name, api_app_id, trigger_id)
+    for key in ("channel", "response_url"):  # a click in a view comes from no channel and has no response_url
+        del payload[key]
+    payload["container"] = {"type": "view", "view_id": view["id"]}
+    payload["view"] = view
+    payload["actions"] = [_action(element, str(block["block_id"]), selected_value)]
+    return payload
 
 
 # Values of view_submission state: helpers for the element states that are not plain text.
@@ -1418,7 +1485,7 @@ def view_submission(
     api_app_id: str = DEFAULT_APP_ID,
     bot_id: str = DEFAULT_BOT_ID,
 ) -> dict[str, Any]:
-    """Return a ``view_submission`` payload (shape of ``view_submission.json``).
+    """Return ``view_submission.json`` with the view's callback id, blocks, metadata and state filled in.
 
     ``values`` is ``{block_id: {action_id: value}}``, and each value is
 
@@ -1438,38 +1505,28 @@ def view_submission(
             if blocks is not None and element is None:
                 raise LookupError(f"the view has no input {block_id}/{action_id}; it has {sorted(elements)}")
             state.setdefault(block_id, {})[action_id] = _element_state(element, value)
-    return {
-        "type": "view_submission",
-        "team": _team(team_id),
-        "user": _user(user_id, team_id, user_name),
-        "api_app_id": api_app_id,
-        "token": VERIFICATION_TOKEN,
-        "trigger_id": trigger_id or new_trigger_id(),
-        "view": {
-            "id": view_id,
-            "team_id": team_id,
-            "type": "modal",
-            "blocks": view_blocks,
-            "private_metadata": private_metadata,
-            "callback_id": callback_id,
-            "state": {"values": state},
-            "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
-            "title": {"type": "plain_text", "text": title},
-            "clear_on_close": False,
-            "notify_on_close": False,
-            "close": {"type": "plain_text", "text": "Annuller"},
-            "submit": {"type": "plain_text", "text": "Send"},
-            "previous_view_id": None,
-            "root_view_id": view_id,
-            "app_id": api_app_id,
-            "external_id": "",
-            "app_installed_team_id": team_id,
-            "bot_id": bot_id,
-        },
-        "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
-    }
+    payload: dict[str, Any] = fixture("view_submission.json")
+    payload.update(
+        team=_fill_team(payload["team"], team_id),
+        user=_fill_user(payload["user"], user_id, team_id, user_name),
+        api_app_id=api_app_id,
+        trigger_id=trigger_id or new_trigger_id(),
+    )
+    payload["view"].update(
+        id=view_id,
+        team_id=team_id,
+        blocks=view_blocks,
+        private_metadata=private_metadata,
+        callback_id=callback_id,
+        state={"values": state},
+        hash=f"{int(time.time())}.{uuid.uuid4().hex[:8]}",
+        root_view_id=view_id,
+        app_id=api_app_id,
+        app_installed_team_id=team_id,
+        bot_id=bot_id,
+    )
+    payload["view"]["title"]["text"] = title
+    return _not_in_an_enterprise(payload)
 
 
 def _blocks_for(values: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -1538,48 +1595,41 @@ def message_shortcut(
     channel_name: str = "general",
     user_name: str | None = None,
 ) -> dict[str, Any]:
-    """Return a ``message_action`` (message shortcut) payload on a user's message (``message_user_id``,
-    default the clicking user).  Encode with :func:`interactive`."""
+    """Return ``shortcut_message_action.json`` (a message shortcut) filled in for a user's message
+    (``message_user_id``, default the clicking user).  Encode with :func:`interactive`."""
     ts = message_ts or _now_ts()
-    author = message_user_id or user_id
-    name = user_name if user_name is not None else user_id.lower()
-    return {
-        "type": "message_action",
-        "token": VERIFICATION_TOKEN,
-        "action_ts": _now_ts(),
-        "team": _team(team_id),
-        "user": {"id": user_id, "name": name},
-        "channel": {"id": channel_id, "name": channel_name},
-        "is_enterprise_install": False,
-        "enterprise": None,
-        "callback_id": callback_id,
-        "trigger_id": trigger_id or new_trigger_id(),
-        "message_ts": ts,
-        "message": {
-            "client_msg_id": str(uuid.uuid4()),
-            "type": "message",
-            "text": message_text,
-            "user": author,
-            "ts": ts,
-            "team": team_id,
-            "blocks": _rich_text(message_text),
-        },
-        "response_url": response_url,
-    }
+    payload: dict[str, Any] = fixture("shortcut_message_action.json")
+    payload.update(
+        action_ts=_now_ts(),
+        team=_fill_team(payload["team"], team_id),
+        user=_fill_user(payload["user"], user_id, team_id, user_name),
+        channel={"id": channel_id, "name": channel_name},
+        callback_id=callback_id,
+        trigger_id=trigger_id or new_trigger_id(),
+        message_ts=ts,
+        response_url=response_url,
+    )
+    payload["message"].update(
+        client_msg_id=str(uuid.uuid4()),
+        text=message_text,
+        user=message_user_id or user_id,
+        ts=ts,
+        team=team_id,
+        blocks=_rich_text(message_text),
+    )
+    return _not_in_an_enterprise(payload)
 
 
 def global_shortcut(
     callback_id: str, user_id: str, team_id: str = DEFAULT_TEAM_ID, trigger_id: str | None = None
 ) -> dict[str, Any]:
-    """Return a global ``shortcut`` payload (shape of ``shortcut_global.json``)."""
-    return {
-        "type": "shortcut",
-        "token": VERIFICATION_TOKEN,
-        "action_ts": _now_ts(),
-        "team": _team(team_id),
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": team_id},
-        "is_enterprise_install": False,
-        "enterprise": None,
-        "callback_id": callback_id,
-        "trigger_id": trigger_id or new_trigger_id(),
-    }
+    """Return ``shortcut_global.json`` with the callback id, user, team and trigger id filled in."""
+    payload: dict[str, Any] = fixture("shortcut_global.json")
+    payload.update(
+        action_ts=_now_ts(),
+        team=_fill_team(payload["team"], team_id),
+        user=_fill_user(payload["user"], user_id, team_id, None),
+        callback_id=callback_id,
+        trigger_id=trigger_id or new_trigger_id(),
+    )
+    return _not_in_an_enterprise(payload)

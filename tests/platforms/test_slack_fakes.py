@@ -12,7 +12,6 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, parse_qsl
 
@@ -29,30 +28,37 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from tests.platforms.slack_fakes import (
+    FIXTURES,
     FORM,
     JSON,
     Call,
     FakeSlackApi,
+    Headers,
     SlackClient,
     SlackSigner,
+    app_home_opened_event,
     app_mention_event,
+    app_uninstalled_event,
     block_actions_from_message,
     block_actions_from_view,
     event,
+    event_callback,
+    fixture,
+    global_shortcut,
     interactive,
+    message_event,
     message_shortcut,
     reaction_event,
     retry_headers,
     selected_users,
     serve_web_app,
     slash_command,
+    tokens_revoked_event,
     url_verification,
     view_submission,
     view_submission_from_view,
 )
 
-# The shared fixtures sit beside the checkout (../shared), wherever it is.
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "slack"
 SECRET = "secret"
 T = TypeVar("T")
 
@@ -64,10 +70,6 @@ def run(factory: Callable[[], Awaitable[T]]) -> T:
         return await factory()
 
     return asyncio.run(main())
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def client_for(fake: FakeSlackApi, token: str = "xoxb-test") -> AsyncWebClient:
@@ -516,7 +518,8 @@ def test_interactive_and_event_encodings() -> None:
     }
     assert fixture("event_reaction_removed.json").keys() <= envelope.keys()
     assert fixture("event_reaction_removed.json")["event"]["item"].keys() >= reaction["item"].keys()
-    assert json.loads(url_verification("abc")[0])["challenge"] == "abc"
+    assert json.loads(url_verification("abc")[0]) == {**fixture("url_verification.json"), "challenge": "abc"}
+    assert json.loads(url_verification()[0]) == fixture("url_verification.json")
 
 
 def test_view_submission_shapes_state_values_like_slack() -> None:
@@ -539,6 +542,272 @@ def test_view_submission_shapes_state_values_like_slack() -> None:
         "opt": {"note": {"type": "plain_text_input", "value": None}},
     }
     assert payload["view"]["private_metadata"] == '{"request": 7}'
+
+
+# Each builder against its fixture: every key the fixture has (at any depth of nested objects) is in the
+# builder's output, except the enterprise keys dropped for a workspace outside a Grid, and the values the
+# test named are where Slack puts them.
+_ENTERPRISE = {"enterprise_id", "team.enterprise_id", "team.enterprise_name"}
+
+
+def _paths(data: Any, prefix: str = "") -> set[str]:
+    if not isinstance(data, dict):
+        return set()
+    found = set()
+    for key, value in data.items():
+        found |= {prefix + key} | _paths(value, f"{prefix}{key}.")
+    return found
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data[int(key)] if isinstance(data, list) else data[key]
+    return data
+
+
+def _posted_message() -> Call:
+    button = {
+        "type": "button",
+        "action_id": "accept",
+        "value": "req-7",
+        "text": {"type": "plain_text", "text": "Ja"},
+    }
+    answer = {"ok": True, "channel": "D0JONAS", "ts": "1700000000.000200"}
+    answer["message"] = {
+        "type": "message",
+        "ts": answer["ts"],
+        "blocks": [{"type": "actions", "elements": [button]}],
+    }
+    return Call(
+        "chat.postMessage",
+        {"channel": "U0JONAS", "blocks": answer["message"]["blocks"]},
+        Headers(),
+        0.0,
+        response=answer,
+    )
+
+
+def _published_view() -> Call:
+    blocks = [{"type": "actions", "block_id": "b", "elements": [{"type": "button", "action_id": "mine"}]}]
+    view = {
+        "id": "V0HOME",
+        "team_id": "T0TEAM",
+        "type": "home",
+        "blocks": blocks,
+        "app_id": "A111",
+        "bot_id": "B111",
+    }
+    return Call("views.publish", {"view": view}, Headers(), 0.0, response={"ok": True, "view": view})
+
+
+BUILT_FROM_FIXTURES: dict[str, tuple[Callable[[], dict[str, Any]], str, set[str], dict[str, Any]]] = {
+    # name: (build, fixture[:part], fixture paths (and what is under them) not expected, filled-in values)
+    "message_event": (
+        lambda: message_event(
+            "U0JONAS", "status <@UBOT>", "D0JONAS", ts="1700000000.000100", team_id="T0TEAM"
+        ),
+        "socket_mode_events_api_retry.json:payload.event",
+        set(),
+        {
+            "text": "status <@UBOT>",
+            "user": "U0JONAS",
+            "channel": "D0JONAS",
+            "ts": "1700000000.000100",
+            "event_ts": "1700000000.000100",
+            "team": "T0TEAM",
+            "channel_type": "im",
+            "blocks.0.elements.0.elements": [
+                {"type": "text", "text": "status "},
+                {"type": "user", "user_id": "UBOT"},
+            ],
+        },
+    ),
+    "app_mention_event": (
+        lambda: app_mention_event("U0JONAS", "<@UBOT> hjælp", "C0PROJ", ts="1.2", team_id="T0TEAM"),
+        "event_app_mention.json:event",
+        set(),
+        {
+            "type": "app_mention",
+            "text": "<@UBOT> hjælp",
+            "user": "U0JONAS",
+            "channel": "C0PROJ",
+            "ts": "1.2",
+            "event_ts": "1.2",
+            "team": "T0TEAM",
+        },
+    ),
+    "reaction_added": (
+        lambda: reaction_event("U0JONAS", "+1", "C0PROJ", "1.2", event_ts="1.3"),
+        "event_reaction_added.json:event",
+        set(),
+        {
+            "type": "reaction_added",
+            "user": "U0JONAS",
+            "reaction": "+1",
+            "item.channel": "C0PROJ",
+            "item.ts": "1.2",
+            "item_user": "UBOT",
+            "event_ts": "1.3",
+        },
+    ),
+    "reaction_removed": (
+        lambda: reaction_event("U0JONAS", "+1", "D0JONAS", "1.2", added=False),
+        "event_reaction_removed.json:event",
+        set(),
+        {"type": "reaction_removed", "item.channel": "D0JONAS", "item.channel_type": "im"},
+    ),
+    "app_home_opened_event": (
+        lambda: app_home_opened_event("U0JONAS"),
+        "event_app_home_opened.json:event",
+        set(),
+        {"type": "app_home_opened", "user": "U0JONAS", "channel": "DU0JONAS", "tab": "home"},
+    ),
+    "tokens_revoked_event": (
+        lambda: tokens_revoked_event(bot=["UBOT"]),
+        "event_tokens_revoked.json:event",
+        set(),
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}},
+    ),
+    "event_callback": (
+        lambda: event_callback(
+            message_event("U0JONAS", "status", "C0PROJ", channel_type="channel"), "T0TEAM", "Ev1"
+        ),
+        "socket_mode_events_api_retry.json:payload",
+        set(),
+        {
+            "type": "event_callback",
+            "team_id": "T0TEAM",
+            "event_id": "Ev1",
+            "event.text": "status",
+            "authorizations.0.team_id": "T0TEAM",
+            "authorizations.0.user_id": "UBOT",
+            "authorizations.0.enterprise_id": None,
+            "event_context": "1-message-T0TEAM-C0PROJ",
+        },
+    ),
+    "event_callback in a Grid": (
+        lambda: event_callback(app_home_opened_event("W0JONAS"), "T0TEAM", enterprise_id="E0ORG"),
+        "event_app_home_opened.json",
+        {"authorizations.team_id"},  # an org-wide install; ours is installed in the workspace
+        {
+            "enterprise_id": "E0ORG",
+            "authorizations.0.enterprise_id": "E0ORG",
+            "authorizations.0.team_id": "T0TEAM",
+        },
+    ),
+    "block_actions_from_message": (
+        lambda: block_actions_from_message(
+            _posted_message(), "accept", "U0JONAS", "T0TEAM", trigger_id="t.1"
+        ),
+        "block_actions.json",
+        _ENTERPRISE,
+        {
+            "user.id": "U0JONAS",
+            "user.team_id": "T0TEAM",
+            "team.id": "T0TEAM",
+            "trigger_id": "t.1",
+            "container.channel_id": "D0JONAS",
+            "container.message_ts": "1700000000.000200",
+            "container.is_ephemeral": False,
+            "channel": {"id": "D0JONAS", "name": "directmessage"},
+            "actions.0.action_id": "accept",
+            "actions.0.value": "req-7",
+            "actions.0.type": "button",
+            "message.ts": "1700000000.000200",
+            "is_enterprise_install": False,
+            "enterprise": None,
+        },
+    ),
+    "block_actions_from_view": (
+        lambda: block_actions_from_view(_published_view(), "mine", "U0JONAS"),
+        "block_actions.json",
+        _ENTERPRISE
+        | {"channel", "channel.id", "channel.name", "response_url"}
+        | {"container.message_ts", "container.channel_id", "container.is_ephemeral"},
+        {
+            "user.id": "U0JONAS",
+            "team.id": "T0TEAM",
+            "container": {"type": "view", "view_id": "V0HOME"},
+            "view.type": "home",
+            "actions.0.action_id": "mine",
+            "actions.0.block_id": "b",
+        },
+    ),
+    "view_submission": (
+        lambda: view_submission(
+            "ask", {"q": {"text": "Budget?"}}, "U0JONAS", "T0TEAM", "req-7", trigger_id="t.2"
+        ),
+        "view_submission.json",
+        _ENTERPRISE | {"view.state.values.hspI"},  # keyed by the fixture's own block id
+        {
+            "user.id": "U0JONAS",
+            "team.id": "T0TEAM",
+            "trigger_id": "t.2",
+            "view.callback_id": "ask",
+            "view.private_metadata": "req-7",
+            "view.team_id": "T0TEAM",
+            "view.title.text": "vpmo",
+            "view.state.values": {"q": {"text": {"type": "plain_text_input", "value": "Budget?"}}},
+            "view.blocks.0.block_id": "q",
+            "view.blocks.0.element.action_id": "text",
+        },
+    ),
+    "message_shortcut": (
+        lambda: message_shortcut(
+            "ask", "Hvad med <@U0SOD>?", "U0JONAS", "T0TEAM", "C0PROJ", "1.2", trigger_id="t.3"
+        ),
+        "shortcut_message_action.json",
+        _ENTERPRISE,
+        {
+            "callback_id": "ask",
+            "user": {"id": "U0JONAS", "name": "u0jonas"},
+            "team.id": "T0TEAM",
+            "channel.id": "C0PROJ",
+            "message_ts": "1.2",
+            "message.ts": "1.2",
+            "message.text": "Hvad med <@U0SOD>?",
+            "message.user": "U0JONAS",
+            "trigger_id": "t.3",
+            "message.blocks.0.elements.0.elements.1": {"type": "user", "user_id": "U0SOD"},
+        },
+    ),
+    "global_shortcut": (
+        lambda: global_shortcut("new", "U0JONAS", "T0TEAM", "t.4"),
+        "shortcut_global.json",
+        _ENTERPRISE,
+        {
+            "callback_id": "new",
+            "user": {"id": "U0JONAS", "username": "u0jonas", "team_id": "T0TEAM"},
+            "team": {"id": "T0TEAM", "domain": "vpmo-test"},
+            "trigger_id": "t.4",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BUILT_FROM_FIXTURES))
+def test_each_builder_has_its_fixtures_shape_and_the_values_filled_in(name: str) -> None:
+    build, source, not_expected, filled = BUILT_FROM_FIXTURES[name]
+    file, _, part = source.partition(":")
+    shape = _at(fixture(file), part) if part else fixture(file)
+    built = build()
+    expected = {
+        path for path in _paths(shape) if not any(path == p or path.startswith(p + ".") for p in not_expected)
+    }
+    assert expected - _paths(built) == set()
+    assert {path: _at(built, path) for path in filled} == filled
+
+
+def test_the_builders_hand_out_fresh_copies_of_their_fixtures() -> None:
+    first = message_event("U1", "a", "D1")
+    first["blocks"][0]["elements"].clear()
+    assert message_event("U1", "a", "D1")["blocks"][0]["elements"]
+    assert fixture("socket_mode_events_api_retry.json")["payload"]["event"]["text"] == "<@W111>"
+
+
+def test_app_uninstalled_is_hand_built_for_want_of_a_fixture() -> None:
+    assert not list(FIXTURES.glob("*uninstall*"))
+    assert app_uninstalled_event() == {"type": "app_uninstalled"}
 
 
 def _posted(fake: FakeSlackApi, blocks: list[dict[str, Any]]) -> Call:
