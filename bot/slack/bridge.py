@@ -40,12 +40,14 @@ class SlackBridge(PlatformBridge[SlackStore]):
         command: commands.Command,
         *,
         in_dm: bool = False,
+        event_id: str | None = None,
     ) -> Outcome:
         """Run a command as a Slack user, once: by their Slack id, or by their e-mail if that is unknown.
 
         Without a ``client`` (in an ack, which cannot wait for Slack) an unknown Slack id changes
         nothing and the outcome is ``unresolved``: run it again after the answer, with the client.
-        With ``in_dm`` the replies go to the user's DM through the outbox, in the command's transaction.
+        With ``in_dm`` the replies go to the user's DM through the outbox, in the command's transaction,
+        as does the ``event_id`` of the event that carried the command (a redelivery runs nothing).
         """
         identity = self.cached_identity(team_id, user_id)
 
@@ -62,6 +64,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
             lookup=email_of,
             reply_to=user_id if in_dm else None,
             shows_forms=not in_dm,
+            event_id=event_id,
         )
 
     async def _email_of(self, client: AsyncWebClient, team_id: str, user_id: str) -> str | None:

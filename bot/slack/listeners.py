@@ -368,15 +368,12 @@ async def _text_from_slack(bridge: SlackBridge, args: AsyncArgs, text: str) -> N
     event_id = body.get("event_id")
     team_id = _team_of(body) or event.get("team") or ""
     tenant = await bridge.tenant(team_id)
-    if tenant is None or not event.get("user") or not await bridge.first_time(tenant, event_id):
+    if tenant is None or not event.get("user"):
         return
     command = commands.parse_text(text)
-    try:
-        # The replies go to the DM through the outbox, in the same transaction as what they answer.
-        await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True)
-    except Exception:
-        await bridge.forget(tenant, event_id)
-        raise
+    # One transaction: the event id (Slack redelivers; a replay runs nothing), the command, and its
+    # replies to the DM through the outbox. A failure rolls all back, so Slack's retry is handled.
+    await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True, event_id=event_id)
 
 
 def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
