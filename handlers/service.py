@@ -96,8 +96,8 @@ def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form 
             asking.intake_area(ctx, area)
         case c.IntakeUrgency(urgency):
             asking.intake_urgency(ctx, urgency)
-        case c.RequestSparring(text):
-            asking.request_sparring(ctx, text)
+        case c.RequestSparring(text, plain, mentions):
+            asking.request_sparring(ctx, text, plain=plain, mentions=mentions)
         case c.SubmitIntake(area, text, urgency, preferred):
             asking.submit_intake(ctx, area, text, urgency, preferred)
         case c.SendPendingRequest():
@@ -109,8 +109,8 @@ def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form 
         case c.ShowEscalations() | c.ShowWaiting():
             # The escalations are one part of everything waiting for the coordinator.
             overview.show_waiting(ctx)
-        case c.FreeText(text):
-            asking.free_text(ctx, text)
+        case c.FreeText(text, plain, mentions):
+            asking.free_text(ctx, text, plain=plain, mentions=mentions)
         case c.ChooseArea(number, area):
             asking.choose_area(ctx, number, area)
         case c.Cancel(number):

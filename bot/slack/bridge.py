@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bridge import PlatformBridge
+from bot.slack import markup
 from handlers import commands
 from handlers.model import Tenant
 from handlers.service import Identity, LookupDeferredError, Outcome
@@ -30,6 +31,21 @@ class SlackBridge(PlatformBridge[SlackStore]):
     def cached_identity(self, team_id: str, user_id: str) -> Identity:
         """Return what we know of a Slack user without asking Slack."""
         return Identity(slack_id=user_id, email=self.emails.email((team_id, user_id)))
+
+    async def read(self, tenant: Tenant, team_id: str, command: commands.Command) -> commands.Command:
+        """Return typed text with Slack's markup read: its mentions as people, its plain text for the rules."""
+        if not isinstance(command, commands.RequestSparring | commands.FreeText):
+            return command
+        mentions = [
+            await self._mentioned(tenant, team_id, user) for user in markup.mentioned_ids(command.text)
+        ]
+        return replace(command, plain=markup.plain(command.text), mentions=tuple(mentions))
+
+    async def _mentioned(self, tenant: Tenant, team_id: str, user_id: str) -> str:
+        """Return the person a Slack mention names as the core knows them: by e-mail."""
+        person = await self.person(tenant, self.cached_identity(team_id, user_id))
+        # Someone the tenant does not know goes on as written, so the core can say it knows no such senior.
+        return person.email if person is not None else user_id
 
     async def run_as(
         self,

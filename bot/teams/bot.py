@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -28,6 +28,8 @@ CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+# What is left of Teams' HTML in a message's text once its mentions are plain (<p>, <b>, …).
+_HTML_TAG = re.compile(r"</?[a-z]+[^>]*>", re.IGNORECASE)
 # The activities whose conversation is remembered (to write to later).
 _REMEMBERED = (
     ActivityTypes.message,
@@ -218,8 +220,13 @@ class TeamsBot:
         if not turn.personal:
             text = TurnContext.remove_recipient_mention(turn.activity) or ""
         bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+        mentioned = _mentioned_names(text, bot_name)
         text = html.unescape(_plain_mentions(text, bot_name)).strip()
-        outcome = await self._run(turn, commands.parse_text(text))
+        command = commands.parse_text(text)
+        if isinstance(command, commands.RequestSparring | commands.FreeText):
+            # The core reads the people mentioned, by name, and the text without Teams' HTML.
+            command = replace(command, plain=_HTML_TAG.sub(" ", command.text), mentions=mentioned)
+        outcome = await self._run(turn, command)
         if outcome.form is not None:
             card = cards.form_card(outcome.form, self._bridge.reader(outcome))
             await turn.context.send_activity(
@@ -365,8 +372,14 @@ def _message_action_text(value: dict[str, Any]) -> str:
     return " ".join(content.split())
 
 
+def _mentioned_names(text: str, bot_name: str | None) -> tuple[str, ...]:
+    """Return the names Teams' <at>Anna Berg</at> mentions in the text, in order, without the bot's."""
+    names = (html.unescape(match.group(1)).strip() for match in _LEFTOVER_MENTION.finditer(text))
+    return tuple(dict.fromkeys(name for name in names if name and name != bot_name))
+
+
 def _plain_mentions(text: str, bot_name: str | None) -> str:
-    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as the core reads mentions; drop the bot's own."""
+    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as it is shown; drop the bot's own."""
 
     def plain(match: re.Match[str]) -> str:
         name = match.group(1).strip()
