@@ -127,11 +127,14 @@ class PlatformBridge(Generic[StoreT]):
         reply_to: str | None = None,
         shows_forms: bool = True,
         kick: bool = True,
+        event_id: str | None = None,
     ) -> Outcome:
         """Run a command through the use cases (in a worker thread) and start sending what it queued.
 
         ``lookup`` asks the platform for the e-mail of someone unknown by their platform id; the use
         case calls it at most once, from its worker thread, and it runs here on the event loop.
+        ``event_id`` is recorded in the command's own transaction: a redelivery runs nothing and
+        comes back ``replayed``.
         """
         loop = asyncio.get_running_loop()
 
@@ -144,9 +147,10 @@ class PlatformBridge(Generic[StoreT]):
             lookup_email=lookup_email if lookup is not None else None,
             reply_to=reply_to,
             shows_forms=shows_forms,
+            event=(self.platform, event_id) if event_id else None,
         )
         outcome = await asyncio.to_thread(run, self.deps, tenant.slug, identity, command)
-        if kick:
+        if kick and not outcome.replayed:
             self.kick()
         return outcome
 
@@ -161,16 +165,6 @@ class PlatformBridge(Generic[StoreT]):
             new = uow.processed_events.first_time(tenant_id, self.platform, event_id, datetime.now(UTC))
             uow.commit()
         return new
-
-    async def forget(self, tenant: Tenant, event_id: str | None) -> None:
-        """Forget an event whose handling failed, so that the platform's retry is handled after all."""
-        if event_id:
-            await asyncio.to_thread(self._forget, tenant.id, event_id)
-
-    def _forget(self, tenant_id: int, event_id: str) -> None:
-        with self.deps.uow() as uow:
-            uow.processed_events.forget(tenant_id, self.platform, event_id)
-            uow.commit()
 
     async def record_reaction(
         self, tenant: Tenant, platform_message_id: str, user: str, emoji: str, *, added: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.calendar_rules import quarter_of
 from handlers.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
@@ -19,9 +20,10 @@ MAX_CHOICES = 3
 # Typed text waits this long for its "send as sparring request?" button to be pressed.
 PENDING_TEXT_LIFETIME = timedelta(hours=24)
 _PENDING = "pending-request"
-# Slack sends <@U123>; the console and Teams (its <at>Name</at> made plain) @Anna or @anna@x.dk. An @
-# inside a word is part of an e-mail address, not a mention.
-_MENTION = re.compile(r"(?:<@([A-Z0-9]+)(?:\|[^>]*)?>|(?<![\w.])@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+))")
+# The neutral mention, as typed in the console: @Anna or @anna@x.dk. An @ inside a word is part of an
+# e-mail address, not a mention. Each platform's own mention syntax is read by its adapter, which hands
+# the people it names on as the command's ``mentions``.
+_MENTION = re.compile(r"(?<![\w.])@([\w.\-æøåÆØÅ]+@[\w.\-]+|[\wæøåÆØÅ]+)")
 _WORD = re.compile(r"[\wæøåÆØÅ]+")
 _GREETINGS = frozenset(
     {"hej", "hejsa", "hey", "hi", "hello", "halløj", "davs", "goddag", "godmorgen", "morgen"}
@@ -50,9 +52,16 @@ def request_sparring(
     area: str | None = None,
     urgency: Urgency = Urgency.NORMAL,
     preferred: str | None = None,
+    plain: str | None = None,
+    mentions: tuple[str, ...] = (),
 ) -> SparringRequest | None:
-    """Turn what someone needs into a request: classify it, then route it or ask which area."""
+    """Turn what someone needs into a request: classify it, then route it or ask which area.
+
+    ``text`` is stored and shown as written; the rules read ``plain`` (the text without the platform's
+    markup) and the people named in ``mentions`` (see ``RequestSparring``).
+    """
     text = text.strip()
+    readable = text if plain is None else plain
     if not text:
         ctx.reply(Text.of("ask.empty"), Text.of("ask.example"))
         return None
@@ -62,8 +71,8 @@ def request_sparring(
     if area is not None and area not in areas_of(ctx.tenant):
         ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
         return None
-    classification = ctx.deps.classifier_for(ctx.tenant).classify(text) if area is None else None
-    senior_id, unknown = _mentioned_senior(ctx, preferred, text)
+    classification = ctx.deps.classifier_for(ctx.tenant).classify(readable) if area is None else None
+    senior_id, unknown = _mentioned_senior(ctx, preferred, mentions, readable)
     if unknown:
         ctx.reply(Text.of("ask.unknown_mention", name=Verbatim(unknown)))
     request = ctx.uow.requests.add(
@@ -86,9 +95,11 @@ def request_sparring(
     return request
 
 
-def _mentioned_senior(ctx: ActorContext, named: str | None, text: str) -> tuple[int | None, str | None]:
+def _mentioned_senior(
+    ctx: ActorContext, named: str | None, mentions: tuple[str, ...], text: str
+) -> tuple[int | None, str | None]:
     """Return the first senior the text names, and the first name that is no senior (to say so)."""
-    words = [named] if named else [m.group(1) or m.group(2) for m in _MENTION.finditer(text)]
+    words = [named] if named else [*mentions, *(m.group(1) for m in _MENTION.finditer(text))]
     unknown: str | None = None
     for word in words:
         senior = find_senior(ctx, word)
@@ -208,27 +219,51 @@ def intake_urgency(ctx: ActorContext, urgency: str) -> None:
         ctx.reply(Text.of("intake.expired"))
         return
     ctx.uow.dialogues.clear(ctx.actor.id)
-    request_sparring(ctx, state["text"], area=state["area"], urgency=Urgency(urgency))
+    _request_kept(ctx, state, area=state["area"], urgency=Urgency(urgency))
 
 
-def free_text(ctx: ActorContext, text: str) -> None:
-    """Take typed text as the next answer in the guided intake, or as plain words to understand."""
+def free_text(
+    ctx: ActorContext, text: str, *, plain: str | None = None, mentions: tuple[str, ...] = ()
+) -> None:
+    """Take typed text as the next answer in the guided intake, or as plain words to understand.
+
+    ``plain`` and ``mentions`` are the platform adapter's reading of its markup, as for a request.
+    """
     state = ctx.uow.dialogues.get(ctx.actor.id)
     step = state.get("step") if state else None
     if state is None or step is None or step == _PENDING:
-        _plain_words(ctx, text, pending=state is not None and step == _PENDING)
+        _plain_words(ctx, text, plain, mentions, pending=state is not None and step == _PENDING)
         return
     if step == "area":
-        _intake_area_from_text(ctx, text)
+        _intake_area_from_text(ctx, text if plain is None else plain)
     elif step == "description":
-        _intake_description(ctx, state, text)
+        _intake_description(ctx, state, _kept(text, plain, mentions))
     else:
         _intake_urgency_from_text(ctx, text)
 
 
-def _plain_words(ctx: ActorContext, text: str, *, pending: bool) -> None:
+def _kept(text: str, plain: str | None, mentions: tuple[str, ...]) -> dict[str, str]:
+    """Return what a dialogue keeps of typed text until it becomes a request."""
+    kept = {"text": text.strip()}
+    if mentions:
+        kept["mentions"] = "\n".join(mentions)
+    if plain is not None:
+        kept["plain"] = plain.strip()
+    return kept
+
+
+def _request_kept(ctx: ActorContext, state: dict[str, str], **options: Any) -> None:
+    """Send the typed text a dialogue kept (see ``_kept``) as a request."""
+    mentions = tuple(m for m in state.get("mentions", "").split("\n") if m)
+    request_sparring(ctx, state["text"], plain=state.get("plain"), mentions=mentions, **options)
+
+
+def _plain_words(
+    ctx: ActorContext, text: str, plain: str | None, mentions: tuple[str, ...], *, pending: bool
+) -> None:
     """Answer text typed without a command: offer to send it as a request when it sounds like one."""
-    folded = text.strip().casefold()
+    readable = text if plain is None else plain
+    folded = readable.strip().casefold()
     words = _WORD.findall(folded)
     if pending and folded.rstrip("!. ") in _YES:
         send_pending_request(ctx)
@@ -243,14 +278,14 @@ def _plain_words(ctx: ActorContext, text: str, *, pending: bool) -> None:
     if not asking and words and set(words) <= _THANKS:
         ctx.reply(Text.of("chat.thanks"), Text.of("help.short"))
         return
-    classification = ctx.deps.classifier_for(ctx.tenant).classify(text)
+    classification = ctx.deps.classifier_for(ctx.tenant).classify(readable)
     if not asking and classification.area is None and not classification.candidates:
         ctx.reply(Text.of("error.not_a_command", text=Verbatim(text[:60])), Text.of("help.short"))
         return
     if len(text) > MAX_REQUEST_CHARS:
         ctx.reply(Text.of("ask.too_long", length=len(text), limit=MAX_REQUEST_CHARS))
         return
-    state = {"step": _PENDING, "text": text.strip(), "since": ctx.now.isoformat()}
+    state = {"step": _PENDING, **_kept(text, plain, mentions), "since": ctx.now.isoformat()}
     ctx.uow.dialogues.save(ctx.actor.id, state, ctx.now)
     ctx.reply(
         Text.of("ask.send_as_request"),
@@ -267,7 +302,7 @@ def send_pending_request(ctx: ActorContext) -> None:
         ctx.reply(Text.of("ask.pending_gone"), Text.of("ask.example"))
         return
     ctx.uow.dialogues.clear(ctx.actor.id)
-    request_sparring(ctx, state["text"])
+    _request_kept(ctx, state)
 
 
 def _expired(state: dict[str, str], now: datetime) -> bool:
@@ -282,14 +317,16 @@ def _intake_area_from_text(ctx: ActorContext, text: str) -> None:
     intake_area(ctx, classification.area)
 
 
-def _intake_description(ctx: ActorContext, state: dict[str, str], text: str) -> None:
-    if not text.strip():
+def _intake_description(ctx: ActorContext, state: dict[str, str], said: dict[str, str]) -> None:
+    text = said["text"]
+    if not text:
         ctx.reply(Text.of("intake.description", area=ctx.area(state["area"])))
         return
     if len(text) > MAX_REQUEST_CHARS:
         ctx.reply(Text.of("ask.too_long", length=len(text), limit=MAX_REQUEST_CHARS))
         return
-    ctx.uow.dialogues.save(ctx.actor.id, {**state, "step": "urgency", "text": text.strip()}, ctx.now)
+    earlier = {key: value for key, value in state.items() if key not in ("text", "plain", "mentions")}
+    ctx.uow.dialogues.save(ctx.actor.id, {**earlier, "step": "urgency", **said}, ctx.now)
     ctx.reply(
         Text.of("intake.urgency"),
         actions=(

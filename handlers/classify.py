@@ -1,9 +1,10 @@
 """Decide which expertise area a free-text sparring request is about.
 
 The classifier is a weighted keyword matcher built for chat text in Danish and English. Text and keywords
-go through the same folding (case, æøå written as æ/ae/a, accents, Slack markup), so they meet in one
-spelling. Keywords are indexed as written and by their snowball stem. Each word of a request then earns
-evidence for an area, trying in turn:
+go through the same folding (case, æøå written as æ/ae/a, accents, links and emoji codes), so they meet
+in one spelling (each platform's own markup is stripped by its adapter before the text gets here).
+Keywords are indexed as written and by their snowball stem. Each word of a request then earns evidence
+for an area, trying in turn:
 
 1. exact match with a keyword form, also after stripping an inflection ("budgettet" -> "budget");
 2. fuzzy match for a typo of a whole keyword ("budgt"), only for longer words and with a high cutoff;
@@ -98,10 +99,10 @@ _LONGEST_INFLECTION = max(map(len, _INFLECTIONS))
 
 _COMBINING_MARK = re.compile(r"[\u0300-\u036f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Slack and Teams markup: mentions, channels, links (the label is kept), emoji codes, HTML tags.
-_MARKUP = re.compile(
-    r"<[@#!][^>]*>|<(?:https?|mailto):[^>|]*\|?|https?://\S+|:[a-z0-9_+\-]+:|</?[a-z]+[^>]*>"
-)
+# What any chat text may hold that names no topic: plain links and :emoji: codes (typed as such in the
+# console and in Teams too; a word inside a link, "…/budget", is not evidence). A platform's own markup
+# (Slack's <@U…>, <#C…>, <!here>, <url|label>; Teams' <at>…</at> and HTML) is its adapter's to strip.
+_MARKUP = re.compile(r"https?://\S+|:[a-z0-9_+\-]+:")
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Words that never carry a topic. They are skipped entirely, which also keeps fuzzy matching from

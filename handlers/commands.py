@@ -131,7 +131,20 @@ class IntakeUrgency:
 
 @dataclass(frozen=True, slots=True)
 class RequestSparring:
+    """Someone's need in their own words.
+
+    ``text`` is kept as written (it is shown, escaped, to the senior). The platform's adapter strips its
+    own markup into ``plain`` (what the rules read; None: the text has none) and resolves its own
+    mentions into ``mentions``: the people named, each as an e-mail, a person id or a name.
+    """
+
     text: str
+    plain: str | None = None
+    mentions: tuple[str, ...] = ()
+
+    def readable(self) -> str:
+        """Return the text the rules read: without the platform's markup."""
+        return self.text if self.plain is None else self.plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +189,18 @@ class ShowWaiting:
 
 @dataclass(frozen=True, slots=True)
 class FreeText:
-    """Text that is not a command: an answer in a guided intake, or something to explain."""
+    """Text that is not a command: an answer in a guided intake, or something to explain.
+
+    ``plain`` and ``mentions`` are as in ``RequestSparring``: the adapter's reading of its markup.
+    """
 
     text: str
+    plain: str | None = None
+    mentions: tuple[str, ...] = ()
+
+    def readable(self) -> str:
+        """Return the text the rules read: without the platform's markup."""
+        return self.text if self.plain is None else self.plain
 
 
 @dataclass(frozen=True, slots=True)

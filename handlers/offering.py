@@ -450,16 +450,12 @@ def assign(ctx: ActorContext, number: int, senior_word: str) -> None:
 
 
 def find_senior(ctx: TenantContext, word: str) -> Person | None:
-    """Find a senior by e-mail, Slack id, id, full name or unambiguous first name."""
+    """Find a senior by e-mail, id, full name or unambiguous first name."""
+    # Platform ids (a Slack <@U…>) are resolved to an e-mail by the platform's adapter.
     needle = word.strip().lstrip("@").casefold()
     seniors = ctx.uow.people.with_role(ctx.tenant.id, Role.SENIOR)
     for senior in seniors:
-        if needle in (
-            senior.email,
-            str(senior.id),
-            (senior.slack_id or "").casefold(),
-            senior.name.casefold(),
-        ):
+        if needle in (senior.email.casefold(), str(senior.id), senior.name.casefold()):
             return senior
     by_first_name = [s for s in seniors if s.name.split()[0].casefold() == needle]
     return by_first_name[0] if len(by_first_name) == 1 else None

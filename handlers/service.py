@@ -42,7 +42,8 @@ class Outcome:
     """What to show the person who acted; everyone else hears through the outbox.
 
     ``form`` is a form to show them (a modal, a card or the console's guided dialogue);
-    ``unresolved`` says that nobody is known by the platform id and the e-mail was not looked up yet.
+    ``unresolved`` says that nobody is known by the platform id and the e-mail was not looked up yet;
+    ``replayed`` that the platform delivered the event before, so nothing ran and nothing is to be said.
     """
 
     tenant: Tenant | None
@@ -50,6 +51,7 @@ class Outcome:
     replies: list[Message] = field(default_factory=list)
     form: Form | None = None
     unresolved: bool = False
+    replayed: bool = False
 
     @property
     def language(self) -> str:
@@ -94,8 +96,8 @@ def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form 
             asking.intake_area(ctx, area)
         case c.IntakeUrgency(urgency):
             asking.intake_urgency(ctx, urgency)
-        case c.RequestSparring(text):
-            asking.request_sparring(ctx, text)
+        case c.RequestSparring(text, plain, mentions):
+            asking.request_sparring(ctx, text, plain=plain, mentions=mentions)
         case c.SubmitIntake(area, text, urgency, preferred):
             asking.submit_intake(ctx, area, text, urgency, preferred)
         case c.SendPendingRequest():
@@ -107,8 +109,8 @@ def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form 
         case c.ShowEscalations() | c.ShowWaiting():
             # The escalations are one part of everything waiting for the coordinator.
             overview.show_waiting(ctx)
-        case c.FreeText(text):
-            asking.free_text(ctx, text)
+        case c.FreeText(text, plain, mentions):
+            asking.free_text(ctx, text, plain=plain, mentions=mentions)
         case c.ChooseArea(number, area):
             asking.choose_area(ctx, number, area)
         case c.Cancel(number):
@@ -146,13 +148,16 @@ def handle(
     lookup_email: EmailLookup | None = None,
     reply_to: str | None = None,
     shows_forms: bool = False,
+    event: tuple[str, str] | None = None,
 ) -> Outcome:
     """Run one command for the person with this identity in the tenant, in one transaction.
 
     ``lookup_email`` is asked, once, for the e-mail of someone the tenant does not know by their
     platform id. With ``reply_to`` the replies go through the outbox to that platform address, in the
     same transaction (the platform answers there, not in the request). ``shows_forms`` says that
-    the platform shows forms (a modal or card) instead of the guided dialogue.
+    the platform shows forms (a modal or card) instead of the guided dialogue. ``event`` is the
+    platform's (name, event id) of what carried the command: it is recorded in the same transaction,
+    and a redelivery of it runs nothing (``replayed``); a failure rolls it back, so a retry runs.
     """
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
@@ -172,6 +177,9 @@ def handle(
                 return Outcome(tenant, None, [], unresolved=True)
             person = _find_person(uow, tenant, identity)
         now = deps.clock.now()
+        # After the lookup above: its rollback would forget the event again.
+        if event is not None and not uow.processed_events.first_time(tenant.id, *event, now):
+            return Outcome(tenant, person, [], replayed=True)
         if person is None:
             outcome = _unknown_person(TenantContext(uow, tenant, now, deps), identity)
         else:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bridge import PlatformBridge
+from bot.slack import markup
 from handlers import commands
 from handlers.model import Tenant
 from handlers.service import Identity, LookupDeferredError, Outcome
@@ -31,6 +32,21 @@ class SlackBridge(PlatformBridge[SlackStore]):
         """Return what we know of a Slack user without asking Slack."""
         return Identity(slack_id=user_id, email=self.emails.email((team_id, user_id)))
 
+    async def read(self, tenant: Tenant, team_id: str, command: commands.Command) -> commands.Command:
+        """Return typed text with Slack's markup read: its mentions as people, its plain text for the rules."""
+        if not isinstance(command, commands.RequestSparring | commands.FreeText):
+            return command
+        mentions = [
+            await self._mentioned(tenant, team_id, user) for user in markup.mentioned_ids(command.text)
+        ]
+        return replace(command, plain=markup.plain(command.text), mentions=tuple(mentions))
+
+    async def _mentioned(self, tenant: Tenant, team_id: str, user_id: str) -> str:
+        """Return the person a Slack mention names as the core knows them: by e-mail."""
+        person = await self.person(tenant, self.cached_identity(team_id, user_id))
+        # Someone the tenant does not know goes on as written, so the core can say it knows no such senior.
+        return person.email if person is not None else user_id
+
     async def run_as(
         self,
         client: AsyncWebClient | None,
@@ -40,12 +56,14 @@ class SlackBridge(PlatformBridge[SlackStore]):
         command: commands.Command,
         *,
         in_dm: bool = False,
+        event_id: str | None = None,
     ) -> Outcome:
         """Run a command as a Slack user, once: by their Slack id, or by their e-mail if that is unknown.
 
         Without a ``client`` (in an ack, which cannot wait for Slack) an unknown Slack id changes
         nothing and the outcome is ``unresolved``: run it again after the answer, with the client.
-        With ``in_dm`` the replies go to the user's DM through the outbox, in the command's transaction.
+        With ``in_dm`` the replies go to the user's DM through the outbox, in the command's transaction,
+        as does the ``event_id`` of the event that carried the command (a redelivery runs nothing).
         """
         identity = self.cached_identity(team_id, user_id)
 
@@ -62,6 +80,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
             lookup=email_of,
             reply_to=user_id if in_dm else None,
             shows_forms=not in_dm,
+            event_id=event_id,
         )
 
     async def _email_of(self, client: AsyncWebClient, team_id: str, user_id: str) -> str | None:

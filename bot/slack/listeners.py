@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import blocks
+from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
 from handlers import commands, forms
 from handlers.model import Tenant
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/sparring"
 MESSAGE_SHORTCUT = "ask_sparring_about_message"
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 Listener = Callable[..., Awaitable[None]]
 Work = Callable[[AsyncArgs], Coroutine[Any, Any, None]]
 
@@ -115,8 +114,10 @@ def _slash_command(bridge: SlackBridge) -> Listener:
         if tenant is None:
             await ack(**_not_connected(bridge))
             return
-        parsed = commands.parse_text(f"sparring {command.get('text', '')}")
         user_id = command["user_id"]
+        parsed = await bridge.read(
+            tenant, team_id, commands.parse_text(f"sparring {command.get('text', '')}")
+        )
         if isinstance(parsed, commands.StartIntake):
             # The modal opens after the answer: the trigger lasts 3 seconds, the ack must not wait.
             await ack()
@@ -290,7 +291,8 @@ def _message_shortcut(bridge: SlackBridge) -> Work:
             await _answer(response_url, _not_connected(bridge))
             return
         user_id = body["user"]["id"]
-        request = commands.RequestSparring((body.get("message") or {}).get("text", ""))
+        text = (body.get("message") or {}).get("text", "")
+        request = await bridge.read(tenant, team_id, commands.RequestSparring(text))
         await _run_and_answer(bridge, args.client, tenant, team_id, user_id, request, response_url)
 
     return on_shortcut
@@ -340,16 +342,10 @@ def _mentioned(bridge: SlackBridge) -> Work:
     async def on_mention(args: AsyncArgs) -> None:
         event = args.event or {}
         await _text_from_slack(
-            bridge, args, _without_own_mention(event.get("text", ""), args.context.bot_user_id)
+            bridge, args, markup.without_own_mention(event.get("text", ""), args.context.bot_user_id)
         )
 
     return on_mention
-
-
-def _without_own_mention(text: str, bot_user_id: str | None) -> str:
-    # Only the bot's own mention goes: <@U01ANB> in the text names the senior the person asks for.
-    own = [m for m in _MENTION.finditer(text) if bot_user_id is None or m.group(1) == bot_user_id]
-    return text.replace(own[0].group(0), "", 1) if own else text
 
 
 def _direct_message(bridge: SlackBridge) -> Work:
@@ -368,15 +364,12 @@ async def _text_from_slack(bridge: SlackBridge, args: AsyncArgs, text: str) -> N
     event_id = body.get("event_id")
     team_id = _team_of(body) or event.get("team") or ""
     tenant = await bridge.tenant(team_id)
-    if tenant is None or not event.get("user") or not await bridge.first_time(tenant, event_id):
+    if tenant is None or not event.get("user"):
         return
-    command = commands.parse_text(text)
-    try:
-        # The replies go to the DM through the outbox, in the same transaction as what they answer.
-        await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True)
-    except Exception:
-        await bridge.forget(tenant, event_id)
-        raise
+    command = await bridge.read(tenant, team_id, commands.parse_text(text))
+    # One transaction: the event id (Slack redelivers; a replay runs nothing), the command, and its
+    # replies to the DM through the outbox. A failure rolls all back, so Slack's retry is handled.
+    await bridge.run_as(args.client, tenant, team_id, event["user"], command, in_dm=True, event_id=event_id)
 
 
 def _reaction(bridge: SlackBridge, *, added: bool) -> Work:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -28,6 +28,8 @@ CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+# What is left of Teams' HTML in a message's text once its mentions are plain (<p>, <b>, …).
+_HTML_TAG = re.compile(r"</?[a-z]+[^>]*>", re.IGNORECASE)
 # The activities whose conversation is remembered (to write to later).
 _REMEMBERED = (
     ActivityTypes.message,
@@ -45,6 +47,8 @@ class Turn:
     activity: Activity
     tenant: Tenant
     identity: Identity
+    # Recorded in the transaction of the command the activity runs (see ``TeamsBot._run``).
+    event_id: str | None = None
 
     @property
     def personal(self) -> bool:
@@ -127,19 +131,35 @@ class TeamsBot:
         if tenant is None:
             await self._refuse(context)
             return
-        if not await self._bridge.first_time(tenant, _event_key(activity)):
-            if activity.type == ActivityTypes.invoke:
-                await context.send_activity(invoke_response({}))
+        # Teams redelivers activities. One that runs a command records its id in the command's own
+        # transaction (a replay runs nothing); the others (reactions, installs) record it first.
+        event_id = _event_key(activity)
+        if not _runs_command(activity) and not await self._bridge.first_time(tenant, event_id):
+            await self._ignore_replay(context)
             return
         sender = activity.from_property
-        turn = Turn(context, activity, tenant, Identity(teams_id=sender.id if sender else None))
+        turn = Turn(context, activity, tenant, Identity(teams_id=sender.id if sender else None), event_id)
         # The speaker is looked up once a turn: by the command's own transaction when the activity
         # runs one (its outcome says who spoke), otherwise here.
         outcome = await self._dispatch(turn)
+        if outcome is not None and outcome.replayed:
+            return
         speaker = outcome.reader if outcome is not None else await self._speaker(turn)
         await self._remember(turn, speaker)
         # Sending starts once the conversation is remembered: a first message may be to the speaker.
         self._bridge.kick()
+
+    async def _ignore_replay(self, context: TurnContext) -> None:
+        """Answer an activity Teams delivered before: an invoke still needs its (empty) answer."""
+        if context.activity.type == ActivityTypes.invoke:
+            await context.send_activity(invoke_response({}))
+
+    async def _replayed(self, turn: Turn) -> bool:
+        """Record an activity that answers without running a command; True when it came before."""
+        if await self._bridge.first_time(turn.tenant, turn.event_id):
+            return False
+        await self._ignore_replay(turn.context)
+        return True
 
     async def _speaker(self, turn: Turn) -> Person | None:
         """Return the person the tenant knows by the speaker's Teams id (or by the roster's e-mail)."""
@@ -162,7 +182,7 @@ class TeamsBot:
 
     async def _run(self, turn: Turn, command: commands.Command) -> Outcome:
         return await self._bridge.run(
-            turn.tenant, turn.identity, command, lookup=self._lookup(turn), kick=False
+            turn.tenant, turn.identity, command, lookup=self._lookup(turn), kick=False, event_id=turn.event_id
         )
 
     async def _dispatch(self, turn: Turn) -> Outcome | None:
@@ -218,8 +238,15 @@ class TeamsBot:
         if not turn.personal:
             text = TurnContext.remove_recipient_mention(turn.activity) or ""
         bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+        mentioned = _mentioned_names(text, bot_name)
         text = html.unescape(_plain_mentions(text, bot_name)).strip()
-        outcome = await self._run(turn, commands.parse_text(text))
+        command = commands.parse_text(text)
+        if isinstance(command, commands.RequestSparring | commands.FreeText):
+            # The core reads the people mentioned, by name, and the text without Teams' HTML.
+            command = replace(command, plain=_HTML_TAG.sub(" ", command.text), mentions=mentioned)
+        outcome = await self._run(turn, command)
+        if outcome.replayed:
+            return outcome
         if outcome.form is not None:
             card = cards.form_card(outcome.form, self._bridge.reader(outcome))
             await turn.context.send_activity(
@@ -236,6 +263,8 @@ class TeamsBot:
         if command is None:
             return None
         if isinstance(command, forms.Invalid):
+            if await self._replayed(turn):
+                return None
             reader = await self._bridge.reader_of(turn.tenant, turn.identity)
             text = "\n".join(reader.render(error) for error in command.errors.values())
             await turn.context.send_activity(
@@ -243,6 +272,8 @@ class TeamsBot:
             )
             return None
         outcome = await self._run(turn, command)
+        if outcome.replayed:
+            return outcome
         if outcome.form is not None:
             card = cards.form_card(outcome.form, self._bridge.reader(outcome))
             await turn.context.send_activity(
@@ -278,6 +309,9 @@ class TeamsBot:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
         outcome = await self._run(turn, commands.parse_action(_chosen_action(data)))
+        if outcome.replayed:
+            await self._ignore_replay(turn.context)
+            return outcome
         if outcome.form is not None:
             card = cards.form_card(outcome.form, self._bridge.reader(outcome))
         else:
@@ -289,6 +323,9 @@ class TeamsBot:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         text = _message_action_text(value)
         outcome = await self._run(turn, commands.RequestSparring(text))
+        if outcome.replayed:
+            await self._ignore_replay(turn.context)
+            return outcome
         reader = self._bridge.reader(outcome)
         answer = "\n".join(cards.plain_text(reply, reader) for reply in outcome.replies)
         body = {"composeExtension": {"type": "message", "text": answer}}
@@ -320,6 +357,13 @@ def render_activity(message: Message, reader: Reader) -> Activity:
             attachments=[card_attachment(card)],
         )
     return Activity(type=ActivityTypes.message, text=cards.plain_text(message, reader), text_format="plain")
+
+
+def _runs_command(activity: Activity) -> bool:
+    """Tell whether the activity may run a command (its id then goes into the command's transaction)."""
+    if activity.type == ActivityTypes.message:
+        return True
+    return activity.type == ActivityTypes.invoke and activity.name in (CARD_ACTION, EXTENSION_SUBMIT)
 
 
 def _event_key(activity: Activity) -> str | None:
@@ -365,8 +409,14 @@ def _message_action_text(value: dict[str, Any]) -> str:
     return " ".join(content.split())
 
 
+def _mentioned_names(text: str, bot_name: str | None) -> tuple[str, ...]:
+    """Return the names Teams' <at>Anna Berg</at> mentions in the text, in order, without the bot's."""
+    names = (html.unescape(match.group(1)).strip() for match in _LEFTOVER_MENTION.finditer(text))
+    return tuple(dict.fromkeys(name for name in names if name and name != bot_name))
+
+
 def _plain_mentions(text: str, bot_name: str | None) -> str:
-    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as the core reads mentions; drop the bot's own."""
+    """Write Teams' <at>Anna Berg</at> as @Anna Berg, as it is shown; drop the bot's own."""
 
     def plain(match: re.Match[str]) -> str:
         name = match.group(1).strip()

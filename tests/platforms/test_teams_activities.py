@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.server import RUNTIME_KEY
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import AppType, TeamsSettings
@@ -34,6 +35,7 @@ from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.stored import add_other_tenant, posted_outbox_id, reactions
 from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
+from tests.platforms.test_transactions import Transactions
 from tests.tenants import OTHER_TEAMS_TENANT
 
 TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
@@ -781,3 +783,20 @@ def test_with_an_app_id_a_bad_activity_with_a_token_gets_400(
     assert response.status_code == 400
     _assert_one_line(caplog, says="(400)")
     assert secured_world.connector.calls == []
+
+
+def test_a_personal_message_records_its_activity_id_in_the_requests_own_transaction(
+    teams_world: TeamsWorld,
+) -> None:
+    engine = teams_world.server.app[RUNTIME_KEY].runtime.engine  # type: ignore[index]
+    watched = Transactions()
+    watched.watch(engine)
+    try:
+        response = teams_world.say(JONAS, "sparring Budgettet er skredet")
+    finally:
+        watched.forget(engine)
+
+    assert response.status_code == 200
+    [request] = [t for t in watched.committed if "INSERT INTO SPARRING_REQUEST" in t]
+    assert "INSERT INTO PROCESSED_EVENT" in request
+    assert not any("INSERT INTO PROCESSED_EVENT" in t for t in watched.committed if t is not request)

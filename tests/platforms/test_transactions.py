@@ -18,7 +18,13 @@ from sqlalchemy import Engine, event
 
 from bot.server import RUNTIME_KEY
 from tests.platforms.conftest import ANNA, JONAS, TEAM, SlackWorld
-from tests.platforms.slack_fakes import block_actions_from_message, interactive, message_event, slash_command
+from tests.platforms.slack_fakes import (
+    block_actions_from_message,
+    interactive,
+    message_event,
+    retry_headers,
+    slash_command,
+)
 from tests.platforms.slack_fakes import event as slack_event
 from tests.platforms.test_slack_interactions import settle
 
@@ -102,9 +108,7 @@ def test_a_sparring_slash_command_is_one_write_transaction_with_its_outbox_rows(
     assert any(s.startswith("INSERT INTO OUTBOX") for s in request)  # the offer, queued with it
 
 
-# Today three: the event id (processed_event) first, then the request with its offer, then the reply
-# to the requester in a unit of work of its own.
-@pytest.mark.xfail(strict=True, reason="issue 10: replies are written in a second unit of work")
+# The event id (processed_event), the request, its offer and the reply to the requester, together.
 def test_a_direct_message_command_is_one_write_transaction_with_its_outbox_rows(
     slack_world: SlackWorld, transactions: Transactions
 ) -> None:
@@ -118,6 +122,24 @@ def test_a_direct_message_command_is_one_write_transaction_with_its_outbox_rows(
     [request] = transactions.committed
     assert any(s.startswith("INSERT INTO SPARRING_REQUEST") for s in request)
     assert any(s.startswith("INSERT INTO OUTBOX") for s in request)
+
+
+def test_a_redelivered_direct_message_runs_its_command_once_and_writes_nothing(
+    slack_world: SlackWorld, transactions: Transactions
+) -> None:
+    delivery = slack_event(
+        message_event(JONAS, "sparring Budgettet er skredet, hvad gør jeg?", f"D{JONAS}"), TEAM
+    )
+    assert slack_world.send(delivery).status_code == 200
+    settle(slack_world)
+    transactions.clear()
+
+    assert slack_world.send(delivery, headers=retry_headers(1)).status_code == 200
+    settle(slack_world)
+
+    assert len(slack_world.dms_to(ANNA)) == 1  # one offer
+    assert len(slack_world.dms_to(JONAS)) == 1  # one reply
+    assert transactions.committed == []
 
 
 def test_an_accept_click_is_one_write_transaction_with_its_outbox_rows(

@@ -7,6 +7,8 @@ that name a hard case (compounds, definite forms, typos, æøå folding, mixed l
 
 from __future__ import annotations
 
+from bot.slack import markup as slack_markup
+
 Case = tuple[str, str]
 AmbiguousCase = tuple[str, frozenset[str]]
 
@@ -151,6 +153,7 @@ ENGLISH_CASES: tuple[Case, ...] = (
     ("Our communication plan is not reaching the end users", "stakeholders"),
 )
 
+# As Slack sends them; the classifier reads them as the Slack adapter hands them on (SLACK_NOISE_READ).
 SLACK_NOISE_CASES: tuple[Case, ...] = (
     ("<@U024BE7LH> kan du hjælpe med budgettet? :pray:", "budget"),
     ("*HASTER* styregruppen mødes i morgen og jeg har ingen dagsorden", "steering-group"),
@@ -158,6 +161,8 @@ SLACK_NOISE_CASES: tuple[Case, ...] = (
     ("@channel nogen der har erfaring med gevinstkort??? :thinking_face:", "benefits"),
     ("> risikoanalysen er klar\nmen hvem ejer den?", "risk"),
 )
+
+SLACK_NOISE_READ: tuple[Case, ...] = tuple((slack_markup.plain(text), key) for text, key in SLACK_NOISE_CASES)
 
 # Written as a check after the keyword lists were drafted, and not tuned against beyond general fixes;
 # the few misses here are honest ones (the classifier asks instead of guessing).
@@ -212,7 +217,7 @@ CASES: tuple[Case, ...] = (
     + FOLDING_CASES
     + MIXED_LANGUAGE_CASES
     + ENGLISH_CASES
-    + SLACK_NOISE_CASES
+    + SLACK_NOISE_READ
     + FRESH_CASES
 )
 
@@ -243,7 +248,7 @@ NO_AREA_TEXTS: tuple[str, ...] = (
     "asdf qwerty zxcv",
     "!!! ??? ...",
     "12345 67890",
-    ":smile: :tada: <@U024BE7LH>",
+    ":smile: :tada:",
     "lorem ipsum dolor sit amet",
     "hej, tak for i går!",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.slack import markup as slack_markup
 from handlers.classify import Classification, Classifier, tokenize
 from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
 from tests.unit.classification_cases import (
@@ -113,12 +114,22 @@ def test_understands_english_requests(classifier: Classifier) -> None:
     assert _wrongly_classified(classifier, ENGLISH_CASES) == []
 
 
-def test_ignores_slack_mentions_links_and_emoji(classifier: Classifier) -> None:
-    assert _wrongly_classified(classifier, SLACK_NOISE_CASES) == []
+def test_ignores_slack_mentions_links_and_emoji_as_the_slack_adapter_hands_them_on(
+    classifier: Classifier,
+) -> None:
+    read = [(slack_markup.plain(text), key) for text, key in SLACK_NOISE_CASES]
+
+    assert _wrongly_classified(classifier, read) == []
 
 
-def test_word_inside_a_link_or_mention_is_not_evidence(classifier: Classifier) -> None:
-    result = classifier.classify("se <https://wiki.example.com/budget|siden her> og spørg <@U0BUDGET>")
+def test_word_inside_a_slack_link_or_mention_is_not_evidence(classifier: Classifier) -> None:
+    text = slack_markup.plain("se <https://wiki.example.com/budget|siden her> og spørg <@U0BUDGET>")
+
+    assert classifier.classify(text) == Classification(area=None, candidates=(), scores=())
+
+
+def test_word_inside_a_plain_link_or_an_emoji_code_is_not_evidence(classifier: Classifier) -> None:
+    result = classifier.classify("se https://wiki.example.com/budget og :moneybag_budget:")
 
     assert result == Classification(area=None, candidates=(), scores=())
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from handlers.commands import RequestSparring
+from handlers.commands import SEND_PENDING_ACTION, FreeText, RequestSparring
 from handlers.model import Status
 from handlers.text import Bilingual, Text, Verbatim
 from tests.fakes import (
@@ -200,13 +198,39 @@ def test_an_at_sign_that_names_nobody_is_answered_and_the_topic_decides(office: 
     assert keys(outcome.replies[1])[0] == "ask.routed"
 
 
-def test_a_slack_mention_of_a_senior_names_them_by_their_slack_id(office: Office) -> None:
+def test_a_senior_a_platform_mention_names_is_the_one_asked_for_and_the_text_is_kept_as_written(
+    office: Office,
+) -> None:
     org = office.org
-    office.db.add_person(dataclasses.replace(org.lars, id=org.lars.id, slack_id="U01LAR"))
+    written = f"<@U01LAR> {STEERING_QUESTION}"
 
-    office.say(org.jonas, f"sparring <@U01LAR> {STEERING_QUESTION}")
+    office.run(org.jonas, RequestSparring(written, plain=f" {STEERING_QUESTION}", mentions=(org.lars.email,)))
+
+    request = office.request(1)
+    assert request.preferred_senior_id == org.lars.id
+    assert request.text == written
+
+
+def test_a_platform_mention_of_nobody_known_is_named_as_unknown(office: Office) -> None:
+    org = office.org
+
+    outcome = office.run(
+        org.jonas, RequestSparring(BUDGET_QUESTION, plain=BUDGET_QUESTION, mentions=("U01MET",))
+    )
+
+    assert office.request(1).preferred_senior_id is None
+    assert outcome.replies[0].lines == (Text.of("ask.unknown_mention", name=Verbatim("U01MET")),)
+
+
+def test_typed_text_kept_until_it_is_sent_keeps_its_mentions(office: Office) -> None:
+    org = office.org
+    typed = FreeText(f"<@U01LAR> {STEERING_QUESTION}", plain=STEERING_QUESTION, mentions=(org.lars.email,))
+
+    office.run(org.jonas, typed)
+    office.press(org.jonas, SEND_PENDING_ACTION)
 
     assert office.request(1).preferred_senior_id == org.lars.id
+    assert office.request(1).text == typed.text
 
 
 def test_an_e_mail_address_in_the_text_is_not_a_mention(office: Office) -> None:
