@@ -101,7 +101,7 @@ def demo(as_json: bool, database: str) -> None:
     from bot.i18n import Reader
     from bot.tenant_admin import apply_tenant
     from bot.tenant_config import load_tenant_config
-    from handlers.text import Text
+    from handlers.shared.text import Text
 
     for suffix in ("", "-wal", "-shm"):
         Path(database + suffix).unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from bot.messenger import PlatformMessenger
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
-from handlers.ports import Clock
+from handlers.shared.ports import Clock
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick

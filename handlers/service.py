@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from handlers import asking, forms, offering, overview, sessions
-from handlers import commands as c
-from handlers.context import ActorContext, Deps, TenantContext
-from handlers.forms import Form
-from handlers.model import Person, Tenant
-from handlers.ports import Delivery, UnitOfWork
-from handlers.text import Message, Text, Verbatim
+from handlers.shared.context import ActorContext, Deps, TenantContext
+from handlers.shared.model import Person, Tenant
+from handlers.shared.ports import Delivery, UnitOfWork
+from handlers.shared.text import Message, Text, Verbatim
+from handlers.sparring import asking, forms, offering, overview, sessions
+from handlers.sparring import commands as c
+from handlers.sparring.forms import Form
 
 ESCALATION_BATCH = 100
 UNDELIVERABLE = "undeliverable:"

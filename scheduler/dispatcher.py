@@ -13,8 +13,15 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import ParamSpec, TypeVar
 
-from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
-from handlers.text import Text
+from handlers.shared.ports import (
+    Clock,
+    Delivery,
+    Messenger,
+    PermanentSendError,
+    SendLater,
+    TransientSendError,
+)
+from handlers.shared.text import Text
 from storage.outbox_store import OutboxStore
 
 log = logging.getLogger(__name__)

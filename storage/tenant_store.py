@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.model import Role, Status
+from handlers.shared.model import Role, Status
 from storage.directory import next_stamp
 from storage.tables import PersonRow, SparringRequestRow, TenantRow
 

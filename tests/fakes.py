@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
 from bot.render import render
-from handlers.classify import Classifier
-from handlers.commands import Command, parse_action, parse_text
-from handlers.context import Deps
-from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
-from handlers.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
-from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.routing import SeniorLoad
 from handlers.service import Identity, Outcome, escalate_due, handle
-from handlers.text import Message
+from handlers.shared.context import Deps
+from handlers.shared.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
+from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.shared.text import Message
+from handlers.sparring.classify import Classifier
+from handlers.sparring.commands import Command, parse_action, parse_text
+from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
+from handlers.sparring.routing import SeniorLoad
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Texts the classifier files under one area without doubt.

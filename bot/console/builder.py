@@ -11,7 +11,7 @@ from bot.console.clock import ConsoleClock
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
 from bot.console.people import find_people, listed, people_of
 from bot.tenant_admin import list_tenants
-from handlers.model import Role, Tenant
+from handlers.shared.model import Role, Tenant
 from storage.console_store import ConsoleStore
 
 

@@ -15,8 +15,8 @@ from bot.cli import SAMPLE_TENANT
 from bot.pacing import Pace
 from bot.tenant_admin import apply_tenant
 from bot.tenant_config import load_tenant_config
-from handlers.ports import Delivery, Sent
-from handlers.text import Message, Text
+from handlers.shared.ports import Delivery, Sent
+from handlers.shared.text import Message, Text
 from scheduler.dispatcher import CONCURRENT_SENDS, LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
 from storage.tables import OutboxRow

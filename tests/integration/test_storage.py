@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import inspect
 
 from bot.bootstrap import Runtime
-from handlers.model import SparringRequest, Status
-from handlers.text import Message, Since, Text
+from handlers.shared.model import SparringRequest, Status
+from handlers.shared.text import Message, Since, Text
 from storage.migrate import current_revision, head_revision
 from storage.uow import SqlUnitOfWork
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.bridge import PlatformBridge
-from handlers.context import Deps
+from handlers.shared.context import Deps
 
 
 def _bridge() -> PlatformBridge[None]:

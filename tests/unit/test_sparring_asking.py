@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from handlers.commands import RequestSparring
-from handlers.model import Status
-from handlers.text import Bilingual, Text, Verbatim
+from handlers.shared.model import Status
+from handlers.shared.text import Bilingual, Text, Verbatim
+from handlers.sparring.commands import RequestSparring
 from tests.fakes import (
     BUDGET_QUESTION,
     STEERING_QUESTION,

@@ -31,8 +31,8 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from handlers import classify_model
-from handlers.expertise import ExpertiseArea
+from handlers.sparring import classify_model
+from handlers.sparring.expertise import ExpertiseArea
 
 # Only the start of a message is read: people state their topic early, and this bounds the work.
 MAX_CHARS = 2_000
