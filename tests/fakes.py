@@ -15,8 +15,8 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
 
+from bot.adapters.render import render
 from bot.i18n import Reader
-from bot.render import render
 from handlers.service import Identity, Outcome, escalate_due, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
 from bot.i18n import Reader
-from bot.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
 from handlers.shared.text import Message, Text
 from handlers.sparring.forms import CommentForm, Form
 

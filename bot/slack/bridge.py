@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bridge import PlatformBridge
+from bot.adapters.bridge import PlatformBridge
 from handlers.service import Identity, LookupDeferredError, Outcome
 from handlers.shared.model import Tenant
 from handlers.sparring import commands

@@ -13,7 +13,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
 
-from bot.bridge import AsyncLookup
+from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge

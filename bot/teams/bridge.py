@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.bridge import PlatformBridge
+from bot.adapters.bridge import PlatformBridge
 from handlers.service import Identity
 from handlers.shared.model import Person, Tenant
 from handlers.shared.text import Message

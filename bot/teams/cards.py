@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render
 from bot.i18n import Reader
-from bot.render import RenderedAction, RenderedMessage, RenderedSection, render
 from handlers.shared.text import Message, Text
 from handlers.sparring.forms import CommentForm, Form
 

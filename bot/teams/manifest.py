@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from bot.templating import map_strings
+from bot.adapters.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
 from handlers.shared.model import Person, Role, SparringRequest, Status, Tenant
 from handlers.shared.ports import UnitOfWork
 from handlers.shared.text import Message, Text

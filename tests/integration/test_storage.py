@@ -134,8 +134,8 @@ def test_tenants_are_kept_apart(runtime: Runtime) -> None:
     with runtime.deps.uow() as uow:
         _add_request(uow, tenant_id, jonas)
         uow.commit()
-    from bot.tenant_admin import apply_tenant
-    from bot.tenant_config import load_tenant_config
+    from bot.admin.tenant_admin import apply_tenant
+    from bot.admin.tenant_config import load_tenant_config
 
     other = load_tenant_config(
         "slug: fjord\nname: Fjord Bank\npeople:\n"

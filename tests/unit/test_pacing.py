@@ -6,7 +6,7 @@ import bisect
 
 import pytest
 
-from bot.pacing import Limits, Pace
+from bot.adapters.pacing import Limits, Pace
 from bot.teams.messenger import CONVERSATION_LIMITS, TENANT_LIMITS
 from handlers.shared.ports import SendLater
 

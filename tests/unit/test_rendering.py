@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.adapters.render import render, shorten
 from bot.console.messenger import ConsoleOutput
 from bot.i18n import Reader
-from bot.render import render, shorten
 from bot.slack import blocks
 from bot.teams import cards
 from handlers.shared.calendar_rules import quarter_of

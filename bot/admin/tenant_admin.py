@@ -7,8 +7,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from bot.admin.tenant_config import (
+    Absence,
+    BusinessHours,
+    ExtraArea,
+    PersonConfig,
+    SparringConfig,
+    TenantConfig,
+)
 from bot.bootstrap import DanishHolidays, classifier_for
-from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
 from handlers.shared.context import Deps, TenantContext
 from handlers.shared.model import Role
 from handlers.sparring.offering import Rerouted, reroute_stranded
