@@ -1,4 +1,4 @@
-"""Train the classifier's tie-breaking model and write handlers/classify_model.json.
+"""Train the classifier's tie-breaking model and write handlers/sparring/classify_model.json.
 
     .venv/bin/python -m bench.train_classifier
 

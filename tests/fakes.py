@@ -54,7 +54,7 @@ class FixedClock:
         return self.moment
 
     def monotonic(self) -> float:
-        """Return the moment in seconds: the same time for a pace (``bot.pacing.Pace``) as ``now``."""
+        """Return the moment in seconds: the same time for a pace (``bot.adapters.pacing.Pace``) as ``now``."""
         return self.moment.timestamp()
 
     def set(self, moment: datetime) -> None:

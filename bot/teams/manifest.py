@@ -31,7 +31,7 @@ from bot.adapters.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 
-# The command menu, in order: the English command words the bot's grammar understands (handlers.commands).
+# The command menu, in order: the English command words the bot's grammar understands (handlers.sparring.commands).
 COMMANDS: Final = (
     "sparring",
     "status",
