@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from unittest import mock
 
 from bench.train_classifier import LABELLED, train
-from handlers import classify_model
-from handlers.classify import Classification, Classifier
-from handlers.expertise import BUILTIN_AREAS
+from handlers.sparring import classify_model
+from handlers.sparring.classify import Classification, Classifier
+from handlers.sparring.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
 from tests.unit.classification_fresh import FRESH_CASES
 from tests.unit.classification_heldout import HELDOUT_CASES, TUNING_CASES, TUNING_CASES_2

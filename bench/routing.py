@@ -25,10 +25,10 @@ from sqlalchemy import Engine, insert
 from sqlmodel import col
 
 from bot.bootstrap import build_runtime
-from handlers.context import TenantContext
-from handlers.expertise import BUILTIN_AREAS
-from handlers.model import SparringRequest, Status
-from handlers.offering import route
+from handlers.shared.context import TenantContext
+from handlers.shared.model import SparringRequest, Status
+from handlers.sparring.expertise import BUILTIN_AREAS
+from handlers.sparring.offering import route
 from storage.tables import PersonRow, SparringRequestRow, TenantRow
 
 SENIORS = 1_000

@@ -56,7 +56,7 @@ from bench.servers import (
     start_server,
     vpmo_command,
 )
-from bot.tenant_config import load_tenant_config
+from bot.admin.tenant_config import load_tenant_config
 
 TEAMS_TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
 JONAS = "29:1jof"

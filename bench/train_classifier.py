@@ -1,4 +1,4 @@
-"""Train the classifier's tie-breaking model and write handlers/classify_model.json.
+"""Train the classifier's tie-breaking model and write handlers/sparring/classify_model.json.
 
     .venv/bin/python -m bench.train_classifier
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from handlers import classify_model
-from handlers.classify import STOPWORDS, tokenize
-from handlers.expertise import BUILTIN_AREAS
+from handlers.sparring import classify_model
+from handlers.sparring.classify import STOPWORDS, tokenize
+from handlers.sparring.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
 from tests.unit.classification_heldout import HELDOUT_CASES, TUNING_CASES, TUNING_CASES_2
 from tests.unit.classification_training import TRAINING_CASES

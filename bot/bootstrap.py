@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from handlers.classify import Classifier
-from handlers.context import Deps
-from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
-from handlers.model import Tenant
-from handlers.ports import Clock, Messenger
-from handlers.service import report_undeliverable
+from handlers.shared.context import Deps
+from handlers.shared.model import Tenant
+from handlers.shared.ports import Clock, Messenger
+from handlers.sparring.classify import Classifier
+from handlers.sparring.escalation import report_undeliverable
+from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from scheduler.clock import SystemClock
 from scheduler.dispatcher import Dispatcher
 from storage.db import make_engine

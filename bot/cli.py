@@ -97,11 +97,11 @@ def demo(as_json: bool, database: str) -> None:
     """Start afresh with a sample Danish client and chat as one of its project managers."""
     from zoneinfo import ZoneInfo
 
+    from bot.admin.tenant_admin import apply_tenant
+    from bot.admin.tenant_config import load_tenant_config
     from bot.bootstrap import open_database
     from bot.i18n import Reader
-    from bot.tenant_admin import apply_tenant
-    from bot.tenant_config import load_tenant_config
-    from handlers.text import Text
+    from handlers.shared.text import Text
 
     for suffix in ("", "-wal", "-shm"):
         Path(database + suffix).unlink(missing_ok=True)
@@ -292,9 +292,9 @@ def tenant() -> None:
 @click.pass_context
 def tenant_apply(ctx: click.Context, file: Path) -> None:
     """Create or update one tenant from FILE; a file with mistakes changes nothing."""
+    from bot.admin.tenant_admin import apply_tenant
+    from bot.admin.tenant_config import TenantConfigError, load_tenant_config
     from bot.bootstrap import build_runtime
-    from bot.tenant_admin import apply_tenant
-    from bot.tenant_config import TenantConfigError, load_tenant_config
 
     try:
         config = load_tenant_config(file.read_text(encoding="utf-8"))
@@ -321,9 +321,9 @@ def _console_or_real_now(engine: Engine) -> datetime:
 @click.pass_context
 def tenant_export(ctx: click.Context, slug: str) -> None:
     """Print the YAML that describes tenant SLUG as it is now."""
+    from bot.admin.tenant_admin import export_tenant
+    from bot.admin.tenant_config import dump_tenant_config
     from bot.bootstrap import build_runtime
-    from bot.tenant_admin import export_tenant
-    from bot.tenant_config import dump_tenant_config
 
     config = export_tenant(build_runtime(_database_url(ctx)).engine, slug)
     if config is None:
@@ -335,8 +335,8 @@ def tenant_export(ctx: click.Context, slug: str) -> None:
 @click.pass_context
 def tenant_list(ctx: click.Context) -> None:
     """List the tenants."""
+    from bot.admin.tenant_admin import list_tenants
     from bot.bootstrap import build_runtime
-    from bot.tenant_admin import list_tenants
 
     tenants = list_tenants(build_runtime(_database_url(ctx)).engine)
     if not tenants:

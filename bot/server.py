@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.adapters.bridge import PlatformBridge
+from bot.adapters.messenger import PlatformMessenger
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
-from bot.bridge import PlatformBridge
-from bot.messenger import PlatformMessenger
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
-from handlers.ports import Clock
+from handlers.shared.ports import Clock
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick

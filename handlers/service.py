@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from handlers import asking, forms, offering, overview, sessions
-from handlers import commands as c
-from handlers.context import ActorContext, Deps, TenantContext
-from handlers.forms import Form
-from handlers.model import Person, Tenant
-from handlers.ports import Delivery, UnitOfWork
-from handlers.text import Message, Text, Verbatim
-
-ESCALATION_BATCH = 100
-UNDELIVERABLE = "undeliverable:"
+from handlers import router
+from handlers.shared.context import ActorContext, Deps, TenantContext
+from handlers.shared.model import Person, Tenant
+from handlers.shared.ports import UnitOfWork
+from handlers.shared.text import Message, Text, Verbatim
+from handlers.sparring import commands as c
+from handlers.sparring.forms import Form
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,84 +56,6 @@ class Outcome:
         if self.reader is not None and self.reader.language:
             return self.reader.language
         return self.tenant.language if self.tenant else "en"
-
-
-def _usage(ctx: ActorContext, command: c.Malformed) -> None:
-    ctx.reply(Text.of(f"usage.{command.command}"))
-
-
-def _unknown_action(ctx: ActorContext, command: c.UnknownAction) -> None:
-    ctx.reply(Text.of("error.unknown_action", action=Verbatim(command.action_id)))
-
-
-def _route(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form | None:
-    """Run the use case for the command; return the form it asks for, if the platform can show one."""
-    match command:
-        case c.StartIntake() if shows_forms:
-            return forms.intake_form(ctx)
-        case c.AskForComment(number) if shows_forms:
-            return forms.comment_form(ctx, number)
-        case c.Help():
-            overview.show_help(ctx)
-        case c.ShowStatus():
-            overview.show_status(ctx)
-        case c.ShowQueue():
-            overview.show_queue(ctx)
-        case c.ShowKpis():
-            overview.show_kpis(ctx)
-        case c.Explain(number):
-            overview.explain(ctx, number)
-        case c.ShowRequest(number):
-            overview.show_request(ctx, number)
-        case c.SetLanguage(language):
-            overview.set_language(ctx, language)
-        case c.StartIntake():
-            asking.start_intake(ctx)
-        case c.IntakeArea(area):
-            asking.intake_area(ctx, area)
-        case c.IntakeUrgency(urgency):
-            asking.intake_urgency(ctx, urgency)
-        case c.RequestSparring(text, plain, mentions):
-            asking.request_sparring(ctx, text, plain=plain, mentions=mentions)
-        case c.SubmitIntake(area, text, urgency, preferred):
-            asking.submit_intake(ctx, area, text, urgency, preferred)
-        case c.SendPendingRequest():
-            asking.send_pending_request(ctx)
-        case c.PreferSenior(number, senior_id):
-            offering.prefer(ctx, number, senior_id)
-        case c.AskForComment(number):
-            sessions.ask_for_comment(ctx, number)
-        case c.ShowEscalations() | c.ShowWaiting():
-            # The escalations are one part of everything waiting for the coordinator.
-            overview.show_waiting(ctx)
-        case c.FreeText(text, plain, mentions):
-            asking.free_text(ctx, text, plain=plain, mentions=mentions)
-        case c.ChooseArea(number, area):
-            asking.choose_area(ctx, number, area)
-        case c.Cancel(number):
-            asking.cancel(ctx, number)
-        case c.Accept(number):
-            offering.accept(ctx, number)
-        case c.Decline(number):
-            offering.decline(ctx, number)
-        case c.Approve(number):
-            offering.approve(ctx, number)
-        case c.Reject(number):
-            offering.reject(ctx, number)
-        case c.Assign(number, senior):
-            offering.assign(ctx, number, senior)
-        case c.MarkHeld(number, hours, confirmed):
-            sessions.mark_held(ctx, number, hours, confirmed=confirmed)
-        case c.CorrectHours(number, hours, confirmed):
-            sessions.correct_hours(ctx, number, hours, confirmed=confirmed)
-        case c.GiveFeedback(number, rating, comment):
-            sessions.give_feedback(ctx, number, rating, comment)
-        case c.Malformed():
-            _usage(ctx, command)
-        case c.UnknownAction():
-            _unknown_action(ctx, command)
-
-    return None
 
 
 def handle(
@@ -184,7 +103,7 @@ def handle(
             outcome = _unknown_person(TenantContext(uow, tenant, now, deps), identity)
         else:
             ctx = ActorContext(uow, tenant, now, deps, actor=person)
-            form = _route(ctx, command, shows_forms=shows_forms)
+            form = router.dispatch(ctx, command, shows_forms=shows_forms)
             outcome = Outcome(tenant, ctx.actor, ctx.replies, form)
         if reply_to is not None:
             person_id = outcome.reader.id if outcome.reader else None
@@ -200,33 +119,6 @@ def find_person(deps: Deps, tenant_slug: str, identity: Identity) -> Person | No
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
         return _find_person(uow, tenant, identity) if tenant else None
-
-
-def report_undeliverable(deps: Deps, delivery: Delivery, reason: Text) -> None:
-    """Tell the coordinators that a message could not be delivered (never about such a note itself)."""
-    if (delivery.message.dedupe_key or "").startswith(UNDELIVERABLE):
-        return
-    recipient = delivery.recipient.name if delivery.recipient else (delivery.message.to_channel or "?")
-    with deps.uow() as uow:
-        ctx = TenantContext(uow, delivery.tenant, deps.clock.now(), deps)
-        ctx.notify_coordinators(
-            Text.of("coordinator.undeliverable", recipient=recipient, reason=reason),
-            ref=delivery.message.ref,
-            dedupe=f"{UNDELIVERABLE}{delivery.id}",
-        )
-        offered = _offered_request(delivery)
-        if offered is not None and delivery.recipient is not None:
-            # An offer that cannot reach its senior must not wait for the escalation: move it on now.
-            offering.pass_over_unreachable(ctx, offered, delivery.recipient.id)
-        uow.commit()
-
-
-def _offered_request(delivery: Delivery) -> int | None:
-    """Return the number of the request a message offers to its recipient (it carries the accept button)."""
-    ref = delivery.message.ref
-    if ref is None or not any(a.id == f"accept:{ref}" for a in delivery.message.actions):
-        return None
-    return c.parse_ref(ref)
 
 
 def _find_person(uow: UnitOfWork, tenant: Tenant, identity: Identity) -> Person | None:
@@ -245,19 +137,3 @@ def _unknown_person(ctx: TenantContext, identity: Identity) -> Outcome:
     )
     reply = Message((Text.of("error.unknown_person", tenant=ctx.tenant.name, coordinator=names),))
     return Outcome(ctx.tenant, None, [reply])
-
-
-def escalate_due(deps: Deps) -> int:
-    """Escalate every offered request whose answer time has run out; return how many moved on."""
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        due = uow.requests.due_for_escalation(now, ESCALATION_BATCH)
-    moved = 0
-    # One transaction per request: one failing request must not hold back the others.
-    for tenant_id, number in due:
-        with deps.uow() as uow:
-            tenant = uow.tenants.get(tenant_id)
-            if tenant is not None and offering.escalate(TenantContext(uow, tenant, now, deps), number):
-                moved += 1
-            uow.commit()
-    return moved

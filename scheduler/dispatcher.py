@@ -13,8 +13,15 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import ParamSpec, TypeVar
 
-from handlers.ports import Clock, Delivery, Messenger, PermanentSendError, SendLater, TransientSendError
-from handlers.text import Text
+from handlers.shared.ports import (
+    Clock,
+    Delivery,
+    Messenger,
+    PermanentSendError,
+    SendLater,
+    TransientSendError,
+)
+from handlers.shared.text import Text
 from storage.outbox_store import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -120,7 +127,7 @@ class Dispatcher:
         return report
 
     def _next_held_back(self) -> float | None:
-        # Each held-back message has a slot of its own (see bot.pacing), so a run may defer nothing
+        # Each held-back message has a slot of its own (see bot.adapters.pacing), so a run may defer nothing
         # while earlier runs' messages are still waiting: the next tick must come for them too.
         now = self._clock.now()
         while self._held_back and self._held_back[0] <= now:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from handlers.context import Deps
-from handlers.service import escalate_due
+from handlers.shared.context import Deps
+from handlers.sparring.escalation import escalate_due
 from scheduler.dispatcher import Dispatcher, DispatchReport
 
 MAX_ROUNDS = 20

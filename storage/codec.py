@@ -6,7 +6,18 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Param, Section, Since, Text, Verbatim
+from handlers.shared.text import (
+    Action,
+    Bilingual,
+    ButtonStyle,
+    Fact,
+    Message,
+    Param,
+    Section,
+    Since,
+    Text,
+    Verbatim,
+)
 
 
 def encode_param(value: Param) -> Any:

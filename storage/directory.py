@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
-from handlers.model import Person, Role, Tenant
+from handlers.shared.model import Person, Role, Tenant
 from storage.mapping import person_from_row, tenant_from_row
 from storage.tables import PERSON, TENANT
 

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from handlers.expertise import ExpertiseArea
-from handlers.model import (
+from handlers.shared.model import (
     Absence,
     HoursCorrection,
     OverQuota,
@@ -20,6 +19,7 @@ from handlers.model import (
     Tenant,
     Urgency,
 )
+from handlers.sparring.expertise import ExpertiseArea
 from storage.codec import decode_text, encode_text
 from storage.tables import PersonRow, SparringRequestRow, TenantRow
 

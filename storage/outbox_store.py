@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Integer, RowMapping, Table, bindparam, func, or_, select, update
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from handlers.ports import Delivery
+from handlers.shared.ports import Delivery
 from storage.codec import decode_message
 from storage.directory import DirectoryCache
 from storage.mapping import person_from_row

@@ -22,9 +22,9 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from handlers.model import Person, SparringRequest, Status, Tenant
-from handlers.routing import SeniorLoad
-from handlers.text import Message
+from handlers.shared.model import Person, SparringRequest, Status, Tenant
+from handlers.shared.text import Message
+from handlers.sparring.routing import SeniorLoad
 from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
 from storage.directory import DirectoryCache, DirectorySeen, next_stamp

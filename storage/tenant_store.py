@@ -1,7 +1,7 @@
 """A tenant and its people as the tenant configuration sets them: written, read back, listed.
 
 The administration commands (``vpmo tenant apply/export/list``) come here outside any use case; the
-translation from the configuration file to these values is bot/tenant_admin.py's.
+translation from the configuration file to these values is bot/admin/tenant_admin.py's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from handlers.model import Role, Status
+from handlers.shared.model import Role, Status
 from storage.directory import next_stamp
 from storage.tables import PersonRow, SparringRequestRow, TenantRow
 

@@ -15,17 +15,18 @@ from types import TracebackType
 from typing import Self
 from zoneinfo import ZoneInfo
 
+from bot.adapters.render import render
 from bot.i18n import Reader
-from bot.render import render
-from handlers.classify import Classifier
-from handlers.commands import Command, parse_action, parse_text
-from handlers.context import Deps
-from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
-from handlers.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
-from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.routing import SeniorLoad
-from handlers.service import Identity, Outcome, escalate_due, handle
-from handlers.text import Message
+from handlers.service import Identity, Outcome, handle
+from handlers.shared.context import Deps
+from handlers.shared.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
+from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.shared.text import Message
+from handlers.sparring.classify import Classifier
+from handlers.sparring.commands import Command, parse_action, parse_text
+from handlers.sparring.escalation import escalate_due
+from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
+from handlers.sparring.routing import SeniorLoad
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Texts the classifier files under one area without doubt.
@@ -53,7 +54,7 @@ class FixedClock:
         return self.moment
 
     def monotonic(self) -> float:
-        """Return the moment in seconds: the same time for a pace (``bot.pacing.Pace``) as ``now``."""
+        """Return the moment in seconds: the same time for a pace (``bot.adapters.pacing.Pace``) as ``now``."""
         return self.moment.timestamp()
 
     def set(self, moment: datetime) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.admin.tenant_config import TenantConfig, load_tenant_config
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_config import TenantConfig, load_tenant_config
 
 # The sample's people (the same Slack and Teams user ids) in their own workspace and Microsoft tenant:
 # what one tenant sends must never reach the other's data.

@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from bot.admin.tenant_admin import list_tenants
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.console.app import ConsoleSession
 from bot.console.clock import ConsoleClock
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
 from bot.console.people import find_people, listed, people_of
-from bot.tenant_admin import list_tenants
-from handlers.model import Role, Tenant
+from handlers.shared.model import Role, Tenant
 from storage.console_store import ConsoleStore
 
 

@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.render import RenderedMessage, reader_for, render
-from handlers.model import Person, Tenant
-from handlers.ports import Clock, Delivery, PermanentSendError, Sent
-from handlers.text import Message, Text
+from bot.adapters.render import RenderedMessage, reader_for, render
+from handlers.shared.model import Person, Tenant
+from handlers.shared.ports import Clock, Delivery, PermanentSendError, Sent
+from handlers.shared.text import Message, Text
 from storage.console_store import ConsoleStore
 
 

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.bootstrap import Runtime
-from handlers.model import Person, Role, Tenant
+from handlers.shared.model import Person, Role, Tenant
 
 
 def people_of(runtime: Runtime, tenant: Tenant) -> list[Person]:

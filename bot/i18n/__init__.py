@@ -16,8 +16,8 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, parse_pattern
 
-from handlers.model import LANGUAGES
-from handlers.text import Bilingual, Param, Since, Text, Verbatim
+from handlers.shared.model import LANGUAGES
+from handlers.shared.text import Bilingual, Param, Since, Text, Verbatim
 
 _LOCALES = {"da": "da_DK", "en": "en_GB"}
 _DATETIME_FORMATS = {"da": "EEEE 'den' d. MMMM 'kl.' HH:mm", "en": "EEEE d MMMM 'at' HH:mm"}

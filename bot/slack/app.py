@@ -20,7 +20,7 @@ from bot.slack.listeners import register
 from bot.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
 from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
 from bot.slack.settings import SlackMode, SlackSettings, forget_blank_variables
-from handlers.model import Tenant
+from handlers.shared.model import Tenant
 
 log = logging.getLogger(__name__)
 

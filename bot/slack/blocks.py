@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
 from bot.i18n import Reader
-from bot.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
-from handlers.forms import CommentForm, Form
-from handlers.text import Message, Text
+from handlers.shared.text import Message, Text
+from handlers.sparring.forms import CommentForm, Form
 
 MAX_SECTION_CHARS = 2900  # Slack refuses a section text over 3,000 characters
 MAX_BUTTONS = 25  # elements in one actions block

@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.bridge import PlatformBridge
+from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
-from handlers import commands
-from handlers.model import Tenant
 from handlers.service import Identity, LookupDeferredError, Outcome
+from handlers.shared.model import Tenant
+from handlers.sparring import commands
 from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)

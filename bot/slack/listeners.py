@@ -21,10 +21,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
-from handlers import commands, forms
-from handlers.model import Tenant
 from handlers.service import Outcome
-from handlers.text import Message, Text
+from handlers.shared.model import Tenant
+from handlers.shared.text import Message, Text
+from handlers.sparring import commands, forms
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from bot.templating import map_strings
+from bot.adapters.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 

@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.pacing import Limits, Pace
-from bot.render import reader_for
+from bot.adapters.pacing import Limits, Pace
+from bot.adapters.render import reader_for
 from bot.slack.blocks import message_payload
-from handlers.model import Tenant
-from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.text import Text
+from handlers.shared.model import Tenant
+from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.shared.text import Text
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference, InvokeResponse
 
-from bot.bridge import AsyncLookup
+from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
-from handlers import commands, forms
-from handlers.model import Person, Tenant
 from handlers.service import Identity, Outcome
-from handlers.text import Message, Text
+from handlers.shared.model import Person, Tenant
+from handlers.shared.text import Message, Text
+from handlers.sparring import commands, forms
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.bridge import PlatformBridge
-from handlers.model import Person, Tenant
+from bot.adapters.bridge import PlatformBridge
 from handlers.service import Identity
-from handlers.text import Message
+from handlers.shared.model import Person, Tenant
+from handlers.shared.text import Message
 from storage.teams_store import TeamsReference, TeamsStore
 
 

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render
 from bot.i18n import Reader
-from bot.render import RenderedAction, RenderedMessage, RenderedSection, render
-from handlers.forms import CommentForm, Form
-from handlers.text import Message, Text
+from handlers.shared.text import Message, Text
+from handlers.sparring.forms import CommentForm, Form
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4

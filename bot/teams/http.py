@@ -24,7 +24,7 @@ from bot.i18n import in_both_languages
 from bot.teams.bot import TeamsBot
 from bot.teams.clients import ReusingBotFrameworkAuthentication
 from bot.teams.settings import TeamsSettings
-from handlers.text import Text
+from handlers.shared.text import Text
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from bot.templating import map_strings
+from bot.adapters.templating import map_strings
 
 # --- what the manifest declares -------------------------------------------------------------------------
 
-# The command menu, in order: the English command words the bot's grammar understands (handlers.commands).
+# The command menu, in order: the English command words the bot's grammar understands (handlers.sparring.commands).
 COMMANDS: Final = (
     "sparring",
     "status",

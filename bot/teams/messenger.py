@@ -23,11 +23,11 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.pacing import Limits, Pace
-from bot.render import reader_for
+from bot.adapters.pacing import Limits, Pace
+from bot.adapters.render import reader_for
 from bot.teams.bot import render_activity
-from handlers.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.text import Text
+from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
+from handlers.shared.text import Text
 from storage.teams_store import TeamsReference, TeamsStore
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT, main
 from bot.logs import PROJECT_PACKAGES
-from handlers.text import Message, Text
+from handlers.shared.text import Message, Text
 from storage.db import make_engine
 from storage.migrate import head_revision
 from tests.e2e.conftest import run_cli

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
 
 
 @pytest.fixture

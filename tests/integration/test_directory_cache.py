@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
-from handlers.model import Role
+from handlers.shared.model import Role
 
 MOMENT = datetime(2027, 3, 3, 9, tzinfo=UTC)
 

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.adapters.pacing import Pace
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
-from bot.pacing import Pace
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
-from handlers.ports import Delivery, Sent
-from handlers.text import Message, Text
+from handlers.shared.ports import Delivery, Sent
+from handlers.shared.text import Message, Text
 from scheduler.dispatcher import CONCURRENT_SENDS, LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
 from storage.tables import OutboxRow

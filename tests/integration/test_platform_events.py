@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from bot.admin.tenant_admin import apply_tenant
 from bot.bootstrap import Runtime
-from bot.tenant_admin import apply_tenant
-from handlers.text import Message, Text
+from handlers.shared.text import Message, Text
 from storage.tables import OUTBOX, REACTION
 from tests.tenants import OTHER_SLUG, OTHER_TEAM, OTHER_TEAMS_TENANT, other_tenant_config
 

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
-from handlers.model import Person, Role, SparringRequest, Status, Tenant
-from handlers.ports import UnitOfWork
-from handlers.routing import SeniorLoad
-from handlers.text import Message, Text
+from handlers.shared.model import Person, Role, SparringRequest, Status, Tenant
+from handlers.shared.ports import UnitOfWork
+from handlers.shared.text import Message, Text
+from handlers.sparring.routing import SeniorLoad
 from storage.tables import OutboxRow
 from tests.conftest import _fresh_postgres_database
 from tests.fakes import FakeDatabase, FakeUnitOfWorkFactory

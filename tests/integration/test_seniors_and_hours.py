@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import TenantConfig, load_tenant_config
 from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import TenantConfig, load_tenant_config
-from handlers import commands
-from handlers.model import HoursCorrection, Role, Status
-from handlers.offering import Rerouted
 from handlers.service import Identity, handle
+from handlers.shared.model import HoursCorrection, Role, Status
+from handlers.sparring import commands
+from handlers.sparring.offering import Rerouted
 from storage.tables import OutboxRow
 
 JONAS = "jonas.friis@nordlys.dk"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import inspect
 
 from bot.bootstrap import Runtime
-from handlers.model import SparringRequest, Status
-from handlers.text import Message, Since, Text
+from handlers.shared.model import SparringRequest, Status
+from handlers.shared.text import Message, Since, Text
 from storage.migrate import current_revision, head_revision
 from storage.uow import SqlUnitOfWork
 
@@ -134,8 +134,8 @@ def test_tenants_are_kept_apart(runtime: Runtime) -> None:
     with runtime.deps.uow() as uow:
         _add_request(uow, tenant_id, jonas)
         uow.commit()
-    from bot.tenant_admin import apply_tenant
-    from bot.tenant_config import load_tenant_config
+    from bot.admin.tenant_admin import apply_tenant
+    from bot.admin.tenant_config import load_tenant_config
 
     other = load_tenant_config(
         "slug: fjord\nname: Fjord Bank\npeople:\n"

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.cli import SAMPLE_TENANT
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
-from bot.tenant_admin import apply_tenant
-from bot.tenant_config import load_tenant_config
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.fakes import FixedClock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.tenant_admin import apply_tenant
+from bot.admin.tenant_admin import apply_tenant
 from storage.db import make_engine
 from storage.tables import OUTBOX, REACTION
 from tests.tenants import other_tenant_config

@@ -48,7 +48,7 @@ from bot.cli import main
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
-from handlers.model import Status
+from handlers.shared.model import Status
 from storage.db import make_engine
 from storage.tables import OutboxRow
 from tests.conftest import _fresh_postgres_database

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from bot.teams.settings import TeamsSettings
-from handlers.commands import MAX_REQUEST_CHARS
-from handlers.expertise import BUILTIN_AREAS
+from handlers.sparring.commands import MAX_REQUEST_CHARS
+from handlers.sparring.expertise import BUILTIN_AREAS
 from tests.platforms.conftest import JONAS, TEAM, SlackWorld
 from tests.platforms.limits import activity_problems, slack_problems
 from tests.platforms.slack_fakes import (

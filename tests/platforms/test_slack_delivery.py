@@ -20,7 +20,7 @@ from slack_sdk.web.slack_response import SlackResponse
 from sqlmodel import Session, col, select
 
 from bot.slack.messenger import PERMANENT_ERRORS, _classify
-from handlers.ports import PermanentSendError, TransientSendError
+from handlers.shared.ports import PermanentSendError, TransientSendError
 from storage.db import make_engine
 from storage.tables import OutboxRow, PersonRow
 from tests.fakes import FixedClock

@@ -27,8 +27,8 @@ from bot.teams.manifest import (
     build_package,
     build_teams_manifest,
 )
-from handlers import commands
-from handlers.commands import (
+from handlers.sparring import commands
+from handlers.sparring.commands import (
     Cancel,
     GiveFeedback,
     Help,

@@ -13,8 +13,8 @@ from bot.i18n import Reader
 from bot.teams import cards
 from bot.teams.messenger import _classify
 from bot.teams.settings import AppType, TeamsConfigError, TeamsSettings
-from handlers.ports import PermanentSendError, TransientSendError
-from handlers.text import Action, Message, Text, Verbatim
+from handlers.shared.ports import PermanentSendError, TransientSendError
+from handlers.shared.text import Action, Message, Text, Verbatim
 
 APP = "11111111-2222-4333-8444-555555555555"
 TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"

@@ -1,7 +1,7 @@
 """New labelled sparring requests, written the way project managers, testers and steering-group members
 really write in Slack and Teams: informal, with hedges ("jeg er i tvivl om"), typos, long compounds,
 definite forms and Danish/English mixes. They were written from how people ask, not from the keyword
-lists in handlers/expertise.py, and labelled with the area a senior would route them to before the
+lists in handlers/sparring/expertise.py, and labelled with the area a senior would route them to before the
 classifier was run on them.
 
 The set was split in two, and the split was fixed before the classifier's answers were looked at:

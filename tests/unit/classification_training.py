@@ -1,4 +1,4 @@
-"""More labelled sparring requests, written only as training data for the model in handlers/classify_model.py.
+"""More labelled sparring requests, written only as training data for the model in handlers/sparring/classify_model.py.
 
 They were written in the second round from how project managers word each area, many of them without the
 area's keywords (the model is what helps there), and not as rewrites of any other labelled request. They

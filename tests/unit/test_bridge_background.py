@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.bridge import PlatformBridge
-from handlers.context import Deps
+from bot.adapters.bridge import PlatformBridge
+from handlers.shared.context import Deps
 
 
 def _bridge() -> PlatformBridge[None]:
@@ -55,7 +55,7 @@ def test_a_failure_after_the_answer_is_logged_and_harms_nothing_else(
         await bridge.finish_background()
         await asyncio.sleep(0)  # let the done-callbacks run
 
-    with caplog.at_level(logging.ERROR, logger="bot.bridge"):
+    with caplog.at_level(logging.ERROR, logger="bot.adapters.bridge"):
         asyncio.run(scenario())
     assert done == ["fine"]
     assert "work after the answer failed" in caplog.text

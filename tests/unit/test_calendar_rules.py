@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from handlers.calendar_rules import WorkingDay, add_business_hours, month_of, quarter_of
+from handlers.shared.calendar_rules import WorkingDay, add_business_hours, month_of, quarter_of
 from tests.fakes import COPENHAGEN, Holidays, NoHolidays, local
 
 OFFICE_HOURS = WorkingDay(COPENHAGEN, time(8, 0), time(16, 0), NoHolidays())

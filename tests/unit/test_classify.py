@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.slack import markup as slack_markup
-from handlers.classify import Classification, Classifier, tokenize
-from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
+from handlers.sparring.classify import Classification, Classifier, tokenize
+from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from tests.unit.classification_cases import (
     AMBIGUOUS_CASES,
     CASES,

@@ -13,9 +13,9 @@ import pytest
 
 from bench.classify import cross_validated
 from bench.train_classifier import trained_model_json, training_documents
-from handlers import classify_model
-from handlers.classify import STOPWORDS, Classification, Classifier, tokenize
-from handlers.expertise import BUILTIN_AREAS
+from handlers.sparring import classify_model
+from handlers.sparring.classify import STOPWORDS, Classification, Classifier, tokenize
+from handlers.sparring.expertise import BUILTIN_AREAS
 from tests.unit.classification_cases import CASES, Case
 from tests.unit.classification_fresh import FRESH_CASES
 from tests.unit.classification_heldout import HELDOUT_CASES, NEW_CASES, TUNING_CASES, TUNING_CASES_2

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from handlers.commands import (
+from handlers.sparring.commands import (
     Accept,
     Approve,
     Assign,

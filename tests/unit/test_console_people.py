@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.console.people import find_people, listed
-from handlers.model import Person, Role
+from handlers.shared.model import Person, Role
 
 SOREN = Person(1, 1, "soren.kjaer@acme.dk", "Søren Kjær", frozenset({Role.SENIOR}))
 ASA = Person(2, 1, "asa@acme.dk", "Åsa Lind", frozenset({Role.PM}))

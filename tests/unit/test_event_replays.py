@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from handlers.classify import Classifier
-from handlers.commands import RequestSparring
-from handlers.model import Tenant
 from handlers.service import Identity, Outcome, handle
+from handlers.shared.model import Tenant
+from handlers.sparring.classify import Classifier
+from handlers.sparring.commands import RequestSparring
 from tests.fakes import BUDGET_QUESTION, Office, classifier_for, local
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

@@ -6,8 +6,8 @@ from importlib import resources
 
 import pytest
 
-from handlers import expertise
-from handlers.expertise import AREAS_RESOURCE, BUILTIN_AREAS, ExpertiseArea, load_areas
+from handlers.sparring import expertise
+from handlers.sparring.expertise import AREAS_RESOURCE, BUILTIN_AREAS, ExpertiseArea, load_areas
 
 BUDGET = """
 [[area]]
@@ -19,7 +19,7 @@ keywords = ["budget", "økonomi", "omkostning"]
 
 
 def test_builtin_areas_come_from_the_data_file_in_the_handlers_package() -> None:
-    text = resources.files("handlers").joinpath(AREAS_RESOURCE).read_text(encoding="utf-8")
+    text = resources.files("handlers.sparring").joinpath(AREAS_RESOURCE).read_text(encoding="utf-8")
 
     assert load_areas(text) == BUILTIN_AREAS
     assert expertise.BUILTIN_AREAS is BUILTIN_AREAS

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import Reader, catalogue
-from handlers.commands import Malformed, parse_text
-from handlers.model import OverQuota
-from handlers.overview import HELP, WAITING_KINDS
-from handlers.sessions import QUOTA_WARNINGS
-from handlers.states import STATE_KEYS
-from handlers.text import Bilingual, Since, Text, Verbatim
+from handlers.shared.model import OverQuota
+from handlers.shared.text import Bilingual, Since, Text, Verbatim
+from handlers.sparring.commands import Malformed, parse_text
+from handlers.sparring.overview import HELP, WAITING_KINDS
+from handlers.sparring.sessions import QUOTA_WARNINGS
+from handlers.sparring.states import STATE_KEYS
 
 ROOT = Path(__file__).parents[2]
 # The core builds most texts; adapters and the dispatcher build a few (undeliverable reasons, forms).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.identity_cache import IdentityCache
+from bot.adapters.identity_cache import IdentityCache
 
 
 class Ticks:

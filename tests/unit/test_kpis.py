@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from handlers.kpis import compute_kpis
-from handlers.model import SparringRequest, Status
+from handlers.shared.model import SparringRequest, Status
+from handlers.sparring.kpis import compute_kpis
 
 CREATED = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import bisect
 
 import pytest
 
-from bot.pacing import Limits, Pace
+from bot.adapters.pacing import Limits, Pace
 from bot.teams.messenger import CONVERSATION_LIMITS, TENANT_LIMITS
-from handlers.ports import SendLater
+from handlers.shared.ports import SendLater
 
 ONE_A_SECOND: Limits = ((1, 1.0),)
 

@@ -6,14 +6,14 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.adapters.render import render, shorten
 from bot.console.messenger import ConsoleOutput
 from bot.i18n import Reader
-from bot.render import render, shorten
 from bot.slack import blocks
 from bot.teams import cards
-from handlers.calendar_rules import quarter_of
-from handlers.commands import MAX_REQUEST_CHARS, FreeText, RequestSparring, ShowRequest, parse_text
-from handlers.text import Action, Bilingual, ButtonStyle, Fact, Message, Section, Text, Verbatim
+from handlers.shared.calendar_rules import quarter_of
+from handlers.shared.text import Action, Bilingual, ButtonStyle, Fact, Message, Section, Text, Verbatim
+from handlers.sparring.commands import MAX_REQUEST_CHARS, FreeText, RequestSparring, ShowRequest, parse_text
 from storage.codec import decode_message, encode_message
 from tests.platforms.limits import card_problems, slack_problems
 

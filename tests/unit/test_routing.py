@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
-from handlers.model import Absence, Person, Role
-from handlers.routing import Routing, RoutingInput, SeniorLoad, choose_senior
-from handlers.text import Text
+from handlers.shared.model import Absence, Person, Role
+from handlers.shared.text import Text
+from handlers.sparring.routing import Routing, RoutingInput, SeniorLoad, choose_senior
 
 TODAY = date(2027, 3, 5)
 BUDGET = "Budgettering"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import SEND_PENDING_ACTION, FreeText, RequestSparring
-from handlers.model import Status
-from handlers.text import Bilingual, Text, Verbatim
+from handlers.shared.model import Status
+from handlers.shared.text import Bilingual, Text, Verbatim
+from handlers.sparring.commands import SEND_PENDING_ACTION, FreeText, RequestSparring
 from tests.fakes import (
     BUDGET_QUESTION,
     STEERING_QUESTION,

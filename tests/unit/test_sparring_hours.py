@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.model import HoursCorrection, Status
-from handlers.sessions import CONFIRM_ABOVE_HOURS, MAX_SESSION_HOURS
+from handlers.shared.model import HoursCorrection, Status
+from handlers.sparring.sessions import CONFIRM_ABOVE_HOURS, MAX_SESSION_HOURS
 from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import SubmitIntake
-from handlers.model import Status, Urgency
-from handlers.text import Text
+from handlers.shared.model import Status, Urgency
+from handlers.shared.text import Text
+from handlers.sparring.commands import SubmitIntake
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

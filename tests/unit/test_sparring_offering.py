@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.model import Status
-from handlers.ports import Delivery
-from handlers.service import report_undeliverable
-from handlers.text import Text
+from handlers.shared.model import Status
+from handlers.shared.ports import Delivery
+from handlers.shared.text import Text
+from handlers.sparring.escalation import report_undeliverable
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
 NOT_INSTALLED = Text.of("undeliverable.teams_not_installed")

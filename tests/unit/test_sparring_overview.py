@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import Malformed
-from handlers.model import Person, Status
-from handlers.overview import STATUS_LIMIT
 from handlers.service import Identity
-from handlers.text import Message, Text, Verbatim
+from handlers.shared.model import Person, Status
+from handlers.shared.text import Message, Text, Verbatim
+from handlers.sparring.commands import Malformed
+from handlers.sparring.overview import STATUS_LIMIT
 from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

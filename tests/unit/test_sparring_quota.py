@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from handlers.model import OverQuota, Person, Status
-from handlers.text import Text
+from handlers.shared.model import OverQuota, Person, Status
+from handlers.shared.text import Text
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.model import Status
-from handlers.text import Text, Verbatim
+from handlers.shared.model import Status
+from handlers.shared.text import Text, Verbatim
 from tests.fakes import Office, action_ids, keys, local, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.context import TenantContext
-from handlers.model import Status
-from handlers.offering import Rerouted, reroute_stranded
-from handlers.overview import LIST_LIMIT
+from handlers.shared.context import TenantContext
+from handlers.shared.model import Status
+from handlers.sparring.offering import Rerouted, reroute_stranded
+from handlers.sparring.overview import LIST_LIMIT
 from tests.fakes import Office, action_ids, keys, local, render_all, reply_keys
 
 WEDNESDAY_MORNING = local(2027, 3, 3, 10, 0)

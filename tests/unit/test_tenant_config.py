@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.tenant_config import (
+from bot.admin.tenant_config import (
     Absence,
     BusinessHours,
     ExtraArea,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handlers.commands import GiveFeedback, SubmitIntake
-from handlers.context import ActorContext, areas_of
-from handlers.model import Role, Urgency
-from handlers.text import Bilingual, Text
+from handlers.shared.context import ActorContext, areas_of
+from handlers.shared.model import Role, Urgency
+from handlers.shared.text import Bilingual, Text
+from handlers.sparring.commands import GiveFeedback, SubmitIntake
 
 # The fields of the forms, as the platforms name their inputs (Slack block ids, Teams input ids).
 AREA = "area"

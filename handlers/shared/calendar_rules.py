@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from handlers.text import Text
+from handlers.shared.text import Text
 
 
 class HolidayCalendar(Protocol):

@@ -1,6 +1,6 @@
 """A small naive Bayes model over words and character n-grams, trained on labelled sparring requests.
 
-The keyword rules in handlers/classify.py decide; this model only chooses when the rules found evidence
+The keyword rules in handlers/sparring/classify.py decide; this model only chooses when the rules found evidence
 for exactly two areas and cannot tell them apart ("Jeg skal skrive et projektgrundlag til direktionen"),
 or when they found none at all and the model is sure and backed by a word it has seen for the area
 ("Hvordan får jeg afdelingslederne til at tage ansvar for ændringen?").

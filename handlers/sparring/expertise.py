@@ -22,12 +22,11 @@ class ExpertiseArea:
         return self.name_da if language == "da" else self.name_en
 
 
-# The built-in areas are data, not code: handlers/expertise_areas.toml (TOML keeps æøå readable and a
+# The built-in areas are data, not code: expertise_areas.toml beside this module (TOML keeps æøå readable and a
 # keyword list is edited without touching Python). It ships inside the handlers package rather than in
 # bot/i18n/ beside the catalogues because the core itself needs it (context.areas_of, the classifier, the
 # tenant config check, the model trainer): a file owned by bot/ would make the core depend on the adapters
-# or need every caller to inject the areas. It is found through the package "handlers", not this module's
-# folder, so the file stays put when modules move into rooms (handlers/shared/, handlers/sparring/).
+# or need every caller to inject the areas.
 AREAS_RESOURCE = "expertise_areas.toml"
 
 
@@ -59,5 +58,5 @@ def _area(entry: dict[str, Any]) -> ExpertiseArea:
 
 # Read once, at import: a small file in the package, no I/O beyond it, and every caller sees one tuple.
 BUILTIN_AREAS: tuple[ExpertiseArea, ...] = load_areas(
-    resources.files("handlers").joinpath(AREAS_RESOURCE).read_text(encoding="utf-8")
+    resources.files(__package__ or "handlers.sparring").joinpath(AREAS_RESOURCE).read_text(encoding="utf-8")
 )

@@ -7,11 +7,18 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from bot.admin.tenant_config import (
+    Absence,
+    BusinessHours,
+    ExtraArea,
+    PersonConfig,
+    SparringConfig,
+    TenantConfig,
+)
 from bot.bootstrap import DanishHolidays, classifier_for
-from bot.tenant_config import Absence, BusinessHours, ExtraArea, PersonConfig, SparringConfig, TenantConfig
-from handlers.context import Deps, TenantContext
-from handlers.model import Role
-from handlers.offering import Rerouted, reroute_stranded
+from handlers.shared.context import Deps, TenantContext
+from handlers.shared.model import Role
+from handlers.sparring.offering import Rerouted, reroute_stranded
 from storage.tenant_store import (
     PersonSettings,
     TenantSettings,

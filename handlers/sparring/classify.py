@@ -15,7 +15,7 @@ apart ("styre gruppen"); the parts of a phrase may have an adverb or a negation 
 puts one between a verb and its particle ("bakker ikke op"). Hedges ("jeg er usikker på", "i tvivl om") are no evidence of anything, and a
 group named as the audience ("... for styregruppen") weighs less than the topic. The best area wins only
 when it is clearly ahead. When exactly two areas are level, a small model trained on labelled requests
-(handlers/classify_model.py, shipped as JSON) may choose; when the rules find nothing, the model may
+(handlers/sparring/classify_model.py, shipped as JSON) may choose; when the rules find nothing, the model may
 name an area if it is sure and a word it has seen for the area backs it (its score is then the model's
 calibrated share). Otherwise the caller gets the likeliest candidates to ask about.
 """
@@ -32,8 +32,8 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from handlers import classify_model
-from handlers.expertise import ExpertiseArea
+from handlers.sparring import classify_model
+from handlers.sparring.expertise import ExpertiseArea
 
 # Only the start of a message is read: people state their topic early, and this bounds the work.
 MAX_CHARS = 2_000

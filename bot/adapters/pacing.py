@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from handlers.ports import SendLater
+from handlers.shared.ports import SendLater
 
 # At most so many sends in any so many seconds, for each pair.
 Limits = tuple[tuple[int, float], ...]

@@ -384,7 +384,7 @@ def parse_ref(word: str) -> int | None:
 def parse_hours(word: str) -> float | None:
     """Return hours written as ``1.5`` or the Danish ``1,5`` (0 < hours < 1000); None when not a number.
 
-    Whether the amount is plausible for one session is the use case's to say (handlers.sessions), so
+    Whether the amount is plausible for one session is the use case's to say (handlers.sparring.sessions), so
     that ``færdig S-4 100`` gets an explanation rather than the usage line.
     """
     if not _HOURS.match(word):

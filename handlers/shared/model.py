@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from handlers.expertise import ExpertiseArea
-from handlers.text import Text
+from handlers.shared.text import Text
+from handlers.sparring.expertise import ExpertiseArea
 
 
 class Role(StrEnum):

@@ -36,8 +36,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from handlers.expertise import BUILTIN_AREAS
-from handlers.model import LANGUAGES, OverQuota, Role
+from handlers.shared.model import LANGUAGES, OverQuota, Role
+from handlers.sparring.expertise import BUILTIN_AREAS
 
 BUILTIN_EXPERTISE_KEYS: tuple[str, ...] = tuple(area.key for area in BUILTIN_AREAS)
 

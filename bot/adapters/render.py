@@ -9,8 +9,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
-from handlers.model import Person, Tenant
-from handlers.text import QUOTE, Message, Text, Verbatim
+from handlers.shared.model import Person, Tenant
+from handlers.shared.text import QUOTE, Message, Text, Verbatim
 
 MAX_BUTTONS = 5  # more options than this are offered as a choice list (a dropdown) on every platform
 ELLIPSIS = "…"

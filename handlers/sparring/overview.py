@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import offering
-from handlers.calendar_rules import quarter_of
-from handlers.context import ActorContext
-from handlers.kpis import SparringKpis, compute_kpis
-from handlers.model import OPEN_STATUSES, Role, SparringRequest, Status
-from handlers.states import waited, where_it_is
-from handlers.text import Action, ButtonStyle, Fact, Param, Section, Since, Text, Verbatim
+from handlers.shared.calendar_rules import quarter_of
+from handlers.shared.context import ActorContext
+from handlers.shared.model import OPEN_STATUSES, Role, SparringRequest, Status
+from handlers.shared.text import Action, ButtonStyle, Fact, Param, Section, Since, Text, Verbatim
+from handlers.sparring import offering
+from handlers.sparring.kpis import SparringKpis, compute_kpis
+from handlers.sparring.states import waited, where_it_is
 
 STATUS_LIMIT = 10
 # Each item of a queue or a waiting list is a message of its own (with its buttons), and a platform

@@ -16,13 +16,13 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.adapters.identity_cache import IdentityCache
+from bot.adapters.render import reader_for
 from bot.i18n import Reader
-from bot.identity_cache import IdentityCache
-from bot.render import reader_for
-from handlers import commands
-from handlers.context import Deps
-from handlers.model import Person, Tenant
 from handlers.service import Identity, Outcome, find_person, handle
+from handlers.shared.context import Deps
+from handlers.shared.model import Person, Tenant
+from handlers.sparring import commands
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0

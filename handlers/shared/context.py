@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.calendar_rules import HolidayCalendar, WorkingDay
-from handlers.classify import Classifier
-from handlers.expertise import BUILTIN_AREAS, ExpertiseArea
-from handlers.model import Person, Role, Tenant
-from handlers.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from handlers.text import Action, Bilingual, Message, Section, Text
+from handlers.shared.calendar_rules import HolidayCalendar, WorkingDay
+from handlers.shared.model import Person, Role, Tenant
+from handlers.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from handlers.shared.text import Action, Bilingual, Message, Section, Text
+from handlers.sparring.classify import Classifier
+from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 
 
 @dataclass(frozen=True, slots=True)

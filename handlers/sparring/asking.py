@@ -6,15 +6,15 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.calendar_rules import quarter_of
-from handlers.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
-from handlers.context import ActorContext, TenantContext, areas_of
-from handlers.model import OverQuota, Person, SparringRequest, Status, Urgency
-from handlers.offering import confirmation, find_senior, offer, other_area_choice
-from handlers.overview import show_help
-from handlers.routing import first_name
-from handlers.states import where_it_is
-from handlers.text import Action, ButtonStyle, Text, Verbatim
+from handlers.shared.calendar_rules import quarter_of
+from handlers.shared.context import ActorContext, TenantContext, areas_of
+from handlers.shared.model import OverQuota, Person, SparringRequest, Status, Urgency
+from handlers.shared.text import Action, ButtonStyle, Text, Verbatim
+from handlers.sparring.commands import MAX_REQUEST_CHARS, SEND_PENDING_ACTION
+from handlers.sparring.offering import confirmation, find_senior, offer, other_area_choice
+from handlers.sparring.overview import show_help
+from handlers.sparring.routing import first_name
+from handlers.sparring.states import where_it_is
 
 MAX_CHOICES = 3
 # Typed text waits this long for its "send as sparring request?" button to be pressed.

@@ -6,8 +6,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.model import Person
-from handlers.text import Param, Text
+from handlers.shared.model import Person
+from handlers.shared.text import Param, Text
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.context import TenantContext
-from handlers.model import SparringRequest, Status
-from handlers.text import Text
+from handlers.shared.context import TenantContext
+from handlers.shared.model import SparringRequest, Status
+from handlers.shared.text import Text
 
 # The sentences of where_it_is (state.*): one per status, and two for a senior who has left.
 STATE_KEYS = (*(status.value for status in Status), "requested_area", "offered_gone", "accepted_gone")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from handlers.model import SparringRequest, Status
+from handlers.shared.model import SparringRequest, Status
 
 
 @dataclass(frozen=True, slots=True)

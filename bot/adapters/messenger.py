@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.ports import Delivery, Messenger, PermanentSendError, Sent
-from handlers.text import Text
+from handlers.shared.ports import Delivery, Messenger, PermanentSendError, Sent
+from handlers.shared.text import Text
 
 
 class PlatformMessenger:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from handlers.calendar_rules import add_business_hours, month_of
-from handlers.context import ActorContext, TenantContext
-from handlers.model import Person, Role, SparringRequest, Status, Urgency
-from handlers.routing import Routing, RoutingInput, choose_senior, first_name, preference_tiers
-from handlers.states import where_it_is
-from handlers.text import Action, ButtonStyle, Text, Verbatim
+from handlers.shared.calendar_rules import add_business_hours, month_of
+from handlers.shared.context import ActorContext, TenantContext
+from handlers.shared.model import Person, Role, SparringRequest, Status, Urgency
+from handlers.shared.text import Action, ButtonStyle, Text, Verbatim
+from handlers.sparring.routing import Routing, RoutingInput, choose_senior, first_name, preference_tiers
+from handlers.sparring.states import where_it_is
 
 MAX_ASSIGN_BUTTONS = 25  # more than a few go into a choice list, so every senior can be picked
 # The routing reason that marks a request whose senior left (the coordinator's list shows it as such).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers.calendar_rules import quarter_of
-from handlers.context import ActorContext, TenantContext
-from handlers.model import HoursCorrection, SparringRequest, Status
-from handlers.states import where_it_is
-from handlers.text import Action, ButtonStyle, Text, Verbatim
+from handlers.shared.calendar_rules import quarter_of
+from handlers.shared.context import ActorContext, TenantContext
+from handlers.shared.model import HoursCorrection, SparringRequest, Status
+from handlers.shared.text import Action, ButtonStyle, Text, Verbatim
+from handlers.sparring.states import where_it_is
 
 QUOTA_WARNINGS = (80, 100)
 MAX_COMMENT_CHARS = 1000

@@ -8,9 +8,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from handlers.model import Person, SparringRequest, Status, Tenant
-from handlers.routing import SeniorLoad
-from handlers.text import Message, Text, Verbatim
+from handlers.shared.model import Person, SparringRequest, Status, Tenant
+from handlers.shared.text import Message, Text, Verbatim
+from handlers.sparring.routing import SeniorLoad
 
 
 class Clock(Protocol):
