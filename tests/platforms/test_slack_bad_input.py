@@ -55,7 +55,9 @@ def assert_still_serving(world: SlackWorld) -> None:
 
 
 def assert_one_line(caplog: pytest.LogCaptureFixture, *, says: str) -> None:
-    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # Only the request's own handling counts: on a loaded machine the scheduler may warn of a late tick.
+    handling = ("bot.", "slack_bolt", "slack_sdk", "aiohttp")
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(handling)]
     assert [r.name for r in warnings] == ["bot.slack.http"]
     [refusal] = warnings
     assert says in refusal.getMessage()
