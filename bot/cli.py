@@ -86,8 +86,8 @@ class _Commands(click.Group):
 )
 @click.version_option(package_name="vpmo")
 def main(database_url: str | None) -> None:
-    """Virtual project office: 1:1 sparring between project managers and senior advisers, as a chat bot
-    on Slack, Microsoft Teams and the terminal."""
+    """Virtual project office: 1:1 sparring for project managers with senior project managers, as a
+    chat bot on Slack, Microsoft Teams and the terminal."""
 
 
 @main.command()
