@@ -9,6 +9,7 @@ and sets it).  Without it the PostgreSQL variants are skipped locally and fail i
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -77,3 +78,24 @@ def postgres_url() -> Iterator[str]:
     """SQLAlchemy URL of a fresh, empty PostgreSQL database (for PostgreSQL-only tests)."""
     with _fresh_postgres_database() as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Undo what a command run in-process did to logging (``configure_logging``), for the next test.
+
+    Otherwise one ``VPMO_LOG_LEVEL=DEBUG`` run leaves its handler and levels behind, and every later
+    test in the worker prints aiohttp's access log.
+    """
+    from bot.logs import PROJECT_PACKAGES
+
+    root = logging.getLogger()
+    level = root.level
+    packages = {name: logging.getLogger(name).level for name in PROJECT_PACKAGES}
+    handlers = set(root.handlers)
+    yield
+    for handler in [h for h in root.handlers if h not in handlers and type(h).__module__ == "bot.logs"]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+    for name, package_level in packages.items():
+        logging.getLogger(name).setLevel(package_level)
