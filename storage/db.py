@@ -10,6 +10,9 @@ from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_TIMEOUT_S = 30
+# Without it libpq waits for the operating system's TCP timeout (minutes) on a host that never answers,
+# and `vpmo serve` would hang at start instead of saying the database cannot be reached.
+POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 def is_sqlite(url: str) -> bool:
@@ -33,7 +36,13 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A connect_timeout in the URL's query wins over ours.
+    connect_args = (
+        {} if "connect_timeout" in make_url(url).query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    )
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
