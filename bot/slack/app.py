@@ -12,6 +12,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.secrets import SecretBox
@@ -19,6 +22,7 @@ from bot.slack.bridge import SlackBridge
 from bot.slack.listeners import register
 from bot.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
 from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
+from bot.slack.payloads import MalformedRequestError, check_shape
 from bot.slack.settings import SlackMode, SlackSettings, forget_blank_variables
 from handlers.shared.model import Tenant
 
@@ -30,6 +34,23 @@ DEFAULT_API_URL = "https://slack.com/api/"
 
 class SocketModeError(Exception):
     """Slack would not open the Socket Mode connection at start-up; the message is one sentence."""
+
+
+class _CheckedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, refusing envelopes whose payload Slack would never send.
+
+    Over HTTP such a body gets a 400 before bolt reads it; over the socket bolt would index into it
+    and log a traceback. Here it is acknowledged (so it is not sent again) with one log line.
+    """
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]  # as bolt's own handler, which takes the aiohttp client only
+        try:
+            check_shape(req.payload)
+        except MalformedRequestError as error:
+            log.warning("Slack Socket Mode envelope %s refused: %s", req.envelope_id, error)
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +77,7 @@ class SlackApp:
         The handler is built here, on the running loop, because it opens an aiohttp session when created.
         The first WebSocket URL is asked for here too: the SDK would retry a refused token for ever.
         """
-        handler = AsyncSocketModeHandler(self.app, self.settings.app_token, web_client=self.web_client())
+        handler = _CheckedSocketModeHandler(self.app, self.settings.app_token, web_client=self.web_client())
         try:
             handler.client.wss_uri = await self._socket_mode_url(handler.client.web_client)
         except SocketModeError:

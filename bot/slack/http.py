@@ -23,6 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.slack.app import INSTALL_PATH, SlackApp
 from bot.slack.manifest import OAUTH_REDIRECT_PATH
+from bot.slack.payloads import MalformedRequestError, check_shape
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,6 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 # Slack's rule: a request signed more than five minutes ago (or ahead) may be a replay.
 MAX_REQUEST_AGE_SECONDS = 5 * 60
-# What Slack always sends as objects (events, interactivity payloads) or as lists of objects; a
-# slash command's form has none of these names.
-_OBJECT_FIELDS = ("event", "view", "team", "user", "channel", "container", "message", "state")
-_LIST_FIELDS = ("actions", "authorizations")
-
-
-class MalformedRequestError(Exception):
-    """A signed request whose body is not one Slack sends; the message says what is wrong with it."""
 
 
 def add_routes(web_app: web.Application, slack: SlackApp) -> None:
@@ -96,11 +89,11 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest:
         raise MalformedRequestError(f"content type {request.content_type} is not JSON or a form")
     # Bolt reads a body that starts with "{" as JSON whatever its content type says.
     if request.content_type == JSON or text.startswith("{"):
-        _check_shape(_json_object(text, "the body"))
+        check_shape(_json_object(text, "the body"))
     else:
         form = dict(parse_qsl(text, keep_blank_values=True))
         if "payload" in form:
-            _check_shape(_json_object(form["payload"], "the payload field"))
+            check_shape(_json_object(form["payload"], "the payload field"))
         elif not form:
             raise MalformedRequestError("the form is empty")
     try:
@@ -111,17 +104,6 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest:
         raise MalformedRequestError(
             f"its fields are not shaped as Slack's ({type(error).__name__})"
         ) from error
-
-
-def _check_shape(body: dict[str, Any]) -> None:
-    """Refuse top-level fields bolt's listener matchers index into without looking at their type."""
-    for name in _OBJECT_FIELDS:
-        if body.get(name) is not None and not isinstance(body[name], dict):
-            raise MalformedRequestError(f"{name} is not a JSON object")
-    for name in _LIST_FIELDS:
-        value = body.get(name)
-        if value is not None and not (isinstance(value, list) and all(isinstance(v, dict) for v in value)):
-            raise MalformedRequestError(f"{name} is not a list of JSON objects")
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
