@@ -105,9 +105,11 @@ def test_a_moved_meeting_moves_its_posts_and_keeps_its_keys() -> None:
 
 
 def test_a_cancelled_meeting_has_no_posts() -> None:
-    posts = plan("acme", COPENHAGEN, [Q2], SCHEDULE, EARLY)
+    before = plan("acme", COPENHAGEN, [Q1, Q2], SCHEDULE, EARLY)
+    after = plan("acme", COPENHAGEN, [Q2], SCHEDULE, EARLY)
 
-    assert {post.meeting for post in posts} == {"2027-Q2"}
+    assert {post.meeting for post in before} == {"2027-Q1", "2027-Q2"}
+    assert {post.meeting for post in after} == {"2027-Q2"}
 
 
 def test_a_meeting_that_has_begun_gets_no_posts() -> None:
