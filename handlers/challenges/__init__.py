@@ -1,0 +1,1 @@
+"""The quarterly challenges: collecting them, the vote tally and the planning of the posts."""

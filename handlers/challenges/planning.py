@@ -1,0 +1,159 @@
+"""When the quarterly challenges' posts fall due, and what to do with one that is due (or overdue).
+
+The plan is recomputed from the tenant's meetings every time, so a meeting moved in the YAML moves its
+posts and a cancelled one (gone from the YAML) has none; nothing is ever planned for a meeting that has
+begun. "N days before" is a calendar offset in the tenant's zone: the same wall-clock time, across DST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from handlers.shared.calendar_rules import quarter_of
+
+LATE_AFTER = timedelta(hours=1)
+"""A post sent more than this after its due time says that it is late."""
+
+
+class PostKind(StrEnum):
+    """The scheduled posts of a quarterly meeting's challenges."""
+
+    CALL = "call"
+    REMINDER = "reminder"
+    AGENDA = "agenda"
+    """Posted at the close: voting ends, the ranked agenda goes out."""
+
+
+class Delivery(StrEnum):
+    """What to do with a planned post at a given moment."""
+
+    WAIT = "wait"
+    ON_TIME = "on_time"
+    LATE = "late"
+    DROP = "drop"
+    """The meeting has begun: not sent; the coordinator gets a note instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    """A quarterly meeting as the tenant configured it: local wall-clock time in the tenant's zone."""
+
+    key: str
+    at: datetime
+    """Naive local time (``2027-03-09T13:00`` in the YAML); an aware one is read in the tenant's zone."""
+    place: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """How many days before a meeting each post goes out (the ``challenges`` settings)."""
+
+    call_days_before: int = 21
+    remind_days_before: int = 5
+    close_days_before: int = 2
+
+    def days_before(self, kind: PostKind) -> int:
+        """Return the offset in calendar days of a kind of post."""
+        return {
+            PostKind.CALL: self.call_days_before,
+            PostKind.REMINDER: self.remind_days_before,
+            PostKind.AGENDA: self.close_days_before,
+        }[kind]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPost:
+    """One post to put in the outbox, under an idempotency key that survives a moved meeting."""
+
+    meeting: str
+    kind: PostKind
+    due_at: datetime
+    """Aware UTC."""
+    meeting_at: datetime
+    """Aware UTC: the moment after which the post is dropped."""
+    dedupe_key: str
+
+
+def meeting_key(at: datetime, zone: ZoneInfo) -> str:
+    """Return a stable key for a meeting: its quarter (``2027-Q1``), which a move within it keeps."""
+    return quarter_of(_aware(at, zone), zone).label
+
+
+def starts_at(meeting: Meeting, zone: ZoneInfo) -> datetime:
+    """Return the meeting's start as aware UTC."""
+    return _aware(meeting.at, zone).astimezone(UTC)
+
+
+def due_at(meeting: Meeting, days_before: int, zone: ZoneInfo) -> datetime:
+    """Return the UTC moment ``days_before`` calendar days before the meeting, at the same wall-clock time."""
+    wall = _wall(meeting.at, zone) - timedelta(days=days_before)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def closes_at(meeting: Meeting, schedule: Schedule, zone: ZoneInfo) -> datetime:
+    """Return the deadline for submissions and votes: the agenda's due time (inclusive)."""
+    return due_at(meeting, schedule.close_days_before, zone)
+
+
+def plan(
+    tenant: str, zone: ZoneInfo, meetings: Iterable[Meeting], schedule: Schedule, now: datetime
+) -> tuple[PlannedPost, ...]:
+    """Return the posts of every meeting that has not begun at ``now``, in due order.
+
+    Overdue posts are included (a bot that was down posts them when it comes back; see :func:`decide`);
+    the outbox's idempotency key keeps a post that was already sent from going out again.
+    """
+    posts = []
+    for meeting in meetings:
+        begins = starts_at(meeting, zone)
+        if begins <= now:
+            continue
+        for kind in PostKind:
+            posts.append(
+                PlannedPost(
+                    meeting=meeting.key,
+                    kind=kind,
+                    due_at=due_at(meeting, schedule.days_before(kind), zone),
+                    meeting_at=begins,
+                    dedupe_key=f"challenges:{tenant}:{meeting.key}:{kind.value}",
+                )
+            )
+    posts.sort(key=lambda post: (post.due_at, post.meeting, post.kind.value))
+    return tuple(posts)
+
+
+def decide(post: PlannedPost, now: datetime) -> Delivery:
+    """Tell whether a post is not due yet, due on time, late (over an hour), or to drop (meeting begun)."""
+    if now >= post.meeting_at:
+        return Delivery.DROP
+    if now < post.due_at:
+        return Delivery.WAIT
+    if now - post.due_at > LATE_AFTER:
+        return Delivery.LATE
+    return Delivery.ON_TIME
+
+
+def submission_meeting(
+    now: datetime, meetings: Iterable[Meeting], schedule: Schedule, zone: ZoneInfo
+) -> Meeting | None:
+    """Return the meeting a challenge submitted at ``now`` goes to: the first whose close is still ahead.
+
+    After a meeting's close (the agenda is out) it goes to the next meeting; None when none is configured.
+    """
+    open_ = [meeting for meeting in meetings if now <= closes_at(meeting, schedule, zone)]
+    return min(open_, key=lambda meeting: starts_at(meeting, zone), default=None)
+
+
+def _wall(at: datetime, zone: ZoneInfo) -> datetime:
+    """Return the naive wall-clock time in the zone."""
+    return at if at.tzinfo is None else at.astimezone(zone).replace(tzinfo=None)
+
+
+def _aware(at: datetime, zone: ZoneInfo) -> datetime:
+    # A wall time in the spring gap (02:30 on the last Sunday of March) does not exist; zoneinfo reads it
+    # with the offset before the change (fold=0), i.e. as 03:30 summer time. An autumn fold takes the first.
+    return _wall(at, zone).replace(tzinfo=zone)
