@@ -53,6 +53,7 @@ from storage.db import make_engine
 from storage.tables import OutboxRow
 from tests.conftest import _fresh_postgres_database
 from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, sample_database
+from tests.platforms.limits import activity_problems, slack_problems
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import (
     Call,
@@ -303,6 +304,9 @@ def _run_in_teams(database_url: str) -> Run:
         feedback = teams.told(ANNA, "Feedback på S-1")
 
         kpis = teams.say(METTE, "kpi")
+        sent = [*connector.sent(), *connector.updated()]
+        # Every card of the lifecycle, not only those looked at, keeps Teams' limits.
+        assert [problem for call in sent for problem in activity_problems(call.body)] == []
     return Run(Told(answer, accepted, held, feedback, kpis), _stored(database_url))
 
 
@@ -414,6 +418,9 @@ def _run_in_slack(database_url: str) -> Run:
             feedback = _slack_text(workspace.posted_to(ANNA, "Feedback på S-1").blocks)
 
             kpis = workspace.slash(METTE, "kpi")
+        # Every message of the lifecycle, not only those looked at, keeps Block Kit's limits.
+        posted = [*slack.calls("chat.postMessage"), *slack.calls("chat.update"), *slack.calls("response_url")]
+        assert [p for call in posted for p in slack_problems(call.params.get("blocks") or [])] == []
     return Run(Told(answer, accepted, held, feedback, kpis), _stored(database_url))
 
 
