@@ -401,8 +401,16 @@ class ChallengeChannel(_ConfigModel):
 class VoteReactions(_ConfigModel):
     """The reactions that count as a vote on a challenge, per platform."""
 
-    slack: tuple[SlackReaction, ...] = Field(default=("+1", "thumbsup"), min_length=1)
-    teams: tuple[TeamsReaction, ...] = Field(default=("like",), min_length=1)
+    slack: tuple[SlackReaction, ...] = ("+1", "thumbsup")
+    teams: tuple[TeamsReaction, ...] = ("like",)
+
+    @field_validator("slack", "teams")
+    @classmethod
+    def _not_empty(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        # Checked after the names, so that one bad name is not also reported as an empty list.
+        if not names:
+            raise ValueError("must not be empty")
+        return names
 
 
 class ChallengesConfig(_ConfigModel):
