@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
+from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.model import (
     Absence,
     HoursCorrection,
@@ -41,7 +43,25 @@ def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
         extra_areas=tuple(_area(a) for a in row.extra_areas),
         slack_team_id=row.slack_team_id,
         teams_tenant_id=row.teams_tenant_id,
+        quarterly_meetings=tuple(_meeting(m, ZoneInfo(row.timezone)) for m in row.quarterly_meetings),
+        challenges=_challenges(row.challenges),
     )
+
+
+def _meeting(data: dict[str, str], zone: ZoneInfo) -> QuarterlyMeeting:
+    # Stored as local wall time: the meeting stays at the time written, in the tenant's zone.
+    return QuarterlyMeeting(
+        data["key"], datetime.fromisoformat(data["at"]).replace(tzinfo=zone), data["place"]
+    )
+
+
+def _challenges(data: dict[str, Any] | None) -> ChallengeSettings | None:
+    if data is None:
+        return None
+    values = dict(data)
+    for name in ("vote_reactions_slack", "vote_reactions_teams"):
+        values[name] = tuple(values[name])
+    return ChallengeSettings(**values)
 
 
 def _area(data: dict[str, Any]) -> ExpertiseArea:

@@ -25,6 +25,12 @@ class TenantRow(SQLModel, table=True):
     slack_team_id: str | None = Field(default=None, max_length=40, unique=True)
     teams_tenant_id: str | None = Field(default=None, max_length=64, unique=True)
     extra_areas: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Each {"key", "at" (local ISO time in the tenant's zone, no offset), "place"}, by time.
+    quarterly_meetings: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    # The ChallengeSettings fields by name; NULL: the tenant has no challenge cycle.
+    challenges: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     next_number: int = 1
     created_at: datetime
     updated_at: datetime

@@ -35,6 +35,8 @@ class TenantSettings:
     slack_team_id: str | None
     teams_tenant_id: str | None
     extra_areas: list[dict[str, Any]]
+    quarterly_meetings: list[dict[str, str]] = field(default_factory=list)
+    challenges: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from bot.admin.tenant_config import (
     Absence,
     BusinessHours,
+    ChallengeChannel,
+    ChallengesConfig,
     ExtraArea,
     PersonConfig,
+    QuarterlyMeetingConfig,
     SparringConfig,
     TenantConfig,
+    VoteReactions,
 )
 from bot.bootstrap import DanishHolidays, classifier_for
+from handlers.shared.challenge_settings import quarter_key
 from handlers.shared.context import Deps, TenantContext
 from handlers.shared.model import Role
 from handlers.sparring.offering import Rerouted, reroute_stranded
@@ -89,7 +96,31 @@ def _tenant_settings(config: TenantConfig) -> TenantSettings:
         extra_areas=[
             {"key": a.key, "da": a.da, "en": a.en, "keywords": list(a.keywords)} for a in config.expertise
         ],
+        quarterly_meetings=[
+            {"key": m.effective_key, "at": m.at.isoformat(timespec="minutes"), "place": m.place}
+            for m in sorted(config.quarterly_meetings, key=lambda m: m.at)
+        ],
+        challenges=_challenge_values(config.challenges),
     )
+
+
+def _challenge_values(challenges: ChallengesConfig | None) -> dict[str, Any] | None:
+    # Named as the core's ChallengeSettings fields, which storage/mapping.py builds from them.
+    if challenges is None:
+        return None
+    return {
+        "channel_slack": challenges.channel.slack,
+        "channel_teams": challenges.channel.teams,
+        "call_days_before": challenges.call_days_before,
+        "remind_days_before": challenges.remind_days_before,
+        "close_days_before": challenges.close_days_before,
+        "vote_reactions_slack": list(challenges.vote_reactions.slack),
+        "vote_reactions_teams": list(challenges.vote_reactions.teams),
+        "votes_per_person": challenges.votes_per_person,
+        "live_ranking": challenges.live_ranking,
+        "anonymous_submitters": challenges.anonymous_submitters,
+        "method_review_month": challenges.method_review_month,
+    }
 
 
 def _person_settings(person: PersonConfig) -> PersonSettings:
@@ -183,6 +214,39 @@ def export_tenant(engine: Engine, slug: str) -> TenantConfig | None:
         ),
         expertise=tuple(ExtraArea(**area) for area in tenant.extra_areas),
         people=tuple(_person_config(person) for person in people),
+        quarterly_meetings=_meeting_configs(tenant.quarterly_meetings),
+        challenges=_challenges_config(tenant.challenges),
+    )
+
+
+def _meeting_configs(meetings: list[dict[str, str]]) -> tuple[QuarterlyMeetingConfig, ...]:
+    # A key that is the quarter's default is left out, unless another meeting shares the quarter.
+    quarters = Counter(quarter_key(datetime.fromisoformat(m["at"])) for m in meetings)
+    configs = []
+    for meeting in meetings:
+        at = datetime.fromisoformat(meeting["at"])
+        default = meeting["key"] == quarter_key(at) and quarters[quarter_key(at)] == 1
+        configs.append(
+            QuarterlyMeetingConfig(key=None if default else meeting["key"], at=at, place=meeting["place"])
+        )
+    return tuple(configs)
+
+
+def _challenges_config(values: dict[str, Any] | None) -> ChallengesConfig | None:
+    if values is None:
+        return None
+    return ChallengesConfig(
+        channel=ChallengeChannel(slack=values["channel_slack"], teams=values["channel_teams"]),
+        call_days_before=values["call_days_before"],
+        remind_days_before=values["remind_days_before"],
+        close_days_before=values["close_days_before"],
+        vote_reactions=VoteReactions(
+            slack=tuple(values["vote_reactions_slack"]), teams=tuple(values["vote_reactions_teams"])
+        ),
+        votes_per_person=values["votes_per_person"],
+        live_ranking=values["live_ranking"],
+        anonymous_submitters=values["anonymous_submitters"],
+        method_review_month=values["method_review_month"],
     )
 
 

@@ -36,6 +36,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from handlers.shared.challenge_settings import quarter_key
 from handlers.shared.model import LANGUAGES, OverQuota, Role
 from handlers.sparring.expertise import BUILTIN_AREAS
 
@@ -65,6 +66,12 @@ _KEY_PATTERN = re.compile(r"[a-z0-9-]+")
 _SLUG_MAX_LENGTH = 40
 _EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _CLOCK_PATTERN = re.compile(r"(\d{1,2}):(\d{2})")
+_LOCAL_DATETIME_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:00)?")
+_MEETING_KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+_SLACK_CHANNEL_PATTERN = re.compile(r"[CG][A-Z0-9]{2,}")
+_TEAMS_CHANNEL_PATTERN = re.compile(r"19:[^@\s]+@thread(\.[a-z0-9]+)+")
+_SLACK_REACTION_PATTERN = re.compile(r"[a-z0-9_+'-]+")
+_TEAMS_REACTION_PATTERN = re.compile(r"[a-z0-9_-]+")
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
 # file, which also works when other fields are broken and pydantic never reaches the model validators.
 _RULES_ERROR = "tenant_config_rules"
@@ -185,6 +192,73 @@ def _parse_clock_time(value: object) -> dt.time:
     raise ValueError(f'must be a time like "08:00", not {_shown(value)}')
 
 
+def _parse_local_datetime(value: object) -> dt.datetime:
+    # Local wall time in the tenant's zone, whole minutes, so it dumps back as "2027-03-09T13:00".
+    moment = _local_datetime(value)
+    if moment is not None:
+        return moment
+    if _has_offset(value):
+        raise ValueError(
+            f"must be local time in the tenant's time zone, without an offset: like 2027-03-09T13:00, "
+            f"not {_shown(value)}"
+        )
+    raise ValueError(f"must be a local date and time like 2027-03-09T13:00, not {_shown(value)}")
+
+
+def _local_datetime(value: object) -> dt.datetime | None:
+    """Return the naive date-time a file's value means, or None when it is not one of whole minutes."""
+    if isinstance(value, str) and _LOCAL_DATETIME_PATTERN.fullmatch(value.strip()):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime) and not _has_offset(value) and not (value.second or value.microsecond):
+        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute)
+    return None
+
+
+def _has_offset(value: object) -> bool:
+    # ruamel's TimeStamp keeps a written offset beside tzinfo (`_yaml['tz']`); a plain string may end in one.
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is not None or bool(getattr(value, "_yaml", {}).get("tz"))
+    return isinstance(value, str) and bool(re.search(r"(Z|[+-]\d{2}(:?\d{2})?)$", value.strip()))
+
+
+def _check_meeting_key(value: str) -> str:
+    if not _MEETING_KEY_PATTERN.fullmatch(value):
+        raise ValueError(
+            f"must be 1–40 characters of letters, digits and '-' (like 2027-Q1), not {_shown(value)}"
+        )
+    return value
+
+
+def _check_slack_channel(value: str) -> str:
+    if not _SLACK_CHANNEL_PATTERN.fullmatch(value):
+        hint = "; use the channel's id, not its name" if value.startswith("#") or value.islower() else ""
+        raise ValueError(f"must be a Slack channel id like 'C0CHALL' (C… or G…{hint}), not {_shown(value)}")
+    return value
+
+
+def _check_teams_channel(value: str) -> str:
+    if not _TEAMS_CHANNEL_PATTERN.fullmatch(value):
+        raise ValueError(f"must be a Teams channel id like '19:abc@thread.tacv2', not {_shown(value)}")
+    return value
+
+
+def _check_slack_reaction(value: str) -> str:
+    # People copy reactions from Slack as :+1:, so the colons around a name are taken off.
+    name = value[1:-1] if len(value) > 2 and value.startswith(":") and value.endswith(":") else value
+    if not _SLACK_REACTION_PATTERN.fullmatch(name):
+        raise ValueError(f"must be a Slack emoji name like '+1' or 'thumbsup', not {_shown(value)}")
+    return name
+
+
+def _check_teams_reaction(value: str) -> str:
+    if not _TEAMS_REACTION_PATTERN.fullmatch(value):
+        raise ValueError(f"must be a Teams reaction like 'like' or 'heart', not {_shown(value)}")
+    return value
+
+
 def _reject_numbers_as_dates(value: object) -> object:
     # pydantic would read a number as a Unix timestamp, which is never what a person meant here.
     if isinstance(value, int | float):
@@ -200,6 +274,13 @@ TimeZoneName = Annotated[Text, AfterValidator(_check_timezone)]
 ClockTime = Annotated[dt.time, BeforeValidator(_parse_clock_time)]
 CalendarDate = Annotated[dt.date, BeforeValidator(_reject_numbers_as_dates)]
 Hours = Annotated[int, Field(ge=0)]
+LocalDateTime = Annotated[dt.datetime, BeforeValidator(_parse_local_datetime)]
+MeetingKey = Annotated[Text, AfterValidator(_check_meeting_key)]
+SlackChannel = Annotated[Text, AfterValidator(_check_slack_channel)]
+TeamsChannel = Annotated[Text, AfterValidator(_check_teams_channel)]
+SlackReaction = Annotated[Text, AfterValidator(_check_slack_reaction)]
+TeamsReaction = Annotated[Text, AfterValidator(_check_teams_reaction)]
+DaysBefore = Annotated[int, Field(ge=0, le=90)]
 
 
 # --- models --------------------------------------------------------------------------------------------
@@ -291,6 +372,61 @@ class PersonConfig(_ConfigModel):
         return self
 
 
+class QuarterlyMeetingConfig(_ConfigModel):
+    """A quarterly meeting, at local time in the tenant's zone; its key keeps it the same meeting when moved."""
+
+    key: MeetingKey | None = None  # default: the quarter it falls in, such as 2027-Q1
+    at: LocalDateTime
+    place: Text
+
+    @property
+    def effective_key(self) -> str:
+        """Return the key the meeting is known by: its own, or the quarter it falls in."""
+        return self.key or quarter_key(self.at)
+
+
+class ChallengeChannel(_ConfigModel):
+    """Where the calls for challenges, the reminders and the agenda are posted, per platform."""
+
+    slack: SlackChannel | None = None
+    teams: TeamsChannel | None = None
+
+    @model_validator(mode="after")
+    def _names_a_channel(self) -> ChallengeChannel:
+        if self.slack is None and self.teams is None:
+            raise ValueError("needs a Slack or a Teams channel id (slack: C…, teams: '19:…@thread.tacv2')")
+        return self
+
+
+class VoteReactions(_ConfigModel):
+    """The reactions that count as a vote on a challenge, per platform."""
+
+    slack: tuple[SlackReaction, ...] = ("+1", "thumbsup")
+    teams: tuple[TeamsReaction, ...] = ("like",)
+
+    @field_validator("slack", "teams")
+    @classmethod
+    def _not_empty(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        # Checked after the names, so that one bad name is not also reported as an empty list.
+        if not names:
+            raise ValueError("must not be empty")
+        return names
+
+
+class ChallengesConfig(_ConfigModel):
+    """The quarterly challenge cycle: call, reminder and close, counted in days before each meeting."""
+
+    channel: ChallengeChannel
+    call_days_before: DaysBefore = 21
+    remind_days_before: DaysBefore = 5
+    close_days_before: DaysBefore = 2
+    vote_reactions: VoteReactions = Field(default_factory=VoteReactions)
+    votes_per_person: int = Field(default=0, ge=0)
+    live_ranking: bool = True
+    anonymous_submitters: bool = False
+    method_review_month: int = Field(default=11, ge=1, le=12)
+
+
 class TenantConfig(_ConfigModel):
     """One client organisation's virtual project office, as written in its configuration file."""
 
@@ -302,6 +438,8 @@ class TenantConfig(_ConfigModel):
     teams_tenant_id: Text | None = None
     sparring: SparringConfig = Field(default_factory=SparringConfig)
     expertise: tuple[ExtraArea, ...] = ()
+    quarterly_meetings: tuple[QuarterlyMeetingConfig, ...] = ()
+    challenges: ChallengesConfig | None = None
     people: tuple[PersonConfig, ...]
 
     @model_validator(mode="after")
@@ -319,6 +457,10 @@ _MODELS_BY_PATH: dict[tuple[str, ...], type[BaseModel]] = {
     ("expertise",): ExtraArea,
     ("people",): PersonConfig,
     ("people", "absences"): Absence,
+    ("quarterly_meetings",): QuarterlyMeetingConfig,
+    ("challenges",): ChallengesConfig,
+    ("challenges", "channel"): ChallengeChannel,
+    ("challenges", "vote_reactions"): VoteReactions,
 }
 
 
@@ -338,6 +480,89 @@ def _rule_problems(data: Mapping[str, Any]) -> list[Problem]:
     problems += _duplicates(people, "people", "teams_id", str.strip)
     problems += _duplicates(_mappings(data.get("expertise")), "expertise", "key", str.strip)
     problems += _missing_coordinator(data.get("people"))
+    problems += _meeting_problems(data.get("quarterly_meetings"), data.get("timezone", "Europe/Copenhagen"))
+    problems += _challenge_problems(data.get("challenges"))
+    return problems
+
+
+def _meeting_problems(meetings: object, timezone: object) -> list[Problem]:
+    entries = _mappings(meetings)
+    problems: list[Problem] = []
+    moments = {index: _local_datetime(meeting.get("at")) for index, meeting in entries}
+    zone = _zone(timezone)
+    for index, moment in moments.items():
+        if moment is not None and zone is not None and (problem := _wall_time_problem(moment, zone)):
+            problems.append((("quarterly_meetings", index, "at"), problem))
+    by_quarter: dict[str, list[int]] = {}
+    for index, moment in moments.items():
+        if moment is not None:
+            by_quarter.setdefault(quarter_key(moment), []).append(index)
+    keyed: list[tuple[int, Mapping[str, Any]]] = []
+    for index, meeting in entries:
+        key, moment = meeting.get("key"), moments[index]
+        quarter = quarter_key(moment) if moment is not None else None
+        if key is None and quarter is not None and len(by_quarter[quarter]) > 1:
+            others = ", ".join(f"quarterly_meetings[{i + 1}]" for i in by_quarter[quarter] if i != index)
+            problems.append(
+                (
+                    ("quarterly_meetings", index),
+                    f"is in {quarter} like {others}; meetings that share a quarter each need a key "
+                    f"(key: {quarter}-a, …)",
+                )
+            )
+        elif key is not None or quarter is not None:
+            keyed.append((index, {"key": key if key is not None else quarter}))
+    return problems + _duplicates(keyed, "quarterly_meetings", "key", str.strip)
+
+
+def _zone(name: object) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name) if isinstance(name, str) else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | None:
+    """Say why a local time is no single moment in the zone: the clocks skip it, or pass it twice."""
+    early, late = moment.replace(tzinfo=zone), moment.replace(tzinfo=zone, fold=1)
+    shown = moment.isoformat(timespec="minutes")
+    if early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
+        return f"{shown} does not exist in {zone.key} (the clocks skip that hour); choose another time"
+    if early.utcoffset() != late.utcoffset():
+        return f"{shown} happens twice in {zone.key} (the clocks go back); choose another time"
+    return None
+
+
+def _challenge_problems(challenges: object) -> list[Problem]:
+    if not isinstance(challenges, Mapping):
+        return []
+    defaults = {"call_days_before": 21, "remind_days_before": 5, "close_days_before": 2}
+    days = {name: challenges.get(name, default) for name, default in defaults.items()}
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in days.values()):
+        return []  # pydantic reports the unreadable number
+    call, remind, close = days.values()
+    problems: list[Problem] = []
+    if remind >= call:
+        problems.append(
+            (
+                ("challenges", "remind_days_before"),
+                f"must be fewer than call_days_before ({call}), not {remind}: the reminder follows the call",
+            )
+        )
+    if close >= remind:
+        problems.append(
+            (
+                ("challenges", "close_days_before"),
+                f"must be fewer than remind_days_before ({remind}), not {close}: "
+                "a reminder after the close makes no sense",
+            )
+        )
+    reactions = challenges.get("vote_reactions")
+    if isinstance(reactions, Mapping):
+        for platform in ("slack", "teams"):
+            names = _texts(reactions.get(platform, ()))
+            for i, name in _repeats([n.strip().strip(":") for n in names or []]):
+                problems.append((("challenges", "vote_reactions", platform, i), f"'{name}' is listed twice"))
     return problems
 
 
@@ -602,6 +827,8 @@ _MESSAGES = {
     "less_than_equal": "must be at most {le}, not {shown}",
     "bool_type": "must be true or false, not {shown}",
     "bool_parsing": "must be true or false, not {shown}",
+    "datetime_type": "must be a local date and time like 2027-03-09T13:00, not {shown}",
+    "datetime_parsing": "must be a local date and time like 2027-03-09T13:00, not {shown}",
     "date_type": "must be a date like 2027-07-01, not {shown}",
     "date_parsing": "must be a date like 2027-07-01, not {shown}",
     "date_from_datetime_parsing": "must be a date like 2027-07-01, not {shown}",
@@ -682,6 +909,8 @@ def _yaml_node(value: object) -> object:
         return value.value
     if isinstance(value, tuple):
         return CommentedSeq(_yaml_node(item) for item in value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
     if isinstance(value, dt.time):
         return DoubleQuotedScalarString(_clock(value))
     # Quoted so that YAML 1.1 readers cannot take "29:10" for a base-60 number.

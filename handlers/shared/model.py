@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
+from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.text import Text
 from handlers.sparring.expertise import ExpertiseArea
 
@@ -74,6 +75,8 @@ class Tenant:
     extra_areas: tuple[ExpertiseArea, ...] = ()
     slack_team_id: str | None = None
     teams_tenant_id: str | None = None
+    quarterly_meetings: tuple[QuarterlyMeeting, ...] = ()  # by time
+    challenges: ChallengeSettings | None = None  # None: the tenant has no challenge cycle
 
 
 @dataclass(frozen=True, slots=True)

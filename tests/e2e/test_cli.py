@@ -46,6 +46,8 @@ def test_export_applies_back_to_the_same_state(sample_db: str, tmp_path: Path) -
 
     assert again.stdout.strip() == "nordlys: no changes."
     assert "anna.berg@maximize.dk" in exported
+    assert "  - at: 2027-06-08T13:00\n" in exported
+    assert "  channel:\n    slack: C0CHALL\n" in exported
 
 
 def test_malformed_yaml_is_refused_with_its_line_and_changes_nothing(sample_db: str, tmp_path: Path) -> None:

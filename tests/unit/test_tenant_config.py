@@ -11,11 +11,15 @@ from pydantic import ValidationError
 from bot.admin.tenant_config import (
     Absence,
     BusinessHours,
+    ChallengeChannel,
+    ChallengesConfig,
     ExtraArea,
     PersonConfig,
+    QuarterlyMeetingConfig,
     SparringConfig,
     TenantConfig,
     TenantConfigError,
+    VoteReactions,
     dump_tenant_config,
     load_tenant_config,
 )
@@ -491,3 +495,160 @@ def test_models_built_in_python_enforce_the_same_rules() -> None:
         TenantConfig(
             slug="acme", name="Acme", people=(PersonConfig(email="p@a.dk", name="P", roles=("pm",)),)
         )
+
+
+# --- quarterly meetings and challenges (issue 11) -------------------------------------------------------
+
+# Appended to MINIMAL: the meetings from line 7, the challenges from line 10.
+CHALLENGES = """\
+quarterly_meetings:
+  - at: 2027-03-09T13:00
+    place: Mødelokale 3 / Teams
+challenges:
+  channel: {slack: C0CHALL}
+"""
+
+
+def test_challenges_take_their_documented_defaults() -> None:
+    config = load_tenant_config(MINIMAL + CHALLENGES)
+
+    assert config.quarterly_meetings == (
+        QuarterlyMeetingConfig(at=dt.datetime(2027, 3, 9, 13, 0), place="Mødelokale 3 / Teams"),
+    )
+    assert config.quarterly_meetings[0].effective_key == "2027-Q1"
+    assert config.challenges == ChallengesConfig(
+        channel=ChallengeChannel(slack="C0CHALL"),
+        call_days_before=21,
+        remind_days_before=5,
+        close_days_before=2,
+        vote_reactions=VoteReactions(slack=("+1", "thumbsup"), teams=("like",)),
+        votes_per_person=0,
+        live_ranking=True,
+        anonymous_submitters=False,
+        method_review_month=11,
+    )
+    assert load_tenant_config(MINIMAL).challenges is None
+
+
+def test_slack_reactions_may_be_written_with_colons() -> None:
+    config = load_tenant_config(MINIMAL + CHALLENGES + '  vote_reactions: {slack: [":+1:", "tada"]}\n')
+
+    assert config.challenges is not None
+    assert config.challenges.vote_reactions.slack == ("+1", "tada")
+
+
+def test_sample_clients_challenges_load_back_equal_after_a_dump() -> None:
+    config = load_tenant_config(NORDLYS.read_text(encoding="utf-8"))
+    dumped = dump_tenant_config(config)
+
+    assert [m.at for m in config.quarterly_meetings] == [
+        dt.datetime(2027, 3, 9, 13),
+        dt.datetime(2027, 6, 8, 13),
+    ]
+    assert "  - at: 2027-03-09T13:00\n" in dumped
+    assert load_tenant_config(dumped) == config
+
+
+@pytest.mark.parametrize(
+    ("replace", "problem"),
+    [
+        (
+            ("2027-03-09T13:00", "2027-03-09T13:00+01:00"),
+            "line 8: quarterly_meetings[1].at: must be local time in the tenant's time zone, without an offset: "
+            "like 2027-03-09T13:00, not '2027-03-09T13:00+01:00'",
+        ),
+        (
+            ("2027-03-09T13:00", "2027-03-09"),
+            "line 8: quarterly_meetings[1].at: must be a local date and time like 2027-03-09T13:00, not 2027-03-09",
+        ),
+        (
+            ("2027-03-09T13:00", "2027-03-28T02:30"),
+            "line 8: quarterly_meetings[1].at: 2027-03-28T02:30 does not exist in Europe/Copenhagen "
+            "(the clocks skip that hour); choose another time",
+        ),
+        (
+            ("2027-03-09T13:00", "2027-10-31T02:30"),
+            "line 8: quarterly_meetings[1].at: 2027-10-31T02:30 happens twice in Europe/Copenhagen "
+            "(the clocks go back); choose another time",
+        ),
+        (
+            ("slack: C0CHALL", "slack: general"),
+            "line 11: challenges.channel.slack: must be a Slack channel id like 'C0CHALL' "
+            "(C… or G…; use the channel's id, not its name), not 'general'",
+        ),
+        (
+            ("slack: C0CHALL", "teams: '19:abc'"),
+            "line 11: challenges.channel.teams: must be a Teams channel id like '19:abc@thread.tacv2', not '19:abc'",
+        ),
+        (
+            ("{slack: C0CHALL}", "{}"),
+            "line 11: challenges.channel: needs a Slack or a Teams channel id "
+            "(slack: C…, teams: '19:…@thread.tacv2')",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  call_days_before: 91"),
+            "line 12: challenges.call_days_before: must be at most 90, not 91",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  call_days_before: 2.5"),
+            "line 12: challenges.call_days_before: must be a whole number, not 2.5",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  call_days_before: 5"),
+            "line 10: challenges.remind_days_before: must be fewer than call_days_before (5), not 5: "
+            "the reminder follows the call",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  close_days_before: 6"),
+            "line 12: challenges.close_days_before: must be fewer than remind_days_before (5), not 6: "
+            "a reminder after the close makes no sense",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  vote_reactions: {teams: []}"),
+            "line 12: challenges.vote_reactions.teams: must not be empty",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  vote_reactions: {slack: ['a:b']}"),
+            "line 12: challenges.vote_reactions.slack[1]: must be a Slack emoji name like '+1' or 'thumbsup', "
+            "not 'a:b'",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  vote_reactions: {slack: ['+1', ':+1:']}"),
+            "line 12: challenges.vote_reactions.slack[2]: '+1' is listed twice",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  votes_per_person: -1"),
+            "line 12: challenges.votes_per_person: must be at least 0, not -1",
+        ),
+        (
+            ("{slack: C0CHALL}", "{slack: C0CHALL}\n  method_review_month: 13"),
+            "line 12: challenges.method_review_month: must be at most 12, not 13",
+        ),
+    ],
+)
+def test_challenge_mistakes_are_named_with_field_and_line(replace: tuple[str, str], problem: str) -> None:
+    assert problems_of(MINIMAL + CHALLENGES.replace(*replace)) == [problem]
+
+
+def test_meetings_sharing_a_quarter_need_keys_and_keys_are_unique() -> None:
+    meetings = (
+        "quarterly_meetings:\n"
+        "  - {at: 2027-03-09T13:00, place: A}\n"
+        "  - {at: 2027-02-09T13:00, place: B}\n"
+        "  - {key: 2027-Q2, at: 2027-04-09T13:00, place: C}\n"
+        "  - {key: 2027-Q2, at: 2027-12-09T13:00, place: D}\n"
+    )
+
+    assert problems_of(MINIMAL + meetings) == [
+        "line 8: quarterly_meetings[1]: is in 2027-Q1 like quarterly_meetings[2]; "
+        "meetings that share a quarter each need a key (key: 2027-Q1-a, …)",
+        "line 9: quarterly_meetings[2]: is in 2027-Q1 like quarterly_meetings[1]; "
+        "meetings that share a quarter each need a key (key: 2027-Q1-a, …)",
+        "line 11: quarterly_meetings[4].key: '2027-Q2' is already used by quarterly_meetings[3]",
+    ]
+    keyed = meetings.replace("{at: 2027-03", "{key: march, at: 2027-03").replace(
+        "{at: 2027-02", "{key: feb, at: 2027-02"
+    )
+    assert problems_of(MINIMAL + keyed) == [
+        "line 11: quarterly_meetings[4].key: '2027-Q2' is already used by quarterly_meetings[3]"
+    ]
