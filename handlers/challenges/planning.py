@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from handlers.shared.calendar_rules import quarter_of
+from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 
 LATE_AFTER = timedelta(hours=1)
 """A post sent more than this after its due time says that it is late."""
@@ -38,31 +38,13 @@ class Delivery(StrEnum):
     """The meeting has begun: not sent; the coordinator gets a note instead."""
 
 
-@dataclass(frozen=True, slots=True)
-class Meeting:
-    """A quarterly meeting as the tenant configured it: local wall-clock time in the tenant's zone."""
-
-    key: str
-    at: datetime
-    """Naive local time (``2027-03-09T13:00`` in the YAML); an aware one is read in the tenant's zone."""
-    place: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """How many days before a meeting each post goes out (the ``challenges`` settings)."""
-
-    call_days_before: int = 21
-    remind_days_before: int = 5
-    close_days_before: int = 2
-
-    def days_before(self, kind: PostKind) -> int:
-        """Return the offset in calendar days of a kind of post."""
-        return {
-            PostKind.CALL: self.call_days_before,
-            PostKind.REMINDER: self.remind_days_before,
-            PostKind.AGENDA: self.close_days_before,
-        }[kind]
+def days_before(settings: ChallengeSettings, kind: PostKind) -> int:
+    """Return how many calendar days before the meeting a kind of post goes out."""
+    return {
+        PostKind.CALL: settings.call_days_before,
+        PostKind.REMINDER: settings.remind_days_before,
+        PostKind.AGENDA: settings.close_days_before,
+    }[kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,29 +60,28 @@ class PlannedPost:
     dedupe_key: str
 
 
-def meeting_key(at: datetime, zone: ZoneInfo) -> str:
-    """Return a stable key for a meeting: its quarter (``2027-Q1``), which a move within it keeps."""
-    return quarter_of(_aware(at, zone), zone).label
-
-
-def starts_at(meeting: Meeting, zone: ZoneInfo) -> datetime:
+def starts_at(meeting: QuarterlyMeeting, zone: ZoneInfo) -> datetime:
     """Return the meeting's start as aware UTC."""
     return _aware(meeting.at, zone).astimezone(UTC)
 
 
-def due_at(meeting: Meeting, days_before: int, zone: ZoneInfo) -> datetime:
+def due_at(meeting: QuarterlyMeeting, days_before: int, zone: ZoneInfo) -> datetime:
     """Return the UTC moment ``days_before`` calendar days before the meeting, at the same wall-clock time."""
     wall = _wall(meeting.at, zone) - timedelta(days=days_before)
     return wall.replace(tzinfo=zone).astimezone(UTC)
 
 
-def closes_at(meeting: Meeting, schedule: Schedule, zone: ZoneInfo) -> datetime:
+def closes_at(meeting: QuarterlyMeeting, settings: ChallengeSettings, zone: ZoneInfo) -> datetime:
     """Return the deadline for submissions and votes: the agenda's due time (inclusive)."""
-    return due_at(meeting, schedule.close_days_before, zone)
+    return due_at(meeting, settings.close_days_before, zone)
 
 
 def plan(
-    tenant: str, zone: ZoneInfo, meetings: Iterable[Meeting], schedule: Schedule, now: datetime
+    tenant: str,
+    zone: ZoneInfo,
+    meetings: Iterable[QuarterlyMeeting],
+    settings: ChallengeSettings,
+    now: datetime,
 ) -> tuple[PlannedPost, ...]:
     """Return the posts of every meeting that has not begun at ``now``, in due order.
 
@@ -117,7 +98,7 @@ def plan(
                 PlannedPost(
                     meeting=meeting.key,
                     kind=kind,
-                    due_at=due_at(meeting, schedule.days_before(kind), zone),
+                    due_at=due_at(meeting, days_before(settings, kind), zone),
                     meeting_at=begins,
                     dedupe_key=f"challenges:{tenant}:{meeting.key}:{kind.value}",
                 )
@@ -138,13 +119,13 @@ def decide(post: PlannedPost, now: datetime) -> Delivery:
 
 
 def submission_meeting(
-    now: datetime, meetings: Iterable[Meeting], schedule: Schedule, zone: ZoneInfo
-) -> Meeting | None:
+    now: datetime, meetings: Iterable[QuarterlyMeeting], settings: ChallengeSettings, zone: ZoneInfo
+) -> QuarterlyMeeting | None:
     """Return the meeting a challenge submitted at ``now`` goes to: the first whose close is still ahead.
 
     After a meeting's close (the agenda is out) it goes to the next meeting; None when none is configured.
     """
-    open_ = [meeting for meeting in meetings if now <= closes_at(meeting, schedule, zone)]
+    open_ = [meeting for meeting in meetings if now <= closes_at(meeting, settings, zone)]
     return min(open_, key=lambda meeting: starts_at(meeting, zone), default=None)
 
 

@@ -20,7 +20,7 @@ class QuarterlyMeeting:
 
     key: str
     at: datetime
-    place: str
+    place: str = ""
 
 
 @dataclass(frozen=True, slots=True)

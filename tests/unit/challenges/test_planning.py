@@ -7,21 +7,19 @@ from zoneinfo import ZoneInfo
 
 from handlers.challenges.planning import (
     Delivery,
-    Meeting,
     PlannedPost,
     PostKind,
-    Schedule,
     closes_at,
     decide,
-    meeting_key,
     plan,
     submission_meeting,
 )
+from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting, quarter_key
 from tests.fakes import COPENHAGEN, local
 
-SCHEDULE = Schedule(call_days_before=21, remind_days_before=5, close_days_before=2)
-Q1 = Meeting("2027-Q1", datetime(2027, 3, 9, 13, 0), "Aarhus")
-Q2 = Meeting("2027-Q2", datetime(2027, 6, 8, 13, 0), "Odense")
+SCHEDULE = ChallengeSettings(call_days_before=21, remind_days_before=5, close_days_before=2)
+Q1 = QuarterlyMeeting("2027-Q1", datetime(2027, 3, 9, 13, 0), "Aarhus")
+Q2 = QuarterlyMeeting("2027-Q2", datetime(2027, 6, 8, 13, 0), "Odense")
 EARLY = local(2027, 1, 1, 9, 0)
 
 
@@ -59,7 +57,7 @@ def test_every_post_has_an_idempotency_key_per_tenant_meeting_and_kind() -> None
 
 
 def test_days_before_keep_the_wall_clock_time_across_the_spring_change() -> None:
-    meeting = Meeting("2027-Q1", datetime(2027, 3, 30, 13, 0))
+    meeting = QuarterlyMeeting("2027-Q1", datetime(2027, 3, 30, 13, 0))
 
     posts = plan("acme", COPENHAGEN, [meeting], SCHEDULE, EARLY)
 
@@ -69,7 +67,7 @@ def test_days_before_keep_the_wall_clock_time_across_the_spring_change() -> None
 
 
 def test_days_before_keep_the_wall_clock_time_across_the_autumn_change() -> None:
-    meeting = Meeting("2027-Q4", datetime(2027, 11, 2, 9, 0))
+    meeting = QuarterlyMeeting("2027-Q4", datetime(2027, 11, 2, 9, 0))
 
     posts = plan("acme", COPENHAGEN, [meeting], SCHEDULE, EARLY)
 
@@ -78,7 +76,7 @@ def test_days_before_keep_the_wall_clock_time_across_the_autumn_change() -> None
 
 
 def test_a_post_due_in_the_spring_gap_goes_out_after_the_change() -> None:
-    meeting = Meeting("2027-Q1", datetime(2027, 3, 30, 2, 30))
+    meeting = QuarterlyMeeting("2027-Q1", datetime(2027, 3, 30, 2, 30))
 
     posts = plan("acme", COPENHAGEN, [meeting], SCHEDULE, EARLY)
 
@@ -95,7 +93,7 @@ def test_the_zone_is_the_tenants() -> None:
 
 
 def test_a_moved_meeting_moves_its_posts_and_keeps_its_keys() -> None:
-    moved = Meeting("2027-Q1", datetime(2027, 3, 16, 13, 0), "Aarhus")
+    moved = QuarterlyMeeting("2027-Q1", datetime(2027, 3, 16, 13, 0), "Aarhus")
 
     before = plan("acme", COPENHAGEN, [Q1], SCHEDULE, EARLY)
     after = plan("acme", COPENHAGEN, [moved], SCHEDULE, EARLY)
@@ -119,8 +117,8 @@ def test_a_meeting_that_has_begun_gets_no_posts() -> None:
 
 
 def test_the_meeting_key_is_its_quarter_so_a_move_within_it_keeps_the_key() -> None:
-    assert meeting_key(datetime(2027, 3, 9, 13, 0), COPENHAGEN) == "2027-Q1"
-    assert meeting_key(datetime(2027, 3, 30, 13, 0), COPENHAGEN) == "2027-Q1"
+    assert quarter_key(datetime(2027, 3, 9, 13, 0)) == "2027-Q1"
+    assert quarter_key(datetime(2027, 3, 30, 13, 0)) == "2027-Q1"
 
 
 # --- deciding a due post ---------------------------------------------------------------------------
