@@ -247,14 +247,20 @@ class TeamsBot:
         outcome = await self._run(turn, command)
         if outcome.replayed:
             return outcome
-        if outcome.form is not None:
-            card = cards.form_card(outcome.form, self._bridge.reader(outcome))
-            await turn.context.send_activity(
-                Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
-            )
+        if await self._sent_form(turn, outcome):
             return outcome
         await self._reply(turn, outcome)
         return outcome
+
+    async def _sent_form(self, turn: Turn, outcome: Outcome) -> bool:
+        """Send the form the use case asked for as a card; tell whether there was one."""
+        if outcome.form is None:
+            return False
+        card = cards.form_card(outcome.form, self._bridge.reader(outcome))
+        await turn.context.send_activity(
+            Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
+        )
+        return True
 
     async def _on_submit(self, turn: Turn) -> Outcome | None:
         # Action.Submit arrives as a message whose value is the card's data (and its inputs).
@@ -274,11 +280,7 @@ class TeamsBot:
         outcome = await self._run(turn, command)
         if outcome.replayed:
             return outcome
-        if outcome.form is not None:
-            card = cards.form_card(outcome.form, self._bridge.reader(outcome))
-            await turn.context.send_activity(
-                Activity(type=ActivityTypes.message, attachments=[card_attachment(card)])
-            )
+        if await self._sent_form(turn, outcome):
             return outcome
         # A pressed button (not a form) changes the card it is on, as Action.Execute does: the outcome
         # replaces its buttons, so they cannot be pressed twice. Forms keep their card and get a reply.
