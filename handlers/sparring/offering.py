@@ -213,8 +213,10 @@ def prefer(ctx: ActorContext, number: int, senior_id: int) -> None:
     ctx.reply(Text.of("requester.now_offered", ref=request.ref, senior=senior.name), ref=request.ref)
 
 
-def _offered_to_actor(ctx: ActorContext, number: int, verb: str) -> SparringRequest | None:
-    request = ctx.uow.requests.get(ctx.tenant.id, number)
+def _offered_to_actor(
+    ctx: ActorContext, request: SparringRequest | None, number: int, verb: str
+) -> SparringRequest | None:
+    """Return the request (as read) when it is offered to the actor; otherwise say why not and return None."""
     if request is None:
         ctx.reply(Text.of("error.unknown_ref", ref=f"S-{number}"))
         return None
@@ -246,11 +248,11 @@ def accept(ctx: ActorContext, number: int) -> None:
 
     The coordinator's ``acceptér`` on a request waiting for approval approves it, as ``godkend`` does.
     """
-    waiting = ctx.uow.requests.get(ctx.tenant.id, number)
-    if waiting is not None and waiting.status is Status.AWAITING_APPROVAL and ctx.is_coordinator():
+    read = ctx.uow.requests.get(ctx.tenant.id, number)
+    if read is not None and read.status is Status.AWAITING_APPROVAL and ctx.is_coordinator():
         approve(ctx, number)
         return
-    request = _offered_to_actor(ctx, number, "accept")
+    request = _offered_to_actor(ctx, read, number, "accept")
     if request is None:
         return
     request.status = Status.ACCEPTED
@@ -275,12 +277,12 @@ def decline(ctx: ActorContext, number: int) -> None:
 
     The coordinator's ``afvis`` on a request waiting for approval turns it down, as the button does.
     """
-    waiting = ctx.uow.requests.get(ctx.tenant.id, number)
+    read = ctx.uow.requests.get(ctx.tenant.id, number)
     # A second afvis after the rejection gets the same answer as a second press of the button.
-    if waiting is not None and waiting.status in _REJECTABLE and ctx.is_coordinator():
+    if read is not None and read.status in _REJECTABLE and ctx.is_coordinator():
         reject(ctx, number)
         return
-    request = _offered_to_actor(ctx, number, "decline")
+    request = _offered_to_actor(ctx, read, number, "decline")
     if request is None:
         return
     request.tried_senior_ids = [*request.tried_senior_ids, ctx.actor.id]
