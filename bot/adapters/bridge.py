@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -162,27 +161,45 @@ class PlatformBridge(Generic[StoreT]):
 
     def _first_time(self, tenant_id: int, event_id: str) -> bool:
         with self.deps.uow() as uow:
-            new = uow.processed_events.first_time(tenant_id, self.platform, event_id, datetime.now(UTC))
+            new = uow.processed_events.first_time(tenant_id, self.platform, event_id, self.deps.clock.now())
             uow.commit()
         return new
 
-    async def record_reaction(
-        self, tenant: Tenant, platform_message_id: str, user: str, emoji: str, *, added: bool
+    async def record_reactions(
+        self,
+        tenant: Tenant,
+        event_id: str | None,
+        platform_message_id: str,
+        user: str,
+        changes: Sequence[tuple[str, bool]],
     ) -> bool:
-        """Add or remove a reaction on a message the bot posted in the tenant; others' messages are ignored."""
-        if not user or not emoji:
-            return False
+        """Record reactions added (True) or removed (False) on a message the bot posted in the tenant.
+
+        The event id goes into the same transaction: a redelivery records nothing (False), and a
+        failure leaves no trace, so the platform's retry still counts the reaction (a vote is never lost).
+        """
         return await asyncio.to_thread(
-            self._record_reaction, tenant.id, platform_message_id, user, emoji, added
+            self._record_reactions, tenant.id, event_id, platform_message_id, user, changes
         )
 
-    def _record_reaction(
-        self, tenant_id: int, platform_message_id: str, user: str, emoji: str, added: bool
+    def _record_reactions(
+        self,
+        tenant_id: int,
+        event_id: str | None,
+        platform_message_id: str,
+        user: str,
+        changes: Sequence[tuple[str, bool]],
     ) -> bool:
+        now = self.deps.clock.now()
         with self.deps.uow() as uow:
-            if added:
-                changed = uow.reactions.add(tenant_id, platform_message_id, user, emoji, datetime.now(UTC))
-            else:
-                changed = uow.reactions.remove(tenant_id, platform_message_id, user, emoji)
+            if event_id and not uow.processed_events.first_time(tenant_id, self.platform, event_id, now):
+                return False
+            for emoji, added in changes:
+                if not user or not emoji:
+                    continue
+                if added:
+                    uow.reactions.add(tenant_id, platform_message_id, user, emoji, now)
+                else:
+                    uow.reactions.remove(tenant_id, platform_message_id, user, emoji)
             uow.commit()
-        return changed
+        return True

@@ -380,14 +380,14 @@ def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
             return
         # The message is looked up in the workspace the reaction came from, never across tenants.
         tenant = await bridge.tenant(_team_of(args.body) or event.get("team") or "")
-        if tenant is None or not await bridge.first_time(tenant, args.body.get("event_id")):
+        if tenant is None:
             return
-        await bridge.record_reaction(
+        await bridge.record_reactions(
             tenant,
+            args.body.get("event_id"),
             f"{item.get('channel')}:{item.get('ts')}",
             event.get("user", ""),
-            event.get("reaction", ""),
-            added=added,
+            [(event.get("reaction", ""), added)],
         )
 
     return on_reaction

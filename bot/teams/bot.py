@@ -131,10 +131,10 @@ class TeamsBot:
         if tenant is None:
             await self._refuse(context)
             return
-        # Teams redelivers activities. One that runs a command records its id in the command's own
-        # transaction (a replay runs nothing); the others (reactions, installs) record it first.
+        # Teams redelivers activities. A message or card action records its id in the command's own
+        # transaction, a reaction in the one that records it (a replay does nothing); others record it first.
         event_id = _event_key(activity)
-        if not _runs_command(activity) and not await self._bridge.first_time(tenant, event_id):
+        if not _records_its_own_id(activity) and not await self._bridge.first_time(tenant, event_id):
             await self._ignore_replay(context)
             return
         sender = activity.from_property
@@ -338,10 +338,12 @@ class TeamsBot:
         activity = turn.activity
         user = activity.from_property.id if activity.from_property else ""
         message_id = _message_id(activity)
-        for reaction in activity.reactions_added or []:
-            await self._bridge.record_reaction(turn.tenant, message_id, user, str(reaction.type), added=True)
-        for reaction in activity.reactions_removed or []:
-            await self._bridge.record_reaction(turn.tenant, message_id, user, str(reaction.type), added=False)
+        changes = [
+            *((str(reaction.type), True) for reaction in activity.reactions_added or []),
+            *((str(reaction.type), False) for reaction in activity.reactions_removed or []),
+        ]
+        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, message_id, user, changes):
+            await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
         reader = self._bridge.reader(outcome)
@@ -361,9 +363,9 @@ def render_activity(message: Message, reader: Reader) -> Activity:
     return Activity(type=ActivityTypes.message, text=cards.plain_text(message, reader), text_format="plain")
 
 
-def _runs_command(activity: Activity) -> bool:
-    """Tell whether the activity may run a command (its id then goes into the command's transaction)."""
-    if activity.type == ActivityTypes.message:
+def _records_its_own_id(activity: Activity) -> bool:
+    """Tell whether the activity's id goes into the transaction of what it does (a command, reactions)."""
+    if activity.type in (ActivityTypes.message, ActivityTypes.message_reaction):
         return True
     return activity.type == ActivityTypes.invoke and activity.name in (CARD_ACTION, EXTENSION_SUBMIT)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from sqlalchemy.exc import OperationalError
 
+from storage.platform_events import SqlReactions
 from storage.tables import ReactionRow, SparringRequestRow
 from tests.platforms.conftest import ANNA, JONAS, METTE, TEAM, SlackWorld
 from tests.platforms.slack_fakes import (
@@ -145,6 +148,30 @@ def test_replayed_and_duplicated_reactions_are_stored_once_and_removed_once(slac
     assert added == removed == [200] * 5
     assert after_adding == [(1, outbox_id, JONAS, "thumbsup")]
     assert reactions(slack_world.database_url) == []
+
+
+def test_a_reaction_that_failed_to_be_stored_is_stored_on_slacks_retry(
+    slack_world: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offer, outbox_id = posted_offer(slack_world)
+    failures: list[str] = []
+
+    def fail_once(self: SqlReactions, *args: object) -> bool:
+        # The database fails while the first delivery is stored: its event id must not stay behind.
+        failures.append("reactions.add")
+        monkeypatch.undo()
+        raise OperationalError("INSERT INTO reaction", {}, Exception("database gone for a moment"))
+
+    monkeypatch.setattr(SqlReactions, "add", fail_once)
+    reaction = reaction_event(JONAS, "thumbsup", offer.response["channel"], offer.response["ts"])
+    first = slack_world.send(event(reaction, TEAM, "Ev0FAILED01"))
+    settle(slack_world)
+    retry = slack_world.send(event(reaction, TEAM, "Ev0FAILED01"), headers=retry_headers(1))
+    settle(slack_world)
+
+    assert failures == ["reactions.add"]
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert reactions(slack_world.database_url) == [(1, outbox_id, JONAS, "thumbsup")]
 
 
 def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(slack_world: SlackWorld) -> None:
