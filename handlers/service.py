@@ -10,7 +10,8 @@ from handlers.shared.context import ActorContext, Deps, TenantContext
 from handlers.shared.model import Person, Tenant
 from handlers.shared.ports import UnitOfWork
 from handlers.shared.text import Message, Text, Verbatim
-from handlers.sparring import commands as c
+from handlers import commands as c
+from handlers.challenges.voting import Reaction, record_reaction
 from handlers.sparring.forms import Form
 
 
@@ -112,6 +113,27 @@ def handle(
                 uow.outbox.add(tenant.id, replace(reply, to_person=person_id, to_channel=reply_to), now)
         uow.commit()
         return outcome
+
+
+def react(
+    deps: Deps, tenant_slug: str, identity: Identity, reaction: Reaction, *, event: tuple[str, str] | None = None
+) -> bool:
+    """Record reactions on a message the bot posted, in one transaction with the platform's event id.
+
+    Return False for a redelivered event (nothing is recorded twice) or an unknown tenant. A failure
+    leaves no trace, so the platform's retry still counts the reaction: a vote is never lost.
+    """
+    with deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(tenant_slug)
+        if tenant is None:
+            return False
+        now = deps.clock.now()
+        if event is not None and not uow.processed_events.first_time(tenant.id, *event, now):
+            return False
+        voter = _find_person(uow, tenant, identity)
+        record_reaction(TenantContext(uow, tenant, now, deps), voter, reaction)
+        uow.commit()
+        return True
 
 
 def find_person(deps: Deps, tenant_slug: str, identity: Identity) -> Person | None:

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 from bot.adapters.identity_cache import IdentityCache
 from bot.adapters.render import reader_for
 from bot.i18n import Reader
-from handlers.service import Identity, Outcome, find_person, handle
+from handlers.challenges.voting import Reaction
+from handlers.service import Identity, Outcome, find_person, handle, react
 from handlers.shared.context import Deps
 from handlers.shared.model import Person, Tenant
-from handlers.sparring import commands
+from handlers import commands
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
@@ -169,37 +170,16 @@ class PlatformBridge(Generic[StoreT]):
         self,
         tenant: Tenant,
         event_id: str | None,
-        platform_message_id: str,
-        user: str,
-        changes: Sequence[tuple[str, bool]],
+        identity: Identity,
+        reaction: Reaction,
     ) -> bool:
-        """Record reactions added (True) or removed (False) on a message the bot posted in the tenant.
+        """Record reactions on a message the bot posted in the tenant (votes, on a challenge's post).
 
         The event id goes into the same transaction: a redelivery records nothing (False), and a
         failure leaves no trace, so the platform's retry still counts the reaction (a vote is never lost).
         """
-        return await asyncio.to_thread(
-            self._record_reactions, tenant.id, event_id, platform_message_id, user, changes
-        )
-
-    def _record_reactions(
-        self,
-        tenant_id: int,
-        event_id: str | None,
-        platform_message_id: str,
-        user: str,
-        changes: Sequence[tuple[str, bool]],
-    ) -> bool:
-        now = self.deps.clock.now()
-        with self.deps.uow() as uow:
-            if event_id and not uow.processed_events.first_time(tenant_id, self.platform, event_id, now):
-                return False
-            for emoji, added in changes:
-                if not user or not emoji:
-                    continue
-                if added:
-                    uow.reactions.add(tenant_id, platform_message_id, user, emoji, now)
-                else:
-                    uow.reactions.remove(tenant_id, platform_message_id, user, emoji)
-            uow.commit()
-        return True
+        event = (self.platform, event_id) if event_id else None
+        recorded = await asyncio.to_thread(partial(react, event=event), self.deps, tenant.slug, identity, reaction)
+        if recorded:
+            self.kick()  # a vote beyond the dot budget queues a note to the voter
+        return recorded

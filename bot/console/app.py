@@ -17,7 +17,7 @@ from bot.console.messenger import ConsoleMessenger
 from bot.console.people import find_people, listed, people_of
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.model import Tenant
-from handlers.sparring import commands
+from handlers import commands
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore

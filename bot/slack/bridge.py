@@ -12,7 +12,8 @@ from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
 from handlers.service import Identity, LookupDeferredError, Outcome
 from handlers.shared.model import Tenant
-from handlers.sparring import commands
+from handlers import commands
+from handlers.sparring import commands as sparring
 from storage.slack_store import SlackStore
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
 
     async def read(self, tenant: Tenant, team_id: str, command: commands.Command) -> commands.Command:
         """Return typed text with Slack's markup read: its mentions as people, its plain text for the rules."""
-        if not isinstance(command, commands.RequestSparring | commands.FreeText):
+        if not isinstance(command, sparring.RequestSparring | sparring.FreeText):
             return command
         mentions = [
             await self._mentioned(tenant, team_id, user) for user in markup.mentioned_ids(command.text)

@@ -8,6 +8,7 @@ The slash command answers a known person in the ack itself: reference, area, sen
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import json
 import logging
 import re
@@ -21,10 +22,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
-from handlers.service import Outcome
+from handlers.challenges.voting import Reaction
+from handlers.service import Identity, Outcome
 from handlers.shared.model import Tenant
 from handlers.shared.text import Message, Text
-from handlers.sparring import commands, forms
+from handlers import commands
+from handlers.sparring import commands as sparring
+from handlers.sparring import forms
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +122,7 @@ def _slash_command(bridge: SlackBridge) -> Listener:
         parsed = await bridge.read(
             tenant, team_id, commands.parse_text(f"sparring {command.get('text', '')}")
         )
-        if isinstance(parsed, commands.StartIntake):
+        if isinstance(parsed, sparring.StartIntake):
             # The modal opens after the answer: the trigger lasts 3 seconds, the ack must not wait.
             await ack()
             metadata = {"response_url": command.get("response_url", "")}
@@ -174,7 +178,7 @@ def _button(bridge: SlackBridge) -> Work:
             return
         user_id = body["user"]["id"]
         parsed = commands.parse_action(_action_id(args.action or {}))
-        if isinstance(parsed, commands.AskForComment):
+        if isinstance(parsed, sparring.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
             await _show(
                 bridge, client, tenant, team_id, user_id, parsed, body["trigger_id"], metadata, args.respond
@@ -292,7 +296,7 @@ def _message_shortcut(bridge: SlackBridge) -> Work:
             return
         user_id = body["user"]["id"]
         text = (body.get("message") or {}).get("text", "")
-        request = await bridge.read(tenant, team_id, commands.RequestSparring(text))
+        request = await bridge.read(tenant, team_id, sparring.RequestSparring(text))
         await _run_and_answer(bridge, args.client, tenant, team_id, user_id, request, response_url)
 
     return on_shortcut
@@ -310,10 +314,10 @@ def _home_opened(bridge: SlackBridge) -> Work:
         sections: list[tuple[str, list[Message]]] = []
         reader = None
         for title, command in (
-            ("home.mine", commands.ShowStatus()),
+            ("home.mine", sparring.ShowStatus()),
             # Everything waiting for the reader: a senior's queue, the coordinator's list.
-            ("home.waiting", commands.ShowWaiting()),
-            ("home.kpi", commands.ShowKpis()),
+            ("home.waiting", sparring.ShowWaiting()),
+            ("home.kpi", sparring.ShowKpis()),
         ):
             outcome = await bridge.run_as(client, tenant, team_id, event["user"], command)
             reader = bridge.reader(outcome)
@@ -382,12 +386,22 @@ def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
         tenant = await bridge.tenant(_team_of(args.body) or event.get("team") or "")
         if tenant is None:
             return
-        await bridge.record_reactions(
-            tenant,
-            args.body.get("event_id"),
-            f"{item.get('channel')}:{item.get('ts')}",
-            event.get("user", ""),
-            [(event.get("reaction", ""), added)],
+        user = str(event.get("user") or "")
+        reaction = Reaction(
+            platform="slack",
+            platform_message_id=f"{item.get('channel')}:{item.get('ts')}",
+            user=user,
+            changes=((str(event.get("reaction") or ""), added),),
+            at=_event_time(event.get("event_ts")),
         )
+        await bridge.record_reactions(tenant, args.body.get("event_id"), Identity(slack_id=user), reaction)
 
     return on_reaction
+
+
+def _event_time(event_ts: object) -> datetime | None:
+    """Return Slack's event time (``"1712345678.000100"``) as aware UTC; None when it is missing or odd."""
+    try:
+        return datetime.fromtimestamp(float(str(event_ts)), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import html
 import logging
 import re
@@ -17,10 +18,13 @@ from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
+from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Person, Tenant
 from handlers.shared.text import Message, Text
-from handlers.sparring import commands, forms
+from handlers import commands
+from handlers.sparring import commands as sparring
+from handlers.sparring import forms
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +245,7 @@ class TeamsBot:
         mentioned = _mentioned_names(text, bot_name)
         text = html.unescape(_plain_mentions(text, bot_name)).strip()
         command = commands.parse_text(text)
-        if isinstance(command, commands.RequestSparring | commands.FreeText):
+        if isinstance(command, sparring.RequestSparring | sparring.FreeText):
             # The core reads the people mentioned, by name, and the text without Teams' HTML.
             command = replace(command, plain=_HTML_TAG.sub(" ", command.text), mentions=mentioned)
         outcome = await self._run(turn, command)
@@ -324,7 +328,7 @@ class TeamsBot:
     async def _on_extension_submit(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         text = _message_action_text(value)
-        outcome = await self._run(turn, commands.RequestSparring(text))
+        outcome = await self._run(turn, sparring.RequestSparring(text))
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
@@ -338,11 +342,12 @@ class TeamsBot:
         activity = turn.activity
         user = activity.from_property.id if activity.from_property else ""
         message_id = _message_id(activity)
-        changes = [
+        changes = (
             *((str(reaction.type), True) for reaction in activity.reactions_added or []),
             *((str(reaction.type), False) for reaction in activity.reactions_removed or []),
-        ]
-        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, message_id, user, changes):
+        )
+        reaction = Reaction("teams", message_id, user, changes, at=_aware(activity.timestamp))
+        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, Identity(teams_id=user), reaction):
             await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
@@ -427,3 +432,10 @@ def _plain_mentions(text: str, bot_name: str | None) -> str:
         return "" if not name or name == bot_name else f"@{name}"
 
     return _LEFTOVER_MENTION.sub(plain, text)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Return the activity's time as aware UTC (botbuilder may parse it without its offset)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -167,3 +167,85 @@ class SparringRequest:
 def format_ref(number: int) -> str:
     """Format a request number as its reference."""
     return f"S-{number}"
+
+
+class ChallengeState(StrEnum):
+    """Where a quarterly challenge is: open for votes until decided, merged into another, or withdrawn."""
+
+    OPEN = "open"
+    MERGED = "merged"
+    WITHDRAWN = "withdrawn"
+    DECIDED = "decided"
+
+
+class Decision(StrEnum):
+    """What the quarterly meeting made of a challenge."""
+
+    ADOPTED = "adopted"
+    """A change to the method or its templates: it goes into the yearly method review."""
+    SPARRING = "sparring"
+    """It becomes a sparring request for the submitter, routed as usual."""
+    REJECTED = "rejected"
+    DEFERRED = "deferred"
+    """Carried to the next quarterly meeting, its votes counted afresh."""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierRound:
+    """A quarterly meeting a challenge was on before it was deferred to the next one."""
+
+    meeting: str
+    votes: int
+    reason: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class SubmittedChallenge:
+    """A challenge someone met, submitted for a quarterly meeting: posted in the channel, voted on, decided."""
+
+    tenant_id: int
+    number: int
+    submitter_id: int
+    text: str
+    submitted_at: datetime
+    meeting: str
+    """The key of the quarterly meeting it is on the agenda of."""
+    state: ChallengeState = ChallengeState.OPEN
+    merged_into: int | None = None
+    counted_from: datetime | None = None
+    """Votes before this moment are not counted (a deferred challenge starts from zero)."""
+    decision: Decision | None = None
+    reason: str | None = None
+    """The decision's reason, or why the coordinator withdrew it."""
+    decided_at: datetime | None = None
+    decided_by_id: int | None = None
+    sparring_number: int | None = None
+    method_version: str | None = None
+    """The method or template version the adopted change went into (the yearly review records it)."""
+    method_done_at: datetime | None = None
+    earlier: list[EarlierRound] = field(default_factory=list)
+    id: int | None = None
+
+    def ref(self, language: str) -> str:
+        """Return the reference people use: ``U-7`` in Danish, ``C-7`` in English."""
+        return challenge_ref(self.number, language)
+
+
+def challenge_ref(number: int, language: str) -> str:
+    """Format a challenge number as its reference in the tenant's language."""
+    return f"{'U' if language == 'da' else 'C'}-{number}"
+
+
+def challenge_post_key(tenant_id: int, number: int) -> str:
+    """Return the idempotency key of a challenge's own message in the channel (votes are reactions on it)."""
+    return f"challenge-post:{tenant_id}:{number}"
+
+
+def number_of_challenge_post(dedupe_key: str | None, tenant_id: int) -> int | None:
+    """Return the challenge number a channel message is the post of, or None for any other message."""
+    prefix = f"challenge-post:{tenant_id}:"
+    if dedupe_key is None or not dedupe_key.startswith(prefix):
+        return None
+    rest = dedupe_key.removeprefix(prefix)
+    return int(rest) if rest.isdigit() else None

@@ -8,7 +8,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from handlers.shared.model import Person, SparringRequest, Status, Tenant
+from handlers.challenges.tally import Mark
+from handlers.shared.model import (
+    ChallengeState,
+    Person,
+    SparringRequest,
+    Status,
+    SubmittedChallenge,
+    Tenant,
+)
 from handlers.shared.text import Message, Text, Verbatim
 from handlers.sparring.routing import SeniorLoad
 
@@ -138,13 +146,65 @@ class ProcessedEvents(Protocol):
         ...
 
 
-class Reactions(Protocol):
-    def add(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str, now: datetime) -> bool:
-        """Record a reaction on the tenant's message; False if it is not the bot's or was there already."""
+class Challenges(Protocol):
+    def next_number(self, tenant_id: int) -> int:
+        """Reserve the tenant's next challenge number (never handed out twice)."""
         ...
 
-    def remove(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str) -> bool:
-        """Forget a reaction on the tenant's message; False if there was none."""
+    def add(self, challenge: SubmittedChallenge) -> SubmittedChallenge:
+        """Store a new challenge and return it with its id."""
+        ...
+
+    def get(self, tenant_id: int, number: int) -> SubmittedChallenge | None:
+        """Return the challenge, locked against concurrent changes until the unit of work ends."""
+        ...
+
+    def update(self, challenge: SubmittedChallenge) -> None:
+        """Write the challenge's changed state back."""
+        ...
+
+    def of_meeting(self, tenant_id: int, meeting: str) -> list[SubmittedChallenge]:
+        """Return every challenge on a quarterly meeting's agenda, whatever its state, by number."""
+        ...
+
+    def in_state(self, tenant_id: int, states: Sequence[ChallengeState]) -> list[SubmittedChallenge]:
+        """Return the tenant's challenges in the states, by number."""
+        ...
+
+    def adopted_without_version(self, tenant_id: int) -> list[SubmittedChallenge]:
+        """Return the adopted challenges not yet put into a method or template version, by number."""
+        ...
+
+    def posted_as(self, tenant_id: int, platform_message_id: str) -> SubmittedChallenge | None:
+        """Return the challenge whose own channel message has this platform id (Slack: ``channel:ts``)."""
+        ...
+
+    def posts(self, tenant_id: int, meeting: str) -> list[tuple[int, str]]:
+        """Return (number, platform message id) of the meeting's challenges whose channel post was sent."""
+        ...
+
+
+class Votes(Protocol):
+    def record(self, tenant_id: int, challenge_id: int, mark: Mark) -> bool:
+        """Keep the mark if it is newer than the held state of its (challenge, voter, ballot).
+
+        The later event time wins; on a tie an added vote wins (see ``handlers.challenges.tally.settle``).
+        Return True when the held state changed, False for a replay or an older, out-of-order event.
+        """
+        ...
+
+    def of_meeting(self, tenant_id: int, meeting: str) -> list[Mark]:
+        """Return the held marks of the meeting's challenges; ``Mark.challenge`` is the number as text."""
+        ...
+
+
+class ReactionReader(Protocol):
+    async def reactions(self, tenant: Tenant, platform_message_id: str) -> dict[str, list[str]] | None:
+        """Return reaction name -> the platform's user ids on the bot's message, as the platform holds it now.
+
+        The bot's own reactions are left out. None when the platform cannot tell (Teams has no such
+        call) or the message is not there any more; a transient failure raises TransientSendError.
+        """
         ...
 
 
@@ -178,7 +238,9 @@ class UnitOfWork(Protocol):
     @property
     def processed_events(self) -> ProcessedEvents: ...
     @property
-    def reactions(self) -> Reactions: ...
+    def challenges(self) -> Challenges: ...
+    @property
+    def votes(self) -> Votes: ...
 
     def __enter__(self) -> Self: ...
 

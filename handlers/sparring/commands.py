@@ -280,6 +280,12 @@ _REF = re.compile(r"^(?:s-?)?(\d{1,9})$", re.IGNORECASE)
 _HOURS = re.compile(r"^\d{1,3}(?:[.,]\d{1,2})?$")
 
 
+def without_prefix(text: str) -> str:
+    """Return typed text without a leading ``sparring`` / ``/sparring`` and the punctuation after it."""
+    prefixed = _PREFIX.match(text)
+    return text[prefixed.end() :].strip() if prefixed else text.strip()
+
+
 def parse_text(text: str) -> Command:
     """Parse what a person typed (with or without the ``sparring`` prefix) into a command."""
     cleaned = unicodedata.normalize("NFC", text).strip()
