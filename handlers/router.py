@@ -10,24 +10,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from handlers import commands
+from handlers.challenges import agenda, deciding, submitting, voting
+from handlers.challenges import commands as u
 from handlers.shared.context import ActorContext
 from handlers.shared.text import Text, Verbatim
 from handlers.sparring import asking, forms, offering, overview, sessions
 from handlers.sparring import commands as c
 from handlers.sparring.forms import Form
 
-C = TypeVar("C", bound=c.Command)
+C = TypeVar("C", bound=commands.Command)
 UseCase = Callable[[ActorContext, Any], object]
 ShowForm = Callable[[ActorContext, Any], Form | None]
 
 
-def _on(kind: type[C], run: Callable[[ActorContext, C], object]) -> tuple[type[c.Command], UseCase]:
+def _on(kind: type[C], run: Callable[[ActorContext, C], object]) -> tuple[type[commands.Command], UseCase]:
     """Pair a command type with its use case, so that the use case's argument is typed as that command."""
-    return cast("type[c.Command]", kind), run
+    return cast("type[commands.Command]", kind), run
 
 
-def _form(kind: type[C], show: Callable[[ActorContext, C], Form | None]) -> tuple[type[c.Command], ShowForm]:
-    return cast("type[c.Command]", kind), show
+def _form(
+    kind: type[C], show: Callable[[ActorContext, C], Form | None]
+) -> tuple[type[commands.Command], ShowForm]:
+    return cast("type[commands.Command]", kind), show
+
+
+def _show_waiting(ctx: ActorContext) -> None:
+    # The coordinator's list has the sparring requests and the challenges still waiting for a decision.
+    overview.show_waiting(ctx)
+    deciding.show_undecided(ctx)
 
 
 def _usage(ctx: ActorContext, command: c.Malformed) -> None:
@@ -38,7 +49,7 @@ def _unknown_action(ctx: ActorContext, command: c.UnknownAction) -> None:
     ctx.reply(Text.of("error.unknown_action", action=Verbatim(command.action_id)))
 
 
-HANDLERS: dict[type[c.Command], UseCase] = dict(
+HANDLERS: dict[type[commands.Command], UseCase] = dict(
     [
         # Sparring: what anyone may look at.
         _on(c.Help, lambda ctx, _: overview.show_help(ctx)),
@@ -49,8 +60,8 @@ HANDLERS: dict[type[c.Command], UseCase] = dict(
         _on(c.ShowRequest, lambda ctx, cmd: overview.show_request(ctx, cmd.number)),
         _on(c.SetLanguage, lambda ctx, cmd: overview.set_language(ctx, cmd.language)),
         # The escalations are one part of everything waiting for the coordinator.
-        _on(c.ShowEscalations, lambda ctx, _: overview.show_waiting(ctx)),
-        _on(c.ShowWaiting, lambda ctx, _: overview.show_waiting(ctx)),
+        _on(c.ShowEscalations, lambda ctx, _: _show_waiting(ctx)),
+        _on(c.ShowWaiting, lambda ctx, _: _show_waiting(ctx)),
         # Sparring: asking.
         _on(c.StartIntake, lambda ctx, _: asking.start_intake(ctx)),
         _on(c.IntakeArea, lambda ctx, cmd: asking.intake_area(ctx, cmd.area)),
@@ -90,6 +101,23 @@ HANDLERS: dict[type[c.Command], UseCase] = dict(
             c.GiveFeedback, lambda ctx, cmd: sessions.give_feedback(ctx, cmd.number, cmd.rating, cmd.comment)
         ),
         _on(c.AskForComment, lambda ctx, cmd: sessions.ask_for_comment(ctx, cmd.number)),
+        # Quarterly challenges: submitting and voting.
+        _on(
+            u.SubmitChallenge,
+            lambda ctx, cmd: submitting.submit(ctx, cmd.text, plain=cmd.plain, anyway=cmd.anyway),
+        ),
+        _on(u.SubmitPendingChallenge, lambda ctx, _: submitting.submit_pending(ctx)),
+        _on(u.Vote, lambda ctx, cmd: voting.vote(ctx, cmd.number)),
+        _on(u.Unvote, lambda ctx, cmd: voting.unvote(ctx, cmd.number)),
+        # Quarterly challenges: the agenda, and the coordinator's care of it.
+        _on(u.ShowAgenda, lambda ctx, _: agenda.show_agenda(ctx)),
+        _on(u.Merge, lambda ctx, cmd: agenda.merge(ctx, cmd.duplicate, cmd.into)),
+        _on(u.Withdraw, lambda ctx, cmd: agenda.withdraw(ctx, cmd.number, cmd.reason)),
+        # Quarterly challenges: decisions and the yearly method review.
+        _on(u.Decide, lambda ctx, cmd: deciding.decide(ctx, cmd.number, cmd.decision, cmd.reason)),
+        _on(u.ShowMethod, lambda ctx, _: deciding.show_method(ctx)),
+        _on(u.MethodDone, lambda ctx, cmd: deciding.method_done(ctx, cmd.number, cmd.version)),
+        _on(u.ChallengeUsage, lambda ctx, cmd: ctx.reply(Text.of(f"usage.{cmd.command}"))),
         # What the grammar could not read.
         _on(c.Malformed, _usage),
         _on(c.UnknownAction, _unknown_action),
@@ -97,7 +125,7 @@ HANDLERS: dict[type[c.Command], UseCase] = dict(
 )
 
 # On a platform that shows forms (a Slack modal, a Teams card), these commands open one instead.
-FORMS: dict[type[c.Command], ShowForm] = dict(
+FORMS: dict[type[commands.Command], ShowForm] = dict(
     [
         _form(c.StartIntake, lambda ctx, _: forms.intake_form(ctx)),
         _form(c.AskForComment, lambda ctx, cmd: forms.comment_form(ctx, cmd.number)),
@@ -105,7 +133,7 @@ FORMS: dict[type[c.Command], ShowForm] = dict(
 )
 
 
-def dispatch(ctx: ActorContext, command: c.Command, *, shows_forms: bool) -> Form | None:
+def dispatch(ctx: ActorContext, command: commands.Command, *, shows_forms: bool) -> Form | None:
     """Run the use case for the command; return the form it asks for, if the platform can show one."""
     show = FORMS.get(type(command)) if shows_forms else None
     if show is not None:

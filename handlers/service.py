@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from handlers import commands as c
 from handlers import router
+from handlers.challenges.voting import Reaction, record_reaction
 from handlers.shared.context import ActorContext, Deps, TenantContext
 from handlers.shared.model import Person, Tenant
 from handlers.shared.ports import UnitOfWork
 from handlers.shared.text import Message, Text, Verbatim
-from handlers import commands as c
-from handlers.challenges.voting import Reaction, record_reaction
 from handlers.sparring.forms import Form
 
 
@@ -116,7 +116,12 @@ def handle(
 
 
 def react(
-    deps: Deps, tenant_slug: str, identity: Identity, reaction: Reaction, *, event: tuple[str, str] | None = None
+    deps: Deps,
+    tenant_slug: str,
+    identity: Identity,
+    reaction: Reaction,
+    *,
+    event: tuple[str, str] | None = None,
 ) -> bool:
     """Record reactions on a message the bot posted, in one transaction with the platform's event id.
 

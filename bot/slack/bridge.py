@@ -10,9 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
+from handlers import commands
 from handlers.service import Identity, LookupDeferredError, Outcome
 from handlers.shared.model import Tenant
-from handlers import commands
 from handlers.sparring import commands as sparring
 from storage.slack_store import SlackStore
 

@@ -8,12 +8,12 @@ The slash command answers a known person in the ack itself: reference, area, sen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -22,11 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
+from handlers import commands
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Tenant
 from handlers.shared.text import Message, Text
-from handlers import commands
 from handlers.sparring import commands as sparring
 from handlers.sparring import forms
 

@@ -181,12 +181,10 @@ def _vote(word: str, args: list[str]) -> Command:
 def _merge(args: list[str]) -> Command:
     if args[1:2] and args[1].casefold() in ("ind", "i", "into", "med", "with"):
         args = [args[0], *args[2:]]
-    numbers = [parse_challenge_ref(arg) for arg in args]
-    if len(numbers) != 2 or None in numbers or numbers[0] == numbers[1]:
+    numbers = [number for arg in args if (number := parse_challenge_ref(arg)) is not None]
+    if len(args) != 2 or len(set(numbers)) != 2:
         return ChallengeUsage("merge")
-    duplicate, into = numbers
-    assert duplicate is not None and into is not None  # checked just above
-    return Merge(duplicate, into)
+    return Merge(numbers[0], numbers[1])
 
 
 def _withdraw(args: list[str], rest: str) -> Command:

@@ -17,6 +17,8 @@ from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeti
 
 LATE_AFTER = timedelta(hours=1)
 """A post sent more than this after its due time says that it is late."""
+MISSED_WINDOW = timedelta(days=7)
+"""How long after a meeting began its unsent posts are still noticed (and the coordinator told)."""
 
 
 class PostKind(StrEnum):
@@ -88,21 +90,40 @@ def plan(
     Overdue posts are included (a bot that was down posts them when it comes back; see :func:`decide`);
     the outbox's idempotency key keeps a post that was already sent from going out again.
     """
-    posts = []
-    for meeting in meetings:
-        begins = starts_at(meeting, zone)
-        if begins <= now:
-            continue
-        for kind in PostKind:
-            posts.append(
-                PlannedPost(
-                    meeting=meeting.key,
-                    kind=kind,
-                    due_at=due_at(meeting, days_before(settings, kind), zone),
-                    meeting_at=begins,
-                    dedupe_key=f"challenges:{tenant}:{meeting.key}:{kind.value}",
-                )
-            )
+    return _posts(tenant, zone, (m for m in meetings if starts_at(m, zone) > now), settings)
+
+
+def missed(
+    tenant: str,
+    zone: ZoneInfo,
+    meetings: Iterable[QuarterlyMeeting],
+    settings: ChallengeSettings,
+    now: datetime,
+    window: timedelta = MISSED_WINDOW,
+) -> tuple[PlannedPost, ...]:
+    """Return the posts of the meetings that began within ``window`` before ``now``.
+
+    Any of them never sent was missed while the bot was down: :func:`decide` drops it, and the
+    coordinator is told instead (once, under the post's own key).
+    """
+    begun = (m for m in meetings if now - window <= starts_at(m, zone) <= now)
+    return _posts(tenant, zone, begun, settings)
+
+
+def _posts(
+    tenant: str, zone: ZoneInfo, meetings: Iterable[QuarterlyMeeting], settings: ChallengeSettings
+) -> tuple[PlannedPost, ...]:
+    posts = [
+        PlannedPost(
+            meeting=meeting.key,
+            kind=kind,
+            due_at=due_at(meeting, days_before(settings, kind), zone),
+            meeting_at=starts_at(meeting, zone),
+            dedupe_key=f"challenges:{tenant}:{meeting.key}:{kind.value}",
+        )
+        for meeting in meetings
+        for kind in PostKind
+    ]
     posts.sort(key=lambda post: (post.due_at, post.meeting, post.kind.value))
     return tuple(posts)
 

@@ -12,8 +12,8 @@ from handlers.challenges import planning
 from handlers.challenges import tally as votes
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.context import ActorContext, TenantContext
-from handlers.shared.model import ChallengeState, SubmittedChallenge, Tenant, challenge_ref
-from handlers.shared.text import Text
+from handlers.shared.model import ChallengeState, Person, Role, SubmittedChallenge, Tenant, challenge_ref
+from handlers.shared.text import Text, Verbatim
 
 CONSOLE_CHANNEL = "udfordringer"
 """Where a tenant on neither Slack nor Teams (the console) sees its challenge channel."""
@@ -55,6 +55,29 @@ def channel(tenant: Tenant, chosen: ChallengeSettings) -> str:
 def vote_reactions(tenant: Tenant, chosen: ChallengeSettings, platform: str) -> tuple[str, ...]:
     """Return the reactions that count as a vote on the platform (the console reads Slack's names)."""
     return chosen.vote_reactions_teams if platform == "teams" else chosen.vote_reactions_slack
+
+
+# Teams' reaction types by the emoji people see; Slack's names are shown as :name: (Slack draws them).
+_TEAMS_EMOJI = {"like": "👍", "heart": "❤️", "laugh": "😆", "surprised": "😮", "sad": "😢", "angry": "😡"}
+
+
+def reaction_shown(tenant: Tenant, chosen: ChallengeSettings) -> str:
+    """Return the first vote reaction as people see it on the tenant's platform."""
+    if tenant.teams_tenant_id and not tenant.slack_team_id:
+        name = chosen.vote_reactions_teams[0] if chosen.vote_reactions_teams else "like"
+        return _TEAMS_EMOJI.get(name, name)
+    name = chosen.vote_reactions_slack[0] if chosen.vote_reactions_slack else "+1"
+    return f":{name}:"
+
+
+def quote(challenge: SubmittedChallenge) -> Text:
+    """Return the challenge's text as a quote (platforms may shorten it to fit, never read it as markup)."""
+    return Text.of("quote", text=Verbatim(challenge.text))
+
+
+def starts(ctx: TenantContext, of: QuarterlyMeeting) -> datetime:
+    """Return a meeting's start as aware UTC."""
+    return planning.starts_at(of, ctx.zone)
 
 
 def ref(ctx: TenantContext, number: int) -> str:
@@ -123,3 +146,32 @@ def find(ctx: ActorContext, number: int) -> SubmittedChallenge | None:
     if found is None:
         ctx.reply(Text.of("challenge.unknown", ref=ref(ctx, number)))
     return found
+
+
+def coordinator_names(ctx: TenantContext) -> str:
+    """Return the names of the tenant's coordinators, for "ask …" sentences."""
+    return ", ".join(p.name for p in ctx.coordinators()) or "?"
+
+
+def coordinator_only(ctx: ActorContext) -> bool:
+    """Tell whether the actor is a coordinator; if not, tell them who to ask."""
+    if ctx.is_coordinator():
+        return True
+    ctx.reply(Text.of("challenge.coordinator_only", coordinator=coordinator_names(ctx)))
+    return False
+
+
+def people_in_roles(ctx: TenantContext, roles: tuple[Role, ...]) -> list[Person]:
+    """Return the tenant's active people holding any of the roles, each once."""
+    people: dict[int, Person] = {}
+    for role in roles:
+        for person in ctx.uow.people.with_role(ctx.tenant.id, role):
+            people.setdefault(person.id, person)
+    return list(people.values())
+
+
+def counted_as(challenge: SubmittedChallenge) -> int:
+    """Return the number a challenge's votes count for: the one it was merged into, else its own."""
+    if challenge.state is ChallengeState.MERGED and challenge.merged_into is not None:
+        return challenge.merged_into
+    return challenge.number

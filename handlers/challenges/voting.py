@@ -16,7 +16,7 @@ from handlers.challenges import tally as votes
 from handlers.shared.challenge_settings import ChallengeSettings
 from handlers.shared.context import ActorContext, TenantContext
 from handlers.shared.model import ChallengeState, Person, SubmittedChallenge
-from handlers.shared.text import Action, Text, Verbatim
+from handlers.shared.text import Action, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +84,7 @@ def unvote(ctx: ActorContext, number: int) -> None:
     _button(ctx, number, present=False)
 
 
-def reconcile(
-    ctx: TenantContext, number: int, platform: str, current: Mapping[str, Sequence[str]]
-) -> int:
+def reconcile(ctx: TenantContext, number: int, platform: str, current: Mapping[str, Sequence[str]]) -> int:
     """Make the stored reactions of a challenge's post match what the platform holds now.
 
     Slack gives up redelivering an event after a few minutes; a vote cast while the bot was down
@@ -96,7 +94,9 @@ def reconcile(
     challenge = ctx.uow.challenges.get(ctx.tenant.id, number)
     if chosen is None or challenge is None or challenge.id is None:
         return 0
-    stored = [m for m in ctx.uow.votes.of_meeting(ctx.tenant.id, challenge.meeting) if m.challenge == str(number)]
+    stored = [
+        m for m in ctx.uow.votes.of_meeting(ctx.tenant.id, challenge.meeting) if m.challenge == str(number)
+    ]
     keyed = {reaction: [voter_key(platform, user) for user in users] for reaction, users in current.items()}
     people = {
         key: _person_key(ctx, platform, key.removeprefix(f"{platform}:"))
@@ -125,7 +125,9 @@ def _button(ctx: ActorContext, number: int, *, present: bool) -> None:
         _tell_if_over_budget(ctx, chosen, challenge, ctx.actor)
 
 
-def _confirm(ctx: ActorContext, chosen: ChallengeSettings, challenge: SubmittedChallenge, *, present: bool) -> None:
+def _confirm(
+    ctx: ActorContext, chosen: ChallengeSettings, challenge: SubmittedChallenge, *, present: bool
+) -> None:
     reference = quarter.ref(ctx, challenge.number)
     meeting = quarter.meeting(ctx, challenge.meeting)
     if meeting is not None and ctx.now > quarter.deadline(ctx, chosen, meeting):
@@ -150,7 +152,7 @@ def _votes_now(ctx: TenantContext, chosen: ChallengeSettings, challenge: Submitt
     meeting = quarter.meeting(ctx, challenge.meeting)
     if meeting is None:
         return None
-    target = str(challenge.merged_into if challenge.state is ChallengeState.MERGED else challenge.number)
+    target = str(quarter.counted_as(challenge))
     try:
         return quarter.round_of(ctx, chosen, meeting).tally.of(target).votes
     except KeyError:
@@ -165,7 +167,7 @@ def _tell_if_over_budget(
     if not chosen.votes_per_person or meeting is None:
         return
     over = quarter.round_of(ctx, chosen, meeting).tally.over_budget
-    target = challenge.merged_into if challenge.state is ChallengeState.MERGED else challenge.number
+    target = quarter.counted_as(challenge)
     if (str(voter.id), str(target)) not in over:
         return
     ctx.notify(
@@ -205,8 +207,3 @@ def _person_key(ctx: TenantContext, platform: str, user: str) -> str | None:
 def unknown_voters(round_: quarter.Round) -> int:
     """Return how many voters the tenant does not know reacted to the round's challenges."""
     return len({voter for _, entry in round_.ranked() for voter in entry.unknown})
-
-
-def quote(challenge: SubmittedChallenge) -> Text:
-    """Return the challenge's text as a quote (platforms may shorten it to fit, never escape it away)."""
-    return Text.of("quote", text=Verbatim(challenge.text))

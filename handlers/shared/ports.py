@@ -40,6 +40,10 @@ class Tenants(Protocol):
         """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
         ...
 
+    def with_challenge_cycle(self) -> list[Tenant]:
+        """Return the tenants that run the quarterly challenge cycle (a ``challenges`` section), by id."""
+        ...
+
 
 class People(Protocol):
     def get(self, person_id: int) -> Person | None:
@@ -129,6 +133,10 @@ class Requests(Protocol):
 class Outbox(Protocol):
     def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
         """Queue the message for delivery; False when a message with its dedupe key exists already."""
+        ...
+
+    def has(self, tenant_id: int, dedupe_key: str) -> bool:
+        """Tell whether a message with the key, or one keyed under it (``key:…``), was ever queued."""
         ...
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:

@@ -328,6 +328,8 @@ HELP: dict[str, tuple[str, ...]] = {
     "requester": ("sparring", "sparring_guided", "status", "cancel", "feedback"),
     "senior": ("queue", "accept", "decline", "done", "correct"),
     "coordinator": ("waiting", "kpi", "why", "approve", "reject", "assign"),
+    "challenges": ("challenge", "agenda", "vote"),
+    "challenges_coordinator": ("merge", "withdraw", "decide", "method"),
     "everyone": ("language", "help"),
 }
 _ASKING_ROLES = frozenset({Role.PM, Role.TESTER, Role.STEERING, Role.PARTICIPANT})
@@ -340,6 +342,9 @@ def show_help(ctx: ActorContext) -> None:
         "requester": bool(roles & _ASKING_ROLES) or not roles & {Role.SENIOR, Role.COORDINATOR},
         "senior": ctx.actor.has(Role.SENIOR),
         "coordinator": ctx.is_coordinator(),
+        # The quarterly challenges' commands, for a tenant that runs the cycle.
+        "challenges": ctx.tenant.challenges is not None,
+        "challenges_coordinator": ctx.tenant.challenges is not None and ctx.is_coordinator(),
         "everyone": True,
     }
     lines = [Text.of("help.head")]

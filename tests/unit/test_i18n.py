@@ -13,7 +13,11 @@ import pytest
 from bot.i18n import Reader, catalogue
 from handlers.shared.model import OverQuota
 from handlers.shared.text import Bilingual, Since, Text, Verbatim
-from handlers.sparring.commands import Malformed, parse_text
+from handlers.challenges.commands import ChallengeUsage
+from handlers.challenges.planning import PostKind
+from handlers.commands import parse_text
+from handlers.shared.model import Decision
+from handlers.sparring.commands import Malformed
 from handlers.sparring.overview import HELP, WAITING_KINDS
 from handlers.sparring.sessions import QUOTA_WARNINGS
 from handlers.sparring.states import STATE_KEYS
@@ -41,6 +45,13 @@ MALFORMED_INPUTS = (
     "reject",
     "assign S-4",
     "why",
+    "udfordring",
+    "stem",
+    "fortryd U-7 U-8",
+    "flet U-7",
+    "træk U-7",
+    "beslut U-7 vedtaget",
+    "metode færdig U-7",
 )
 
 
@@ -94,7 +105,7 @@ def malformed_names() -> set[str]:
     names = set()
     for typed in MALFORMED_INPUTS:
         command = parse_text(typed)
-        assert isinstance(command, Malformed), typed
+        assert isinstance(command, Malformed | ChallengeUsage), typed
         names.add(command.command)
     return names
 
@@ -111,6 +122,10 @@ def families() -> dict[str, set[str]]:
         "error.senior_": {"error.senior_accepts", "error.senior_declines"},
         "error.already_accepted_": {"error.already_accepted_accept", "error.already_accepted_decline"},
         "help.group.": {f"help.group.{group}" for group in HELP},
+        "challenge.decided.": {f"challenge.decided.{d}" for d in Decision},
+        "challenge.outcome.": {f"challenge.outcome.{d}" for d in Decision},
+        "challenge.decision.": {f"challenge.decision.{d}" for d in Decision},
+        "challenge.dropped.": {f"challenge.dropped.{kind}" for kind in PostKind},
         "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
     }
 

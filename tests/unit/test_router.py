@@ -3,7 +3,7 @@
 from typing import get_args
 
 from handlers import router
-from handlers.sparring import commands as c
+from handlers import commands as c
 
 
 def test_every_command_has_a_use_case() -> None:
