@@ -44,14 +44,19 @@ class ConsoleStore:
         with Session(self._engine) as session:
             query = (
                 select(TranscriptRow)
-                .where(TranscriptRow.tenant_id == tenant_id, TranscriptRow.recipient == recipient)
+                .where(
+                    TranscriptRow.tenant_id == tenant_id,
+                    # A channel's buttons (a challenge's Stem) are there for everyone in it.
+                    (col(TranscriptRow.recipient) == recipient)
+                    | col(TranscriptRow.recipient).startswith("#"),
+                )
                 .order_by(col(TranscriptRow.id).desc())
                 .limit(SEARCH_DEPTH)
             )
             return list(session.exec(query))
 
     def find_buttons(self, tenant_id: int, recipient: str, wanted: str) -> list[str]:
-        """Return the action ids of the recipient's buttons with this id, or else this label (oldest first)."""
+        """Return the action ids of the recipient's (and the channels') buttons with this id, else this label."""
         actions = [action for row in reversed(self._recent(tenant_id, recipient)) for action in row.actions]
         if any(action["id"] == wanted for action in actions):
             return [wanted]

@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Runtime
 from bot.console.clock import ConsoleClock, parse_clock
-from bot.console.messenger import ConsoleMessenger
+from bot.console.messenger import ConsoleMessenger, channel_message_id
 from bot.console.people import find_people, listed, people_of
 from handlers import commands
-from handlers.service import Identity, Outcome, handle
-from handlers.shared.model import Tenant
+from handlers.challenges.commands import parse_challenge_ref
+from handlers.challenges.quarter import channel
+from handlers.challenges.voting import Reaction
+from handlers.service import Identity, Outcome, handle, react
+from handlers.shared.model import Tenant, challenge_ref
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore
@@ -26,6 +29,7 @@ META_HELP = """Console commands:
   :as EMAIL-OR-NAME         talk as someone else (e.g. :as anna.berg@maximize.dk or :as Anna)
   :click ID-OR-LABEL        press a button: by its id (accept:S-1) or its label (Accept);
                             when several carry the label, they are listed and none is pressed
+  :react U-1 +1             react to a challenge's post in the channel (a vote); :unreact U-1 +1 takes it back
   :clock +8h | +2d | 2027-03-01T09:00   move the clock forward and run what became due
   :who                      who you are and what time it is
   :help                     this text;  :quit  leave
@@ -96,6 +100,8 @@ class ConsoleSession:
             return self._switch(argument)
         if name == "click":
             return self._click(argument, runner)
+        if name in ("react", "unreact"):
+            return self._react(argument, added=name == "react", runner=runner)
         if name == "clock" and argument:
             return self._move_clock(argument, runner)
         if name == "who":
@@ -149,6 +155,23 @@ class ConsoleSession:
             )
             return False
         self._send(commands.parse_action(action_ids[0]), runner)
+        return True
+
+    def _react(self, argument: str, *, added: bool, runner: asyncio.Runner) -> bool:
+        words = argument.split()
+        number = parse_challenge_ref(words[0]) if len(words) == 2 else None
+        chosen = self.tenant.challenges
+        if number is None or chosen is None:
+            self.say("(usage: :react U-1 +1 — a challenge's reference and the reaction, e.g. +1)")
+            return False
+        message_id = channel_message_id(
+            channel(self.tenant, chosen), challenge_ref(number, self.tenant.language)
+        )
+        emoji = words[1].strip(":")
+        reaction = Reaction("console", message_id, self.email, ((emoji, added),), at=self.clock.now())
+        react(self.runtime.deps, self.tenant.slug, Identity(email=self.email), reaction)
+        self.say(f"({'reacted with' if added else 'took back'} :{emoji}: on {words[0].upper()})")
+        self._tick(runner)
         return True
 
     def _move_clock(self, argument: str, runner: asyncio.Runner) -> bool:

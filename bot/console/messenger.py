@@ -46,7 +46,15 @@ class ConsoleMessenger:
         self.current_email: str | None = None
 
     async def send(self, delivery: Delivery) -> Sent:
-        """Print the message for its recipient and record it."""
+        """Print the message for its recipient (or the channel) and record it."""
+        channel = delivery.message.to_channel
+        if channel is not None and delivery.message.to_person is None:
+            # A channel post is shown to everyone; it is named by channel and reference, which the
+            # console's :react uses to find a challenge's own message.
+            self.show(delivery.tenant, None, f"#{channel}", delivery.message)
+            return Sent(
+                platform_message_id=channel_message_id(channel, delivery.message.ref or str(delivery.id))
+            )
         recipient = delivery.recipient
         if recipient is None:
             raise PermanentSendError(
@@ -61,3 +69,8 @@ class ConsoleMessenger:
         self._output.show(address, rendered, current=address == self.current_email)
         actions = [{"id": a.id, "label": a.label} for a in rendered.actions]
         self._store.record(tenant.id, address, rendered.text, actions, rendered.ref, self._clock.now())
+
+
+def channel_message_id(channel: str, ref: str) -> str:
+    """Return the console's id for a message in a channel (a challenge's post: by its reference)."""
+    return f"console:{channel}:{ref}"
