@@ -378,3 +378,32 @@ def jobs_run(ctx: click.Context) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def challenges() -> None:
+    """The quarterly challenges: their minutes."""
+
+
+@challenges.command("export")
+@click.argument("slug")
+@click.option(
+    "--quarter", "quarter", required=True, metavar="2027Q1", help="The quarterly meeting (its quarter)."
+)
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@click.pass_context
+def challenges_export(ctx: click.Context, slug: str, quarter: str, fmt: str) -> None:
+    """Print the agenda, votes and decisions of a quarterly meeting as minutes (md) or a spreadsheet (csv)."""
+    from bot.admin.challenge_minutes import as_csv, as_markdown, meeting_key
+    from bot.bootstrap import build_runtime
+    from handlers.challenges.minutes import minutes
+
+    key = meeting_key(quarter)
+    if key is None:
+        raise click.UsageError(f"--quarter must be written like 2027Q1, not {quarter!r}")
+    found = minutes(build_runtime(_database_url(ctx)).deps, slug, key)
+    if found is None:
+        raise click.ClickException(
+            f"there is no tenant {slug!r} with quarterly challenges; see: vpmo tenant list"
+        )
+    click.echo(as_csv(found) if fmt == "csv" else as_markdown(found), nl=False)

@@ -67,7 +67,7 @@ def minutes(deps: Deps, tenant_slug: str, meeting_key: str) -> Minutes | None:
         return Minutes(
             tenant=tenant.name,
             meeting=meeting_key,
-            at=quarter.starts(ctx, meeting) if meeting is not None else None,
+            at=quarter.starts(ctx, meeting).astimezone(ctx.zone) if meeting is not None else None,
             place=meeting.place if meeting is not None else "",
             language=tenant.language,
             rows=tuple(rows),
