@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from handlers import commands as c
 from handlers import router
-from handlers.challenges.voting import Reaction, record_reaction
+from handlers.challenges.voting import Reaction, events_dropped, record_reaction
 from handlers.shared.context import ActorContext, Deps, TenantContext
 from handlers.shared.model import Person, Tenant
 from handlers.shared.ports import UnitOfWork
@@ -139,6 +140,15 @@ def react(
         record_reaction(TenantContext(uow, tenant, now, deps), voter, reaction)
         uow.commit()
         return True
+
+
+def platform_dropped_events(deps: Deps, tenant_slug: str, at: datetime) -> None:
+    """Note that the platform dropped the tenant's events (Slack's ``app_rate_limited``)."""
+    with deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(tenant_slug)
+        if tenant is not None:
+            events_dropped(TenantContext(uow, tenant, deps.clock.now(), deps), at)
+            uow.commit()
 
 
 def find_person(deps: Deps, tenant_slug: str, identity: Identity) -> Person | None:

@@ -94,7 +94,9 @@ def _row(
 def _deferred_row(ctx: TenantContext, challenge: SubmittedChallenge, meeting_key: str) -> MinutesRow:
     round_ = next(r for r in challenge.earlier if r.meeting == meeting_key)
     row = _base(ctx, challenge, None, round_.votes, 0)
-    return replace(row, state=ChallengeState.DECIDED.value, decision=Decision.DEFERRED.value, reason=round_.reason)
+    return replace(
+        row, state=ChallengeState.DECIDED.value, decision=Decision.DEFERRED.value, reason=round_.reason
+    )
 
 
 def _base(

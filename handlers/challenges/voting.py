@@ -107,6 +107,20 @@ def reconcile(ctx: TenantContext, number: int, platform: str, current: Mapping[s
     return sum(ctx.uow.votes.record(ctx.tenant.id, challenge.id, mark) for mark in changes)
 
 
+def events_dropped(ctx: TenantContext, at: datetime) -> None:
+    """Tell the coordinators (once an hour) that the platform dropped events: votes may be missing for now.
+
+    Slack sends ``app_rate_limited`` when a workspace passes 30,000 events an hour and drops the rest;
+    the votes among them come back when the agenda reconciles every challenge post with Slack.
+    """
+    if quarter.settings(ctx.tenant) is None:
+        return
+    hour = at.astimezone(ctx.zone).strftime("%Y-%m-%dT%H")
+    ctx.notify_coordinators(
+        Text.of("challenge.events_dropped", at=at), dedupe=f"events-dropped:{ctx.tenant.id}:{hour}"
+    )
+
+
 def _button(ctx: ActorContext, number: int, *, present: bool) -> None:
     chosen = quarter.require_settings(ctx)
     if chosen is None:
