@@ -482,7 +482,26 @@ def _rule_problems(data: Mapping[str, Any]) -> list[Problem]:
     problems += _missing_coordinator(data.get("people"))
     problems += _meeting_problems(data.get("quarterly_meetings"), data.get("timezone", "Europe/Copenhagen"))
     problems += _challenge_problems(data.get("challenges"))
+    problems += _channel_problems(data)
     return problems
+
+
+def _channel_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Say which platform the tenant is on but has no challenge channel for (the posts would go nowhere)."""
+    challenges = data.get("challenges")
+    channel = challenges.get("channel") if isinstance(challenges, Mapping) else None
+    if not isinstance(channel, Mapping):
+        return []
+    wanted = {"slack": ("slack_team_id", "C0CHALL"), "teams": ("teams_tenant_id", "'19:abc@thread.tacv2'")}
+    return [
+        (
+            ("challenges", "channel", platform),
+            f"is needed because the tenant has a {field}: the channel the challenges are posted in "
+            f"(for example {platform}: {example})",
+        )
+        for platform, (field, example) in wanted.items()
+        if data.get(field) and not channel.get(platform)
+    ]
 
 
 def _meeting_problems(meetings: object, timezone: object) -> list[Problem]:

@@ -160,7 +160,8 @@ def _remind(
         return
     voted = {person for _, entry in ranked for person in (*entry.voters, *entry.late, *entry.over_budget)}
     for person in quarter.people_in_roles(ctx, _VOTERS):
-        if str(person.id) in voted:
+        # The consultancy's own seniors (external) run the meeting; the client's people vote.
+        if str(person.id) in voted or person.external:
             continue
         ctx.notify(
             person.id,

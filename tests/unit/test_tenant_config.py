@@ -630,6 +630,15 @@ def test_challenge_mistakes_are_named_with_field_and_line(replace: tuple[str, st
     assert problems_of(MINIMAL + CHALLENGES.replace(*replace)) == [problem]
 
 
+def test_a_tenant_on_teams_needs_a_teams_challenge_channel() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\nteams_tenant_id: 5f3c2a1e\n") + CHALLENGES
+
+    assert problems_of(text) == [
+        "line 12: challenges.channel.teams: is needed because the tenant has a teams_tenant_id: "
+        "the channel the challenges are posted in (for example teams: '19:abc@thread.tacv2')"
+    ]
+
+
 def test_meetings_sharing_a_quarter_need_keys_and_keys_are_unique() -> None:
     meetings = (
         "quarterly_meetings:\n"
