@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,18 +12,23 @@ from sqlalchemy import Row
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.model import (
     Absence,
+    ChallengeState,
+    Decision,
+    EarlierRound,
     HoursCorrection,
     OverQuota,
     Person,
     Role,
     SparringRequest,
     Status,
+    SubmittedChallenge,
     Tenant,
     Urgency,
+    challenge_post_key,
 )
 from handlers.sparring.expertise import ExpertiseArea
 from storage.codec import decode_text, encode_text
-from storage.tables import PersonRow, SparringRequestRow, TenantRow
+from storage.tables import ChallengeRow, PersonRow, SparringRequestRow, TenantRow
 
 
 def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
@@ -158,4 +163,65 @@ def request_values(request: SparringRequest) -> dict[str, Any]:
         "tried_senior_ids": list(request.tried_senior_ids),
         "routing_reasons": [encode_text(r) for r in request.routing_reasons],
         "hours_corrections": [_correction_values(c) for c in request.hours_corrections],
+    }
+
+
+def challenge_from_row(row: ChallengeRow | Row[Any]) -> SubmittedChallenge:
+    """Return the domain challenge for a row."""
+    return SubmittedChallenge(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        number=row.number,
+        submitter_id=row.submitter_id,
+        text=row.text,
+        submitted_at=row.submitted_at,
+        meeting=row.meeting,
+        state=ChallengeState(row.state),
+        merged_into=row.merged_into,
+        counted_from=row.counted_from,
+        decision=Decision(row.decision) if row.decision is not None else None,
+        reason=row.reason,
+        decided_at=row.decided_at,
+        decided_by_id=row.decided_by_id,
+        sparring_number=row.sparring_number,
+        method_version=row.method_version,
+        method_done_at=row.method_done_at,
+        earlier=[_earlier_round(r) for r in row.earlier],
+    )
+
+
+def _earlier_round(data: dict[str, Any]) -> EarlierRound:
+    at = datetime.fromisoformat(data["at"]).astimezone(UTC)
+    return EarlierRound(data["meeting"], data["votes"], data["reason"], at)
+
+
+def _earlier_round_values(round_: EarlierRound) -> dict[str, Any]:
+    # As the datetime columns do: an aware moment, kept in UTC; a naive one has no moment to keep.
+    if round_.at.utcoffset() is None:
+        raise ValueError(f"the earlier round {round_.meeting} needs an aware datetime")
+    at = round_.at.astimezone(UTC).isoformat()
+    return {"meeting": round_.meeting, "votes": round_.votes, "reason": round_.reason, "at": at}
+
+
+def challenge_values(challenge: SubmittedChallenge) -> dict[str, Any]:
+    """Return the column values of a domain challenge (without its id), its post key included."""
+    return {
+        "tenant_id": challenge.tenant_id,
+        "number": challenge.number,
+        "submitter_id": challenge.submitter_id,
+        "text": challenge.text,
+        "submitted_at": challenge.submitted_at,
+        "meeting": challenge.meeting,
+        "state": challenge.state.value,
+        "merged_into": challenge.merged_into,
+        "counted_from": challenge.counted_from,
+        "decision": challenge.decision.value if challenge.decision is not None else None,
+        "reason": challenge.reason,
+        "decided_at": challenge.decided_at,
+        "decided_by_id": challenge.decided_by_id,
+        "sparring_number": challenge.sparring_number,
+        "method_version": challenge.method_version,
+        "method_done_at": challenge.method_done_at,
+        "earlier": [_earlier_round_values(r) for r in challenge.earlier],
+        "post_key": challenge_post_key(challenge.tenant_id, challenge.number),
     }

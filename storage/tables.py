@@ -32,6 +32,8 @@ class TenantRow(SQLModel, table=True):
     # The ChallengeSettings fields by name; NULL: the tenant has no challenge cycle.
     challenges: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     next_number: int = 1
+    # The next challenge number (U-/C-), counted apart from the requests' S- numbers.
+    next_challenge_number: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
     created_at: datetime
     updated_at: datetime
 
@@ -191,18 +193,61 @@ class ProcessedEventRow(SQLModel, table=True):
     received_at: datetime = Field(index=True)
 
 
-class ReactionRow(SQLModel, table=True):
-    """An emoji reaction on a message the bot posted: a set, so replays of add/remove are harmless."""
+class ChallengeRow(SQLModel, table=True):
+    """A quarterly challenge: submitted, posted in the channel for votes, merged, withdrawn or decided."""
 
-    __tablename__ = "reaction"
-    __table_args__ = (UniqueConstraint("outbox_id", "user_key", "emoji"),)
+    __tablename__ = "challenge"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number"),
+        Index("ix_challenge_meeting", "tenant_id", "meeting"),
+        Index("ix_challenge_state", "tenant_id", "state"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    tenant_id: int = Field(foreign_key="tenant.id", index=True)
-    outbox_id: int = Field(foreign_key="outbox.id")
-    user_key: str = Field(max_length=200)
-    emoji: str = Field(max_length=100)
-    created_at: datetime
+    tenant_id: int = Field(foreign_key="tenant.id")
+    number: int
+    submitter_id: int = Field(foreign_key="person.id")
+    text: str
+    submitted_at: datetime
+    meeting: str = Field(max_length=40)
+    state: str = Field(max_length=20)
+    # The number (not the id) of the challenge it repeats, as the coordinator named it.
+    merged_into: int | None = None
+    counted_from: datetime | None = None
+    decision: str | None = Field(default=None, max_length=20)
+    reason: str | None = None
+    decided_at: datetime | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="person.id")
+    sparring_number: int | None = None
+    method_version: str | None = Field(default=None, max_length=80)
+    method_done_at: datetime | None = None
+    # Each {"meeting", "votes", "reason", "at" (aware ISO time)}: the meetings it was deferred from,
+    # oldest first.
+    earlier: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The dedupe key of its own channel message (challenge_post_key): a reaction names that message by
+    # the platform's id, and the outbox row carrying this key leads back here in one join.
+    post_key: str = Field(max_length=200, unique=True)
+
+
+class ChallengeVoteRow(SQLModel, table=True):
+    """A ballot mark on a challenge: one row per (challenge, voter, ballot) holding its latest state.
+
+    A set, not a log: replays and out-of-order add/remove events settle on the later event time,
+    so the tally computed from these rows does not depend on the order Slack delivered them in.
+    """
+
+    __tablename__ = "challenge_vote"
+
+    challenge_id: int = Field(foreign_key="challenge.id", primary_key=True)
+    voter_key: str = Field(max_length=200, primary_key=True)
+    ballot: str = Field(max_length=100, primary_key=True)
+    # No index of its own: every read comes through the challenge (its meeting), and the hot path writes.
+    tenant_id: int = Field(foreign_key="tenant.id")
+    present: bool
+    # The platform's event time (Slack's event_ts), not when the bot received it.
+    at: datetime
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    is_bot: bool = False
 
 
 class SlackInstallationRow(SQLModel, table=True):
@@ -263,5 +308,6 @@ PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
 REQUEST: Table = SparringRequestRow.__table__  # type: ignore[attr-defined]
 OUTBOX: Table = OutboxRow.__table__  # type: ignore[attr-defined]
 PROCESSED_EVENT: Table = ProcessedEventRow.__table__  # type: ignore[attr-defined]
-REACTION: Table = ReactionRow.__table__  # type: ignore[attr-defined]
+CHALLENGE: Table = ChallengeRow.__table__  # type: ignore[attr-defined]
+CHALLENGE_VOTE: Table = ChallengeVoteRow.__table__  # type: ignore[attr-defined]
 TEAMS_REFERENCE: Table = ConversationReferenceRow.__table__  # type: ignore[attr-defined]

@@ -8,8 +8,9 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from storage.challenge_store import SqlChallenges, SqlVotes
 from storage.directory import DirectoryCache, DirectorySeen
-from storage.platform_events import SqlProcessedEvents, SqlReactions
+from storage.platform_events import SqlProcessedEvents
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
 
@@ -23,7 +24,8 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     dialogues: SqlDialogues
     processed_events: SqlProcessedEvents
-    reactions: SqlReactions
+    challenges: SqlChallenges
+    votes: SqlVotes
 
     def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
         self._engine = engine
@@ -38,7 +40,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.dialogues = SqlDialogues(self.session)
         self.processed_events = SqlProcessedEvents(self.session)
-        self.reactions = SqlReactions(self.session)
+        self.challenges = SqlChallenges(self.session)
+        self.votes = SqlVotes(self.session)
         return self
 
     def __exit__(

@@ -17,9 +17,23 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.render import render
 from bot.i18n import Reader
+from handlers.challenges.tally import Mark
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.context import Deps
-from handlers.shared.model import Absence, OverQuota, Person, Role, SparringRequest, Status, Tenant
+from handlers.shared.model import (
+    Absence,
+    ChallengeState,
+    Decision,
+    OverQuota,
+    Person,
+    Role,
+    SparringRequest,
+    Status,
+    SubmittedChallenge,
+    Tenant,
+    challenge_post_key,
+    number_of_challenge_post,
+)
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Message
 from handlers.sparring.classify import Classifier
@@ -114,6 +128,23 @@ def _copy_request(request: SparringRequest) -> SparringRequest:
     )
 
 
+def _copy_challenge(challenge: SubmittedChallenge) -> SubmittedChallenge:
+    return dataclasses.replace(challenge, earlier=list(challenge.earlier))
+
+
+_CHALLENGE_MOMENTS = ("submitted_at", "counted_from", "decided_at", "method_done_at")
+
+
+def _stored_challenge(challenge: SubmittedChallenge) -> SubmittedChallenge:
+    """Return the copy the database would hold: every moment aware and in UTC (naive ones refused)."""
+    moments = {name: getattr(challenge, name) for name in _CHALLENGE_MOMENTS}
+    return dataclasses.replace(
+        challenge,
+        **{name: _aware_utc(m) if m is not None else None for name, m in moments.items()},
+        earlier=[dataclasses.replace(r, at=_aware_utc(r.at)) for r in challenge.earlier],
+    )
+
+
 @dataclass(slots=True)
 class _State:
     tenants: dict[int, Tenant] = field(default_factory=dict)
@@ -125,10 +156,14 @@ class _State:
     outbox: list[QueuedMessage] = field(default_factory=list)
     dedupe_keys: set[str] = field(default_factory=set)
     dialogues: dict[int, dict[str, str]] = field(default_factory=dict)
-    # What the bot posted, by (tenant, platform message id); the events seen and reactions, per tenant.
+    # What the bot posted, by (tenant, platform message id); the events seen, per tenant.
     posted: dict[tuple[int, str], Message] = field(default_factory=dict)
     processed_events: set[tuple[int, str, str]] = field(default_factory=set)
-    reactions: set[tuple[int, str, str, str]] = field(default_factory=set)
+    challenges: dict[int, SubmittedChallenge] = field(default_factory=dict)
+    last_challenge_numbers: dict[int, int] = field(default_factory=dict)
+    last_challenge_id: int = 0
+    # The held ballot marks by (challenge id, voter, ballot), as the challenge_vote table keeps them.
+    votes: dict[tuple[int, str, str], Mark] = field(default_factory=dict)
 
     def clone(self) -> _State:
         """Return a copy that can be changed without touching this state."""
@@ -144,7 +179,10 @@ class _State:
             dialogues={key: dict(value) for key, value in self.dialogues.items()},
             posted=dict(self.posted),
             processed_events=set(self.processed_events),
-            reactions=set(self.reactions),
+            challenges={key: _copy_challenge(c) for key, c in self.challenges.items()},
+            last_challenge_numbers=dict(self.last_challenge_numbers),
+            last_challenge_id=self.last_challenge_id,
+            votes=dict(self.votes),
         )
 
 
@@ -187,6 +225,21 @@ class FakeDatabase:
         """Record that a message was sent and the platform gave it this id (as the dispatcher does)."""
         self.state.posted[(tenant_id, platform_message_id)] = message
 
+    def add_challenge(self, challenge: SubmittedChallenge) -> SubmittedChallenge:
+        """Store a challenge as if it had been submitted earlier; its number is reserved too."""
+        self.state.last_challenge_id += 1
+        challenge.id = self.state.last_challenge_id
+        last = self.state.last_challenge_numbers.get(challenge.tenant_id, 0)
+        self.state.last_challenge_numbers[challenge.tenant_id] = max(last, challenge.number)
+        self.state.challenges[challenge.id] = _stored_challenge(challenge)
+        return challenge
+
+    def post_challenge(self, tenant_id: int, number: int, platform_message_id: str) -> None:
+        """Record that a challenge's own message was sent under this id: the queued one, or a bare one."""
+        key = challenge_post_key(tenant_id, number)
+        queued = next((q.message for q in self.state.outbox if q.message.dedupe_key == key), None)
+        self.post(tenant_id, platform_message_id, queued or Message((), dedupe_key=key))
+
     # inspection
     def tenant(self, slug: str) -> Tenant:
         """Return the stored tenant with the slug."""
@@ -228,6 +281,23 @@ class FakeDatabase:
         """Return the stored intake state of a person."""
         state = self.state.dialogues.get(person_id)
         return dict(state) if state is not None else None
+
+    def challenge(self, tenant_id: int, number: int) -> SubmittedChallenge:
+        """Return a copy of a stored challenge; fail when there is none."""
+        for challenge in self.state.challenges.values():
+            if challenge.tenant_id == tenant_id and challenge.number == number:
+                return _copy_challenge(challenge)
+        raise LookupError(f"no challenge {number} in tenant {tenant_id}")
+
+    def challenges_of(self, tenant_id: int) -> list[SubmittedChallenge]:
+        """Return copies of the tenant's challenges, by number."""
+        found = [c for c in self.state.challenges.values() if c.tenant_id == tenant_id]
+        return [_copy_challenge(c) for c in sorted(found, key=lambda c: c.number)]
+
+    def marks_of(self, tenant_id: int) -> list[Mark]:
+        """Return the held ballot marks on the tenant's challenges, by challenge number, voter, ballot."""
+        ids = {c.id for c in self.state.challenges.values() if c.tenant_id == tenant_id}
+        return sorted((m for (cid, _, _), m in self.state.votes.items() if cid in ids), key=_mark_order)
 
 
 class FakeTenants:
@@ -451,25 +521,119 @@ class FakeProcessedEvents:
         self._state.processed_events.discard((tenant_id, platform, event_id))
 
 
-class FakeReactions:
+class FakeChallenges:
+    def __init__(self, state: _State, read: set[int] | None = None) -> None:
+        self._state = state
+        # The ids read or added in this unit of work: only those may be updated, as in SqlChallenges.
+        self._read: set[int] = read if read is not None else set()
+
+    def _remember(self, challenges: Iterable[SubmittedChallenge]) -> list[SubmittedChallenge]:
+        found = list(challenges)
+        self._read.update(c.id for c in found if c.id is not None)
+        return [_copy_challenge(c) for c in found]
+
+    def _of_tenant(self, tenant_id: int) -> list[SubmittedChallenge]:
+        found = [c for c in self._state.challenges.values() if c.tenant_id == tenant_id]
+        return sorted(found, key=lambda c: c.number)
+
+    def _numbered(self, tenant_id: int, number: int | None) -> SubmittedChallenge | None:
+        return next((c for c in self._of_tenant(tenant_id) if c.number == number), None)
+
+    def next_number(self, tenant_id: int) -> int:
+        """Reserve the tenant's next challenge number (never handed out twice)."""
+        number = self._state.last_challenge_numbers.get(tenant_id, 0) + 1
+        self._state.last_challenge_numbers[tenant_id] = number
+        return number
+
+    def add(self, challenge: SubmittedChallenge) -> SubmittedChallenge:
+        """Store a new challenge and return it with its id."""
+        if self._numbered(challenge.tenant_id, challenge.number) is not None:
+            raise ValueError(
+                f"challenge number {challenge.number} exists already in tenant {challenge.tenant_id}"
+            )
+        self._state.last_challenge_id += 1
+        challenge.id = self._state.last_challenge_id
+        self._state.challenges[challenge.id] = _stored_challenge(challenge)
+        self._read.add(challenge.id)
+        return challenge
+
+    def get(self, tenant_id: int, number: int) -> SubmittedChallenge | None:
+        """Return a copy of the challenge: changes only count once ``update`` writes them back."""
+        found = self._numbered(tenant_id, number)
+        return self._remember([found])[0] if found is not None else None
+
+    def update(self, challenge: SubmittedChallenge) -> None:
+        """Write the challenge's changed state back (it was read or added in this unit of work)."""
+        stored = self._state.challenges.get(challenge.id or 0)
+        if stored is None or challenge.id not in self._read:
+            raise LookupError(f"challenge {challenge.number} was never read or added in this unit of work")
+        # The identity stays, as the SQL update leaves tenant and number alone.
+        kept = dataclasses.replace(challenge, tenant_id=stored.tenant_id, number=stored.number)
+        self._state.challenges[stored.id or 0] = _stored_challenge(kept)
+
+    def of_meeting(self, tenant_id: int, meeting: str) -> list[SubmittedChallenge]:
+        """Return every challenge on a quarterly meeting's agenda, whatever its state, by number."""
+        return self._remember(c for c in self._of_tenant(tenant_id) if c.meeting == meeting)
+
+    def in_state(self, tenant_id: int, states: Sequence[ChallengeState]) -> list[SubmittedChallenge]:
+        """Return the tenant's challenges in the states, by number."""
+        return self._remember(c for c in self._of_tenant(tenant_id) if c.state in states)
+
+    def adopted_without_version(self, tenant_id: int) -> list[SubmittedChallenge]:
+        """Return the adopted challenges not yet put into a method or template version, by number."""
+        return self._remember(
+            c
+            for c in self._of_tenant(tenant_id)
+            if c.decision is Decision.ADOPTED and c.method_version is None
+        )
+
+    def posted_as(self, tenant_id: int, platform_message_id: str) -> SubmittedChallenge | None:
+        """Return the challenge whose own channel message has this platform id."""
+        message = self._state.posted.get((tenant_id, platform_message_id))
+        if message is None:
+            return None
+        found = self._numbered(tenant_id, number_of_challenge_post(message.dedupe_key, tenant_id))
+        return self._remember([found])[0] if found is not None else None
+
+    def posts(self, tenant_id: int, meeting: str) -> list[tuple[int, str]]:
+        """Return (number, platform message id) of the meeting's challenges whose channel post was sent."""
+        numbers = {c.number for c in self._of_tenant(tenant_id) if c.meeting == meeting}
+        sent = [
+            (number, message_id)
+            for (tenant, message_id), message in self._state.posted.items()
+            if tenant == tenant_id
+            and (number := number_of_challenge_post(message.dedupe_key, tenant_id)) in numbers
+        ]
+        return sorted(sent)
+
+
+def _mark_order(mark: Mark) -> tuple[int, str, str]:
+    return (int(mark.challenge), mark.voter, mark.ballot)
+
+
+class FakeVotes:
     def __init__(self, state: _State) -> None:
         self._state = state
 
-    def add(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str, now: datetime) -> bool:
-        """Record a reaction on the tenant's message; False if it is not the bot's or was there already."""
-        key = (tenant_id, platform_message_id, user_key, emoji)
-        if (tenant_id, platform_message_id) not in self._state.posted or key in self._state.reactions:
+    def record(self, tenant_id: int, challenge_id: int, mark: Mark) -> bool:
+        """Keep the mark if it is the later event of its key (a tie: an added vote wins); True if it did."""
+        at = _aware_utc(mark.at)
+        challenge = self._state.challenges.get(challenge_id)
+        if challenge is None or challenge.tenant_id != tenant_id:
+            return False  # as the SQL upsert, which takes the challenge from within the tenant
+        key = (challenge_id, mark.voter, mark.ballot)
+        held = self._state.votes.get(key)
+        if held is not None and (mark.at, mark.present) <= (held.at, held.present):
             return False
-        self._state.reactions.add(key)
+        self._state.votes[key] = dataclasses.replace(mark, challenge=str(challenge.number), at=at)
         return True
 
-    def remove(self, tenant_id: int, platform_message_id: str, user_key: str, emoji: str) -> bool:
-        """Forget a reaction on the tenant's message; False if there was none."""
-        key = (tenant_id, platform_message_id, user_key, emoji)
-        if key not in self._state.reactions:
-            return False
-        self._state.reactions.discard(key)
-        return True
+    def of_meeting(self, tenant_id: int, meeting: str) -> list[Mark]:
+        """Return the held marks of the meeting's challenges; ``Mark.challenge`` is the number as text."""
+        ids = {
+            c.id for c in self._state.challenges.values() if c.tenant_id == tenant_id and c.meeting == meeting
+        }
+        return sorted((m for (cid, _, _), m in self._state.votes.items() if cid in ids), key=_mark_order)
 
 
 class FakeDialogues:
@@ -497,6 +661,7 @@ class FakeUnitOfWork:
         self._db = db
         self._state: _State | None = None
         self._read: set[int] = set()
+        self._read_challenges: set[int] = set()
         self.committed = False
 
     def _working(self) -> _State:
@@ -529,12 +694,17 @@ class FakeUnitOfWork:
         return FakeProcessedEvents(self._working())
 
     @property
-    def reactions(self) -> FakeReactions:
-        return FakeReactions(self._working())
+    def challenges(self) -> FakeChallenges:
+        return FakeChallenges(self._working(), self._read_challenges)
+
+    @property
+    def votes(self) -> FakeVotes:
+        return FakeVotes(self._working())
 
     def __enter__(self) -> Self:
         self._state = self._db.state.clone()
         self._read = set()
+        self._read_challenges = set()
         return self
 
     def __exit__(

@@ -5,9 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from alembic import command
+from sqlalchemy import inspect
+
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import build_runtime
+from bot.cli import SAMPLE_TENANT
 from storage.db import make_engine
-from storage.migrate import HEAD, current_revision, head_revision, upgrade
+from storage.migrate import HEAD, alembic_config, current_revision, head_revision, upgrade
 
 LOADS_ALEMBIC = """
 import sys
@@ -40,3 +46,50 @@ def test_a_start_on_an_up_to_date_database_does_not_load_alembic(database_url: s
     )
 
     assert loaded.stdout.strip() == "False", loaded.stderr
+
+
+def test_a_database_at_0007_gets_the_challenges_and_loses_the_reactions(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0007")
+    before = set(inspect(engine).get_table_names())
+    upgrade(engine)
+    after = set(inspect(engine).get_table_names())
+    engine.dispose()
+
+    assert "reaction" in before
+    assert after - before == {"challenge", "challenge_vote"}
+    assert before - after == {"reaction"}
+
+
+def test_the_challenge_migrations_go_down_and_up_again_keeping_the_tenants(database_url: str) -> None:
+    # With people and requests referring to the tenant (SQLite's foreign keys are on): a batch copy of
+    # the tenant table could not replace it.
+    runtime = build_runtime(database_url)
+    apply_tenant(runtime.engine, load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8")))
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug("nordlys")
+        assert tenant is not None
+        assert uow.challenges.next_number(tenant.id) == 1
+        assert uow.requests.next_number(tenant.id) == 1
+        uow.commit()
+
+    command.downgrade(alembic_config(runtime.engine), "0006")
+    down = (current_revision(runtime.engine), set(inspect(runtime.engine).get_table_names()))
+    upgrade(runtime.engine)
+    runtime.engine.dispose()
+    # A fresh runtime: nothing read from a cache of the schema before.
+    again = build_runtime(database_url)
+    with again.deps.uow() as uow:
+        kept = uow.tenants.get_by_slug("nordlys")
+        assert kept is not None
+        person = uow.people.find(kept.id, email="jonas.friis@nordlys.dk")
+        # The numbers start again at 1, as in any tenant stored before the revision (there are no challenges).
+        number = uow.challenges.next_number(kept.id)
+    again.engine.dispose()
+
+    assert down[0] == "0006"
+    assert {"reaction", "tenant"} <= down[1]
+    assert not {"challenge", "challenge_vote"} & down[1]
+    assert (kept.id, kept.name) == (tenant.id, tenant.name)
+    assert person is not None
+    assert number == 1

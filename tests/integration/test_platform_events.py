@@ -1,19 +1,28 @@
-"""Events seen and reactions on the bot's messages, on the unit of work: every lookup within its tenant."""
+"""Events seen and votes by reaction on the bot's messages, on the unit of work: every lookup within its tenant."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 
 from bot.admin.tenant_admin import apply_tenant
 from bot.bootstrap import Runtime
+from handlers.challenges.tally import Mark
+from handlers.challenges.voting import Reaction
+from handlers.service import Identity, react
+from handlers.shared.model import SubmittedChallenge, challenge_post_key
 from handlers.shared.text import Message, Text
-from storage.tables import OUTBOX, REACTION
+from storage.challenge_store import SqlVotes
+from storage.tables import OUTBOX
 from tests.tenants import OTHER_SLUG, OTHER_TEAM, OTHER_TEAMS_TENANT, other_tenant_config
 
 MOMENT = datetime(2027, 3, 3, 9, tzinfo=UTC)
 POSTED_ID = "D01ANB:1700000000.000100"
+CHALLENGE_POST_ID = "C0CHALL:1700000000.000200"
+JONAS = "U01JOF"
 
 
 def _tenant_ids(runtime: Runtime) -> tuple[int, int]:
@@ -36,10 +45,31 @@ def _post(runtime: Runtime, tenant_id: int) -> Message:
     return message
 
 
-def _reactions(runtime: Runtime) -> list[tuple[int, str, str]]:
-    with runtime.engine.connect() as connection:
-        query = select(REACTION.c.tenant_id, REACTION.c.user_key, REACTION.c.emoji).order_by(REACTION.c.id)
-        return [(row.tenant_id, row.user_key, row.emoji) for row in connection.execute(query)]
+def _post_challenge(runtime: Runtime, tenant_id: int) -> int:
+    """Store a challenge from Jonas and its own message in the channel, sent under CHALLENGE_POST_ID."""
+    with runtime.deps.uow() as uow:
+        jonas = uow.people.find(tenant_id, slack_id=JONAS)
+        assert jonas is not None
+        number = uow.challenges.next_number(tenant_id)
+        uow.challenges.add(SubmittedChallenge(tenant_id, number, jonas.id, "Risikologgen", MOMENT, "2027-Q1"))
+        key = challenge_post_key(tenant_id, number)
+        assert uow.outbox.add(
+            tenant_id, Message((Text.of("status.none"),), to_channel="C0CHALL", dedupe_key=key), MOMENT
+        )
+        uow.commit()
+    with runtime.engine.begin() as connection:
+        sent = update(OUTBOX).where(OUTBOX.c.dedupe_key == key)
+        connection.execute(sent.values(platform_message_id=CHALLENGE_POST_ID, state="sent"))
+    return number
+
+
+def _thumbsup(user: str = JONAS, *, added: bool = True) -> Reaction:
+    return Reaction("slack", CHALLENGE_POST_ID, user, (("thumbsup", added),), at=MOMENT)
+
+
+def _votes(runtime: Runtime, tenant_id: int) -> list[Mark]:
+    with runtime.deps.uow() as uow:
+        return uow.votes.of_meeting(tenant_id, "2027-Q1")
 
 
 def test_an_event_is_new_once_per_tenant_and_again_once_forgotten(runtime: Runtime) -> None:
@@ -74,45 +104,63 @@ def test_an_event_recorded_in_a_unit_of_work_that_is_not_committed_is_not_kept(r
     assert first
 
 
-def test_a_reaction_is_a_set_on_the_tenants_own_message(runtime: Runtime) -> None:
+def test_a_reaction_on_a_challenges_post_is_a_vote_and_a_replayed_event_records_nothing(
+    runtime: Runtime,
+) -> None:
     nordlys, _ = _tenant_ids(runtime)
-    _post(runtime, nordlys)
-    with runtime.deps.uow() as uow:
-        added = [uow.reactions.add(nordlys, POSTED_ID, "U01JOF", "thumbsup", MOMENT) for _ in range(2)]
-        uow.commit()
-    stored = _reactions(runtime)
-    with runtime.deps.uow() as uow:
-        removed = [uow.reactions.remove(nordlys, POSTED_ID, "U01JOF", "thumbsup") for _ in range(2)]
-        uow.commit()
+    number = _post_challenge(runtime, nordlys)
+    identity = Identity(slack_id=JONAS)
 
-    assert added == [True, False]
-    assert stored == [(nordlys, "U01JOF", "thumbsup")]
-    assert removed == [True, False]
-    assert _reactions(runtime) == []
+    first = react(runtime.deps, "nordlys", identity, _thumbsup(), event=("slack", "Ev0VOTE01"))
+    replayed = react(runtime.deps, "nordlys", identity, _thumbsup(added=False), event=("slack", "Ev0VOTE01"))
+    held = _votes(runtime, nordlys)
+
+    assert (first, replayed) == (True, False)
+    assert [(m.challenge, m.voter, m.ballot, m.present) for m in held] == [
+        (str(number), f"slack:{JONAS}", "thumbsup", True)
+    ]
+    assert held[0].person is not None
+    assert held[0].at == MOMENT
 
 
-def test_a_reaction_in_another_tenant_is_not_recorded_against_this_tenants_message(runtime: Runtime) -> None:
+def test_a_reaction_whose_vote_failed_to_be_stored_leaves_its_event_new_for_the_retry(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nordlys, _ = _tenant_ids(runtime)
+    _post_challenge(runtime, nordlys)
+
+    def fail(self: SqlVotes, *args: object) -> bool:
+        raise OperationalError("INSERT INTO challenge_vote", {}, Exception("database gone for a moment"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(SqlVotes, "record", fail)
+        with pytest.raises(OperationalError):
+            react(
+                runtime.deps, "nordlys", Identity(slack_id=JONAS), _thumbsup(), event=("slack", "Ev0VOTE02")
+            )
+    retried = react(
+        runtime.deps, "nordlys", Identity(slack_id=JONAS), _thumbsup(), event=("slack", "Ev0VOTE02")
+    )
+
+    assert retried
+    assert [m.present for m in _votes(runtime, nordlys)] == [True]
+
+
+def test_a_reaction_in_another_tenant_or_on_another_message_is_no_vote(runtime: Runtime) -> None:
     nordlys, birk = _tenant_ids(runtime)
-    _post(runtime, nordlys)
-    with runtime.deps.uow() as uow:
-        assert uow.reactions.add(nordlys, POSTED_ID, "U01JOF", "thumbsup", MOMENT)
-        elsewhere = uow.reactions.add(birk, POSTED_ID, "U01JOF", "eyes", MOMENT)
-        removed_elsewhere = uow.reactions.remove(birk, POSTED_ID, "U01JOF", "thumbsup")
-        uow.commit()
+    _post(runtime, nordlys)  # an offer, sent under POSTED_ID: no challenge's post
+    _post_challenge(runtime, nordlys)
+    on_the_offer = Reaction("slack", POSTED_ID, JONAS, (("thumbsup", True),), at=MOMENT)
 
-    assert not elsewhere
-    assert not removed_elsewhere
-    assert _reactions(runtime) == [(nordlys, "U01JOF", "thumbsup")]
+    recorded = [
+        react(runtime.deps, OTHER_SLUG, Identity(slack_id=JONAS), _thumbsup(), event=("slack", "Ev0BIRK01")),
+        react(runtime.deps, "nordlys", Identity(slack_id=JONAS), on_the_offer, event=("slack", "Ev0OFFER1")),
+    ]
 
-
-def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_recorded(runtime: Runtime) -> None:
-    nordlys, _ = _tenant_ids(runtime)
-    with runtime.deps.uow() as uow:
-        added = uow.reactions.add(nordlys, "C0PROJEKT:1700000000.999900", "U01JOF", "eyes", MOMENT)
-        uow.commit()
-
-    assert not added
-    assert _reactions(runtime) == []
+    # Both events are handled (and recorded as seen); neither is a vote.
+    assert recorded == [True, True]
+    assert _votes(runtime, nordlys) == []
+    assert _votes(runtime, birk) == []
 
 
 def test_a_posted_message_is_found_only_in_its_own_tenant(runtime: Runtime) -> None:

@@ -9,35 +9,62 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT
-from handlers.shared.model import Person, Role, SparringRequest, Status, Tenant
+from handlers.challenges.tally import Mark
+from handlers.shared.model import (
+    ChallengeState,
+    Decision,
+    EarlierRound,
+    Person,
+    Role,
+    SparringRequest,
+    Status,
+    SubmittedChallenge,
+    Tenant,
+    challenge_post_key,
+)
 from handlers.shared.ports import UnitOfWork
 from handlers.shared.text import Message, Text
 from handlers.sparring.routing import SeniorLoad
-from storage.tables import OutboxRow
+from storage.tables import OUTBOX, OutboxRow
 from tests.conftest import _fresh_postgres_database
 from tests.fakes import FakeDatabase, FakeUnitOfWorkFactory
+from tests.tenants import OTHER_SLUG, other_tenant_config
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 @dataclass
 class Backend:
-    """A store behind the ports, with the one thing the ports cannot tell: what the outbox holds."""
+    """A store behind the ports, with what the ports cannot do or tell.
+
+    ``queued`` is what the outbox holds; ``sent`` marks the queued message with a dedupe key as sent
+    under a platform message id (as the dispatcher does); ``add_other_tenant`` stores Birk, the sample
+    client's twin, and returns it.
+    """
 
     uow: Callable[[], UnitOfWork]
     queued: Callable[[], list[tuple[int, int | None, str | None, datetime]]]
+    sent: Callable[[int, str, str], None]
+    add_other_tenant: Callable[[], Tenant]
+
+
+def _other_tenant(uow: UnitOfWork) -> Tenant:
+    tenant = uow.tenants.get_by_slug(OTHER_SLUG)
+    assert tenant is not None
+    return tenant
 
 
 @contextmanager
@@ -50,8 +77,19 @@ def _sql(url: str) -> Iterator[Backend]:
             rows = session.exec(select(OutboxRow).order_by(OutboxRow.id)).all()  # type: ignore[arg-type]
             return [(r.tenant_id, r.recipient_id, r.ref, _utc(r.due_at)) for r in rows]
 
+    def sent(tenant_id: int, dedupe_key: str, platform_message_id: str) -> None:
+        with runtime.engine.begin() as connection:
+            mine = (OUTBOX.c.tenant_id == tenant_id) & (OUTBOX.c.dedupe_key == dedupe_key)
+            marked = update(OUTBOX).where(mine).values(state="sent", platform_message_id=platform_message_id)
+            assert connection.execute(marked).rowcount == 1, dedupe_key
+
+    def add_other_tenant() -> Tenant:
+        apply_tenant(runtime.engine, other_tenant_config())
+        with runtime.deps.uow() as uow:
+            return _other_tenant(uow)
+
     try:
-        yield Backend(runtime.deps.uow, queued)
+        yield Backend(runtime.deps.uow, queued, sent, add_other_tenant)
     finally:
         runtime.engine.dispose()
 
@@ -60,20 +98,43 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _people(uow: UnitOfWork, tenant: Tenant) -> set[Person]:
+    return {person for role in Role for person in uow.people.with_role(tenant.id, role)}
+
+
 @contextmanager
 def _fake(tmp_path: Path) -> Iterator[Backend]:
-    # The same tenant and people the SQL side holds, read back through the SQL repositories.
+    # The same tenants and people the SQL side holds, read back through the SQL repositories (Birk is
+    # stored second there too, so the ids agree).
     db = FakeDatabase()
-    with _sql(f"sqlite:///{tmp_path}/seed.db") as seed, seed.uow() as uow:
-        tenant = uow.tenants.get_by_slug("nordlys")
-        assert tenant is not None
-        db.add_tenant(tenant)
-        for role in Role:
-            for person in uow.people.with_role(tenant.id, role):
+    with _sql(f"sqlite:///{tmp_path}/seed.db") as seed:
+        seed.add_other_tenant()
+        with seed.uow() as uow:
+            tenant = uow.tenants.get_by_slug("nordlys")
+            assert tenant is not None
+            db.add_tenant(tenant)
+            for person in _people(uow, tenant):
                 db.add_person(person)
+            other = _other_tenant(uow)
+            others = _people(uow, other)
+
+    def sent(tenant_id: int, dedupe_key: str, platform_message_id: str) -> None:
+        [message] = [
+            q.message for q in db.outbox if q.tenant_id == tenant_id and q.message.dedupe_key == dedupe_key
+        ]
+        db.post(tenant_id, platform_message_id, message)
+
+    def add_other_tenant() -> Tenant:
+        db.add_tenant(other)
+        for person in others:
+            db.add_person(person)
+        return other
+
     yield Backend(
         FakeUnitOfWorkFactory(db),
         lambda: [(q.tenant_id, q.message.to_person, q.message.ref, q.due_at) for q in db.outbox],
+        sent,
+        add_other_tenant,
     )
 
 
@@ -494,3 +555,333 @@ def test_a_dialogue_is_saved_replaced_and_cleared_and_only_committed(
     assert still == {"step": "urgency", "area": "budget"}
     assert cleared is None
     assert other == {"step": "area"}
+
+
+# --- challenges and votes --------------------------------------------------------------------------
+
+Q1, Q2 = "2027-Q1", "2027-Q2"
+POST_ID = "C0CHALL:1700000000.000100"
+
+
+def _challenge(uow: UnitOfWork, tenant_id: int, submitter: Person, **fields: Any) -> SubmittedChallenge:
+    challenge = SubmittedChallenge(
+        tenant_id=tenant_id,
+        number=fields.pop("number", None) or uow.challenges.next_number(tenant_id),
+        submitter_id=submitter.id,
+        text=fields.pop("text", "Skabelonen til risikologgen mangler en ejer"),
+        submitted_at=fields.pop("submitted_at", T0),
+        meeting=fields.pop("meeting", Q1),
+        **fields,
+    )
+    return uow.challenges.add(challenge)
+
+
+def _queue_post(uow: UnitOfWork, challenge: SubmittedChallenge) -> None:
+    """Queue the challenge's own message in its channel, as the submission does."""
+    post = Message(
+        (Text.of("status.none"),),
+        to_channel="C0CHALL",
+        ref=challenge.ref("da"),
+        dedupe_key=challenge_post_key(challenge.tenant_id, challenge.number),
+    )
+    assert uow.outbox.add(challenge.tenant_id, post, T0)
+
+
+def _mark(
+    voter: str, at: datetime, *, present: bool = True, person: Person | None = None, **fields: Any
+) -> Mark:
+    return Mark(
+        challenge=fields.pop("challenge", "1"),
+        voter=voter,
+        ballot=fields.pop("ballot", "+1"),
+        at=at,
+        present=present,
+        person=str(person.id) if person is not None else None,
+        **fields,
+    )
+
+
+def _challenge_numbers(challenges: list[SubmittedChallenge]) -> list[int]:
+    return [c.number for c in challenges]
+
+
+def test_challenge_numbers_count_up_per_tenant_apart_from_request_numbers(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    birk = store.add_other_tenant().id
+    with store.uow() as uow:
+        uow.challenges.next_number(tenant)  # rolled back: handed out again
+    with store.uow() as uow:
+        first, second = uow.challenges.next_number(tenant), uow.challenges.next_number(tenant)
+        uow.commit()
+    with store.uow() as uow:
+        third = uow.challenges.next_number(tenant)
+        elsewhere = uow.challenges.next_number(birk)
+        request = uow.requests.next_number(tenant)
+
+    assert (first, second, third) == (1, 2, 3)
+    assert elsewhere == 1
+    assert request == 1
+
+
+def test_a_challenge_reads_back_with_every_field_and_only_committed(store: Backend, nordlys: Nordlys) -> None:
+    tenant = nordlys.tenant.id
+    copenhagen = timezone(timedelta(hours=1))
+    with store.uow() as uow:
+        _challenge(uow, tenant, nordlys.jonas, text="forgotten")  # rolled back at the end of the block
+    with store.uow() as uow:
+        added = _challenge(uow, tenant, nordlys.jonas, submitted_at=T0.astimezone(copenhagen))
+        uow.commit()
+    with store.uow() as uow:
+        stored = uow.challenges.get(tenant, added.number)
+        assert stored is not None
+        stored.meeting = Q2
+        stored.state = ChallengeState.DECIDED
+        stored.merged_into = 7
+        stored.counted_from = T0 + timedelta(days=1)
+        stored.decision = Decision.ADOPTED
+        stored.reason = "Risikologgen får en ejer i skabelonen"
+        stored.decided_at = T0 + timedelta(days=90)
+        stored.decided_by_id = nordlys.emma.id
+        stored.sparring_number = 12
+        stored.method_version = "Metode 2027.2 / risikolog v4"
+        stored.method_done_at = T0 + timedelta(days=120)
+        stored.earlier = [
+            EarlierRound(Q1, 3, "Udskudt: mangler data", T0.astimezone(copenhagen)),
+            EarlierRound("2026-Q4", 0, "", T0 - timedelta(days=90)),
+        ]
+        uow.challenges.update(stored)
+        uow.commit()
+    with store.uow() as uow:
+        changed = uow.challenges.get(tenant, added.number)
+        assert changed is not None
+        changed.state = ChallengeState.WITHDRAWN
+        changed.earlier.append(EarlierRound(Q2, 1, "not committed", T0))
+        uow.challenges.update(changed)  # not committed
+    with store.uow() as uow:
+        final = uow.challenges.get(tenant, added.number)
+        missing = uow.challenges.get(tenant, added.number + 1)
+        elsewhere = uow.challenges.get(tenant + 1000, added.number)
+
+    assert added.id is not None
+    assert final == stored
+    assert final.submitted_at == T0
+    assert [r.at.utcoffset() for r in final.earlier] == [timedelta(0), timedelta(0)]  # aware UTC
+    assert final.state is ChallengeState.DECIDED
+    assert missing is None
+    assert elsewhere is None
+
+
+def test_a_challenge_number_is_stored_once_and_an_unread_challenge_is_not_written_back(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    with store.uow() as uow:
+        first = _challenge(uow, tenant, nordlys.jonas)
+        uow.commit()
+    first.state = ChallengeState.WITHDRAWN
+
+    with store.uow() as uow, pytest.raises(LookupError):
+        uow.challenges.update(first)  # read in another unit of work: not locked in this one
+    with store.uow() as uow:
+        duplicate = replace(first, id=None, submitter_id=nordlys.emma.id)
+        with pytest.raises(Exception):  # noqa: B017 - the fake's ValueError, the database's IntegrityError
+            uow.challenges.add(duplicate)
+
+
+def test_challenges_of_a_meeting_in_states_and_adopted_without_version_come_by_number(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        numbers = [uow.challenges.next_number(tenant) for _ in range(6)]
+        adopted = {"state": ChallengeState.DECIDED, "decision": Decision.ADOPTED}
+        # Stored out of order: every list comes by number all the same.
+        _challenge(uow, tenant, jonas, number=numbers[4], meeting=Q2, **adopted)  # 5
+        _challenge(uow, tenant, jonas, number=numbers[0])  # 1
+        _challenge(uow, tenant, jonas, number=numbers[2], state=ChallengeState.MERGED, merged_into=1)  # 3
+        _challenge(uow, tenant, jonas, number=numbers[1], **adopted)  # 2
+        _challenge(uow, tenant, jonas, number=numbers[3], method_version="v2", **adopted)  # 4
+        rejected = {"state": ChallengeState.DECIDED, "decision": Decision.REJECTED}
+        _challenge(uow, tenant, jonas, number=numbers[5], **rejected)  # 6
+        birk_jonas = uow.people.find(birk.id, email=jonas.email)
+        assert birk_jonas is not None
+        _challenge(uow, birk.id, birk_jonas, **adopted)  # Birk's 1
+        uow.commit()
+    with store.uow() as uow:
+        q1 = uow.challenges.of_meeting(tenant, Q1)
+        q2 = uow.challenges.of_meeting(tenant, Q2)
+        nowhere = uow.challenges.of_meeting(tenant, "2099-Q1")
+        decided = uow.challenges.in_state(tenant, [ChallengeState.DECIDED])
+        open_or_merged = uow.challenges.in_state(tenant, [ChallengeState.MERGED, ChallengeState.OPEN])
+        no_states = uow.challenges.in_state(tenant, [])
+        unversioned = uow.challenges.adopted_without_version(tenant)
+        birks = uow.challenges.adopted_without_version(birk.id)
+
+    assert _challenge_numbers(q1) == [1, 2, 3, 4, 6]
+    assert _challenge_numbers(q2) == [5]
+    assert nowhere == []
+    assert _challenge_numbers(decided) == [2, 4, 5, 6]
+    assert _challenge_numbers(open_or_merged) == [1, 3]
+    assert no_states == []
+    assert _challenge_numbers(unversioned) == [2, 5]
+    assert [(c.tenant_id, c.number) for c in birks] == [(birk.id, 1)]
+
+
+def test_a_challenge_is_found_by_its_own_sent_post_in_its_own_tenant_only(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        first = _challenge(uow, tenant, nordlys.jonas)
+        second = _challenge(uow, tenant, nordlys.jonas)
+        unsent = _challenge(uow, tenant, nordlys.jonas, meeting=Q2)
+        for challenge in (first, second, unsent):
+            _queue_post(uow, challenge)
+        # Another message about U-1 (a note to a voter), sent too: it is no post of the challenge.
+        note = Message(
+            (Text.of("status.none"),), to_person=nordlys.jonas.id, ref="U-1", dedupe_key="note:U-1"
+        )
+        assert uow.outbox.add(tenant, note, T0)
+        birk_jonas = uow.people.find(birk.id, email=nordlys.jonas.email)
+        assert birk_jonas is not None
+        birks = _challenge(uow, birk.id, birk_jonas)
+        _queue_post(uow, birks)
+        uow.commit()
+    store.sent(tenant, challenge_post_key(tenant, 1), POST_ID)
+    store.sent(tenant, challenge_post_key(tenant, 2), "C0CHALL:1700000000.000200")
+    store.sent(tenant, "note:U-1", "D01JOF:1700000000.000300")
+    store.sent(birk.id, challenge_post_key(birk.id, 1), "C0BIRK:1700000000.000100")
+    with store.uow() as uow:
+        found = uow.challenges.posted_as(tenant, POST_ID)
+        found_second = uow.challenges.posted_as(tenant, "C0CHALL:1700000000.000200")
+        the_note = uow.challenges.posted_as(tenant, "D01JOF:1700000000.000300")
+        unknown = uow.challenges.posted_as(tenant, "C0CHALL:1700000000.999900")
+        from_birk = uow.challenges.posted_as(birk.id, POST_ID)
+        birks_id_here = uow.challenges.posted_as(tenant, "C0BIRK:1700000000.000100")
+        birks_own = uow.challenges.posted_as(birk.id, "C0BIRK:1700000000.000100")
+        posts = uow.challenges.posts(tenant, Q1)
+        unsent_posts = uow.challenges.posts(tenant, Q2)
+        birks_posts = uow.challenges.posts(birk.id, Q1)
+
+    assert found == first
+    assert found_second == second
+    assert the_note is None
+    assert unknown is None
+    assert from_birk is None
+    assert birks_id_here is None
+    assert birks_own == birks
+    assert posts == [(1, POST_ID), (2, "C0CHALL:1700000000.000200")]
+    assert unsent_posts == []
+    assert birks_posts == [(1, "C0BIRK:1700000000.000100")]
+
+
+def test_a_vote_is_kept_only_when_it_is_the_later_event_of_its_key(store: Backend, nordlys: Nordlys) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    voter = "slack:U01JOF"
+    with store.uow() as uow:
+        challenge = _challenge(uow, tenant, jonas)
+        uow.commit()
+    assert challenge.id is not None
+    cid = challenge.id
+    later = T0 + timedelta(seconds=5)
+
+    def record(mark: Mark) -> tuple[bool, list[Mark]]:
+        with store.uow() as uow:
+            changed = uow.votes.record(tenant, cid, mark)
+            uow.commit()
+        with store.uow() as uow:
+            return changed, uow.votes.of_meeting(tenant, Q1)
+
+    added = _mark(voter, T0, person=jonas)
+    withdrawn = _mark(voter, later, present=False, person=jonas)
+    assert record(added) == (True, [added])  # first
+    assert record(added) == (False, [added])  # an exact replay
+    assert record(_mark(voter, T0 - timedelta(seconds=1), present=False, person=jonas)) == (False, [added])
+    assert record(withdrawn) == (True, [withdrawn])  # a newer removal
+    assert record(_mark(voter, T0, person=jonas)) == (False, [withdrawn])  # an add older than the removal
+    # A tie: an add and a removal at the same event time keep the vote, whichever came first.
+    readded = _mark(voter, later, person=jonas)
+    assert record(readded) == (True, [readded])
+    assert record(_mark(voter, later, present=False, person=jonas)) == (False, [readded])
+
+
+def test_votes_are_a_set_per_challenge_voter_and_ballot_and_only_committed(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    copenhagen = timezone(timedelta(hours=1))
+    with store.uow() as uow:
+        first = _challenge(uow, tenant, jonas)
+        second = _challenge(uow, tenant, jonas)
+        later = _challenge(uow, tenant, jonas, meeting=Q2)
+        uow.commit()
+    assert first.id is not None
+    assert second.id is not None
+    assert later.id is not None
+    with store.uow() as uow:
+        assert uow.votes.record(tenant, first.id, _mark("slack:U01JOF", T0, person=jonas))  # not committed
+    with store.uow() as uow:
+        never = uow.votes.of_meeting(tenant, Q1)
+        recorded = [
+            uow.votes.record(
+                tenant, second.id, _mark("slack:U01JOF", T0.astimezone(copenhagen), person=jonas)
+            ),
+            uow.votes.record(tenant, second.id, _mark("slack:U01JOF", T0, ballot="thumbsup", person=jonas)),
+            uow.votes.record(tenant, second.id, _mark("person:9", T0, ballot="button", person=jonas)),
+            uow.votes.record(tenant, first.id, _mark("slack:U01EML", T0, present=False, person=emma)),
+            uow.votes.record(
+                tenant, first.id, _mark("slack:U0STRANGER", T0)
+            ),  # the tenant does not know them
+            uow.votes.record(tenant, first.id, _mark("slack:UBOT", T0, is_bot=True)),
+            uow.votes.record(tenant, later.id, _mark("slack:U01JOF", T0, person=jonas)),
+        ]
+        uow.commit()
+    with store.uow() as uow:
+        q1 = uow.votes.of_meeting(tenant, Q1)
+        q2 = uow.votes.of_meeting(tenant, Q2)
+
+    assert never == []
+    assert recorded == [True] * 7
+    assert q1 == [
+        _mark("slack:U01EML", T0, present=False, person=emma),
+        _mark("slack:U0STRANGER", T0),
+        _mark("slack:UBOT", T0, is_bot=True),
+        _mark("person:9", T0, challenge="2", ballot="button", person=jonas),
+        _mark("slack:U01JOF", T0, challenge="2", person=jonas),
+        _mark("slack:U01JOF", T0, challenge="2", ballot="thumbsup", person=jonas),
+    ]
+    assert all(m.at.utcoffset() == timedelta(0) for m in q1)
+    assert q2 == [_mark("slack:U01JOF", T0, challenge="3", person=jonas)]
+
+
+def test_votes_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        ours = _challenge(uow, tenant, jonas)
+        birk_jonas = uow.people.find(birk.id, email=jonas.email)
+        assert birk_jonas is not None
+        theirs = _challenge(uow, birk.id, birk_jonas)
+        uow.commit()
+    assert ours.id is not None
+    assert theirs.id is not None
+    with store.uow() as uow:
+        recorded = [
+            uow.votes.record(tenant, ours.id, _mark("slack:U01JOF", T0, person=jonas)),
+            uow.votes.record(birk.id, theirs.id, _mark("slack:U01JOF", T0, person=birk_jonas)),
+            # Birk's challenge named from Nordlys (and the other way round) records nothing.
+            uow.votes.record(tenant, theirs.id, _mark("slack:U01EML", T0)),
+            uow.votes.record(birk.id, ours.id, _mark("slack:U01EML", T0)),
+        ]
+        uow.commit()
+    with store.uow() as uow:
+        nordlys_votes = uow.votes.of_meeting(tenant, Q1)
+        birk_votes = uow.votes.of_meeting(birk.id, Q1)
+
+    assert recorded == [True, True, False, False]
+    assert nordlys_votes == [_mark("slack:U01JOF", T0, person=jonas)]
+    assert birk_votes == [_mark("slack:U01JOF", T0, person=birk_jonas)]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import inspect
 
 from bot.bootstrap import Runtime
-from handlers.shared.model import SparringRequest, Status
+from handlers.challenges.tally import Mark
+from handlers.shared.model import SparringRequest, Status, SubmittedChallenge
 from handlers.shared.text import Message, Since, Text
 from storage.migrate import current_revision, head_revision
 from storage.uow import SqlUnitOfWork
@@ -103,6 +106,75 @@ def test_concurrent_read_modify_write_loses_no_update(runtime: Runtime) -> None:
         final = uow.requests.get(tenant_id, 1)
     assert final is not None
     assert final.escalations == WORKERS * PER_WORKER
+
+
+def test_concurrent_challenges_never_get_the_same_number(runtime: Runtime) -> None:
+    tenant_id, _, _ = _tenant_and_people(runtime)
+
+    def reserve(_: int) -> list[int]:
+        numbers = []
+        for _ in range(PER_WORKER):
+            with runtime.deps.uow() as uow:
+                numbers.append(uow.challenges.next_number(tenant_id))
+                uow.commit()
+        return numbers
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        numbers = [n for batch in pool.map(reserve, range(WORKERS)) for n in batch]
+
+    assert sorted(numbers) == list(range(1, WORKERS * PER_WORKER + 1))
+
+
+def test_concurrent_add_and_remove_events_of_a_vote_end_in_the_latest_events_state(runtime: Runtime) -> None:
+    tenant_id, jonas, _ = _tenant_and_people(runtime)
+    moment = datetime(2027, 3, 3, 9, tzinfo=UTC)
+    with runtime.deps.uow() as uow:
+        number = uow.challenges.next_number(tenant_id)
+        challenge = uow.challenges.add(
+            SubmittedChallenge(tenant_id, number, jonas, "Risikologgen", moment, "2027-Q1")
+        )
+        uow.commit()
+    assert challenge.id is not None
+    challenge_id = challenge.id
+
+    # In each round two workers record an event of Jonas's vote at the same time, each in its own
+    # transaction as reaction events come: an add or a removal, a little apart or at the same moment.
+    # After the round the vote holds the later of the two (on a tie, the add), and so at the end.
+    rng = random.Random(11)
+    rounds = [
+        tuple(
+            Mark(
+                str(number),
+                "slack:U01JOF",
+                "+1",
+                moment + timedelta(milliseconds=10 * r + rng.randrange(3)),
+                rng.random() < 0.5,
+                str(jonas),
+            )
+            for _ in range(2)
+        )
+        for r in range(100)
+    ]
+    expected = [max(pair, key=lambda m: (m.at, m.present)) for pair in rounds]
+    held_after: list[list[Mark]] = []
+    together, done = threading.Barrier(2), threading.Barrier(2)
+
+    def record(worker: int) -> None:
+        for pair in rounds:
+            together.wait()
+            with runtime.deps.uow() as uow:
+                uow.votes.record(tenant_id, challenge_id, pair[worker])
+                uow.commit()
+            done.wait()
+            if worker == 0:  # the other waits at the next round's start meanwhile
+                with runtime.deps.uow() as uow:
+                    held_after.append(uow.votes.of_meeting(tenant_id, "2027-Q1"))
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(record, range(2)))
+
+    assert held_after == [[mark] for mark in expected]
+    assert {m.present for m in expected} == {True, False}
 
 
 def test_outbox_keeps_one_message_per_dedupe_key(runtime: Runtime) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
 
 from bot.admin.tenant_admin import apply_tenant
+from handlers.shared.model import SubmittedChallenge, challenge_post_key
+from handlers.shared.text import Message, Text, Verbatim
 from storage.db import make_engine
-from storage.tables import OUTBOX, REACTION
+from storage.tables import CHALLENGE, CHALLENGE_VOTE, OUTBOX
+from storage.uow import SqlUnitOfWorkFactory
 from tests.tenants import other_tenant_config
+
+CHALLENGE_TEXT = "Skabelonen til risikologgen mangler en ejer"
 
 
 def add_other_tenant(url: str) -> None:
@@ -30,13 +37,62 @@ def posted_outbox_id(url: str, platform_message_id: str) -> int | None:
         engine.dispose()
 
 
-def reactions(url: str) -> list[tuple[int, int, str, str]]:
-    """Return every stored reaction as (tenant id, outbox id, user, emoji), oldest first."""
+def post_challenge(url: str, channel: str, platform_message_id: str, slug: str = "nordlys") -> int:
+    """Store a challenge from Jonas and its own message in the channel, sent under the platform's id.
+
+    As the submission and the dispatcher leave it (the message is not sent again): reactions on that
+    message are votes. Return the challenge's number.
+    """
+    engine = make_engine(url)
+    try:
+        with SqlUnitOfWorkFactory(engine)() as uow:
+            tenant = uow.tenants.get_by_slug(slug)
+            assert tenant is not None
+            jonas = uow.people.find(tenant.id, email="jonas.friis@nordlys.dk")
+            assert jonas is not None
+            now = datetime.now(UTC)
+            challenge = uow.challenges.add(
+                SubmittedChallenge(
+                    tenant_id=tenant.id,
+                    number=uow.challenges.next_number(tenant.id),
+                    submitter_id=jonas.id,
+                    text=CHALLENGE_TEXT,
+                    submitted_at=now,
+                    meeting=tenant.quarterly_meetings[0].key,
+                )
+            )
+            key = challenge_post_key(tenant.id, challenge.number)
+            post = Message(
+                (Text.of("quote", text=Verbatim(CHALLENGE_TEXT)),), to_channel=channel, dedupe_key=key
+            )
+            assert uow.outbox.add(tenant.id, post, now)
+            sent = update(OUTBOX).where(OUTBOX.c.dedupe_key == key)
+            uow.session.connection().execute(
+                sent.values(state="sent", sent_at=now, platform_message_id=platform_message_id)
+            )
+            uow.commit()
+            return challenge.number
+    finally:
+        engine.dispose()
+
+
+def votes(url: str) -> list[tuple[int, int, str, str, bool]]:
+    """Return every held ballot mark as (tenant id, challenge number, voter key, ballot, present)."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            query = select(REACTION.c.tenant_id, REACTION.c.outbox_id, REACTION.c.user_key, REACTION.c.emoji)
-            rows = connection.execute(query.order_by(REACTION.c.id))
-            return [(row.tenant_id, row.outbox_id, row.user_key, row.emoji) for row in rows]
+            query = (
+                select(
+                    CHALLENGE.c.tenant_id,
+                    CHALLENGE.c.number,
+                    CHALLENGE_VOTE.c.voter_key,
+                    CHALLENGE_VOTE.c.ballot,
+                    CHALLENGE_VOTE.c.present,
+                )
+                .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
+                .order_by(CHALLENGE.c.tenant_id, CHALLENGE.c.number, CHALLENGE_VOTE.c.voter_key)
+            )
+            rows = connection.execute(query)
+            return [(r.tenant_id, r.number, r.voter_key, r.ballot, r.present) for r in rows]
     finally:
         engine.dispose()

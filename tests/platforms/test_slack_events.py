@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from storage.platform_events import SqlReactions
-from storage.tables import ReactionRow, SparringRequestRow
+from storage.challenge_store import SqlVotes
+from storage.tables import ChallengeVoteRow, SparringRequestRow
 from tests.platforms.conftest import ANNA, JONAS, METTE, TEAM, SlackWorld
 from tests.platforms.slack_fakes import (
     Call,
@@ -21,7 +21,7 @@ from tests.platforms.slack_fakes import (
     reaction_event,
     retry_headers,
 )
-from tests.platforms.stored import posted_outbox_id, reactions
+from tests.platforms.stored import post_challenge, votes
 from tests.platforms.test_slack_interactions import ask_by_slash_command, count_rows, dms, settle, text_of
 
 
@@ -112,20 +112,18 @@ def test_a_mention_in_a_channel_is_answered_privately_by_dm(slack_world: SlackWo
 
 # --- 7. reactions ----------------------------------------------------------------------------------
 
-
-def posted_offer(world: SlackWorld) -> tuple[Call, int]:
-    """Have the bot post an offer DM to Anna; return the call and the outbox id it was recorded under."""
-    offer = ask_by_slash_command(world)
-    settle(world)
-    posted = posted_outbox_id(world.database_url, f"{offer.response['channel']}:{offer.response['ts']}")
-    assert posted is not None
-    return offer, posted
+CHALLENGE_TS = "1700000000.000100"
 
 
-def deliver_thumbsup(world: SlackWorld, offer: Call, *, added: bool, event_id: str) -> list[int]:
-    """Deliver Jonas's :thumbsup: on the offer (added or removed) five times at once, as Slack might:
-    under ``event_id`` with its redeliveries 1 and 2, and twice more under fresh event ids."""
-    reaction = reaction_event(JONAS, "thumbsup", offer.response["channel"], offer.response["ts"], added=added)
+def posted_challenge(world: SlackWorld) -> int:
+    """Have challenge 1 posted in the challenge channel (C0CHALL) under CHALLENGE_TS; return its number."""
+    return post_challenge(world.database_url, "C0CHALL", f"C0CHALL:{CHALLENGE_TS}")
+
+
+def deliver_thumbsup(world: SlackWorld, *, added: bool, event_id: str) -> list[int]:
+    """Deliver Jonas's :thumbsup: on the challenge's post (added or removed) five times at once, as Slack
+    might: under ``event_id`` with its redeliveries 1 and 2, and twice more under fresh event ids."""
+    reaction = reaction_event(JONAS, "thumbsup", "C0CHALL", CHALLENGE_TS, added=added)
     deliveries = [(event(reaction, TEAM, event_id), retry_headers(n) if n else None) for n in range(3)]
     deliveries += [(event(reaction, TEAM), None) for _ in range(2)]
 
@@ -137,54 +135,62 @@ def deliver_thumbsup(world: SlackWorld, offer: Call, *, added: bool, event_id: s
     return [response.status_code for response in asyncio.run(send_all())]
 
 
-def test_replayed_and_duplicated_reactions_are_stored_once_and_removed_once(slack_world: SlackWorld) -> None:
-    offer, outbox_id = posted_offer(slack_world)
-    added = deliver_thumbsup(slack_world, offer, added=True, event_id="Ev0ADDED001")
+def test_replayed_and_duplicated_reactions_are_one_vote_added_and_withdrawn_once(
+    slack_world: SlackWorld,
+) -> None:
+    number = posted_challenge(slack_world)
+    added = deliver_thumbsup(slack_world, added=True, event_id="Ev0ADDED001")
     settle(slack_world)
-    after_adding = reactions(slack_world.database_url)
-    removed = deliver_thumbsup(slack_world, offer, added=False, event_id="Ev0REMOVED1")
+    after_adding = votes(slack_world.database_url)
+    removed = deliver_thumbsup(slack_world, added=False, event_id="Ev0REMOVED1")
     settle(slack_world)
 
     assert added == removed == [200] * 5
-    assert after_adding == [(1, outbox_id, JONAS, "thumbsup")]
-    assert reactions(slack_world.database_url) == []
+    assert after_adding == [(1, number, f"slack:{JONAS}", "thumbsup", True)]
+    # The set keeps the key's latest state: withdrawn.
+    assert votes(slack_world.database_url) == [(1, number, f"slack:{JONAS}", "thumbsup", False)]
 
 
 def test_a_reaction_that_failed_to_be_stored_is_stored_on_slacks_retry(
     slack_world: SlackWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    offer, outbox_id = posted_offer(slack_world)
+    number = posted_challenge(slack_world)
     failures: list[str] = []
 
-    def fail_once(self: SqlReactions, *args: object) -> bool:
+    def fail_once(self: SqlVotes, *args: object) -> bool:
         # The database fails while the first delivery is stored: its event id must not stay behind.
-        failures.append("reactions.add")
+        failures.append("votes.record")
         monkeypatch.undo()
-        raise OperationalError("INSERT INTO reaction", {}, Exception("database gone for a moment"))
+        raise OperationalError("INSERT INTO challenge_vote", {}, Exception("database gone for a moment"))
 
-    monkeypatch.setattr(SqlReactions, "add", fail_once)
-    reaction = reaction_event(JONAS, "thumbsup", offer.response["channel"], offer.response["ts"])
+    monkeypatch.setattr(SqlVotes, "record", fail_once)
+    reaction = reaction_event(JONAS, "thumbsup", "C0CHALL", CHALLENGE_TS)
     first = slack_world.send(event(reaction, TEAM, "Ev0FAILED01"))
     settle(slack_world)
     retry = slack_world.send(event(reaction, TEAM, "Ev0FAILED01"), headers=retry_headers(1))
     settle(slack_world)
 
-    assert failures == ["reactions.add"]
+    assert failures == ["votes.record"]
     assert (first.status_code, retry.status_code) == (200, 200)
-    assert reactions(slack_world.database_url) == [(1, outbox_id, JONAS, "thumbsup")]
+    assert votes(slack_world.database_url) == [(1, number, f"slack:{JONAS}", "thumbsup", True)]
 
 
-def test_a_reaction_on_a_message_the_bot_did_not_post_is_not_stored(slack_world: SlackWorld) -> None:
-    offer, _ = posted_offer(slack_world)
+def test_a_reaction_on_a_message_that_is_no_challenges_post_is_not_stored(slack_world: SlackWorld) -> None:
+    offer = ask_by_slash_command(slack_world)
+    settle(slack_world)
+    posted_challenge(slack_world)
+    on_the_offer = reaction_event(JONAS, "thumbsup", offer.response["channel"], offer.response["ts"])
     annas_own_message = reaction_event(
-        ANNA, "eyes", offer.response["channel"], "1700000099.000100", item_user=ANNA
+        ANNA, "thumbsup", offer.response["channel"], "1700000099.000100", item_user=ANNA
     )
-    in_a_channel = reaction_event(ANNA, "eyes", "C0PROJEKT", "1700000000.999900", item_user=JONAS)
-    responses = [slack_world.send(event(e, TEAM)) for e in (annas_own_message, in_a_channel)]
+    in_a_channel = reaction_event(ANNA, "thumbsup", "C0PROJEKT", CHALLENGE_TS, item_user=JONAS)
+    not_a_vote = reaction_event(ANNA, "eyes", "C0CHALL", CHALLENGE_TS)
+    sent = (on_the_offer, annas_own_message, in_a_channel, not_a_vote)
+    responses = [slack_world.send(event(e, TEAM)) for e in sent]
     settle(slack_world)
 
-    assert [r.status_code for r in responses] == [200, 200]
-    assert count_rows(slack_world, ReactionRow) == 0
+    assert [r.status_code for r in responses] == [200] * 4
+    assert count_rows(slack_world, ChallengeVoteRow) == 0
 
 
 # --- 8. Slack's retries ----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from storage.teams_store import TeamsStore
 from tests.fakes import FixedClock
 from tests.platforms.conftest import sample_database
 from tests.platforms.server_harness import RunningServer
-from tests.platforms.stored import add_other_tenant, posted_outbox_id, reactions
+from tests.platforms.stored import add_other_tenant, post_challenge, votes
 from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
 from tests.platforms.test_transactions import Transactions
 from tests.tenants import OTHER_TEAMS_TENANT
@@ -412,29 +412,31 @@ def test_channel_mention_is_handled_like_a_personal_message(teams_world: TeamsWo
     assert channel.conversation_id == CHANNEL  # the channel itself, not the thread of the mention
 
 
+CHALLENGE_CHANNEL = "19:abc@thread.tacv2"  # the sample client's challenge channel in Teams
+CHALLENGE_POST = "1700000000999"
+
+
+def _posted_challenge(world: TeamsWorld) -> int:
+    """Have challenge 1 posted in the challenge channel under the activity id CHALLENGE_POST."""
+    return post_challenge(world.database_url, CHALLENGE_CHANNEL, f"{CHALLENGE_CHANNEL}:{CHALLENGE_POST}")
+
+
 def test_reactions_added_and_removed_are_recorded_once(teams_world: TeamsWorld) -> None:
-    offer = _offer_to_anna(teams_world)
-    message_id = _posted_id(teams_world, offer)
-    added = teams_world.activity(
-        "message_reaction_added", ANNA, conversation=personal_conversation(ANNA), replyToId=message_id
-    )
-    removed = teams_world.activity(
-        "message_reaction_removed",
-        ANNA,
-        conversation=personal_conversation(ANNA),
-        replyToId=message_id,
-        id=added["id"],
-    )
+    number = _posted_challenge(teams_world)
+    on_the_post = {"conversation": CHALLENGE_CHANNEL, "replyToId": CHALLENGE_POST}
+    added = teams_world.activity("message_reaction_added", ANNA, **on_the_post)
+    # Later than the add: at the same time (as the two fixtures have it) the vote would stay.
+    later = {"timestamp": "2017-10-16T18:46:02.120Z"}
+    removed = teams_world.activity("message_reaction_removed", ANNA, **on_the_post, **later, id=added["id"])
     statuses = [teams_world.post(added).status_code, teams_world.post(added).status_code]
-    outbox_id = posted_outbox_id(teams_world.database_url, f"{personal_conversation(ANNA)}:{message_id}")
-    after_add = reactions(teams_world.database_url)
+    after_add = votes(teams_world.database_url)
     teams_world.post(removed)
     teams_world.post(removed)
-    after_remove = reactions(teams_world.database_url)
+    after_remove = votes(teams_world.database_url)
 
     assert statuses == [200, 200]
-    assert after_add == [(1, outbox_id, ANNA, "like")]
-    assert after_remove == []
+    assert after_add == [(1, number, f"teams:{ANNA}", "like", True)]
+    assert after_remove == [(1, number, f"teams:{ANNA}", "like", False)]
 
 
 def _from_other_tenant(world: TeamsWorld, name: str, user: str, **fields: Any) -> dict[str, Any]:
@@ -471,32 +473,19 @@ def test_a_reaction_from_another_tenant_is_not_recorded_against_this_tenants_mes
     teams_world: TeamsWorld,
 ) -> None:
     add_other_tenant(teams_world.database_url)
-    offer = _offer_to_anna(teams_world)
-    message_id = _posted_id(teams_world, offer)
-    elsewhere = _from_other_tenant(
-        teams_world,
-        "message_reaction_added",
-        ANNA,
-        conversation=personal_conversation(ANNA),
-        replyToId=message_id,
-    )
-    # The same activity id in the offer's own tenant: another tenant's id cannot make it a replay.
-    here = teams_world.activity(
-        "message_reaction_added",
-        ANNA,
-        conversation=personal_conversation(ANNA),
-        replyToId=message_id,
-        id=elsewhere["id"],
-    )
+    number = _posted_challenge(teams_world)
+    on_the_post = {"conversation": CHALLENGE_CHANNEL, "replyToId": CHALLENGE_POST}
+    elsewhere = _from_other_tenant(teams_world, "message_reaction_added", ANNA, **on_the_post)
+    # The same activity id in the post's own tenant: another tenant's id cannot make it a replay.
+    here = teams_world.activity("message_reaction_added", ANNA, **on_the_post, id=elsewhere["id"])
 
     from_elsewhere = teams_world.post(elsewhere)
-    after_elsewhere = reactions(teams_world.database_url)
+    after_elsewhere = votes(teams_world.database_url)
     teams_world.post(here)
 
     assert from_elsewhere.status_code == 200
     assert after_elsewhere == []
-    outbox_id = posted_outbox_id(teams_world.database_url, f"{personal_conversation(ANNA)}:{message_id}")
-    assert reactions(teams_world.database_url) == [(1, outbox_id, ANNA, "like")]
+    assert votes(teams_world.database_url) == [(1, number, f"teams:{ANNA}", "like", True)]
 
 
 def test_a_duplicated_activity_changes_nothing_the_second_time(teams_world: TeamsWorld) -> None:

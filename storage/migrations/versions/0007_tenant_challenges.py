@@ -17,8 +17,9 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    # Tenants stored before this revision have no meetings and no challenge cycle (NULL).
-    with op.batch_alter_table("tenant", schema=None) as batch_op:
+    # Tenants stored before this revision have no meetings and no challenge cycle (NULL). In place on
+    # SQLite too: a batch copy of the tenant table cannot drop the old one while people refer to it.
+    with op.batch_alter_table("tenant", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("quarterly_meetings", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
@@ -26,6 +27,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("tenant", schema=None) as batch_op:
+    with op.batch_alter_table("tenant", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("challenges")
         batch_op.drop_column("quarterly_meetings")
