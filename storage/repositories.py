@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -80,6 +81,19 @@ _TENANT_BY_PLATFORM = {
     key: select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c[key] == bindparam("key"))
     for key in ("slack_team_id", "teams_tenant_id")
 }
+_TENANTS_WITH_CHALLENGES = (
+    select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.challenges.is_not(None)).order_by(TENANT.c.id)
+)
+# A key, or one kept under it ("challenges:nordlys:2027-Q1:reminder:7" is under "…:reminder").
+_QUEUED_UNDER = (
+    select(literal(1))
+    .where(
+        OUTBOX.c.tenant_id == bindparam("tenant_id"),
+        (OUTBOX.c.dedupe_key == bindparam("key"))
+        | OUTBOX.c.dedupe_key.startswith(bindparam("under"), autoescape=True),
+    )
+    .limit(1)
+)
 _PERSON_BY_ID = select(PERSON).where(PERSON.c.id == bindparam("person_id"))
 _NEXT_NUMBER = (
     update(TENANT)
@@ -142,6 +156,13 @@ class SqlTenants:
         if teams_tenant_id is not None:
             return self._one(_TENANT_BY_PLATFORM["teams_tenant_id"], {"key": teams_tenant_id})
         return None
+
+    def with_challenge_cycle(self) -> list[Tenant]:
+        """Return the tenants that run the quarterly challenge cycle (a ``challenges`` section), by id."""
+        connection = self._session.connection()
+        rows = connection.execute(_TENANTS_WITH_CHALLENGES).all()
+        found = (self._directory.tenant(connection, row.id, row.updated_at) for row in rows)
+        return [tenant for tenant in found if tenant is not None]
 
     def _one(self, statement: Executable, params: dict[str, Any]) -> Tenant | None:
         row = self._session.connection().execute(statement, params).first()
@@ -352,6 +373,11 @@ class SqlOutbox:
         }
         connection = self._session.connection()
         return connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first() is not None
+
+    def has(self, tenant_id: int, dedupe_key: str) -> bool:
+        """Tell whether a message with the key, or one keyed under it (``key:…``), was ever queued."""
+        params = {"tenant_id": tenant_id, "key": dedupe_key, "under": f"{dedupe_key}:"}
+        return self._session.connection().execute(_QUEUED_UNDER, params).first() is not None
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
         """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""

@@ -37,7 +37,7 @@ from handlers.shared.model import (
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Message
 from handlers.sparring.classify import Classifier
-from handlers.sparring.commands import Command, parse_action, parse_text
+from handlers.commands import Command, parse_action, parse_text
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from handlers.sparring.routing import SeniorLoad
@@ -312,6 +312,10 @@ class FakeTenants:
         """Return the tenant with the slug."""
         return next((t for t in self._state.tenants.values() if t.slug == slug), None)
 
+    def with_challenge_cycle(self) -> list[Tenant]:
+        """Return the tenants that run the quarterly challenge cycle, by id."""
+        return [t for _, t in sorted(self._state.tenants.items()) if t.challenges is not None]
+
     def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
         """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
         for tenant in self._state.tenants.values():
@@ -498,6 +502,15 @@ class FakeOutbox:
             self._state.dedupe_keys.add(message.dedupe_key)
         self._state.outbox.append(QueuedMessage(tenant_id, message, due_at))
         return True
+
+    def has(self, tenant_id: int, dedupe_key: str) -> bool:
+        """Tell whether a message with the key, or one keyed under it (``key:…``), was ever queued."""
+        return any(
+            q.tenant_id == tenant_id
+            and q.message.dedupe_key is not None
+            and (q.message.dedupe_key == dedupe_key or q.message.dedupe_key.startswith(f"{dedupe_key}:"))
+            for q in self._state.outbox
+        )
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
         """Return what the bot posted in the tenant under the platform's id for it."""

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import Reader, catalogue
-from handlers.shared.model import OverQuota
-from handlers.shared.text import Bilingual, Since, Text, Verbatim
 from handlers.challenges.commands import ChallengeUsage
 from handlers.challenges.planning import PostKind
 from handlers.commands import parse_text
-from handlers.shared.model import Decision
+from handlers.shared.model import Decision, OverQuota
+from handlers.shared.text import Bilingual, Since, Text, Verbatim
 from handlers.sparring.commands import Malformed
 from handlers.sparring.overview import HELP, WAITING_KINDS
 from handlers.sparring.sessions import QUOTA_WARNINGS

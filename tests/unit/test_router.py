@@ -2,8 +2,8 @@
 
 from typing import get_args
 
-from handlers import router
 from handlers import commands as c
+from handlers import router
 
 
 def test_every_command_has_a_use_case() -> None:

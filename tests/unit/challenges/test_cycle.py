@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from handlers.challenges import schedule
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, react
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
@@ -247,6 +246,7 @@ def test_the_button_confirms_with_the_count_and_offers_to_take_it_back() -> None
     submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
 
     voted = o.press(o.org.ida, "vote:U-1")
+    o.clock.advance(seconds=2)
     taken_back = o.press(o.org.ida, "unvote:U-1")
 
     assert reply_keys(voted) == ["challenge.voted_count"]
