@@ -90,7 +90,7 @@ _QUEUED_UNDER = (
     .where(
         OUTBOX.c.tenant_id == bindparam("tenant_id"),
         (OUTBOX.c.dedupe_key == bindparam("key"))
-        | OUTBOX.c.dedupe_key.startswith(bindparam("under"), autoescape=True),
+        | OUTBOX.c.dedupe_key.like(bindparam("under"), escape="\\"),
     )
     .limit(1)
 )
@@ -376,7 +376,8 @@ class SqlOutbox:
 
     def has(self, tenant_id: int, dedupe_key: str) -> bool:
         """Tell whether a message with the key, or one keyed under it (``key:…``), was ever queued."""
-        params = {"tenant_id": tenant_id, "key": dedupe_key, "under": f"{dedupe_key}:"}
+        under = dedupe_key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"
+        params = {"tenant_id": tenant_id, "key": dedupe_key, "under": under}
         return self._session.connection().execute(_QUEUED_UNDER, params).first() is not None
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:

@@ -150,14 +150,14 @@ def _remind(
     ranked = round_.ranked()
     closes = round_.deadline
     when = quarter.starts(ctx, meeting)
-    _post_in_channel(
-        ctx,
-        chosen,
-        post,
-        (*late, Text.of("challenge.remind_channel", count=len(ranked), meeting=when, deadline=closes)),
-    )
     if not ranked:
+        # Nothing to vote on yet: the channel is reminded that there is still time to submit.
+        _post_in_channel(
+            ctx, chosen, post, (*late, Text.of("challenge.remind_none", meeting=when, deadline=closes))
+        )
         return
+    remind = Text.of("challenge.remind_channel", count=len(ranked), meeting=when, deadline=closes)
+    _post_in_channel(ctx, chosen, post, (*late, remind))
     voted = {person for _, entry in ranked for person in (*entry.voters, *entry.late, *entry.over_budget)}
     for person in quarter.people_in_roles(ctx, _VOTERS):
         # The consultancy's own seniors (external) run the meeting; the client's people vote.
@@ -181,8 +181,12 @@ def _post_agenda(
     round_ = quarter.round_of(ctx, chosen, meeting)
     ranked = round_.ranked()
     when = quarter.starts(ctx, meeting)
+    if not ranked:
+        # Nothing to rank: the channel hears it, nobody gets an empty agenda of their own.
+        _post_in_channel(ctx, chosen, post, (*late, Text.of("challenge.agenda_nothing", meeting=when)))
+        return
     head = Text.of("challenge.agenda_posted", meeting=when, count=len(ranked))
-    lines = agenda.agenda_lines(ctx, chosen, round_) if ranked else (Text.of("challenge.agenda_nothing"),)
+    lines = agenda.agenda_lines(ctx, chosen, round_)
     _post_in_channel(ctx, chosen, post, (*late, head, *lines))
     unknown = voting.unknown_voters(round_)
     for reader in agenda.readers_of_agenda(ctx):

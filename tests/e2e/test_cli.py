@@ -257,7 +257,7 @@ def test_help_promises_only_what_exists() -> None:
         for command in ([], ["serve"], ["jobs"])
     )
 
-    assert "challenge" not in top.lower()
+    assert "quarterly challenges" in top.lower()
     assert "ERFA" not in top
     assert "Slack and Teams" in serve
     assert "printed here instead of sent" in jobs
