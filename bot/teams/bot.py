@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import html
 import logging
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -18,11 +18,14 @@ from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
+from bot.teams.manifest import CHALLENGE_ACTION_ID, MESSAGE_ACTION_ID, MESSAGE_ACTION_NOTE
+from bot.teams.markup import html_text, plain_lines
+from handlers import commands
+from handlers.challenges import commands as challenges
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Person, Tenant
 from handlers.shared.text import Message, Text
-from handlers import commands
 from handlers.sparring import commands as sparring
 from handlers.sparring import forms
 
@@ -31,7 +34,6 @@ log = logging.getLogger(__name__)
 CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 # What is left of Teams' HTML in a message's text once its mentions are plain (<p>, <b>, …).
 _HTML_TAG = re.compile(r"</?[a-z]+[^>]*>", re.IGNORECASE)
 # The activities whose conversation is remembered (to write to later).
@@ -325,17 +327,28 @@ class TeamsBot:
         await turn.context.send_activity(invoke_response(card_result(card)))
         return outcome
 
-    async def _on_extension_submit(self, turn: Turn) -> Outcome:
+    async def _on_extension_submit(self, turn: Turn) -> Outcome | None:
+        # A message action ("Ask for sparring about this", "Submit as challenge"), or a button or form
+        # on the dialog its answer opened: Teams sends both as composeExtension/submitAction.
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
-        text = _message_action_text(value)
-        outcome = await self._run(turn, sparring.RequestSparring(text))
+        command = _extension_command(value)
+        if command is None:
+            log.info("Teams message action %r is not handled", value.get("commandId"))
+            await turn.context.send_activity(invoke_response({}))
+            return None
+        if isinstance(command, forms.Invalid):
+            if await self._replayed(turn):
+                return None
+            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+            text = "\n".join(reader.render(error) for error in command.errors.values())
+            await turn.context.send_activity(invoke_response(cards.extension_message(text)))
+            return None
+        outcome = await self._run(turn, command)
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
-        reader = self._bridge.reader(outcome)
-        answer = "\n".join(cards.plain_text(reply, reader) for reply in outcome.replies)
-        body = {"composeExtension": {"type": "message", "text": answer}}
-        await turn.context.send_activity(invoke_response(body))
+        answer = cards.extension_answer(outcome.replies, outcome.form, self._bridge.reader(outcome))
+        await turn.context.send_activity(invoke_response(answer))
         return outcome
 
     async def _on_reaction(self, turn: Turn) -> None:
@@ -347,7 +360,9 @@ class TeamsBot:
             *((str(reaction.type), False) for reaction in activity.reactions_removed or []),
         )
         reaction = Reaction("teams", message_id, user, changes, at=_aware(activity.timestamp))
-        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, Identity(teams_id=user), reaction):
+        if not await self._bridge.record_reactions(
+            turn.tenant, turn.event_id, Identity(teams_id=user), reaction
+        ):
             await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
@@ -408,14 +423,38 @@ def _submitted_command(value: dict[str, Any]) -> commands.Command | forms.Invali
     return None
 
 
+def _extension_command(value: dict[str, Any]) -> commands.Command | forms.Invalid | None:
+    """Return what a composeExtension/submitAction asks for; None: a message action this bot lacks."""
+    data = value.get("data")
+    data = data if isinstance(data, dict) else {}
+    # A button or form on the dialog the bot answered with sends its data as a new submitAction.
+    pressed = _submitted_command(data)
+    if pressed is not None:
+        return pressed
+    command_id = value.get("commandId")
+    if command_id == CHALLENGE_ACTION_ID:
+        text = _message_action_text(value)
+        # The text is plain already (Teams' HTML is read in _message_action_text): shown as it reads.
+        return challenges.SubmitChallenge(text, plain=text)
+    if command_id == MESSAGE_ACTION_ID:
+        return sparring.RequestSparring(_message_action_text(value))
+    return None
+
+
 def _message_action_text(value: dict[str, Any]) -> str:
-    """Return the text of the message a message action was used on (Teams sends it as HTML)."""
-    payload = value.get("messagePayload") or {}
-    body = payload.get("body") or {}
+    """Return what a message action was used on, as plain text: the person's own words first, if any.
+
+    Teams sends the message as HTML (``messagePayload.body``, ``contentType: html``) or as text; the
+    words typed into the action's one field come in ``data``.
+    """
+    payload = value.get("messagePayload")
+    body = payload.get("body") if isinstance(payload, dict) else None
+    body = body if isinstance(body, dict) else {}
     content = str(body.get("content") or "")
-    if body.get("contentType", "html") == "html":
-        content = html.unescape(_TAG.sub(" ", content))
-    return " ".join(content.split())
+    message = html_text(content) if body.get("contentType", "html") == "html" else plain_lines(content)
+    data = value.get("data")
+    note = plain_lines(str(data.get(MESSAGE_ACTION_NOTE) or "")) if isinstance(data, dict) else ""
+    return "\n\n".join(part for part in (note, message) if part)
 
 
 def _mentioned_names(text: str, bot_name: str | None) -> tuple[str, ...]:
