@@ -60,7 +60,11 @@ class Turn:
     def personal(self) -> bool:
         """Tell whether the activity comes from a one-to-one chat with the bot."""
         conversation = self.activity.conversation
-        return conversation is None or conversation.conversation_type in (None, "personal")
+        if conversation is None or conversation.conversation_type == "personal":
+            return True
+        # Without a type, a 19: id is still a channel or group chat, never a personal chat (those are
+        # a:…): its reference must not replace where the person's direct messages go.
+        return conversation.conversation_type is None and not str(conversation.id or "").startswith("19:")
 
 
 def teams_tenant_id(activity: Activity) -> str | None:
@@ -250,6 +254,8 @@ class TeamsBot:
         if isinstance(command, sparring.RequestSparring | sparring.FreeText):
             # The core reads the people mentioned, by name, and the text without Teams' HTML.
             command = replace(command, plain=_HTML_TAG.sub(" ", command.text), mentions=mentioned)
+        elif isinstance(command, challenges.SubmitChallenge):
+            command = replace(command, plain=_HTML_TAG.sub(" ", command.text))
         outcome = await self._run(turn, command)
         if outcome.replayed:
             return outcome

@@ -37,8 +37,9 @@ from handlers.shared.text import Action, ButtonStyle, Message, Text, Verbatim
 from handlers.sparring.commands import RequestSparring
 from storage.db import make_engine
 from storage.tables import OutboxRow, SparringRequestRow
+from storage.teams_store import TeamsStore
 from tests.platforms.limits import card_problems
-from tests.platforms.teams_fakes import ConnectorCall
+from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
 from tests.platforms.test_teams_activities import (
     JONAS,
     TENANT,
@@ -418,3 +419,40 @@ def test_ask_for_sparring_about_this_keeps_the_persons_words_and_the_message(tea
     finally:
         engine.dispose()
     assert request.text == "Hvordan fremlægger jeg det for styregruppen?\n\nBudgettet er skredet med 15 %."
+
+
+def test_a_message_action_without_a_conversation_type_keeps_the_persons_direct_messages_where_they_are(
+    teams_world: TeamsWorld,
+) -> None:
+    teams_world.say(JONAS, "hjælp")
+    # The shape Microsoft documents (shortened): a 19: conversation, a group chat or channel, untyped.
+    body = teams_world.activity("invoke_compose_extension_submit_action", JONAS)
+    assert "conversationType" not in body["conversation"]
+    body["value"] = {
+        "commandId": MESSAGE_ACTION_ID,
+        "commandContext": "message",
+        "messagePayload": {"body": {"contentType": "html", "content": "<p>Budgettet er skredet</p>"}},
+    }
+
+    assert teams_world.post(body).status_code == 200
+
+    reference = TeamsStore(make_engine(teams_world.database_url)).reference_of_user(1, JONAS)
+    assert reference is not None
+    assert reference.conversation_id == personal_conversation(JONAS)
+
+
+def test_a_typed_challenge_in_a_channel_reaches_the_core_without_teams_html_in_its_plain_text(
+    teams_world: TeamsWorld, core: CoreSpy
+) -> None:
+    core.answers[SubmitChallenge] = submitted()
+    body = mention_in_channel(teams_world)
+    body["id"] = "1759944781431"
+    body["text"] = "<at>vpmo</at> udfordring Vi mangler <b>en ejer</b> af risikologgen"
+
+    assert teams_world.post(body).status_code == 200
+
+    [_, (_, command)] = core.commands  # the first is the mention's "hjælp"
+    assert isinstance(command, SubmitChallenge)
+    assert command.text == "Vi mangler <b>en ejer</b> af risikologgen"
+    assert command.plain is not None
+    assert " ".join(command.plain.split()) == "Vi mangler en ejer af risikologgen"
