@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
+MAX_EVENT_KEY = 200
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
 # What is left of Teams' HTML in a message's text once its mentions are plain (<p>, <b>, …).
 _HTML_TAG = re.compile(r"</?[a-z]+[^>]*>", re.IGNORECASE)
@@ -397,19 +399,34 @@ def _records_its_own_id(activity: Activity) -> bool:
 
 
 def _event_key(activity: Activity) -> str | None:
-    # Teams gives an added and a removed reaction the same activity id: keep them apart.
+    # Teams has given an added and a removed reaction the same activity id: keep them apart by what
+    # they change (one activity may add and remove at once). A redelivery changes the same.
     if not activity.id:
         return None
     if activity.type == ActivityTypes.message_reaction:
-        kind = "added" if activity.reactions_added else "removed"
-        return f"{activity.id}:{kind}"
+        changes = [f"+{r.type}" for r in activity.reactions_added or []]
+        changes += [f"-{r.type}" for r in activity.reactions_removed or []]
+        key = f"{activity.id}:{','.join(changes)}"
+        if len(key) > MAX_EVENT_KEY:  # the processed-event column holds 200 characters
+            key = f"{activity.id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+        return key
     return str(activity.id)
+
+
+def platform_message_id(conversation_id: str, activity_id: str) -> str:
+    """Return the id a message is kept under: what a ``messageReaction`` or a card action names it by.
+
+    That is the conversation without a thread suffix and the activity id: a reaction on a channel post
+    comes with the post's thread (``19:…@thread.tacv2;messageid=…``) or the bare channel as its
+    conversation and the post as ``replyToId``; one in a personal chat with ``a:…`` and the message.
+    """
+    return f"{conversation_id.split(';', 1)[0]}:{activity_id}"
 
 
 def _message_id(activity: Activity) -> str:
     """Return the Teams id of the message an activity refers to, as the messenger stored it."""
-    conversation = str(activity.conversation.id if activity.conversation else "").split(";", 1)[0]
-    return f"{conversation}:{activity.reply_to_id}"
+    conversation = str(activity.conversation.id if activity.conversation else "")
+    return platform_message_id(conversation, str(activity.reply_to_id or ""))
 
 
 def _chosen_action(data: dict[str, Any]) -> str:

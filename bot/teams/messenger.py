@@ -25,7 +25,7 @@ from botbuilder.schema import (
 
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
-from bot.teams.bot import render_activity
+from bot.teams.bot import platform_message_id, render_activity
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Text
 from storage.teams_store import TeamsReference, TeamsStore
@@ -105,7 +105,7 @@ class TeamsMessenger:
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
             log.warning("Teams send failed: %s: %s", type(error).__name__, error)
             raise TransientSendError(f"Bot Connector unreachable: {type(error).__name__}") from error
-        return Sent(platform_message_id=f"{conversation_id.split(';', 1)[0]}:{activity_id}")
+        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
 
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
@@ -158,8 +158,13 @@ class TeamsMessenger:
         created: list[tuple[str, str]] = []
 
         async def callback(context: TurnContext) -> None:
+            # A new channel post is a thread of its own: "19:…@thread.tacv2;messageid=<its id>". The
+            # id in the thread is the one a reaction's replyToId names; botbuilder puts a random id
+            # in the activity when the connector's answer has no activityId.
             incoming = context.activity
-            created.append((str(incoming.conversation.id), str(incoming.id or "")))
+            conversation = str(incoming.conversation.id)
+            _, _, thread = conversation.partition(";messageid=")
+            created.append((conversation, thread or str(incoming.id or "")))
 
         await self._adapter.create_conversation(
             self._app_id, callback, parameters, CHANNEL_ID, reference.service_url

@@ -13,6 +13,7 @@ so the card checked against Teams' limits is the one the fake connector received
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,9 +42,12 @@ from storage.teams_store import TeamsStore
 from tests.platforms.limits import card_problems
 from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
 from tests.platforms.test_teams_activities import (
+    ANNA,
     JONAS,
     TENANT,
     TeamsWorld,
+    _offer_to_anna,
+    _posted_id,
     _world,
 )
 
@@ -456,3 +460,93 @@ def test_a_typed_challenge_in_a_channel_reaches_the_core_without_teams_html_in_i
     assert command.text == "Vi mangler <b>en ejer</b> af risikologgen"
     assert command.plain is not None
     assert " ".join(command.plain.split()) == "Vi mangler en ejer af risikologgen"
+
+
+# --- reactions ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "thread",
+    [
+        pytest.param(True, id="conversation-is-the-posts-thread"),
+        pytest.param(False, id="conversation-is-the-channel"),
+    ],
+)
+def test_a_reaction_on_the_bots_channel_post_names_the_post_as_the_messenger_recorded_it(
+    teams_world: TeamsWorld, core: CoreSpy, thread: bool
+) -> None:
+    mention_in_channel(teams_world)
+    queue(teams_world, challenge_post("Risikologgen bliver aldrig opdateret."))
+    [post] = teams_world.connector.wait_for_created()
+    posted = channel_post_id(teams_world)
+    activity_id = posted.rsplit(":", 1)[1]
+    conversation = f"{CHANNEL};messageid={activity_id}" if thread else CHANNEL
+    reaction = teams_world.activity(
+        "message_reaction_added", ANNA, conversation=conversation, replyToId=activity_id
+    )
+    reaction["channelData"].update({"channel": {"id": CHANNEL}, "team": {"id": TEAM}})
+
+    response = teams_world.post(reaction)
+
+    assert response.status_code == 200
+    assert post.body["channelData"]["channel"] == {"id": CHANNEL}
+    assert posted == f"{CHANNEL}:{activity_id}"
+    [(event_id, identity, received)] = core.reactions
+    assert received == Reaction(
+        "teams", posted, ANNA, (("like", True),), at=datetime(2017, 10, 16, 18, 45, 41, 943000, tzinfo=UTC)
+    )
+    assert identity == Identity(teams_id=ANNA)
+    assert event_id == f"{reaction['id']}:+like"
+
+
+def test_a_channel_post_is_recorded_under_its_thread_id_when_the_connector_answers_without_activity_id(
+    teams_world: TeamsWorld,
+) -> None:
+    # botbuilder would make up a random activity id; the post's own id is in its thread's conversation id.
+    mention_in_channel(teams_world)
+    teams_world.connector.without_activity_id = True
+
+    queue(teams_world, challenge_post("Risikologgen bliver aldrig opdateret."))
+
+    teams_world.connector.wait_for_created()
+    assert re.fullmatch(re.escape(CHANNEL) + r":17000000000\d\d", channel_post_id(teams_world))
+
+
+def test_a_reaction_in_a_personal_chat_names_the_message_as_the_messenger_recorded_it(
+    teams_world: TeamsWorld, core: CoreSpy
+) -> None:
+    offer = _offer_to_anna(teams_world)
+    message_id = _posted_id(teams_world, offer)
+    removed = teams_world.activity(
+        "message_reaction_removed", ANNA, conversation=personal_conversation(ANNA), replyToId=message_id
+    )
+
+    teams_world.post(removed)
+
+    [(_, identity, received)] = core.reactions
+    assert received.platform_message_id == f"{personal_conversation(ANNA)}:{message_id}"
+    assert (received.user, received.changes) == (ANNA, (("like", False),))
+    assert identity == Identity(teams_id=ANNA)
+
+
+def test_adding_and_removing_in_one_activity_both_arrive_and_each_change_has_its_own_event_key(
+    teams_world: TeamsWorld, core: CoreSpy
+) -> None:
+    conversation = f"{CHANNEL};messageid=1700000000001"
+    both = teams_world.activity(
+        "message_reaction_added", ANNA, conversation=conversation, replyToId="1700000000001"
+    )
+    both["reactionsAdded"] = [{"type": "heart"}, {"type": "1f440_eyes"}]
+    both["reactionsRemoved"] = [{"type": "like"}]
+    added = {**both, "reactionsRemoved": None}
+    removed = {key: value for key, value in both.items() if key != "reactionsAdded"}
+
+    for body in (both, both, added, removed):
+        assert teams_world.post(body).status_code == 200
+
+    changes = [reaction.changes for _, _, reaction in core.reactions]
+    assert changes[0] == (("heart", True), ("1f440_eyes", True), ("like", False))
+    assert changes[2:] == [(("heart", True), ("1f440_eyes", True)), (("like", False),)]
+    keys = [event_id for event_id, _, _ in core.reactions]
+    assert keys[0] == keys[1]  # a redelivery: the core records it once
+    assert len({keys[0], keys[2], keys[3]}) == 3  # Teams may reuse one activity id for other changes
