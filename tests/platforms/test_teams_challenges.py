@@ -39,11 +39,12 @@ from handlers.sparring.commands import RequestSparring
 from storage.db import make_engine
 from storage.tables import OutboxRow, SparringRequestRow
 from storage.teams_store import TeamsStore
-from tests.platforms.limits import card_problems
+from tests.platforms.limits import TEAMS_MAX_MESSAGE_BYTES, activity_problems, card_problems
 from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
 from tests.platforms.test_teams_activities import (
     ANNA,
     JONAS,
+    METTE,
     TENANT,
     TeamsWorld,
     _offer_to_anna,
@@ -489,7 +490,7 @@ def test_a_reaction_on_the_bots_channel_post_names_the_post_as_the_messenger_rec
     response = teams_world.post(reaction)
 
     assert response.status_code == 200
-    assert post.body["channelData"]["channel"] == {"id": CHANNEL}
+    assert post.body["channelData"] == {"channel": {"id": CHANNEL}, "tenant": {"id": TENANT}}
     assert posted == f"{CHANNEL}:{activity_id}"
     [(event_id, identity, received)] = core.reactions
     assert received == Reaction(
@@ -550,3 +551,130 @@ def test_adding_and_removing_in_one_activity_both_arrive_and_each_change_has_its
     keys = [event_id for event_id, _, _ in core.reactions]
     assert keys[0] == keys[1]  # a redelivery: the core records it once
     assert len({keys[0], keys[2], keys[3]}) == 3  # Teams may reuse one activity id for other changes
+
+
+# --- the challenge post's card -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", [pytest.param(EMOJI, id="longest-in-emoji"), pytest.param(HOSTILE, id="hostile")]
+)
+def test_the_challenge_post_keeps_to_teams_limits_and_shows_the_text_whole_and_literal(
+    teams_world: TeamsWorld, text: str
+) -> None:
+    mention_in_channel(teams_world)
+    assert len(text) == MAX_CHALLENGE_CHARS
+
+    queue(teams_world, challenge_post(text))
+
+    [call] = teams_world.connector.wait_for_created()
+    activity = created_activity(call)
+    assert activity_problems(activity) == []
+    assert len(json.dumps(call.body).encode()) <= TEAMS_MAX_MESSAGE_BYTES
+    [attachment] = activity["attachments"]
+    card = attachment["content"]
+    # Only TextRuns, which no Teams client reads as Markdown or HTML, and no mention entities anywhere.
+    assert [block["type"] for block in card["body"]] == ["RichTextBlock"] * 3
+    lines = [inline["text"] for block in card["body"] for inline in block["inlines"]]
+    assert all(inline["type"] == "TextRun" for block in card["body"] for inline in block["inlines"])
+    assert lines[0] == "U-7 · udfordring fra Jonas Frost"
+    assert lines[1] == f"“{text}”"  # whole: a shortened quote would point to "vis U-7", not a command here
+    assert lines[2].startswith("Stem med 👍 eller knappen Stem.")
+    assert card["actions"] == [
+        {
+            "type": "Action.Execute",
+            "title": "Stem",
+            "verb": "vpmo",
+            "data": {"action": "vote:U-7"},
+            "style": "positive",
+        }
+    ]
+    assert "entities" not in activity
+    assert "msteams" not in card
+    assert activity.get("text") is None  # nothing outside the card that Teams would format
+    assert activity["summary"] == "U-7 · udfordring fra Jonas Frost"
+
+
+# --- the channel: how the bot learns it, and what the coordinator hears when it does not know it --------
+
+
+def _added_to_team(world: TeamsWorld) -> None:
+    # Teams asks which channel to set the app up in when it is added to a team; that is the conversation.
+    body = world.activity("conversation_update_bot_added_to_team", METTE, conversation=CHANNEL)
+    body["conversation"]["tenantId"] = TENANT
+    body["membersAdded"] = [{"id": body["recipient"]["id"]}]
+    body["channelData"].update({"settings": {"selectedChannel": {"id": CHANNEL}}, "team": {"id": TEAM}})
+    assert world.post(body).status_code == 200
+
+
+def _installed_in_team(world: TeamsWorld) -> None:
+    body = world.activity("installation_update_add", METTE, conversation=CHANNEL)
+    body["conversation"]["tenantId"] = TENANT
+    body["channelData"].update(
+        {"settings": {"selectedChannel": {"id": CHANNEL}}, "channel": {"id": CHANNEL}, "team": {"id": TEAM}}
+    )
+    assert world.post(body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "learn",
+    [
+        pytest.param(_added_to_team, id="conversationUpdate-bot-added-to-the-team-in-this-channel"),
+        pytest.param(_installed_in_team, id="installationUpdate-in-this-channel"),
+        pytest.param(mention_in_channel, id="mentioned-in-a-thread-of-the-channel"),
+    ],
+)
+def test_the_channel_is_learned_under_the_id_the_tenant_file_configures_and_posted_to(
+    teams_world: TeamsWorld, learn: Any
+) -> None:
+    learn(teams_world)
+
+    queue(teams_world, challenge_post("Risikologgen bliver aldrig opdateret."))
+
+    reference = TeamsStore(make_engine(teams_world.database_url)).reference_of_channel(1, CHANNEL)
+    assert reference is not None
+    assert reference.conversation_id == CHANNEL
+    [post] = teams_world.connector.wait_for_created()
+    assert post.body["channelData"] == {"channel": {"id": CHANNEL}, "tenant": {"id": TENANT}}
+    assert re.fullmatch(re.escape(CHANNEL) + r":\d+", channel_post_id(teams_world))
+
+
+def _coordinator_notes(world: TeamsWorld, count: int = 1) -> list[ConnectorCall]:
+    return world.connector.wait_for(personal_conversation(METTE), count=count, timeout=15)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_post_to_a_channel_the_bot_does_not_know_tells_the_coordinator_what_to_do(
+    teams_world: TeamsWorld, language: str
+) -> None:
+    teams_world.install(METTE)
+    if language == "en":
+        teams_world.say(METTE, "language en")
+
+    queue(teams_world, challenge_post("Risikologgen bliver aldrig opdateret."))
+
+    note = _coordinator_notes(teams_world, 2 if language == "en" else 1)[-1].shown
+    assert teams_world.connector.created() == []
+    if language == "da":
+        assert f"En besked til {CHANNEL} kunne ikke leveres" in note
+        assert "Tilføj appen til det team, kanalen hører til" in note
+        assert "skriv så én gang i kanalen, hvor du @omtaler appen, fx: @Virtuelt PMO hjælp" in note
+    else:
+        assert f"A message to {CHANNEL} could not be delivered" in note
+        assert "Add the app to the team the channel belongs to" in note
+        assert "then write once in the channel and @mention the app, for example: @Virtuelt PMO help" in note
+
+
+def test_a_channel_post_teams_refuses_because_the_app_left_the_team_tells_the_coordinator_the_same(
+    teams_world: TeamsWorld,
+) -> None:
+    teams_world.install(METTE)
+    mention_in_channel(teams_world)
+    teams_world.connector.fail_next(403, method="POST")
+
+    queue(teams_world, challenge_post("Risikologgen bliver aldrig opdateret."))
+
+    [refused] = teams_world.connector.created()
+    assert refused.body["channelData"]["channel"] == {"id": CHANNEL}
+    [note] = _coordinator_notes(teams_world)
+    assert "Tilføj appen til det team, kanalen hører til" in note.shown
