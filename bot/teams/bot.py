@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -18,7 +19,10 @@ from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
+from bot.teams.manifest import CHALLENGE_ACTION_ID, MESSAGE_ACTION_ID, MESSAGE_ACTION_NOTE
+from bot.teams.markup import html_text, plain_lines
 from handlers import commands
+from handlers.challenges import commands as challenges
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Person, Tenant
@@ -30,8 +34,8 @@ log = logging.getLogger(__name__)
 
 CARD_ACTION = "adaptiveCard/action"
 EXTENSION_SUBMIT = "composeExtension/submitAction"
+MAX_EVENT_KEY = 200
 _LEFTOVER_MENTION = re.compile(r"<at>(.*?)</at>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
 # What is left of Teams' HTML in a message's text once its mentions are plain (<p>, <b>, …).
 _HTML_TAG = re.compile(r"</?[a-z]+[^>]*>", re.IGNORECASE)
 # The activities whose conversation is remembered (to write to later).
@@ -58,7 +62,11 @@ class Turn:
     def personal(self) -> bool:
         """Tell whether the activity comes from a one-to-one chat with the bot."""
         conversation = self.activity.conversation
-        return conversation is None or conversation.conversation_type in (None, "personal")
+        if conversation is None or conversation.conversation_type == "personal":
+            return True
+        # Without a type, a 19: id is still a channel or group chat, never a personal chat (those are
+        # a:…): its reference must not replace where the person's direct messages go.
+        return conversation.conversation_type is None and not str(conversation.id or "").startswith("19:")
 
 
 def teams_tenant_id(activity: Activity) -> str | None:
@@ -248,6 +256,8 @@ class TeamsBot:
         if isinstance(command, sparring.RequestSparring | sparring.FreeText):
             # The core reads the people mentioned, by name, and the text without Teams' HTML.
             command = replace(command, plain=_HTML_TAG.sub(" ", command.text), mentions=mentioned)
+        elif isinstance(command, challenges.SubmitChallenge):
+            command = replace(command, plain=_HTML_TAG.sub(" ", command.text))
         outcome = await self._run(turn, command)
         if outcome.replayed:
             return outcome
@@ -325,17 +335,28 @@ class TeamsBot:
         await turn.context.send_activity(invoke_response(card_result(card)))
         return outcome
 
-    async def _on_extension_submit(self, turn: Turn) -> Outcome:
+    async def _on_extension_submit(self, turn: Turn) -> Outcome | None:
+        # A message action ("Ask for sparring about this", "Submit as challenge"), or a button or form
+        # on the dialog its answer opened: Teams sends both as composeExtension/submitAction.
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
-        text = _message_action_text(value)
-        outcome = await self._run(turn, sparring.RequestSparring(text))
+        command = _extension_command(value)
+        if command is None:
+            log.info("Teams message action %r is not handled", value.get("commandId"))
+            await turn.context.send_activity(invoke_response({}))
+            return None
+        if isinstance(command, forms.Invalid):
+            if await self._replayed(turn):
+                return None
+            reader = await self._bridge.reader_of(turn.tenant, turn.identity)
+            text = "\n".join(reader.render(error) for error in command.errors.values())
+            await turn.context.send_activity(invoke_response(cards.extension_message(text)))
+            return None
+        outcome = await self._run(turn, command)
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
-        reader = self._bridge.reader(outcome)
-        answer = "\n".join(cards.plain_text(reply, reader) for reply in outcome.replies)
-        body = {"composeExtension": {"type": "message", "text": answer}}
-        await turn.context.send_activity(invoke_response(body))
+        answer = cards.extension_answer(outcome.replies, outcome.form, self._bridge.reader(outcome))
+        await turn.context.send_activity(invoke_response(answer))
         return outcome
 
     async def _on_reaction(self, turn: Turn) -> None:
@@ -378,19 +399,34 @@ def _records_its_own_id(activity: Activity) -> bool:
 
 
 def _event_key(activity: Activity) -> str | None:
-    # Teams gives an added and a removed reaction the same activity id: keep them apart.
+    # Teams has given an added and a removed reaction the same activity id: keep them apart by what
+    # they change (one activity may add and remove at once). A redelivery changes the same.
     if not activity.id:
         return None
     if activity.type == ActivityTypes.message_reaction:
-        kind = "added" if activity.reactions_added else "removed"
-        return f"{activity.id}:{kind}"
+        changes = [f"+{r.type}" for r in activity.reactions_added or []]
+        changes += [f"-{r.type}" for r in activity.reactions_removed or []]
+        key = f"{activity.id}:{','.join(changes)}"
+        if len(key) > MAX_EVENT_KEY:  # the processed-event column holds 200 characters
+            key = f"{activity.id}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+        return key
     return str(activity.id)
+
+
+def platform_message_id(conversation_id: str, activity_id: str) -> str:
+    """Return the id a message is kept under: what a ``messageReaction`` or a card action names it by.
+
+    That is the conversation without a thread suffix and the activity id: a reaction on a channel post
+    comes with the post's thread (``19:…@thread.tacv2;messageid=…``) or the bare channel as its
+    conversation and the post as ``replyToId``; one in a personal chat with ``a:…`` and the message.
+    """
+    return f"{conversation_id.split(';', 1)[0]}:{activity_id}"
 
 
 def _message_id(activity: Activity) -> str:
     """Return the Teams id of the message an activity refers to, as the messenger stored it."""
-    conversation = str(activity.conversation.id if activity.conversation else "").split(";", 1)[0]
-    return f"{conversation}:{activity.reply_to_id}"
+    conversation = str(activity.conversation.id if activity.conversation else "")
+    return platform_message_id(conversation, str(activity.reply_to_id or ""))
 
 
 def _chosen_action(data: dict[str, Any]) -> str:
@@ -410,14 +446,38 @@ def _submitted_command(value: dict[str, Any]) -> commands.Command | forms.Invali
     return None
 
 
+def _extension_command(value: dict[str, Any]) -> commands.Command | forms.Invalid | None:
+    """Return what a composeExtension/submitAction asks for; None: a message action this bot lacks."""
+    data = value.get("data")
+    data = data if isinstance(data, dict) else {}
+    # A button or form on the dialog the bot answered with sends its data as a new submitAction.
+    pressed = _submitted_command(data)
+    if pressed is not None:
+        return pressed
+    command_id = value.get("commandId")
+    if command_id == CHALLENGE_ACTION_ID:
+        text = _message_action_text(value)
+        # The text is plain already (Teams' HTML is read in _message_action_text): shown as it reads.
+        return challenges.SubmitChallenge(text, plain=text)
+    if command_id == MESSAGE_ACTION_ID:
+        return sparring.RequestSparring(_message_action_text(value))
+    return None
+
+
 def _message_action_text(value: dict[str, Any]) -> str:
-    """Return the text of the message a message action was used on (Teams sends it as HTML)."""
-    payload = value.get("messagePayload") or {}
-    body = payload.get("body") or {}
+    """Return what a message action was used on, as plain text: the person's own words first, if any.
+
+    Teams sends the message as HTML (``messagePayload.body``, ``contentType: html``) or as text; the
+    words typed into the action's one field come in ``data``.
+    """
+    payload = value.get("messagePayload")
+    body = payload.get("body") if isinstance(payload, dict) else None
+    body = body if isinstance(body, dict) else {}
     content = str(body.get("content") or "")
-    if body.get("contentType", "html") == "html":
-        content = html.unescape(_TAG.sub(" ", content))
-    return " ".join(content.split())
+    message = html_text(content) if body.get("contentType", "html") == "html" else plain_lines(content)
+    data = value.get("data")
+    note = plain_lines(str(data.get(MESSAGE_ACTION_NOTE) or "")) if isinstance(data, dict) else ""
+    return "\n\n".join(part for part in (note, message) if part)
 
 
 def _mentioned_names(text: str, bot_name: str | None) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ COMMENT_FORM = "comment"
 CHOICE_INPUT = "choice"  # the id of a card's choice list: its value is the chosen action's id
 MAX_ACTIONS = 6  # Teams shows at most six actions on a card
 MAX_CHOICE_TITLE = 100
+DIALOG_TITLE = "Virtuelt PMO"  # the app's short name (manifests/teams), above a message action's dialog
 # Teams refuses a message over about 28 KB; the card keeps this much (as JSON), the rest is the envelope.
 MAX_CARD_BYTES = 24_000
 _STYLES = {"primary": "positive", "danger": "destructive"}
@@ -84,16 +85,19 @@ def _card(body: Sequence[dict[str, Any]], actions: Sequence[dict[str, Any]] = ()
     return card
 
 
-def _execute(action_id: str, label: str, style: str) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "Action.Execute",
-        "title": label,
-        "verb": EXECUTE_VERB,
-        "data": {"action": action_id},
-    }
+def _execute(action_id: str, label: str, style: str, *, submit: bool = False) -> dict[str, Any]:
+    button = _button({"action": action_id}, label, submit=submit)
     if style in _STYLES:
         button["style"] = _STYLES[style]
     return button
+
+
+def _button(data: dict[str, Any], label: str, *, submit: bool) -> dict[str, Any]:
+    # A dialog (a message action's answer) only takes Action.Submit; its data comes back as a
+    # composeExtension/submitAction. Everywhere else buttons are Universal Actions (Action.Execute).
+    if submit:
+        return {"type": "Action.Submit", "title": label, "data": data}
+    return {"type": "Action.Execute", "title": label, "verb": EXECUTE_VERB, "data": data}
 
 
 def body_of(rendered: RenderedMessage) -> list[dict[str, Any]]:
@@ -112,7 +116,7 @@ def _facts(section: RenderedSection) -> list[dict[str, Any]]:
 
 
 def _controls(
-    rendered_actions: Sequence[RenderedAction], reader: Reader
+    rendered_actions: Sequence[RenderedAction], reader: Reader, *, submit: bool = False
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Return the body elements and the actions that offer a message's choices.
 
@@ -120,7 +124,7 @@ def _controls(
     squeezes a row of buttons until their titles are cut ("Styre…").
     """
     if not RenderedMessage((), tuple(rendered_actions), None).as_choice_list:
-        return [], [_execute(a.id, a.label, a.style) for a in rendered_actions[:MAX_ACTIONS]]
+        return [], [_execute(a.id, a.label, a.style, submit=submit) for a in rendered_actions[:MAX_ACTIONS]]
     choices = {
         "type": "Input.ChoiceSet",
         "id": CHOICE_INPUT,
@@ -131,18 +135,19 @@ def _controls(
         "choices": _choices([(a.id, a.label) for a in rendered_actions]),
     }
     # The chosen value joins the action's data as "choice"; the bot reads it as the pressed button.
-    submit = {
-        "type": "Action.Execute",
-        "title": reader.render(Text.of("choice.submit")),
-        "verb": EXECUTE_VERB,
-        "data": {},
-    }
-    return [choices], [submit]
+    return [choices], [_button({}, reader.render(Text.of("choice.submit")), submit=submit)]
 
 
-def _card_of(messages: Sequence[tuple[Message, bool]], reader: Reader) -> dict[str, Any]:
-    """Return one card for messages (and the actions of those marked True), their quotes fitted to size."""
-    controls = [_controls(render(m, reader).actions, reader) for m, active in messages if active]
+def _card_of(
+    messages: Sequence[tuple[Message, bool]], reader: Reader, *, submit: bool = False
+) -> dict[str, Any]:
+    """Return one card for messages (and the actions of those marked True), their quotes fitted to size.
+
+    ``submit`` makes the buttons Action.Submit, for a dialog.
+    """
+    controls = [
+        _controls(render(m, reader).actions, reader, submit=submit) for m, active in messages if active
+    ]
     inputs = [element for body, _ in controls for element in body]
     actions = [action for _, acts in controls for action in acts][:MAX_ACTIONS]
     # Buttons, inputs and facts are kept whole; the lines share what is left.
@@ -175,6 +180,29 @@ def outcome_card(clicked: Message | None, replies: Sequence[Message], reader: Re
     """
     messages = [(clicked, False)] if clicked is not None else []
     return _card_of([*messages, *((reply, True) for reply in replies)], reader)
+
+
+def extension_message(text: str) -> dict[str, Any]:
+    """Return a message action's answer that shows a short text (Teams shows it, then closes)."""
+    return {"composeExtension": {"type": "message", "text": text}}
+
+
+def extension_answer(replies: Sequence[Message], form: Form | None, reader: Reader) -> dict[str, Any]:
+    """Return the answer to a message action: its replies as text, or a dialog when they need a choice.
+
+    A reply with buttons (or a form to fill in) is shown as a card in a dialog, whose buttons are
+    Action.Submit; as plain text the person could not choose at all.
+    """
+    if form is None and not any(reply.actions for reply in replies):
+        text = "\n".join(plain_text(reply, reader) for reply in replies)
+        return extension_message(text) if text else {}
+    card = (
+        form_card(form, reader)
+        if form is not None
+        else _card_of([(r, True) for r in replies], reader, submit=True)
+    )
+    attachment = {"contentType": CARD_CONTENT_TYPE, "content": card}
+    return {"task": {"type": "continue", "value": {"title": DIALOG_TITLE, "card": attachment}}}
 
 
 def _choices(options: Sequence[tuple[str, str]]) -> list[dict[str, str]]:

@@ -44,8 +44,13 @@ COMMANDS: Final = (
     "kpi",
     "waiting",
 )
-# The id of the message action "Ask for sparring about this" (composeExtension/submitAction's commandId).
+# The ids of the message actions (composeExtension/submitAction's commandId): "Ask for sparring about
+# this" and "Submit as challenge". Each has one optional field, MESSAGE_ACTION_NOTE, for the person's own
+# words, which come before the message's text.
 MESSAGE_ACTION_ID: Final = "askSparring"
+CHALLENGE_ACTION_ID: Final = "submitChallenge"
+MESSAGE_ACTIONS: Final = (MESSAGE_ACTION_ID, CHALLENGE_ACTION_ID)
+MESSAGE_ACTION_NOTE: Final = "text"
 
 DEFAULT_VERSION: Final = "1.0.0"
 DEFAULT_WEBSITE: Final = "https://vpmo.invalid/"

@@ -25,7 +25,7 @@ from botbuilder.schema import (
 
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
-from bot.teams.bot import render_activity
+from bot.teams.bot import platform_message_id, render_activity
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Text
 from storage.teams_store import TeamsReference, TeamsStore
@@ -95,17 +95,18 @@ class TeamsMessenger:
         activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
         try:
             if delivery.message.to_channel:
-                conversation_id, activity_id = await self._post_in_channel(reference, activity)
+                tenant = delivery.tenant.teams_tenant_id
+                conversation_id, activity_id = await self._post_in_channel(reference, activity, tenant)
             else:
                 conversation_id, activity_id = await self._send_direct(reference, activity)
         except ErrorResponseException as error:
-            raise _classify(error) from error
+            raise _classify(error, channel=delivery.message.to_channel) from error
         except (PermanentSendError, TransientSendError):
             raise
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
             log.warning("Teams send failed: %s: %s", type(error).__name__, error)
             raise TransientSendError(f"Bot Connector unreachable: {type(error).__name__}") from error
-        return Sent(platform_message_id=f"{conversation_id.split(';', 1)[0]}:{activity_id}")
+        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
 
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
@@ -145,21 +146,33 @@ class TeamsMessenger:
             raise failed[0]
         return reference.conversation_id, sent[0] if sent else ""
 
-    async def _post_in_channel(self, reference: TeamsReference, activity: Activity) -> tuple[str, str]:
+    async def _post_in_channel(
+        self, reference: TeamsReference, activity: Activity, tenant: str | None
+    ) -> tuple[str, str]:
         stored: dict[str, Any] = reference.reference
-        conversation = stored.get("conversation") or {}
+        # The Microsoft tenant goes in channelData, as Teams itself sends it: botbuilder's
+        # ConversationAccount reads "tenantID" where Teams writes "tenantId", so a stored reference
+        # never has it.
+        channel_data: dict[str, Any] = {"channel": {"id": reference.channel_key}}
+        if tenant:
+            channel_data["tenant"] = {"id": tenant}
         parameters = ConversationParameters(
             is_group=True,
             bot=ChannelAccount().deserialize(stored.get("bot") or {}),
-            channel_data={"channel": {"id": reference.channel_key}},
-            tenant_id=conversation.get("tenantId"),
+            channel_data=channel_data,
+            tenant_id=tenant,
             activity=activity,
         )
         created: list[tuple[str, str]] = []
 
         async def callback(context: TurnContext) -> None:
+            # A new channel post is a thread of its own: "19:…@thread.tacv2;messageid=<its id>". The
+            # id in the thread is the one a reaction's replyToId names; botbuilder puts a random id
+            # in the activity when the connector's answer has no activityId.
             incoming = context.activity
-            created.append((str(incoming.conversation.id), str(incoming.id or "")))
+            conversation = str(incoming.conversation.id)
+            _, _, thread = conversation.partition(";messageid=")
+            created.append((conversation, thread or str(incoming.id or "")))
 
         await self._adapter.create_conversation(
             self._app_id, callback, parameters, CHANNEL_ID, reference.service_url
@@ -167,12 +180,17 @@ class TeamsMessenger:
         return created[0] if created else (reference.conversation_id, "")
 
 
-def _classify(error: ErrorResponseException) -> Exception:
+def _classify(error: ErrorResponseException, *, channel: str | None = None) -> Exception:
     response = error.response
     status = int(getattr(response, "status_code", 0) or 0)
     headers = getattr(response, "headers", None) or {}
     if status in TRANSIENT_STATUSES or status >= 500:
         return TransientSendError(f"Bot Connector answered {status}", _retry_after(headers))
+    if channel is not None and status in (403, 404):
+        # The app was removed from the channel's team, or the channel is gone or another one.
+        return PermanentSendError(
+            f"Teams refused the post in channel {channel}: {status}", Text.of("undeliverable.teams_channel")
+        )
     if status in PERMANENT_STATUSES:
         return PermanentSendError(f"Teams refused it: {status}")
     log.warning("unexpected Bot Connector answer %s; retrying later", status)

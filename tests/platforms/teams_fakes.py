@@ -73,6 +73,8 @@ class FakeConnector:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
     members: dict[str, str] = field(default_factory=dict)  # Teams user id -> e-mail, for roster lookups
+    # Answer a new channel post with its thread id alone, without "activityId" beside it.
+    without_activity_id: bool = False
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -103,6 +105,21 @@ class FakeConnector:
     def sent(self, conversation: str | None = None) -> list[ConnectorCall]:
         """Return the activities posted (to one conversation, or anywhere), oldest first."""
         return self._activities("POST", conversation)
+
+    def created(self) -> list[ConnectorCall]:
+        """Return the conversations the bot created (``POST /v3/conversations``: new channel posts), oldest first."""
+        with self._lock:
+            return [c for c in self.calls if c.method == "POST" and c.path.rstrip("/") == "/v3/conversations"]
+
+    def wait_for_created(self, count: int = 1, timeout: float = 10.0) -> list[ConnectorCall]:
+        """Wait until the bot created ``count`` conversations (channel posts); return them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.created()
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} new conversations, got {self.created()}")
 
     def updated(self, conversation: str | None = None) -> list[ConnectorCall]:
         """Return the activity updates (PUT, in one conversation or anywhere), oldest first, failed ones too."""
@@ -148,9 +165,10 @@ class FakeConnector:
             return web.json_response(error, status=failure.status, headers=headers)
         if path.rstrip("/") == "/v3/conversations":
             channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "19:channel")
-            return web.json_response(
-                {"id": f"{channel};messageid={new_id}", "activityId": new_id}, status=201
-            )
+            created = {"id": f"{channel};messageid={new_id}", "activityId": new_id}
+            if self.without_activity_id:
+                del created["activityId"]
+            return web.json_response(created, status=201)
         if request.method == "PUT":
             return web.json_response({"id": path.rsplit("/", 1)[-1]})
         return web.json_response({"id": new_id}, status=201)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.server import RUNTIME_KEY
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
+from bot.teams.manifest import MESSAGE_ACTION_ID
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
 from storage.tables import (
@@ -598,7 +599,7 @@ def test_offers_fanned_out_to_one_senior_keep_to_seven_a_second_and_none_is_lost
 def test_a_messaging_extension_submit_creates_a_request(teams_world: TeamsWorld) -> None:
     body = teams_world.activity("invoke_compose_extension_submit_action", JONAS)
     body["value"] = {
-        "commandId": "askForSparring",
+        "commandId": MESSAGE_ACTION_ID,
         "commandContext": "message",
         "messagePayload": {
             "body": {"contentType": "html", "content": "<p>Budgettet er skredet &amp; hvad nu?</p>"}

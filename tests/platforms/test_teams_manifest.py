@@ -21,8 +21,11 @@ import pytest
 
 from bot.teams import manifest as teams_manifest
 from bot.teams.manifest import (
+    CHALLENGE_ACTION_ID,
     COMMANDS,
     MESSAGE_ACTION_ID,
+    MESSAGE_ACTION_NOTE,
+    MESSAGE_ACTIONS,
     ManifestTemplateError,
     build_package,
     build_teams_manifest,
@@ -309,15 +312,37 @@ def test_a_bad_option_is_refused_with_a_reason(options: dict[str, str], reason: 
         build_teams_manifest(APP_ID, **options)
 
 
-def test_message_action_turns_a_message_into_a_sparring_request(manifest: dict[str, Any]) -> None:
+def test_message_actions_turn_a_message_into_a_sparring_request_or_a_challenge(
+    manifest: dict[str, Any],
+) -> None:
     [extension] = manifest["composeExtensions"]
-    [command] = extension["commands"]
-    assert command["id"] == MESSAGE_ACTION_ID == "askSparring"
-    assert command["title"] == "Ask for sparring about this"
-    assert (command["type"], command["context"], command["fetchTask"]) == ("action", ["message"], False)
-    assert [(parameter["name"], parameter["inputType"]) for parameter in command["parameters"]] == [
-        ("text", "text")
-    ]
+    sparring, challenge = extension["commands"]
+    assert [sparring["id"], challenge["id"]] == list(MESSAGE_ACTIONS)
+    assert sparring["id"] == MESSAGE_ACTION_ID == "askSparring"
+    assert sparring["title"] == "Ask for sparring about this"
+    assert challenge["id"] == CHALLENGE_ACTION_ID == "submitChallenge"
+    assert challenge["title"] == "Submit as challenge"
+    for command in (sparring, challenge):
+        assert (command["type"], command["context"], command["fetchTask"]) == ("action", ["message"], False)
+        # One optional field for the person's own words; the bot reads it as MESSAGE_ACTION_NOTE.
+        [parameter] = command["parameters"]
+        assert parameter["name"] == MESSAGE_ACTION_NOTE
+        assert parameter["inputType"] in ("text", "textarea")
+        assert not parameter.get("isRequired", False)
+
+
+def test_message_action_texts_keep_to_the_schemas_lengths(manifest: dict[str, Any]) -> None:
+    # The schema says so too; written out here so that a longer Danish or English title fails by name.
+    [extension] = manifest["composeExtensions"]
+    assert len(extension["commands"]) <= 10
+    for command in extension["commands"]:
+        assert len(command["id"]) <= 64
+        assert len(command["title"]) <= 32
+        assert len(command["description"]) <= 128
+        for parameter in command["parameters"]:
+            assert len(parameter["name"]) <= 64
+            assert len(parameter["title"]) <= 32
+            assert len(parameter["description"]) <= 128
 
 
 def test_bot_talks_in_personal_chats_teams_and_group_chats(manifest: dict[str, Any]) -> None:
