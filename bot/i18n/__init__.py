@@ -27,12 +27,24 @@ _DAY_AND_YEAR_FORMATS = {"da": "d. MMM y", "en": "d MMM y"}
 
 
 class _Formatter(string.Formatter):
-    """``str.format`` plus ``{name!l}``: a name used inside a sentence, as a common noun.
+    """``str.format`` plus ``{name!l}`` (a name inside a sentence) and ``{count:one|many}`` (a plural).
 
     Area names are written as headings ("Budgettering", "Budgeting"); inside a sentence Danish and
     English write them in lower case ("arbejder især med budgettering"). Names whose second letter
     is a capital are acronyms or brands ("PID-udarbejdelse", "SAFe") and keep their spelling.
+    ``{count:udfordring|udfordringer}`` writes the number and the word that fits it: Danish and
+    English both use the singular for exactly one ("1 udfordring", "2 udfordringer"); with a leading
+    bar, ``{count:|is|are}``, only the word is written.
     """
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "|" in format_spec:
+            # "{count:|is|are}" (a leading bar) writes only the word.
+            word_only = format_spec.startswith("|")
+            one, _, many = format_spec.removeprefix("|").partition("|")
+            word = one if str(value) == "1" else many
+            return word if word_only else f"{value} {word}"
+        return super().format_field(value, format_spec)
 
     def convert_field(self, value: Any, conversion: str | None) -> Any:
         if conversion == "l":

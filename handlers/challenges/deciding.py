@@ -41,13 +41,14 @@ def decide(ctx: ActorContext, number: int, decision: Decision, reason: str) -> N
     challenge.reason = reason or None
     challenge.decided_at = ctx.now
     challenge.decided_by_id = ctx.actor.id
-    if decision is Decision.SPARRING:
-        challenge.sparring_number = _as_sparring(ctx, challenge)
-    ctx.uow.challenges.update(challenge)
     ctx.reply(Text.of(f"challenge.decided.{decision.value}", ref=reference))
     _tell_submitters(
         ctx, challenge, Text.of(f"challenge.outcome.{decision.value}", ref=reference, reason=Verbatim(reason))
     )
+    if decision is Decision.SPARRING:
+        # After the news of the decision, so the submitter reads where the request went next.
+        challenge.sparring_number = _as_sparring(ctx, challenge)
+    ctx.uow.challenges.update(challenge)
 
 
 def show_method(ctx: ActorContext) -> None:
@@ -185,6 +186,7 @@ def _as_sparring(ctx: ActorContext, challenge: SubmittedChallenge) -> int | None
 
 def _tell_submitters(ctx: ActorContext, challenge: SubmittedChallenge, outcome: Text, key: str = "") -> None:
     """Tell the challenge's submitter, and those of the duplicates merged into it, what became of it."""
+    reference = quarter.ref(ctx, challenge.number)
     merged = [
         c
         for c in ctx.uow.challenges.of_meeting(ctx.tenant.id, challenge.meeting)
@@ -195,11 +197,22 @@ def _tell_submitters(ctx: ActorContext, challenge: SubmittedChallenge, outcome: 
         if source.submitter_id in told:
             continue
         told.add(source.submitter_id)
+        if source is challenge:
+            lead, said = Text.of("challenge.news_own", ref=reference), outcome
+        else:
+            lead = Text.of("challenge.news_merged", ref=reference, duplicate=quarter.ref(ctx, source.number))
+            # Only the challenge's own submitter gets the sparring request; the others hear who does.
+            said = (
+                Text.of("challenge.outcome.sparring_others", ref=reference)
+                if outcome.key.endswith(".sparring")
+                else outcome
+            )
         ctx.notify(
             source.submitter_id,
-            outcome,
+            lead,
             quarter.quote(challenge),
-            ref=quarter.ref(ctx, challenge.number),
+            said,
+            ref=reference,
             dedupe_key=f"challenge-outcome:{challenge.id}:{source.submitter_id}:{key or outcome.key}",
         )
 

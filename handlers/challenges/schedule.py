@@ -221,7 +221,7 @@ def _method_review(ctx: TenantContext, chosen: ChallengeSettings) -> int:
     for reader in readers:
         ctx.notify(
             reader.id,
-            Text.of("challenge.review", count=len(pending), year=local.year),
+            Text.of("challenge.review", count=len(pending), year=str(local.year)),
             *deciding.method_lines(ctx, pending),
             Text.of("challenge.method_hint"),
             dedupe_key=f"{key}:{reader.id}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 from pathlib import Path
@@ -322,3 +324,64 @@ def test_plain_words_mentions_and_status_read_as_a_person_would_say_them(chat: C
     assert "tilbudt" not in status
     assert "Jonas Friis vil hellere have Anna Berg til S-2" in result.texts("lars.kjaer@maximize.dk")
     assert [m["ref"] for m in result.to("lars.kjaer@maximize.dk")] == ["S-1", "S-2", "S-2"]
+
+
+def test_a_whole_quarter_of_challenges_from_the_call_to_the_method_review(chat: Chat) -> None:
+    result = chat(script("challenges_quarter.txt"))
+
+    channel = result.texts("#C0CHALL")
+    assert "Kvartalsmødet er tirsdag den 9. marts kl. 13:00" in channel
+    assert [m["ref"] for m in result.to("#C0CHALL") if m["ref"]] == ["U-1", "U-2", "U-3"]
+    assert "Der er 3 udfordringer til kvartalsmødet" in channel
+    assert (
+        "1. U-1 – Styregruppen læser ikke vores statusrapporter, før de mødes – Jonas Friis – stemmer: 2"
+        in channel
+    )
+    # After the merge U-1 counts Ida and Peter (reactions) and Karen (her button vote on U-2) once each.
+    assert (
+        "1. U-1 – Styregruppen læser ikke vores statusrapporter, før de mødes – Jonas Friis – stemmer: 3"
+        in (result.texts(METTE))
+    )
+    reminded = {
+        m["to"] for m in result.messages if "du har ikke stemt endnu" in m["text"] or "not voted" in m["text"]
+    }
+    assert reminded == {METTE, SOFIE, "emma.larsen@nordlys.dk"}
+    assert "Kvartalsmødet har vedtaget den som en ændring af metoden" in result.texts(JONAS)
+    assert "News about U-1, which your challenge U-2 was merged into" in result.texts(
+        "emma.larsen@nordlys.dk"
+    )
+    assert "S-1 (Test) er sendt til Sofie Dahl" in result.texts("ida.holm@nordlys.dk")
+    assert "Årets metodegennemgang (2027): 1 vedtaget ændring" in result.texts(ANNA)
+    assert "er nu med i metoden: skabelon v2027.2" in result.texts(JONAS)
+    assert result.exit_code == 0
+
+
+def test_the_quarters_minutes_export_as_markdown_and_csv(chat: Chat, sample_db: str) -> None:
+    chat(script("challenges_quarter.txt"))
+
+    markdown = run_cli(sample_db, "challenges", "export", "nordlys", "--quarter", "2027Q1")
+    spreadsheet = run_cli(
+        sample_db, "challenges", "export", "nordlys", "--quarter", "2027-Q1", "--format", "csv"
+    )
+    wrong = run_cli(sample_db, "challenges", "export", "nordlys", "--quarter", "Q1")
+
+    assert markdown.exit_code == 0
+    assert "# Udfordringer til kvartalsmødet 2027-Q1" in markdown.stdout
+    assert (
+        "| 1 | U-1 | Styregruppen læser ikke vores statusrapporter, før de mødes | Jonas Friis | 3 |"
+        in markdown.stdout
+    )
+    rows = list(csv.reader(io.StringIO(spreadsheet.stdout)))
+    assert rows[0][:5] == ["Plads", "Ref.", "Udfordring", "Indsendt af", "Stemmer"]
+    by_ref = {row[1]: row for row in rows[1:]}
+    assert by_ref["U-1"][6:9] == [
+        "besluttet",
+        "vedtaget",
+        "Ny skabelon til styregruppeindstilling med et resumé på én side",
+    ]
+    assert by_ref["U-2"][6] == "flettet"
+    assert by_ref["U-2"][9] == "U-1"
+    assert by_ref["U-3"][10] == "S-1"
+    assert by_ref["U-1"][11] == "skabelon v2027.2"
+    assert wrong.exit_code == 2
+    assert "2027Q1" in wrong.output

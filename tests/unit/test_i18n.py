@@ -335,3 +335,28 @@ def test_a_moment_yesterday_is_told_as_yesterday_in_the_tenants_time_zone() -> N
 def test_an_older_moment_is_told_as_a_short_date_with_the_year_only_when_it_differs() -> None:
     assert since(datetime(2027, 1, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. jan."
     assert since(datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == "annulleret 2. dec. 2026"
+
+
+def test_a_count_picks_the_singular_only_for_exactly_one() -> None:
+    one = DANISH.render(
+        Text.of("challenge.agenda_posted", meeting=datetime(2027, 3, 9, 12, tzinfo=UTC), count=1)
+    )
+    two = ENGLISH.render(
+        Text.of(
+            "challenge.remind_none",
+            meeting=datetime(2027, 3, 9, 12, tzinfo=UTC),
+            deadline=datetime(2027, 3, 7, 12, tzinfo=UTC),
+        )
+    )
+    many = ENGLISH.render(
+        Text.of(
+            "challenge.agenda_hidden",
+            count=2,
+            meeting=datetime(2027, 3, 9, 12, tzinfo=UTC),
+            deadline=datetime(2027, 3, 7, 12, tzinfo=UTC),
+        )
+    )
+
+    assert "er klar: 1 udfordring, ordnet" in one
+    assert "There are no challenges yet" in two
+    assert many.startswith("There are 2 challenges for")
