@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from bot.adapters.identity_cache import IdentityCache
 from bot.adapters.render import reader_for
 from bot.i18n import Reader
+from handlers import commands
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome, find_person, handle, react
 from handlers.shared.context import Deps
 from handlers.shared.model import Person, Tenant
-from handlers import commands
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
@@ -179,7 +179,9 @@ class PlatformBridge(Generic[StoreT]):
         failure leaves no trace, so the platform's retry still counts the reaction (a vote is never lost).
         """
         event = (self.platform, event_id) if event_id else None
-        recorded = await asyncio.to_thread(partial(react, event=event), self.deps, tenant.slug, identity, reaction)
+        recorded = await asyncio.to_thread(
+            partial(react, event=event), self.deps, tenant.slug, identity, reaction
+        )
         if recorded:
             self.kick()  # a vote beyond the dot budget queues a note to the voter
         return recorded

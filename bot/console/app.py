@@ -15,9 +15,9 @@ from bot.bootstrap import Runtime
 from bot.console.clock import ConsoleClock, parse_clock
 from bot.console.messenger import ConsoleMessenger
 from bot.console.people import find_people, listed, people_of
+from handlers import commands
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.model import Tenant
-from handlers import commands
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
 from storage.console_store import ConsoleStore

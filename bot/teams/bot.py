@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import html
 import logging
 import re
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -18,11 +18,11 @@ from bot.adapters.bridge import AsyncLookup
 from bot.i18n import Reader, in_both_languages
 from bot.teams import cards
 from bot.teams.bridge import TeamsBridge
+from handlers import commands
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Person, Tenant
 from handlers.shared.text import Message, Text
-from handlers import commands
 from handlers.sparring import commands as sparring
 from handlers.sparring import forms
 
@@ -347,7 +347,9 @@ class TeamsBot:
             *((str(reaction.type), False) for reaction in activity.reactions_removed or []),
         )
         reaction = Reaction("teams", message_id, user, changes, at=_aware(activity.timestamp))
-        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, Identity(teams_id=user), reaction):
+        if not await self._bridge.record_reactions(
+            turn.tenant, turn.event_id, Identity(teams_id=user), reaction
+        ):
             await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
