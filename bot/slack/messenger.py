@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
 from bot.slack.blocks import message_payload
-from handlers.shared.model import Tenant
+from bot.slack.workspace import ClientFor
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Text
 
@@ -38,7 +38,6 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
-ClientFor = Callable[[Tenant], Awaitable[AsyncWebClient | None]]
 
 
 class SlackMessenger:
@@ -72,7 +71,7 @@ class SlackMessenger:
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload
             )
         except SlackApiError as error:
-            raise _classify(error) from error
+            raise classify(error) from error
         return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
@@ -98,7 +97,8 @@ def _is_user_id(target: str) -> bool:
     return target[:1] in ("U", "W") and target[1:].isalnum() and target.isupper()
 
 
-def _classify(error: SlackApiError) -> Exception:
+def classify(error: SlackApiError) -> Exception:
+    """Return what a Slack refusal means for the caller: TransientSendError (retry) or PermanentSendError."""
     response = error.response
     code = str(response.get("error") or "")
     if response.status_code == 429 or code == "ratelimited":

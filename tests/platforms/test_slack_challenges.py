@@ -1,0 +1,264 @@
+"""The quarterly challenges on Slack, over the real protocols: reading votes back.
+
+The fake Slack Web API (tests/platforms/slack_fakes.py) keeps channels, posted messages and reactions
+as state, so ``reactions.get``, ``conversations.info`` and ``conversations.join`` answer as Slack does.
+Storing votes and the challenge use cases are not here: where a listener hands a command to the core,
+the use case is replaced by one that records what it was given (the router is the core's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.reactions import PlatformReactionReader
+from bot.i18n import Reader
+from bot.server import RUNTIME_KEY
+from bot.slack.reactions import SlackReactionReader
+from bot.slack.workspace import Workspace
+from handlers.shared.model import OverQuota, Tenant
+from handlers.shared.ports import Delivery, PermanentSendError, TransientSendError
+from handlers.shared.text import Action, Message, Text, Verbatim
+from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, SOFIE, TEAM, SlackWorld
+from tests.platforms.slack_fakes import (
+    DEFAULT_BOT_USER_ID,
+    FakeSlackApi,
+)
+
+CHANNEL = "C0CHALL"  # the sample client's challenge channel
+SHORTCUT = "submit_challenge"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+DANISH = Reader("da", COPENHAGEN)
+NORDLYS = Tenant(
+    id=1,
+    slug="nordlys",
+    name="Nordlys Energi A/S",
+    language="da",
+    timezone="Europe/Copenhagen",
+    agreed_hours_per_quarter=60,
+    response_hours=8,
+    over_quota=OverQuota.ASK_COORDINATOR,
+    slack_team_id=TEAM,
+)
+BIRK = Tenant(
+    id=2,
+    slug="birk",
+    name="Birk Byg ApS",
+    language="da",
+    timezone="Europe/Copenhagen",
+    agreed_hours_per_quarter=60,
+    response_hours=8,
+    over_quota=OverQuota.ASK_COORDINATOR,
+    slack_team_id="T02BIRK",
+)
+TEAMS_ONLY = Tenant(
+    id=3,
+    slug="fjord",
+    name="Fjord A/S",
+    language="da",
+    timezone="Europe/Copenhagen",
+    agreed_hours_per_quarter=60,
+    response_hours=8,
+    over_quota=OverQuota.ASK_COORDINATOR,
+    teams_tenant_id="0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",
+)
+CHALLENGE = "Vi mangler en fælles skabelon til risikologgen, så styregruppen kan sammenligne projekterne."
+
+
+def challenge_post(text: str = CHALLENGE, channel: str = CHANNEL, label: Text | None = None) -> Message:
+    """Return a challenge's channel post as the core would queue it: the text quoted, a vote button."""
+    vote = Action("vote:U-7", label or Text.of("button.rating", rating=Verbatim("Stem på U-7")))
+    return Message((Text.of("quote", text=Verbatim(text)),), to_channel=channel, actions=(vote,), ref="U-7")
+
+
+def delivery(message: Message, tenant: Tenant = NORDLYS, number: int = 1) -> Delivery:
+    return Delivery(number, tenant, message, None, 0)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN) as fake:
+        yield fake
+
+
+def client(fake: FakeSlackApi) -> AsyncWebClient:
+    return AsyncWebClient(token=BOT_TOKEN, base_url=fake.url)
+
+
+def post(fake: FakeSlackApi, text: str = "U-7", channel: str = CHANNEL) -> tuple[str, str]:
+    """Post a message as the bot (through the fake's chat.postMessage) and return its channel and ts."""
+
+    async def posted() -> Any:
+        return await client(fake).chat_postMessage(channel=channel, text=text)
+
+    answer = asyncio.run(posted())
+    fake.reset()  # the tests look at what came after
+    return str(answer["channel"]), str(answer["ts"])
+
+
+# --- 1. reading the votes back: SlackReactionReader ---------------------------------------------------
+
+
+def reader_on(fake: FakeSlackApi, bot_user_id: str | None = DEFAULT_BOT_USER_ID) -> SlackReactionReader:
+    async def workspace_for(tenant: Tenant) -> Workspace:
+        return Workspace(client(fake), bot_user_id)
+
+    return SlackReactionReader(workspace_for)
+
+
+def read(
+    reader: SlackReactionReader, message_id: str, tenant: Tenant = NORDLYS
+) -> dict[str, list[str]] | None:
+    return asyncio.run(reader.reactions(tenant, message_id))
+
+
+def test_the_votes_on_a_post_are_read_with_full_lists_and_without_the_bots_own_reactions(
+    slack: FakeSlackApi,
+) -> None:
+    channel, ts = post(slack)
+    slack.react(channel, ts, "+1", JONAS, ANNA)
+    slack.react(channel, ts, "+1::skin-tone-2", SOFIE)
+
+    async def bot_reacts() -> None:
+        # The bot seeds its post with the vote emoji (reactions.add): that is no vote.
+        await client(slack).reactions_add(channel=channel, timestamp=ts, name="+1")
+        await client(slack).reactions_add(channel=channel, timestamp=ts, name="eyes")
+
+    asyncio.run(bot_reacts())
+
+    found = read(reader_on(slack), f"{channel}:{ts}")
+
+    assert found == {"+1": [JONAS, ANNA], "+1::skin-tone-2": [SOFIE]}
+    asked = slack.last("reactions.get")
+    assert (asked.http_method, asked.params) == ("GET", {"channel": channel, "timestamp": ts, "full": "1"})
+    assert asked.token == BOT_TOKEN
+
+
+def test_every_voter_is_read_even_where_slack_shortens_the_list_without_full(slack: FakeSlackApi) -> None:
+    channel, ts = post(slack)
+    voters = [f"U{n:05d}" for n in range(120)]
+    slack.react(channel, ts, "thumbsup", *voters)
+
+    async def shortened() -> Any:
+        return await client(slack).reactions_get(channel=channel, timestamp=ts)
+
+    found = read(reader_on(slack), f"{channel}:{ts}")
+
+    assert found == {"thumbsup": voters}
+    [reaction] = asyncio.run(shortened())["message"]["reactions"]
+    assert (len(reaction["users"]), reaction["count"]) == (FakeSlackApi.REACTION_USERS_SHOWN, 120)
+
+
+def test_a_post_nobody_reacted_to_has_no_votes(slack: FakeSlackApi) -> None:
+    channel, ts = post(slack)
+
+    assert read(reader_on(slack), f"{channel}:{ts}") == {}
+
+
+def test_a_deleted_post_reads_as_gone(slack: FakeSlackApi) -> None:
+    channel, ts = post(slack)
+    slack.react(channel, ts, "+1", JONAS)
+    slack.delete_message(channel, ts)
+
+    assert read(reader_on(slack), f"{channel}:{ts}") is None
+    assert slack.last("reactions.get").response == {"ok": False, "error": "message_not_found"}
+
+
+def test_a_post_in_a_channel_the_bot_can_no_longer_see_reads_as_gone(slack: FakeSlackApi) -> None:
+    slack.add_channel(CHANNEL, private=True, member=True)
+    channel, ts = post(slack)
+    slack.add_channel(CHANNEL, private=True, member=False)  # the bot was removed from the channel
+
+    assert read(reader_on(slack), f"{channel}:{ts}") is None
+    assert slack.last("reactions.get").response == {"ok": False, "error": "channel_not_found"}
+
+
+def test_a_rate_limit_is_transient_and_carries_slacks_retry_after(slack: FakeSlackApi) -> None:
+    channel, ts = post(slack)
+    slack.fail_next("reactions.get", status=429, retry_after=7)
+
+    with pytest.raises(TransientSendError) as raised:
+        read(reader_on(slack), f"{channel}:{ts}")
+
+    assert raised.value.retry_after == 7.0
+    assert "rate limit" in str(raised.value)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_slack_outage_is_transient(slack: FakeSlackApi, status: int) -> None:
+    channel, ts = post(slack)
+    slack.fail_next("reactions.get", status=status)
+
+    with pytest.raises(TransientSendError):
+        read(reader_on(slack), f"{channel}:{ts}")
+
+
+def test_slack_out_of_reach_is_transient() -> None:
+    async def unreachable(tenant: Tenant) -> Workspace:
+        # Port 9 (discard) on loopback refuses at once.
+        return Workspace(AsyncWebClient(token=BOT_TOKEN, base_url="http://127.0.0.1:9/api/"), "UBOT")
+
+    with pytest.raises(TransientSendError, match="could not be reached"):
+        read(SlackReactionReader(unreachable), f"{CHANNEL}:1700000000.000100")
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"), [("invalid_auth", PermanentSendError), ("brand_new", TransientSendError)]
+)
+def test_other_refusals_are_classified_as_the_messenger_classifies_them(
+    slack: FakeSlackApi, code: str, kind: type[Exception]
+) -> None:
+    channel, ts = post(slack)
+    slack.fail_next("reactions.get", error=code)
+
+    with pytest.raises(kind):
+        read(reader_on(slack), f"{channel}:{ts}")
+
+
+@pytest.mark.parametrize(
+    "message_id", ["19:abc@thread.tacv2", "C0CHALL", "C0CHALL:", ":1700000000.000100", ""]
+)
+def test_an_id_that_is_no_slack_post_reads_as_unknown_without_asking_slack(
+    slack: FakeSlackApi, message_id: str
+) -> None:
+    assert read(reader_on(slack), message_id) is None
+    assert slack.calls() == []
+
+
+def test_a_workspace_the_app_is_not_installed_in_reads_as_unknown(slack: FakeSlackApi) -> None:
+    async def not_installed(tenant: Tenant) -> None:
+        return None
+
+    assert read(SlackReactionReader(not_installed), f"{CHANNEL}:1700000000.000100") is None
+    assert slack.calls() == []
+
+
+def test_a_teams_tenant_has_no_reactions_to_read_back() -> None:
+    reader = PlatformReactionReader(slack=None)
+
+    assert asyncio.run(reader.reactions(TEAMS_ONLY, "1712345678901")) is None
+
+
+def test_the_server_reads_votes_with_the_workspaces_token_and_asks_slack_once_who_the_bot_is(
+    slack_world: SlackWorld,
+) -> None:
+    channel, ts = post(slack_world.slack)
+    slack_world.slack.react(channel, ts, "+1", JONAS, DEFAULT_BOT_USER_ID)
+    server = slack_world.server.app[RUNTIME_KEY]  # type: ignore[index]
+    tenant = slack_world.server.call(server.bridges[0].tenant(TEAM))
+
+    first = slack_world.server.call(server.reactions.reactions(tenant, f"{channel}:{ts}"))
+    second = slack_world.server.call(server.reactions.reactions(tenant, f"{channel}:{ts}"))
+
+    assert first == second == {"+1": [JONAS]}
+    assert [call.method for call in slack_world.slack.calls()] == [
+        "auth.test",
+        "reactions.get",
+        "reactions.get",
+    ]
+    assert {call.token for call in slack_world.slack.calls()} == {BOT_TOKEN}
