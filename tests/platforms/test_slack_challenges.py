@@ -1,4 +1,4 @@
-"""The quarterly challenges on Slack, over the real protocols: reading votes back.
+"""The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel.
 
 The fake Slack Web API (tests/platforms/slack_fakes.py) keeps channels, posted messages and reactions
 as state, so ``reactions.get``, ``conversations.info`` and ``conversations.join`` answer as Slack does.
@@ -9,26 +9,34 @@ the use case is replaced by one that records what it was given (the router is th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import html
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session, col, select
 
 from bot.adapters.reactions import PlatformReactionReader
 from bot.i18n import Reader
 from bot.server import RUNTIME_KEY
+from bot.slack.messenger import SlackMessenger
 from bot.slack.reactions import SlackReactionReader
 from bot.slack.workspace import Workspace
 from handlers.shared.model import OverQuota, Tenant
-from handlers.shared.ports import Delivery, PermanentSendError, TransientSendError
+from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Action, Message, Text, Verbatim
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, SOFIE, TEAM, SlackWorld
+from storage.db import make_engine
+from storage.tables import OutboxRow
+from storage.uow import SqlUnitOfWorkFactory
+from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, METTE, SOFIE, TEAM, SlackWorld
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
     FakeSlackApi,
 )
+from tests.platforms.test_slack_interactions import dms, settle
 
 CHANNEL = "C0CHALL"  # the sample client's challenge channel
 SHORTCUT = "submit_challenge"
@@ -262,3 +270,226 @@ def test_the_server_reads_votes_with_the_workspaces_token_and_asks_slack_once_wh
         "reactions.get",
     ]
     assert {call.token for call in slack_world.slack.calls()} == {BOT_TOKEN}
+
+
+# --- 2. joining the channel before the first post ------------------------------------------------------
+
+
+def messenger_on(fake: FakeSlackApi) -> SlackMessenger:
+    async def client_for(tenant: Tenant) -> AsyncWebClient:
+        return client(fake)
+
+    return SlackMessenger(client_for, pace_seconds=0)
+
+
+def send_all(messenger: SlackMessenger, *deliveries: Delivery) -> list[Sent | Exception]:
+    """Send the deliveries one after the other; what each gave back, or raised."""
+
+    async def run() -> list[Sent | Exception]:
+        results: list[Sent | Exception] = []
+        for one in deliveries:
+            try:
+                results.append(await messenger.send(one))
+            except (TransientSendError, PermanentSendError) as error:
+                results.append(error)
+        return results
+
+    return asyncio.run(run())
+
+
+def methods(fake: FakeSlackApi) -> list[str]:
+    return [call.method for call in fake.calls()]
+
+
+def test_before_its_first_post_in_a_public_channel_the_bot_joins_it_so_that_it_hears_the_votes(
+    slack: FakeSlackApi,
+) -> None:
+    first, second = send_all(
+        messenger_on(slack), delivery(challenge_post()), delivery(challenge_post(), number=2)
+    )
+
+    assert methods(slack) == [
+        "conversations.info",
+        "conversations.join",
+        "chat.postMessage",
+        "chat.postMessage",
+    ]
+    assert slack.last("conversations.join").params == {"channel": CHANNEL}
+    assert slack.is_member(CHANNEL)
+    posts = slack.calls("chat.postMessage")
+    assert [first, second] == [Sent(f"{CHANNEL}:{call.response['ts']}") for call in posts]
+
+
+def test_a_channel_the_bot_was_invited_to_is_not_joined_again(slack: FakeSlackApi) -> None:
+    slack.add_channel(CHANNEL, "udfordringer", private=True, member=True)
+
+    [sent] = send_all(messenger_on(slack), delivery(challenge_post()))
+
+    assert isinstance(sent, Sent)
+    assert methods(slack) == ["conversations.info", "chat.postMessage"]
+
+
+def test_a_dm_needs_no_membership_check(slack: FakeSlackApi) -> None:
+    reply = Message((Text.of("quote", text=Verbatim("modtaget")),), to_channel=JONAS)
+
+    send_all(messenger_on(slack), delivery(reply))
+
+    assert methods(slack) == ["conversations.open", "chat.postMessage"]
+
+
+def test_membership_is_checked_once_per_tenant_and_channel(slack: FakeSlackApi) -> None:
+    messenger = messenger_on(slack)
+
+    send_all(
+        messenger,
+        delivery(challenge_post()),
+        delivery(challenge_post(channel="C0OTHER"), number=2),
+        delivery(challenge_post(), BIRK, number=3),
+        delivery(challenge_post(), number=4),
+    )
+
+    checked = [call.params["channel"] for call in slack.calls("conversations.info")]
+    assert checked == [CHANNEL, "C0OTHER", CHANNEL]
+    assert len(slack.calls("chat.postMessage")) == 4
+
+
+def test_after_slack_says_the_bot_is_not_in_the_channel_it_looks_again(slack: FakeSlackApi) -> None:
+    messenger = messenger_on(slack)
+    send_all(messenger, delivery(challenge_post()))
+    slack.fail_next("chat.postMessage", error="not_in_channel")
+
+    refused, again = send_all(
+        messenger, delivery(challenge_post(), number=2), delivery(challenge_post(), number=3)
+    )
+
+    assert isinstance(refused, PermanentSendError)
+    assert isinstance(again, Sent)
+    assert methods(slack)[-3:] == ["chat.postMessage", "conversations.info", "chat.postMessage"]
+
+
+REFUSALS = [
+    pytest.param(
+        lambda fake: fake.add_channel(CHANNEL, private=True),
+        "undeliverable.slack_channel_not_found",
+        "jeg kan ikke finde kanalen: enten findes den ikke, eller også er den privat, og jeg er ikke inviteret; "
+        "tjek kanalens id i kundens konfiguration, eller invitér mig med /invite @PMO i kanalen",
+        id="private-channel-not-invited",
+    ),
+    pytest.param(
+        lambda fake: fake.fail_next("conversations.join", error="method_not_supported_for_channel_type"),
+        "undeliverable.slack_private_channel",
+        "kanalen er privat, og jeg er ikke medlem af den, så jeg kan ikke se stemmerne; "
+        "invitér mig med /invite @PMO i kanalen",
+        id="join-refused-private",
+    ),
+    pytest.param(
+        lambda fake: fake.add_channel(CHANNEL, archived=True),
+        "undeliverable.slack_channel_archived",
+        "kanalen er arkiveret, så jeg kan hverken skrive i den eller se stemmerne; "
+        "vælg en anden kanal i kundens konfiguration",
+        id="archived",
+    ),
+    pytest.param(
+        lambda fake: fake.fail_next("conversations.info", error="missing_scope"),
+        "undeliverable.slack_channel_scope",
+        "appen mangler Slack-tilladelsen channels:read, så jeg kan ikke melde mig ind i kanalen og se stemmerne; "
+        "opdatér appen i Slack med det nye manifest (vpmo manifest slack), og installér den igen",
+        id="no-channels-read",
+    ),
+    pytest.param(
+        lambda fake: fake.fail_next("conversations.join", error="missing_scope"),
+        "undeliverable.slack_channel_scope",
+        "appen mangler Slack-tilladelsen channels:join, så jeg kan ikke melde mig ind i kanalen og se stemmerne; "
+        "opdatér appen i Slack med det nye manifest (vpmo manifest slack), og installér den igen",
+        id="no-channels-join",
+    ),
+    pytest.param(
+        lambda fake: fake.fail_next("conversations.join", error="too_many_members"),
+        "undeliverable.slack_not_member",
+        "jeg er ikke medlem af kanalen og kunne ikke melde mig ind (too_many_members), så jeg kan ikke se "
+        "stemmerne; invitér mig med /invite @PMO i kanalen",
+        id="join-refused-otherwise",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arrange", "key", "danish"), REFUSALS)
+def test_a_channel_the_bot_cannot_join_is_refused_with_what_the_coordinator_must_do(
+    slack: FakeSlackApi, arrange: Callable[[FakeSlackApi], None], key: str, danish: str
+) -> None:
+    arrange(slack)
+
+    [refused] = send_all(messenger_on(slack), delivery(challenge_post()))
+
+    assert isinstance(refused, PermanentSendError)
+    assert refused.explanation.key == key
+    assert DANISH.render(refused.explanation) == danish
+    assert CHANNEL in str(refused)
+    assert slack.calls("chat.postMessage") == []  # no post where no vote would be heard
+
+
+def test_a_rate_limited_membership_check_waits_for_retry_after_and_then_goes_through(
+    slack: FakeSlackApi,
+) -> None:
+    slack.fail_next("conversations.info", status=429, retry_after=4)
+    messenger = messenger_on(slack)
+
+    limited, sent = send_all(messenger, delivery(challenge_post()), delivery(challenge_post()))
+
+    assert isinstance(limited, TransientSendError)
+    assert limited.retry_after == 4.0
+    assert isinstance(sent, Sent)
+
+
+def test_a_refusal_of_the_check_that_is_not_about_the_channel_keeps_the_messengers_meaning(
+    slack: FakeSlackApi,
+) -> None:
+    slack.fail_next("conversations.info", error="invalid_auth")
+
+    [refused] = send_all(messenger_on(slack), delivery(challenge_post()))
+
+    assert isinstance(refused, PermanentSendError)
+    assert refused.explanation.key == "undeliverable.refused"
+
+
+def queue_channel_post(database_url: str, message: Message) -> int:
+    """Queue a channel post in the outbox (as the challenge use cases will); return the tenant's id."""
+    engine = make_engine(database_url)
+    try:
+        with SqlUnitOfWorkFactory(engine)() as uow:
+            tenant = uow.tenants.find(slack_team_id=TEAM)
+            assert tenant is not None
+            uow.outbox.add(tenant.id, message, datetime.now(UTC))
+            uow.commit()
+        return tenant.id
+    finally:
+        engine.dispose()
+
+
+def channel_rows(database_url: str) -> list[OutboxRow]:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(OutboxRow).where(col(OutboxRow.channel) == CHANNEL)).all())
+    finally:
+        engine.dispose()
+
+
+def test_the_coordinator_reads_in_danish_why_the_challenge_could_not_go_to_a_private_channel(
+    slack_world: SlackWorld,
+) -> None:
+    slack_world.slack.add_channel(CHANNEL, "udfordringer", private=True)
+
+    queue_channel_post(slack_world.database_url, challenge_post())
+    slack_world.server.ticks(2)
+    settle(slack_world)
+
+    [note] = dms(slack_world, METTE)
+    assert html.unescape(note.params["text"]) == (
+        f"En besked til {CHANNEL} kunne ikke leveres: jeg kan ikke finde kanalen: enten findes den ikke, "
+        "eller også er den privat, og jeg er ikke inviteret; tjek kanalens id i kundens konfiguration, "
+        "eller invitér mig med /invite @PMO i kanalen."
+    )
+    [row] = channel_rows(slack_world.database_url)
+    assert row.state == "failed"
+    assert slack_world.slack.calls("chat.postMessage") == [note]
