@@ -8,25 +8,26 @@ The slash command answers a known person in the ack itself: reference, area, sen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
+from handlers import commands
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Tenant
 from handlers.shared.text import Message, Text
-from handlers import commands
 from handlers.sparring import commands as sparring
 from handlers.sparring import forms
 
@@ -64,7 +65,8 @@ REGISTERED = Registered(
 
 
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
-    """Register every listener the app manifest declares."""
+    """Register every listener the app manifest declares, and the answer to Slack's rate-limit notice."""
+    app.middleware(_rate_limit_notice(bridge))
     app.command(SLASH_COMMAND)(_slash_command(bridge))
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
     app.shortcut(MESSAGE_SHORTCUT)(_acked(bridge, _message_shortcut(bridge)))
@@ -75,6 +77,26 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     app.event("message")(_acked(bridge, _direct_message(bridge)))
     app.event("reaction_added")(_acked(bridge, _reaction(bridge, added=True)))
     app.event("reaction_removed")(_acked(bridge, _reaction(bridge, added=False)))
+
+
+def _rate_limit_notice(bridge: SlackBridge) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Answer Slack's ``app_rate_limited`` notice with a 200 and tell the bridge; pass on everything else.
+
+    Slack posts it to the events URL (over HTTP and over the socket alike) when a workspace's events
+    pass 30,000 an hour; it is no ``event_callback``, so no event listener matches it and bolt would
+    answer 404 with a warning (over the socket: no ack at all).
+    """
+
+    async def middleware(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        if body.get("type") != "app_rate_limited":
+            await next()
+            return None
+        minute = body.get("minute_rate_limited")
+        minute = minute if isinstance(minute, int) and not isinstance(minute, bool) else 0
+        bridge.after_answer(bridge.events_dropped(str(body.get("team_id") or "?"), minute))
+        return BoltResponse(status=200, body="")
+
+    return middleware
 
 
 def _acked(bridge: SlackBridge, work: Work) -> Listener:

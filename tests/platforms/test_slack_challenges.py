@@ -1,4 +1,5 @@
-"""The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel.
+"""The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel
+and Slack's rate-limit notice.
 
 The fake Slack Web API (tests/platforms/slack_fakes.py) keeps channels, posted messages and reactions
 as state, so ``reactions.get``, ``conversations.info`` and ``conversations.join`` answer as Slack does.
@@ -10,20 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
+import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, col, select
 
 from bot.adapters.reactions import PlatformReactionReader
-from bot.i18n import Reader
+from bot.i18n import Reader, catalogue
 from bot.server import RUNTIME_KEY
+from bot.settings import Settings
+from bot.slack.bridge import SlackBridge
 from bot.slack.messenger import SlackMessenger
 from bot.slack.reactions import SlackReactionReader
+from bot.slack.settings import SlackMode, SlackSettings
 from bot.slack.workspace import Workspace
 from handlers.shared.model import OverQuota, Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -31,11 +39,16 @@ from handlers.shared.text import Action, Message, Text, Verbatim
 from storage.db import make_engine
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, METTE, SOFIE, TEAM, SlackWorld
+from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, METTE, SOFIE, TEAM, SlackWorld, sample_database
+from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
     FakeSlackApi,
+    encode_json,
+    event,
+    message_event,
 )
+from tests.platforms.socket_mode_fake import APP_TOKEN, FakeSocketModeServer
 from tests.platforms.test_slack_interactions import dms, settle
 
 CHANNEL = "C0CHALL"  # the sample client's challenge channel
@@ -493,3 +506,128 @@ def test_the_coordinator_reads_in_danish_why_the_challenge_could_not_go_to_a_pri
     [row] = channel_rows(slack_world.database_url)
     assert row.state == "failed"
     assert slack_world.slack.calls("chat.postMessage") == [note]
+
+
+# --- 3. Slack's app_rate_limited notice ------------------------------------------------------------------
+
+
+MINUTE = 1518467820  # 2018-02-12 20:37 UTC, as in Slack's documentation
+
+
+def rate_limit_notice(minute: object = MINUTE, team_id: str = TEAM) -> dict[str, Any]:
+    return {
+        "token": "verification_token",
+        "type": "app_rate_limited",
+        "team_id": team_id,
+        "minute_rate_limited": minute,
+        "api_app_id": "A111",
+    }
+
+
+@pytest.fixture
+def dropped(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Record what the bridge's hook is told, and let it do what it does."""
+    told: list[tuple[str, int]] = []
+    original = SlackBridge.events_dropped
+
+    async def spy(self: SlackBridge, team_id: str, minute: int) -> None:
+        told.append((team_id, minute))
+        await original(self, team_id, minute)
+
+    monkeypatch.setattr(SlackBridge, "events_dropped", spy)
+    return told
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.01)
+
+
+def warnings_of_handling(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    # Only the request's own handling counts: on a loaded machine the scheduler may warn of a late tick.
+    handling = ("bot.", "slack_bolt", "slack_sdk", "aiohttp")
+    return [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(handling)]
+
+
+@pytest.mark.parametrize(
+    ("minute", "told", "shown"),
+    [(MINUTE, MINUTE, "2018-02-12T20:37+00:00"), ("soon", 0, "?"), (10**20, 10**20, "?")],
+)
+def test_slacks_rate_limit_notice_is_answered_200_and_logged_once_with_the_team(
+    slack_world: SlackWorld,
+    caplog: pytest.LogCaptureFixture,
+    dropped: list[tuple[str, int]],
+    minute: object,
+    told: int,
+    shown: str,
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    response = slack_world.send(encode_json(rate_limit_notice(minute)))
+    wait_until(lambda: bool(dropped) and bool(warnings_of_handling(caplog)), "the hook and its log line")
+    settle(slack_world)
+
+    assert (response.status_code, response.text) == (200, "")
+    assert dropped == [(TEAM, told)]
+    [warning] = warnings_of_handling(caplog)
+    assert warning.name == "bot.slack.bridge"
+    assert TEAM in warning.getMessage()
+    assert f"app_rate_limited from {shown}" in warning.getMessage()
+    assert warning.exc_info is None
+    assert "Traceback" not in caplog.text
+    assert slack_world.slack.calls("chat.postMessage") == []
+
+
+def test_events_after_a_rate_limit_notice_are_handled_as_before(
+    slack_world: SlackWorld, dropped: list[tuple[str, int]]
+) -> None:
+    slack_world.send(encode_json(rate_limit_notice()))
+    response = slack_world.send(event(message_event(JONAS, "hjælp", f"D{JONAS}", team_id=TEAM), TEAM))
+
+    assert response.status_code == 200
+    [reply] = dms(slack_world, JONAS)
+    assert reply.params["text"] == catalogue("da")["help.head"]
+    assert dropped == [(TEAM, MINUTE)]
+
+
+@pytest.fixture
+def socket_world(database_url: str) -> Iterator[tuple[RunningServer, FakeSocketModeServer]]:
+    sample_database(database_url)
+    with ExitStack() as stack:
+        socket = stack.enter_context(FakeSocketModeServer())
+        fake = stack.enter_context(FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN))
+        fake.socket_mode_url = socket.url
+        settings = Settings(database_url=SecretStr(database_url))
+        slack_settings = SlackSettings(
+            SlackMode.SOCKET_MODE, bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.url
+        )
+
+        def factory() -> Any:
+            from bot.server import build_server
+
+            return build_server(settings, slack_settings, tick_seconds=0.2)
+
+        server = stack.enter_context(RunningServer(factory))
+        wait_until(lambda: server.get("/healthz").status_code == 200, "the socket to connect")
+        yield server, socket
+
+
+def test_the_rate_limit_notice_over_socket_mode_is_acked_without_a_traceback(
+    socket_world: tuple[RunningServer, FakeSocketModeServer],
+    caplog: pytest.LogCaptureFixture,
+    dropped: list[tuple[str, int]],
+) -> None:
+    caplog.set_level(logging.INFO)
+    _, socket = socket_world
+
+    envelope_id = socket.send("events_api", rate_limit_notice(), accepts_response_payload=False)
+
+    assert socket.wait_for_ack(envelope_id) == {"envelope_id": envelope_id}
+    wait_until(lambda: bool(warnings_of_handling(caplog)), "the log line")
+    assert dropped == [(TEAM, MINUTE)]
+    [warning] = warnings_of_handling(caplog)
+    assert (warning.name, warning.exc_info) == ("bot.slack.bridge", None)
+    assert "Traceback" not in caplog.text
