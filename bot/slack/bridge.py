@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
 from handlers import commands
+from handlers.challenges import commands as challenges
 from handlers.service import Identity, LookupDeferredError, Outcome
 from handlers.shared.model import Tenant
 from handlers.sparring import commands as sparring
@@ -36,6 +37,8 @@ class SlackBridge(PlatformBridge[SlackStore]):
 
     async def read(self, tenant: Tenant, team_id: str, command: commands.Command) -> commands.Command:
         """Return typed text with Slack's markup read: its mentions as people, its plain text for the rules."""
+        if isinstance(command, challenges.SubmitChallenge):
+            return replace(command, plain=markup.plain(command.text))
         if not isinstance(command, sparring.RequestSparring | sparring.FreeText):
             return command
         mentions = [

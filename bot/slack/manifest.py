@@ -30,7 +30,7 @@ from bot.adapters.templating import map_strings
 # --- what the manifest declares -------------------------------------------------------------------------
 
 SLASH_COMMANDS: Final = ("/sparring",)
-MESSAGE_SHORTCUTS: Final = ("ask_sparring_about_message",)
+MESSAGE_SHORTCUTS: Final = ("ask_sparring_about_message", "submit_challenge")
 BOT_EVENTS: Final = (
     "app_home_opened",
     "app_mention",

@@ -1,5 +1,5 @@
-"""The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel
-and Slack's rate-limit notice.
+"""The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel,
+Slack's rate-limit notice and the "Indsend som udfordring" shortcut.
 
 The fake Slack Web API (tests/platforms/slack_fakes.py) keeps channels, posted messages and reactions
 as state, so ``reactions.get``, ``conversations.info`` and ``conversations.join`` answer as Slack does.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,9 @@ from bot.slack.messenger import SlackMessenger
 from bot.slack.reactions import SlackReactionReader
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.slack.workspace import Workspace
+from handlers import router
+from handlers.challenges.commands import SubmitChallenge
+from handlers.shared.context import ActorContext
 from handlers.shared.model import OverQuota, Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Action, Message, Text, Verbatim
@@ -46,7 +50,9 @@ from tests.platforms.slack_fakes import (
     FakeSlackApi,
     encode_json,
     event,
+    interactive,
     message_event,
+    message_shortcut,
 )
 from tests.platforms.socket_mode_fake import APP_TOKEN, FakeSocketModeServer
 from tests.platforms.test_slack_interactions import dms, settle
@@ -631,3 +637,83 @@ def test_the_rate_limit_notice_over_socket_mode_is_acked_without_a_traceback(
     [warning] = warnings_of_handling(caplog)
     assert (warning.name, warning.exc_info) == ("bot.slack.bridge", None)
     assert "Traceback" not in caplog.text
+
+
+# --- 4. the message shortcut "Indsend som udfordring" ----------------------------------------------------
+
+
+@pytest.fixture
+def submitted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, SubmitChallenge]]:
+    """Stand in for the core's SubmitChallenge use case: record who submitted what, and answer them."""
+    received: list[tuple[str, SubmitChallenge]] = []
+
+    def submit(ctx: ActorContext, command: SubmitChallenge) -> None:
+        received.append((ctx.actor.email, command))
+        ctx.reply(Text.of("quote", text=Verbatim(f"modtaget: {command.plain}")))
+
+    monkeypatch.setitem(router.HANDLERS, SubmitChallenge, submit)  # type: ignore[index]
+    return received
+
+
+MARKED_UP = (
+    "Kan <@U01ANB> &amp; jeg få en skabelon? Se <https://intra.nordlys.dk/risiko|risikologgen> i <#C0PMO|pmo>"
+)
+WITHOUT_MARKUP = "Kan   & jeg få en skabelon? Se  risikologgen  i  "
+
+
+def test_the_shortcut_acks_at_once_and_submits_the_message_for_whoever_used_it(
+    slack_world: SlackWorld, submitted: list[tuple[str, SubmitChallenge]]
+) -> None:
+    # Jonas submits the message Anna wrote: the challenge is his.
+    shortcut = message_shortcut(SHORTCUT, MARKED_UP, JONAS, TEAM, "C0PMO", message_user_id=ANNA)
+
+    response = slack_world.send(interactive(shortcut))
+    settle(slack_world)
+
+    assert (response.status_code, response.text) == (200, "")
+    assert submitted == [("jonas.friis@nordlys.dk", SubmitChallenge(MARKED_UP, WITHOUT_MARKUP))]
+    [answer] = dms(slack_world, JONAS)
+    assert f"modtaget: {WITHOUT_MARKUP}" in html.unescape(json.dumps(answer.blocks, ensure_ascii=False))
+    assert slack_world.slack.calls("response_url") == []
+
+
+def test_the_shortcut_on_a_message_without_text_leaves_the_answer_to_the_use_case(
+    slack_world: SlackWorld, submitted: list[tuple[str, SubmitChallenge]]
+) -> None:
+    shortcut = message_shortcut(SHORTCUT, "", JONAS, TEAM)
+    del shortcut["message"]["text"]  # a message of files only
+
+    response = slack_world.send(interactive(shortcut))
+    settle(slack_world)
+
+    assert response.status_code == 200
+    assert submitted == [("jonas.friis@nordlys.dk", SubmitChallenge("", ""))]
+    assert len(dms(slack_world, JONAS)) == 1
+
+
+def test_the_shortcut_in_a_workspace_of_no_client_says_so_where_it_was_used(
+    slack_world: SlackWorld, submitted: list[tuple[str, SubmitChallenge]]
+) -> None:
+    shortcut = message_shortcut(
+        SHORTCUT, CHALLENGE, JONAS, "T0STRANGER", response_url=slack_world.slack.response_url("stranger")
+    )
+
+    response = slack_world.send(interactive(shortcut))
+    [answer] = slack_world.slack.wait_for("response_url")
+
+    assert response.status_code == 200
+    assert answer.params["response_type"] == "ephemeral"
+    assert submitted == []
+    assert slack_world.slack.calls("chat.postMessage") == []
+
+
+def test_a_typed_challenge_reaches_the_use_case_with_slacks_markup_read_too(
+    slack_world: SlackWorld, submitted: list[tuple[str, SubmitChallenge]]
+) -> None:
+    typed = message_event(JONAS, f"udfordring {MARKED_UP}", f"D{JONAS}", team_id=TEAM)
+
+    response = slack_world.send(event(typed, TEAM))
+    settle(slack_world)
+
+    assert response.status_code == 200
+    assert submitted == [("jonas.friis@nordlys.dk", SubmitChallenge(MARKED_UP, WITHOUT_MARKUP))]

@@ -40,7 +40,7 @@ BASE_URL = "https://pmo.example.dk"
 # What the app registers, as the brief for the app lists it; kept literal so the test does not just
 # compare the module with itself.
 EXPECTED_COMMANDS = {"/sparring"}
-EXPECTED_SHORTCUTS = {"ask_sparring_about_message"}
+EXPECTED_SHORTCUTS = {"ask_sparring_about_message", "submit_challenge"}
 EXPECTED_EVENTS = {
     "app_home_opened",
     "app_mention",
@@ -212,6 +212,12 @@ def test_features_are_as_agreed(http_manifest: dict[str, Any]) -> None:
                 "callback_id": "ask_sparring_about_message",
                 "description": "Turn this message into a sparring request",
             },
+            {
+                "name": "Indsend som udfordring",
+                "type": "message",
+                "callback_id": "submit_challenge",
+                "description": "Indsend beskeden som kvartalsudfordring. Submit this message as a quarterly challenge.",
+            },
         ],
         "interactivity": True,
         "settings": {
@@ -243,7 +249,10 @@ def test_reaction_events_without_reactions_read_are_reported(http_manifest: dict
     [
         ("app_mentions:read", "event app_mention"),
         ("im:history", "event message.im"),
-        ("commands", "slash command /sparring, shortcut ask_sparring_about_message"),
+        (
+            "commands",
+            "slash command /sparring, shortcut ask_sparring_about_message, shortcut submit_challenge",
+        ),
         ("channels:read", "checking membership of a public channel"),
         ("groups:read", "checking membership of a private channel"),
         ("channels:join", "joining a public channel to hear its votes"),
