@@ -1,5 +1,5 @@
 """The quarterly challenges on Slack, over the real protocols: reading votes back, joining the channel,
-Slack's rate-limit notice and the "Indsend som udfordring" shortcut.
+Slack's rate-limit notice, the "Indsend som udfordring" shortcut and the channel post's Block Kit.
 
 The fake Slack Web API (tests/platforms/slack_fakes.py) keeps channels, posted messages and reactions
 as state, so ``reactions.get``, ``conversations.info`` and ``conversations.join`` answer as Slack does.
@@ -29,13 +29,14 @@ from bot.adapters.reactions import PlatformReactionReader
 from bot.i18n import Reader, catalogue
 from bot.server import RUNTIME_KEY
 from bot.settings import Settings
+from bot.slack.blocks import message_payload
 from bot.slack.bridge import SlackBridge
 from bot.slack.messenger import SlackMessenger
 from bot.slack.reactions import SlackReactionReader
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.slack.workspace import Workspace
 from handlers import router
-from handlers.challenges.commands import SubmitChallenge
+from handlers.challenges.commands import MAX_CHALLENGE_CHARS, SubmitChallenge
 from handlers.shared.context import ActorContext
 from handlers.shared.model import OverQuota, Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -44,6 +45,7 @@ from storage.db import make_engine
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, METTE, SOFIE, TEAM, SlackWorld, sample_database
+from tests.platforms.limits import slack_problems
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
@@ -512,6 +514,74 @@ def test_the_coordinator_reads_in_danish_why_the_challenge_could_not_go_to_a_pri
     [row] = channel_rows(slack_world.database_url)
     assert row.state == "failed"
     assert slack_world.slack.calls("chat.postMessage") == [note]
+
+
+# --- 5. the channel post of the longest challenge stays within Block Kit's limits -------------------
+
+
+PLAIN = (CHALLENGE + " ") * (MAX_CHALLENGE_CHARS // len(CHALLENGE) + 1)
+LONGEST = {
+    "danish": PLAIN[:MAX_CHALLENGE_CHARS],
+    "ampersands": "&" * MAX_CHALLENGE_CHARS,  # five times as long escaped: &amp;
+    "emoji": "😀" * MAX_CHALLENGE_CHARS,
+    "one-word": "x" * MAX_CHALLENGE_CHARS,
+    "lines": "\n".join(["a"] * (MAX_CHALLENGE_CHARS // 2)),
+}
+
+
+def sections(blocks: list[dict[str, Any]]) -> str:
+    return html.unescape("\n".join(b["text"]["text"] for b in blocks if b["type"] == "section"))
+
+
+def vote_buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [element for b in blocks if b["type"] == "actions" for element in b["elements"]]
+
+
+@pytest.mark.parametrize("name", sorted(LONGEST))
+def test_the_post_of_the_longest_challenge_fits_block_kit_with_its_vote_button(name: str) -> None:
+    text = LONGEST[name]
+    long_label = Text.of("button.rating", rating=Verbatim("Stem på udfordring U-7 " * 10))
+
+    for reader in (DANISH, Reader("en", COPENHAGEN)):
+        payload = message_payload(challenge_post(text, label=long_label), reader)
+
+        assert slack_problems(payload["blocks"]) == []
+        [button] = vote_buttons(payload["blocks"])
+        assert (button["action_id"], button["value"]) == ("vote:U-7", "vote:U-7")
+        assert len(payload["text"]) <= 4000  # what Slack shows of the notification text
+
+
+@pytest.mark.parametrize("name", ["danish", "emoji", "one-word", "lines"])
+def test_the_longest_challenge_is_posted_whole_unless_escaping_makes_it_too_long_for_a_section(
+    name: str,
+) -> None:
+    payload = message_payload(challenge_post(LONGEST[name]), DANISH)
+
+    assert LONGEST[name] in sections(payload["blocks"])
+
+
+def test_a_challenge_that_escaping_makes_five_times_longer_is_shortened_with_a_pointer_to_the_whole() -> None:
+    payload = message_payload(challenge_post(LONGEST["ampersands"]), DANISH)
+
+    shown = sections(payload["blocks"])
+    assert shown.endswith("…”\nSkriv vis U-7 for hele teksten.")
+    assert len(shown) < MAX_CHALLENGE_CHARS
+
+
+def test_the_server_joins_the_challenge_channel_and_posts_the_longest_challenge_within_the_limits(
+    slack_world: SlackWorld,
+) -> None:
+    queue_channel_post(slack_world.database_url, challenge_post(LONGEST["danish"]))
+    slack_world.server.ticks(2)
+    settle(slack_world)
+
+    assert methods(slack_world.slack)[-3:] == ["conversations.info", "conversations.join", "chat.postMessage"]
+    posted = slack_world.slack.last("chat.postMessage")
+    assert posted.params["channel"] == CHANNEL
+    assert slack_problems(posted.blocks) == []
+    assert LONGEST["danish"] in sections(posted.blocks)
+    [row] = channel_rows(slack_world.database_url)
+    assert (row.state, row.platform_message_id) == ("sent", f"{CHANNEL}:{posted.response['ts']}")
 
 
 # --- 3. Slack's app_rate_limited notice ------------------------------------------------------------------
