@@ -81,6 +81,15 @@ def wait_for_row_state(database_url: str, slack_id: str, state: str, timeout: fl
     return wait_for_row(database_url, slack_id, lambda row: row.state == state, state, timeout)
 
 
+def wait_for_row_states(database_url: str, slack_id: str, states: list[str], timeout: float = 10.0) -> None:
+    """Wait until the outbox rows to the person are in exactly these states, oldest first."""
+    wait_until(
+        lambda: [row.state for row in outbox_rows_to(database_url, slack_id)] == states,
+        timeout,
+        lambda: f"the outbox rows to {slack_id} to be {states}",
+    )
+
+
 def utc(moment: datetime | None) -> datetime:
     """Return a stored moment as an aware UTC datetime (SQLite hands back naive ones)."""
     assert moment is not None
@@ -284,6 +293,8 @@ def test_two_offers_to_the_same_dm_are_paced_a_second_apart(
     assert len(posts_to(slack_world, ANNA)) == 1  # the clock has not moved: Slack's pace holds it
     clock.advance(seconds=1)
     wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 2, 10, "the second offer to Anna")
+    # The fake has the post before the dispatcher has recorded it as sent: wait for the record too.
+    wait_for_row_states(slack_world.database_url, ANNA, ["sent", "sent"])
     first, second = posts_to(slack_world, ANNA)
     assert first.ok
     assert second.ok
