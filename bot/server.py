@@ -8,7 +8,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +17,12 @@ from sqlalchemy import text
 
 from bot.adapters.bridge import PlatformBridge
 from bot.adapters.messenger import PlatformMessenger
+from bot.adapters.reactions import PlatformReactionReader
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
-from handlers.shared.ports import Clock
+from handlers.shared.ports import Clock, ReactionReader
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
@@ -43,6 +44,8 @@ class Server:
     dispatcher: Dispatcher
     slack: SlackApp | None = None
     bridges: tuple[PlatformBridge[Any], ...] = ()
+    # Reads a posted message's reactions back from its platform (votes the events did not bring).
+    reactions: ReactionReader = field(default_factory=PlatformReactionReader)
     # Built at start-up, on the running loop: the handler opens an aiohttp session when created.
     socket_mode: AsyncSocketModeHandler | None = None
 
@@ -175,6 +178,7 @@ def build_server(
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
     web_app = web.Application()
     slack_messenger = None
+    slack_reactions = None
     kick_holder: list[TickLoop] = []
 
     def kick() -> None:
@@ -184,7 +188,7 @@ def build_server(
     slack_app = None
     bridges: list[PlatformBridge[Any]] = []
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, slack_app = _add_slack(
+        slack_messenger, slack_reactions, slack_app = _add_slack(
             web_app, settings, slack_settings, runtime, kick, bridges, monotonic
         )
 
@@ -194,9 +198,10 @@ def build_server(
         teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges, monotonic)
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
+    reactions = PlatformReactionReader(slack=slack_reactions)
     tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
     kick_holder.append(tick)
-    server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges))
+    server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions)
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
     web_app.on_startup.append(_start)
@@ -212,11 +217,12 @@ def _add_slack(
     kick: Any,
     bridges: list[PlatformBridge[Any]],
     monotonic: Callable[[], float],
-) -> tuple[Any, SlackApp]:
+) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
     from bot.slack.messenger import SlackMessenger
+    from bot.slack.reactions import SlackReactionReader
 
     bridge = SlackBridge(
         runtime.deps,
@@ -233,7 +239,7 @@ def _add_slack(
     )
     if slack_settings.mode is not SlackMode.SOCKET_MODE:
         add_routes(web_app, slack)
-    return messenger, slack
+    return messenger, SlackReactionReader(slack.workspace_for), slack
 
 
 def _add_teams(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -12,6 +12,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -24,6 +25,7 @@ from bot.slack.manifest import BOT_SCOPES, OAUTH_REDIRECT_PATH
 from bot.slack.oauth import DatabaseOAuthStateStore, EncryptedInstallationStore
 from bot.slack.payloads import MalformedRequestError, check_shape
 from bot.slack.settings import SlackMode, SlackSettings, forget_blank_variables
+from bot.slack.workspace import Workspace
 from handlers.shared.model import Tenant
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,8 @@ class SlackApp:
     app: AsyncApp
     settings: SlackSettings
     installations: EncryptedInstallationStore | None
+    # What Slack said of the environment's bot token (auth.test): it never changes while the process runs.
+    _own: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def web_client(self, token: str | None = None) -> AsyncWebClient:
         """Return a Web API client on the configured base URL (a fake one in tests), sharing connections."""
@@ -109,8 +113,30 @@ class SlackApp:
         """Return a client with the bot token of the tenant's workspace (None when not installed)."""
         if self.installations is None:
             return self.app.client
+        bot = await self._installed_bot(tenant)
+        return self.web_client(bot.bot_token) if bot is not None else None
+
+    async def workspace_for(self, tenant: Tenant) -> Workspace | None:
+        """Return the client of the tenant's workspace and the bot's own user id there (None: not installed).
+
+        With one workspace's token from the environment, Slack is asked once whose token it is
+        (``auth.test``); with OAuth the installation holds the bot's user id.
+        """
+        if self.installations is None:
+            return Workspace(self.app.client, await self._own_user_id())
+        bot = await self._installed_bot(tenant)
+        return Workspace(self.web_client(bot.bot_token), bot.bot_user_id or None) if bot is not None else None
+
+    async def _installed_bot(self, tenant: Tenant) -> Bot | None:
+        assert self.installations is not None  # only asked for in OAuth mode
         bot = await self.installations.async_find_bot(enterprise_id=None, team_id=tenant.slack_team_id)
-        return self.web_client(bot.bot_token) if bot is not None and bot.bot_token else None
+        return bot if bot is not None and bot.bot_token else None
+
+    async def _own_user_id(self) -> str | None:
+        if "user_id" not in self._own:
+            answer = await self.app.client.auth_test()
+            self._own["user_id"] = str(answer.get("user_id") or "")
+        return self._own["user_id"] or None
 
 
 def build_slack_app(settings: SlackSettings, bridge: SlackBridge, secret_key: str | None) -> SlackApp:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
 from handlers import commands
+from handlers.challenges import commands as challenges
 from handlers.service import Identity, LookupDeferredError, Outcome
 from handlers.shared.model import Tenant
 from handlers.sparring import commands as sparring
@@ -35,6 +37,8 @@ class SlackBridge(PlatformBridge[SlackStore]):
 
     async def read(self, tenant: Tenant, team_id: str, command: commands.Command) -> commands.Command:
         """Return typed text with Slack's markup read: its mentions as people, its plain text for the rules."""
+        if isinstance(command, challenges.SubmitChallenge):
+            return replace(command, plain=markup.plain(command.text))
         if not isinstance(command, sparring.RequestSparring | sparring.FreeText):
             return command
         mentions = [
@@ -97,3 +101,23 @@ class SlackBridge(PlatformBridge[SlackStore]):
             email = None
         self.emails.put((team_id, user_id), email)
         return email
+
+    async def events_dropped(self, team_id: str, minute: int) -> None:
+        """Slack dropped the workspace's events from ``minute`` on (``app_rate_limited``: over 30,000 an hour).
+
+        Reactions among them are votes no event will bring: only ``reactions.get`` on the challenges'
+        posts can recover them. For now this is said in the log, once per notice from Slack.
+        """
+        log.warning(
+            "Slack is dropping events of workspace %s (app_rate_limited from %s): over 30,000 an hour",
+            team_id,
+            _minute(minute),
+        )
+
+
+def _minute(epoch: int) -> str:
+    """Return Slack's minute (seconds since the epoch) as UTC, or "?" when it is none."""
+    try:
+        return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="minutes") if epoch > 0 else "?"
+    except (OverflowError, OSError, ValueError):
+        return "?"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.web.async_client import AsyncWebClient
@@ -23,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, markup
 from bot.slack.bridge import SlackBridge
 from handlers import commands
+from handlers.challenges import commands as challenges
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, Outcome
 from handlers.shared.model import Tenant
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 
 SLASH_COMMAND = "/sparring"
 MESSAGE_SHORTCUT = "ask_sparring_about_message"
+CHALLENGE_SHORTCUT = "submit_challenge"
 Listener = Callable[..., Awaitable[None]]
 Work = Callable[[AsyncArgs], Coroutine[Any, Any, None]]
 
@@ -49,7 +52,7 @@ class Registered:
 
 REGISTERED = Registered(
     commands=(SLASH_COMMAND,),
-    shortcuts=(MESSAGE_SHORTCUT,),
+    shortcuts=(MESSAGE_SHORTCUT, CHALLENGE_SHORTCUT),
     # message.im arrives as bolt's "message" event; the two token events are answered in app.py.
     events=(
         "app_home_opened",
@@ -64,10 +67,12 @@ REGISTERED = Registered(
 
 
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
-    """Register every listener the app manifest declares."""
+    """Register every listener the app manifest declares, and the answer to Slack's rate-limit notice."""
+    app.middleware(_rate_limit_notice(bridge))
     app.command(SLASH_COMMAND)(_slash_command(bridge))
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
     app.shortcut(MESSAGE_SHORTCUT)(_acked(bridge, _message_shortcut(bridge)))
+    app.shortcut(CHALLENGE_SHORTCUT)(_acked(bridge, _challenge_shortcut(bridge)))
     app.action(re.compile(r".+"))(_acked(bridge, _button(bridge)))
     app.view(blocks.COMMENT_CALLBACK)(_acked(bridge, _comment_submitted(bridge)))
     app.event("app_home_opened")(_acked(bridge, _home_opened(bridge)))
@@ -75,6 +80,26 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     app.event("message")(_acked(bridge, _direct_message(bridge)))
     app.event("reaction_added")(_acked(bridge, _reaction(bridge, added=True)))
     app.event("reaction_removed")(_acked(bridge, _reaction(bridge, added=False)))
+
+
+def _rate_limit_notice(bridge: SlackBridge) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """Answer Slack's ``app_rate_limited`` notice with a 200 and tell the bridge; pass on everything else.
+
+    Slack posts it to the events URL (over HTTP and over the socket alike) when a workspace's events
+    pass 30,000 an hour; it is no ``event_callback``, so no event listener matches it and bolt would
+    answer 404 with a warning (over the socket: no ack at all).
+    """
+
+    async def middleware(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        if body.get("type") != "app_rate_limited":
+            await next()
+            return None
+        minute = body.get("minute_rate_limited")
+        minute = minute if isinstance(minute, int) and not isinstance(minute, bool) else 0
+        bridge.after_answer(bridge.events_dropped(str(body.get("team_id") or "?"), minute))
+        return BoltResponse(status=200, body="")
+
+    return middleware
 
 
 def _acked(bridge: SlackBridge, work: Work) -> Listener:
@@ -286,6 +311,8 @@ def _comment_submitted(bridge: SlackBridge) -> Work:
 
 
 def _message_shortcut(bridge: SlackBridge) -> Work:
+    """Ask for sparring about a message: the answer comes where it was asked (response_url)."""
+
     async def on_shortcut(args: AsyncArgs) -> None:
         body = args.body
         team_id = _team_of(body) or ""
@@ -295,11 +322,38 @@ def _message_shortcut(bridge: SlackBridge) -> Work:
             await _answer(response_url, _not_connected(bridge))
             return
         user_id = body["user"]["id"]
-        text = (body.get("message") or {}).get("text", "")
-        request = await bridge.read(tenant, team_id, sparring.RequestSparring(text))
+        request = await bridge.read(tenant, team_id, sparring.RequestSparring(_message_text(body)))
         await _run_and_answer(bridge, args.client, tenant, team_id, user_id, request, response_url)
 
     return on_shortcut
+
+
+def _challenge_shortcut(bridge: SlackBridge) -> Work:
+    """Submit a message as a quarterly challenge, for the person who used the shortcut.
+
+    The answer (the challenge's number, or why not: empty, too long, like an open one) goes to their
+    DM through the outbox: a lasting receipt, and the place its "submit anyway" button can be pressed.
+    """
+
+    async def on_shortcut(args: AsyncArgs) -> None:
+        body = args.body
+        team_id = _team_of(body) or ""
+        tenant = await bridge.tenant(team_id)
+        if tenant is None:
+            await _answer(body.get("response_url", ""), _not_connected(bridge))
+            return
+        user_id = body["user"]["id"]
+        challenge = await bridge.read(tenant, team_id, challenges.SubmitChallenge(_message_text(body)))
+        await bridge.run_as(args.client, tenant, team_id, user_id, challenge, in_dm=True)
+
+    return on_shortcut
+
+
+def _message_text(body: dict[str, Any]) -> str:
+    """Return the text of the message a shortcut was used on (empty for one with only files or blocks)."""
+    message = body.get("message")
+    text = message.get("text") if isinstance(message, dict) else None
+    return text if isinstance(text, str) else ""
 
 
 def _home_opened(bridge: SlackBridge) -> Work:

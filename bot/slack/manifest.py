@@ -30,7 +30,7 @@ from bot.adapters.templating import map_strings
 # --- what the manifest declares -------------------------------------------------------------------------
 
 SLASH_COMMANDS: Final = ("/sparring",)
-MESSAGE_SHORTCUTS: Final = ("ask_sparring_about_message",)
+MESSAGE_SHORTCUTS: Final = ("ask_sparring_about_message", "submit_challenge")
 BOT_EVENTS: Final = (
     "app_home_opened",
     "app_mention",
@@ -44,6 +44,9 @@ BOT_SCOPES: Final = (
     "commands",
     "chat:write",
     "chat:write.public",
+    "channels:read",
+    "groups:read",
+    "channels:join",
     "im:write",
     "im:history",
     "app_mentions:read",
@@ -71,6 +74,10 @@ REQUIRED_SCOPES_BY_EVENT: Final[Mapping[str, str | None]] = {
 ALWAYS_REQUIRED_SCOPES: Final[Mapping[str, str]] = {
     "chat:write": "posting messages",
     "im:write": "opening DMs",
+    # Slack sends reactions (the challenges' votes) only from channels the bot is a member of.
+    "channels:read": "checking membership of a public channel before posting (conversations.info)",
+    "groups:read": "checking membership of a private channel before posting (conversations.info)",
+    "channels:join": "joining a public channel to hear its votes (conversations.join)",
 }
 
 # Slack only grants the first scope together with the second.

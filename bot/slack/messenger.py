@@ -1,10 +1,15 @@
-"""Delivering outbox messages to Slack: DMs and channel posts, with Slack's failures classified."""
+"""Delivering outbox messages to Slack: DMs and channel posts, with Slack's failures classified.
+
+Before its first post to a channel the bot makes sure it is a member there: ``chat:write.public``
+lets it post to a public channel it never joined, but Slack only sends it the reactions (the votes
+on a challenge) in channels it is a member of.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -12,9 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
 from bot.slack.blocks import message_payload
+from bot.slack.workspace import ClientFor
 from handlers.shared.model import Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.shared.text import Text
+from handlers.shared.text import Text, Verbatim
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,21 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
-ClientFor = Callable[[Tenant], Awaitable[AsyncWebClient | None]]
+# What conversations.info / conversations.join answer when the bot cannot be (or see that it is) a member.
+_CANNOT_JOIN = frozenset(
+    {
+        "channel_not_found",
+        "method_not_supported_for_channel_type",
+        "is_archived",
+        "missing_scope",
+        "too_many_members",
+        "channel_is_limited_access",
+        "restricted_action",
+        "user_is_restricted",
+    }
+)
+# A post refused so means the membership seen before no longer holds: look again next time.
+_NOT_THERE_NOW = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 
 class SlackMessenger:
@@ -55,6 +75,7 @@ class SlackMessenger:
         self._pace = Pace(monotonic)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._dm_channels: dict[tuple[int, str], str] = {}
+        self._member_of: set[tuple[int, str]] = set()
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as Slack answers."""
@@ -72,12 +93,16 @@ class SlackMessenger:
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload
             )
         except SlackApiError as error:
-            raise _classify(error) from error
+            if str(error.response.get("error") or "") in _NOT_THERE_NOW and delivery.message.to_channel:
+                self._member_of.discard((delivery.tenant.id, delivery.message.to_channel))
+            raise classify(error) from error
         return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
         target = delivery.message.to_channel
         if target and not _is_user_id(target):
+            if not _is_dm(target):
+                await self._join(client, delivery.tenant, target)
             return target
         user = target or (delivery.recipient.slack_id if delivery.recipient else None)
         if not user:
@@ -92,13 +117,61 @@ class SlackMessenger:
             self._dm_channels[key] = str((opened.get("channel") or {}).get("id"))
         return self._dm_channels[key]
 
+    async def _join(self, client: AsyncWebClient, tenant: Tenant, channel: str) -> None:
+        """Make sure the bot is a member of the channel (once per tenant and channel), or refuse the post."""
+        key = (tenant.id, channel)
+        if key in self._member_of:
+            return
+        try:
+            info = await client.conversations_info(channel=channel)
+        except SlackApiError as error:
+            raise _not_a_member(error, "conversations.info", channel) from error
+        if not (info.get("channel") or {}).get("is_member"):
+            try:
+                await client.conversations_join(channel=channel)
+            except SlackApiError as error:
+                raise _not_a_member(error, "conversations.join", channel) from error
+            log.info("joined Slack channel %s in workspace %s", channel, tenant.slack_team_id)
+        self._member_of.add(key)
+
+
+def _not_a_member(error: SlackApiError, method: str, channel: str) -> Exception:
+    """Classify a failed membership check or join; what the coordinator must fix is said in their words."""
+    response = error.response
+    code = str(response.get("error") or "")
+    if code not in _CANNOT_JOIN or response.status_code != 200:
+        return classify(error)
+    reason = f"Slack refused {method} for {channel}: {code}"
+    if code == "missing_scope":
+        needed = response.get("needed") or (
+            "channels:join" if method == "conversations.join" else "channels:read"
+        )
+        return PermanentSendError(
+            f"{reason} (needed: {needed})",
+            Text.of("undeliverable.slack_channel_scope", scope=Verbatim(str(needed))),
+        )
+    if code == "is_archived":
+        return PermanentSendError(reason, Text.of("undeliverable.slack_channel_archived"))
+    if code == "channel_not_found":
+        # A private channel the bot was never invited to looks to it as if it did not exist.
+        return PermanentSendError(reason, Text.of("undeliverable.slack_channel_not_found"))
+    if code == "method_not_supported_for_channel_type":
+        return PermanentSendError(reason, Text.of("undeliverable.slack_private_channel"))
+    return PermanentSendError(reason, Text.of("undeliverable.slack_not_member", detail=Verbatim(code)))
+
+
+def _is_dm(channel: str) -> bool:
+    # A DM's channel id starts with D: the bot is always in its own DMs (and cannot join them).
+    return channel.startswith("D")
+
 
 def _is_user_id(target: str) -> bool:
     # Replies go to the account that wrote ("U…", or "W…" in Enterprise Grid), in its DM with the app.
     return target[:1] in ("U", "W") and target[1:].isalnum() and target.isupper()
 
 
-def _classify(error: SlackApiError) -> Exception:
+def classify(error: SlackApiError) -> Exception:
+    """Return what a Slack refusal means for the caller: TransientSendError (retry) or PermanentSendError."""
     response = error.response
     code = str(response.get("error") or "")
     if response.status_code == 429 or code == "ratelimited":

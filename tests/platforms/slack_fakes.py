@@ -206,6 +206,15 @@ class Call:
 
 
 @dataclass
+class _Channel:
+    id: str
+    name: str
+    private: bool = False
+    archived: bool = False
+    member: bool = False
+
+
+@dataclass
 class _Failure:
     status: int
     error: str
@@ -230,10 +239,19 @@ class FakeSlackApi:
     ``D…`` DM channel), ``chat.update``, ``chat.postEphemeral``, ``conversations.open``, ``views.open`` /
     ``views.push`` / ``views.update`` / ``views.publish``, ``users.info`` and ``users.lookupByEmail``
     (from ``emails``; unknown users fail like Slack), ``auth.test``, ``oauth.v2.access``,
-    ``apps.connections.open``, ``reactions.add``, and ``files.getUploadURLExternal`` /
-    ``files.completeUploadExternal`` (the upload URL is the fake's ``/upload/{file_id}``, recorded as
-    ``"file_upload"``), so ``files_upload_v2`` stays local too.  Missing required arguments fail like Slack
-    (``channel_not_found``, ``no_text``, ...).
+    ``apps.connections.open``, ``reactions.add`` / ``reactions.get``, ``conversations.info`` /
+    ``conversations.join``, and ``files.getUploadURLExternal`` / ``files.completeUploadExternal`` (the upload
+    URL is the fake's ``/upload/{file_id}``, recorded as ``"file_upload"``), so ``files_upload_v2`` stays
+    local too.  Missing required arguments fail like Slack (``channel_not_found``, ``no_text``, ...).
+
+    Channels and reactions are state, as in Slack.  A channel the fake was not told of (:meth:`add_channel`)
+    is a public one the bot is not a member of: posting there works (``chat:write.public``), and
+    ``conversations.join`` makes the bot a member.  A private channel the bot is not in is invisible to it
+    (``channel_not_found`` for info, join, posts and reactions); an archived one refuses posts and joins
+    (``is_archived``).  Every message the bot posts is kept, and ``reactions.get`` answers with its
+    reactions: those the bot added (``reactions.add``, as ``bot_user_id``) and those tests put on it with
+    :meth:`react` / :meth:`unreact`.  Without ``full`` it lists at most :attr:`REACTION_USERS_SHOWN` users
+    per reaction (the count stays whole), as Slack may shorten the list; :meth:`delete_message` removes one.
 
     Configuration (all plain attributes, changeable while running): ``team_id``, ``team_name``,
     ``team_domain``, ``app_id``, ``bot_id``, ``bot_user_id``, ``bot_token`` (the token
@@ -242,6 +260,8 @@ class FakeSlackApi:
     get ``invalid_auth``/``not_authed`` and ``auth.test`` reports the token's team), ``socket_mode_url``
     (what ``apps.connections.open`` returns) and ``latency`` (seconds to wait before answering).
     """
+
+    REACTION_USERS_SHOWN = 50
 
     def __init__(
         self,
@@ -290,11 +310,17 @@ class FakeSlackApi:
             "oauth.v2.access": self._oauth_access,
             "apps.connections.open": self._open_connection,
             "reactions.add": self._add_reaction,
+            "reactions.get": self._get_reactions,
+            "conversations.info": self._channel_info,
+            "conversations.join": self._join_channel,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._channels: dict[str, _Channel] = {}
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._changed = threading.Condition()
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
@@ -413,6 +439,46 @@ class FakeSlackApi:
             self._calls.clear()
             self._failures.clear()
             self._overrides.clear()
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str | None = None,
+        *,
+        private: bool = False,
+        archived: bool = False,
+        member: bool = False,
+    ) -> None:
+        """Make a channel known: public or private, archived or not, with the bot a member or not."""
+        with self._changed:
+            self._channels[channel_id] = _Channel(
+                channel_id, name or channel_id.lower(), private, archived, member
+            )
+
+    def is_member(self, channel_id: str) -> bool:
+        """Tell whether the bot is a member of the channel now."""
+        with self._changed:
+            return self._channel(channel_id).member
+
+    def react(self, channel_id: str, ts: str, name: str, *users: str) -> None:
+        """Put people's reaction ``name`` on a message (each user once, in order), as if they clicked it."""
+        with self._changed:
+            held = self._reactions.setdefault((channel_id, ts), {}).setdefault(name, [])
+            held.extend(user for user in users if user not in held)
+
+    def unreact(self, channel_id: str, ts: str, name: str, *users: str) -> None:
+        """Take people's reaction ``name`` off a message again."""
+        with self._changed:
+            reactions = self._reactions.get((channel_id, ts), {})
+            reactions[name] = [user for user in reactions.get(name, []) if user not in users]
+            if not reactions[name]:
+                del reactions[name]
+
+    def delete_message(self, channel_id: str, ts: str) -> None:
+        """Delete a message (someone removed the bot's post): Slack then says ``message_not_found``."""
+        with self._changed:
+            self._messages.pop((channel_id, ts), None)
+            self._reactions.pop((channel_id, ts), None)
 
     # --- inspection
 
@@ -605,10 +671,98 @@ class FakeSlackApi:
         channel = _channel_for(params.get("channel"))
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        refused = self._refuses_posts(channel)
+        if refused:
+            return {"ok": False, "error": refused}
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {"ok": True, "channel": channel, "ts": ts, "message": self._bot_message(params, ts, team_id)}
+        message = self._bot_message(params, ts, team_id)
+        with self._changed:
+            self._messages[(channel, ts)] = copy.deepcopy(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _channel(self, channel_id: str) -> _Channel:
+        # Called with self._changed held.
+        return self._channels.get(channel_id) or _Channel(channel_id, channel_id.lower())
+
+    def _refuses_posts(self, channel_id: str) -> str | None:
+        if channel_id[:1] not in {"C", "G"}:
+            return None  # a DM
+        with self._changed:
+            channel = self._channel(channel_id)
+        if channel.private and not channel.member:
+            return "channel_not_found"
+        return "is_archived" if channel.archived else None
+
+    def _channel_object(self, channel: _Channel, team_id: str) -> dict[str, Any]:
+        return {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": not channel.private,
+            "is_group": channel.private,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": channel.private,
+            "created": 1_700_000_000,
+            "is_archived": channel.archived,
+            "is_general": False,
+            "unlinked": 0,
+            "name_normalized": channel.name,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_ext_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": team_id,
+            "updated": 1_700_000_000_000,
+            "parent_conversation": None,
+            "creator": self.installer_user_id,
+            "shared_team_ids": [team_id],
+            "pending_connected_team_ids": [],
+            "is_member": channel.member,
+            "topic": {"value": "", "creator": "", "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0},
+            "previous_names": [],
+        }
+
+    def _channel_info(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
+        channel_id = str(params.get("channel") or "")
+        if not channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel_id[:1] == "D":
+            return {"ok": True, "channel": {"id": channel_id, "is_im": True, "user": channel_id[1:]}}
+        with self._changed:
+            channel = self._channel(channel_id)
+        if channel.private and not channel.member:
+            return {"ok": False, "error": "channel_not_found"}  # Slack hides it from the bot
+        return {"ok": True, "channel": self._channel_object(channel, team_id)}
+
+    def _join_channel(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
+        channel_id = str(params.get("channel") or "")
+        if not channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel_id[:1] == "D":
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        with self._changed:
+            channel = self._channel(channel_id)
+            if channel.private:
+                return {
+                    "ok": False,
+                    "error": "method_not_supported_for_channel_type"
+                    if channel.member
+                    else "channel_not_found",
+                }
+            if channel.archived:
+                return {"ok": False, "error": "is_archived"}
+            already = channel.member
+            channel.member = True
+            self._channels[channel_id] = channel
+        answer: dict[str, Any] = {"ok": True, "channel": self._channel_object(channel, team_id)}
+        if already:
+            answer["warning"] = "already_in_channel"
+            answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+        return answer
 
     def _update_message(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
         channel, ts = _channel_for(params.get("channel")), params.get("ts")
@@ -768,7 +922,42 @@ class FakeSlackApi:
             return {"ok": False, "error": "invalid_name"}
         if not params.get("channel") or not params.get("timestamp"):
             return {"ok": False, "error": "message_not_found"}
+        key = (str(params["channel"]), str(params["timestamp"]))
+        with self._changed:
+            if self.bot_user_id in self._reactions.get(key, {}).get(str(params["name"]), []):
+                return {"ok": False, "error": "already_reacted"}
+        self.react(*key, str(params["name"]), self.bot_user_id)
         return {"ok": True}
+
+    def _get_reactions(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
+        channel_id, ts = str(params.get("channel") or ""), str(params.get("timestamp") or "")
+        if not channel_id or not ts:
+            return {"ok": False, "error": "no_item_specified"}
+        full = str(params.get("full", "")).lower() in {"1", "true"}
+        with self._changed:
+            channel = self._channel(channel_id)
+            if channel.private and not channel.member:
+                return {"ok": False, "error": "channel_not_found"}
+            key = (channel_id, ts)
+            reactions = copy.deepcopy(self._reactions.get(key, {}))
+            message = copy.deepcopy(self._messages.get(key))
+        if message is None and not reactions:
+            return {"ok": False, "error": "message_not_found"}
+        if message is None:  # someone else's message that a test put reactions on
+            message = {"type": "message", "user": "U0SOMEONE", "text": "", "ts": ts, "team": team_id}
+        if reactions:
+            message["reactions"] = [
+                {
+                    "name": name,
+                    "users": users if full else users[: self.REACTION_USERS_SHOWN],
+                    "count": len(users),
+                }
+                for name, users in reactions.items()
+            ]
+        message["permalink"] = (
+            f"https://{self.team_domain}.slack.com/archives/{channel_id}/p{ts.replace('.', '')}"
+        )
+        return {"ok": True, "type": "message", "channel": channel_id, "message": message}
 
 
 @pytest.fixture

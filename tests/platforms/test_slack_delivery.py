@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 from sqlmodel import Session, col, select
 
-from bot.slack.messenger import PERMANENT_ERRORS, _classify
+from bot.slack.messenger import PERMANENT_ERRORS, classify
 from handlers.shared.ports import PermanentSendError, TransientSendError
 from storage.db import make_engine
 from storage.tables import OutboxRow, PersonRow
@@ -79,6 +79,15 @@ def wait_for_row(
 def wait_for_row_state(database_url: str, slack_id: str, state: str, timeout: float = 10.0) -> OutboxRow:
     """Wait until the (single) outbox row to the person is in ``state`` and return it."""
     return wait_for_row(database_url, slack_id, lambda row: row.state == state, state, timeout)
+
+
+def wait_for_row_states(database_url: str, slack_id: str, states: list[str], timeout: float = 10.0) -> None:
+    """Wait until the outbox rows to the person are in exactly these states, oldest first."""
+    wait_until(
+        lambda: [row.state for row in outbox_rows_to(database_url, slack_id)] == states,
+        timeout,
+        lambda: f"the outbox rows to {slack_id} to be {states}",
+    )
 
 
 def utc(moment: datetime | None) -> datetime:
@@ -284,6 +293,8 @@ def test_two_offers_to_the_same_dm_are_paced_a_second_apart(
     assert len(posts_to(slack_world, ANNA)) == 1  # the clock has not moved: Slack's pace holds it
     clock.advance(seconds=1)
     wait_until(lambda: len(posts_to(slack_world, ANNA)) >= 2, 10, "the second offer to Anna")
+    # The fake has the post before the dispatcher has recorded it as sent: wait for the record too.
+    wait_for_row_states(slack_world.database_url, ANNA, ["sent", "sent"])
     first, second = posts_to(slack_world, ANNA)
     assert first.ok
     assert second.ok
@@ -312,26 +323,26 @@ def slack_error(status: int, error: str, headers: dict[str, str] | None = None) 
 
 @pytest.mark.parametrize("header", ["Retry-After", "retry-after"])
 def test_a_429_is_transient_and_carries_retry_after(header: str) -> None:
-    classified = _classify(slack_error(429, "ratelimited", {header: "7"}))
+    classified = classify(slack_error(429, "ratelimited", {header: "7"}))
 
     assert isinstance(classified, TransientSendError)
     assert classified.retry_after == 7.0
 
 
 def test_a_429_without_retry_after_is_transient_with_no_fixed_wait() -> None:
-    classified = _classify(slack_error(429, "ratelimited"))
+    classified = classify(slack_error(429, "ratelimited"))
 
     assert isinstance(classified, TransientSendError)
     assert classified.retry_after is None
 
 
 def test_ratelimited_in_a_200_answer_is_transient() -> None:
-    assert isinstance(_classify(slack_error(200, "ratelimited")), TransientSendError)
+    assert isinstance(classify(slack_error(200, "ratelimited")), TransientSendError)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_server_errors_are_transient_without_retry_after(status: int) -> None:
-    classified = _classify(slack_error(status, "internal_error"))
+    classified = classify(slack_error(status, "internal_error"))
 
     assert isinstance(classified, TransientSendError)
     assert classified.retry_after is None
@@ -340,7 +351,7 @@ def test_server_errors_are_transient_without_retry_after(status: int) -> None:
 
 @pytest.mark.parametrize("code", sorted(PERMANENT_ERRORS))
 def test_refusals_no_retry_can_fix_are_permanent(code: str) -> None:
-    classified = _classify(slack_error(200, code))
+    classified = classify(slack_error(200, code))
 
     assert isinstance(classified, PermanentSendError)
     assert code in str(classified)
@@ -351,7 +362,7 @@ def test_the_refusals_the_coordinator_must_hear_about_are_permanent() -> None:
 
 
 def test_an_unknown_error_code_is_retried_rather_than_dropped() -> None:
-    classified = _classify(slack_error(200, "some_new_error"))
+    classified = classify(slack_error(200, "some_new_error"))
 
     assert isinstance(classified, TransientSendError)
     assert "some_new_error" in str(classified)

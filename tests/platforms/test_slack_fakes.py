@@ -297,6 +297,91 @@ def test_the_other_methods_answer_like_slack(fake: FakeSlackApi) -> None:
     assert fake.last("conversations.open").params["users"] == "U1"
 
 
+def test_reactions_get_answers_slacks_shape_for_a_posted_message(fake: FakeSlackApi) -> None:
+    async def body() -> Any:
+        client = client_for(fake)
+        posted = await client.chat_postMessage(channel="C7", text="U-7")
+        await client.reactions_add(channel="C7", timestamp=posted["ts"], name="+1")
+        fake.react("C7", posted["ts"], "+1", "U1", "U2")
+        fake.react("C7", posted["ts"], "eyes", "U2")
+        fake.unreact("C7", posted["ts"], "eyes", "U2")
+        return posted["ts"], await client.reactions_get(channel="C7", timestamp=posted["ts"], full=True)
+
+    ts, answer = run(body)
+    assert (answer["ok"], answer["type"], answer["channel"]) == (True, "message", "C7")
+    message = answer["message"]
+    assert (message["ts"], message["text"], message["user"]) == (ts, "U-7", fake.bot_user_id)
+    assert message["reactions"] == [{"name": "+1", "users": [fake.bot_user_id, "U1", "U2"], "count": 3}]
+    assert message["permalink"].endswith(f"/archives/C7/p{ts.replace('.', '')}")
+
+
+def test_reactions_get_refuses_what_slack_would_not_find(fake: FakeSlackApi) -> None:
+    fake.add_channel("C8", private=True)
+
+    async def body() -> list[str]:
+        client = client_for(fake)
+        errors = []
+        for params in ({"channel": "C7", "timestamp": "1.2"}, {"channel": "C8", "timestamp": "1.2"}, {}):
+            try:
+                await client.api_call("reactions.get", http_verb="GET", params=params)
+            except SlackApiError as error:
+                errors.append(error.response["error"])
+        return errors
+
+    assert run(body) == ["message_not_found", "channel_not_found", "no_item_specified"]
+
+
+def test_conversations_info_and_join_keep_the_bots_membership(fake: FakeSlackApi) -> None:
+    async def body() -> list[Any]:
+        client = client_for(fake)
+        return [
+            await client.conversations_info(channel="C7"),
+            await client.conversations_join(channel="C7"),
+            await client.conversations_join(channel="C7"),
+            await client.conversations_info(channel="C7"),
+        ]
+
+    before, joined, again, after = run(body)
+    assert (before["channel"]["is_member"], after["channel"]["is_member"]) == (False, True)
+    assert joined["channel"]["is_member"] is True
+    assert "warning" not in joined
+    assert again["warning"] == "already_in_channel"
+    assert again["response_metadata"] == {"warnings": ["already_in_channel"]}
+    assert before["channel"]["is_private"] is False
+    assert fake.is_member("C7")
+
+
+@pytest.mark.parametrize(
+    ("channel", "info", "join", "post"),
+    [
+        ({"private": True}, "channel_not_found", "channel_not_found", "channel_not_found"),
+        ({"private": True, "member": True}, None, "method_not_supported_for_channel_type", None),
+        ({"archived": True}, None, "is_archived", "is_archived"),
+    ],
+)
+def test_private_and_archived_channels_refuse_as_slack_does(
+    fake: FakeSlackApi, channel: dict[str, bool], info: str | None, join: str | None, post: str | None
+) -> None:
+    fake.add_channel("C9", "hemmelig", **channel)
+
+    async def attempt(call: Callable[[], Awaitable[Any]]) -> str | None:
+        try:
+            await call()
+        except SlackApiError as error:
+            return str(error.response["error"])
+        return None
+
+    async def body() -> list[str | None]:
+        client = client_for(fake)
+        return [
+            await attempt(lambda: client.conversations_info(channel="C9")),
+            await attempt(lambda: client.conversations_join(channel="C9")),
+            await attempt(lambda: client.chat_postMessage(channel="C9", text="hej")),
+        ]
+
+    assert run(body) == [info, join, post]
+
+
 def test_form_bodies_get_params_and_answer_overrides(fake: FakeSlackApi) -> None:
     fake.answer("conversations.members", {"ok": True, "members": ["U1", "U2"]})
     fake.answer("reactions.get", lambda params: {"ok": True, "channel": params["channel"]})

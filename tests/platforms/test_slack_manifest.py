@@ -40,7 +40,7 @@ BASE_URL = "https://pmo.example.dk"
 # What the app registers, as the brief for the app lists it; kept literal so the test does not just
 # compare the module with itself.
 EXPECTED_COMMANDS = {"/sparring"}
-EXPECTED_SHORTCUTS = {"ask_sparring_about_message"}
+EXPECTED_SHORTCUTS = {"ask_sparring_about_message", "submit_challenge"}
 EXPECTED_EVENTS = {
     "app_home_opened",
     "app_mention",
@@ -54,6 +54,9 @@ EXPECTED_SCOPES = {
     "commands",
     "chat:write",
     "chat:write.public",
+    "channels:read",
+    "groups:read",
+    "channels:join",
     "im:write",
     "im:history",
     "app_mentions:read",
@@ -176,13 +179,12 @@ def test_declared_treats_missing_sections_as_empty() -> None:
 def test_features_are_as_agreed(http_manifest: dict[str, Any]) -> None:
     features = http_manifest["features"]
     command = features["slash_commands"][0]
-    shortcut = features["shortcuts"][0]
     assert {
         "name": http_manifest["display_information"]["name"],
         "bot_user": features["bot_user"],
         "app_home": features["app_home"],
         "command": {key: value for key, value in command.items() if key != "url"},
-        "shortcut": shortcut,
+        "shortcuts": features["shortcuts"],
         "interactivity": http_manifest["settings"]["interactivity"]["is_enabled"],
         "settings": {
             key: http_manifest["settings"][key]
@@ -203,12 +205,20 @@ def test_features_are_as_agreed(http_manifest: dict[str, Any]) -> None:
             "usage_hint": "[what you need help with] | status | help",
             "should_escape": False,
         },
-        "shortcut": {
-            "name": "Ask for sparring on this",
-            "type": "message",
-            "callback_id": "ask_sparring_about_message",
-            "description": "Turn this message into a sparring request",
-        },
+        "shortcuts": [
+            {
+                "name": "Ask for sparring on this",
+                "type": "message",
+                "callback_id": "ask_sparring_about_message",
+                "description": "Turn this message into a sparring request",
+            },
+            {
+                "name": "Indsend som udfordring",
+                "type": "message",
+                "callback_id": "submit_challenge",
+                "description": "Indsend beskeden som kvartalsudfordring. Submit this message as a quarterly challenge.",
+            },
+        ],
         "interactivity": True,
         "settings": {
             "org_deploy_enabled": False,
@@ -239,7 +249,13 @@ def test_reaction_events_without_reactions_read_are_reported(http_manifest: dict
     [
         ("app_mentions:read", "event app_mention"),
         ("im:history", "event message.im"),
-        ("commands", "slash command /sparring, shortcut ask_sparring_about_message"),
+        (
+            "commands",
+            "slash command /sparring, shortcut ask_sparring_about_message, shortcut submit_challenge",
+        ),
+        ("channels:read", "checking membership of a public channel"),
+        ("groups:read", "checking membership of a private channel"),
+        ("channels:join", "joining a public channel to hear its votes"),
         ("chat:write", "posting messages"),
         ("im:write", "opening DMs"),
         ("users:read", "scope users:read.email"),

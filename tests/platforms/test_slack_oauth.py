@@ -289,3 +289,32 @@ def test_uninstalling_the_app_forgets_the_installation(oauth_world: OAuthWorld) 
 
     assert response.status_code == 200
     assert wait_until(lambda: oauth_world.installations() == [])
+
+
+# --- reading a post's votes back with the installation's token ----------------------------------
+
+
+def read_votes(world: OAuthWorld, message_id: str) -> dict[str, list[str]] | None:
+    server = world.server.app[RUNTIME_KEY]  # type: ignore[index]
+    tenant = world.server.call(server.bridges[0].tenant(TEAM))
+    return world.server.call(server.reactions.reactions(tenant, message_id))  # type: ignore[no-any-return]
+
+
+def test_votes_are_read_with_the_installed_token_without_the_installed_bot_itself(
+    oauth_world: OAuthWorld,
+) -> None:
+    oauth_world.slack.bot_user_id = "U0VPMOBOT"  # what the installation records as the bot's user
+    oauth_world.install()
+    oauth_world.slack.react("C0CHALL", "1700000000.000100", "+1", JONAS, "U0VPMOBOT", ANNA)
+    oauth_world.slack.reset()
+
+    votes = read_votes(oauth_world, "C0CHALL:1700000000.000100")
+
+    assert votes == {"+1": [JONAS, ANNA]}
+    [asked] = oauth_world.slack.calls()
+    assert (asked.method, asked.token) == ("reactions.get", BOT_TOKEN)
+
+
+def test_before_install_there_are_no_votes_to_read_and_slack_is_not_asked(oauth_world: OAuthWorld) -> None:
+    assert read_votes(oauth_world, "C0CHALL:1700000000.000100") is None
+    assert oauth_world.slack.calls() == []
