@@ -199,7 +199,10 @@ def build_server(
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     reactions = PlatformReactionReader(slack=slack_reactions)
-    tick = TickLoop(lambda full: run_tick(runtime.deps, dispatcher, escalate=full), seconds=tick_seconds)
+    tick = TickLoop(
+        lambda full: run_tick(runtime.deps, dispatcher, escalate=full, reactions=reactions),
+        seconds=tick_seconds,
+    )
     kick_holder.append(tick)
     server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions)
     web_app[RUNTIME_KEY] = server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from bot.adapters.bridge import PlatformBridge
 from bot.slack import markup
 from handlers import commands
 from handlers.challenges import commands as challenges
-from handlers.service import Identity, LookupDeferredError, Outcome
+from handlers.service import Identity, LookupDeferredError, Outcome, platform_dropped_events
 from handlers.shared.model import Tenant
 from handlers.sparring import commands as sparring
 from storage.slack_store import SlackStore
@@ -105,19 +106,30 @@ class SlackBridge(PlatformBridge[SlackStore]):
     async def events_dropped(self, team_id: str, minute: int) -> None:
         """Slack dropped the workspace's events from ``minute`` on (``app_rate_limited``: over 30,000 an hour).
 
-        Reactions among them are votes no event will bring: only ``reactions.get`` on the challenges'
-        posts can recover them. For now this is said in the log, once per notice from Slack.
+        Reactions among them are votes no event will bring: the agenda reconciles every challenge's
+        post with ``reactions.get`` first, and the coordinators hear (once an hour) that votes may lag.
         """
         log.warning(
             "Slack is dropping events of workspace %s (app_rate_limited from %s): over 30,000 an hour",
             team_id,
             _minute(minute),
         )
+        tenant = await self.tenant(team_id)
+        if tenant is None:
+            return
+        at = _moment(minute) or self.deps.clock.now()
+        await asyncio.to_thread(platform_dropped_events, self.deps, tenant.slug, at)
+        self.kick()
 
 
 def _minute(epoch: int) -> str:
     """Return Slack's minute (seconds since the epoch) as UTC, or "?" when it is none."""
+    moment = _moment(epoch)
+    return moment.isoformat(timespec="minutes") if moment is not None else "?"
+
+
+def _moment(epoch: int) -> datetime | None:
     try:
-        return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="minutes") if epoch > 0 else "?"
+        return datetime.fromtimestamp(epoch, UTC) if epoch > 0 else None
     except (OverflowError, OSError, ValueError):
-        return "?"
+        return None

@@ -210,11 +210,24 @@ def _button(bridge: SlackBridge) -> Work:
             )
             return
         outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
+        if _in_a_channel(body):
+            # A click on a channel post (a challenge's Stem button): the answer is the clicker's alone,
+            # and the post, with its button, stays as it is for everyone else.
+            await args.respond(replace_original=False, **_ephemeral(bridge, outcome))
+            return
         original = (body.get("message") or {}).get("blocks") or []
         replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
         await args.respond(**blocks.outcome_payload(original, replies))
 
     return on_click
+
+
+def _in_a_channel(body: dict[str, Any]) -> bool:
+    """Tell whether a click came from a message in a channel (C… public, G… private), not a DM (D…)."""
+    channel = str(
+        (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+    )
+    return channel[:1] in ("C", "G")
 
 
 def _action_id(action: dict[str, Any]) -> str:

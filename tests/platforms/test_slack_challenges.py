@@ -654,7 +654,22 @@ def test_slacks_rate_limit_notice_is_answered_200_and_logged_once_with_the_team(
     assert f"app_rate_limited from {shown}" in warning.getMessage()
     assert warning.exc_info is None
     assert "Traceback" not in caplog.text
-    assert slack_world.slack.calls("chat.postMessage") == []
+    # The coordinator hears that votes may lag until the agenda reconciles them.
+    [note] = dms(slack_world, METTE)
+    assert "Slack har holdt beskeder om reaktioner tilbage" in note.params["text"]
+
+
+def test_a_second_rate_limit_notice_in_the_same_hour_tells_the_coordinator_nothing_new(
+    slack_world: SlackWorld, dropped: list[tuple[str, int]]
+) -> None:
+    slack_world.send(encode_json(rate_limit_notice()))
+    dms(slack_world, METTE)
+
+    slack_world.send(encode_json(rate_limit_notice(MINUTE + 60)))
+    wait_until(lambda: len(dropped) == 2, "the second notice")
+    settle(slack_world)
+
+    assert len(slack_world.dms_to(METTE)) == 1
 
 
 def test_events_after_a_rate_limit_notice_are_handled_as_before(
