@@ -111,6 +111,7 @@ HANDLERS: dict[type[commands.Command], UseCase] = dict(
         _on(u.Unvote, lambda ctx, cmd: voting.unvote(ctx, cmd.number)),
         # Quarterly challenges: the agenda, and the coordinator's care of it.
         _on(u.ShowAgenda, lambda ctx, _: agenda.show_agenda(ctx)),
+        _on(u.ShowChallenge, lambda ctx, cmd: agenda.show_challenge(ctx, cmd.number)),
         _on(u.Merge, lambda ctx, cmd: agenda.merge(ctx, cmd.duplicate, cmd.into)),
         _on(u.Withdraw, lambda ctx, cmd: agenda.withdraw(ctx, cmd.number, cmd.reason)),
         # Quarterly challenges: decisions and the yearly method review.

@@ -6,6 +6,8 @@ counts until voting closes, so that early votes do not anchor the later ones).
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from handlers.challenges import quarter
 from handlers.challenges.voting import unknown_voters
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
@@ -45,6 +47,31 @@ def show_agenda(ctx: ActorContext) -> None:
     ctx.reply(*agenda_lines(ctx, chosen, round_))
     if ctx.is_coordinator():
         _coordinator_notes(ctx, round_)
+
+
+def show_challenge(ctx: ActorContext, number: int) -> None:
+    """Show one challenge whole, with where it is (and its votes, where the counts are shown)."""
+    chosen = quarter.require_settings(ctx)
+    if chosen is None:
+        return
+    challenge = ctx.uow.challenges.get(ctx.tenant.id, number)
+    if challenge is None:
+        ctx.reply(Text.of("challenge.unknown", ref=quarter.ref(ctx, number)))
+        return
+    meeting = quarter.meeting(ctx, challenge.meeting)
+    reference = quarter.ref(ctx, number)
+    state = Text.of(f"challenge.state.{challenge.state.value}")
+    if meeting is None:
+        ctx.reply(Text.of("challenge.show_unplanned", ref=reference, state=state), quarter.quote(challenge))
+        return
+    round_ = quarter.round_of(ctx, chosen, meeting)
+    lines = [Text.of("challenge.show", ref=reference, meeting=quarter.starts(ctx, meeting), state=state)]
+    lines.append(quarter.quote(challenge))
+    shown = chosen.live_ranking or ctx.now > round_.deadline or ctx.is_coordinator()
+    if shown and challenge.state is not ChallengeState.MERGED:
+        with suppress(KeyError):
+            lines.append(Text.of("challenge.show_votes", votes=round_.tally.of(str(number)).votes))
+    ctx.reply(*lines, ref=reference)
 
 
 def agenda_lines(ctx: TenantContext, chosen: ChallengeSettings, round_: quarter.Round) -> tuple[Text, ...]:

@@ -48,6 +48,13 @@ class Unvote:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowChallenge:
+    """Show one challenge whole (``vis U-7``): a post or an agenda line may shorten its text."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
 class ShowAgenda:
     """The ranking of the coming quarterly meeting's challenges (live, or the count if hidden)."""
 
@@ -96,6 +103,7 @@ Command = (
     | SubmitPendingChallenge
     | Vote
     | Unvote
+    | ShowChallenge
     | ShowAgenda
     | Merge
     | Withdraw
@@ -123,6 +131,9 @@ _DECISIONS: dict[str, Decision] = {
 }  # fmt: skip
 _DONE = frozenset({"færdig", "faerdig", "done", "opdateret", "updated"})
 _REF = re.compile(r"^(?:[uc]-?)?(\d{1,9})$", re.IGNORECASE)
+# "vis U-7" shows a challenge; "vis 7" and "vis S-7" stay the sparring request's, so the letter is needed.
+_SHOW = frozenset({"vis", "show"})
+_LETTERED_REF = re.compile(r"^[uc]-?\d{1,9}[.,:;]?$", re.IGNORECASE)
 _QUOTES = "\"'“”„«»‘’"
 # "stem på U-7" / "vote for C-7": the little word before the reference is optional.
 _FILLERS = frozenset({"på", "paa", "for", "on"})
@@ -132,10 +143,13 @@ COMMAND_WORDS = frozenset(_WORDS)
 
 def parse_words(first: str, rest: str) -> Command | None:
     """Parse a challenge command from its first word and the text after it; None: not a challenge word."""
+    args = rest.split()
+    if first.casefold() in _SHOW and len(args) == 1 and _LETTERED_REF.match(args[0]):
+        number = parse_challenge_ref(args[0])
+        return ShowChallenge(number) if number is not None else None
     word = _WORDS.get(first.casefold())
     if word is None:
         return None
-    args = rest.split()
     if word == "challenge":
         return SubmitChallenge(rest.strip()) if rest.strip() else ChallengeUsage("challenge")
     if word == "agenda":

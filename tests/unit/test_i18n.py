@@ -14,7 +14,7 @@ from bot.i18n import Reader, catalogue
 from handlers.challenges.commands import ChallengeUsage
 from handlers.challenges.planning import PostKind
 from handlers.commands import parse_text
-from handlers.shared.model import Decision, OverQuota
+from handlers.shared.model import ChallengeState, Decision, OverQuota
 from handlers.shared.text import Bilingual, Since, Text, Verbatim
 from handlers.sparring.commands import Malformed
 from handlers.sparring.overview import HELP, WAITING_KINDS
@@ -125,6 +125,7 @@ def families() -> dict[str, set[str]]:
         "challenge.outcome.": {f"challenge.outcome.{d}" for d in Decision},
         "challenge.decision.": {f"challenge.decision.{d}" for d in Decision},
         "challenge.dropped.": {f"challenge.dropped.{kind}" for kind in PostKind},
+        "challenge.state.": {f"challenge.state.{state}" for state in ChallengeState},
         "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
     }
 

@@ -577,3 +577,16 @@ def test_every_message_of_a_whole_quarter_renders_in_both_languages() -> None:
     everything = [q.message for q in o.db.state.outbox]
     assert len(posts_of_kind(o, "agenda")) == 5
     assert all(line for language in ("da", "en") for line in render_all(everything, language))
+
+
+def test_show_gives_a_challenge_whole_and_leaves_the_sparring_references_alone() -> None:
+    o = office()
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter " + "og det er et problem " * 30)
+    reacted(o, o.org.ida, 1)
+
+    shown = o.say(o.org.ida, "vis U-1")
+    sparring = o.say(o.org.ida, "vis 1")
+
+    assert reply_keys(shown) == ["challenge.show", "quote", "challenge.show_votes"]
+    assert shown.replies[0].lines[2].params["votes"] == 1
+    assert reply_keys(sparring) != reply_keys(shown)
