@@ -75,6 +75,7 @@ HANDLERS: dict[type[commands.Command], UseCase] = dict(
             lambda ctx, cmd: asking.submit_intake(ctx, cmd.area, cmd.text, cmd.urgency, cmd.preferred_senior),
         ),
         _on(c.SendPendingRequest, lambda ctx, _: asking.send_pending_request(ctx)),
+        _on(c.RequestTraining, lambda ctx, cmd: asking.request_training(ctx, cmd.topic)),
         _on(
             c.FreeText,
             lambda ctx, cmd: asking.free_text(ctx, cmd.text, plain=cmd.plain, mentions=cmd.mentions),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -107,6 +107,8 @@ class SparringRequestRow(SQLModel, table=True):
     rating: int | None = None
     comment: str | None = None
     approved: bool = False
+    # A training session in the method rather than sparring: the coordinator always approves it first.
+    training: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     escalations: int = 0
     tried_senior_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     routing_reasons: list[dict[str, Any]] = Field(

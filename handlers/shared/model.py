@@ -152,6 +152,8 @@ class SparringRequest:
     rating: int | None = None
     comment: str | None = None
     approved: bool = False
+    training: bool = False
+    """A training session in the method (``uddannelse …``): the coordinator approves it before it is routed."""
     escalations: int = 0
     tried_senior_ids: list[int] = field(default_factory=list)
     routing_reasons: list[Text] = field(default_factory=list)

@@ -95,6 +95,34 @@ def request_sparring(
     return request
 
 
+TRAINING_AREA = "method"
+"""Training is in the method: it goes to the seniors who teach the method."""
+
+
+def request_training(ctx: ActorContext, topic: str) -> SparringRequest | None:
+    """Ask for a training session in the method; the coordinator approves it, then a senior takes it."""
+    topic = topic.strip()
+    if not topic:
+        ctx.reply(Text.of("usage.training"))
+        return None
+    if len(topic) > MAX_REQUEST_CHARS:
+        ctx.reply(Text.of("ask.too_long", length=len(topic), limit=MAX_REQUEST_CHARS))
+        return None
+    request = ctx.uow.requests.add(
+        SparringRequest(
+            tenant_id=ctx.tenant.id,
+            number=ctx.uow.requests.next_number(ctx.tenant.id),
+            requester_id=ctx.actor.id,
+            text=topic,
+            created_at=ctx.now,
+            area=TRAINING_AREA,
+            training=True,
+        )
+    )
+    submit(ctx, request)
+    return request
+
+
 def _mentioned_senior(
     ctx: ActorContext, named: str | None, mentions: tuple[str, ...], text: str
 ) -> tuple[int | None, str | None]:
@@ -143,7 +171,8 @@ def submit(ctx: ActorContext, request: SparringRequest) -> None:
         request.status = Status.AWAITING_APPROVAL
         ctx.uow.requests.update(request)
         _ask_coordinator(ctx, request)
-        ctx.reply(Text.of("ask.awaiting_approval", ref=request.ref), ref=request.ref)
+        waits = "ask.training_awaiting_approval" if request.training else "ask.awaiting_approval"
+        ctx.reply(Text.of(waits, ref=request.ref), ref=request.ref)
         return
     routing = offer(ctx, request)
     lines = confirmation(ctx, request, routing)
@@ -157,6 +186,9 @@ def submit(ctx: ActorContext, request: SparringRequest) -> None:
 
 def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:
     tenant = ctx.tenant
+    if request.training:
+        # Training is agreed per client: the coordinator says yes to each session, whatever the hours.
+        return not request.approved
     if request.approved or tenant.over_quota is OverQuota.ALLOW or tenant.agreed_hours_per_quarter <= 0:
         return False
     quarter = quarter_of(ctx.now, ctx.zone)
@@ -165,14 +197,19 @@ def _needs_approval(ctx: TenantContext, request: SparringRequest) -> bool:
 
 
 def _ask_coordinator(ctx: ActorContext, request: SparringRequest) -> None:
-    ctx.notify_coordinators(
-        Text.of(
+    why = (
+        Text.of("coordinator.training_approval", ref=request.ref, requester=ctx.actor.name)
+        if request.training
+        else Text.of(
             "coordinator.approval_needed",
             ref=request.ref,
             requester=ctx.actor.name,
             area=ctx.area(request.area),
             agreed=ctx.tenant.agreed_hours_per_quarter,
-        ),
+        )
+    )
+    ctx.notify_coordinators(
+        why,
         Text.of("quote", text=Verbatim(request.text)),
         actions=(
             Action(f"approve:{request.ref}", Text.of("button.approve"), ButtonStyle.PRIMARY),

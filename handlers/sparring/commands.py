@@ -148,6 +148,13 @@ class RequestSparring:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestTraining:
+    """A request for a training session in the method (``uddannelse gevinstrealisering``)."""
+
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitIntake:
     """The guided intake filled in one go, as a form (a Slack modal or a Teams card)."""
 
@@ -237,6 +244,7 @@ Command = (
     | IntakeArea
     | IntakeUrgency
     | RequestSparring
+    | RequestTraining
     | SubmitIntake
     | SendPendingRequest
     | PreferSenior
@@ -268,6 +276,7 @@ _WORDS: dict[str, str] = {
     "escalations": "escalations", "eskaleringer": "escalations",
     "correct": "correct", "ret": "correct",
     "waiting": "waiting", "venter": "waiting",
+    "training": "training", "uddannelse": "training", "undervisning": "training", "kursus": "training",
 }  # fmt: skip
 # The word after the hours that confirms an unusually long session: "færdig S-4 12 bekræft".
 _CONFIRM = frozenset({"bekræft", "bekraeft", "bekraft", "confirm", "ok"})
@@ -330,6 +339,8 @@ def _parse_subcommand(word: str, args: list[str]) -> Command:
         return SetLanguage(language) if language in ("da", "en") else Malformed("language")
     if word == "cancel":
         return _cancel(args)
+    if word == "training":
+        return RequestTraining(" ".join(args)) if args else Malformed("training")
     number = parse_ref(args[0]) if args else None
     if number is None:
         return Malformed(word)

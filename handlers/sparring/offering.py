@@ -120,6 +120,7 @@ def _send_offer(ctx: TenantContext, request: SparringRequest, senior: Person) ->
             area=ctx.area(request.area),
             urgency=urgency,
         ),
+        *((Text.of("offer.training"),) if request.training else ()),
         Text.of("quote", text=Verbatim(request.text)),
         Text.of("offer.answer_by", deadline=request.escalate_at or ctx.now),
         actions=(

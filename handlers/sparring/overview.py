@@ -162,6 +162,7 @@ def _reply_coordinator_list(ctx: ActorContext) -> None:
 # What the coordinator's list says about a request, one sentence with its action each (waiting.*).
 WAITING_KINDS = (
     "approval",
+    "training",
     "senior_gone",
     "stranded",
     "escalated_nobody",
@@ -190,7 +191,7 @@ def _waiting(ctx: ActorContext, request: SparringRequest) -> tuple[Text, tuple[A
         waited=waited(request.created_at, ctx.now),
         senior=senior_name,
     )
-    if kind == "approval":
+    if kind in ("approval", "training"):
         buttons = (
             Action(f"approve:{request.ref}", Text.of("button.approve"), ButtonStyle.PRIMARY),
             Action(f"reject:{request.ref}", Text.of("button.reject"), ButtonStyle.DANGER),
@@ -201,7 +202,7 @@ def _waiting(ctx: ActorContext, request: SparringRequest) -> tuple[Text, tuple[A
 
 def _waiting_kind(ctx: ActorContext, request: SparringRequest) -> str | None:
     if request.status is Status.AWAITING_APPROVAL:
-        return "approval"
+        return "training" if request.training else "approval"
     has_senior = request.senior_id is not None and ctx.uow.people.get(request.senior_id) is not None
     if request.status in (Status.OFFERED, Status.ACCEPTED) and not has_senior:
         # The senior left without the request moving on (it was theirs before re-routing existed).
@@ -325,7 +326,7 @@ def _kpi_sections(ctx: ActorContext, kpis: SparringKpis) -> tuple[Section, ...]:
 
 # The help: its groups (help.group.*), in order, with their commands (help.command.*), one a line.
 HELP: dict[str, tuple[str, ...]] = {
-    "requester": ("sparring", "sparring_guided", "status", "cancel", "feedback"),
+    "requester": ("sparring", "sparring_guided", "training", "status", "cancel", "feedback"),
     "senior": ("queue", "accept", "decline", "done", "correct"),
     "coordinator": ("waiting", "kpi", "why", "approve", "reject", "assign"),
     "challenges": ("challenge", "agenda", "vote"),

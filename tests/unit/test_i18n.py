@@ -44,6 +44,7 @@ MALFORMED_INPUTS = (
     "reject",
     "assign S-4",
     "why",
+    "uddannelse",
     "udfordring",
     "stem",
     "fortryd U-7 U-8",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import pytest
@@ -237,3 +238,33 @@ def test_with_the_allow_policy_requests_over_the_level_go_ahead() -> None:
 
     assert (request.status, request.senior_id) == (Status.OFFERED, org.anna.id)
     assert office.inbox(org.mette) == []
+
+
+def test_training_in_the_method_waits_for_the_coordinator_and_then_goes_to_a_method_senior() -> None:
+    office = Office(local(2027, 3, 3, 10))
+    org = office.org
+    lars = office.db.add_person(dataclasses.replace(org.lars, expertise=(*org.lars.expertise, "method")))
+
+    asked = office.say(org.jonas, "uddannelse Hvordan bruger vi gevinstdiagrammet i metoden?")
+    [request] = office.db.requests_of(office.tenant.id)
+    waiting = office.say(org.mette, "venter")
+    approved = office.say(org.mette, f"godkend {request.ref}")
+
+    assert reply_keys(asked) == ["ask.training_awaiting_approval"]
+    assert request.training
+    assert request.area == "method"
+    assert "waiting.training" in reply_keys(waiting)
+    assert reply_keys(approved) == ["coordinator.approved"]
+    offered = office.db.requests_of(office.tenant.id)[0]
+    assert offered.status is Status.OFFERED
+    assert offered.senior_id == lars.id
+    offer = [q.message for q in office.db.state.outbox if q.message.to_person == offered.senior_id][-1]
+    assert keys(offer)[:2] == ["offer.new", "offer.training"]
+
+
+def test_training_needs_a_topic() -> None:
+    office = Office(local(2027, 3, 3, 10))
+
+    outcome = office.say(office.org.jonas, "uddannelse")
+
+    assert reply_keys(outcome) == ["usage.training"]
