@@ -9,7 +9,13 @@ from handlers.shared.model import SparringRequest, Status
 from handlers.shared.text import Text
 
 # The sentences of where_it_is (state.*): one per status, and two for a senior who has left.
-STATE_KEYS = (*(status.value for status in Status), "requested_area", "offered_gone", "accepted_gone")
+STATE_KEYS = (
+    *(status.value for status in Status),
+    "requested_area",
+    "offered_gone",
+    "accepted_gone",
+    "training_approval",
+)
 
 
 def where_it_is(ctx: TenantContext, request: SparringRequest) -> Text:
@@ -20,6 +26,8 @@ def where_it_is(ctx: TenantContext, request: SparringRequest) -> Text:
         key = "requested_area"
     if request.status in (Status.OFFERED, Status.ACCEPTED) and senior is None:
         key = f"{key}_gone"
+    if request.status is Status.AWAITING_APPROVAL and request.training:
+        key = "training_approval"
     return Text.of(f"state.{key}", ref=request.ref, senior=senior.name if senior else "?")
 
 
