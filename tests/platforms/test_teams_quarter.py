@@ -75,6 +75,7 @@ METTE = "29:1abc"  # coordinator
 ANNA, LARS = "29:1anb", "29:1lkj"  # the consultancy's seniors (external)
 SOFIE = "29:1sod"  # the client's own senior
 JONAS, EMMA = "29:1jof", "29:1eml"  # project managers; Emma reads English
+EMMA_EMAIL = "Emma.Larsen@nordlys.dk"
 IDA, PETER, KAREN = "29:1idh", "29:1pem", "29:1kav"
 GUEST = "29:1guest-from-another-department"  # in the team, not in the client's configuration
 PEOPLE = (METTE, ANNA, LARS, SOFIE, JONAS, EMMA, IDA, PETER, KAREN)
@@ -95,13 +96,20 @@ def local(moment: str) -> datetime:
 
 
 def teams_only_tenant() -> str:
-    """Return the sample tenant file without its Slack workspace and Slack channel."""
+    """Return the sample tenant file without its Slack workspace and Slack channel, and Emma by e-mail.
+
+    A person's 29: id is the app's own, so a client's file often cannot give it: Emma has none, and
+    the bot knows her by the e-mail Teams' roster gives for her id.
+    """
     sample = SAMPLE_TENANT.read_text(encoding="utf-8")
-    teams_only = sample.replace("slack_team_id: T01NORDLYS\n", "").replace(
-        "channel: {slack: C0CHALL, teams:", "channel: {teams:"
+    teams_only = (
+        sample.replace("slack_team_id: T01NORDLYS\n", "")
+        .replace("channel: {slack: C0CHALL, teams:", "channel: {teams:")
+        .replace(f'    teams_id: "{EMMA}"\n', "")
     )
     assert teams_only.count("slack_team_id") == sample.count("slack_team_id") - 1
     assert "C0CHALL" not in teams_only
+    assert EMMA not in teams_only
     return teams_only
 
 
@@ -351,6 +359,23 @@ class Quarter:
         finally:
             engine.dispose()
 
+    def voter_of(self, number: int, voter_key: str) -> str | None:
+        """Return the e-mail of the person a mark counts for (None: a voter the client does not know)."""
+        engine = make_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                query = (
+                    select(PERSON.c.email)
+                    .select_from(CHALLENGE_VOTE)
+                    .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
+                    .outerjoin(PERSON, PERSON.c.id == CHALLENGE_VOTE.c.person_id)
+                    .where(CHALLENGE.c.number == number, CHALLENGE_VOTE.c.voter_key == voter_key)
+                )
+                email: str | None = connection.execute(query).scalar_one()
+                return email
+        finally:
+            engine.dispose()
+
     def button_voter(self, teams_id: str) -> str:
         """Return the key a person's button votes are kept under (``person:<id>``)."""
         engine = make_engine(self.database_url)
@@ -384,6 +409,7 @@ def quarter(database_url: str) -> Iterator[Quarter]:
     # Ten days before the call: the app is set up before the cycle begins.
     clock = FixedClock(local("2027-02-06T10:00"))
     with FakeConnector() as connector:
+        connector.members[EMMA] = EMMA_EMAIL  # Teams' roster: her e-mail, in the case she chose
         settings = Settings(database_url=SecretStr(database_url))
 
         def factory() -> Any:
@@ -674,6 +700,8 @@ def votes_and_withdrawals(q: Quarter, posted: Posted) -> None:
         ]
     )
     assert q.processed(f"{first['id']}:+like") == 1  # the redelivery was recognised, not recorded again
+    assert q.voter_of(1, f"teams:{PETER}") == "peter.munk@nordlys.dk"
+    assert q.voter_of(1, f"teams:{GUEST}") is None  # kept, and not counted
 
     q.later(60)
     assert [lines_of(c) for c in q.say(JONAS, "dagsorden")] == [
@@ -724,6 +752,8 @@ def the_reminder(q: Quarter, posted: Posted) -> None:
     assert lines_of(ranking)[0] == f"1. U-3 – {ENGLISH} – Emma Larsen – votes: 3"
     q.later()
     q.react(EMMA, posted.id(4))
+    # Her like counts as hers: the roster gave her e-mail for her Teams id (asked once, then kept).
+    assert q.voter_of(4, f"teams:{EMMA}") == "emma.larsen@nordlys.dk"
     q.nothing_else(due=True)
 
 
@@ -753,10 +783,9 @@ def the_agenda_and_the_merge(q: Quarter, posted: Posted) -> None:
         assert lines_of(q.told(senior)[0]) == [head, *ranking]
     q.nothing_else()
     # Teams has no API to read a post's reactions back: the bot asked the connector for none (its only
-    # reads were the roster lookups of the guest nobody knew).
-    reads = [c.path for c in q.connector.calls if c.method == "GET"]
-    assert reads
-    assert all(path.endswith(f"/members/{GUEST}") for path in reads), reads
+    # reads were roster lookups: of Emma, known by e-mail, and of the guest nobody knows).
+    reads = {c.path.rsplit("/members/", 1)[-1] for c in q.connector.calls if c.method == "GET"}
+    assert reads == {EMMA, GUEST}
 
     # A vote after the close is kept, and changes nothing.
     q.later(10)
