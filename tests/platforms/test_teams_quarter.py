@@ -30,6 +30,8 @@ actions, so that Teams' per-second pace never holds back a message of the next s
 
 The tenant: the sample client served on Teams only. The sample file has a Slack workspace too, and a
 tenant with both is served on Slack; here its ``slack_team_id`` (and the Slack channel) are left out.
+Emma is in it by e-mail alone, as people often are (a 29: id is the app's own): the bot knows her by
+the e-mail Teams' roster gives for her id, writes to her in the chat she opened, and counts her likes.
 
 Every message the bot sends is read, by whom it reached: after each step, whatever was not expected
 fails the test, so "only these people were reminded" and "nobody else heard" are checked, not assumed.
