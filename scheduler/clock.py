@@ -38,6 +38,7 @@ class TickLoop:
         self.last_run: datetime | None = None
         self.started_at: datetime | None = None
         self.rounds = 0  # ticks finished (failed ones too): what a caller can wait on, not on time
+        self.full_rounds = 0  # of those, the ones that ran the time-driven work (escalations, posts)
 
     def start(self) -> None:
         """Start ticking (needs a running event loop)."""
@@ -84,6 +85,8 @@ class TickLoop:
                 self._wake_for_deferred(report)
             self.last_run = datetime.now(UTC)
             self.rounds += 1
+            if full:
+                self.full_rounds += 1
 
     def _wake_for_deferred(self, report: TickReport) -> None:
         # Messages held back by a platform's pace are due within seconds, not at the next interval.

@@ -25,6 +25,18 @@ _REFERENCE_OF = {
     )
     for key in ("teams_user_id", "channel_key")
 }
+# The personal chat linked to a person (by the roster's e-mail): for people configured without a
+# teams_id, whose 29: id the bot only learns when they open the app. The latest, should there be more.
+_REFERENCE_OF_PERSON = (
+    core_select(TEAMS_REFERENCE)
+    .where(
+        TEAMS_REFERENCE.c.tenant_id == bindparam("tenant_id"),
+        TEAMS_REFERENCE.c.person_id == bindparam("key"),
+        TEAMS_REFERENCE.c.teams_user_id.is_not(None),
+    )
+    .order_by(TEAMS_REFERENCE.c.updated_at.desc(), TEAMS_REFERENCE.c.id.desc())
+    .limit(1)
+)
 # A reference the bot stored itself is not written again while it is unchanged: every activity carries
 # one, and rewriting an identical row cost a transaction per turn. Now and then it is refreshed anyway,
 # so updated_at still tells an operator when the bot last heard from someone.
@@ -101,13 +113,20 @@ class TeamsStore:
         """Return the stored reference of a person's personal chat with the bot."""
         return self._reference("teams_user_id", tenant_id, teams_user_id)
 
+    def reference_of_person(self, tenant_id: int, person_id: int) -> TeamsReference | None:
+        """Return the stored reference of the personal chat the bot linked to a person, if any."""
+        return self._read(_REFERENCE_OF_PERSON, tenant_id, person_id)
+
     def reference_of_channel(self, tenant_id: int, channel_key: str) -> TeamsReference | None:
         """Return the stored reference of a channel the bot was added to."""
         return self._reference("channel_key", tenant_id, channel_key)
 
     def _reference(self, key: str, tenant_id: int, value: str) -> TeamsReference | None:
+        return self._read(_REFERENCE_OF[key], tenant_id, value)
+
+    def _read(self, statement: Executable, tenant_id: int, value: str | int) -> TeamsReference | None:
         with self._engine.connect() as connection:
-            row = connection.execute(_REFERENCE_OF[key], {"tenant_id": tenant_id, "key": value}).first()
+            row = connection.execute(statement, {"tenant_id": tenant_id, "key": value}).first()
         if row is None:
             return None
         return TeamsReference(

@@ -368,9 +368,13 @@ class TeamsBot:
             *((str(reaction.type), False) for reaction in activity.reactions_removed or []),
         )
         reaction = Reaction("teams", message_id, user, changes, at=_aware(activity.timestamp))
-        if not await self._bridge.record_reactions(
-            turn.tenant, turn.event_id, Identity(teams_id=user), reaction
-        ):
+        # Someone configured by e-mail alone is known by the roster's e-mail (asked once, then kept):
+        # their like is their vote, not an unknown voter's.
+        identity = Identity(teams_id=user)
+        voter = await self._bridge.speaker(turn.tenant, identity, self._lookup(turn)) if user else None
+        if voter is not None and voter.teams_id != user:
+            identity = replace(identity, email=voter.email)
+        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, identity, reaction):
             await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:

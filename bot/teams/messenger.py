@@ -42,28 +42,33 @@ PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 413})
 
 @dataclass(frozen=True, slots=True)
 class _Destination:
-    """A Teams conversation a message goes to: a channel, or a person's personal chat with the bot."""
+    """A Teams conversation a message goes to: a channel, or a person's personal chat with the bot.
+
+    A person is found by the ``teams_id`` the client's configuration gives, or else (configured by
+    e-mail alone) by the chat the bot linked to them when they opened the app.
+    """
 
     channel: str | None = None
     user: str = ""
+    person: int | None = None
 
     @property
     def key(self) -> str:
         """Return what the conversation is paced by."""
-        return f"channel:{self.channel}" if self.channel is not None else f"user:{self.user}"
+        if self.channel is not None:
+            return f"channel:{self.channel}"
+        return f"user:{self.user}" if self.user else f"person:{self.person}"
 
 
 def _destination(delivery: Delivery) -> _Destination:
     if delivery.message.to_channel:
         return _Destination(channel=delivery.message.to_channel)
     person = delivery.recipient
-    if person is None or not person.teams_id:
-        name = person.name if person else "?"
+    if person is None:
         raise PermanentSendError(
-            f"{name} has no Teams identity (teams_id) in the client's configuration",
-            Text.of("undeliverable.no_teams_id"),
+            "the message has no recipient on Teams", Text.of("undeliverable.no_teams_id")
         )
-    return _Destination(user=person.teams_id)
+    return _Destination(user=person.teams_id or "", person=person.id)
 
 
 class TeamsMessenger:
@@ -118,14 +123,26 @@ class TeamsMessenger:
                     Text.of("undeliverable.teams_channel"),
                 )
             return found
-        found = await asyncio.to_thread(self._store.reference_of_user, tenant_id, destination.user)
-        if found is None:
-            name = delivery.recipient.name if delivery.recipient else "?"
+        found = None
+        if destination.user:
+            found = await asyncio.to_thread(self._store.reference_of_user, tenant_id, destination.user)
+        if found is None and destination.person is not None:
+            # Known by e-mail (no teams_id, or one of another app): the chat linked to them when they
+            # opened the app, found by the roster's e-mail.
+            found = await asyncio.to_thread(self._store.reference_of_person, tenant_id, destination.person)
+        if found is not None:
+            return found
+        name = delivery.recipient.name if delivery.recipient else "?"
+        if not destination.user:
             raise PermanentSendError(
-                f"{name} has not installed the app: ask them to add the bot in Teams ({destination.user})",
-                Text.of("undeliverable.teams_not_installed"),
+                f"{name} has no Teams identity (teams_id) in the client's configuration and has not "
+                "opened the app in Teams",
+                Text.of("undeliverable.no_teams_id"),
             )
-        return found
+        raise PermanentSendError(
+            f"{name} has not installed the app: ask them to add the bot in Teams ({destination.user})",
+            Text.of("undeliverable.teams_not_installed"),
+        )
 
     async def _send_direct(self, reference: TeamsReference, activity: Activity) -> tuple[str, str]:
         conversation_reference = ConversationReference().deserialize(reference.reference)

@@ -61,9 +61,14 @@ def vote_reactions(tenant: Tenant, chosen: ChallengeSettings, platform: str) -> 
 _TEAMS_EMOJI = {"like": "👍", "heart": "❤️", "laugh": "😆", "surprised": "😮", "sad": "😢", "angry": "😡"}
 
 
+def on_teams(tenant: Tenant) -> bool:
+    """Tell whether the tenant is served on Teams (one with a Slack workspace too is served on Slack)."""
+    return bool(tenant.teams_tenant_id and not tenant.slack_team_id)
+
+
 def reaction_shown(tenant: Tenant, chosen: ChallengeSettings) -> str:
     """Return the first vote reaction as people see it on the tenant's platform."""
-    if tenant.teams_tenant_id and not tenant.slack_team_id:
+    if on_teams(tenant):
         name = chosen.vote_reactions_teams[0] if chosen.vote_reactions_teams else "like"
         return _TEAMS_EMOJI.get(name, name)
     name = chosen.vote_reactions_slack[0] if chosen.vote_reactions_slack else "+1"

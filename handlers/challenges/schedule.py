@@ -131,10 +131,17 @@ def _send(ctx: TenantContext, chosen: ChallengeSettings, meeting: QuarterlyMeeti
 def _call(ctx: TenantContext, chosen: ChallengeSettings, meeting: QuarterlyMeeting) -> tuple[Text, ...]:
     when = quarter.starts(ctx, meeting)
     place = (Text.of("challenge.call_place", place=meeting.place),) if meeting.place else ()
+    closes = quarter.deadline(ctx, chosen, meeting)
+    # Teams has no slash command: there it is a message to the bot or the message action.
+    how = (
+        Text.of("challenge.call_how_teams", deadline=closes)
+        if quarter.on_teams(ctx.tenant)
+        else Text.of("challenge.call_how", deadline=closes)
+    )
     return (
         Text.of("challenge.call", meeting=when),
         *place,
-        Text.of("challenge.call_how", deadline=quarter.deadline(ctx, chosen, meeting)),
+        how,
         Text.of("challenge.call_vote", reaction=quarter.reaction_shown(ctx.tenant, chosen)),
     )
 

@@ -125,3 +125,34 @@ def test_a_reference_is_either_a_persons_or_a_channels(runtime: Runtime) -> None
 
     with pytest.raises(ValueError, match="either"):
         TeamsStore(runtime.engine).save_reference(both, MOMENT)
+
+
+def test_the_personal_chat_linked_to_a_person_is_found_by_the_person_the_latest_first(
+    runtime: Runtime,
+) -> None:
+    # Someone configured by e-mail alone: the bot learns their 29: id when they open the app.
+    store = TeamsStore(runtime.engine)
+    jonas = _jonas_id(runtime)
+    store.save_reference(_personal(jonas), MOMENT)
+    again = TeamsReference(
+        tenant_id=1,
+        conversation_id="a:1personal-jonas-new-app",
+        service_url="https://smba.example/emea/",
+        reference={"conversation": {"id": "a:1personal-jonas-new-app"}},
+        person_id=jonas,
+        teams_user_id="29:1jonas-in-the-new-app",
+    )
+    store.save_reference(again, MOMENT + timedelta(days=1))
+    # Someone else's chat that the bot could not link to anybody.
+    stranger = TeamsReference(
+        tenant_id=1,
+        conversation_id="a:1personal-stranger",
+        service_url="https://smba.example/emea/",
+        reference={"conversation": {"id": "a:1personal-stranger"}},
+        teams_user_id="29:1stranger",
+    )
+    store.save_reference(stranger, MOMENT + timedelta(days=2))
+
+    assert store.reference_of_person(1, jonas) == again
+    assert store.reference_of_person(2, jonas) is None
+    assert store.reference_of_person(1, jonas + 1000) is None

@@ -79,6 +79,23 @@ class RunningServer:
                     raise AssertionError(f"the server's tick loop ran no tick in {timeout} s")
                 time.sleep(0.005)
 
+    def full_ticks(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Wait until ``count`` whole ticks that ran the time-driven work have run after the call.
+
+        Kicks only deliver; the interval's ticks also escalate and queue the challenge posts that are
+        due. What a test asserts is *not* due at a moment of its clock it asserts after this.
+        """
+        from bot.server import RUNTIME_KEY
+
+        assert self.app is not None
+        loop = self.app[RUNTIME_KEY].tick
+        until = loop.full_rounds + count + 1  # the first may have begun before the call
+        deadline = time.monotonic() + timeout
+        while loop.full_rounds < until:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server's tick loop ran no full tick in {timeout} s")
+            time.sleep(0.005)
+
     def get(self, path: str) -> httpx.Response:
         """GET a path of the server."""
         return httpx.get(self.url + path, timeout=10, trust_env=False, follow_redirects=False)

@@ -32,6 +32,8 @@ class ConnectorCall:
     path: str
     body: dict[str, Any]
     at: float
+    answered_id: str = ""
+    """The activity id the fake gave what it created (a post, a reply, a new channel thread)."""
 
     @property
     def conversation(self) -> str:
@@ -154,8 +156,9 @@ class FakeConnector:
             failure = next((f for f in self._failures if f.matches(request.method, path)), None)
             if failure is not None:
                 self._failures.remove(failure)
-            self.calls.append(ConnectorCall(request.method, path, body, time.monotonic()))
             new_id = str(next(self._ids))
+            answered = new_id if request.method == "POST" and failure is None else ""
+            self.calls.append(ConnectorCall(request.method, path, body, time.monotonic(), answered))
         if request.method == "GET" and "/members/" in path:
             return self._member(path.rsplit("/", 1)[-1])
         if failure is not None:

@@ -24,6 +24,7 @@ from bot.teams.manifest import MESSAGE_ACTION_ID
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
 from storage.tables import (
+    ChallengeVoteRow,
     ConversationReferenceRow,
     OutboxRow,
     PersonRow,
@@ -639,6 +640,45 @@ def test_an_unknown_teams_id_is_recognised_by_the_roster_e_mail(teams_world: Tea
 
     [reply] = teams_world.connector.sent(personal_conversation(newcomer))
     assert "has gone to Sofie Dahl" in reply.body["text"]
+
+
+def test_someone_known_by_the_roster_e_mail_gets_proactive_messages_in_the_chat_they_opened(
+    teams_world: TeamsWorld,
+) -> None:
+    # Anna's 29: id in this app is not the one in the client's file (ids are per app): Teams' roster
+    # gives her e-mail when she opens the app, and the offer goes to that chat.
+    anna = "29:anna-in-another-app"
+    teams_world.connector.members[anna] = "anna.berg@maximize.dk"
+    teams_world.install(anna)
+
+    teams_world.say(JONAS, "sparring Budgettet er skredet")
+
+    [offer] = teams_world.connector.wait_for(personal_conversation(anna))
+    assert "Ny sparringsforespørgsel S-1 fra Jonas Friis" in offer.shown
+    [reply] = teams_world.connector.sent(personal_conversation(JONAS))
+    assert "S-1 (Budgettering) er sendt til Anna Berg" in reply.body["text"]
+
+
+def test_a_like_from_someone_known_by_the_roster_e_mail_is_their_vote(teams_world: TeamsWorld) -> None:
+    number = _posted_challenge(teams_world)
+    emma = "29:emma-in-another-app"
+    teams_world.connector.members[emma] = "Emma.Larsen@nordlys.dk"
+    like = teams_world.activity(
+        "message_reaction_added", emma, conversation=CHALLENGE_CHANNEL, replyToId=CHALLENGE_POST
+    )
+
+    assert teams_world.post(like).status_code == 200
+
+    assert votes(teams_world.database_url) == [(1, number, f"teams:{emma}", "like", True)]
+    engine = make_engine(teams_world.database_url)
+    try:
+        with Session(engine) as session:
+            [vote] = session.exec(select(ChallengeVoteRow)).all()
+            voter = session.get(PersonRow, vote.person_id)
+    finally:
+        engine.dispose()
+    assert voter is not None
+    assert voter.email == "emma.larsen@nordlys.dk"  # counted as Emma's, not as an unknown voter's
 
 
 def test_someone_unknown_to_the_roster_and_the_tenant_gets_the_polite_answer(teams_world: TeamsWorld) -> None:

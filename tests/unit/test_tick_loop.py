@@ -70,6 +70,7 @@ def test_kicks_between_intervals_only_deliver() -> None:
     assert full_ticks[0] is True
     assert full_ticks[1:] == [False]  # the kicks made one delivery round, no escalation
     assert loop.rounds == 2
+    assert loop.full_rounds == 1  # what a caller waits on to know that time-driven work has run
 
 
 def test_a_message_held_back_by_the_platforms_pace_brings_the_next_tick_forward() -> None:

@@ -479,6 +479,25 @@ def test_the_call_is_posted_once_at_its_time_in_the_channel() -> None:
     ]
 
 
+def test_on_teams_the_call_says_how_to_submit_there_and_names_no_slash_command() -> None:
+    o = office()
+    chosen = dataclasses.replace(o.tenant.challenges, channel_slack=None, channel_teams="19:abc@thread.tacv2")
+    o.tenant = o.db.add_tenant(
+        dataclasses.replace(o.tenant, slack_team_id=None, teams_tenant_id="t-nordlys", challenges=chosen)
+    )
+    o.clock.set(local(2027, 2, 16, 13, 0))
+
+    run_cycle(o)
+
+    [call] = posts_of_kind(o, "call")
+    assert call.to_channel == "19:abc@thread.tacv2"
+    assert keys(call)[2] == "challenge.call_how_teams"
+    for language in ("da", "en"):
+        how = render_all([call], language)[2]
+        assert "/sparring" not in how
+        assert "Submit as challenge" in how  # the message action, as the Teams manifest names it
+
+
 def test_a_post_due_while_the_bot_was_down_goes_out_late_and_says_so() -> None:
     o = office()
     o.clock.set(local(2027, 2, 18, 9))
