@@ -9,7 +9,9 @@ waits until the server's own tick has run the challenge cycle at that moment.
 
 The sample client (bot/console/sample_tenant.yaml) meets on Tuesday 9 March 2027 at 13:00: the call
 goes out 21 days before (16 February), the reminder 5 days before (4 March), the agenda closes the
-voting 2 days before (7 March), and the method review is in November.
+voting 2 days before (7 March; its tick comes a few seconds after the close, as a real one does), and
+the method review is in November. Four challenges come in (by the slash command, a DM, the message
+shortcut, and a DM that Slack delivers twice); a fifth text, like an open one, becomes a vote instead.
 """
 
 from __future__ import annotations
@@ -513,6 +515,14 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     assert mettes.splitlines()[:5] == [head, *ranking]
     assert mettes.splitlines()[5:7] == [UNKNOWN_VOTER, COORDINATOR_HINT]
 
+    # A vote after the close is kept, and changes nothing.
+    q.at("2027-03-07T13:30")
+    late = q.click(u3, "vote:U-3", ANNA)
+    assert (late.params["response_type"], late.params["replace_original"]) == ("ephemeral", False)
+    assert (
+        shown(late) == "Afstemningen om U-3 er lukket. Din stemme er gemt, men den ændrer ikke dagsordenen."
+    )
+
     # --- the merge -----------------------------------------------------------------------------------
 
     q.at("2027-03-07T14:00")
@@ -532,14 +542,15 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     assert shown_agenda[:4] == [
         f"Dagsordenen til kvartalsmødet {MEETING} (3 udfordringer); afstemningen er lukket:",
         f"1. U-1 – {U1} – Jonas Friis – stemmer: 5",
-        f"2. U-3 – {U3} – Ida Holm – stemmer: 3",
+        f"2. U-3 – {U3} – Ida Holm – stemmer: 3",  # not Anna's late vote
         f"3. U-4 – {U4} – Peter Munk – stemmer: 0",
     ]
 
     # --- the decisions after the meeting -------------------------------------------------------------
 
-    q.at("2027-03-10T09:00")
-    before = q.dm_counts()
+    before, posts = q.dm_counts(), len(q.channel_posts())
+    q.tick_at("2027-03-10T09:00")
+    assert (q.new_dms(before), len(q.channel_posts())) == ({}, posts)  # every post of the cycle went out
     q.say(METTE, f'beslut U-1 vedtaget "{ADOPTED}"')
     q.say(METTE, "beslut U-3 sparring")
     q.say(METTE, f'beslut U-4 afvist "{REJECTED}"')
