@@ -210,11 +210,12 @@ def _button(bridge: SlackBridge) -> Work:
             )
             return
         outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
-        if _in_a_channel(body):
+        if _on_a_channel_post(body):
             # A click on a channel post (a challenge's Stem button): the answer is the clicker's alone,
             # and the post, with its button, stays as it is for everyone else.
             await args.respond(replace_original=False, **_ephemeral(bridge, outcome))
             return
+        # A DM, or the clicker's own ephemeral answer in a channel (Slack sends no copy of it): replaced.
         original = (body.get("message") or {}).get("blocks") or []
         replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
         await args.respond(**blocks.outcome_payload(original, replies))
@@ -222,8 +223,13 @@ def _button(bridge: SlackBridge) -> Work:
     return on_click
 
 
-def _in_a_channel(body: dict[str, Any]) -> bool:
-    """Tell whether a click came from a message in a channel (C… public, G… private), not a DM (D…)."""
+def _on_a_channel_post(body: dict[str, Any]) -> bool:
+    """Tell whether a click came from a message everyone in a channel sees (C… public, G… private).
+
+    Not from a DM (D…), nor from an ephemeral message there, which only the clicker sees.
+    """
+    if (body.get("container") or {}).get("is_ephemeral"):
+        return False
     channel = str(
         (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
     )

@@ -184,9 +184,9 @@ def reconcile(
     """Return the marks that make the stored reactions of one Slack message match ``reactions.get``.
 
     ``current`` maps reaction names (skin tones allowed) to the voter keys Slack lists; ``people`` maps
-    voter keys to person ids (None: unknown). Each new mark is dated ``at`` (the reconciliation time),
-    or just after the key's latest stored event if that is later, so it always takes effect. Button
-    ballots are never touched: Slack knows nothing of them.
+    voter keys to person ids (None: unknown). Each new mark is dated ``at`` (the moment the reconciliation
+    stands for: the close, at the latest), or just after the key's latest stored event if that is later,
+    so it always takes effect. Button ballots are never touched: Slack knows nothing of them.
     """
     state = settle(mark for mark in stored if mark.challenge == challenge)
     seen: set[MarkKey] = set()

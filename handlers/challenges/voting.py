@@ -89,11 +89,17 @@ def reconcile(ctx: TenantContext, number: int, platform: str, current: Mapping[s
 
     Slack gives up redelivering an event after a few minutes; a vote cast while the bot was down
     longer is only in ``reactions.get``. Return how many marks were added or withdrawn.
+
+    What the platform holds now is taken as it stood at the close: the agenda's tick comes after it
+    (seconds later, or hours if the bot was down), and Slack's reactions carry no time. Dated now,
+    every vote the events missed would be late and left out of the agenda it is reconciled for.
     """
     chosen = quarter.settings(ctx.tenant)
     challenge = ctx.uow.challenges.get(ctx.tenant.id, number)
     if chosen is None or challenge is None or challenge.id is None:
         return 0
+    meeting = quarter.meeting(ctx, challenge.meeting)
+    at = min(ctx.now, quarter.deadline(ctx, chosen, meeting)) if meeting is not None else ctx.now
     stored = [
         m for m in ctx.uow.votes.of_meeting(ctx.tenant.id, challenge.meeting) if m.challenge == str(number)
     ]
@@ -103,7 +109,7 @@ def reconcile(ctx: TenantContext, number: int, platform: str, current: Mapping[s
         for key in {key for users in keyed.values() for key in users}
     }
     configured = quarter.vote_reactions(ctx.tenant, chosen, platform)
-    changes = votes.reconcile(stored, str(number), keyed, configured, ctx.now, people)
+    changes = votes.reconcile(stored, str(number), keyed, configured, at, people)
     return sum(ctx.uow.votes.record(ctx.tenant.id, challenge.id, mark) for mark in changes)
 
 

@@ -10,6 +10,7 @@ the use case is replaced by one that records what it was given (the router is th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import json
 import logging
@@ -36,7 +37,7 @@ from bot.slack.reactions import SlackReactionReader
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.slack.workspace import Workspace
 from handlers import router
-from handlers.challenges.commands import MAX_CHALLENGE_CHARS, SubmitChallenge
+from handlers.challenges.commands import MAX_CHALLENGE_CHARS, SubmitChallenge, Unvote, Vote
 from handlers.shared.context import ActorContext
 from handlers.shared.model import OverQuota, Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -49,7 +50,9 @@ from tests.platforms.limits import slack_problems
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
+    Call,
     FakeSlackApi,
+    block_actions_from_message,
     encode_json,
     event,
     interactive,
@@ -802,3 +805,74 @@ def test_a_typed_challenge_reaches_the_use_case_with_slacks_markup_read_too(
 
     assert response.status_code == 200
     assert submitted == [("jonas.friis@nordlys.dk", SubmitChallenge(MARKED_UP, WITHOUT_MARKUP))]
+
+
+# --- 6. clicks on a challenge's post in the channel, and on the answer only the clicker sees -----------
+
+
+@pytest.fixture
+def ballots(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """Stand in for the core's Vote and Unvote use cases: record who pressed what, answer with the other."""
+    pressed: list[tuple[str, object]] = []
+
+    def vote(ctx: ActorContext, command: Vote) -> None:
+        pressed.append((ctx.actor.email, command))
+        ctx.reply(
+            Text.of("quote", text=Verbatim("stemt")), actions=(Action("unvote:U-7", Text.of("button.vote")),)
+        )
+
+    def unvote(ctx: ActorContext, command: Unvote) -> None:
+        pressed.append((ctx.actor.email, command))
+        ctx.reply(
+            Text.of("quote", text=Verbatim("fjernet")), actions=(Action("vote:U-7", Text.of("button.vote")),)
+        )
+
+    monkeypatch.setitem(router.HANDLERS, Vote, vote)  # type: ignore[index]
+    monkeypatch.setitem(router.HANDLERS, Unvote, unvote)  # type: ignore[index]
+    return pressed
+
+
+def shown_ephemerally(answer: Call, channel: str = CHANNEL) -> Call:
+    """Return an ephemeral answer to a response_url as Slack shows it to the clicker in the channel.
+
+    A click on it arrives as on a ``chat.postEphemeral`` message: ``container.is_ephemeral`` and no
+    ``message`` (Slack keeps no copy of an ephemeral message).
+    """
+    params = {**answer.params, "channel": channel}
+    return dataclasses.replace(
+        answer,
+        method="chat.postEphemeral",
+        params=params,
+        response={"ok": True, "message_ts": "1700000099.000100"},
+    )
+
+
+def test_a_click_on_the_channel_post_is_answered_to_the_clicker_and_on_that_answer_replaces_it(
+    slack_world: SlackWorld, ballots: list[tuple[str, object]]
+) -> None:
+    queue_channel_post(slack_world.database_url, challenge_post())
+    slack_world.server.ticks(2)
+    settle(slack_world)
+    posted = slack_world.slack.last("chat.postMessage")
+    on_post = slack_world.slack.response_url("on-post")
+    on_answer = slack_world.slack.response_url("on-answer")
+
+    slack_world.send(interactive(block_actions_from_message(posted, "vote:U-7", JONAS, TEAM, on_post)))
+    [answer] = slack_world.slack.wait_for("response_url")
+    clicked = block_actions_from_message(shown_ephemerally(answer), "unvote:U-7", JONAS, TEAM, on_answer)
+    slack_world.send(interactive(clicked))
+    first, second = slack_world.slack.wait_for("response_url", 2)
+    settle(slack_world)
+
+    assert ballots == [("jonas.friis@nordlys.dk", Vote(7)), ("jonas.friis@nordlys.dk", Unvote(7))]
+    # On the post everyone sees: a new message only Jonas sees, and the post stays as it is.
+    assert first.path.endswith("on-post")
+    assert (first.params["response_type"], first.params["replace_original"]) == ("ephemeral", False)
+    assert "stemt" in sections(first.params["blocks"])
+    # On that answer of his own: it is replaced, so its pressed button is gone.
+    assert second.path.endswith("on-answer")
+    assert second.params["replace_original"] is True
+    assert "fjernet" in sections(second.params["blocks"])
+    assert vote_buttons(second.params["blocks"])[0]["action_id"] == "vote:U-7"
+    assert len(vote_buttons(second.params["blocks"])) == 1
+    assert slack_world.slack.calls("chat.update") == []

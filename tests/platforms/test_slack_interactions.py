@@ -56,12 +56,11 @@ def settle(world: SlackWorld, timeout: float = 5.0) -> None:
     outbox = world.server.app[RUNTIME_KEY].runtime.outbox  # type: ignore[index]
     deadline = time.monotonic() + timeout
     while True:
+        # The work first, then the outbox: what the work queued before it ended is in the outbox then.
+        # (Read the other way round, work that queues and ends between the two reads looks settled.)
+        working = world.server.call(_work_running(world))
         counts = outbox.counts()
-        if (
-            not world.server.call(_work_running(world))
-            and not counts.get("pending")
-            and not counts.get("sending")
-        ):
+        if not working and not counts.get("pending") and not counts.get("sending"):
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"the server did not settle in {timeout} s (outbox: {counts})")

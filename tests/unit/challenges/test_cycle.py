@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import pytest
 
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, react
@@ -567,6 +569,38 @@ def test_the_agenda_reconciles_slack_votes_first_and_goes_to_the_channel_coordin
     assert ranked == ["U-2", "U-1"]
     readers = {m.to_person for m in agenda_posts if m.to_person is not None}
     assert readers == {o.org.mette.id, o.org.anna.id, o.org.lars.id, o.org.sofie.id}
+
+
+@pytest.mark.parametrize(
+    "after_the_close",
+    [
+        pytest.param(timedelta(seconds=7), id="the-next-tick"),
+        pytest.param(timedelta(minutes=45), id="still-on-time"),
+        pytest.param(timedelta(hours=3), id="late"),
+    ],
+)
+def test_votes_read_back_after_the_close_count_as_they_stood_at_the_close(after_the_close: timedelta) -> None:
+    # The agenda's tick always comes after the close (the tick runs every few seconds, or the bot was
+    # down): the votes only Slack knows of were cast before it, and Slack's reactions carry no time.
+    o = office()
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    submitted(o, o.org.anna, "Gevinstdiagrammet mangler en skabelon")
+    reacted(o, o.org.ida, 2)
+    reader = FakeReactions(
+        {post_id(1): {"+1": [slack_id(o.org.lars), slack_id(o.org.sofie)]}, post_id(2): {}}
+    )
+    o.clock.set(local(2027, 3, 7, 13, 0) + after_the_close)
+
+    run_cycle(o, reader)
+
+    [in_channel] = [m for m in posts_of_kind(o, "agenda") if m.to_channel == "C0CHALL"]
+    ranked = [
+        (line.params["ref"], line.params["votes"])
+        for line in in_channel.lines
+        if line.key == "challenge.agenda_line"
+    ]
+    # Lars and Sofie voted for U-1 while the bot was down; Ida took back her vote on U-2 meanwhile.
+    assert ranked == [("U-1", 2), ("U-2", 0)]
 
 
 def test_the_yearly_method_review_goes_to_coordinator_and_seniors_once() -> None:
