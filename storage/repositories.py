@@ -89,8 +89,7 @@ _QUEUED_UNDER = (
     select(literal(1))
     .where(
         OUTBOX.c.tenant_id == bindparam("tenant_id"),
-        (OUTBOX.c.dedupe_key == bindparam("key"))
-        | OUTBOX.c.dedupe_key.like(bindparam("under"), escape="\\"),
+        (OUTBOX.c.dedupe_key == bindparam("key")) | OUTBOX.c.dedupe_key.like(bindparam("under"), escape="\\"),
     )
     .limit(1)
 )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.adapters.render import render
 from bot.i18n import Reader
 from handlers.challenges.tally import Mark
+from handlers.commands import Command, parse_action, parse_text
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import (
@@ -37,7 +38,6 @@ from handlers.shared.model import (
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Message
 from handlers.sparring.classify import Classifier
-from handlers.commands import Command, parse_action, parse_text
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from handlers.sparring.routing import SeniorLoad
