@@ -8,7 +8,7 @@ from datetime import datetime
 
 from handlers import commands as c
 from handlers import router
-from handlers.challenges.voting import Reaction, events_dropped, record_reaction
+from handlers.challenges.voting import Reaction, Recorded, events_dropped, record_reaction
 from handlers.shared.context import ActorContext, Deps, TenantContext
 from handlers.shared.model import Person, Tenant
 from handlers.shared.ports import UnitOfWork
@@ -129,17 +129,32 @@ def react(
     Return False for a redelivered event (nothing is recorded twice) or an unknown tenant. A failure
     leaves no trace, so the platform's retry still counts the reaction: a vote is never lost.
     """
+    return reacted(deps, tenant_slug, identity, reaction, event=event) is not None
+
+
+def reacted(
+    deps: Deps,
+    tenant_slug: str,
+    identity: Identity,
+    reaction: Reaction,
+    *,
+    event: tuple[str, str] | None = None,
+) -> Recorded | None:
+    """Do what :func:`react` does; return what the reactions changed, or None when nothing was recorded.
+
+    ``Recorded.notes`` tells the platform whether there is anything to send: most votes queue nothing.
+    """
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
         if tenant is None:
-            return False
+            return None
         now = deps.clock.now()
         if event is not None and not uow.processed_events.first_time(tenant.id, *event, now):
-            return False
+            return None
         voter = _find_person(uow, tenant, identity)
-        record_reaction(TenantContext(uow, tenant, now, deps), voter, reaction)
+        recorded = record_reaction(TenantContext(uow, tenant, now, deps), voter, reaction)
         uow.commit()
-        return True
+        return recorded
 
 
 def platform_dropped_events(deps: Deps, tenant_slug: str, at: datetime) -> None:

@@ -20,7 +20,7 @@ from bot.adapters.render import reader_for
 from bot.i18n import Reader
 from handlers import commands
 from handlers.challenges.voting import Reaction
-from handlers.service import Identity, Outcome, find_person, handle, react
+from handlers.service import Identity, Outcome, find_person, handle, reacted
 from handlers.shared.context import Deps
 from handlers.shared.model import Person, Tenant
 
@@ -177,11 +177,13 @@ class PlatformBridge(Generic[StoreT]):
 
         The event id goes into the same transaction: a redelivery records nothing (False), and a
         failure leaves no trace, so the platform's retry still counts the reaction (a vote is never lost).
+        The sender is started only when a note was queued (a vote beyond the dot budget): a delivery
+        round per vote would claim the outbox as often as votes arrive, for nothing.
         """
         event = (self.platform, event_id) if event_id else None
         recorded = await asyncio.to_thread(
-            partial(react, event=event), self.deps, tenant.slug, identity, reaction
+            partial(reacted, event=event), self.deps, tenant.slug, identity, reaction
         )
-        if recorded:
-            self.kick()  # a vote beyond the dot budget queues a note to the voter
-        return recorded
+        if recorded is not None and recorded.notes:
+            self.kick()
+        return recorded is not None

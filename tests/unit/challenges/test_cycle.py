@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime
 
+from bot.slack.bridge import SlackBridge
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, react
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
@@ -291,6 +293,27 @@ def test_a_vote_beyond_the_dot_budget_does_not_count_and_the_voter_is_told_once(
     assert votes(o) == {1: 1, 2: 0}
     notes = [m for m in to_person(o, o.org.ida) if keys(m) == ["challenge.over_budget"]]
     assert len(notes) == 1
+
+
+def test_a_reaction_starts_the_sender_only_when_it_queued_a_note() -> None:
+    o = office(votes_per_person=1)
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    submitted(o, o.org.anna, "Gevinstdiagrammet mangler en skabelon")
+    kicks: list[str] = []
+    # Slack's adapter as the listeners use it; recording reactions needs nothing of its store.
+    bridge = SlackBridge(deps=o.deps, store=None, kick=lambda: kicks.append("kick"))  # type: ignore[arg-type]
+    ida = slack_id(o.org.ida)
+
+    def reaction(number: int, emoji: str, event: str) -> int:
+        o.clock.advance(minutes=1)
+        vote = Reaction("slack", post_id(number), ida, ((emoji, True),), at=o.clock.now())
+        recorded = asyncio.run(bridge.record_reactions(o.tenant, event, Identity(slack_id=ida), vote))
+        assert recorded
+        return len(kicks)
+
+    # Within the budget nothing is queued; beyond it the note goes out at once, and only once.
+    assert [reaction(1, "+1", "Ev1"), reaction(2, "+1", "Ev2"), reaction(2, "thumbsup", "Ev3")] == [0, 1, 1]
+    assert [keys(m) for m in to_person(o, o.org.ida)] == [["challenge.over_budget"]]
 
 
 # --- the agenda, merging and withdrawing ---------------------------------------------------------
