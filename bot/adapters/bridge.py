@@ -210,8 +210,9 @@ class PlatformBridge(Generic[StoreT]):
             try:
                 results = await asyncio.to_thread(reacted_together, self.deps, slug, [e for e, _ in batch])
             except Exception:
-                # Something in the batch failed and nothing of it was kept: each again on its own, so
-                # that only what fails by itself is lost (and its listener logs why).
+                # Something in the batch failed (on PostgreSQL perhaps a deadlock with another
+                # process's batch) and nothing of it was kept: each again on its own, so that only
+                # what fails by itself is lost (and its listener logs why).
                 for item, waiting in batch:
                     try:
                         alone = await asyncio.to_thread(reacted_together, self.deps, slug, [item])
