@@ -1,12 +1,17 @@
-"""The baselines for bench/slack_ack.py: a bolt AsyncApp on the same aiohttp stack that only acks.
+"""The baselines for bench/slack_ack.py and bench/votes.py: a bolt AsyncApp on the same aiohttp stack
+that only acks.
 
-Three kinds, named as the benchmark prints them:
+    python -m bench.bare_slack_app PORT bare|inline|write FOLDER [DATABASE_URL]
+
+It answers the ``/sparring`` slash command and Slack's ``reaction_added`` / ``reaction_removed``
+events (JSON ``event_callback`` payloads). Three kinds, named as the benchmarks print them:
 
 - ``bare``: bolt's defaults; the listener runs as a task and bolt polls for its ack every 10 ms.
 - ``inline``: the listener runs before the response (``process_before_response``), as vpmo's do.
-- ``write``: ``inline``, and the listener first writes the request down, one row in one transaction
-  on SQLite through SQLAlchemy in a worker thread, as vpmo does its database work. The least any
-  app on this stack does when the request path includes a database write.
+- ``write``: ``inline``, and the listener first writes the request or event down, one row in one
+  transaction through SQLAlchemy in a worker thread, as vpmo does its database work. The least any
+  app on this stack does when the request path includes a database write. The row goes to SQLite in
+  FOLDER, or to DATABASE_URL when given (its own ``request`` table; vpmo has none of that name).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 import os
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -41,8 +47,8 @@ def _write_down(engine: Engine, user_id: str, text: str) -> None:
         connection.execute(_WRITE, {"user_id": user_id, "text": text, "created_at": datetime.now(UTC)})
 
 
-def build(kind: str, folder: str) -> web.Application:
-    """Build a baseline app: signature check and one /sparring listener, nothing else."""
+def build(kind: str, folder: str, database_url: str | None = None) -> web.Application:
+    """Build a baseline app: signature check, a /sparring and a reaction listener, nothing else."""
     token = os.environ["SLACK_BOT_TOKEN"]
     client = AsyncWebClient(token=token, base_url=os.environ["SLACK_API_URL"])
     app = AsyncApp(
@@ -51,7 +57,7 @@ def build(kind: str, folder: str) -> web.Application:
         client=client,
         process_before_response=kind != "bare",
     )
-    engine = make_engine(f"sqlite:///{folder}/{kind}.db")
+    engine = make_engine(database_url or f"sqlite:///{folder}/{kind}.db")
     _REQUESTS.metadata.create_all(engine)
 
     @app.command("/sparring")
@@ -59,6 +65,15 @@ def build(kind: str, folder: str) -> web.Application:
         if kind == "write":
             await asyncio.to_thread(_write_down, engine, command["user_id"], command["text"])
         await ack(text="ok")
+
+    async def reaction(ack: AsyncAck, event: dict[str, Any]) -> None:
+        if kind == "write":
+            who, what = str(event.get("user") or ""), str(event.get("reaction") or "")
+            await asyncio.to_thread(_write_down, engine, who, f"{event.get('type')} {what}")
+        await ack()
+
+    app.event("reaction_added")(reaction)
+    app.event("reaction_removed")(reaction)
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
@@ -69,7 +84,10 @@ def build(kind: str, folder: str) -> web.Application:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) not in (4, 5) or sys.argv[2] not in KINDS:
+        raise SystemExit(
+            f"usage: python -m bench.bare_slack_app PORT {'|'.join(KINDS)} FOLDER [DATABASE_URL]"
+        )
     port, kind, folder = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    if kind not in KINDS:
-        raise SystemExit(f"usage: python -m bench.bare_slack_app PORT {'|'.join(KINDS)} FOLDER")
-    web.run_app(build(kind, folder), host="127.0.0.1", port=port, print=None, access_log=None)
+    url = sys.argv[4] if len(sys.argv) == 5 else None
+    web.run_app(build(kind, folder, url), host="127.0.0.1", port=port, print=None, access_log=None)

@@ -39,7 +39,10 @@ def build(counts: Counts) -> web.Application:
     """Build the fake's web application."""
 
     async def slack(request: web.Request) -> web.Response:
-        form = await request.post()
+        # slack_sdk posts chat.postMessage as JSON and most other methods as a form or a query.
+        form = (
+            dict(await request.json()) if request.content_type == "application/json" else await request.post()
+        )
         method = request.match_info["method"]
         answers: dict[str, dict[str, Any]] = {
             "auth.test": {"team_id": TEAM, "user_id": "UBOT", "bot_id": "B1", "team": "Nordlys"},

@@ -1,11 +1,15 @@
 """What the server benchmarks share: free ports, server subprocesses and their CPU time, the fake
-platforms they send to, the sample client, and the load generator."""
+platforms they send to, the sample client, Slack's signing and environment, and the load generators
+(closed loop: a fixed number of clients; open loop: Poisson arrivals at a fixed rate)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -21,6 +25,9 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
 STOP_SECONDS = 30.0
+SLACK_SECRET = "bench-signing-secret"
+SLACK_TOKEN = "xoxb-0000000000-0000000000-benchbenchbenchbench"
+SLACK_TEAM = "T01NORDLYS"
 
 
 def free_port() -> int:
@@ -89,6 +96,47 @@ def prepare_database(folder: str, env: dict[str, str], tenant: Path = SAMPLE_TEN
     )
 
 
+def slack_environment(folder: str, database_url: str | None = None) -> dict[str, str]:
+    """Return the environment of a Slack benchmark's servers: the bench's secret and token, quiet logs.
+
+    The database is SQLite in ``folder`` unless told; ``SLACK_API_URL`` is added once the fake runs.
+    """
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "VPMO_"))},
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "VPMO_DATABASE_URL": database_url or f"sqlite:///{folder}/bench.db",
+        "VPMO_LOG_LEVEL": "WARNING",
+        # Every message is sent in its turn (and its CPU counted there), not held back by Slack's pace.
+        "VPMO_SLACK_PACE_SECONDS": "0",
+    }
+
+
+def start_slack_server(
+    name: str, env: dict[str, str], folder: str, database_url: str | None = None
+) -> Server:
+    """Start ``vpmo serve`` (name ``vpmo``) or a baseline of ``bench.bare_slack_app`` by its kind.
+
+    A baseline writes to SQLite in ``folder`` unless given a database URL.
+    """
+    port = free_port()
+    if name == "vpmo":
+        return start_server(name, [vpmo_command(), "serve", "--port", str(port)], port, env)
+    command = [sys.executable, "-m", "bench.bare_slack_app", str(port), name, folder]
+    return start_server(name, [*command, *([database_url] if database_url else [])], port, env)
+
+
+def slack_headers(body: bytes, content_type: str, secret: str = SLACK_SECRET) -> dict[str, str]:
+    """Return the headers Slack sends with a body: its content type, the time and the v0 signature."""
+    timestamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+    }
+
+
 def percentiles(latencies_seconds: Sequence[float]) -> tuple[float, float]:
     """Return p50 and p99 in milliseconds."""
     ms = sorted(latency * 1000 for latency in latencies_seconds)
@@ -112,13 +160,19 @@ def merge_turns(turns: Sequence[_Turn]) -> _Turn:
     return replace(turns[0], **merged)
 
 
+def comparison_parser(doc: str | None) -> argparse.ArgumentParser:
+    """Return the argument parser of a benchmark that compares servers: its doc as help, and --rounds."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
+    return parser
+
+
 def comparison_arguments(doc: str | None) -> tuple[float, int]:
     """Read --seconds and --rounds for a benchmark that compares two servers."""
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = comparison_parser(doc)
     parser.add_argument(
         "--seconds", type=float, default=5.0, help="seconds per server, concurrency and round"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="alternations per concurrency")
     arguments = parser.parse_args()
     return arguments.seconds, arguments.rounds
 
@@ -132,19 +186,26 @@ class Load:
     seconds: float
 
 
+Request = Callable[[aiohttp.ClientSession], Awaitable[int]]
+"""Send one request on the session and return its HTTP status."""
+
+
 async def hammer(
     port: int,
     concurrency: int,
     seconds: float,
-    request: Callable[[aiohttp.ClientSession], Awaitable[int]],
+    request: Request,
+    total: int | None = None,
 ) -> Load:
     """Send requests from ``concurrency`` clients for ``seconds``; any status but 200 counts as an error.
 
+    With ``total``, the clients stop once that many requests were sent (``seconds`` stays the limit).
     The client is aiohttp's: on these two shared cores the load generator must cost far less per
     request than the servers it measures, or it measures itself.
     """
     latencies: list[float] = []
     errors = 0
+    left = total if total is not None else -1
     deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
@@ -153,8 +214,9 @@ async def hammer(
     ) as session:
 
         async def worker() -> None:
-            nonlocal errors
-            while time.perf_counter() < deadline:
+            nonlocal errors, left
+            while left != 0 and time.perf_counter() < deadline:
+                left -= 1
                 start = time.perf_counter()
                 try:
                     failed = await request(session) != 200
@@ -165,6 +227,54 @@ async def hammer(
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return Load(latencies, errors, time.perf_counter() - started)
+
+
+async def open_loop(
+    port: int,
+    rate: float,
+    total: int,
+    request: Request,
+    *,
+    seed: int = 0,
+    connections: int = 256,
+    seconds: float = 600.0,
+) -> Load:
+    """Send ``total`` requests arriving at ``rate`` per second (Poisson), whether or not answers keep up.
+
+    Unlike :func:`hammer`, a slow server does not slow the arrivals: requests queue, and each latency
+    runs from the moment the request was due, so the wait in the queue counts (no coordinated
+    omission). At most ``connections`` are open at once; no request is sent after ``seconds``.
+    """
+    latencies: list[float] = []
+    errors = 0
+    arrivals = random.Random(seed)
+    connector = aiohttp.TCPConnector(limit=connections)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        f"http://127.0.0.1:{port}", connector=connector, timeout=timeout
+    ) as session:
+
+        async def one(due: float) -> None:
+            nonlocal errors
+            try:
+                failed = await request(session) != 200
+            except (aiohttp.ClientError, TimeoutError):
+                failed = True
+            latencies.append(time.perf_counter() - due)
+            errors += failed
+
+        started = time.perf_counter()
+        due = started
+        sent: list[asyncio.Task[None]] = []
+        for _ in range(total):
+            due += arrivals.expovariate(rate)
+            if due - started > seconds:
+                break
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            sent.append(asyncio.create_task(one(due)))
+        await asyncio.gather(*sent)
         return Load(latencies, errors, time.perf_counter() - started)
 
 

@@ -20,34 +20,29 @@ Targets: at least 0.7x the bare app's throughput; p99 ack under 100 ms at concur
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import aiohttp
-from slack_sdk.signature import SignatureVerifier
 
 from bench.bare_slack_app import KINDS as BASELINES
 from bench.servers import (
+    SLACK_TEAM,
     FakePlatforms,
     Server,
     comparison_arguments,
-    free_port,
     hammer,
     merge_turns,
     percentiles,
     prepare_database,
+    slack_environment,
+    slack_headers,
     start_fake_platforms,
-    start_server,
-    vpmo_command,
+    start_slack_server,
 )
 
-SECRET = "bench-signing-secret"
-TOKEN = "xoxb-0000000000-0000000000-benchbenchbenchbench"
-TEAM = "T01NORDLYS"
 USERS = ("U01JOF", "U01EML", "U01IDH", "U01PEM", "U01KAV")
 TEXTS = (
     "Hvordan håndterer jeg, at budgettet er overskredet med 20 %?",
@@ -63,7 +58,7 @@ def _signed(n: int) -> tuple[bytes, dict[str, str]]:
     body = urlencode(
         {
             "token": "verification",
-            "team_id": TEAM,
+            "team_id": SLACK_TEAM,
             "team_domain": "nordlys",
             "channel_id": "C111",
             "channel_name": "general",
@@ -75,14 +70,7 @@ def _signed(n: int) -> tuple[bytes, dict[str, str]]:
             "trigger_id": f"{n}.bench",
         }
     ).encode()
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": signature or "",
-    }
-    return body, headers
+    return body, slack_headers(body, "application/x-www-form-urlencoded")
 
 
 @dataclass
@@ -146,19 +134,11 @@ def _line(name: str, result: Result) -> str:
 async def main(seconds: float, rounds: int) -> None:
     """Run the servers in turn at each concurrency and print the figures and ratios."""
     with tempfile.TemporaryDirectory() as folder:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "VPMO_"))},
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "VPMO_DATABASE_URL": f"sqlite:///{folder}/bench.db",
-            "VPMO_LOG_LEVEL": "WARNING",
-            # Every offer is sent in its turn (and its CPU counted there), not held back by Slack's pace.
-            "VPMO_SLACK_PACE_SECONDS": "0",
-        }
+        env = slack_environment(folder)
         fake = start_fake_platforms(env)
         env["SLACK_API_URL"] = f"{fake.url}api/"
         prepare_database(folder, env)
-        servers = [_start(name, env, folder) for name in (*BASELINES, "vpmo")]
+        servers = [start_slack_server(name, env, folder) for name in (*BASELINES, "vpmo")]
         try:
             for server in servers:
                 await _load(server, fake, 4, 1.0)  # warm up: imports, caches, connections
@@ -171,14 +151,6 @@ async def main(seconds: float, rounds: int) -> None:
         finally:
             for server in [*servers, fake.server]:
                 await asyncio.to_thread(server.stop)
-
-
-def _start(name: str, env: dict[str, str], folder: str) -> Server:
-    port = free_port()
-    if name == "vpmo":
-        return start_server(name, [vpmo_command(), "serve", "--port", str(port)], port, env)
-    command = [sys.executable, "-m", "bench.bare_slack_app", str(port), name, folder]
-    return start_server(name, command, port, env)
 
 
 def _report(concurrency: int, merged: dict[str, Result]) -> None:

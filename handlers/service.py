@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from handlers import commands as c
 from handlers import router
-from handlers.challenges.voting import Reaction, events_dropped, record_reaction
+from handlers.challenges.voting import Reaction, Recorded, events_dropped, record_reaction
 from handlers.shared.context import ActorContext, Deps, TenantContext
 from handlers.shared.model import Person, Tenant
 from handlers.shared.ports import UnitOfWork
@@ -129,17 +129,54 @@ def react(
     Return False for a redelivered event (nothing is recorded twice) or an unknown tenant. A failure
     leaves no trace, so the platform's retry still counts the reaction: a vote is never lost.
     """
+    return reacted(deps, tenant_slug, identity, reaction, event=event) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionEvent:
+    """One platform event carrying reactions: who reacted, how, and the platform's (name, event id)."""
+
+    identity: Identity
+    reaction: Reaction
+    event: tuple[str, str] | None = None
+
+
+def reacted(
+    deps: Deps,
+    tenant_slug: str,
+    identity: Identity,
+    reaction: Reaction,
+    *,
+    event: tuple[str, str] | None = None,
+) -> Recorded | None:
+    """Do what :func:`react` does; return what the reactions changed, or None when nothing was recorded.
+
+    ``Recorded.notes`` tells the platform whether there is anything to send: most votes queue nothing.
+    """
+    return reacted_together(deps, tenant_slug, [ReactionEvent(identity, reaction, event)])[0]
+
+
+def reacted_together(deps: Deps, tenant_slug: str, events: Sequence[ReactionEvent]) -> list[Recorded | None]:
+    """Record reaction events of one tenant in one transaction, each as :func:`reacted` would alone.
+
+    A platform delivers many reactions at once in a busy hour: one transaction (and one commit) for all
+    that are waiting costs far less than one each. Each event's id and marks still go in together,
+    and a failure rolls all of them back, so each can be recorded again on its own.
+    """
     with deps.uow() as uow:
         tenant = uow.tenants.get_by_slug(tenant_slug)
         if tenant is None:
-            return False
+            return [None for _ in events]
         now = deps.clock.now()
-        if event is not None and not uow.processed_events.first_time(tenant.id, *event, now):
-            return False
-        voter = _find_person(uow, tenant, identity)
-        record_reaction(TenantContext(uow, tenant, now, deps), voter, reaction)
+        ctx = TenantContext(uow, tenant, now, deps)
+        results: list[Recorded | None] = []
+        for item in events:
+            if item.event is not None and not uow.processed_events.first_time(tenant.id, *item.event, now):
+                results.append(None)
+                continue
+            results.append(record_reaction(ctx, _find_person(uow, tenant, item.identity), item.reaction))
         uow.commit()
-        return True
+        return results
 
 
 def platform_dropped_events(deps: Deps, tenant_slug: str, at: datetime) -> None:

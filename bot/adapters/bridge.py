@@ -19,13 +19,14 @@ from bot.adapters.identity_cache import IdentityCache
 from bot.adapters.render import reader_for
 from bot.i18n import Reader
 from handlers import commands
-from handlers.challenges.voting import Reaction
-from handlers.service import Identity, Outcome, find_person, handle, react
+from handlers.challenges.voting import Reaction, Recorded
+from handlers.service import Identity, Outcome, ReactionEvent, find_person, handle, reacted_together
 from handlers.shared.context import Deps
 from handlers.shared.model import Person, Tenant
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
+REACTION_BATCH = 100
 LOOKUP_TIMEOUT_SECONDS = 10.0
 AsyncLookup = Callable[[Identity], Coroutine[Any, Any, str | None]]
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ class PlatformBridge(Generic[StoreT]):
     emails: IdentityCache = field(default_factory=IdentityCache)
     _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+    _reactions: dict[str, list[tuple[ReactionEvent, asyncio.Future[Recorded | None]]]] = field(
+        default_factory=dict
+    )
+    _recorder: asyncio.Task[None] | None = None
 
     platform = "?"
 
@@ -177,11 +182,59 @@ class PlatformBridge(Generic[StoreT]):
 
         The event id goes into the same transaction: a redelivery records nothing (False), and a
         failure leaves no trace, so the platform's retry still counts the reaction (a vote is never lost).
+        Reactions arriving while others are being written wait, and go in together, in one
+        transaction (``reacted_together``): a vote is a few small writes, and a transaction and a
+        thread each would cost more than the writes. The sender is started only when a note was
+        queued (a vote beyond the dot budget), not for every vote.
         """
         event = (self.platform, event_id) if event_id else None
-        recorded = await asyncio.to_thread(
-            partial(react, event=event), self.deps, tenant.slug, identity, reaction
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[Recorded | None] = loop.create_future()
+        self._reactions.setdefault(tenant.slug, []).append(
+            (ReactionEvent(identity, reaction, event), waiting)
         )
-        if recorded:
-            self.kick()  # a vote beyond the dot budget queues a note to the voter
-        return recorded
+        if self._recorder is None or self._recorder.done():
+            self._recorder = loop.create_task(self._record_waiting())
+        recorded = await waiting
+        if recorded is not None and recorded.notes:
+            self.kick()
+        return recorded is not None
+
+    async def _record_waiting(self) -> None:
+        """Record the waiting reactions, a tenant's at a time, up to REACTION_BATCH in one transaction."""
+        while self._reactions:
+            slug = next(iter(self._reactions))
+            batch = self._reactions.pop(slug)
+            if len(batch) > REACTION_BATCH:
+                batch, self._reactions[slug] = batch[:REACTION_BATCH], batch[REACTION_BATCH:]
+            try:
+                results = await asyncio.to_thread(reacted_together, self.deps, slug, [e for e, _ in batch])
+            except Exception:
+                # Something in the batch failed (on PostgreSQL perhaps a deadlock with another
+                # process's batch) and nothing of it was kept: each again on its own, so that only
+                # what fails by itself is lost (and its listener logs why).
+                for item, waiting in batch:
+                    try:
+                        alone = await asyncio.to_thread(reacted_together, self.deps, slug, [item])
+                    except Exception as error:
+                        _settle(waiting, error=error)
+                    else:
+                        _settle(waiting, alone[0])
+                continue
+            for (_, waiting), result in zip(batch, results, strict=True):
+                _settle(waiting, result)
+
+
+def _settle(
+    waiting: asyncio.Future[Recorded | None],
+    result: Recorded | None = None,
+    *,
+    error: Exception | None = None,
+) -> None:
+    """Hand a waiting reaction its result (a listener cancelled at shutdown waits for nothing)."""
+    if waiting.done():
+        return
+    if error is not None:
+        waiting.set_exception(error)
+    else:
+        waiting.set_result(result)

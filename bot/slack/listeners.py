@@ -69,6 +69,11 @@ REGISTERED = Registered(
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
     """Register every listener the app manifest declares, and the answer to Slack's rate-limit notice."""
     app.middleware(_rate_limit_notice(bridge))
+    # Bolt tries the listeners in this order, building each one's arguments to match it. Reactions
+    # come first: they are by far the most frequent events (each vote is one), and no other listener
+    # would match them.
+    app.event("reaction_added")(_acked(bridge, _reaction(bridge, added=True)))
+    app.event("reaction_removed")(_acked(bridge, _reaction(bridge, added=False)))
     app.command(SLASH_COMMAND)(_slash_command(bridge))
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
     app.shortcut(MESSAGE_SHORTCUT)(_acked(bridge, _message_shortcut(bridge)))
@@ -78,8 +83,6 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     app.event("app_home_opened")(_acked(bridge, _home_opened(bridge)))
     app.event("app_mention")(_acked(bridge, _mentioned(bridge)))
     app.event("message")(_acked(bridge, _direct_message(bridge)))
-    app.event("reaction_added")(_acked(bridge, _reaction(bridge, added=True)))
-    app.event("reaction_removed")(_acked(bridge, _reaction(bridge, added=False)))
 
 
 def _rate_limit_notice(bridge: SlackBridge) -> Callable[..., Awaitable[BoltResponse | None]]:

@@ -37,6 +37,15 @@ class Reaction:
         return voter_key(self.platform, self.user)
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What a platform user's reactions did: ballot marks whose held state changed, notes queued to voters."""
+
+    changed: int = 0
+    notes: int = 0
+    """Messages put in the outbox (a vote beyond the dot budget is told once): only then is there a send."""
+
+
 def voter_key(platform: str, user: str) -> str:
     """Return the key a platform user's reactions are kept under."""
     return f"{platform}:{user}"
@@ -47,21 +56,22 @@ def button_voter(person: Person) -> str:
     return f"person:{person.id}"
 
 
-def record_reaction(ctx: TenantContext, voter: Person | None, reaction: Reaction) -> int:
-    """Record the reactions on a challenge's post as ballot marks; return how many changed the held state.
+def record_reaction(ctx: TenantContext, voter: Person | None, reaction: Reaction) -> Recorded:
+    """Record the reactions on a challenge's post as ballot marks; return how many changed the held state
+    and how many notes to voters that queued.
 
     Reactions on any other message, and names that are not a configured vote, change nothing. A person
     the tenant does not know is recorded (so the coordinator sees how many) and not counted.
     """
     chosen = quarter.settings(ctx.tenant)
     if chosen is None or not reaction.user:
-        return 0
+        return Recorded()
     challenge = ctx.uow.challenges.posted_as(ctx.tenant.id, reaction.platform_message_id)
     if challenge is None or challenge.id is None:
-        return 0
+        return Recorded()
     configured = quarter.vote_reactions(ctx.tenant, chosen, reaction.platform)
     at = reaction.at or ctx.now
-    changed = 0
+    changed = notes = 0
     for emoji, added in reaction.changes:
         ballot = votes.ballot_of_reaction(emoji, configured)
         if ballot is None:
@@ -70,8 +80,8 @@ def record_reaction(ctx: TenantContext, voter: Person | None, reaction: Reaction
         if ctx.uow.votes.record(ctx.tenant.id, challenge.id, mark):
             changed += 1
             if added and voter is not None:
-                _tell_if_over_budget(ctx, chosen, challenge, voter)
-    return changed
+                notes += _tell_if_over_budget(ctx, chosen, challenge, voter)
+    return Recorded(changed, notes)
 
 
 def vote(ctx: ActorContext, number: int) -> None:
@@ -181,16 +191,19 @@ def _votes_now(ctx: TenantContext, chosen: ChallengeSettings, challenge: Submitt
 
 def _tell_if_over_budget(
     ctx: TenantContext, chosen: ChallengeSettings, challenge: SubmittedChallenge, voter: Person
-) -> None:
-    """Tell a voter, once per challenge, that a vote beyond their dot budget does not count."""
+) -> bool:
+    """Tell a voter, once per challenge, that a vote beyond their dot budget does not count.
+
+    Return whether a note was queued.
+    """
     meeting = quarter.meeting(ctx, challenge.meeting)
     if not chosen.votes_per_person or meeting is None:
-        return
+        return False
     over = quarter.round_of(ctx, chosen, meeting).tally.over_budget
     target = quarter.counted_as(challenge)
     if (str(voter.id), str(target)) not in over:
-        return
-    ctx.notify(
+        return False
+    return ctx.notify(
         voter.id,
         Text.of(
             "challenge.over_budget",

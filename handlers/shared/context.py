@@ -67,10 +67,13 @@ class TenantContext:
         actions: tuple[Action, ...] = (),
         ref: str | None = None,
         dedupe_key: str | None = None,
-    ) -> None:
-        """Queue a message to a person; it is sent once this transaction commits."""
+    ) -> bool:
+        """Queue a message to a person; it is sent once this transaction commits.
+
+        Return whether it was queued (False: a message with its dedupe key was queued before).
+        """
         message = Message(lines, to_person=person_id, actions=actions, ref=ref, dedupe_key=dedupe_key)
-        self.uow.outbox.add(self.tenant.id, message, self.now)
+        return self.uow.outbox.add(self.tenant.id, message, self.now)
 
     def coordinators(self) -> Sequence[Person]:
         """Return the tenant's coordinators."""

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime, timedelta
 
 import pytest
 
+from bot.slack.bridge import SlackBridge
+from handlers.challenges.tally import Mark
 from handlers.challenges.voting import Reaction
 from handlers.service import Identity, react
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.model import ChallengeState, Decision, Person, Status, SubmittedChallenge
 from handlers.shared.text import Message
-from tests.fakes import COPENHAGEN, Office, action_ids, keys, local, render_all, reply_keys
+from tests.fakes import COPENHAGEN, FakeVotes, Office, action_ids, keys, local, render_all, reply_keys
 
 MARCH = QuarterlyMeeting("2027-Q1", datetime(2027, 3, 9, 13, 0, tzinfo=COPENHAGEN), "Mødelokale 3")
 JUNE = QuarterlyMeeting("2027-Q2", datetime(2027, 6, 8, 13, 0, tzinfo=COPENHAGEN), "Mødelokale 3")
@@ -293,6 +296,88 @@ def test_a_vote_beyond_the_dot_budget_does_not_count_and_the_voter_is_told_once(
     assert votes(o) == {1: 1, 2: 0}
     notes = [m for m in to_person(o, o.org.ida) if keys(m) == ["challenge.over_budget"]]
     assert len(notes) == 1
+
+
+def test_a_reaction_starts_the_sender_only_when_it_queued_a_note() -> None:
+    o = office(votes_per_person=1)
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    submitted(o, o.org.anna, "Gevinstdiagrammet mangler en skabelon")
+    kicks: list[str] = []
+    bridge = _slack_bridge(o, kicks)
+    ida = slack_id(o.org.ida)
+
+    def reaction(number: int, emoji: str, event: str) -> int:
+        o.clock.advance(minutes=1)
+        vote = Reaction("slack", post_id(number), ida, ((emoji, True),), at=o.clock.now())
+        recorded = asyncio.run(bridge.record_reactions(o.tenant, event, Identity(slack_id=ida), vote))
+        assert recorded
+        return len(kicks)
+
+    # Within the budget nothing is queued; beyond it the note goes out at once, and only once.
+    assert [reaction(1, "+1", "Ev1"), reaction(2, "+1", "Ev2"), reaction(2, "thumbsup", "Ev3")] == [0, 1, 1]
+    assert [keys(m) for m in to_person(o, o.org.ida)] == [["challenge.over_budget"]]
+
+
+def _slack_bridge(o: Office, kicks: list[str] | None = None) -> SlackBridge:
+    # Slack's adapter as the listeners use it; recording reactions needs nothing of its store.
+    kicked = kicks if kicks is not None else []
+    return SlackBridge(deps=o.deps, store=None, kick=lambda: kicked.append("kick"))  # type: ignore[arg-type]
+
+
+def _vote(o: Office, person: Person, number: int, emoji: str = "+1") -> tuple[Identity, Reaction]:
+    user = slack_id(person)
+    return Identity(slack_id=user), Reaction("slack", post_id(number), user, ((emoji, True),), o.clock.now())
+
+
+def test_reactions_arriving_together_are_recorded_in_one_transaction_each_event_once() -> None:
+    o = office()
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    bridge = _slack_bridge(o)
+    people = (o.org.ida, o.org.anna, o.org.lars, o.org.sofie)
+    # Slack's retry of Ida's event comes while the first delivery waits: it records nothing.
+    events = [(f"Ev{n}", *_vote(o, person, 1)) for n, person in enumerate(people)] + [
+        ("Ev0", *_vote(o, o.org.ida, 1))
+    ]
+    commits = o.db.commits
+
+    async def all_at_once() -> list[bool]:
+        return list(await asyncio.gather(*(bridge.record_reactions(o.tenant, *event) for event in events)))
+
+    assert asyncio.run(all_at_once()) == [True, True, True, True, False]
+    assert o.db.commits == commits + 1
+    assert votes(o) == {1: 4}
+
+
+def test_when_a_batch_of_reactions_fails_each_is_recorded_alone_and_only_the_failing_one_is_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    o = office()
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    bridge = _slack_bridge(o)
+    record = FakeVotes.record
+    broken = f"slack:{slack_id(o.org.anna)}"
+
+    def record_unless_anna(self: FakeVotes, tenant_id: int, challenge_id: int, mark: Mark) -> bool:
+        if mark.voter == broken:
+            raise RuntimeError("the database said no")
+        return record(self, tenant_id, challenge_id, mark)
+
+    monkeypatch.setattr(FakeVotes, "record", record_unless_anna)
+    people = (o.org.ida, o.org.anna, o.org.lars)
+    events = [(f"Ev{n}", *_vote(o, person, 1)) for n, person in enumerate(people)]
+
+    async def all_at_once() -> list[object]:
+        calls = (bridge.record_reactions(o.tenant, *event) for event in events)
+        return list(await asyncio.gather(*calls, return_exceptions=True))
+
+    ida, anna, lars = asyncio.run(all_at_once())
+    assert (ida, lars) == (True, True)
+    assert isinstance(anna, RuntimeError)
+    assert votes(o) == {1: 2}
+    # Anna's event id went with her failed vote: Slack's retry of it is counted.
+    monkeypatch.setattr(FakeVotes, "record", record)
+    assert asyncio.run(bridge.record_reactions(o.tenant, "Ev1", *_vote(o, o.org.anna, 1)))
+    assert votes(o) == {1: 3}
 
 
 # --- the agenda, merging and withdrawing ---------------------------------------------------------
