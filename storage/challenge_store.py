@@ -107,10 +107,17 @@ def _record_vote(dialect: str) -> Executable:
     statement = dialect_insert(dialect, CHALLENGE_VOTE).from_select(columns, marked)
     new = statement.excluded
     later = (new.at > vote.at) | ((new.at == vote.at) & new.present & ~vote.present)
+    # The same event again, now with the person it is (an e-mail looked up after the first recording).
+    identified = (
+        (new.at == vote.at)
+        & (new.present == vote.present)
+        & vote.person_id.is_(None)
+        & new.person_id.is_not(None)
+    )
     return statement.on_conflict_do_update(
         index_elements=[vote.challenge_id, vote.voter_key, vote.ballot],
         set_={"present": new.present, "at": new.at, "person_id": new.person_id, "is_bot": new.is_bot},
-        where=later,
+        where=later | identified,
     ).returning(literal(1))
 
 

@@ -636,7 +636,13 @@ class FakeVotes:
             return False  # as the SQL upsert, which takes the challenge from within the tenant
         key = (challenge_id, mark.voter, mark.ballot)
         held = self._state.votes.get(key)
-        if held is not None and (mark.at, mark.present) <= (held.at, held.present):
+        identified = (
+            held is not None
+            and (mark.at, mark.present) == (held.at, held.present)
+            and held.person is None
+            and mark.person is not None
+        )
+        if held is not None and (mark.at, mark.present) <= (held.at, held.present) and not identified:
             return False
         self._state.votes[key] = dataclasses.replace(mark, challenge=str(challenge.number), at=at)
         return True

@@ -177,6 +177,8 @@ class PlatformBridge(Generic[StoreT]):
         event_id: str | None,
         identity: Identity,
         reaction: Reaction,
+        *,
+        lookup: AsyncLookup | None = None,
     ) -> bool:
         """Record reactions on a message the bot posted in the tenant (votes, on a challenge's post).
 
@@ -185,7 +187,8 @@ class PlatformBridge(Generic[StoreT]):
         Reactions arriving while others are being written wait, and go in together, in one
         transaction (``reacted_together``): a vote is a few small writes, and a transaction and a
         thread each would cost more than the writes. The sender is started only when a note was
-        queued (a vote beyond the dot budget), not for every vote.
+        queued (a vote beyond the dot budget), not for every vote. With ``lookup``, a voter the tenant
+        does not know by the platform id is looked up by e-mail, once.
         """
         event = (self.platform, event_id) if event_id else None
         loop = asyncio.get_running_loop()
@@ -196,6 +199,12 @@ class PlatformBridge(Generic[StoreT]):
         if self._recorder is None or self._recorder.done():
             self._recorder = loop.create_task(self._record_waiting())
         recorded = await waiting
+        if recorded is not None and recorded.unknown_voter and lookup is not None and identity.email is None:
+            # Someone the client's file knows by e-mail alone: asked once (the answer is kept), and the
+            # same event recorded again as theirs; it changes nothing but who the vote is.
+            email = await lookup(identity)
+            if email:
+                return await self.record_reactions(tenant, None, replace(identity, email=email), reaction)
         if recorded is not None and recorded.notes:
             self.kick()
         return recorded is not None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.bridge import PlatformBridge
+from bot.adapters.bridge import AsyncLookup, PlatformBridge
 from bot.slack import markup
 from handlers import commands
 from handlers.challenges import commands as challenges
@@ -88,6 +88,14 @@ class SlackBridge(PlatformBridge[SlackStore]):
             shows_forms=not in_dm,
             event_id=event_id,
         )
+
+    def email_lookup(self, client: AsyncWebClient, team_id: str, user_id: str) -> AsyncLookup:
+        """Return the lookup of a Slack user's e-mail (``users.info``, asked once and then kept)."""
+
+        async def lookup(_: Identity) -> str | None:
+            return await self._email_of(client, team_id, user_id)
+
+        return lookup
 
     async def _email_of(self, client: AsyncWebClient, team_id: str, user_id: str) -> str | None:
         known, email = self.emails.get((team_id, user_id))

@@ -26,7 +26,7 @@ from bot.slack.bridge import SlackBridge
 from handlers import commands
 from handlers.challenges import commands as challenges
 from handlers.challenges.voting import Reaction
-from handlers.service import Identity, Outcome
+from handlers.service import Outcome
 from handlers.shared.model import Tenant
 from handlers.shared.text import Message, Text
 from handlers.sparring import commands as sparring
@@ -470,7 +470,14 @@ def _reaction(bridge: SlackBridge, *, added: bool) -> Work:
             changes=((str(event.get("reaction") or ""), added),),
             at=_event_time(event.get("event_ts")),
         )
-        await bridge.record_reactions(tenant, args.body.get("event_id"), Identity(slack_id=user), reaction)
+        team_id = _team_of(args.body) or event.get("team") or ""
+        await bridge.record_reactions(
+            tenant,
+            args.body.get("event_id"),
+            bridge.cached_identity(team_id, user),
+            reaction,
+            lookup=bridge.email_lookup(args.client, team_id, user),
+        )
 
     return on_reaction
 

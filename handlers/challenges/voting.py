@@ -44,6 +44,8 @@ class Recorded:
     changed: int = 0
     notes: int = 0
     """Messages put in the outbox (a vote beyond the dot budget is told once): only then is there a send."""
+    unknown_voter: bool = False
+    """A vote was recorded for someone the tenant does not know by this identity (maybe by e-mail)."""
 
 
 def voter_key(platform: str, user: str) -> str:
@@ -81,7 +83,7 @@ def record_reaction(ctx: TenantContext, voter: Person | None, reaction: Reaction
             changed += 1
             if added and voter is not None:
                 notes += _tell_if_over_budget(ctx, chosen, challenge, voter)
-    return Recorded(changed, notes)
+    return Recorded(changed, notes, unknown_voter=changed > 0 and voter is None)
 
 
 def vote(ctx: ActorContext, number: int) -> None:

@@ -809,6 +809,31 @@ def test_a_vote_is_kept_only_when_it_is_the_later_event_of_its_key(store: Backen
     assert record(_mark(voter, later, present=False, person=jonas)) == (False, [readded])
 
 
+def test_the_same_event_recorded_again_with_its_person_names_the_voter_and_changes_nothing_else(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    with store.uow() as uow:
+        challenge = _challenge(uow, tenant, jonas)
+        uow.commit()
+    assert challenge.id is not None
+    cid = challenge.id
+
+    def record(mark: Mark) -> tuple[bool, list[Mark]]:
+        with store.uow() as uow:
+            changed = uow.votes.record(tenant, cid, mark)
+            uow.commit()
+        with store.uow() as uow:
+            return changed, uow.votes.of_meeting(tenant, Q1)
+
+    stranger = _mark("slack:U9IDA", T0)
+    theirs = _mark("slack:U9IDA", T0, person=jonas)
+    assert record(stranger) == (True, [stranger])
+    assert record(theirs) == (True, [theirs])  # found by the e-mail looked up afterwards
+    assert record(stranger) == (False, [theirs])  # never made unknown again
+    assert record(_mark("slack:U9IDA", T0, present=False, person=jonas)) == (False, [theirs])
+
+
 def test_votes_are_a_set_per_challenge_voter_and_ballot_and_only_committed(
     store: Backend, nordlys: Nordlys
 ) -> None:

@@ -728,3 +728,30 @@ def test_show_gives_a_challenge_whole_and_leaves_the_sparring_references_alone()
     assert reply_keys(shown) == ["challenge.show", "quote", "challenge.show_votes"]
     assert shown.replies[0].lines[2].params["votes"] == 1
     assert reply_keys(sparring) != reply_keys(shown)
+
+
+def test_a_voter_known_by_email_alone_is_looked_up_once_and_the_vote_is_theirs() -> None:
+    o = office()
+    submitted(o, o.org.jonas, "Styregruppen læser ikke vores statusrapporter")
+    o.db.add_person(dataclasses.replace(o.db.state.people[o.org.ida.id], slack_id=None))
+    bridge = _slack_bridge(o, [])
+    asked: list[Identity] = []
+
+    async def lookup(identity: Identity) -> str | None:
+        asked.append(identity)
+        return o.org.ida.email
+
+    vote = Reaction("slack", post_id(1), "U9IDA", (("+1", True),), at=o.clock.now())
+    recorded = asyncio.run(
+        bridge.record_reactions(o.tenant, "Ev1", Identity(slack_id="U9IDA"), vote, lookup=lookup)
+    )
+    known = Reaction("slack", post_id(1), slack_id(o.org.lars), (("+1", True),), at=o.clock.now())
+    asyncio.run(
+        bridge.record_reactions(
+            o.tenant, "Ev2", Identity(slack_id=slack_id(o.org.lars)), known, lookup=lookup
+        )
+    )
+
+    assert recorded
+    assert asked == [Identity(slack_id="U9IDA")]
+    assert votes(o) == {1: 2}
