@@ -1,0 +1,1 @@
+"""The half-yearly ERFA meetings: settings, reminder planning, RSVPs, network rules and calendar warnings."""
