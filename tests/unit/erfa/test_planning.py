@@ -102,6 +102,15 @@ def test_a_day_reminder_that_falls_in_the_spring_gap_goes_out_after_the_change()
     assert wall(due["-1d"]) == (3, 28, 3, 30)
 
 
+def test_a_day_reminder_that_falls_in_the_autumn_fold_goes_out_at_the_first_of_the_two() -> None:
+    night = replace(SPRING, at=datetime(2027, 11, 1, 2, 30, tzinfo=COPENHAGEN))
+
+    due = due_by_offset(plan("nordlys", COPENHAGEN, [night], SETTINGS, EARLY))
+
+    # 02:30 happens twice on 31 October; the first (summer time, +02:00) is 00:30 UTC.
+    assert due["-1d"] == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
 def test_a_meeting_written_as_utc_is_read_at_its_local_wall_time() -> None:
     as_utc = replace(SPRING, at=datetime(2027, 4, 15, 7, 0, tzinfo=UTC))
 
