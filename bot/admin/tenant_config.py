@@ -76,6 +76,7 @@ _DURATION_PATTERN = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
 _REMINDER_PATTERN = re.compile(r"-(\d+)([dh])")
 _ERFA_MINUTES = (15, 12 * 60)  # the shortest and longest ERFA meeting
 _ERFA_REMINDER_LIMITS = {"d": (90, "days"), "h": (72, "hours")}
+_ERFA_MAX_REMINDERS = 6
 ERFA_DEFAULT_REMINDERS: tuple[str, ...] = ("-28d", "-7d", "-1d", "-2h")
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
 # file, which also works when other fields are broken and pydantic never reaches the model validators.
@@ -483,7 +484,17 @@ class ErfaConfig(_ConfigModel):
 
     channel: ErfaChannel
     # Before the meeting: -Nd calendar days at the same local time, -Nh hours (absolute).
-    reminders: tuple[Reminder, ...] = Field(default=ERFA_DEFAULT_REMINDERS, min_length=1, max_length=6)
+    reminders: tuple[Reminder, ...] = ERFA_DEFAULT_REMINDERS
+
+    @field_validator("reminders")
+    @classmethod
+    def _one_to_six(cls, reminders: tuple[str, ...]) -> tuple[str, ...]:
+        # Checked after the offsets, so that one bad offset is not also reported as an empty list.
+        if not reminders:
+            raise ValueError("must not be empty: at least one reminder, like [\"-7d\"]")
+        if len(reminders) > _ERFA_MAX_REMINDERS:
+            raise ValueError(f"must be at most {_ERFA_MAX_REMINDERS} reminders, not {len(reminders)}")
+        return reminders
 
 
 class ErfaMeetingConfig(_ConfigModel):
@@ -610,7 +621,7 @@ def _erfa_problems(data: Mapping[str, Any]) -> list[Problem]:
         )
     if isinstance(erfa, Mapping):
         reminders = _texts(erfa.get("reminders", ())) or []
-        for i, reminder in _repeats([r.strip() for r in reminders]):
+        for i, reminder in _repeats([_reminder_text(r) for r in reminders]):
             problems.append((("erfa", "reminders", i), f"'{reminder}' is listed twice"))
     return problems
 
@@ -661,6 +672,12 @@ def _wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | No
     if early.utcoffset() != late.utcoffset():
         return f"{shown} happens twice in {zone.key} (the clocks go back); choose another time"
     return None
+
+
+def _reminder_text(written: str) -> str:
+    # As the field keeps it: -07d is -7d.
+    match = _REMINDER_PATTERN.fullmatch(written.strip())
+    return f"-{int(match[1])}{match[2]}" if match else written.strip()
 
 
 def _challenge_problems(challenges: object) -> list[Problem]:
@@ -949,7 +966,6 @@ _MESSAGES = {
     "missing": "is required",
     "string_too_short": "must not be empty",
     "too_short": "must not be empty",
-    "too_long": "must have at most {max_length} entries, not {actual_length}",
     "int_type": "must be a whole number, not {shown}",
     "int_parsing": "must be a whole number, not {shown}",
     "int_from_float": "must be a whole number, not {shown}",
