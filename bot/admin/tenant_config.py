@@ -491,7 +491,7 @@ class ErfaConfig(_ConfigModel):
     def _one_to_six(cls, reminders: tuple[str, ...]) -> tuple[str, ...]:
         # Checked after the offsets, so that one bad offset is not also reported as an empty list.
         if not reminders:
-            raise ValueError("must not be empty: at least one reminder, like [\"-7d\"]")
+            raise ValueError('must not be empty: at least one reminder, like ["-7d"]')
         if len(reminders) > _ERFA_MAX_REMINDERS:
             raise ValueError(f"must be at most {_ERFA_MAX_REMINDERS} reminders, not {len(reminders)}")
         return reminders
