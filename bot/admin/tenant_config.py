@@ -37,6 +37,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from handlers.shared.challenge_settings import quarter_key
+from handlers.shared.erfa_settings import ErfaSettings
 from handlers.shared.model import LANGUAGES, OverQuota, Role
 from handlers.sparring.expertise import BUILTIN_AREAS
 
@@ -77,7 +78,7 @@ _REMINDER_PATTERN = re.compile(r"-(\d+)([dh])")
 _ERFA_MINUTES = (15, 12 * 60)  # the shortest and longest ERFA meeting
 _ERFA_REMINDER_LIMITS = {"d": (90, "days"), "h": (72, "hours")}
 _ERFA_MAX_REMINDERS = 6
-ERFA_DEFAULT_REMINDERS: tuple[str, ...] = ("-28d", "-7d", "-1d", "-2h")
+ERFA_DEFAULT_REMINDERS: tuple[str, ...] = ErfaSettings().reminders  # the core's, one source
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
 # file, which also works when other fields are broken and pydantic never reaches the model validators.
 _RULES_ERROR = "tenant_config_rules"
