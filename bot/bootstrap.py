@@ -32,11 +32,15 @@ class DanishHolidays:
     """Danish public holidays (the ``holidays`` package's calendar for DK)."""
 
     def __init__(self) -> None:
-        self._calendar = holidays.country_holidays("DK")
+        self._calendar = holidays.country_holidays("DK", language="da")
 
     def is_holiday(self, day: date) -> bool:
         """Tell whether the day is a Danish public holiday."""
         return day in self._calendar
+
+    def name_of(self, day: date) -> str | None:
+        """Return the Danish name of the public holiday on the day (such as Kristi himmelfartsdag), if any."""
+        return self._calendar.get(day)
 
 
 @lru_cache(maxsize=256)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
+from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import (
     Absence,
     ChallengeState,
@@ -50,6 +51,8 @@ def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
         teams_tenant_id=row.teams_tenant_id,
         quarterly_meetings=tuple(_meeting(m, ZoneInfo(row.timezone)) for m in row.quarterly_meetings),
         challenges=_challenges(row.challenges),
+        erfa_meetings=tuple(_erfa_meeting(m, ZoneInfo(row.timezone)) for m in row.erfa_meetings),
+        erfa=_erfa(row.erfa),
     )
 
 
@@ -67,6 +70,25 @@ def _challenges(data: dict[str, Any] | None) -> ChallengeSettings | None:
     for name in ("vote_reactions_slack", "vote_reactions_teams"):
         values[name] = tuple(values[name])
     return ChallengeSettings(**values)
+
+
+def _erfa_meeting(data: dict[str, Any], zone: ZoneInfo) -> ErfaMeeting:
+    # Local wall time, as a quarterly meeting's; the duration in whole minutes.
+    return ErfaMeeting(
+        key=data["key"],
+        title=data["title"],
+        at=datetime.fromisoformat(data["at"]).replace(tzinfo=zone),
+        duration=timedelta(minutes=data["duration_minutes"]),
+        place=data["place"],
+        audience=tuple(data["audience"]),
+        seats=data["seats"],
+    )
+
+
+def _erfa(data: dict[str, Any] | None) -> ErfaSettings | None:
+    if data is None:
+        return None
+    return ErfaSettings(data["channel_slack"], data["channel_teams"], tuple(data["reminders"]))
 
 
 def _area(data: dict[str, Any]) -> ExpertiseArea:

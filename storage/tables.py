@@ -31,6 +31,13 @@ class TenantRow(SQLModel, table=True):
     )
     # The ChallengeSettings fields by name; NULL: the tenant has no challenge cycle.
     challenges: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
+    # Each {"key", "title", "at" (local ISO time, no offset), "duration_minutes", "place", "audience",
+    # "seats" (None: no limit)}, by time.
+    erfa_meetings: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    # The ErfaSettings fields by name; NULL: the tenant has no ERFA meetings.
+    erfa: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))
     next_number: int = 1
     # The next challenge number (U-/C-), counted apart from the requests' S- numbers.
     next_challenge_number: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})

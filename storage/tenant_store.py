@@ -37,6 +37,8 @@ class TenantSettings:
     extra_areas: list[dict[str, Any]]
     quarterly_meetings: list[dict[str, str]] = field(default_factory=list)
     challenges: dict[str, Any] | None = None
+    erfa_meetings: list[dict[str, Any]] = field(default_factory=list)
+    erfa: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -14,6 +15,9 @@ from bot.admin.tenant_config import (
     BusinessHours,
     ChallengeChannel,
     ChallengesConfig,
+    ErfaChannel,
+    ErfaConfig,
+    ErfaMeetingConfig,
     ExtraArea,
     PersonConfig,
     QuarterlyMeetingConfig,
@@ -48,6 +52,8 @@ class ApplyReport:
     updated: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     rerouted: list[Rerouted] = field(default_factory=list)
+    # Applied all the same: said once per apply, each line "warning: …".
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -59,7 +65,10 @@ class ApplyReport:
         )
 
     def summary(self) -> str:
-        """Return a one-paragraph account of the changes."""
+        """Return a one-paragraph account of the changes, then a line per warning."""
+        return "\n".join([self._changes(), *self.warnings])
+
+    def _changes(self) -> str:
         if not self.changed:
             return f"{self.slug}: no changes."
         parts = ["created" if self.created else ("settings updated" if self.tenant_changed else "")]
@@ -101,7 +110,32 @@ def _tenant_settings(config: TenantConfig) -> TenantSettings:
             for m in sorted(config.quarterly_meetings, key=lambda m: m.at)
         ],
         challenges=_challenge_values(config.challenges),
+        erfa_meetings=[_erfa_meeting_values(m) for m in sorted(config.erfa_meetings, key=lambda m: m.at)],
+        erfa=_erfa_values(config.erfa),
     )
+
+
+def _erfa_meeting_values(meeting: ErfaMeetingConfig) -> dict[str, Any]:
+    # Named as the core's ErfaMeeting fields, which storage/mapping.py builds from them.
+    return {
+        "key": meeting.key,
+        "title": meeting.title,
+        "at": meeting.at.isoformat(timespec="minutes"),
+        "duration_minutes": int(meeting.duration.total_seconds()) // 60,
+        "place": meeting.place,
+        "audience": [role.value for role in meeting.audience],
+        "seats": meeting.seats,
+    }
+
+
+def _erfa_values(erfa: ErfaConfig | None) -> dict[str, Any] | None:
+    if erfa is None:
+        return None
+    return {
+        "channel_slack": erfa.channel.slack,
+        "channel_teams": erfa.channel.teams,
+        "reminders": list(erfa.reminders),
+    }
 
 
 def _challenge_values(challenges: ChallengesConfig | None) -> dict[str, Any] | None:
@@ -156,7 +190,60 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
     moment = now or datetime.now(UTC)
     report = _apply(engine, config, moment)
     report.rerouted = _reroute_from_departed(engine, config.slug, moment)
+    report.warnings = erfa_warnings(config, moment)
     return report
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+# The school-holiday weeks most of Denmark shares (ISO weeks), by the name people know them by.
+_SCHOOL_WEEKS = {7: "vinterferie", 42: "efterårsferie"}
+
+
+def erfa_warnings(config: TenantConfig, now: datetime) -> list[str]:
+    """Say which ERFA meetings still ahead fall on a Danish public holiday or in common school holidays.
+
+    Such a meeting is allowed (some tenants choose it), but fewer people come; past meetings are history.
+    """
+    zone = ZoneInfo(config.timezone)
+    holidays = DanishHolidays()
+    warnings = []
+    for position, meeting in enumerate(config.erfa_meetings, start=1):
+        if meeting.at.replace(tzinfo=zone) + meeting.duration <= now:
+            continue
+        day = meeting.at.date()
+        reason = _holiday_reason(day, holidays.name_of(day))
+        if reason:
+            warnings.append(
+                f"warning: erfa_meetings[{position}] ({meeting.key}) is {reason}; many people are off then, "
+                "so fewer may come (applied all the same; move it if that was not meant)"
+            )
+    return warnings
+
+
+def _holiday_reason(day: date, holiday: str | None) -> str | None:
+    shown = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    week = day.isocalendar().week
+    if holiday:
+        return f"on {holiday} ({shown})"
+    if week in _SCHOOL_WEEKS:
+        return f"in week {week} ({shown}), a common school-holiday week ({_SCHOOL_WEEKS[week]})"
+    if day.month == 7:
+        return f"in July ({shown}), the common summer holidays (sommerferie)"
+    return None
 
 
 def _apply(engine: Engine, config: TenantConfig, moment: datetime) -> ApplyReport:
@@ -216,6 +303,29 @@ def export_tenant(engine: Engine, slug: str) -> TenantConfig | None:
         people=tuple(_person_config(person) for person in people),
         quarterly_meetings=_meeting_configs(tenant.quarterly_meetings),
         challenges=_challenges_config(tenant.challenges),
+        erfa=_erfa_config(tenant.erfa),
+        erfa_meetings=tuple(_erfa_meeting_config(m) for m in tenant.erfa_meetings),
+    )
+
+
+def _erfa_config(values: dict[str, Any] | None) -> ErfaConfig | None:
+    if values is None:
+        return None
+    return ErfaConfig(
+        channel=ErfaChannel(slack=values["channel_slack"], teams=values["channel_teams"]),
+        reminders=tuple(values["reminders"]),
+    )
+
+
+def _erfa_meeting_config(values: dict[str, Any]) -> ErfaMeetingConfig:
+    return ErfaMeetingConfig(
+        key=values["key"],
+        title=values["title"],
+        at=datetime.fromisoformat(values["at"]),
+        duration=timedelta(minutes=values["duration_minutes"]),
+        place=values["place"],
+        audience=tuple(Role(role) for role in values["audience"]),
+        seats=values["seats"],
     )
 
 

@@ -37,6 +37,7 @@ from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from handlers.shared.challenge_settings import quarter_key
+from handlers.shared.erfa_settings import ErfaSettings
 from handlers.shared.model import LANGUAGES, OverQuota, Role
 from handlers.sparring.expertise import BUILTIN_AREAS
 
@@ -72,6 +73,12 @@ _SLACK_CHANNEL_PATTERN = re.compile(r"[CG][A-Z0-9]{2,}")
 _TEAMS_CHANNEL_PATTERN = re.compile(r"19:[^@\s]+@thread(\.[a-z0-9]+)+")
 _SLACK_REACTION_PATTERN = re.compile(r"[a-z0-9_+'-]+")
 _TEAMS_REACTION_PATTERN = re.compile(r"[a-z0-9_-]+")
+_DURATION_PATTERN = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
+_REMINDER_PATTERN = re.compile(r"-(\d+)([dh])")
+_ERFA_MINUTES = (15, 12 * 60)  # the shortest and longest ERFA meeting
+_ERFA_REMINDER_LIMITS = {"d": (90, "days"), "h": (72, "hours")}
+_ERFA_MAX_REMINDERS = 6
+ERFA_DEFAULT_REMINDERS: tuple[str, ...] = ErfaSettings().reminders  # the core's, one source
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
 # file, which also works when other fields are broken and pydantic never reaches the model validators.
 _RULES_ERROR = "tenant_config_rules"
@@ -259,6 +266,46 @@ def _check_teams_reaction(value: str) -> str:
     return value
 
 
+def _parse_duration(value: object) -> dt.timedelta:
+    # Whole minutes written as 3h, 90m or 1h30m; dumped back in that form.
+    if isinstance(value, dt.timedelta):
+        minutes, rest = divmod(value, dt.timedelta(minutes=1))
+        if rest:
+            raise ValueError(f"must be whole minutes, not {value}")
+    else:
+        match = (
+            _DURATION_PATTERN.fullmatch(value.strip().replace(" ", "")) if isinstance(value, str) else None
+        )
+        if match is None or not (match[1] or match[2]):
+            raise ValueError(f'must be a duration like "3h", "90m" or "1h30m", not {_shown(value)}')
+        minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
+    shortest, longest = _ERFA_MINUTES
+    if not shortest <= minutes <= longest:
+        raise ValueError(f"must be from 15 minutes to 12 hours, not {_shown(value)}")
+    return dt.timedelta(minutes=minutes)
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    hours, minutes = divmod(int(value.total_seconds()) // 60, 60)
+    return (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+
+
+def _check_reminder(value: str) -> str:
+    match = _REMINDER_PATTERN.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            f'must be days or hours before the meeting, like "-7d" (1 to 90 days) or "-2h" (1 to 72 hours), '
+            f"not {_shown(value)}"
+        )
+    count, unit = int(match[1]), match[2]
+    most, name = _ERFA_REMINDER_LIMITS[unit]
+    if not 1 <= count <= most:
+        raise ValueError(
+            f"must be from 1 to {most} {name} before the meeting (-1{unit} … -{most}{unit}), not {_shown(value)}"
+        )
+    return f"-{count}{unit}"
+
+
 def _reject_numbers_as_dates(value: object) -> object:
     # pydantic would read a number as a Unix timestamp, which is never what a person meant here.
     if isinstance(value, int | float):
@@ -281,6 +328,8 @@ TeamsChannel = Annotated[Text, AfterValidator(_check_teams_channel)]
 SlackReaction = Annotated[Text, AfterValidator(_check_slack_reaction)]
 TeamsReaction = Annotated[Text, AfterValidator(_check_teams_reaction)]
 DaysBefore = Annotated[int, Field(ge=0, le=90)]
+Duration = Annotated[dt.timedelta, BeforeValidator(_parse_duration)]
+Reminder = Annotated[Text, AfterValidator(_check_reminder)]
 
 
 # --- models --------------------------------------------------------------------------------------------
@@ -427,6 +476,40 @@ class ChallengesConfig(_ConfigModel):
     method_review_month: int = Field(default=11, ge=1, le=12)
 
 
+class ErfaChannel(ChallengeChannel):
+    """Where the ERFA meetings are announced and the channel is reminded, per platform."""
+
+
+class ErfaConfig(_ConfigModel):
+    """The ERFA meetings' channel and the reminders posted in it before each meeting."""
+
+    channel: ErfaChannel
+    # Before the meeting: -Nd calendar days at the same local time, -Nh hours (absolute).
+    reminders: tuple[Reminder, ...] = ERFA_DEFAULT_REMINDERS
+
+    @field_validator("reminders")
+    @classmethod
+    def _one_to_six(cls, reminders: tuple[str, ...]) -> tuple[str, ...]:
+        # Checked after the offsets, so that one bad offset is not also reported as an empty list.
+        if not reminders:
+            raise ValueError('must not be empty: at least one reminder, like ["-7d"]')
+        if len(reminders) > _ERFA_MAX_REMINDERS:
+            raise ValueError(f"must be at most {_ERFA_MAX_REMINDERS} reminders, not {len(reminders)}")
+        return reminders
+
+
+class ErfaMeetingConfig(_ConfigModel):
+    """A half-yearly ERFA meeting, at local time in the tenant's zone; its key keeps it the same meeting."""
+
+    key: Slug
+    title: Text
+    at: LocalDateTime
+    duration: Duration
+    place: Text
+    audience: tuple[Role, ...] = Field(min_length=1)
+    seats: int | None = Field(default=None, ge=1)  # None: no limit (with seats, a waiting list)
+
+
 class TenantConfig(_ConfigModel):
     """One client organisation's virtual project office, as written in its configuration file."""
 
@@ -440,6 +523,8 @@ class TenantConfig(_ConfigModel):
     expertise: tuple[ExtraArea, ...] = ()
     quarterly_meetings: tuple[QuarterlyMeetingConfig, ...] = ()
     challenges: ChallengesConfig | None = None
+    erfa: ErfaConfig | None = None
+    erfa_meetings: tuple[ErfaMeetingConfig, ...] = ()
     people: tuple[PersonConfig, ...]
 
     @model_validator(mode="after")
@@ -461,6 +546,9 @@ _MODELS_BY_PATH: dict[tuple[str, ...], type[BaseModel]] = {
     ("challenges",): ChallengesConfig,
     ("challenges", "channel"): ChallengeChannel,
     ("challenges", "vote_reactions"): VoteReactions,
+    ("erfa",): ErfaConfig,
+    ("erfa", "channel"): ErfaChannel,
+    ("erfa_meetings",): ErfaMeetingConfig,
 }
 
 
@@ -482,26 +570,61 @@ def _rule_problems(data: Mapping[str, Any]) -> list[Problem]:
     problems += _missing_coordinator(data.get("people"))
     problems += _meeting_problems(data.get("quarterly_meetings"), data.get("timezone", "Europe/Copenhagen"))
     problems += _challenge_problems(data.get("challenges"))
-    problems += _channel_problems(data)
+    problems += _channel_problems(data, "challenges", "the challenges are posted in", "C0CHALL")
+    problems += _erfa_problems(data)
+    problems += _channel_problems(data, "erfa", "the ERFA meetings are announced in", "C0ERFA")
     return problems
 
 
-def _channel_problems(data: Mapping[str, Any]) -> list[Problem]:
-    """Say which platform the tenant is on but has no challenge channel for (the posts would go nowhere)."""
-    challenges = data.get("challenges")
-    channel = challenges.get("channel") if isinstance(challenges, Mapping) else None
+def _channel_problems(
+    data: Mapping[str, Any], section: str, purpose: str, slack_example: str
+) -> list[Problem]:
+    """Say which platform the tenant is on but the section has no channel for (the posts would go nowhere)."""
+    settings = data.get(section)
+    channel = settings.get("channel") if isinstance(settings, Mapping) else None
     if not isinstance(channel, Mapping):
         return []
-    wanted = {"slack": ("slack_team_id", "C0CHALL"), "teams": ("teams_tenant_id", "'19:abc@thread.tacv2'")}
+    wanted = {
+        "slack": ("slack_team_id", slack_example),
+        "teams": ("teams_tenant_id", "'19:abc@thread.tacv2'"),
+    }
     return [
         (
-            ("challenges", "channel", platform),
-            f"is needed because the tenant has a {field}: the channel the challenges are posted in "
+            (section, "channel", platform),
+            f"is needed because the tenant has a {field}: the channel {purpose} "
             f"(for example {platform}: {example})",
         )
         for platform, (field, example) in wanted.items()
         if data.get(field) and not channel.get(platform)
     ]
+
+
+def _erfa_problems(data: Mapping[str, Any]) -> list[Problem]:
+    entries = _mappings(data.get("erfa_meetings"))
+    problems: list[Problem] = []
+    zone = _zone(data.get("timezone", "Europe/Copenhagen"))
+    for index, meeting in entries:
+        moment = _local_datetime(meeting.get("at"))
+        if moment is not None and zone is not None and (problem := _wall_time_problem(moment, zone)):
+            problems.append((("erfa_meetings", index, "at"), problem))
+        audience = _texts(meeting.get("audience")) or []
+        for i, role in _repeats([r.strip() for r in audience]):
+            problems.append((("erfa_meetings", index, "audience", i), f"'{role}' is listed twice"))
+    problems += _duplicates(entries, "erfa_meetings", "key", str.strip)
+    erfa = data.get("erfa")
+    if entries and erfa is None:
+        problems.append(
+            (
+                ("erfa_meetings",),
+                "need an erfa section with the channel to announce them in "
+                "(erfa: {channel: {slack: C0ERFA, teams: '19:def@thread.tacv2'}})",
+            )
+        )
+    if isinstance(erfa, Mapping):
+        reminders = _texts(erfa.get("reminders", ())) or []
+        for i, reminder in _repeats([_reminder_text(r) for r in reminders]):
+            problems.append((("erfa", "reminders", i), f"'{reminder}' is listed twice"))
+    return problems
 
 
 def _meeting_problems(meetings: object, timezone: object) -> list[Problem]:
@@ -550,6 +673,12 @@ def _wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | No
     if early.utcoffset() != late.utcoffset():
         return f"{shown} happens twice in {zone.key} (the clocks go back); choose another time"
     return None
+
+
+def _reminder_text(written: str) -> str:
+    # As the field keeps it: -07d is -7d.
+    match = _REMINDER_PATTERN.fullmatch(written.strip())
+    return f"-{int(match[1])}{match[2]}" if match else written.strip()
 
 
 def _challenge_problems(challenges: object) -> list[Problem]:
@@ -932,6 +1061,8 @@ def _yaml_node(value: object) -> object:
         return value.isoformat(timespec="minutes")
     if isinstance(value, dt.time):
         return DoubleQuotedScalarString(_clock(value))
+    if isinstance(value, dt.timedelta):
+        return _duration_text(value)
     # Quoted so that YAML 1.1 readers cannot take "29:10" for a base-60 number.
     if isinstance(value, str) and ":" in value:
         return DoubleQuotedScalarString(value)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from enum import StrEnum
 
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
+from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.text import Text
 from handlers.sparring.expertise import ExpertiseArea
 
@@ -77,6 +78,8 @@ class Tenant:
     teams_tenant_id: str | None = None
     quarterly_meetings: tuple[QuarterlyMeeting, ...] = ()  # by time
     challenges: ChallengeSettings | None = None  # None: the tenant has no challenge cycle
+    erfa_meetings: tuple[ErfaMeeting, ...] = ()  # by time
+    erfa: ErfaSettings | None = None  # None: the tenant has no ERFA meetings
 
 
 @dataclass(frozen=True, slots=True)

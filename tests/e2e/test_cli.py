@@ -48,6 +48,27 @@ def test_export_applies_back_to_the_same_state(sample_db: str, tmp_path: Path) -
     assert "anna.berg@maximize.dk" in exported
     assert "  - at: 2027-06-08T13:00\n" in exported
     assert "  channel:\n    slack: C0CHALL\n" in exported
+    assert "erfa:\n  channel:\n    slack: C0ERFA\n" in exported
+    assert "  - key: 2027-spring\n" in exported
+    assert "    duration: 2h30m\n" in exported
+
+
+def test_an_erfa_meeting_on_a_public_holiday_is_applied_with_a_warning(
+    sample_db: str, tmp_path: Path
+) -> None:
+    # Far ahead: the command runs on the real clock, and meetings that are over are not warned about.
+    text = SAMPLE_TENANT.read_text(encoding="utf-8").replace("at: 2027-04-15T09:00", "at: 2035-05-03T09:00")
+    path = tmp_path / "holiday.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    result = run_cli(sample_db, "tenant", "apply", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "nordlys: settings updated.",
+        "warning: erfa_meetings[1] (2027-spring) is on Kristi himmelfartsdag (Thursday 3 May 2035); "
+        "many people are off then, so fewer may come (applied all the same; move it if that was not meant)",
+    ]
 
 
 def test_malformed_yaml_is_refused_with_its_line_and_changes_nothing(sample_db: str, tmp_path: Path) -> None:

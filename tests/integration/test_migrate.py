@@ -93,3 +93,31 @@ def test_the_challenge_migrations_go_down_and_up_again_keeping_the_tenants(datab
     assert (kept.id, kept.name) == (tenant.id, tenant.name)
     assert person is not None
     assert number == 1
+
+
+def test_the_erfa_migration_goes_down_and_up_again_in_place_keeping_the_tenant(database_url: str) -> None:
+    runtime = build_runtime(database_url)
+    config = load_tenant_config(SAMPLE_TENANT.read_text(encoding="utf-8"))
+    apply_tenant(runtime.engine, config)
+
+    command.downgrade(alembic_config(runtime.engine), "0009")
+    down = {column["name"] for column in inspect(runtime.engine).get_columns("tenant")}
+    upgrade(runtime.engine)
+    runtime.engine.dispose()
+    again = build_runtime(database_url)
+    with again.deps.uow() as uow:
+        # As a tenant stored before the revision: no ERFA meetings, no settings.
+        kept = uow.tenants.get_by_slug("nordlys")
+    report = apply_tenant(again.engine, config)
+    with again.deps.uow() as uow:
+        applied = uow.tenants.get_by_slug("nordlys")
+    again.engine.dispose()
+
+    assert {"challenges", "quarterly_meetings"} <= down
+    assert not {"erfa", "erfa_meetings"} & down
+    assert kept is not None
+    assert (kept.name, kept.erfa, kept.erfa_meetings) == ("Nordlys Energi A/S", None, ())
+    assert report.tenant_changed
+    assert applied is not None
+    assert applied.erfa is not None
+    assert [m.key for m in applied.erfa_meetings] == ["2027-spring", "2027-autumn"]

@@ -13,6 +13,9 @@ from bot.admin.tenant_config import (
     BusinessHours,
     ChallengeChannel,
     ChallengesConfig,
+    ErfaChannel,
+    ErfaConfig,
+    ErfaMeetingConfig,
     ExtraArea,
     PersonConfig,
     QuarterlyMeetingConfig,
@@ -661,3 +664,252 @@ def test_meetings_sharing_a_quarter_need_keys_and_keys_are_unique() -> None:
     assert problems_of(MINIMAL + keyed) == [
         "line 11: quarterly_meetings[4].key: '2027-Q2' is already used by quarterly_meetings[3]"
     ]
+
+
+# --- ERFA meetings (issue 12) -----------------------------------------------------------------------------
+
+# Appended to MINIMAL: the erfa section from line 7, the meeting from line 10.
+ERFA = """\
+erfa:
+  channel: {slack: C0ERFA}
+erfa_meetings:
+  - key: 2027-spring
+    title: "ERFA: Gevinstrealisering i praksis"
+    at: 2027-04-15T09:00
+    duration: 3h
+    place: "Nordlys, Kolding / Teams"
+    audience: [pm, tester, steering, participant]
+    seats: 40
+"""
+
+
+def test_erfa_meetings_load_with_their_values_and_the_documented_defaults() -> None:
+    config = load_tenant_config(MINIMAL + ERFA)
+
+    assert config.erfa == ErfaConfig(
+        channel=ErfaChannel(slack="C0ERFA"), reminders=("-28d", "-7d", "-1d", "-2h")
+    )
+    assert config.erfa_meetings == (
+        ErfaMeetingConfig(
+            key="2027-spring",
+            title="ERFA: Gevinstrealisering i praksis",
+            at=dt.datetime(2027, 4, 15, 9, 0),
+            duration=dt.timedelta(hours=3),
+            place="Nordlys, Kolding / Teams",
+            audience=("pm", "tester", "steering", "participant"),
+            seats=40,
+        ),
+    )
+    without_seats = load_tenant_config(MINIMAL + ERFA.replace("    seats: 40\n", ""))
+    assert without_seats.erfa_meetings[0].seats is None
+    assert load_tenant_config(MINIMAL).erfa is None
+    assert load_tenant_config(MINIMAL).erfa_meetings == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "minutes"),
+    [("3h", 180), ("90m", 90), ("1h30m", 90), ("15m", 15), ("12h", 720), ('"2h 15m"', 135)],
+)
+def test_erfa_durations_are_hours_and_minutes(written: str, minutes: int) -> None:
+    config = load_tenant_config(MINIMAL + ERFA.replace("duration: 3h", f"duration: {written}"))
+
+    assert config.erfa_meetings[0].duration == dt.timedelta(minutes=minutes)
+
+
+def test_erfa_reminders_keep_the_files_order_and_a_leading_zero_is_dropped() -> None:
+    text = MINIMAL + ERFA.replace("{slack: C0ERFA}", '{slack: C0ERFA}\n  reminders: ["-14d", "-07d", "-3h"]')
+
+    config = load_tenant_config(text)
+
+    assert config.erfa is not None
+    assert config.erfa.reminders == ("-14d", "-7d", "-3h")
+
+
+@pytest.mark.parametrize(
+    "text", [MINIMAL + ERFA, MINIMAL + ERFA.replace("3h", "1h30m").replace("    seats: 40\n", "")]
+)
+def test_erfa_sections_load_back_equal_after_a_dump(text: str) -> None:
+    config = load_tenant_config(text)
+    dumped = dump_tenant_config(config)
+
+    assert "    at: 2027-04-15T09:00\n" in dumped
+    assert load_tenant_config(dumped) == config
+
+
+def test_sample_clients_erfa_meetings_load_back_equal_after_a_dump() -> None:
+    config = load_tenant_config(NORDLYS.read_text(encoding="utf-8"))
+
+    assert [(m.key, m.at, m.duration) for m in config.erfa_meetings] == [
+        ("2027-spring", dt.datetime(2027, 4, 15, 9), dt.timedelta(hours=3)),
+        ("2027-autumn", dt.datetime(2027, 11, 11, 13), dt.timedelta(hours=2, minutes=30)),
+    ]
+    assert config.erfa is not None
+    assert config.erfa.channel == ErfaChannel(slack="C0ERFA", teams="19:def@thread.tacv2")
+    assert load_tenant_config(dump_tenant_config(config)) == config
+
+
+_REMINDERS = "{slack: C0ERFA}\n  reminders: "
+
+
+@pytest.mark.parametrize(
+    ("replace", "problem"),
+    [
+        (
+            ("key: 2027-spring", "key: 2027 Spring"),
+            "line 10: erfa_meetings[1].key: must be 1–40 characters of a-z, 0-9 and '-', not '2027 Spring'",
+        ),
+        (("  - key: 2027-spring\n    title", "  - title"), "line 10: erfa_meetings[1].key: is required"),
+        (
+            ('    title: "ERFA: Gevinstrealisering i praksis"\n', ""),
+            "line 10: erfa_meetings[1].title: is required",
+        ),
+        (
+            ("at: 2027-04-15T09:00", "at: 2027-04-15T09:00+02:00"),
+            "line 12: erfa_meetings[1].at: must be local time in the tenant's time zone, without an offset: "
+            "like 2027-03-09T13:00, not '2027-04-15T09:00+02:00'",
+        ),
+        (
+            ("at: 2027-04-15T09:00", "at: 2027-03-28T02:30"),
+            "line 12: erfa_meetings[1].at: 2027-03-28T02:30 does not exist in Europe/Copenhagen "
+            "(the clocks skip that hour); choose another time",
+        ),
+        (
+            ("at: 2027-04-15T09:00", "at: 2027-10-31T02:30"),
+            "line 12: erfa_meetings[1].at: 2027-10-31T02:30 happens twice in Europe/Copenhagen "
+            "(the clocks go back); choose another time",
+        ),
+        (
+            ("duration: 3h", "duration: 3"),
+            'line 13: erfa_meetings[1].duration: must be a duration like "3h", "90m" or "1h30m", not 3',
+        ),
+        (
+            ("duration: 3h", "duration: 3 hours"),
+            'line 13: erfa_meetings[1].duration: must be a duration like "3h", "90m" or "1h30m", '
+            "not '3 hours'",
+        ),
+        (
+            ("duration: 3h", "duration: 10m"),
+            "line 13: erfa_meetings[1].duration: must be from 15 minutes to 12 hours, not '10m'",
+        ),
+        (
+            ("duration: 3h", "duration: 12h1m"),
+            "line 13: erfa_meetings[1].duration: must be from 15 minutes to 12 hours, not '12h1m'",
+        ),
+        (
+            ('place: "Nordlys, Kolding / Teams"', "place: ''"),
+            "line 14: erfa_meetings[1].place: must not be empty",
+        ),
+        (
+            ("[pm, tester, steering, participant]", "[]"),
+            "line 15: erfa_meetings[1].audience: must not be empty",
+        ),
+        (
+            ("[pm, tester, steering, participant]", "[pm, ceo]"),
+            "line 15: erfa_meetings[1].audience[2]: must be 'coordinator', 'senior', 'pm', 'tester', "
+            "'steering' or 'participant', not 'ceo'",
+        ),
+        (
+            ("[pm, tester, steering, participant]", "[pm, tester, pm]"),
+            "line 15: erfa_meetings[1].audience[3]: 'pm' is listed twice",
+        ),
+        (("seats: 40", "seats: 0"), "line 16: erfa_meetings[1].seats: must be at least 1, not 0"),
+        (
+            ("seats: 40", "sets: 40"),
+            "line 16: erfa_meetings[1].sets: unknown field 'sets' (did you mean 'seats'?)",
+        ),
+        (
+            ("{slack: C0ERFA}", "{slack: erfa}"),
+            "line 8: erfa.channel.slack: must be a Slack channel id like 'C0CHALL' "
+            "(C… or G…; use the channel's id, not its name), not 'erfa'",
+        ),
+        (
+            ("{slack: C0ERFA}", "{}"),
+            "line 8: erfa.channel: needs a Slack or a Teams channel id (slack: C…, teams: '19:…@thread.tacv2')",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["-7d", "-0d"]'),
+            "line 9: erfa.reminders[2]: must be from 1 to 90 days before the meeting (-1d … -90d), not '-0d'",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["-91d"]'),
+            "line 9: erfa.reminders[1]: must be from 1 to 90 days before the meeting (-1d … -90d), not '-91d'",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["-73h"]'),
+            "line 9: erfa.reminders[1]: must be from 1 to 72 hours before the meeting (-1h … -72h), not '-73h'",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["-2w"]'),
+            'line 9: erfa.reminders[1]: must be days or hours before the meeting, like "-7d" (1 to 90 days) '
+            "or \"-2h\" (1 to 72 hours), not '-2w'",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["7d"]'),
+            'line 9: erfa.reminders[1]: must be days or hours before the meeting, like "-7d" (1 to 90 days) '
+            "or \"-2h\" (1 to 72 hours), not '7d'",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + '["-7d", "-1d", "-07d"]'),
+            "line 9: erfa.reminders[3]: '-7d' is listed twice",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + "[-1d, -2d, -3d, -4d, -5d, -6d, -7d]"),
+            "line 9: erfa.reminders: must be at most 6 reminders, not 7",
+        ),
+        (
+            ("{slack: C0ERFA}", _REMINDERS + "[]"),
+            'line 9: erfa.reminders: must not be empty: at least one reminder, like ["-7d"]',
+        ),
+        (
+            ("{slack: C0ERFA}", "{slack: C0ERFA}\n  remiders: []"),
+            "line 9: erfa.remiders: unknown field 'remiders' (did you mean 'reminders'?)",
+        ),
+    ],
+)
+def test_erfa_mistakes_are_named_with_field_and_line(replace: tuple[str, str], problem: str) -> None:
+    assert replace[0] in ERFA
+    assert problems_of(MINIMAL + ERFA.replace(*replace)) == [problem]
+
+
+def test_erfa_meetings_without_an_erfa_section_have_no_channel_to_be_announced_in() -> None:
+    assert problems_of(MINIMAL + ERFA[ERFA.index("erfa_meetings:") :]) == [
+        "line 7: erfa_meetings: need an erfa section with the channel to announce them in "
+        "(erfa: {channel: {slack: C0ERFA, teams: '19:def@thread.tacv2'}})"
+    ]
+
+
+def test_erfa_meeting_keys_are_unique() -> None:
+    second = ERFA[ERFA.index("  - key:") :].replace("2027-04-15", "2027-10-07")
+
+    assert problems_of(MINIMAL + ERFA + second) == [
+        "line 17: erfa_meetings[2].key: '2027-spring' is already used by erfa_meetings[1]"
+    ]
+
+
+def test_a_tenant_on_teams_needs_a_teams_erfa_channel() -> None:
+    text = MINIMAL.replace("name: Acme A/S\n", "name: Acme A/S\nteams_tenant_id: 5f3c2a1e\n") + ERFA
+
+    assert problems_of(text) == [
+        "line 9: erfa.channel.teams: is needed because the tenant has a teams_tenant_id: "
+        "the channel the ERFA meetings are announced in (for example teams: '19:abc@thread.tacv2')"
+    ]
+
+
+def test_erfa_models_built_in_python_enforce_the_same_rules() -> None:
+    meeting = ErfaMeetingConfig(
+        key="2027-spring",
+        title="ERFA",
+        at=dt.datetime(2027, 4, 15, 9),
+        duration=dt.timedelta(hours=3),
+        place="Teams",
+        audience=("pm",),
+    )
+    with pytest.raises(ValidationError, match="need an erfa section"):
+        TenantConfig(
+            slug="acme",
+            name="Acme",
+            people=(PersonConfig(email="c@a.dk", name="C", roles=("coordinator",)),),
+            erfa_meetings=(meeting,),
+        )
+    with pytest.raises(ValidationError, match="from 15 minutes to 12 hours"):
+        ErfaMeetingConfig(**{**meeting.model_dump(), "duration": dt.timedelta(minutes=5)})
