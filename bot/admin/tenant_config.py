@@ -36,6 +36,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from handlers.erfa.settings import MAX_DAYS, MAX_HOURS, OFFSET
 from handlers.shared.challenge_settings import quarter_key
 from handlers.shared.erfa_settings import ErfaSettings
 from handlers.shared.model import LANGUAGES, OverQuota, Role
@@ -74,9 +75,9 @@ _TEAMS_CHANNEL_PATTERN = re.compile(r"19:[^@\s]+@thread(\.[a-z0-9]+)+")
 _SLACK_REACTION_PATTERN = re.compile(r"[a-z0-9_+'-]+")
 _TEAMS_REACTION_PATTERN = re.compile(r"[a-z0-9_-]+")
 _DURATION_PATTERN = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?:in)?)?")
-_REMINDER_PATTERN = re.compile(r"-(\d+)([dh])")
+
 _ERFA_MINUTES = (15, 12 * 60)  # the shortest and longest ERFA meeting
-_ERFA_REMINDER_LIMITS = {"d": (90, "days"), "h": (72, "hours")}
+_ERFA_REMINDER_LIMITS = {"d": (MAX_DAYS, "days"), "h": (MAX_HOURS, "hours")}
 _ERFA_MAX_REMINDERS = 6
 ERFA_DEFAULT_REMINDERS: tuple[str, ...] = ErfaSettings().reminders  # the core's, one source
 # Model-level rule errors carry this type so the loader can swap them for the same rules run on the raw
@@ -291,10 +292,10 @@ def _duration_text(value: dt.timedelta) -> str:
 
 
 def _check_reminder(value: str) -> str:
-    match = _REMINDER_PATTERN.fullmatch(value)
+    match = OFFSET.fullmatch(value)
     if match is None:
         raise ValueError(
-            f'must be days or hours before the meeting, like "-7d" (1 to 90 days) or "-2h" (1 to 72 hours), '
+            f'must be days or hours before the meeting, like "-7d" (1 to {MAX_DAYS} days) or "-2h" (1 to {MAX_HOURS} hours), '
             f"not {_shown(value)}"
         )
     count, unit = int(match[1]), match[2]
@@ -677,7 +678,7 @@ def _wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | No
 
 def _reminder_text(written: str) -> str:
     # As the field keeps it: -07d is -7d.
-    match = _REMINDER_PATTERN.fullmatch(written.strip())
+    match = OFFSET.fullmatch(written.strip())
     return f"-{int(match[1])}{match[2]}" if match else written.strip()
 
 

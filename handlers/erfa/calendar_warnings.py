@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.erfa.network import NetworkMeeting
-from handlers.erfa.settings import ErfaMeeting
 from handlers.shared.calendar_rules import HolidayCalendar
+from handlers.shared.erfa_settings import ErfaMeeting
 
 SCHOOL_HOLIDAY_WEEKS = {7: "winter", 42: "autumn"}
 """ISO week numbers of the common Danish school holidays, with their season."""

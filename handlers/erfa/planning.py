@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 # One decision for every feature's scheduled posts: the dispatcher treats ERFA and challenge posts alike.
 from handlers.challenges.planning import LATE_AFTER, Delivery
-from handlers.erfa.settings import ErfaMeeting, ErfaSettings, OffsetUnit, ReminderOffset
+from handlers.erfa.settings import OffsetUnit, ReminderOffset, parse_reminders
+from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 
 __all__ = [
     "LATE_AFTER",
@@ -70,12 +71,12 @@ def plan(
     settings: ErfaSettings,
     now: datetime,
 ) -> tuple[PlannedReminder, ...]:
-    """Return the reminders of every meeting not cancelled and not begun at ``now``, in due order.
+    """Return the reminders of every meeting not begun at ``now``, in due order.
 
     Overdue reminders are included (a bot that was down posts them when it comes back; see :func:`decide`
     and :func:`superseded`); the outbox's idempotency key keeps one already sent from going out again.
     """
-    ahead = (m for m in meetings if not m.cancelled and starts_at(m, zone) > now)
+    ahead = (m for m in meetings if starts_at(m, zone) > now)
     return _reminders(tenant, zone, ahead, settings)
 
 
@@ -87,12 +88,12 @@ def missed(
     now: datetime,
     window: timedelta = MISSED_WINDOW,
 ) -> tuple[PlannedReminder, ...]:
-    """Return the reminders of the (not cancelled) meetings that began within ``window`` before ``now``.
+    """Return the reminders of the meetings that began within ``window`` before ``now``.
 
     Any of them never sent was missed while the bot was down: :func:`decide` drops it, and the
     coordinator is told instead (once, under the reminder's own key).
     """
-    begun = (m for m in meetings if not m.cancelled and now - window <= starts_at(m, zone) <= now)
+    begun = (m for m in meetings if now - window <= starts_at(m, zone) <= now)
     return _reminders(tenant, zone, begun, settings)
 
 
@@ -130,7 +131,7 @@ def _reminders(
     reminders = []
     for meeting in meetings:
         start = starts_at(meeting, zone)
-        for offset in settings.reminders:
+        for offset in parse_reminders(settings.reminders):
             reminders.append(
                 PlannedReminder(
                     meeting=meeting.key,

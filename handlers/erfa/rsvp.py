@@ -21,7 +21,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handlers.erfa.planning import starts_at
-from handlers.erfa.settings import ErfaMeeting
+from handlers.shared.erfa_settings import ErfaMeeting
 
 
 class Answer(StrEnum):

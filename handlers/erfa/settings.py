@@ -1,7 +1,7 @@
-"""The settings of a tenant's ERFA meetings, and the reminder offsets written as "-28d" or "-2h".
+"""The reminder offsets of the ERFA meetings, written in the tenant file as "-28d" or "-2h".
 
-Pure values, filled by the tenant configuration file. The planning of the reminders (handlers/erfa/planning.py)
-and the RSVP rules (handlers/erfa/rsvp.py) read these.
+The meetings and their settings are part of the tenant (handlers/shared/erfa_settings.py); the tenant
+file's check and the planning of the reminders (handlers/erfa/planning.py) read the offsets with these.
 """
 
 from __future__ import annotations
@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
+
+from handlers.shared.erfa_settings import ErfaSettings
 
 MAX_DAYS = 90
 """The earliest day reminder: about a quarter ahead, which is plenty for a half-yearly meeting."""
-MAX_HOURS = 48
-"""The earliest hour reminder; beyond two days, calendar days ("-3d") say it better."""
+MAX_HOURS = 72
+"""The earliest hour reminder; beyond three days, calendar days ("-4d") say it better."""
 
-_OFFSET = re.compile(r"-(\d+)([dh])")
+OFFSET = re.compile(r"-(\d+)([dh])")
+"""How an offset is written: a minus, a whole number, d (calendar days) or h (hours)."""
 
 
 class OffsetUnit(StrEnum):
@@ -51,7 +54,7 @@ class ReminderOffset:
 def parse_offset(text: str) -> ReminderOffset:
     """Return the reminder offset written as "-7d" or "-2h"; raise ValueError with one plain sentence."""
     written = text.strip()
-    match = _OFFSET.fullmatch(written)
+    match = OFFSET.fullmatch(written)
     if match is None:
         raise ValueError(
             f'"{text}" is not a reminder offset; write a minus sign, a whole number and d for calendar days '
@@ -78,34 +81,5 @@ def parse_reminders(texts: Iterable[str]) -> tuple[ReminderOffset, ...]:
     return tuple(sorted(offsets, key=lambda offset: offset.span, reverse=True))
 
 
-DEFAULT_REMINDERS: tuple[ReminderOffset, ...] = parse_reminders(["-28d", "-7d", "-1d", "-2h"])
+DEFAULT_REMINDERS: tuple[ReminderOffset, ...] = parse_reminders(ErfaSettings().reminders)
 """The reminders of a tenant whose file lists none."""
-
-
-@dataclass(frozen=True, slots=True)
-class ErfaMeeting:
-    """One ERFA meeting. `key` names it across edits: a meeting moved in the file keeps its key.
-
-    `at` is aware, in the tenant's time zone, as written in the file (local wall time, like
-    :class:`handlers.shared.challenge_settings.QuarterlyMeeting`), so it stays at 09:00 whatever the clocks do.
-    """
-
-    key: str
-    title: str
-    at: datetime
-    duration: timedelta
-    place: str
-    audience: tuple[str, ...]
-    """Roles invited: pm, tester, steering, participant, …"""
-    seats: int | None = None
-    """None: no limit and no waiting list."""
-    cancelled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ErfaSettings:
-    """Where a tenant's ERFA reminders are posted and when."""
-
-    channel_slack: str | None = None
-    channel_teams: str | None = None
-    reminders: tuple[ReminderOffset, ...] = DEFAULT_REMINDERS

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.bootstrap import DanishHolidays
 from handlers.erfa.calendar_warnings import calendar_warnings, meeting_warnings
 from handlers.erfa.network import NetworkMeeting
-from handlers.erfa.settings import ErfaMeeting
+from handlers.shared.erfa_settings import ErfaMeeting
 from tests.fakes import COPENHAGEN, Holidays, NoHolidays
 
 THREE_HOURS = timedelta(hours=3)

@@ -20,7 +20,7 @@ from handlers.erfa.rsvp import (
     settle,
     unanswered,
 )
-from handlers.erfa.settings import ErfaMeeting
+from handlers.shared.erfa_settings import ErfaMeeting
 from tests.fakes import COPENHAGEN
 
 START = datetime(2027, 4, 15, 7, 0, tzinfo=UTC)
