@@ -6,7 +6,7 @@ import asyncio
 import heapq
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-LEASE = timedelta(minutes=2)
+# A claim is short and renewed every RENEW_SECONDS while this dispatcher still holds the messages:
+# the claims of a process that was killed are free again within one lease (a restart resumes at
+# once), while a live send that is slow is never taken over by another dispatcher.
+LEASE = timedelta(seconds=20)
+RENEW_SECONDS = 5.0
 BATCH = 50
 BASE_BACKOFF_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600.0
@@ -103,28 +107,54 @@ class Dispatcher:
         if self._stopping:
             return report
         deliveries = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
-        # Deferrals (a platform's pace) are put back together at the end: under load most of a batch
-        # can be waiting for a busy channel, and one transaction each would cost more than the sends.
-        deferred: list[tuple[Delivery, datetime]] = []
+        if not deliveries:
+            report.next_due_in = await self._next_due(drained=True)
+            return report
+        deferrals = _Deferrals(self._put_back)
         sending = asyncio.Semaphore(CONCURRENT_SENDS)
+        heartbeat = asyncio.create_task(self._renew({d.claim for d in deliveries}), name="vpmo-lease")
         try:
             outcomes = await asyncio.gather(
                 *(
-                    self._deliver_in_order(group, sending, report, deferred)
+                    self._deliver_in_order(group, sending, report, deferrals)
                     for group in _by_conversation(deliveries)
                 ),
                 return_exceptions=True,
             )
         finally:
-            if deferred:
-                await self._in_thread(self._store.defer, deferred)
-                for _, due in deferred:
-                    heapq.heappush(self._held_back, due)
+            heartbeat.cancel()
+            await asyncio.wait([heartbeat])  # a renewal under way is finished, not left running
+            await deferrals.flushed()
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-        report.next_due_in = self._next_held_back()
+        report.next_due_in = await self._next_due(drained=len(deliveries) < limit)
         return report
+
+    async def _next_due(self, *, drained: bool) -> float | None:
+        """Return the seconds until this dispatcher has something to claim again, if it knows."""
+        waits = [wait for wait in [self._next_held_back()] if wait is not None]
+        if drained:
+            # What a killed process had claimed is free when its lease ends: a wake-up then, not at the
+            # next interval (a sending row whose lease has ended would have been claimed just now).
+            ends = await self._in_thread(self._store.next_lease_end)
+            if ends is not None and ends > self._clock.now():
+                waits.append((ends - self._clock.now()).total_seconds())
+        return min(waits, default=None)
+
+    async def _renew(self, claims: set[str]) -> None:
+        """Keep this run's claims while it lasts (cancelled when the run is over)."""
+        while True:
+            await asyncio.sleep(RENEW_SECONDS)
+            try:
+                await self._in_thread(self._store.renew, claims, self._clock.now() + LEASE)
+            except Exception:  # a lost renewal costs at most a duplicate; the run goes on
+                log.exception("the outbox claims could not be renewed")
+
+    async def _put_back(self, deferrals: list[tuple[Delivery, datetime]]) -> None:
+        await self._in_thread(self._store.defer, deferrals)
+        for _, due in deferrals:
+            heapq.heappush(self._held_back, due)
 
     def _next_held_back(self) -> float | None:
         # Each held-back message has a slot of its own (see bot.adapters.pacing), so a run may defer nothing
@@ -139,23 +169,21 @@ class Dispatcher:
         group: list[Delivery],
         sending: asyncio.Semaphore,
         report: DispatchReport,
-        deferred: list[tuple[Delivery, datetime]],
+        deferrals: _Deferrals,
     ) -> None:
         for index, delivery in enumerate(group):
             if self._stopping:
                 await self._in_thread(self._store.release, group[index:])
                 return
             async with sending:
-                await self._deliver(delivery, report, deferred)
+                await self._deliver(delivery, report, deferrals)
 
-    async def _deliver(
-        self, delivery: Delivery, report: DispatchReport, deferred: list[tuple[Delivery, datetime]]
-    ) -> None:
+    async def _deliver(self, delivery: Delivery, report: DispatchReport, deferrals: _Deferrals) -> None:
         try:
             sent = await self._messenger.send(delivery)
         except SendLater as error:
             wait = error.retry_after or 1.0
-            deferred.append((delivery, self._clock.now() + timedelta(seconds=wait)))
+            deferrals.add(delivery, self._clock.now() + timedelta(seconds=wait))
             report.deferred += 1
         except TransientSendError as error:
             await self._retry(delivery, error, report)
@@ -187,6 +215,43 @@ class Dispatcher:
         log.info("message %s retries in %.1f s: %s", delivery.id, wait, error)
         await self._in_thread(self._store.retry_at, delivery, due, str(error))
         report.retried += 1
+
+
+class _Deferrals:
+    """Messages a platform's pace holds back, handed back to the outbox at once, several to a transaction.
+
+    A held-back message must not stay claimed while the rest of the run is sent: killed meanwhile, it
+    would wait out the lease. One transaction each would cost more than the sends under load (most
+    of a batch can be waiting for a busy channel), so those held back while the previous write was
+    under way go back together in the next (a group commit on the outbox's own thread).
+    """
+
+    def __init__(self, put_back: Callable[[list[tuple[Delivery, datetime]]], Awaitable[None]]) -> None:
+        self._put_back = put_back
+        self._waiting: list[tuple[Delivery, datetime]] = []
+        self._writing: asyncio.Task[None] | None = None
+        self._error: BaseException | None = None
+
+    def add(self, delivery: Delivery, due: datetime) -> None:
+        self._waiting.append((delivery, due))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write(), name="vpmo-defer")
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._put_back(batch)
+            except Exception as error:  # raised by flushed(), at the end of the run
+                self._error = self._error or error
+
+    async def flushed(self) -> None:
+        """Return once every deferral so far is written (raising what a write raised)."""
+        if self._writing is not None:
+            await self._writing
+        await self._write()
+        if self._error is not None:
+            raise self._error
 
 
 def _by_conversation(deliveries: list[Delivery]) -> list[list[Delivery]]:

@@ -3,12 +3,15 @@
 A claim marks due rows ``sending`` with a lease and a token in one statement. On PostgreSQL the
 candidate rows are picked with FOR UPDATE SKIP LOCKED, so concurrent dispatchers never claim the
 same row; on SQLite the write lock of BEGIN IMMEDIATE serialises claims. A dispatcher that dies
-after claiming leaves rows whose lease runs out: they are claimed again, so nothing is lost.
+after claiming leaves rows whose lease runs out: they are claimed again, so nothing is lost. Leases
+are short and the living dispatcher renews those it still holds (:meth:`OutboxStore.renew`), so a
+dead one's claims are free again within one lease while a slow send is never taken over.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -63,6 +66,13 @@ _MARK_SENT = _SETTLE.values(
     attempts=bindparam("b_attempts"),
 )
 _DEFER = _SETTLE.values(state=PENDING, due_at=bindparam("b_due"))
+# One claim's rows still in hand (not yet settled) get a new lease; a row whose lease ran out and was
+# claimed by another dispatcher has another token and is left alone.
+_RENEW = (
+    update(OUTBOX)
+    .where(OUTBOX.c.claim_token == bindparam("token"), OUTBOX.c.state == SENDING)
+    .values(lease_until=bindparam("lease_until"))
+)
 
 
 class OutboxStore:
@@ -139,6 +149,25 @@ class OutboxStore:
         rows = [{"b_id": d.id, "b_claim": d.claim, "b_due": due} for d, due in deferrals]
         with self._engine.begin() as connection:
             connection.execute(_DEFER, rows)
+
+    def renew(self, claims: Iterable[str], lease_until: datetime) -> int:
+        """Extend the lease of the claims' rows not yet settled; return how many rows were renewed."""
+        with self._engine.begin() as connection:
+            return sum(
+                connection.execute(_RENEW, {"token": token, "lease_until": lease_until}).rowcount
+                for token in set(claims)
+            )
+
+    def next_lease_end(self) -> datetime | None:
+        """Return when the soonest lease of a message being sent ends (None when none is being sent).
+
+        A process that was killed leaves its claims until then; whoever is alive takes them up at that
+        moment rather than at its next interval.
+        """
+        statement = select(func.min(OUTBOX.c.lease_until)).where(OUTBOX.c.state == SENDING)
+        with self._engine.connect() as connection:
+            ends: datetime | None = connection.execute(statement).scalar()
+        return ends
 
     def release(self, deliveries: list[Delivery]) -> None:
         """Hand back claimed messages that were not tried (the dispatcher is stopping)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +16,9 @@ from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
-from handlers.shared.ports import Delivery, Sent
+from handlers.shared.ports import Delivery, SendLater, Sent
 from handlers.shared.text import Message, Text
+from scheduler import dispatcher as dispatcher_module
 from scheduler.dispatcher import CONCURRENT_SENDS, LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
 from storage.tables import OutboxRow
@@ -74,6 +76,7 @@ def test_a_crash_between_claim_and_send_loses_nothing(runtime: Runtime) -> None:
 
     assert len(crashed) == 1
     assert while_leased.claimed == 0
+    assert while_leased.next_due_in == pytest.approx(LEASE.total_seconds())  # a tick comes when it ends
     assert after_lease.sent == 1
     assert [d.id for d in messenger.sent] == [crashed[0].id]
     assert runtime.outbox.mark_sent(crashed[0], START, "late") is False
@@ -275,3 +278,82 @@ def test_each_held_back_message_brings_a_tick_at_its_turn_until_the_backlog_is_s
 
     assert platform.sent == ["S-0", "S-1", "S-2"]
     assert waits == [pytest.approx(1.0), pytest.approx(1.0), None]
+
+
+class GatedPlatform:
+    """A platform whose sends to some channels wait for the test, and whose sends to others are paced."""
+
+    def __init__(self, *, held: frozenset[str] = frozenset(), paced: frozenset[str] = frozenset()) -> None:
+        self._held, self._paced = held, paced
+        self.started = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.sent: list[str | None] = []
+
+    async def send(self, delivery: Delivery) -> Sent:
+        channel = str(delivery.message.to_channel)
+        if channel in self._paced:
+            raise SendLater(f"pacing sends to {channel}", retry_after=60)
+        if channel in self._held:
+            self.started.set()
+            await self.gate.wait()
+        self.sent.append(delivery.message.ref)
+        return Sent(platform_message_id=f"sent-{delivery.id}")
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not await asyncio.to_thread(condition):
+        await asyncio.sleep(0.01)
+
+
+def test_a_slow_send_keeps_its_claim_renewed_so_no_other_dispatcher_takes_it_over(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatcher_module, "RENEW_SECONDS", 0.01)
+    _queue_to_channels(runtime, ["CSLOW"])
+    clock = FixedClock(START)
+    slow = GatedPlatform(held=frozenset({"CSLOW"}))
+    other = RecordingMessenger()
+
+    async def scenario() -> tuple[int, int]:
+        sending = asyncio.create_task(Dispatcher(runtime.outbox, slow, clock).run_once())
+        await slow.started.wait()
+        clock.set(START + 3 * LEASE)  # the send takes three times the lease
+        await _until(lambda: _rows(runtime)[0].lease_until > clock.now())  # type: ignore[operator]
+        taken_over = await Dispatcher(OutboxStore(runtime.engine), other, clock).run_once()
+        slow.gate.set()
+        return taken_over.claimed, (await sending).sent
+
+    taken_over, sent = asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+
+    assert (taken_over, sent) == (0, 1)
+    assert other.attempts == []
+    row = _rows(runtime)[0]
+    assert (row.state, row.claim_token, row.lease_until) == ("sent", None, None)
+
+
+def test_a_message_held_back_for_pacing_is_handed_back_while_the_rest_of_the_run_is_sent(
+    runtime: Runtime,
+) -> None:
+    _queue_to_channels(runtime, ["CBUSY", "CSLOW"])
+    clock = FixedClock(START)
+    platform = GatedPlatform(held=frozenset({"CSLOW"}), paced=frozenset({"CBUSY"}))
+
+    def busy_handed_back() -> bool:
+        busy = _rows(runtime)[0]
+        return (busy.state, busy.claim_token) == ("pending", None)
+
+    async def scenario() -> int:
+        sending = asyncio.create_task(Dispatcher(runtime.outbox, platform, clock).run_once())
+        await platform.started.wait()
+        await _until(busy_handed_back)  # killed now, it would be due in 60 s, not leased
+        slow_still_sending = _rows(runtime)[1].state
+        platform.gate.set()
+        report = await sending
+        assert slow_still_sending == "sending"
+        return report.deferred
+
+    deferred = asyncio.run(asyncio.wait_for(scenario(), timeout=10))
+
+    assert deferred == 1
+    assert [row.state for row in _rows(runtime)] == ["pending", "sent"]
+    assert _rows(runtime)[0].due_at == START + timedelta(seconds=60)

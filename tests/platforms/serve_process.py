@@ -119,6 +119,12 @@ class ServeProcess:
             ) from error
         return code, time.monotonic() - started
 
+    def kill(self) -> None:
+        """Send SIGKILL (no clean-up of any kind, as a crash or the OOM killer) and wait for the end."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(STOP_SECONDS)
+
     def __enter__(self) -> Self:
         return self.start()
 
