@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass
 
 from handlers.challenges import schedule
-from handlers.challenges.planning import Delivery
 from handlers.shared.context import Deps
 from handlers.shared.ports import ReactionReader, TransientSendError
+from handlers.shared.post_timing import Delivery
 from handlers.sparring.escalation import escalate_due
 from scheduler.dispatcher import Dispatcher, DispatchReport
 

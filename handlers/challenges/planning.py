@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from handlers.shared import post_timing as timing
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
-
-LATE_AFTER = timedelta(hours=1)
-"""A post sent more than this after its due time says that it is late."""
-MISSED_WINDOW = timedelta(days=7)
-"""How long after a meeting began its unsent posts are still noticed (and the coordinator told)."""
+from handlers.shared.post_timing import MISSED_WINDOW, Delivery
 
 
 class PostKind(StrEnum):
@@ -28,16 +25,6 @@ class PostKind(StrEnum):
     REMINDER = "reminder"
     AGENDA = "agenda"
     """Posted at the close: voting ends, the ranked agenda goes out."""
-
-
-class Delivery(StrEnum):
-    """What to do with a planned post at a given moment."""
-
-    WAIT = "wait"
-    ON_TIME = "on_time"
-    LATE = "late"
-    DROP = "drop"
-    """The meeting has begun: not sent; the coordinator gets a note instead."""
 
 
 def days_before(settings: ChallengeSettings, kind: PostKind) -> int:
@@ -64,13 +51,12 @@ class PlannedPost:
 
 def starts_at(meeting: QuarterlyMeeting, zone: ZoneInfo) -> datetime:
     """Return the meeting's start as aware UTC."""
-    return _aware(meeting.at, zone).astimezone(UTC)
+    return timing.starts_at(meeting.at, zone)
 
 
 def due_at(meeting: QuarterlyMeeting, days_before: int, zone: ZoneInfo) -> datetime:
     """Return the UTC moment ``days_before`` calendar days before the meeting, at the same wall-clock time."""
-    wall = _wall(meeting.at, zone) - timedelta(days=days_before)
-    return wall.replace(tzinfo=zone).astimezone(UTC)
+    return timing.days_before(meeting.at, days_before, zone)
 
 
 def closes_at(meeting: QuarterlyMeeting, settings: ChallengeSettings, zone: ZoneInfo) -> datetime:
@@ -130,13 +116,7 @@ def _posts(
 
 def decide(post: PlannedPost, now: datetime) -> Delivery:
     """Tell whether a post is not due yet, due on time, late (over an hour), or to drop (meeting begun)."""
-    if now >= post.meeting_at:
-        return Delivery.DROP
-    if now < post.due_at:
-        return Delivery.WAIT
-    if now - post.due_at > LATE_AFTER:
-        return Delivery.LATE
-    return Delivery.ON_TIME
+    return timing.delivery(post.due_at, post.meeting_at, now)
 
 
 def submission_meeting(
@@ -148,14 +128,3 @@ def submission_meeting(
     """
     open_ = [meeting for meeting in meetings if now <= closes_at(meeting, settings, zone)]
     return min(open_, key=lambda meeting: starts_at(meeting, zone), default=None)
-
-
-def _wall(at: datetime, zone: ZoneInfo) -> datetime:
-    """Return the naive wall-clock time in the zone."""
-    return at if at.tzinfo is None else at.astimezone(zone).replace(tzinfo=None)
-
-
-def _aware(at: datetime, zone: ZoneInfo) -> datetime:
-    # A wall time in the spring gap (02:30 on the last Sunday of March) does not exist; zoneinfo reads it
-    # with the offset before the change (fold=0), i.e. as 03:30 summer time. An autumn fold takes the first.
-    return _wall(at, zone).replace(tzinfo=zone)

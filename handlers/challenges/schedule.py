@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from handlers.challenges import agenda, deciding, planning, quarter, voting
-from handlers.challenges.planning import Delivery, PlannedPost, PostKind
+from handlers.challenges.planning import PlannedPost, PostKind
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.context import Deps, TenantContext
 from handlers.shared.model import Role, Tenant
+from handlers.shared.post_timing import Delivery
 from handlers.shared.text import Message, Text
 
 REVIEW_AT = time(9, 0)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# One decision for every feature's scheduled posts: the dispatcher treats ERFA and challenge posts alike.
-from handlers.challenges.planning import LATE_AFTER, Delivery
 from handlers.erfa.settings import OffsetUnit, ReminderOffset, parse_reminders
+from handlers.shared import post_timing as timing
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
+
+# One decision for every feature's scheduled posts: ERFA reminders and challenge posts alike.
+from handlers.shared.post_timing import LATE_AFTER, MISSED_WINDOW, Delivery
 
 __all__ = [
     "LATE_AFTER",
@@ -30,9 +32,6 @@ __all__ = [
     "starts_at",
     "superseded",
 ]
-
-MISSED_WINDOW = timedelta(days=7)
-"""How long after a meeting began its unsent reminders are still noticed (and the coordinator told)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,17 +50,14 @@ class PlannedReminder:
 
 def starts_at(meeting: ErfaMeeting, zone: ZoneInfo) -> datetime:
     """Return the meeting's start as aware UTC."""
-    return _wall(meeting.at, zone).replace(tzinfo=zone).astimezone(UTC)
+    return timing.starts_at(meeting.at, zone)
 
 
 def due_at(meeting: ErfaMeeting, offset: ReminderOffset, zone: ZoneInfo) -> datetime:
     """Return the UTC moment of a reminder: calendar days at the same wall-clock time, or absolute hours."""
     if offset.unit is OffsetUnit.HOURS:
         return starts_at(meeting, zone) - timedelta(hours=offset.amount)
-    # A wall time in the spring gap does not exist; zoneinfo reads it with the offset before the change
-    # (fold=0), i.e. an hour later in summer time. In the autumn fold the first (summer time) is taken.
-    wall = _wall(meeting.at, zone) - timedelta(days=offset.amount)
-    return wall.replace(tzinfo=zone).astimezone(UTC)
+    return timing.days_before(meeting.at, offset.amount, zone)
 
 
 def plan(
@@ -99,13 +95,7 @@ def missed(
 
 def decide(reminder: PlannedReminder, now: datetime) -> Delivery:
     """Tell whether a reminder is not due yet, due on time, late (over an hour), or to drop (meeting begun)."""
-    if now >= reminder.meeting_at:
-        return Delivery.DROP
-    if now < reminder.due_at:
-        return Delivery.WAIT
-    if now - reminder.due_at > LATE_AFTER:
-        return Delivery.LATE
-    return Delivery.ON_TIME
+    return timing.delivery(reminder.due_at, reminder.meeting_at, now)
 
 
 def superseded(reminders: Iterable[PlannedReminder], now: datetime) -> frozenset[str]:
@@ -143,8 +133,3 @@ def _reminders(
             )
     reminders.sort(key=lambda reminder: (reminder.due_at, reminder.meeting, reminder.offset.text))
     return tuple(reminders)
-
-
-def _wall(at: datetime, zone: ZoneInfo) -> datetime:
-    """Return the naive wall-clock time in the zone."""
-    return at if at.tzinfo is None else at.astimezone(zone).replace(tzinfo=None)
