@@ -129,7 +129,7 @@ def react(
     Return False for a redelivered event (nothing is recorded twice) or an unknown tenant. A failure
     leaves no trace, so the platform's retry still counts the reaction: a vote is never lost.
     """
-    return reacted(deps, tenant_slug, identity, reaction, event=event) is not None
+    return reacted_together(deps, tenant_slug, [ReactionEvent(identity, reaction, event)])[0] is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,23 +141,8 @@ class ReactionEvent:
     event: tuple[str, str] | None = None
 
 
-def reacted(
-    deps: Deps,
-    tenant_slug: str,
-    identity: Identity,
-    reaction: Reaction,
-    *,
-    event: tuple[str, str] | None = None,
-) -> Recorded | None:
-    """Do what :func:`react` does; return what the reactions changed, or None when nothing was recorded.
-
-    ``Recorded.notes`` tells the platform whether there is anything to send: most votes queue nothing.
-    """
-    return reacted_together(deps, tenant_slug, [ReactionEvent(identity, reaction, event)])[0]
-
-
 def reacted_together(deps: Deps, tenant_slug: str, events: Sequence[ReactionEvent]) -> list[Recorded | None]:
-    """Record reaction events of one tenant in one transaction, each as :func:`reacted` would alone.
+    """Record reaction events of one tenant in one transaction, each as :func:`react` would alone.
 
     A platform delivers many reactions at once in a busy hour: one transaction (and one commit) for all
     that are waiting costs far less than one each. Each event's id and marks still go in together,

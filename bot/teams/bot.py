@@ -369,12 +369,13 @@ class TeamsBot:
         )
         reaction = Reaction("teams", message_id, user, changes, at=_aware(activity.timestamp))
         # Someone configured by e-mail alone is known by the roster's e-mail (asked once, then kept):
-        # their like is their vote, not an unknown voter's.
-        identity = Identity(teams_id=user)
-        voter = await self._bridge.speaker(turn.tenant, identity, self._lookup(turn)) if user else None
-        if voter is not None and voter.teams_id != user:
-            identity = replace(identity, email=voter.email)
-        if not await self._bridge.record_reactions(turn.tenant, turn.event_id, identity, reaction):
+        # their like is their vote, not an unknown voter's. The bridge asks only when the id is unknown.
+        known, email = self._bridge.emails.get((turn.tenant.id, user))
+        identity = Identity(teams_id=user, email=email if known else None)
+        recorded = await self._bridge.record_reactions(
+            turn.tenant, turn.event_id, identity, reaction, lookup=self._lookup(turn)
+        )
+        if not recorded:
             await self._ignore_replay(turn.context)
 
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:

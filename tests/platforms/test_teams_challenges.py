@@ -146,7 +146,12 @@ def core(monkeypatch: pytest.MonkeyPatch) -> CoreSpy:
         return Outcome(tenant, None, list(answer))
 
     async def spied_record_reactions(
-        self: TeamsBridge, tenant: Tenant, event_id: str | None, identity: Identity, reaction: Reaction
+        self: TeamsBridge,
+        tenant: Tenant,
+        event_id: str | None,
+        identity: Identity,
+        reaction: Reaction,
+        **options: Any,
     ) -> bool:
         spy.reactions.append((event_id, identity, reaction))
         return True
