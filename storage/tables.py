@@ -259,6 +259,90 @@ class ChallengeVoteRow(SQLModel, table=True):
     is_bot: bool = False
 
 
+class ErfaRecordRow(SQLModel, table=True):
+    """What the bot last told people about an ERFA meeting: its start, place, SEQUENCE, cancellation."""
+
+    __tablename__ = "erfa_record"
+    __table_args__ = (UniqueConstraint("tenant_id", "meeting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    meeting: str = Field(max_length=80)
+    start: datetime
+    place: str = Field(max_length=200)
+    title: str = Field(max_length=200)
+    sequence: int = 0
+    cancelled: bool = False
+    # The dedupe key of the first channel post, kept current in place.
+    announced: str | None = Field(default=None, max_length=200)
+    updated_at: datetime
+
+
+class ErfaAnswerRow(SQLModel, table=True):
+    """A person's held answer (Deltager / Måske / Deltager ikke) to a meeting at one start."""
+
+    __tablename__ = "erfa_answer"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "meeting", "person_id", "start"),
+        Index("ix_erfa_answer_meeting", "tenant_id", "meeting"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    meeting: str = Field(max_length=80)
+    person_id: int = Field(foreign_key="person.id")
+    # The meeting start answered for (aware UTC); answers for an earlier start no longer stand.
+    start: datetime
+    answer: str = Field(max_length=20)
+    # The platform's event time of the click, not when the bot received it.
+    at: datetime
+
+
+class ErfaInviteRow(SQLModel, table=True):
+    """The unguessable token of a calendar invite link: the channel's copy or one person's."""
+
+    __tablename__ = "erfa_invite"
+    __table_args__ = (UniqueConstraint("tenant_id", "meeting", "holder"),)
+
+    token: str = Field(primary_key=True, max_length=64)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    meeting: str = Field(max_length=80)
+    # "channel", or the person's id as text: a unique key that holds (NULLs would not be unique).
+    holder: str = Field(max_length=20)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime
+
+
+class ErfaFeedbackRow(SQLModel, table=True):
+    """An attendee's rating (1-5) and the one thing they take home from a meeting."""
+
+    __tablename__ = "erfa_feedback"
+    __table_args__ = (UniqueConstraint("tenant_id", "meeting", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id")
+    meeting: str = Field(max_length=80)
+    person_id: int = Field(foreign_key="person.id")
+    rating: int | None = None
+    takeaway: str | None = None
+    at: datetime
+
+
+class NetworkRow(SQLModel, table=True):
+    """A network of client tenants that meet across organisations (the consultancy's file, applied)."""
+
+    __tablename__ = "network"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=40, unique=True)
+    tenants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    competitors: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Each {"key", "title", "at" (local ISO time in Europe/Copenhagen, no offset), "duration_minutes",
+    # "place", "tenants", "seats_per_tenant", "cancelled"}, by time.
+    meetings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
 class SlackInstallationRow(SQLModel, table=True):
     """A Slack workspace the app is installed in (OAuth); the bot token is stored encrypted."""
 

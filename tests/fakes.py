@@ -19,12 +19,17 @@ from bot.adapters.render import render
 from bot.i18n import Reader
 from handlers.challenges.tally import Mark
 from handlers.commands import Command, parse_action, parse_text
+from handlers.erfa.network import Network
+from handlers.erfa.rsvp import Rsvp, merge
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import (
     Absence,
     ChallengeState,
     Decision,
+    ErfaFeedback,
+    ErfaRecord,
+    InviteHolder,
     OverQuota,
     Person,
     Role,
@@ -164,6 +169,13 @@ class _State:
     last_challenge_id: int = 0
     # The held ballot marks by (challenge id, voter, ballot), as the challenge_vote table keeps them.
     votes: dict[tuple[int, str, str], Mark] = field(default_factory=dict)
+    # ERFA: records by (tenant, meeting); held answers by (tenant, meeting, person, start); invite
+    # tokens -> holder; feedback by (tenant, meeting, person); networks by slug.
+    erfa_records: dict[tuple[int, str], ErfaRecord] = field(default_factory=dict)
+    erfa_answers: dict[tuple[int, str, str, datetime], Rsvp] = field(default_factory=dict)
+    invite_tokens: dict[str, InviteHolder] = field(default_factory=dict)
+    erfa_feedback: dict[tuple[int, str, int], ErfaFeedback] = field(default_factory=dict)
+    networks: dict[str, Network] = field(default_factory=dict)
 
     def clone(self) -> _State:
         """Return a copy that can be changed without touching this state."""
@@ -183,6 +195,11 @@ class _State:
             last_challenge_numbers=dict(self.last_challenge_numbers),
             last_challenge_id=self.last_challenge_id,
             votes=dict(self.votes),
+            erfa_records={key: dataclasses.replace(r) for key, r in self.erfa_records.items()},
+            erfa_answers=dict(self.erfa_answers),
+            invite_tokens=dict(self.invite_tokens),
+            erfa_feedback=dict(self.erfa_feedback),
+            networks=dict(self.networks),
         )
 
 
@@ -315,6 +332,10 @@ class FakeTenants:
     def with_challenge_cycle(self) -> list[Tenant]:
         """Return the tenants that run the quarterly challenge cycle, by id."""
         return [t for _, t in sorted(self._state.tenants.items()) if t.challenges is not None]
+
+    def with_erfa(self) -> list[Tenant]:
+        """Return the tenants with ERFA meetings (an ``erfa`` section), by id."""
+        return [t for _, t in sorted(self._state.tenants.items()) if t.erfa is not None]
 
     def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
         """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
@@ -515,6 +536,87 @@ class FakeOutbox:
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
         """Return what the bot posted in the tenant under the platform's id for it."""
         return self._state.posted.get((tenant_id, platform_message_id))
+
+    def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
+        """Queue an edit of an earlier post; an edit under the same key not yet delivered is replaced."""
+        if message.updates is None or message.dedupe_key is None:
+            raise ValueError("an edit in place names the post it updates and has a dedupe key of its own")
+        kept = [q for q in self._state.outbox if q.message.dedupe_key != message.dedupe_key]
+        self._state.outbox = [*kept, QueuedMessage(tenant_id, message, due_at)]
+        self._state.dedupe_keys.add(message.dedupe_key)
+
+
+class FakeErfa:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def get(self, tenant_id: int, key: str) -> ErfaRecord | None:
+        """Return what was last told about the meeting."""
+        held = self._state.erfa_records.get((tenant_id, key))
+        return dataclasses.replace(held) if held is not None else None
+
+    def save(self, record: ErfaRecord) -> None:
+        """Store the record (insert or replace)."""
+        stored = dataclasses.replace(record, start=_aware_utc(record.start))
+        self._state.erfa_records[(record.tenant_id, record.key)] = stored
+
+    def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
+        """Keep the answer as ``merge`` decides; True when the held answer changed."""
+        click = dataclasses.replace(rsvp, at=_aware_utc(rsvp.at), start=_aware_utc(rsvp.start))
+        slot = (tenant_id, key, click.person, click.start)
+        held = self._state.erfa_answers.get(slot)
+        kept = merge(held, click)
+        self._state.erfa_answers[slot] = kept
+        return kept != held
+
+    def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
+        """Return the held answers of the meeting, by time."""
+        held = [r for (t, k, _, _), r in self._state.erfa_answers.items() if (t, k) == (tenant_id, key)]
+        return sorted(held, key=lambda r: (r.at, r.person))
+
+    def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
+        """Return the holder's token, made on first use."""
+        holder = InviteHolder(tenant_id, key, person_id)
+        for token, held in self._state.invite_tokens.items():
+            if held == holder:
+                return token
+        token = f"tok{len(self._state.invite_tokens) + 1:04d}{tenant_id}{person_id or 0}"
+        self._state.invite_tokens[token] = holder
+        return token
+
+    def invite_holder(self, token: str) -> InviteHolder | None:
+        """Return whose invite a token is."""
+        return self._state.invite_tokens.get(token)
+
+    def give_feedback(self, tenant_id: int, key: str, feedback: ErfaFeedback) -> None:
+        """Store the feedback; fields given as None keep what was held."""
+        slot = (tenant_id, key, feedback.person_id)
+        held = self._state.erfa_feedback.get(slot)
+        if held is not None:
+            feedback = dataclasses.replace(
+                feedback,
+                rating=feedback.rating if feedback.rating is not None else held.rating,
+                takeaway=feedback.takeaway if feedback.takeaway is not None else held.takeaway,
+            )
+        self._state.erfa_feedback[slot] = dataclasses.replace(feedback, at=_aware_utc(feedback.at))
+
+    def feedback(self, tenant_id: int, key: str) -> list[ErfaFeedback]:
+        """Return the feedback on the meeting, by time."""
+        held = [f for (t, k, _), f in self._state.erfa_feedback.items() if (t, k) == (tenant_id, key)]
+        return sorted(held, key=lambda f: (f.at, f.person_id))
+
+
+class FakeNetworks:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def save(self, network: Network) -> None:
+        """Store the network whole."""
+        self._state.networks[network.slug] = network
+
+    def get(self, slug: str) -> Network | None:
+        """Return the network with the slug."""
+        return self._state.networks.get(slug)
 
 
 class FakeProcessedEvents:
@@ -719,6 +821,14 @@ class FakeUnitOfWork:
     @property
     def votes(self) -> FakeVotes:
         return FakeVotes(self._working())
+
+    @property
+    def erfa(self) -> FakeErfa:
+        return FakeErfa(self._working())
+
+    @property
+    def networks(self) -> FakeNetworks:
+        return FakeNetworks(self._working())
 
     def __enter__(self) -> Self:
         self._state = self._db.state.clone()

@@ -25,6 +25,10 @@ class ErfaMeeting:
     place: str
     audience: tuple[str, ...]
     seats: int | None = None
+    cancelled: bool = False
+    """Called off (``cancelled: true`` in the file): a cancellation is posted and cancelling invites sent."""
+    network: str | None = None
+    """The slug of the network (``vpmo network apply``) this meeting belongs to; None: the tenant's own."""
 
 
 @dataclass(frozen=True, slots=True)

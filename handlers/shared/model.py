@@ -254,3 +254,45 @@ def number_of_challenge_post(dedupe_key: str | None, tenant_id: int) -> int | No
         return None
     rest = dedupe_key.removeprefix(prefix)
     return int(rest) if rest.isdigit() else None
+
+
+@dataclass(slots=True)
+class ErfaRecord:
+    """What the bot last told people about one ERFA meeting of a tenant, to tell what changed since.
+
+    Written when the meeting is first announced and on every change the bot has told about; the meeting
+    itself stays the tenant file's (:class:`~handlers.shared.erfa_settings.ErfaMeeting`).
+    """
+
+    tenant_id: int
+    key: str
+    start: datetime
+    """Aware UTC: the start people were told and answered for (a new start resets the answers)."""
+    place: str
+    title: str
+    sequence: int = 0
+    """The calendar invites' SEQUENCE: raised on every change told, the cancellation too."""
+    cancelled: bool = False
+    announced: str | None = None
+    """The dedupe key of the first channel post, which is kept current in place; None before it is queued."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErfaFeedback:
+    """One attendee's answer to the question after an ERFA meeting."""
+
+    person_id: int
+    rating: int | None
+    """1 to 5; None until they rate."""
+    takeaway: str | None
+    """The one thing they take home, as they wrote it."""
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InviteHolder:
+    """Whose calendar invite a token is: the channel's copy of a meeting (no person) or one person's."""
+
+    tenant_id: int
+    meeting: str
+    person_id: int | None

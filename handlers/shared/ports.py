@@ -9,8 +9,13 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from handlers.challenges.tally import Mark
+from handlers.erfa.network import Network
+from handlers.erfa.rsvp import Rsvp
 from handlers.shared.model import (
     ChallengeState,
+    ErfaFeedback,
+    ErfaRecord,
+    InviteHolder,
     Person,
     SparringRequest,
     Status,
@@ -42,6 +47,13 @@ class Tenants(Protocol):
 
     def with_challenge_cycle(self) -> list[Tenant]:
         """Return the tenants that run the quarterly challenge cycle (a ``challenges`` section), by id."""
+        ...
+
+    def with_erfa(self) -> list[Tenant]:
+        """Return the tenants with ERFA meetings (an ``erfa`` section), by id.
+
+        Their ``erfa_meetings`` hold their own meetings and the network meetings they are invited to.
+        """
         ...
 
 
@@ -143,6 +155,15 @@ class Outbox(Protocol):
         """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""
         ...
 
+    def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
+        """Queue an edit in place of the post ``message.updates`` names, under ``message.dedupe_key``.
+
+        One row per key: an edit not sent yet is replaced by this one, an edit sent (or being sent) is
+        queued again with this content, so the post ends up showing the latest and no edit is lost to a
+        race. The edit waits until the post itself is sent.
+        """
+        ...
+
 
 class ProcessedEvents(Protocol):
     def first_time(self, tenant_id: int, platform: str, event_id: str, now: datetime) -> bool:
@@ -206,6 +227,57 @@ class Votes(Protocol):
         ...
 
 
+class ErfaRecords(Protocol):
+    def get(self, tenant_id: int, key: str) -> ErfaRecord | None:
+        """Return what was last told about the meeting, locked until the unit of work ends; None: not yet."""
+        ...
+
+    def save(self, record: ErfaRecord) -> None:
+        """Store the record (insert or replace; one per tenant and meeting key)."""
+        ...
+
+    def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
+        """Keep one person's answer for the meeting's start ``rsvp.start`` as ``rsvp.merge`` decides.
+
+        One held answer per tenant, meeting, person and start. Return True when the held answer changed,
+        False for a repeated, replayed or older click.
+        """
+        ...
+
+    def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
+        """Return the held answers of the meeting, for every start answered, by time."""
+        ...
+
+    def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
+        """Return the token of the channel's (None) or a person's invite to the meeting, made on first use.
+
+        Tokens are random (``secrets.token_urlsafe(24)``) and stay the same for the same holder.
+        """
+        ...
+
+    def invite_holder(self, token: str) -> InviteHolder | None:
+        """Return whose invite a token is, across tenants (the web server gets only the token)."""
+        ...
+
+    def give_feedback(self, tenant_id: int, key: str, feedback: ErfaFeedback) -> None:
+        """Store a person's feedback on the meeting (insert or replace; only the fields that are not None)."""
+        ...
+
+    def feedback(self, tenant_id: int, key: str) -> list[ErfaFeedback]:
+        """Return the feedback on the meeting, by time."""
+        ...
+
+
+class Networks(Protocol):
+    def save(self, network: Network) -> None:
+        """Store a network whole (insert or replace by slug); its meetings replace the ones stored before."""
+        ...
+
+    def get(self, slug: str) -> Network | None:
+        """Return the network with the slug."""
+        ...
+
+
 class ReactionReader(Protocol):
     async def reactions(self, tenant: Tenant, platform_message_id: str) -> dict[str, list[str]] | None:
         """Return reaction name -> the platform's user ids on the bot's message, as the platform holds it now.
@@ -249,6 +321,10 @@ class UnitOfWork(Protocol):
     def challenges(self) -> Challenges: ...
     @property
     def votes(self) -> Votes: ...
+    @property
+    def erfa(self) -> ErfaRecords: ...
+    @property
+    def networks(self) -> Networks: ...
 
     def __enter__(self) -> Self: ...
 

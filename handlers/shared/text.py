@@ -83,6 +83,20 @@ class Section:
     facts: tuple[Fact, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class InviteFile:
+    """A calendar invite that goes with a message: a file in Slack, a link on every platform.
+
+    ``token`` is the unguessable token the bot's web server serves the ``.ics`` under (``/invites/{token}.ics``,
+    ``text/calendar``); the file is built when it is fetched or uploaded, so it always holds the meeting as it
+    stands. One token per meeting for the channel's copy, one per person and meeting for a personal invite.
+    """
+
+    token: str
+    filename: str
+    """What the file is called when saved or uploaded, e.g. ``erfa-2027-spring.ics``."""
+
+
 QUOTE = "quote"  # the key of a quoted text: platforms may shorten it to fit, never the other lines
 
 
@@ -91,6 +105,9 @@ class Message:
     """A platform-neutral message to a person (by id) or to a channel (by name).
 
     ``lines`` come first, then ``sections``, then the ``actions`` to choose from.
+
+    ``updates`` names (by dedupe key) an earlier channel post of the bot that this message replaces in place
+    (Slack ``chat.update``, Teams' update activity) instead of being posted anew; see ``Outbox.keep_current``.
     """
 
     lines: tuple[Text, ...]
@@ -100,3 +117,5 @@ class Message:
     ref: str | None = None
     dedupe_key: str | None = None
     sections: tuple[Section, ...] = ()
+    invite: InviteFile | None = None
+    updates: str | None = None
