@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
+from handlers.erfa.network import NetworkMeeting
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import (
@@ -45,7 +46,13 @@ def tenant_from_row(
     assert row.id is not None, "stored rows have ids"
     zone = ZoneInfo(row.timezone)
     own = [_erfa_meeting(m, zone) for m in row.erfa_meetings]
-    invited = [meeting for network in networks for meeting in _network_meetings(network, row.slug, zone)]
+    invited = [
+        meeting
+        for network in networks
+        for meeting in invited_meetings(
+            network.slug, (network_meeting_from_json(m) for m in network.meetings), row.slug, zone
+        )
+    ]
     return Tenant(
         id=row.id,
         slug=row.slug,
@@ -97,22 +104,42 @@ def _erfa_meeting(data: dict[str, Any], zone: ZoneInfo) -> ErfaMeeting:
     )
 
 
-def _network_meetings(network: NetworkRow | Row[Any], slug: str, zone: ZoneInfo) -> list[ErfaMeeting]:
-    """Return the network's meetings the tenant is invited to, at their moment in the tenant's zone."""
+def network_meeting_from_json(data: dict[str, Any]) -> NetworkMeeting:
+    """Return a network meeting as stored in a network row (its ``meetings``, see storage/tables.py)."""
+    return NetworkMeeting(
+        key=data["key"],
+        title=data["title"],
+        at=datetime.fromisoformat(data["at"]),
+        duration=timedelta(minutes=data["duration_minutes"]),
+        place=data["place"],
+        tenants=tuple(data["tenants"]),
+        seats_per_tenant=data.get("seats_per_tenant"),
+        cancelled=data.get("cancelled", False),
+    )
+
+
+def invited_meetings(
+    network: str, meetings: Iterable[NetworkMeeting], tenant: str, zone: ZoneInfo
+) -> list[ErfaMeeting]:
+    """Return the network's meetings the tenant (slug) is invited to, as its ERFA meetings in its zone.
+
+    A network meeting is for everyone a tenant's meeting may be for, with the network's seats for each
+    tenant; its wall time is the consultancy's (Europe/Copenhagen), shown at that moment in the tenant's zone.
+    """
     return [
         ErfaMeeting(
-            key=data["key"],
-            title=data["title"],
-            at=datetime.fromisoformat(data["at"]).replace(tzinfo=NETWORK_ZONE).astimezone(zone),
-            duration=timedelta(minutes=data["duration_minutes"]),
-            place=data["place"],
+            key=meeting.key,
+            title=meeting.title,
+            at=meeting.at.replace(tzinfo=NETWORK_ZONE).astimezone(zone),
+            duration=meeting.duration,
+            place=meeting.place,
             audience=NETWORK_AUDIENCE,
-            seats=data["seats_per_tenant"],
-            cancelled=data.get("cancelled", False),
-            network=network.slug,
+            seats=meeting.seats_per_tenant,
+            cancelled=meeting.cancelled,
+            network=network,
         )
-        for data in network.meetings
-        if slug in data["tenants"]
+        for meeting in meetings
+        if tenant in meeting.tenants
     ]
 
 
