@@ -23,7 +23,7 @@ from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
 from bot.cli import SAMPLE_TENANT
 from handlers.erfa.rsvp import Answer, Rsvp
-from handlers.shared.model import Person, Tenant
+from handlers.shared.model import ErfaRecord, Person, Tenant
 from handlers.shared.text import Message, Text
 from storage.migrate import alembic_config, current_revision, upgrade
 from storage.tables import ERFA_ANSWER, ERFA_INVITE, NETWORK, OUTBOX, NetworkRow
@@ -149,6 +149,30 @@ def test_a_first_invite_token_asked_for_by_two_processes_at_once_is_one_token(pg
     assert stored == 2 * ROUNDS
     # Unguessable: 24 random bytes, URL-safe.
     assert all(len(one) == 32 and one.replace("-", "").replace("_", "").isalnum() for one, _ in pairs)
+
+
+def _raise_sequence(runtime: Runtime, tenant_id: int) -> None:
+    with runtime.deps.uow() as uow:
+        record = uow.erfa.get(tenant_id, "2027-spring")
+        assert record is not None
+        record.sequence += 1
+        uow.erfa.save(record)
+        uow.commit()
+
+
+def test_a_record_read_for_a_change_is_locked_so_two_changes_at_once_both_count(runtime: Runtime) -> None:
+    tenant, _ = _nordlys(runtime)
+    with runtime.deps.uow() as uow:
+        uow.erfa.save(ErfaRecord(tenant.id, "2027-spring", START, "Kolding", "ERFA"))
+        uow.commit()
+
+    for _ in range(ROUNDS):
+        _together(*[partial(_raise_sequence, runtime, tenant.id)] * 2)
+    with runtime.deps.uow() as uow:
+        record = uow.erfa.get(tenant.id, "2027-spring")
+
+    assert record is not None
+    assert record.sequence == 2 * ROUNDS
 
 
 def _edit(version: str) -> Message:

@@ -52,7 +52,8 @@ def test_a_database_at_0007_gets_the_challenges_and_loses_the_reactions(database
     engine = make_engine(database_url)
     upgrade(engine, "0007")
     before = set(inspect(engine).get_table_names())
-    upgrade(engine)
+    # Up to the revision before the ERFA tables, which come with 0011.
+    upgrade(engine, "0010")
     after = set(inspect(engine).get_table_names())
     engine.dispose()
 
