@@ -125,6 +125,7 @@ def _erfa_meeting_values(meeting: ErfaMeetingConfig) -> dict[str, Any]:
         "place": meeting.place,
         "audience": [role.value for role in meeting.audience],
         "seats": meeting.seats,
+        "cancelled": meeting.cancelled,
     }
 
 
@@ -326,6 +327,8 @@ def _erfa_meeting_config(values: dict[str, Any]) -> ErfaMeetingConfig:
         place=values["place"],
         audience=tuple(Role(role) for role in values["audience"]),
         seats=values["seats"],
+        # Meetings stored before cancellations existed were all on.
+        cancelled=values.get("cancelled", False),
     )
 
 
