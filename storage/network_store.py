@@ -80,10 +80,9 @@ def network_from_row(row: NetworkRow) -> Network:
     )
 
 
-def other_networks(session: Session, slug: str) -> list[Network]:
-    """Return every network but the one with the slug, by slug."""
-    rows = session.exec(select(NetworkRow).where(NetworkRow.slug != slug).order_by(col(NetworkRow.slug)))
-    return [network_from_row(row) for row in rows]
+def all_networks(session: Session) -> list[Network]:
+    """Return every network, by slug."""
+    return [network_from_row(row) for row in session.exec(select(NetworkRow).order_by(col(NetworkRow.slug)))]
 
 
 @dataclass(frozen=True, slots=True)

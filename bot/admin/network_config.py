@@ -14,13 +14,13 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.admin.tenant_config import (
+    ConfigModel,
     Duration,
     LocalDateTime,
     Problem,
     Slug,
     TenantConfigError,
     Text,
-    ConfigModel,
     describe,
     field_problems,
     local_datetime,
