@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from bot.admin.tenant_config import (
     ConfigModel,
     Duration,
-    LocalDateTime,
     Problem,
     Slug,
     TenantConfigError,
@@ -25,10 +24,24 @@ from bot.admin.tenant_config import (
     field_problems,
     local_datetime,
     read_document,
+    shown,
     wall_time_problem,
 )
 from handlers.erfa.network import Network, NetworkMeeting, check_network
 from storage.network_store import NETWORK_ZONE
+
+
+def _copenhagen_time(value: object) -> dt.datetime:
+    # Whole minutes of local wall time, as the tenant file's meetings, but always Copenhagen's.
+    moment = local_datetime(value)
+    if moment is None:
+        raise ValueError(
+            f"must be local time in Copenhagen without an offset, like 2027-05-20T13:00, not {shown(value)}"
+        )
+    return moment
+
+
+CopenhagenTime = Annotated[dt.datetime, BeforeValidator(_copenhagen_time)]
 
 
 class NetworkMeetingConfig(ConfigModel):
@@ -36,7 +49,7 @@ class NetworkMeetingConfig(ConfigModel):
 
     key: Slug
     title: Text
-    at: LocalDateTime
+    at: CopenhagenTime
     duration: Duration
     place: Text
     tenants: tuple[Slug, ...] = Field(min_length=1)

@@ -122,19 +122,19 @@ _MAX_NODES = 100_000
 
 def _check_slug(value: str) -> str:
     if len(value) > _SLUG_MAX_LENGTH or not _KEY_PATTERN.fullmatch(value):
-        raise ValueError(f"must be 1–{_SLUG_MAX_LENGTH} characters of a-z, 0-9 and '-', not {_shown(value)}")
+        raise ValueError(f"must be 1–{_SLUG_MAX_LENGTH} characters of a-z, 0-9 and '-', not {shown(value)}")
     return value
 
 
 def _check_area_key(value: str) -> str:
     if not _KEY_PATTERN.fullmatch(value):
-        raise ValueError(f"must consist of a-z, 0-9 and '-', not {_shown(value)}")
+        raise ValueError(f"must consist of a-z, 0-9 and '-', not {shown(value)}")
     return value
 
 
 def _normalise_email(value: str) -> str:
     if not _EMAIL_PATTERN.fullmatch(value):
-        raise ValueError(f"{_shown(value)} does not look like an email address")
+        raise ValueError(f"{shown(value)} does not look like an email address")
     return value.lower()
 
 
@@ -142,12 +142,12 @@ def _check_timezone(value: str, info: ValidationInfo) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{_shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
+        raise ValueError(f"{shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
     # IANA keeps names such as CET and EST5EDT only for old systems; a file names a place, whose rules
     # say when its clocks change. Tenants stored before this rule still load, so they still export.
     if info.context == _FROM_FILE and "/" not in value and value != "UTC":
         raise ValueError(
-            f"{_shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
+            f"{shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
         )
     return value
 
@@ -197,7 +197,7 @@ def _parse_clock_time(value: object) -> dt.time:
     match = _CLOCK_PATTERN.fullmatch(value) if isinstance(value, str) else None
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f'must be a time like "08:00", not {_shown(value)}')
+    raise ValueError(f'must be a time like "08:00", not {shown(value)}')
 
 
 def _parse_local_datetime(value: object) -> dt.datetime:
@@ -208,9 +208,9 @@ def _parse_local_datetime(value: object) -> dt.datetime:
     if _has_offset(value):
         raise ValueError(
             f"must be local time in the tenant's time zone, without an offset: like 2027-03-09T13:00, "
-            f"not {_shown(value)}"
+            f"not {shown(value)}"
         )
-    raise ValueError(f"must be a local date and time like 2027-03-09T13:00, not {_shown(value)}")
+    raise ValueError(f"must be a local date and time like 2027-03-09T13:00, not {shown(value)}")
 
 
 def local_datetime(value: object) -> dt.datetime | None:
@@ -235,7 +235,7 @@ def _has_offset(value: object) -> bool:
 def _check_meeting_key(value: str) -> str:
     if not _MEETING_KEY_PATTERN.fullmatch(value):
         raise ValueError(
-            f"must be 1–40 characters of letters, digits and '-' (like 2027-Q1), not {_shown(value)}"
+            f"must be 1–40 characters of letters, digits and '-' (like 2027-Q1), not {shown(value)}"
         )
     return value
 
@@ -243,13 +243,13 @@ def _check_meeting_key(value: str) -> str:
 def _check_slack_channel(value: str) -> str:
     if not _SLACK_CHANNEL_PATTERN.fullmatch(value):
         hint = "; use the channel's id, not its name" if value.startswith("#") or value.islower() else ""
-        raise ValueError(f"must be a Slack channel id like 'C0CHALL' (C… or G…{hint}), not {_shown(value)}")
+        raise ValueError(f"must be a Slack channel id like 'C0CHALL' (C… or G…{hint}), not {shown(value)}")
     return value
 
 
 def _check_teams_channel(value: str) -> str:
     if not _TEAMS_CHANNEL_PATTERN.fullmatch(value):
-        raise ValueError(f"must be a Teams channel id like '19:abc@thread.tacv2', not {_shown(value)}")
+        raise ValueError(f"must be a Teams channel id like '19:abc@thread.tacv2', not {shown(value)}")
     return value
 
 
@@ -257,13 +257,13 @@ def _check_slack_reaction(value: str) -> str:
     # People copy reactions from Slack as :+1:, so the colons around a name are taken off.
     name = value[1:-1] if len(value) > 2 and value.startswith(":") and value.endswith(":") else value
     if not _SLACK_REACTION_PATTERN.fullmatch(name):
-        raise ValueError(f"must be a Slack emoji name like '+1' or 'thumbsup', not {_shown(value)}")
+        raise ValueError(f"must be a Slack emoji name like '+1' or 'thumbsup', not {shown(value)}")
     return name
 
 
 def _check_teams_reaction(value: str) -> str:
     if not _TEAMS_REACTION_PATTERN.fullmatch(value):
-        raise ValueError(f"must be a Teams reaction like 'like' or 'heart', not {_shown(value)}")
+        raise ValueError(f"must be a Teams reaction like 'like' or 'heart', not {shown(value)}")
     return value
 
 
@@ -278,11 +278,11 @@ def _parse_duration(value: object) -> dt.timedelta:
             _DURATION_PATTERN.fullmatch(value.strip().replace(" ", "")) if isinstance(value, str) else None
         )
         if match is None or not (match[1] or match[2]):
-            raise ValueError(f'must be a duration like "3h", "90m" or "1h30m", not {_shown(value)}')
+            raise ValueError(f'must be a duration like "3h", "90m" or "1h30m", not {shown(value)}')
         minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
     shortest, longest = _ERFA_MINUTES
     if not shortest <= minutes <= longest:
-        raise ValueError(f"must be from 15 minutes to 12 hours, not {_shown(value)}")
+        raise ValueError(f"must be from 15 minutes to 12 hours, not {shown(value)}")
     return dt.timedelta(minutes=minutes)
 
 
@@ -296,13 +296,13 @@ def _check_reminder(value: str) -> str:
     if match is None:
         raise ValueError(
             f'must be days or hours before the meeting, like "-7d" (1 to {MAX_DAYS} days) or "-2h" (1 to {MAX_HOURS} hours), '
-            f"not {_shown(value)}"
+            f"not {shown(value)}"
         )
     count, unit = int(match[1]), match[2]
     most, name = _ERFA_REMINDER_LIMITS[unit]
     if not 1 <= count <= most:
         raise ValueError(
-            f"must be from 1 to {most} {name} before the meeting (-1{unit} … -{most}{unit}), not {_shown(value)}"
+            f"must be from 1 to {most} {name} before the meeting (-1{unit} … -{most}{unit}), not {shown(value)}"
         )
     return f"-{count}{unit}"
 
@@ -310,7 +310,7 @@ def _check_reminder(value: str) -> str:
 def _reject_numbers_as_dates(value: object) -> object:
     # pydantic would read a number as a Unix timestamp, which is never what a person meant here.
     if isinstance(value, int | float):
-        raise ValueError(f"must be a date like 2027-07-01, not {_shown(value)}")
+        raise ValueError(f"must be a date like 2027-07-01, not {shown(value)}")
     return value
 
 
@@ -672,11 +672,11 @@ def _zone(name: object) -> zoneinfo.ZoneInfo | None:
 def wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | None:
     """Say why a local time is no single moment in the zone: the clocks skip it, or pass it twice."""
     early, late = moment.replace(tzinfo=zone), moment.replace(tzinfo=zone, fold=1)
-    shown = moment.isoformat(timespec="minutes")
+    written = moment.isoformat(timespec="minutes")
     if early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
-        return f"{shown} does not exist in {zone.key} (the clocks skip that hour); choose another time"
+        return f"{written} does not exist in {zone.key} (the clocks skip that hour); choose another time"
     if early.utcoffset() != late.utcoffset():
-        return f"{shown} happens twice in {zone.key} (the clocks go back); choose another time"
+        return f"{written} happens twice in {zone.key} (the clocks go back); choose another time"
     return None
 
 
@@ -747,7 +747,7 @@ def _unknown_expertise(people: list[tuple[int, Mapping[str, Any]]], known: list[
 def _unknown_area_message(key: str, known: list[str]) -> str:
     guess = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{guess[0]}'?" if guess else ""
-    return f"unknown expertise area {_shown(key)}{hint} (known: {', '.join(known)})"
+    return f"unknown expertise area {shown(key)}{hint} (known: {', '.join(known)})"
 
 
 def _known_expertise_keys(areas: object) -> list[str]:
@@ -767,7 +767,7 @@ def _duplicates(
         key = normalise(value)
         if key in first_index:
             owner = _entry_label(entries, section, first_index[key])
-            problems.append(((section, index, field), f"{_shown(value)} is already used by {owner}"))
+            problems.append(((section, index, field), f"{shown(value)} is already used by {owner}"))
         else:
             first_index[key] = index
     return problems
@@ -865,7 +865,7 @@ def _parse_yaml(text: str, needs: str) -> CommentedMap:
     if not isinstance(document, CommentedMap):
         line = f"line {document.lc.line + 1}: " if isinstance(document, CommentedSeq) else ""
         raise TenantConfigError(
-            [f"{line}the top level must be a mapping of fields (slug: …, name: …), not {_shown(document)}"]
+            [f"{line}the top level must be a mapping of fields (slug: …, name: …), not {shown(document)}"]
         )
     return document
 
@@ -1017,12 +1017,12 @@ def _field_message(detail: ErrorDetails, models: Mapping[tuple[str, ...], type[B
     if kind in ("value_error", "assertion_error"):
         return str(ctx["error"])
     if kind in ("literal_error", "enum"):
-        return f"must be {ctx['expected']}, not {_shown(value)}"
+        return f"must be {ctx['expected']}, not {shown(value)}"
     if kind == "string_type":
         quote_hint = " (put it in quotes)" if isinstance(value, int | float | dt.date) else ""
-        return f"must be text, not {_shown(value)}{quote_hint}"
+        return f"must be text, not {shown(value)}{quote_hint}"
     if kind in _MESSAGES:
-        return _MESSAGES[kind].format(**ctx, shown=_shown(value))
+        return _MESSAGES[kind].format(**ctx, shown=shown(value))
     return detail["msg"][:1].lower() + detail["msg"][1:]
 
 
@@ -1034,10 +1034,10 @@ def _unknown_field_message(loc: Loc, models: Mapping[tuple[str, ...], type[BaseM
         hint = f" (did you mean '{guess[0]}'?)"
     else:
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-    return f"unknown field {_shown(loc[-1])}{hint}"
+    return f"unknown field {shown(loc[-1])}{hint}"
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """Render a value from the file the way a person would recognise it in a message."""
     if value is None:
         return "empty"
