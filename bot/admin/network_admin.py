@@ -300,7 +300,7 @@ def status_text(slug: str, meetings: tuple[MeetingStatus, ...]) -> str:
 def _status_cells(tenant: TenantCounts) -> tuple[str, ...]:
     counts = tenant.counts
     if counts is None:
-        return (tenant.slug, "(no such tenant)", "", "", "", "")
+        return (tenant.slug, "-", "-", "-", "-", "(no such tenant)")
     seats = "no limit" if counts.seats is None else f"{counts.seats} ({counts.free} free)"
     return (
         tenant.slug,
