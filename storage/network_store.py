@@ -1,8 +1,8 @@
 """The consultancy's ERFA networks (``vpmo network apply``), and what the applies check against.
 
 A network is one row; its meetings are JSON as storage/tables.py describes them. Saving a network that
-changed moves the stamp of every tenant it invites (or invited), so each process's directory cache reads
-those tenants afresh, network meetings included.
+changed moves its stamp (``updated_at``), which tells each process's cached tenants to read their network
+meetings afresh.
 """
 
 from __future__ import annotations
@@ -36,12 +36,10 @@ class SqlNetworks:
         now = datetime.now(UTC)
         if row is None:
             self._session.add(NetworkRow(slug=network.slug, updated_at=now, **values))
-            self._touch(network.tenants, now)
         elif any(getattr(row, name) != value for name, value in values.items()):
-            self._touch({*row.tenants, *network.tenants}, now)
             for name, value in values.items():
                 setattr(row, name, value)
-            row.updated_at = now
+            row.updated_at = next_stamp(row.updated_at, now)
         self._session.flush()
 
     def get(self, slug: str) -> Network | None:
@@ -51,12 +49,6 @@ class SqlNetworks:
 
     def _row(self, slug: str) -> NetworkRow | None:
         return self._session.exec(select(NetworkRow).where(NetworkRow.slug == slug)).first()
-
-    def _touch(self, slugs: Iterable[str], now: datetime) -> None:
-        # The tenants' network meetings change with the network: their cached copies must go.
-        tenants = self._session.exec(select(TenantRow).where(col(TenantRow.slug).in_(set(slugs))))
-        for tenant in tenants:
-            tenant.updated_at = next_stamp(tenant.updated_at, now)
 
 
 def network_values(network: Network) -> dict[str, Any]:
