@@ -475,4 +475,4 @@ def test_status_and_attendees_print_through_the_cli(sample_db: str, tmp_path: Pa
 
     assert status.exit_code == 0, status.output
     assert "  nordlys       0       0        0      0              8 (8 free)" in status.stdout
-    assert listed.stdout == "Navn,E-mail,Svar,Plads,Svaret\r\n"
+    assert listed.stdout.splitlines() == ["Navn,E-mail,Svar,Plads,Svaret"]
