@@ -79,13 +79,12 @@ def all_networks(session: Session) -> list[Network]:
 
 @dataclass(frozen=True, slots=True)
 class ErfaTenant:
-    """What a network apply must know of an invited tenant: its platforms, ERFA channels and own meetings."""
+    """What a network apply must know of an invited tenant: its ERFA settings and own meetings."""
 
     id: int
     slug: str
-    slack_team_id: str | None
-    teams_tenant_id: str | None
     erfa: dict[str, Any] | None
+    """The ``erfa`` section's values (its channels); None: the tenant has none."""
     own_meetings: tuple[str, ...]
     """The keys of the tenant's own ERFA meetings (its file's ``erfa_meetings``)."""
 
@@ -97,8 +96,6 @@ def erfa_tenants(session: Session, slugs: Iterable[str]) -> dict[str, ErfaTenant
         row.slug: ErfaTenant(
             id=row.id,
             slug=row.slug,
-            slack_team_id=row.slack_team_id,
-            teams_tenant_id=row.teams_tenant_id,
             erfa=row.erfa,
             own_meetings=tuple(meeting["key"] for meeting in row.erfa_meetings),
         )

@@ -135,27 +135,14 @@ def _refusals(uow: SqlUnitOfWork, network: Network, held: Network | None, now: d
 
 
 def _channel_problem(tenant: ErfaTenant) -> str | None:
-    """Say why the tenant's people would not see the network's meetings: no ERFA channel on a platform."""
-    channels = tenant.erfa or {}
-    if tenant.erfa is None or not (channels["channel_slack"] or channels["channel_teams"]):
-        return (
-            f"{tenant.slug} is invited to a meeting but has no ERFA channel: add an erfa section to its "
-            "tenant file (erfa: {channel: {slack: C0ERFA}}) and apply it with vpmo tenant apply"
-        )
-    missing = [
-        platform
-        for platform, on_it, channel in (
-            ("Slack", tenant.slack_team_id, channels["channel_slack"]),
-            ("Teams", tenant.teams_tenant_id, channels["channel_teams"]),
-        )
-        if on_it and not channel
-    ]
-    if missing:
-        return (
-            f"{tenant.slug} is on {' and '.join(missing)} but its erfa section has no channel there: add "
-            f"erfa.channel.{missing[0].lower()} to its tenant file and apply it with vpmo tenant apply"
-        )
-    return None
+    """Say why the tenant's people would not see the network's meetings: it has no ERFA channel."""
+    # The tenant file holds an erfa section to a channel on each platform the tenant is on.
+    if tenant.erfa is not None:
+        return None
+    return (
+        f"{tenant.slug} is invited to a meeting but has no ERFA channel: add an erfa section to its "
+        "tenant file (erfa: {channel: {slack: C0ERFA}}) and apply it with vpmo tenant apply"
+    )
 
 
 def _key_collisions(uow: SqlUnitOfWork, network: Network, tenants: dict[str, ErfaTenant]) -> list[str]:

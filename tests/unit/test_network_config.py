@@ -73,10 +73,10 @@ def test_every_problem_is_said_at_once_field_mistakes_with_their_line() -> None:
 
     assert _problems(text) == [
         'line 25: meetings[1].duration: must be a duration like "3h", "90m" or "1h30m", not \'lang\'',
-        "line 28: meetings[1].seats_per_tenant: must be at least 1, not 0",
-        "line 29: meetings[1].colour: unknown field 'colour' (allowed: key, title, at, duration, place, "
+        "line 29: meetings[1].seats_per_tenant: must be at least 1, not 0",
+        "line 30: meetings[1].colour: unknown field 'colour' (allowed: key, title, at, duration, place, "
         "tenants, seats_per_tenant, cancelled)",
-        "line 32: meetings[2].at: 2027-03-28T02:30 does not exist in Europe/Copenhagen (the clocks skip "
+        "line 33: meetings[2].at: 2027-03-28T02:30 does not exist in Europe/Copenhagen (the clocks skip "
         "that hour); choose another time",
         "competitors[2] must name two different tenants, such as [nordlys, vindkraft]",
         "meetings[2] 2027-network-1 uses the key of meetings[1]; each meeting needs its own key",
@@ -88,7 +88,7 @@ def test_every_problem_is_said_at_once_field_mistakes_with_their_line() -> None:
 
 def test_a_misspelt_top_level_field_is_named_with_the_network_files_fields() -> None:
     assert _problems(_sample("competitors:", "competitor:")) == [
-        "line 13: competitor: unknown field 'competitor' (did you mean 'competitors'?)"
+        "line 14: competitor: unknown field 'competitor' (did you mean 'competitors'?)"
     ]
 
 
@@ -98,7 +98,7 @@ def test_an_empty_file_says_what_it_needs() -> None:
 
 def test_an_offset_is_refused_the_time_is_copenhagens() -> None:
     assert _problems(_sample("at: 2027-05-20T13:00", "at: 2027-05-20T13:00+02:00")) == [
-        "line 24: meetings[1].at: must be local time in Copenhagen without an offset, like 2027-05-20T13:00, "
+        "line 25: meetings[1].at: must be local time in Copenhagen without an offset, like 2027-05-20T13:00, "
         "not '2027-05-20T13:00+02:00'"
     ]
 
