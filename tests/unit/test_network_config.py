@@ -72,7 +72,7 @@ def test_every_problem_is_said_at_once_field_mistakes_with_their_line() -> None:
     )
 
     assert _problems(text) == [
-        'line 25: meetings[1].duration: must be a duration like "3h", "90m" or "1h30m", not \'lang\'',
+        'line 26: meetings[1].duration: must be a duration like "3h", "90m" or "1h30m", not \'lang\'',
         "line 29: meetings[1].seats_per_tenant: must be at least 1, not 0",
         "line 30: meetings[1].colour: unknown field 'colour' (allowed: key, title, at, duration, place, "
         "tenants, seats_per_tenant, cancelled)",
