@@ -275,7 +275,8 @@ def status_text(slug: str, meetings: tuple[MeetingStatus, ...]) -> str:
             "",
             f"{meeting.key}{mark}: {meeting.title}, {meeting.at:%Y-%m-%d %H:%M} {NETWORK_ZONE.key}, {meeting.place}",
         ]
-        rows = [_STATUS_COLUMNS, *(_status_cells(tenant) for tenant in status.tenants)]
+        rows = [_STATUS_COLUMNS, *(_status_cells(t.slug, t.counts) for t in status.tenants)]
+        rows.append(_status_cells("all", _total(status.tenants)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(_STATUS_COLUMNS))]
         lines += [
             "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -284,13 +285,27 @@ def status_text(slug: str, meetings: tuple[MeetingStatus, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _status_cells(tenant: TenantCounts) -> tuple[str, ...]:
-    counts = tenant.counts
+def _total(tenants: tuple[TenantCounts, ...]) -> Counts:
+    """Return the counts of all tenants together: for the consultancy's room, not for any one client."""
+    held = [tenant.counts for tenant in tenants if tenant.counts is not None]
+    seats = [counts.seats for counts in held]
+    limited = all(seat is not None for seat in seats)
+    return Counts(
+        attending=sum(counts.attending for counts in held),
+        waiting=sum(counts.waiting for counts in held),
+        maybe=sum(counts.maybe for counts in held),
+        not_attending=sum(counts.not_attending for counts in held),
+        seats=sum(seat or 0 for seat in seats) if limited else None,
+        free=sum(counts.free or 0 for counts in held) if limited else None,
+    )
+
+
+def _status_cells(name: str, counts: Counts | None) -> tuple[str, ...]:
     if counts is None:
-        return (tenant.slug, "-", "-", "-", "-", "(no such tenant)")
+        return (name, "-", "-", "-", "-", "(no such tenant)")
     seats = "no limit" if counts.seats is None else f"{counts.seats} ({counts.free} free)"
     return (
-        tenant.slug,
+        name,
         str(counts.attending),
         str(counts.waiting),
         str(counts.maybe),

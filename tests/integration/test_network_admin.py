@@ -338,6 +338,7 @@ def test_the_status_counts_each_tenants_own_answers_for_the_current_start(networ
         "  nordlys       2       1        1      0              2 (0 free)\n"
         "  sundhedsdata  1       0        0      1              2 (1 free)\n"
         "  fjernvarme    0       0        0      0              2 (2 free)\n"
+        "  all           3       1        1      1              6 (3 free)\n"
     )
 
 

@@ -130,4 +130,5 @@ def test_the_status_counts_each_tenant_apart(db: FakeDatabase, nordlys: SampleTe
         "  nordlys  1       0        0      1              no limit\n"
         "  birk     0       0        1      0              no limit\n"
         "  solpark  -       -        -      -              (no such tenant)\n"
+        "  all      1       0        1      1              no limit\n"
     )
