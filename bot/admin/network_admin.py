@@ -91,8 +91,9 @@ def apply_network(engine: Engine, config: NetworkConfig, now: datetime) -> Netwo
     """Store the network the file describes, or refuse it whole (:class:`NetworkConfigError`).
 
     Refused besides the file's own mistakes: a tenant that does not exist, an invited tenant without an
-    ERFA channel for its platforms, a meeting key an invited tenant already uses, and an announced meeting
-    dropped for a tenant instead of cancelled. The same file twice changes nothing.
+    ERFA channel (no erfa section), a meeting key an invited tenant already uses (its own or another
+    network's), and an announced meeting dropped for a tenant instead of cancelled. The same file twice
+    changes nothing.
     """
     network = config.network()
     with SqlUnitOfWorkFactory(engine)() as uow:
