@@ -303,7 +303,11 @@ def tenant_apply(ctx: click.Context, file: Path) -> None:
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{file} is not UTF-8 text; nothing was changed.") from error
     runtime = build_runtime(_database_url(ctx))
-    click.echo(apply_tenant(runtime.engine, config, now=_console_or_real_now(runtime.engine)).summary())
+    try:
+        report = apply_tenant(runtime.engine, config, now=_console_or_real_now(runtime.engine))
+    except TenantConfigError as error:
+        raise click.ClickException(f"{file}: {error}\nNothing was changed.") from error
+    click.echo(report.summary())
 
 
 def _console_or_real_now(engine: Engine) -> datetime:
@@ -376,10 +380,6 @@ def jobs_run(ctx: click.Context) -> None:
     asyncio.run(run_forever(_database_url(ctx), click.echo))
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.group()
 def challenges() -> None:
     """The quarterly challenges: their minutes."""
@@ -407,3 +407,72 @@ def challenges_export(ctx: click.Context, slug: str, quarter: str, fmt: str) -> 
             f"there is no tenant {slug!r} with quarterly challenges; see: vpmo tenant list"
         )
     click.echo(as_csv(found) if fmt == "csv" else as_markdown(found), nl=False)
+
+
+@main.group()
+def network() -> None:
+    """ERFA meetings across non-competing clients, from the consultancy's network file."""
+
+
+@network.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def network_apply(ctx: click.Context, file: Path) -> None:
+    """Create or update a network and its meetings from FILE; a file with mistakes changes nothing."""
+    from bot.admin.network_admin import apply_network
+    from bot.admin.network_config import NetworkConfigError, load_network_config
+    from bot.bootstrap import build_runtime
+
+    try:
+        config = load_network_config(file.read_text(encoding="utf-8"))
+        engine = build_runtime(_database_url(ctx)).engine
+        report = apply_network(engine, config, now=_console_or_real_now(engine))
+    except NetworkConfigError as error:
+        raise click.ClickException(f"{file}: {error}\nNothing was changed.") from error
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file} is not UTF-8 text; nothing was changed.") from error
+    click.echo(report.summary())
+
+
+@network.command("status")
+@click.argument("slug")
+@click.pass_context
+def network_status(ctx: click.Context, slug: str) -> None:
+    """Print, per meeting and tenant, who is seated, waiting, maybe and not attending (consultancy only)."""
+    from bot.admin.network_admin import network_status, status_text
+    from bot.bootstrap import build_runtime
+
+    with build_runtime(_database_url(ctx)).deps.uow() as uow:
+        found = network_status(uow, slug)
+    if found is None:
+        raise click.ClickException(
+            f"there is no network {slug!r}; apply its file with: vpmo network apply FILE"
+        )
+    click.echo(status_text(slug, found), nl=False)
+
+
+@main.group()
+def erfa() -> None:
+    """The half-yearly ERFA meetings: their attendees."""
+
+
+@erfa.command("attendees")
+@click.argument("slug")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv"]), default="md", show_default=True)
+@click.pass_context
+def erfa_attendees(ctx: click.Context, slug: str, key: str, fmt: str) -> None:
+    """Print who answered tenant SLUG's ERFA meeting KEY, and how, as a table (md) or a spreadsheet (csv)."""
+    from bot.admin.erfa_attendees import NoSuchMeeting, as_csv, as_markdown, attendees
+    from bot.bootstrap import build_runtime
+
+    try:
+        with build_runtime(_database_url(ctx)).deps.uow() as uow:
+            found = attendees(uow, slug, key)
+    except NoSuchMeeting as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(as_csv(found) if fmt == "csv" else as_markdown(found), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from storage.challenge_store import SqlChallenges, SqlVotes
 from storage.directory import DirectoryCache, DirectorySeen
 from storage.erfa_store import SqlErfa
+from storage.network_store import SqlNetworks
 from storage.platform_events import SqlProcessedEvents
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     challenges: SqlChallenges
     votes: SqlVotes
     erfa: SqlErfa
+    networks: SqlNetworks
 
     def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
         self._engine = engine
@@ -45,6 +47,7 @@ class SqlUnitOfWork:
         self.challenges = SqlChallenges(self.session)
         self.votes = SqlVotes(self.session)
         self.erfa = SqlErfa(self.session)
+        self.networks = SqlNetworks(self.session)
         return self
 
     def __exit__(

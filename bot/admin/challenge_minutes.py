@@ -56,7 +56,7 @@ def as_markdown(minutes: Minutes) -> str:
     header = _COLUMNS[language]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += [
-        "| " + " | ".join(_markdown_cell(cell) for cell in _cells(row, language)) + " |"
+        "| " + " | ".join(markdown_cell(cell) for cell in _cells(row, language)) + " |"
         for row in minutes.rows
     ]
     return "\n".join(lines) + "\n"
@@ -84,6 +84,7 @@ def _cells(row: MinutesRow, language: str) -> list[str]:
     ]
 
 
-def _markdown_cell(cell: str) -> str:
+def markdown_cell(cell: str) -> str:
+    """Return text fit for one Markdown table cell."""
     # A table cell is one line; a pipe would end it early.
     return " ".join(cell.split()).replace("|", "\\|")

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.admin.tenant_config import (
     Absence,
@@ -23,6 +24,7 @@ from bot.admin.tenant_config import (
     QuarterlyMeetingConfig,
     SparringConfig,
     TenantConfig,
+    TenantConfigError,
     VoteReactions,
 )
 from bot.bootstrap import DanishHolidays, classifier_for
@@ -30,6 +32,7 @@ from handlers.shared.challenge_settings import quarter_key
 from handlers.shared.context import Deps, TenantContext
 from handlers.shared.model import Role
 from handlers.sparring.offering import Rerouted, reroute_stranded
+from storage.network_store import all_networks, announced_meetings, erfa_tenants
 from storage.tenant_store import (
     PersonSettings,
     TenantSettings,
@@ -125,6 +128,7 @@ def _erfa_meeting_values(meeting: ErfaMeetingConfig) -> dict[str, Any]:
         "place": meeting.place,
         "audience": [role.value for role in meeting.audience],
         "seats": meeting.seats,
+        "cancelled": meeting.cancelled,
     }
 
 
@@ -185,13 +189,44 @@ def apply_tenant(engine: Engine, config: TenantConfig, now: datetime | None = No
     """Create or update the tenant and its people; the same file twice changes nothing.
 
     Then the open requests of seniors who were removed, deactivated or lost the role move on to the
-    next best senior (or to the coordinator's list), in a second transaction.
+    next best senior (or to the coordinator's list), in a second transaction. Refused whole
+    (:class:`TenantConfigError`) when the file drops an ERFA meeting that was announced, or gives one
+    the key of a network meeting the tenant is invited to.
     """
     moment = now or datetime.now(UTC)
+    problems = erfa_refusals(engine, config, moment)
+    if problems:
+        raise TenantConfigError(problems)
     report = _apply(engine, config, moment)
     report.rerouted = _reroute_from_departed(engine, config.slug, moment)
     report.warnings = erfa_warnings(config, moment)
     return report
+
+
+def erfa_refusals(engine: Engine, config: TenantConfig, now: datetime) -> list[str]:
+    """Say what in the file's ERFA meetings the stored state forbids, one sentence each."""
+    keys = [meeting.key for meeting in config.erfa_meetings]
+    with Session(engine) as session:
+        tenant = erfa_tenants(session, [config.slug]).get(config.slug)
+        if tenant is None:
+            return []
+        announced = announced_meetings(session, tenant.id, now)
+        dropped = [key for key in tenant.own_meetings if key not in keys and key in announced]
+        problems = [
+            f"erfa_meetings: {key} was already announced, so it may not simply disappear: keep it in the "
+            "file with cancelled: true so the people who answered get a cancellation"
+            for key in dropped
+        ]
+        problems += [
+            f"erfa_meetings[{position}] {key} has the key of network {network.slug}'s meeting {key}, which "
+            f"{config.slug} is invited to; give the tenant's own meeting another key"
+            for network in all_networks(session)
+            for meeting in network.meetings
+            if config.slug in meeting.tenants
+            for position, key in enumerate(keys, start=1)
+            if key == meeting.key
+        ]
+    return problems
 
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -326,6 +361,8 @@ def _erfa_meeting_config(values: dict[str, Any]) -> ErfaMeetingConfig:
         place=values["place"],
         audience=tuple(Role(role) for role in values["audience"]),
         seats=values["seats"],
+        # Meetings stored before cancellations existed were all on.
+        cancelled=values.get("cancelled", False),
     )
 
 

@@ -122,19 +122,19 @@ _MAX_NODES = 100_000
 
 def _check_slug(value: str) -> str:
     if len(value) > _SLUG_MAX_LENGTH or not _KEY_PATTERN.fullmatch(value):
-        raise ValueError(f"must be 1–{_SLUG_MAX_LENGTH} characters of a-z, 0-9 and '-', not {_shown(value)}")
+        raise ValueError(f"must be 1–{_SLUG_MAX_LENGTH} characters of a-z, 0-9 and '-', not {shown(value)}")
     return value
 
 
 def _check_area_key(value: str) -> str:
     if not _KEY_PATTERN.fullmatch(value):
-        raise ValueError(f"must consist of a-z, 0-9 and '-', not {_shown(value)}")
+        raise ValueError(f"must consist of a-z, 0-9 and '-', not {shown(value)}")
     return value
 
 
 def _normalise_email(value: str) -> str:
     if not _EMAIL_PATTERN.fullmatch(value):
-        raise ValueError(f"{_shown(value)} does not look like an email address")
+        raise ValueError(f"{shown(value)} does not look like an email address")
     return value.lower()
 
 
@@ -142,12 +142,12 @@ def _check_timezone(value: str, info: ValidationInfo) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{_shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
+        raise ValueError(f"{shown(value)} is not a known IANA time zone{_timezone_hint(value)}") from None
     # IANA keeps names such as CET and EST5EDT only for old systems; a file names a place, whose rules
     # say when its clocks change. Tenants stored before this rule still load, so they still export.
     if info.context == _FROM_FILE and "/" not in value and value != "UTC":
         raise ValueError(
-            f"{_shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
+            f"{shown(value)} is not a place; use the IANA time zone of one{_timezone_hint(value)}"
         )
     return value
 
@@ -197,23 +197,23 @@ def _parse_clock_time(value: object) -> dt.time:
     match = _CLOCK_PATTERN.fullmatch(value) if isinstance(value, str) else None
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return dt.time(int(match[1]), int(match[2]))
-    raise ValueError(f'must be a time like "08:00", not {_shown(value)}')
+    raise ValueError(f'must be a time like "08:00", not {shown(value)}')
 
 
 def _parse_local_datetime(value: object) -> dt.datetime:
     # Local wall time in the tenant's zone, whole minutes, so it dumps back as "2027-03-09T13:00".
-    moment = _local_datetime(value)
+    moment = local_datetime(value)
     if moment is not None:
         return moment
     if _has_offset(value):
         raise ValueError(
             f"must be local time in the tenant's time zone, without an offset: like 2027-03-09T13:00, "
-            f"not {_shown(value)}"
+            f"not {shown(value)}"
         )
-    raise ValueError(f"must be a local date and time like 2027-03-09T13:00, not {_shown(value)}")
+    raise ValueError(f"must be a local date and time like 2027-03-09T13:00, not {shown(value)}")
 
 
-def _local_datetime(value: object) -> dt.datetime | None:
+def local_datetime(value: object) -> dt.datetime | None:
     """Return the naive date-time a file's value means, or None when it is not one of whole minutes."""
     if isinstance(value, str) and _LOCAL_DATETIME_PATTERN.fullmatch(value.strip()):
         try:
@@ -235,7 +235,7 @@ def _has_offset(value: object) -> bool:
 def _check_meeting_key(value: str) -> str:
     if not _MEETING_KEY_PATTERN.fullmatch(value):
         raise ValueError(
-            f"must be 1–40 characters of letters, digits and '-' (like 2027-Q1), not {_shown(value)}"
+            f"must be 1–40 characters of letters, digits and '-' (like 2027-Q1), not {shown(value)}"
         )
     return value
 
@@ -243,13 +243,13 @@ def _check_meeting_key(value: str) -> str:
 def _check_slack_channel(value: str) -> str:
     if not _SLACK_CHANNEL_PATTERN.fullmatch(value):
         hint = "; use the channel's id, not its name" if value.startswith("#") or value.islower() else ""
-        raise ValueError(f"must be a Slack channel id like 'C0CHALL' (C… or G…{hint}), not {_shown(value)}")
+        raise ValueError(f"must be a Slack channel id like 'C0CHALL' (C… or G…{hint}), not {shown(value)}")
     return value
 
 
 def _check_teams_channel(value: str) -> str:
     if not _TEAMS_CHANNEL_PATTERN.fullmatch(value):
-        raise ValueError(f"must be a Teams channel id like '19:abc@thread.tacv2', not {_shown(value)}")
+        raise ValueError(f"must be a Teams channel id like '19:abc@thread.tacv2', not {shown(value)}")
     return value
 
 
@@ -257,13 +257,13 @@ def _check_slack_reaction(value: str) -> str:
     # People copy reactions from Slack as :+1:, so the colons around a name are taken off.
     name = value[1:-1] if len(value) > 2 and value.startswith(":") and value.endswith(":") else value
     if not _SLACK_REACTION_PATTERN.fullmatch(name):
-        raise ValueError(f"must be a Slack emoji name like '+1' or 'thumbsup', not {_shown(value)}")
+        raise ValueError(f"must be a Slack emoji name like '+1' or 'thumbsup', not {shown(value)}")
     return name
 
 
 def _check_teams_reaction(value: str) -> str:
     if not _TEAMS_REACTION_PATTERN.fullmatch(value):
-        raise ValueError(f"must be a Teams reaction like 'like' or 'heart', not {_shown(value)}")
+        raise ValueError(f"must be a Teams reaction like 'like' or 'heart', not {shown(value)}")
     return value
 
 
@@ -278,11 +278,11 @@ def _parse_duration(value: object) -> dt.timedelta:
             _DURATION_PATTERN.fullmatch(value.strip().replace(" ", "")) if isinstance(value, str) else None
         )
         if match is None or not (match[1] or match[2]):
-            raise ValueError(f'must be a duration like "3h", "90m" or "1h30m", not {_shown(value)}')
+            raise ValueError(f'must be a duration like "3h", "90m" or "1h30m", not {shown(value)}')
         minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
     shortest, longest = _ERFA_MINUTES
     if not shortest <= minutes <= longest:
-        raise ValueError(f"must be from 15 minutes to 12 hours, not {_shown(value)}")
+        raise ValueError(f"must be from 15 minutes to 12 hours, not {shown(value)}")
     return dt.timedelta(minutes=minutes)
 
 
@@ -296,13 +296,13 @@ def _check_reminder(value: str) -> str:
     if match is None:
         raise ValueError(
             f'must be days or hours before the meeting, like "-7d" (1 to {MAX_DAYS} days) or "-2h" (1 to {MAX_HOURS} hours), '
-            f"not {_shown(value)}"
+            f"not {shown(value)}"
         )
     count, unit = int(match[1]), match[2]
     most, name = _ERFA_REMINDER_LIMITS[unit]
     if not 1 <= count <= most:
         raise ValueError(
-            f"must be from 1 to {most} {name} before the meeting (-1{unit} … -{most}{unit}), not {_shown(value)}"
+            f"must be from 1 to {most} {name} before the meeting (-1{unit} … -{most}{unit}), not {shown(value)}"
         )
     return f"-{count}{unit}"
 
@@ -310,7 +310,7 @@ def _check_reminder(value: str) -> str:
 def _reject_numbers_as_dates(value: object) -> object:
     # pydantic would read a number as a Unix timestamp, which is never what a person meant here.
     if isinstance(value, int | float):
-        raise ValueError(f"must be a date like 2027-07-01, not {_shown(value)}")
+        raise ValueError(f"must be a date like 2027-07-01, not {shown(value)}")
     return value
 
 
@@ -336,12 +336,14 @@ Reminder = Annotated[Text, AfterValidator(_check_reminder)]
 # --- models --------------------------------------------------------------------------------------------
 
 
-class _ConfigModel(BaseModel):
+class ConfigModel(BaseModel):
+    """A section of a configuration file (the tenant's or the network's), frozen once read."""
+
     # Unknown fields are errors so that typos such as `emial` cannot silently drop a value.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BusinessHours(_ConfigModel):
+class BusinessHours(ConfigModel):
     """The working day in which sparring response times are counted."""
 
     start: ClockTime = dt.time(8, 0)
@@ -354,7 +356,7 @@ class BusinessHours(_ConfigModel):
         return self
 
 
-class SparringConfig(_ConfigModel):
+class SparringConfig(ConfigModel):
     """The agreed level of 1:1 sparring and how unanswered requests escalate."""
 
     agreed_hours_per_quarter: Hours = 40
@@ -363,7 +365,7 @@ class SparringConfig(_ConfigModel):
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
 
 
-class ExtraArea(_ConfigModel):
+class ExtraArea(ConfigModel):
     """An expertise area the tenant adds beside the built-in ones."""
 
     key: AreaKey
@@ -379,7 +381,7 @@ class ExtraArea(_ConfigModel):
         return key
 
 
-class Absence(_ConfigModel):
+class Absence(ConfigModel):
     """A period, both days included, in which a senior takes no sparring requests."""
 
     # `from` is a Python keyword, so the file's names are aliases; Python code may use start/end.
@@ -395,7 +397,7 @@ class Absence(_ConfigModel):
         return self
 
 
-class PersonConfig(_ConfigModel):
+class PersonConfig(ConfigModel):
     """A person in the client organisation or a consultant attached to it."""
 
     email: Email
@@ -422,7 +424,7 @@ class PersonConfig(_ConfigModel):
         return self
 
 
-class QuarterlyMeetingConfig(_ConfigModel):
+class QuarterlyMeetingConfig(ConfigModel):
     """A quarterly meeting, at local time in the tenant's zone; its key keeps it the same meeting when moved."""
 
     key: MeetingKey | None = None  # default: the quarter it falls in, such as 2027-Q1
@@ -435,7 +437,7 @@ class QuarterlyMeetingConfig(_ConfigModel):
         return self.key or quarter_key(self.at)
 
 
-class ChallengeChannel(_ConfigModel):
+class ChallengeChannel(ConfigModel):
     """Where the calls for challenges, the reminders and the agenda are posted, per platform."""
 
     slack: SlackChannel | None = None
@@ -448,7 +450,7 @@ class ChallengeChannel(_ConfigModel):
         return self
 
 
-class VoteReactions(_ConfigModel):
+class VoteReactions(ConfigModel):
     """The reactions that count as a vote on a challenge, per platform."""
 
     slack: tuple[SlackReaction, ...] = ("+1", "thumbsup")
@@ -463,7 +465,7 @@ class VoteReactions(_ConfigModel):
         return names
 
 
-class ChallengesConfig(_ConfigModel):
+class ChallengesConfig(ConfigModel):
     """The quarterly challenge cycle: call, reminder and close, counted in days before each meeting."""
 
     channel: ChallengeChannel
@@ -481,7 +483,7 @@ class ErfaChannel(ChallengeChannel):
     """Where the ERFA meetings are announced and the channel is reminded, per platform."""
 
 
-class ErfaConfig(_ConfigModel):
+class ErfaConfig(ConfigModel):
     """The ERFA meetings' channel and the reminders posted in it before each meeting."""
 
     channel: ErfaChannel
@@ -499,7 +501,7 @@ class ErfaConfig(_ConfigModel):
         return reminders
 
 
-class ErfaMeetingConfig(_ConfigModel):
+class ErfaMeetingConfig(ConfigModel):
     """A half-yearly ERFA meeting, at local time in the tenant's zone; its key keeps it the same meeting."""
 
     key: Slug
@@ -509,9 +511,11 @@ class ErfaMeetingConfig(_ConfigModel):
     place: Text
     audience: tuple[Role, ...] = Field(min_length=1)
     seats: int | None = Field(default=None, ge=1)  # None: no limit (with seats, a waiting list)
+    # Called off: kept in the file so that everyone who answered is told and gets a cancelling invite.
+    cancelled: bool = False
 
 
-class TenantConfig(_ConfigModel):
+class TenantConfig(ConfigModel):
     """One client organisation's virtual project office, as written in its configuration file."""
 
     slug: Slug
@@ -605,8 +609,8 @@ def _erfa_problems(data: Mapping[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     zone = _zone(data.get("timezone", "Europe/Copenhagen"))
     for index, meeting in entries:
-        moment = _local_datetime(meeting.get("at"))
-        if moment is not None and zone is not None and (problem := _wall_time_problem(moment, zone)):
+        moment = local_datetime(meeting.get("at"))
+        if moment is not None and zone is not None and (problem := wall_time_problem(moment, zone)):
             problems.append((("erfa_meetings", index, "at"), problem))
         audience = _texts(meeting.get("audience")) or []
         for i, role in _repeats([r.strip() for r in audience]):
@@ -631,10 +635,10 @@ def _erfa_problems(data: Mapping[str, Any]) -> list[Problem]:
 def _meeting_problems(meetings: object, timezone: object) -> list[Problem]:
     entries = _mappings(meetings)
     problems: list[Problem] = []
-    moments = {index: _local_datetime(meeting.get("at")) for index, meeting in entries}
+    moments = {index: local_datetime(meeting.get("at")) for index, meeting in entries}
     zone = _zone(timezone)
     for index, moment in moments.items():
-        if moment is not None and zone is not None and (problem := _wall_time_problem(moment, zone)):
+        if moment is not None and zone is not None and (problem := wall_time_problem(moment, zone)):
             problems.append((("quarterly_meetings", index, "at"), problem))
     by_quarter: dict[str, list[int]] = {}
     for index, moment in moments.items():
@@ -665,14 +669,14 @@ def _zone(name: object) -> zoneinfo.ZoneInfo | None:
         return None
 
 
-def _wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | None:
+def wall_time_problem(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str | None:
     """Say why a local time is no single moment in the zone: the clocks skip it, or pass it twice."""
     early, late = moment.replace(tzinfo=zone), moment.replace(tzinfo=zone, fold=1)
-    shown = moment.isoformat(timespec="minutes")
+    written = moment.isoformat(timespec="minutes")
     if early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != moment:
-        return f"{shown} does not exist in {zone.key} (the clocks skip that hour); choose another time"
+        return f"{written} does not exist in {zone.key} (the clocks skip that hour); choose another time"
     if early.utcoffset() != late.utcoffset():
-        return f"{shown} happens twice in {zone.key} (the clocks go back); choose another time"
+        return f"{written} happens twice in {zone.key} (the clocks go back); choose another time"
     return None
 
 
@@ -743,7 +747,7 @@ def _unknown_expertise(people: list[tuple[int, Mapping[str, Any]]], known: list[
 def _unknown_area_message(key: str, known: list[str]) -> str:
     guess = difflib.get_close_matches(key, known, n=1)
     hint = f"; did you mean '{guess[0]}'?" if guess else ""
-    return f"unknown expertise area {_shown(key)}{hint} (known: {', '.join(known)})"
+    return f"unknown expertise area {shown(key)}{hint} (known: {', '.join(known)})"
 
 
 def _known_expertise_keys(areas: object) -> list[str]:
@@ -763,7 +767,7 @@ def _duplicates(
         key = normalise(value)
         if key in first_index:
             owner = _entry_label(entries, section, first_index[key])
-            problems.append(((section, index, field), f"{_shown(value)} is already used by {owner}"))
+            problems.append(((section, index, field), f"{shown(value)} is already used by {owner}"))
         else:
             first_index[key] = index
     return problems
@@ -824,16 +828,31 @@ class TenantConfigError(Exception):
 
 def load_tenant_config(text: str) -> TenantConfig:
     """Parse and validate a tenant configuration file, reporting every problem at once."""
-    document = _parse_yaml(text)
-    data = _to_plain(document)
+    document, data = read_document(text, "slug, name and people")
     try:
         return TenantConfig.model_validate(data, by_alias=True, by_name=False, context=_FROM_FILE)
     except ValidationError as error:
         problems = _problems_from(error, data)
-        raise TenantConfigError(_describe(problems, document)) from None
+        raise TenantConfigError(describe(problems, document)) from None
 
 
-def _parse_yaml(text: str) -> CommentedMap:
+def read_document(text: str, needs: str) -> tuple[CommentedMap, dict[str, Any]]:
+    """Parse a configuration file: the document (which knows each value's line) and its plain data.
+
+    ``needs`` names the fields an empty file is missing. Raises :class:`TenantConfigError`.
+    """
+    document = _parse_yaml(text, needs)
+    return document, _to_plain(document)
+
+
+def field_problems(
+    error: ValidationError, models: Mapping[tuple[str, ...], type[BaseModel]]
+) -> list[Problem]:
+    """Return pydantic's objections to a file's fields, one sentence each; ``models`` by path, for hints."""
+    return [(detail["loc"], _field_message(detail, models)) for detail in error.errors()]
+
+
+def _parse_yaml(text: str, needs: str) -> CommentedMap:
     try:
         # The round-trip loader keeps each node's line number, which the messages point to.
         document = YAML(typ="rt").load(text)
@@ -842,11 +861,11 @@ def _parse_yaml(text: str) -> CommentedMap:
     except YAMLError as error:
         raise TenantConfigError([f"invalid YAML: {error}"]) from None
     if document is None:
-        raise TenantConfigError(["the file is empty; it needs at least slug, name and people"])
+        raise TenantConfigError([f"the file is empty; it needs at least {needs}"])
     if not isinstance(document, CommentedMap):
         line = f"line {document.lc.line + 1}: " if isinstance(document, CommentedSeq) else ""
         raise TenantConfigError(
-            [f"{line}the top level must be a mapping of fields (slug: …, name: …), not {_shown(document)}"]
+            [f"{line}the top level must be a mapping of fields (slug: …, name: …), not {shown(document)}"]
         )
     return document
 
@@ -889,13 +908,14 @@ def _plain_scalar(value: Any) -> Any:
 def _problems_from(error: ValidationError, data: Mapping[str, Any]) -> list[Problem]:
     details = error.errors()
     field_details = [detail for detail in details if detail["type"] != _RULES_ERROR]
-    problems = [(detail["loc"], _field_message(detail)) for detail in field_details]
+    problems = [(detail["loc"], _field_message(detail, _MODELS_BY_PATH)) for detail in field_details]
     problems += _rule_problems(data)
     # Should the raw-data rules ever disagree with the models, still say what the models objected to.
     return problems or [(detail["loc"], detail["msg"]) for detail in details]
 
 
-def _describe(problems: list[Problem], document: CommentedMap) -> list[str]:
+def describe(problems: list[Problem], document: CommentedMap) -> list[str]:
+    """Return the problems as lines for a person, by line in the file, each once."""
     located = [(_line_of(document, loc), loc, message) for loc, message in problems]
     located.sort(key=lambda item: item[0] or 0)
     people = document.get("people")
@@ -990,34 +1010,34 @@ _MESSAGES = {
 }
 
 
-def _field_message(detail: ErrorDetails) -> str:
+def _field_message(detail: ErrorDetails, models: Mapping[tuple[str, ...], type[BaseModel]]) -> str:
     kind, ctx, value = detail["type"], detail.get("ctx", {}), detail["input"]
     if kind == "extra_forbidden":
-        return _unknown_field_message(detail["loc"])
+        return _unknown_field_message(detail["loc"], models)
     if kind in ("value_error", "assertion_error"):
         return str(ctx["error"])
     if kind in ("literal_error", "enum"):
-        return f"must be {ctx['expected']}, not {_shown(value)}"
+        return f"must be {ctx['expected']}, not {shown(value)}"
     if kind == "string_type":
         quote_hint = " (put it in quotes)" if isinstance(value, int | float | dt.date) else ""
-        return f"must be text, not {_shown(value)}{quote_hint}"
+        return f"must be text, not {shown(value)}{quote_hint}"
     if kind in _MESSAGES:
-        return _MESSAGES[kind].format(**ctx, shown=_shown(value))
+        return _MESSAGES[kind].format(**ctx, shown=shown(value))
     return detail["msg"][:1].lower() + detail["msg"][1:]
 
 
-def _unknown_field_message(loc: Loc) -> str:
-    model = _MODELS_BY_PATH.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
+def _unknown_field_message(loc: Loc, models: Mapping[tuple[str, ...], type[BaseModel]]) -> str:
+    model = models.get(tuple(part for part in loc[:-1] if isinstance(part, str)))
     allowed = [field.alias or name for name, field in model.model_fields.items()] if model else []
     guess = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
     if guess:
         hint = f" (did you mean '{guess[0]}'?)"
     else:
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-    return f"unknown field {_shown(loc[-1])}{hint}"
+    return f"unknown field {shown(loc[-1])}{hint}"
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """Render a value from the file the way a person would recognise it in a message."""
     if value is None:
         return "empty"

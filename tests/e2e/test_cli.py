@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT, main
@@ -20,11 +21,14 @@ from bot.logs import PROJECT_PACKAGES
 from handlers.shared.text import Message, Text
 from storage.db import make_engine
 from storage.migrate import head_revision
+from storage.tables import ErfaRecordRow, TenantRow
 from tests.e2e.conftest import run_cli
+from tests.integration.test_network_admin import needs_erfa_store, tenant_text
 from tests.platforms.conftest import BOT_TOKEN, TEAM
 from tests.platforms.serve_process import STOP_SECONDS, VPMO, clean_environment, free_port
 from tests.platforms.slack_fakes import FakeSlackApi
 from tests.platforms.socket_mode_fake import APP_TOKEN
+from tests.unit.test_network_config import SAMPLE_NETWORK
 
 NOW = datetime(2020, 1, 1, tzinfo=UTC)  # long due: the tick runs on the real clock
 
@@ -279,7 +283,8 @@ def test_help_promises_only_what_exists() -> None:
     )
 
     assert "quarterly challenges" in top.lower()
-    assert "ERFA" not in top
+    assert "ERFA meetings across non-competing clients" in top
+    assert "The half-yearly ERFA meetings: their attendees" in top
     assert "Slack and Teams" in serve
     assert "printed here instead of sent" in jobs
 
@@ -338,3 +343,136 @@ def test_the_worker_stops_cleanly_on_sigterm(sample_db: str, tmp_path: Path) -> 
     assert first == "The worker is running; press Ctrl-C to stop.\n"
     assert code == 0
     assert worker.stdout.read() == ""
+
+
+def network_db(sample_db: str, tmp_path: Path) -> str:
+    """Add the sample network's other clients (vindkraft, sundhedsdata, fjernvarme) through the CLI."""
+    for slug in ("vindkraft", "sundhedsdata", "fjernvarme"):
+        path = tmp_path / f"{slug}.yaml"
+        path.write_text(tenant_text(slug), encoding="utf-8")
+        assert run_cli(sample_db, "tenant", "apply", str(path)).exit_code == 0
+    return sample_db
+
+
+def network_file(tmp_path: Path, old: str = "", new: str = "") -> str:
+    text = SAMPLE_NETWORK.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "network.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return str(path)
+
+
+def test_a_network_seating_competitors_together_is_refused_and_nothing_applied(
+    sample_db: str, tmp_path: Path
+) -> None:
+    url = network_db(sample_db, tmp_path)
+    path = network_file(
+        tmp_path, "tenants: [nordlys, sundhedsdata, fjernvarme]", "tenants: [nordlys, vindkraft]"
+    )
+
+    refused = run_cli(url, "network", "apply", path)
+    status = run_cli(url, "network", "status", "maximize-network")
+
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        f"Error: {path}: the network file has 1 problem:",
+        "nordlys and vindkraft compete and may not be invited to the same network ERFA "
+        "(meetings[1] 2027-network-1)",
+        "Nothing was changed.",
+    ]
+    assert status.exit_code == 1
+    assert "there is no network 'maximize-network'" in status.stderr
+
+
+def test_a_network_is_applied_with_its_warnings_and_again_without_changes(
+    sample_db: str, tmp_path: Path
+) -> None:
+    url = network_db(sample_db, tmp_path)
+    # Far ahead on a public holiday: the command runs on the real clock.
+    path = network_file(tmp_path, "at: 2027-05-20T13:00", "at: 2035-05-03T13:00")
+
+    first = run_cli(url, "network", "apply", path)
+    again = run_cli(url, "network", "apply", path)
+
+    warning = (
+        "warning: 2027-network-1 falls on 2035-05-03, a Danish public holiday, when most people are off "
+        "(applied all the same; move it if that was not meant)"
+    )
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines() == [
+        "maximize-network: created.",
+        "fjernvarme: added 2027-network-1.",
+        "nordlys: added 2027-network-1.",
+        "sundhedsdata: added 2027-network-1.",
+        warning,
+    ]
+    assert again.stdout.splitlines() == ["maximize-network: no changes.", warning]
+
+
+def test_a_network_naming_a_tenant_that_does_not_exist_says_how_to_add_it(
+    sample_db: str, tmp_path: Path
+) -> None:
+    result = run_cli(sample_db, "network", "apply", network_file(tmp_path))
+
+    assert result.exit_code == 1
+    assert "there is no tenant 'vindkraft'; apply its tenant file first (vpmo tenant apply FILE.yaml)" in (
+        result.stderr
+    )
+    assert "Nothing was changed." in result.stderr
+
+
+def test_the_tenant_file_may_not_drop_an_announced_erfa_meeting(sample_db: str, tmp_path: Path) -> None:
+    engine = make_engine(sample_db)
+    with Session(engine) as session:
+        tenant = session.exec(select(TenantRow).where(TenantRow.slug == "nordlys")).one()
+        assert tenant.id is not None
+        session.add(
+            ErfaRecordRow(
+                tenant_id=tenant.id,
+                meeting="2027-autumn",
+                start=datetime(2027, 11, 11, 12, tzinfo=UTC),
+                place="Teams",
+                title="ERFA",
+                updated_at=NOW,
+            )
+        )
+        session.commit()
+    engine.dispose()
+    text = SAMPLE_TENANT.read_text(encoding="utf-8")
+    path = tmp_path / "without-autumn.yaml"
+    path.write_text(
+        text[: text.index("  # After the change to winter time")] + text[text.index("\n# Everyone") :],
+        encoding="utf-8",
+    )
+
+    result = run_cli(sample_db, "tenant", "apply", str(path))
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {path}: the tenant configuration has 1 problem:",
+        "erfa_meetings: 2027-autumn was already announced, so it may not simply disappear: keep it in the "
+        "file with cancelled: true so the people who answered get a cancellation",
+        "Nothing was changed.",
+    ]
+
+
+def test_the_attendees_of_an_unknown_meeting_name_the_known_ones(sample_db: str) -> None:
+    result = run_cli(sample_db, "erfa", "attendees", "nordlys", "2027-summer", "--format", "csv")
+
+    assert result.exit_code == 1
+    assert (
+        "nordlys has no ERFA meeting '2027-summer' (its meetings: 2027-spring, 2027-autumn)" in result.stderr
+    )
+
+
+@needs_erfa_store
+def test_status_and_attendees_print_through_the_cli(sample_db: str, tmp_path: Path) -> None:
+    url = network_db(sample_db, tmp_path)
+    assert run_cli(url, "network", "apply", network_file(tmp_path)).exit_code == 0
+
+    status = run_cli(url, "network", "status", "maximize-network")
+    listed = run_cli(url, "erfa", "attendees", "nordlys", "2027-spring", "--format", "csv")
+
+    assert status.exit_code == 0, status.output
+    assert "  nordlys       0       0        0      0              8 (8 free)" in status.stdout
+    assert listed.stdout.splitlines() == ["Navn,E-mail,Svar,Plads,Svaret"]
