@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
-from handlers.erfa.network import NetworkMeeting
+from handlers.erfa.network import NETWORK_AUDIENCE, NETWORK_ZONE, NetworkMeeting
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import (
@@ -32,11 +32,6 @@ from handlers.shared.model import (
 from handlers.sparring.expertise import ExpertiseArea
 from storage.codec import decode_text, encode_text
 from storage.tables import ChallengeRow, NetworkRow, PersonRow, SparringRequestRow, TenantRow
-
-# A network's meetings are written in the consultancy's zone, whichever zone each client has.
-NETWORK_ZONE = ZoneInfo("Europe/Copenhagen")
-# Everyone a tenant's own meeting may be for: a network meeting is for all of them.
-NETWORK_AUDIENCE = ("pm", "tester", "steering", "participant")
 
 
 def tenant_from_row(

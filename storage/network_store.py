@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from handlers.erfa.network import Network, NetworkMeeting
+from handlers.erfa.network import NETWORK_ZONE, Network, NetworkMeeting
 from storage.directory import next_stamp
+from storage.mapping import network_meeting_from_json
 from storage.tables import ErfaRecordRow, NetworkRow, TenantRow
-
-NETWORK_ZONE = ZoneInfo("Europe/Copenhagen")
-"""The consultancy's zone: network meeting times are local wall time here."""
 
 
 class SqlNetworks:
@@ -33,13 +30,18 @@ class SqlNetworks:
         """Store a network whole (insert or replace by slug); its meetings replace the ones stored before."""
         values = network_values(network)
         row = self._row(network.slug)
-        now = datetime.now(UTC)
+        if row is not None and all(getattr(row, name) == value for name, value in values.items()):
+            return
+        # The cached tenants watch the newest stamp of all networks, so a change must pass that one,
+        # whatever this machine's clock says.
+        newest = self._session.exec(select(func.max(NetworkRow.updated_at))).one()
+        stamp = datetime.now(UTC) if newest is None else next_stamp(newest, datetime.now(UTC))
         if row is None:
-            self._session.add(NetworkRow(slug=network.slug, updated_at=now, **values))
-        elif any(getattr(row, name) != value for name, value in values.items()):
+            self._session.add(NetworkRow(slug=network.slug, updated_at=stamp, **values))
+        else:
             for name, value in values.items():
                 setattr(row, name, value)
-            row.updated_at = next_stamp(row.updated_at, now)
+            row.updated_at = stamp
         self._session.flush()
 
     def get(self, slug: str) -> Network | None:
@@ -68,7 +70,7 @@ def network_from_row(row: NetworkRow) -> Network:
         slug=row.slug,
         tenants=tuple(row.tenants),
         competitors=tuple((pair[0], pair[1]) for pair in row.competitors),
-        meetings=tuple(_meeting(values) for values in row.meetings),
+        meetings=tuple(network_meeting_from_json(values) for values in row.meetings),
     )
 
 
@@ -129,19 +131,6 @@ def _meeting_values(meeting: NetworkMeeting) -> dict[str, Any]:
         "seats_per_tenant": meeting.seats_per_tenant,
         "cancelled": meeting.cancelled,
     }
-
-
-def _meeting(values: dict[str, Any]) -> NetworkMeeting:
-    return NetworkMeeting(
-        key=values["key"],
-        title=values["title"],
-        at=datetime.fromisoformat(values["at"]),
-        duration=timedelta(minutes=values["duration_minutes"]),
-        place=values["place"],
-        tenants=tuple(values["tenants"]),
-        seats_per_tenant=values["seats_per_tenant"],
-        cancelled=values["cancelled"],
-    )
 
 
 def _wall(at: datetime) -> datetime:

@@ -15,12 +15,11 @@ from sqlalchemy import Engine
 from bot.admin.network_config import NetworkConfig, NetworkConfigError
 from bot.bootstrap import DanishHolidays
 from handlers.erfa.calendar_warnings import meeting_warnings
-from handlers.erfa.network import Network, NetworkMeeting
+from handlers.erfa.network import NETWORK_ZONE, Network, NetworkMeeting
 from handlers.erfa.rsvp import Counts, seating, settle
 from handlers.shared import post_timing
 from handlers.shared.ports import UnitOfWork
 from storage.network_store import (
-    NETWORK_ZONE,
     ErfaTenant,
     all_networks,
     announced_meetings,

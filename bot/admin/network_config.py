@@ -27,8 +27,7 @@ from bot.admin.tenant_config import (
     shown,
     wall_time_problem,
 )
-from handlers.erfa.network import Network, NetworkMeeting, check_network
-from storage.network_store import NETWORK_ZONE
+from handlers.erfa.network import NETWORK_ZONE, Network, NetworkMeeting, check_network
 
 
 def _copenhagen_time(value: object) -> dt.datetime:

@@ -11,6 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+NETWORK_ZONE = ZoneInfo("Europe/Copenhagen")
+"""The consultancy's zone: a network's meetings are written in it, whichever zone each client has."""
+NETWORK_AUDIENCE = ("pm", "tester", "steering", "participant")
+"""Everyone a tenant's own meeting may be for: a network meeting is for all of them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from storage.db import make_engine
 from storage.migrate import head_revision
 from storage.tables import ErfaRecordRow, TenantRow
 from tests.e2e.conftest import run_cli
-from tests.integration.test_network_admin import needs_erfa_store, tenant_text
+from tests.integration.test_network_admin import tenant_text
 from tests.platforms.conftest import BOT_TOKEN, TEAM
 from tests.platforms.serve_process import STOP_SECONDS, VPMO, clean_environment, free_port
 from tests.platforms.slack_fakes import FakeSlackApi
@@ -465,7 +465,6 @@ def test_the_attendees_of_an_unknown_meeting_name_the_known_ones(sample_db: str)
     )
 
 
-@needs_erfa_store
 def test_status_and_attendees_print_through_the_cli(sample_db: str, tmp_path: Path) -> None:
     url = network_db(sample_db, tmp_path)
     assert run_cli(url, "network", "apply", network_file(tmp_path)).exit_code == 0

@@ -17,7 +17,6 @@ from bot.admin.tenant_config import TenantConfigError, load_tenant_config
 from bot.bootstrap import Runtime
 from bot.cli import SAMPLE_TENANT
 from storage.tables import ErfaAnswerRow, ErfaRecordRow, NetworkRow, PersonRow, TenantRow
-from storage.uow import SqlUnitOfWork
 from tests.unit.test_network_config import SAMPLE_NETWORK
 
 MOMENT = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -31,9 +30,6 @@ OTHERS = {
     "fjernvarme": ("T04FJERN", "0b1c2d3e-4f50-4617-8293-a4b5c6d7e803"),
     "elnet": ("T05ELNET", "0b1c2d3e-4f50-4617-8293-a4b5c6d7e804"),
 }
-needs_erfa_store = pytest.mark.skipif(
-    "erfa" not in SqlUnitOfWork.__annotations__, reason="uow.erfa comes with the storage branch (SqlErfa)"
-)
 
 
 def tenant_text(slug: str, *, erfa: bool = True) -> str:
@@ -318,7 +314,6 @@ def answer(runtime: Runtime, slug: str, key: str, start: datetime, answers: list
         session.commit()
 
 
-@needs_erfa_store
 def test_the_status_counts_each_tenants_own_answers_for_the_current_start(network_runtime: Runtime) -> None:
     apply(network_runtime, network_text("seats_per_tenant: 8", "seats_per_tenant: 2"))
     answer(network_runtime, "nordlys", "2027-network-1", NETWORK_START, ["attending"] * 3 + ["maybe"])
@@ -342,7 +337,6 @@ def test_the_status_counts_each_tenants_own_answers_for_the_current_start(networ
     )
 
 
-@needs_erfa_store
 def test_the_attendees_of_a_meeting_are_the_tenants_own_in_the_order_they_answered(
     network_runtime: Runtime,
 ) -> None:
