@@ -59,7 +59,8 @@ def test_an_edit_whose_post_is_not_sent_waits_for_it_and_then_edits_that_post(ru
 
     assert (early.deferred, early.sent, tried_early) == (1, 0, 0)
     assert (waiting.state, waiting.attempts) == ("pending", 0)  # waiting uses up no attempt
-    assert posted.sent == 1 and edited.sent == 1
+    assert posted.sent == 1
+    assert edited.sent == 1
     post, edit = messenger.sent
     assert (post.message.updates, post.replaces) == (None, None)
     assert (edit.message.updates, edit.replaces) == (POST_KEY, "sent-1")
@@ -67,7 +68,8 @@ def test_an_edit_whose_post_is_not_sent_waits_for_it_and_then_edits_that_post(ru
     assert _row(runtime, EDIT_KEY).platform_message_id is None
     with runtime.deps.uow() as uow:
         shown = uow.outbox.posted(tenant_id, "sent-1")
-    assert shown is not None and shown.lines[1] == Text.of("first")  # the post, not one of its edits
+    assert shown is not None
+    assert shown.lines[1] == Text.of("first")
 
 
 def test_an_edit_of_a_post_that_failed_is_dropped_without_posting(runtime: Runtime) -> None:
