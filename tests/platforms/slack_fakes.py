@@ -110,7 +110,7 @@ DEFAULT_TEAM_NAME = "VPMO Test"
 DEFAULT_TEAM_DOMAIN = "vpmo-test"
 DEFAULT_BOT_TOKEN = "xoxb-1111111111-2222222222-vpmoFakeBotToken0001"
 DEFAULT_SCOPES = (
-    "app_mentions:read,channels:history,chat:write,chat:write.public,commands,im:history,im:write,"
+    "app_mentions:read,channels:history,chat:write,chat:write.public,commands,files:write,im:history,im:write,"
     "reactions:read,reactions:write,users:read,users:read.email"
 )
 VERIFICATION_TOKEN = "verification_token"
