@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -12,7 +13,9 @@ from bot.invites.ics import to_ics
 from handlers.erfa.invite_files import invite_file
 from handlers.shared.context import Deps
 
-MAX_TOKEN_CHARS = 128  # tokens are 32 characters (token_urlsafe(24)); anything much longer is no token
+# Tokens are token_urlsafe(24): 32 characters of A-Z a-z 0-9 - _. Anything else is no token and is not
+# looked up (PostgreSQL refuses a NUL in a text even to compare it).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 INVITES_PATH = "/invites"
 
 
@@ -33,7 +36,7 @@ def invite_url(public_url: str, token: str) -> str:
 
 def ics_file(deps: Deps, token: str) -> IcsFile | None:
     """Return the invite file the token stands for, as the meeting stands now; None for an unknown token."""
-    if not token or len(token) > MAX_TOKEN_CHARS:
+    if not _TOKEN.fullmatch(token):
         return None
     download = invite_file(deps, token)
     if download is None:
