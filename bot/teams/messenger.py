@@ -111,7 +111,9 @@ class TeamsMessenger:
             else:
                 conversation_id, activity_id = await self._send_direct(reference, activity)
         except ErrorResponseException as error:
-            raise _classify(error, channel=delivery.message.to_channel) from error
+            # A refused edit is about the post (deleted, say), not the channel: the channel's advice is not for it.
+            channel = delivery.message.to_channel if delivery.replaces is None else None
+            raise _classify(error, channel=channel) from error
         except (PermanentSendError, TransientSendError):
             raise
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
