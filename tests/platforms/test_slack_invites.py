@@ -7,6 +7,7 @@ independent of the ``icalendar`` that wrote them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,10 @@ import pytest
 import vobject
 from sqlmodel import Session, select
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
+from bot.cli import SAMPLE_TENANT
 from bot.slack.blocks import OPEN_LINK_ACTION
 from handlers.erfa.invites import meeting_uid
 from handlers.erfa.rsvp import Answer, Rsvp
@@ -27,7 +31,7 @@ from scheduler.dispatcher import EDIT_WAIT_SECONDS
 from storage.tables import OutboxRow
 from tests.fakes import FixedClock
 from tests.platforms.conftest import SlackWorld, running_slack_world
-from tests.platforms.limits import slack_problems
+from tests.platforms.limits import SLACK_LIMITS, slack_problems
 
 PUBLIC_URL = "https://vpmo.example.dk"
 CHANNEL = "C0ERFA"  # the sample client's ERFA channel
@@ -307,3 +311,36 @@ def test_an_edit_of_a_post_someone_deleted_fails_alone(erfa: ErfaWorld) -> None:
     in_channel = [c for c in erfa.world.slack.calls("chat.postMessage") if c.params["channel"] == CHANNEL]
     assert len(in_channel) == 1  # never posted anew
     assert erfa.row(POST_KEY).state == "sent"
+
+
+# --- the longest meeting a tenant file may hold -----------------------------------------------------------
+
+LONG_TITLE = ("ERFA: Gevinstrealisering, styregrupper; æøå ÆØÅ \\ “citat” " * 8)[:200].strip()
+LONG_PLACE = ("Nordlys' mødelokale Ærø, Kolding; Teams-link følger, " * 8)[:200].strip()
+
+
+def test_the_longest_title_and_place_make_a_valid_folded_file_and_a_post_within_slacks_limits(
+    erfa: ErfaWorld,
+) -> None:
+    sample = SAMPLE_TENANT.read_text(encoding="utf-8")
+    config = sample.replace(
+        '"ERFA: Gevinstrealisering i praksis"', json.dumps(LONG_TITLE, ensure_ascii=False)
+    )
+    config = config.replace('"Nordlys, Kolding / Teams"', json.dumps(LONG_PLACE, ensure_ascii=False))
+    apply_tenant(erfa.runtime.engine, load_tenant_config(config))
+    token = erfa.token()
+
+    erfa.queue(post(token, LONG_TITLE, LONG_PLACE))
+    erfa.deliver()
+    (button,) = url_buttons(erfa.world.slack.wait_for("chat.postMessage")[0].blocks)
+    answer = erfa.fetch(button["url"])
+
+    assert slack_problems(erfa.world.slack.last("chat.postMessage").blocks) == []
+    assert len(button["url"]) <= SLACK_LIMITS["button_url"]
+    lines = answer.content.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    event = parsed(answer.content).vevent
+    assert (event.summary.value, event.location.value) == (LONG_TITLE, LONG_PLACE)
+    (upload,) = erfa.world.slack.uploads()
+    assert upload.content is not None
+    assert parsed(upload.content).vevent.summary.value == LONG_TITLE
