@@ -34,9 +34,11 @@ def test_a_message_without_invite_or_update_stays_so_and_stores_neither() -> Non
 
     stored = encode_message(message)
 
-    assert "invite" not in stored and "updates" not in stored
+    assert "invite" not in stored
+    assert "updates" not in stored
     decoded = _roundtrip(message)
-    assert decoded.invite is None and decoded.updates is None
+    assert decoded.invite is None
+    assert decoded.updates is None
 
 
 def test_rows_stored_before_invites_existed_still_decode() -> None:
