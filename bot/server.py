@@ -19,6 +19,8 @@ from bot.adapters.bridge import PlatformBridge
 from bot.adapters.messenger import PlatformMessenger
 from bot.adapters.reactions import PlatformReactionReader
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
+from bot.invites.files import IcsFile, ics_file
+from bot.invites.web import add_routes as add_invite_routes
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
@@ -73,6 +75,17 @@ class Server:
 RUNTIME_KEY = web.AppKey("vpmo", Server)
 
 
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """Where invite links point, and how a messenger gets an invite's file to upload."""
+
+    public_url: str
+    runtime: Runtime
+
+    async def ics_file(self, token: str) -> IcsFile | None:
+        return await asyncio.to_thread(ics_file, self.runtime.deps, token)
+
+
 def _ping(runtime: Runtime) -> None:
     with runtime.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
@@ -114,7 +127,8 @@ def run_server(
 ) -> None:
     """Serve until SIGTERM or Ctrl-C; once listening, announce what runs, one line at a time."""
     with listen(host, port) as listener:
-        web_app = build_server(settings, slack_settings, teams_settings=teams_settings)
+        public_url = settings.public_base(host, port)
+        web_app = build_server(settings, slack_settings, teams_settings=teams_settings, public_url=public_url)
         lines = startup_lines(settings, slack_settings, teams_settings, base_url(host, port))
 
         def started(_aiohttp_banner: str) -> None:
@@ -169,13 +183,16 @@ def build_server(
     tick_seconds: float = 15,
     teams_settings: TeamsSettings | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    public_url: str | None = None,
 ) -> web.Application:
-    """Build the web application: Slack's and Teams' endpoints, /healthz, and the tick that delivers.
+    """Build the web application: Slack's and Teams' endpoints, the invites, /healthz, and the tick that delivers.
 
     Without ``teams_settings`` the Microsoft* variables decide whether Teams is served. ``clock`` and
-    ``monotonic`` are the time the use cases, the dispatcher and the platforms' pace go by.
+    ``monotonic`` are the time the use cases, the dispatcher and the platforms' pace go by. ``public_url``
+    is what invite links start with (default: ``VPMO_PUBLIC_URL``, else the configured listen address).
     """
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
+    links = _Links(public_url or settings.public_base(), runtime)
     web_app = web.Application()
     slack_messenger = None
     slack_reactions = None
@@ -189,13 +206,13 @@ def build_server(
     bridges: list[PlatformBridge[Any]] = []
     if slack_settings.mode is not SlackMode.OFF:
         slack_messenger, slack_reactions, slack_app = _add_slack(
-            web_app, settings, slack_settings, runtime, kick, bridges, monotonic
+            web_app, settings, slack_settings, runtime, kick, bridges, monotonic, links
         )
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges, monotonic)
+        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges, monotonic, links)
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     reactions = PlatformReactionReader(slack=slack_reactions)
@@ -207,6 +224,7 @@ def build_server(
     server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions)
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
+    add_invite_routes(web_app, runtime.deps, settings.language, settings.timezone)
     web_app.on_startup.append(_start)
     web_app.on_cleanup.append(_stop)
     return web_app
@@ -220,6 +238,7 @@ def _add_slack(
     kick: Any,
     bridges: list[PlatformBridge[Any]],
     monotonic: Callable[[], float],
+    links: _Links,
 ) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
@@ -238,7 +257,11 @@ def _add_slack(
     secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
     slack = build_slack_app(slack_settings, bridge, secret_key)
     messenger = SlackMessenger(
-        slack.client_for, pace_seconds=settings.slack_pace_seconds, monotonic=monotonic
+        slack.client_for,
+        pace_seconds=settings.slack_pace_seconds,
+        monotonic=monotonic,
+        public_url=links.public_url,
+        ics_files=links.ics_file,
     )
     if slack_settings.mode is not SlackMode.SOCKET_MODE:
         add_routes(web_app, slack)
@@ -253,6 +276,7 @@ def _add_teams(
     kick: Any,
     bridges: list[PlatformBridge[Any]],
     monotonic: Callable[[], float],
+    links: _Links,
 ) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
@@ -266,7 +290,9 @@ def _add_teams(
     bridges.append(bridge)
     adapter = build_adapter(teams_settings)
     add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
-    return TeamsMessenger(adapter, references, teams_settings.app_id, monotonic=monotonic)
+    return TeamsMessenger(
+        adapter, references, teams_settings.app_id, monotonic=monotonic, public_url=links.public_url
+    )
 
 
 async def _start(web_app: web.Application) -> None:

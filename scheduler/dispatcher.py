@@ -19,6 +19,7 @@ from handlers.shared.ports import (
     Messenger,
     PermanentSendError,
     SendLater,
+    Sent,
     TransientSendError,
 )
 from handlers.shared.text import Text
@@ -41,6 +42,8 @@ MAX_ATTEMPTS = 12
 # reminder to every project manager) at a few messages a second; messages to one conversation still
 # go one after another, in order.
 CONCURRENT_SENDS = 8
+# An edit in place whose post is not sent yet looks again so soon: the post is usually in the same run.
+EDIT_WAIT_SECONDS = 3.0
 
 
 @dataclass(slots=True)
@@ -179,8 +182,14 @@ class Dispatcher:
                 await self._deliver(delivery, report, deferrals)
 
     async def _deliver(self, delivery: Delivery, report: DispatchReport, deferrals: _Deferrals) -> None:
+        if delivery.replaces_lost:
+            # The post it would edit failed (its coordinator was told then) or was never queued.
+            log.warning("edit %s dropped: the post %s is not there", delivery.id, delivery.message.updates)
+            await self._in_thread(self._store.fail, delivery, "the post this edit updates was never sent")
+            report.failed += 1
+            return
         try:
-            sent = await self._messenger.send(delivery)
+            sent = await self._send(delivery)
         except SendLater as error:
             wait = error.retry_after or 1.0
             deferrals.add(delivery, self._clock.now() + timedelta(seconds=wait))
@@ -190,10 +199,17 @@ class Dispatcher:
         except PermanentSendError as error:
             await self._give_up(delivery, str(error), error.explanation, report)
         else:
-            await self._in_thread(
-                self._store.mark_sent, delivery, self._clock.now(), sent.platform_message_id
-            )
+            # An edit keeps no platform id of its own: the post's id stays the original row's, so a click
+            # or a reaction on the post finds the post (Outbox.posted) and not one of its edits.
+            platform_id = sent.platform_message_id if delivery.message.updates is None else None
+            await self._in_thread(self._store.mark_sent, delivery, self._clock.now(), platform_id)
             report.sent += 1
+
+    async def _send(self, delivery: Delivery) -> Sent:
+        """Send the delivery; an edit in place whose post is not sent yet waits for it (never posts anew)."""
+        if delivery.message.updates is not None and delivery.replaces is None:
+            raise SendLater(f"the post {delivery.message.updates} is not sent yet", EDIT_WAIT_SECONDS)
+        return await self._messenger.send(delivery)
 
     async def _give_up(
         self, delivery: Delivery, reason: str, explanation: Text, report: DispatchReport

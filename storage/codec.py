@@ -11,6 +11,7 @@ from handlers.shared.text import (
     Bilingual,
     ButtonStyle,
     Fact,
+    InviteFile,
     Message,
     Param,
     Section,
@@ -80,6 +81,10 @@ def encode_message(message: Message) -> dict[str, Any]:
             }
             for s in message.sections
         ]
+    if message.invite is not None:
+        data["invite"] = {"token": message.invite.token, "filename": message.invite.filename}
+    if message.updates is not None:
+        data["updates"] = message.updates
     return data
 
 
@@ -109,4 +114,11 @@ def decode_message(
             )
             for s in data.get("sections", [])
         ),
+        invite=_decode_invite(data.get("invite")),
+        updates=data.get("updates"),
     )
+
+
+def _decode_invite(data: dict[str, str] | None) -> InviteFile | None:
+    """Return the invite a JSON form stands for (none when the message has no invite)."""
+    return None if data is None else InviteFile(data["token"], data["filename"])

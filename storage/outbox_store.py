@@ -52,6 +52,10 @@ _DELIVERIES = (
     .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .order_by(OUTBOX.c.due_at, OUTBOX.c.id)
 )
+# The post an edit in place names (by dedupe key): its state and, once sent, its platform id.
+_EDITED_POST = select(OUTBOX.c.state, OUTBOX.c.platform_message_id).where(
+    OUTBOX.c.tenant_id == bindparam("tenant_id"), OUTBOX.c.dedupe_key == bindparam("key")
+)
 # Settling a message (sent, deferred, retried, failed) ends this dispatcher's claim on it, and only
 # while the claim is still its own: a message whose lease ran out may be another dispatcher's now.
 _SETTLE = (
@@ -100,19 +104,23 @@ class OutboxStore:
             connection, outbox.tenant_id, row["tenant_stamp"], row["networks_stamp"]
         )
         assert tenant is not None, "an outbox row's tenant exists (foreign key)"
+        message = decode_message(
+            outbox.payload,
+            to_person=outbox.recipient_id,
+            to_channel=outbox.channel,
+            ref=outbox.ref,
+            dedupe_key=outbox.dedupe_key,
+        )
+        replaces, lost = _edited_post(connection, outbox.tenant_id, message.updates)
         return Delivery(
             id=outbox.id,
             tenant=tenant,
-            message=decode_message(
-                outbox.payload,
-                to_person=outbox.recipient_id,
-                to_channel=outbox.channel,
-                ref=outbox.ref,
-                dedupe_key=outbox.dedupe_key,
-            ),
+            message=message,
             recipient=person_from_row(person) if person is not None else None,
             attempts=outbox.attempts,
             claim=outbox.claim_token or "",
+            replaces=replaces,
+            replaces_lost=lost,
         )
 
     def _settle(self, delivery: Delivery, **values: object) -> bool:
@@ -187,6 +195,19 @@ class OutboxStore:
         with self._engine.connect() as connection:
             rows = connection.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all()
         return {state: int(count) for state, count in rows}
+
+
+def _edited_post(connection: Connection, tenant_id: int, key: str | None) -> tuple[str | None, bool]:
+    """Return the platform id of the post an edit names (None: not sent yet) and whether it is lost for good."""
+    if key is None:
+        return None, False
+    post = connection.execute(_EDITED_POST, {"tenant_id": tenant_id, "key": key}).first()
+    if post is None or post.state == FAILED:
+        return None, True
+    if post.state == SENT:
+        # A post sent without an id of the platform's cannot be found to edit.
+        return (str(post.platform_message_id), False) if post.platform_message_id else (None, True)
+    return None, False
 
 
 def _columns(row: RowMapping, table: Table) -> Any:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Reader
+from bot.invites.files import invite_url
 from handlers.shared.model import Person, Tenant
 from handlers.shared.text import QUOTE, Message, Text, Verbatim
 
@@ -35,6 +36,15 @@ class RenderedSection:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedLink:
+    """A link to open: a calendar invite's "Føj til kalender", with the file's name."""
+
+    label: str
+    url: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedMessage:
     """A message in the reader's language: its lines, its sections of facts and its buttons."""
 
@@ -43,6 +53,7 @@ class RenderedMessage:
     ref: str | None
     sections: tuple[RenderedSection, ...] = ()
     shortened: bool = False
+    invite: RenderedLink | None = None
 
     @property
     def text(self) -> str:
@@ -82,10 +93,11 @@ def render(
     budget: int | None = None,
     measure: Measure = len,
     line_cost: int = 1,
+    public_url: str = "",
 ) -> RenderedMessage:
-    """Render a message's lines, sections and button labels for the reader.
+    """Render a message's lines, sections, button labels and invite link for the reader.
 
-    With a ``budget``, the lines (each measured after escaping, plus ``line_cost``) are made to fit
+    ``public_url`` is where the bot's web server is reached, which an invite's link starts with. With a ``budget``, the lines (each measured after escaping, plus ``line_cost``) are made to fit
     it by shortening the quoted texts alone: every other line stays whole, and a hint tells how to
     read the rest.
     """
@@ -107,7 +119,15 @@ def render(
             for s in message.sections
         ),
         shortened=shortened,
+        invite=_invite_link(message, reader, public_url),
     )
+
+
+def _invite_link(message: Message, reader: Reader, public_url: str) -> RenderedLink | None:
+    if message.invite is None:
+        return None
+    label = reader.render(Text.of("invite.add_to_calendar"))
+    return RenderedLink(label, invite_url(public_url, message.invite.token), message.invite.filename)
 
 
 def _fit(

@@ -11,6 +11,7 @@ from bot.console.app import ConsoleSession
 from bot.console.clock import ConsoleClock
 from bot.console.messenger import ConsoleMessenger, ConsoleOutput
 from bot.console.people import find_people, listed, people_of
+from bot.settings import Settings
 from handlers.shared.model import Role, Tenant
 from storage.console_store import ConsoleStore
 
@@ -38,7 +39,9 @@ def open_console(
     runtime = Runtime(base.engine, dataclasses.replace(base.deps, clock=clock), base.outbox)
     tenant = _tenant(runtime, tenant_slug)
     email = _person(runtime, tenant, email) if email else _default_person(runtime, tenant)
-    messenger = ConsoleMessenger(ConsoleOutput(write, as_json), store, clock)
+    messenger = ConsoleMessenger(
+        ConsoleOutput(write, as_json), store, clock, public_url=Settings().public_base()
+    )
     dispatcher = build_dispatcher(runtime, messenger)
     return ConsoleSession(runtime, tenant, email, messenger, store, clock, say, dispatcher)
 

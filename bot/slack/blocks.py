@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render, shorten
+from bot.adapters.render import (
+    RenderedAction,
+    RenderedLink,
+    RenderedMessage,
+    RenderedSection,
+    render,
+    shorten,
+)
 from bot.i18n import Reader
 from handlers.shared.text import Message, Text
 from handlers.sparring.forms import CommentForm, Form
@@ -18,6 +25,8 @@ MAX_HEADER_CHARS = 150
 MAX_FIELDS = 10  # fields in one section
 MAX_FIELD_CHARS = 2000
 MAX_BLOCKS = 50  # blocks in one message
+MAX_URL_CHARS = 3000  # a url button's url
+OPEN_LINK_ACTION = "open_link"  # a url button's action_id: Slack sends the click, which needs only an ack
 INTAKE_CALLBACK = "sparring_intake"
 COMMENT_CALLBACK = "sparring_comment"
 CHOICE_ACTION = "choose"  # a static_select's action_id starts so; its chosen option's value is the action
@@ -85,6 +94,19 @@ def _actions(rendered: RenderedMessage, reader: Reader) -> dict[str, Any]:
     return {"type": "actions", "block_id": block_id, "elements": [select]}
 
 
+def _link(link: RenderedLink) -> dict[str, Any] | None:
+    """Return an actions block with a url button (no block at all for a link Slack would refuse)."""
+    if len(link.url) > MAX_URL_CHARS:
+        return None
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": shorten(link.label, MAX_BUTTON_CHARS), "emoji": True},
+        "action_id": OPEN_LINK_ACTION,
+        "url": link.url,
+    }
+    return {"type": "actions", "block_id": "invite", "elements": [button]}
+
+
 def _field_part(text: str) -> str:
     # Label and value share a field's 2,000 characters; shortened before escaping, so no entity is cut.
     return escape_mrkdwn(shorten(text, MAX_FIELD_CHARS // 2 - 4, _escaped_length))
@@ -108,21 +130,29 @@ def _facts(section: RenderedSection) -> list[dict[str, Any]]:
     ]
 
 
-def message_payload(message: Message, reader: Reader) -> dict[str, Any]:
+def message_payload(message: Message, reader: Reader, *, public_url: str = "") -> dict[str, Any]:
     """Return ``text`` (the notification fallback) and ``blocks`` for a message, all text escaped.
+
+    A calendar invite becomes a url button to ``public_url``'s invite link, the last block (kept when
+    the blocks must be cut to Slack's 50).
 
     Everything is escaped, catalogue text included: the catalogues write ``<what you need>`` and
     use no mrkdwn, and a name or a quote from a person must never become a mention or a link. A
     quote is shortened to what the section leaves after escaping every other line; a long text
     that is no quote (``vis S-4``) goes over several sections.
     """
-    rendered = render(message, reader, budget=MAX_SECTION_CHARS, measure=_escaped_length)
+    rendered = render(
+        message, reader, budget=MAX_SECTION_CHARS, measure=_escaped_length, public_url=public_url
+    )
     lines = [escape_mrkdwn(line) for line in rendered.lines]
     blocks: list[dict[str, Any]] = [_section(chunk) for chunk in _chunks("\n".join(lines), MAX_SECTION_CHARS)]
     for section in rendered.sections:
         blocks.extend(_facts(section))
     if rendered.actions:
         blocks.append(_actions(rendered, reader))
+    link = _link(rendered.invite) if rendered.invite is not None else None
+    if link is not None:
+        blocks = [*blocks[: MAX_BLOCKS - 1], link]
     fallback = lines[0] if lines else rendered.sections[0].heading if rendered.sections else ""
     return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
 

@@ -78,6 +78,9 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     app.view(blocks.INTAKE_CALLBACK)(_intake_submitted(bridge))
     app.shortcut(MESSAGE_SHORTCUT)(_acked(bridge, _message_shortcut(bridge)))
     app.shortcut(CHALLENGE_SHORTCUT)(_acked(bridge, _challenge_shortcut(bridge)))
+    # A url button (an invite's "Føj til kalender") opens its link in the browser; Slack still sends the
+    # click, which wants an ack and nothing else.
+    app.action(blocks.OPEN_LINK_ACTION)(_ack_only)
     app.action(re.compile(r".+"))(_acked(bridge, _button(bridge)))
     app.view(blocks.COMMENT_CALLBACK)(_acked(bridge, _comment_submitted(bridge)))
     app.event("app_home_opened")(_acked(bridge, _home_opened(bridge)))
@@ -103,6 +106,10 @@ def _rate_limit_notice(bridge: SlackBridge) -> Callable[..., Awaitable[BoltRespo
         return BoltResponse(status=200, body="")
 
     return middleware
+
+
+async def _ack_only(args: AsyncArgs) -> None:
+    await args.ack()
 
 
 def _acked(bridge: SlackBridge, work: Work) -> Listener:

@@ -44,6 +44,7 @@ BOT_SCOPES: Final = (
     "commands",
     "chat:write",
     "chat:write.public",
+    "files:write",
     "channels:read",
     "groups:read",
     "channels:join",
@@ -78,6 +79,7 @@ ALWAYS_REQUIRED_SCOPES: Final[Mapping[str, str]] = {
     "channels:read": "checking membership of a public channel before posting (conversations.info)",
     "groups:read": "checking membership of a private channel before posting (conversations.info)",
     "channels:join": "joining a public channel to hear its votes (conversations.join)",
+    "files:write": "sharing ERFA calendar invites as .ics files (files.getUploadURLExternal)",
 }
 
 # Slack only grants the first scope together with the second.

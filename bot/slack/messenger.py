@@ -3,24 +3,31 @@
 Before its first post to a channel the bot makes sure it is a member there: ``chat:write.public``
 lets it post to a public channel it never joined, but Slack only sends it the reactions (the votes
 on a challenge) in channels it is a member of.
+
+An edit in place (``Delivery.replaces``) is a ``chat.update`` of the earlier post. A calendar invite
+is a url button in the message and, once the message is posted, the .ics uploaded as a file to the same
+conversation (``files.getUploadURLExternal``, the bytes, ``files.completeUploadExternal``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
+from bot.i18n import Reader
+from bot.invites.files import IcsFile
 from bot.slack.blocks import message_payload
 from bot.slack.workspace import ClientFor
 from handlers.shared.model import Tenant
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.shared.text import Text, Verbatim
+from handlers.shared.text import InviteFile, Text, Verbatim
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +48,10 @@ PERMANENT_ERRORS = frozenset(
         "cannot_dm_bot",
         "msg_too_long",
         "invalid_blocks",
+        # chat.update: the post an edit is for was deleted, or is not the bot's to edit.
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
     }
 )
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
@@ -60,6 +71,9 @@ _CANNOT_JOIN = frozenset(
 # A post refused so means the membership seen before no longer holds: look again next time.
 _NOT_THERE_NOW = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
+IcsFiles = Callable[[str], Awaitable[IcsFile | None]]
+"""Build the invite file a token stands for (None: no such invite any more)."""
+
 
 class SlackMessenger:
     """Sends through Slack's Web API, pacing posts per channel; ids come back as ``channel:ts``."""
@@ -70,8 +84,12 @@ class SlackMessenger:
         *,
         pace_seconds: float = CHANNEL_PACE_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        public_url: str = "",
+        ics_files: IcsFiles | None = None,
     ) -> None:
         self._client_for = client_for
+        self._public_url = public_url
+        self._ics_files = ics_files
         self._pace = Pace(monotonic)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._dm_channels: dict[tuple[int, str], str] = {}
@@ -85,10 +103,13 @@ class SlackMessenger:
                 f"the app is not installed in Slack workspace {delivery.tenant.slack_team_id}",
                 Text.of("undeliverable.slack_not_installed"),
             )
+        reader = reader_for(delivery.tenant, delivery.recipient)
+        payload = message_payload(delivery.message, reader, public_url=self._public_url)
         try:
+            if delivery.replaces is not None:
+                return await self._update(client, delivery, delivery.replaces, payload)
             channel = await self._channel(client, delivery)
             self._pace.admit(delivery.id, (channel, self._channel_limits))
-            payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
             answer = await client.chat_postMessage(
                 channel=channel, unfurl_links=False, unfurl_media=False, **payload
             )
@@ -96,7 +117,41 @@ class SlackMessenger:
             if str(error.response.get("error") or "") in _NOT_THERE_NOW and delivery.message.to_channel:
                 self._member_of.discard((delivery.tenant.id, delivery.message.to_channel))
             raise classify(error) from error
-        return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
+        posted_in = str(answer.get("channel", channel))
+        if delivery.message.invite is not None:
+            await self._upload(client, posted_in, delivery.message.invite, reader)
+        return Sent(platform_message_id=f"{posted_in}:{answer.get('ts')}")
+
+    async def _update(
+        self, client: AsyncWebClient, delivery: Delivery, post: str, payload: dict[str, Any]
+    ) -> Sent:
+        """Edit the bot's earlier post (``channel:ts``) to show the message instead."""
+        channel, _, ts = post.partition(":")
+        self._pace.admit(delivery.id, (channel, self._channel_limits))
+        await client.chat_update(channel=channel, ts=ts, **payload)
+        return Sent(platform_message_id=post)
+
+    async def _upload(self, client: AsyncWebClient, channel: str, invite: InviteFile, reader: Reader) -> None:
+        """Share the invite's .ics in the conversation; a failure is logged, as the message holds the link.
+
+        The message is posted by now: raising would post it again on the retry.
+        """
+        if self._ics_files is None:
+            return
+        try:
+            ics = await self._ics_files(invite.token)
+            if ics is None:
+                log.warning("no invite file for the invite %s in %s", invite.filename, channel)
+                return
+            await client.files_upload_v2(
+                channel=channel,
+                content=ics.content,
+                filename=ics.filename,
+                title=reader.render(Text.of("invite.file_title", title=Verbatim(ics.title))),
+                request_file_info=False,
+            )
+        except Exception as error:  # the link in the message still offers the invite
+            log.warning("the invite %s could not be uploaded to %s: %s", invite.filename, channel, error)
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
         target = delivery.message.to_channel

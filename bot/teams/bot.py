@@ -384,9 +384,9 @@ class TeamsBot:
             await turn.context.send_activity(render_activity(reply, reader))
 
 
-def render_activity(message: Message, reader: Reader) -> Activity:
-    """Return a message as a Teams activity: a card when it has buttons, plain text otherwise."""
-    card = cards.message_card(message, reader)
+def render_activity(message: Message, reader: Reader, *, public_url: str = "") -> Activity:
+    """Return a message as a Teams activity: a card when it has buttons or an invite, plain text otherwise."""
+    card = cards.message_card(message, reader, public_url=public_url)
     if card is not None:
         return Activity(
             type=ActivityTypes.message,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.render import RenderedAction, RenderedMessage, RenderedSection, render
+from bot.adapters.render import RenderedAction, RenderedLink, RenderedMessage, RenderedSection, render
 from bot.i18n import Reader
 from handlers.shared.text import Message, Text
 from handlers.sparring.forms import CommentForm, Form
@@ -138,18 +138,24 @@ def _controls(
     return [choices], [_button({}, reader.render(Text.of("choice.submit")), submit=submit)]
 
 
+def _open_url(link: RenderedLink) -> dict[str, Any]:
+    return {"type": "Action.OpenUrl", "title": link.label, "url": link.url}
+
+
 def _card_of(
-    messages: Sequence[tuple[Message, bool]], reader: Reader, *, submit: bool = False
+    messages: Sequence[tuple[Message, bool]], reader: Reader, *, submit: bool = False, public_url: str = ""
 ) -> dict[str, Any]:
     """Return one card for messages (and the actions of those marked True), their quotes fitted to size.
 
-    ``submit`` makes the buttons Action.Submit, for a dialog.
+    ``submit`` makes the buttons Action.Submit, for a dialog. A calendar invite is an Action.OpenUrl to
+    its link under ``public_url``, after the buttons and never cut for them.
     """
-    controls = [
-        _controls(render(m, reader).actions, reader, submit=submit) for m, active in messages if active
-    ]
+    active = [render(m, reader, public_url=public_url) for m, chosen in messages if chosen]
+    controls = [_controls(rendered.actions, reader, submit=submit) for rendered in active]
+    links = [_open_url(rendered.invite) for rendered in active if rendered.invite is not None][:MAX_ACTIONS]
     inputs = [element for body, _ in controls for element in body]
-    actions = [action for _, acts in controls for action in acts][:MAX_ACTIONS]
+    buttons = [action for _, acts in controls for action in acts][: MAX_ACTIONS - len(links)]
+    actions = [*buttons, *links]
     # Buttons, inputs and facts are kept whole; the lines share what is left.
     fixed = _size(_card(inputs, actions)) + sum(
         _size(element) + 2 for m, _ in messages for s in render(m, reader).sections for element in _facts(s)
@@ -161,11 +167,11 @@ def _card_of(
     return _card([*body, *inputs], actions)
 
 
-def message_card(message: Message, reader: Reader) -> dict[str, Any] | None:
-    """Return the card for a message with buttons or facts (None for plain lines: send plain text then)."""
-    if not message.actions and not message.sections:
+def message_card(message: Message, reader: Reader, *, public_url: str = "") -> dict[str, Any] | None:
+    """Return the card for a message with buttons, facts or an invite (None for plain lines: plain text then)."""
+    if not message.actions and not message.sections and message.invite is None:
         return None
-    return _card_of([(message, True)], reader)
+    return _card_of([(message, True)], reader, public_url=public_url)
 
 
 def plain_text(message: Message, reader: Reader) -> str:

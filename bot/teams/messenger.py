@@ -1,7 +1,8 @@
 """Delivering outbox messages to Teams: proactive DMs and channel posts, failures classified.
 
 Message ids come back as ``conversation:activity`` (the conversation id without a thread suffix), the
-form in which a ``messageReaction`` names the message it is about.
+form in which a ``messageReaction`` names the message it is about. An edit in place (``Delivery.replaces``)
+updates that activity (in a channel: in the post's own thread), and gets the same id back.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ class TeamsMessenger:
         app_id: str,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        public_url: str = "",
     ) -> None:
         self._adapter = adapter
+        self._public_url = public_url
         self._store = store
         self._app_id = app_id
         self._pace = Pace(monotonic)
@@ -97,15 +100,20 @@ class TeamsMessenger:
             (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
         )
         reference = await self._reference(delivery, destination)
-        activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
+        reader = reader_for(delivery.tenant, delivery.recipient)
+        activity = render_activity(delivery.message, reader, public_url=self._public_url)
         try:
-            if delivery.message.to_channel:
+            if delivery.replaces is not None:
+                conversation_id, activity_id = await self._update(reference, activity, delivery.replaces)
+            elif delivery.message.to_channel:
                 tenant = delivery.tenant.teams_tenant_id
                 conversation_id, activity_id = await self._post_in_channel(reference, activity, tenant)
             else:
                 conversation_id, activity_id = await self._send_direct(reference, activity)
         except ErrorResponseException as error:
-            raise _classify(error, channel=delivery.message.to_channel) from error
+            # A refused edit is about the post (deleted, say), not the channel: the channel's advice is not for it.
+            channel = delivery.message.to_channel if delivery.replaces is None else None
+            raise _classify(error, channel=channel) from error
         except (PermanentSendError, TransientSendError):
             raise
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
@@ -162,6 +170,28 @@ class TeamsMessenger:
         if failed:
             raise failed[0]
         return reference.conversation_id, sent[0] if sent else ""
+
+    async def _update(self, reference: TeamsReference, activity: Activity, post: str) -> tuple[str, str]:
+        """Replace the bot's earlier activity ``post`` (``conversation:activity``) with this one."""
+        conversation, _, activity_id = post.rpartition(":")
+        conversation_reference = ConversationReference().deserialize(reference.reference)
+        # A channel post is the first activity of a thread of its own, and is updated in that thread.
+        in_channel = reference.channel_key is not None
+        thread = f"{conversation};messageid={activity_id}" if in_channel else conversation
+        conversation_reference.conversation.id = thread
+        activity.id = activity_id
+        failed: list[Exception] = []
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                await context.update_activity(activity)
+            except Exception as error:  # carried out of the turn, as in _send_direct
+                failed.append(error)
+
+        await self._adapter.continue_conversation(conversation_reference, callback, self._app_id)
+        if failed:
+            raise failed[0]
+        return conversation, activity_id
 
     async def _post_in_channel(
         self, reference: TeamsReference, activity: Activity, tenant: str | None

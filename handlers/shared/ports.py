@@ -355,6 +355,11 @@ class Delivery:
     recipient: Person | None
     attempts: int
     claim: str = ""
+    replaces: str | None = None
+    """For an edit in place (``message.updates``): the platform id of the post it edits; None while that
+    post is not sent yet (the edit waits), and always None for a message posted anew."""
+    replaces_lost: bool = False
+    """For an edit in place: the post it edits will never be there (it failed, or was never queued)."""
 
 
 @dataclass(frozen=True, slots=True)

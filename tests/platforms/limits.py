@@ -22,6 +22,7 @@ SLACK_LIMITS = {
     "button_text": 75,
     "action_id": 255,
     "button_value": 2000,
+    "button_url": 3000,
     "options": 100,
     "option_text": 75,
     "option_value": 150,
@@ -79,6 +80,8 @@ def _actions(n: int, block: dict[str, Any]) -> list[str]:
             problems.extend(_text(n, element["text"], "button_text", plain=True))
             if len(element.get("value", "")) > SLACK_LIMITS["button_value"]:
                 problems.append(f"block {n}: button value too long")
+            if len(element.get("url", "")) > SLACK_LIMITS["button_url"]:
+                problems.append(f"block {n}: button url of {len(element['url'])} chars")
         elif element["type"] == "static_select":
             problems.extend(_text(n, element["placeholder"], "placeholder", plain=True))
             options = element["options"]
@@ -124,6 +127,7 @@ _ELEMENTS: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int]]]] = {
 }
 _ACTIONS: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int]]]] = {
     "Action.Submit": ((1, 0), {"type": (1, 0), "title": (1, 0), "data": (1, 0), "style": (1, 2)}),
+    "Action.OpenUrl": ((1, 0), {"type": (1, 0), "title": (1, 0), "url": (1, 0), "style": (1, 2)}),
     "Action.Execute": (
         (1, 4),
         {"type": (1, 4), "title": (1, 4), "verb": (1, 4), "data": (1, 4), "style": (1, 4)},

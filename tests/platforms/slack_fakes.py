@@ -110,7 +110,7 @@ DEFAULT_TEAM_NAME = "VPMO Test"
 DEFAULT_TEAM_DOMAIN = "vpmo-test"
 DEFAULT_BOT_TOKEN = "xoxb-1111111111-2222222222-vpmoFakeBotToken0001"
 DEFAULT_SCOPES = (
-    "app_mentions:read,channels:history,chat:write,chat:write.public,commands,im:history,im:write,"
+    "app_mentions:read,channels:history,chat:write,chat:write.public,commands,files:write,im:history,im:write,"
     "reactions:read,reactions:write,users:read,users:read.email"
 )
 VERIFICATION_TOKEN = "verification_token"
@@ -225,6 +225,18 @@ class _Failure:
 # --- the fake Web API ----------------------------------------------------------------------------
 
 
+@dataclass
+class Upload:
+    """A file the bot uploaded: announced (filename, length), its bytes posted, then shared in ``channel``."""
+
+    file_id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+
+
 class FakeSlackApi:
     """A fake Slack Web API on 127.0.0.1, running in its own thread with its own event loop.
 
@@ -321,6 +333,8 @@ class FakeSlackApi:
         self._channels: dict[str, _Channel] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._deleted: set[tuple[str, str]] = set()
+        self._uploads: dict[str, Upload] = {}
         self._changed = threading.Condition()
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
@@ -479,6 +493,18 @@ class FakeSlackApi:
         with self._changed:
             self._messages.pop((channel_id, ts), None)
             self._reactions.pop((channel_id, ts), None)
+            self._deleted.add((channel_id, ts))
+
+    def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        """Return the bot's message as Slack holds it now (edits included), or None when there is none."""
+        with self._changed:
+            held = self._messages.get((channel_id, ts))
+            return copy.deepcopy(held) if held is not None else None
+
+    def uploads(self) -> list[Upload]:
+        """Return the files uploaded and shared so far (``files_upload_v2``'s three steps all done), in order."""
+        with self._changed:
+            return [upload for upload in self._uploads.values() if upload.channel is not None]
 
     # --- inspection
 
@@ -616,6 +642,10 @@ class FakeSlackApi:
         at = time.monotonic()
         raw = await request.read()
         params = {"file_id": request.match_info["file_id"], "size": len(raw)}
+        with self._changed:
+            upload = self._uploads.get(params["file_id"])
+            if upload is not None:
+                upload.content = raw
         text = f"OK - {len(raw)}"
         headers = Headers(request.headers.items())
         self._record(Call("file_upload", params, headers, at, "POST", request.path, raw, 200, text))
@@ -771,6 +801,11 @@ class FakeSlackApi:
         if not ts:
             return {"ok": False, "error": "message_not_found"}
         message = self._bot_message(params, str(ts), team_id)
+        with self._changed:
+            if (channel, str(ts)) in self._deleted:
+                return {"ok": False, "error": "message_not_found"}
+            if (channel, str(ts)) in self._messages:
+                self._messages[(channel, str(ts))] = copy.deepcopy(message)
         return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
 
     def _post_ephemeral(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -910,11 +945,22 @@ class FakeSlackApi:
         if not params.get("filename") or not params.get("length"):
             return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{next(self._view_counter):08d}"
+        with self._changed:
+            self._uploads[file_id] = Upload(file_id, str(params["filename"]), int(params["length"]))
         return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:
         files = params.get("files")
         files = json.loads(files) if isinstance(files, str) else files or []
+        with self._changed:
+            for completed in files:
+                upload = self._uploads.get(str(completed.get("id")))
+                if upload is None or upload.content is None:
+                    return {"ok": False, "error": "file_not_found"}
+                if len(upload.content) != upload.length:
+                    return {"ok": False, "error": "file_upload_size_mismatch"}
+                upload.title = str(completed.get("title") or upload.filename)
+                upload.channel = str(params.get("channel_id") or "") or None
         return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files]}
 
     def _add_reaction(self, params: dict[str, Any], team_id: str) -> dict[str, Any]:

@@ -54,6 +54,7 @@ EXPECTED_SCOPES = {
     "commands",
     "chat:write",
     "chat:write.public",
+    "files:write",
     "channels:read",
     "groups:read",
     "channels:join",
