@@ -53,12 +53,18 @@ def _confirm(ctx: ActorContext, meeting: ErfaMeeting, outcome: Answered) -> None
 
 def _where(meeting: ErfaMeeting, outcome: Answered, *, again: bool) -> Text:
     """Return the sentence that says the actor's answer and, with seats, their seat or place in the queue."""
-    person = outcome.standing.person
-    prefix = "erfa.again" if again else "erfa.answered"
+    person, title = outcome.standing.person, m.title(meeting)
     if person in outcome.seating.waiting:
         position = outcome.seating.waiting.index(person) + 1
-        return Text.of(f"{prefix}.waiting", title=m.title(meeting), position=position)
-    return Text.of(f"{prefix}.{outcome.standing.answer.value}", title=m.title(meeting))
+        if again:
+            return Text.of("erfa.again.waiting", title=title, position=position)
+        return Text.of("erfa.answered.waiting", title=title, position=position)
+    given = outcome.standing.answer.value
+    return (
+        Text.of(f"erfa.again.{given}", title=title)
+        if again
+        else Text.of(f"erfa.answered.{given}", title=title)
+    )
 
 
 def _tell_moved_up(ctx: TenantContext, meeting: ErfaMeeting, outcome: Answered) -> None:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import dataclasses
 
 from handlers.erfa import meeting as m
-from handlers.erfa import rsvp
+from handlers.erfa import planning, rsvp
 from handlers.shared.context import TenantContext
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import ErfaRecord
-from handlers.shared.text import Param, Text, Verbatim
+from handlers.shared.post_timing import Delivery
+from handlers.shared.text import Text, Verbatim
+
+_DUE = (Delivery.ON_TIME, Delivery.LATE)
 
 
 def apply(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting) -> bool:
@@ -38,11 +41,12 @@ def apply(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting) -> b
 
 def since_announced(ctx: TenantContext, meeting: ErfaMeeting) -> tuple[Text, ...]:
     """Return the lines of a later reminder that say what changed since the announcement."""
-    base = _base(ctx, meeting)
+    record = ctx.uow.erfa.get(ctx.tenant.id, meeting.key)
     lines = []
-    if ctx.uow.outbox.has(ctx.tenant.id, f"{base}:moved"):
+    # The announcement's key holds the start it announced.
+    if record is not None and record.announced and not record.announced.startswith(m.key_of(ctx, meeting)):
         lines.append(Text.of("erfa.since.moved", start=m.starts(ctx, meeting)))
-    if ctx.uow.outbox.has(ctx.tenant.id, f"{base}:place"):
+    if ctx.uow.outbox.has(ctx.tenant.id, f"{_base(ctx, meeting)}:place"):
         lines.append(Text.of("erfa.since.place", place=Verbatim(meeting.place)))
     return tuple(lines)
 
@@ -78,33 +82,55 @@ def _cancel(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
     coming, waiting = _told(ctx, meeting, record)
     renewed = _renewed(ctx, meeting, record, cancelled=True)
     key = f"{_base(ctx, meeting)}:cancelled:{renewed.sequence}"
-    what: dict[str, Param] = {"title": m.title(meeting), "start": record.start}
-    m.post(ctx, settings, meeting, (Text.of("erfa.cancelled_post", **what),), dedupe_key=key, buttons=False)
+    title, start = m.title(meeting), record.start
+    m.post(
+        ctx,
+        settings,
+        meeting,
+        (Text.of("erfa.cancelled_post", title=title, start=start),),
+        dedupe_key=key,
+        buttons=False,
+    )
     for person_id in coming:
         invite = m.personal_invite(ctx, meeting, person_id)
         m.tell(
             ctx,
             person_id,
-            Text.of("erfa.cancelled_personal", **what),
+            Text.of("erfa.cancelled_personal", title=title, start=start),
             dedupe_key=f"{key}:{person_id}",
             invite=invite,
         )
     for person_id in waiting:
-        m.tell(ctx, person_id, Text.of("erfa.cancelled_waiting", **what), dedupe_key=f"{key}:{person_id}")
+        m.tell(
+            ctx,
+            person_id,
+            Text.of("erfa.cancelled_waiting", title=title, start=start),
+            dedupe_key=f"{key}:{person_id}",
+        )
 
 
 def _move(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, record: ErfaRecord) -> None:
     coming, waiting = _told(ctx, meeting, record)
     renewed = _renewed(ctx, meeting, record)
-    key = f"{_base(ctx, meeting)}:moved:{renewed.sequence}"
-    what: dict[str, Param] = {"title": m.title(meeting), "old": record.start, "start": renewed.start}
-    lines = (Text.of("erfa.moved_post", **what), *m.details(ctx, meeting), Text.of("erfa.answer_again"))
+    # Reminders of the new time already due say nothing the move's post does not: it goes out in their stead.
+    due = [
+        r
+        for r in planning.plan(ctx.tenant.slug, ctx.zone, [meeting], settings, ctx.now)
+        if planning.decide(r, ctx.now) in _DUE
+    ]
+    key = due[-1].dedupe_key if due else f"{_base(ctx, meeting)}:moved:{renewed.sequence}"
+    title, old, start = m.title(meeting), record.start, renewed.start
+    lines = (
+        Text.of("erfa.moved_post", title=title, old=old, start=start),
+        *m.details(ctx, meeting),
+        Text.of("erfa.answer_again"),
+    )
     m.post(ctx, settings, meeting, lines, dedupe_key=key)
     for person_id in (*coming, *waiting):
         m.tell(
             ctx,
             person_id,
-            Text.of("erfa.moved_personal", **what),
+            Text.of("erfa.moved_personal", title=title, old=old, start=start),
             dedupe_key=f"{key}:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
             actions=m.answer_buttons(meeting),

@@ -23,7 +23,7 @@ from handlers.shared.context import Deps, TenantContext
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import ErfaRecord
 from handlers.shared.post_timing import Delivery
-from handlers.shared.text import Param, Text, Verbatim
+from handlers.shared.text import Text, Verbatim
 
 NUDGE_WITHIN = timedelta(days=7)
 """People who have not answered get their one nudge with the first reminder this close to the meeting."""
@@ -178,13 +178,13 @@ def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
         return False
     seated = m.seating(ctx, meeting)
     base = m.key_of(ctx, meeting)
-    what: dict[str, Param] = {"title": m.title(meeting), "start": start, "place": Verbatim(meeting.place)}
+    title, place = m.title(meeting), Verbatim(meeting.place)
     queued = False
     for person_id in m.person_ids(m.coming(seated)):
         queued |= m.tell(
             ctx,
             person_id,
-            Text.of("erfa.tomorrow", **what),
+            Text.of("erfa.tomorrow", title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
         )
@@ -192,7 +192,7 @@ def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
         queued |= m.tell(
             ctx,
             person_id,
-            Text.of("erfa.tomorrow_waiting", position=position, **what),
+            Text.of("erfa.tomorrow_waiting", position=position, title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",
         )
     return queued
