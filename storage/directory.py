@@ -2,7 +2,10 @@
 
 A tenant and its people change only when a tenant configuration is applied (or someone picks a
 language), and both move the tenant's ``updated_at`` forward; a unit of work reads that stamp first,
-so every process sees changes made by any other process on its next request.
+so every process sees changes made by any other process on its next request. A tenant also holds the
+network ERFA meetings it is invited to: the networks' stamp (:data:`NETWORKS_STAMP`, the latest
+``updated_at`` of any network) is read in the same statement, and a tenant is decoded again when
+either stamp moved.
 """
 
 from __future__ import annotations
@@ -11,18 +14,21 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, ScalarSelect, bindparam, func, select
 from sqlmodel import Session
 
 from handlers.shared.model import Person, Role, Tenant
 from storage.mapping import person_from_row, tenant_from_row
-from storage.tables import PERSON, TENANT
+from storage.tables import NETWORK, PERSON, TENANT
 
 # The tenant stamps a unit of work has read, by tenant id: its view of which directory is current.
 DirectorySeen = dict[int, datetime]
 
 _VERSION = select(TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
 _TENANT = select(TENANT).where(TENANT.c.id == bindparam("tenant_id"))
+_NETWORKS = select(NETWORK)
+NETWORKS_STAMP: ScalarSelect[datetime | None] = select(func.max(NETWORK.c.updated_at)).scalar_subquery()
+"""When any network last changed (NULL: there are none); select it with a tenant's stamp."""
 _ACTIVE_PEOPLE = (
     select(PERSON)
     .where(PERSON.c.tenant_id == bindparam("tenant_id"), PERSON.c.active.is_(True))
@@ -49,20 +55,25 @@ class DirectoryCache:
 
     def __init__(self) -> None:
         self._entries: dict[int, _Entry] = {}
-        self._tenants: dict[int, tuple[datetime, Tenant]] = {}
+        self._tenants: dict[int, tuple[datetime, datetime | None, Tenant]] = {}
         self._lock = threading.Lock()
 
-    def tenant(self, connection: Connection, tenant_id: int, version: datetime) -> Tenant | None:
-        """Return the tenant as it is at this stamp (the row is read, and its settings decoded, once)."""
+    def tenant(
+        self, connection: Connection, tenant_id: int, version: datetime, networks: datetime | None
+    ) -> Tenant | None:
+        """Return the tenant as it is at its stamp and the networks' (read, and decoded, once per stamps)."""
         cached = self._tenants.get(tenant_id)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        if cached is not None and cached[:2] == (version, networks):
+            return cached[2]
         row = connection.execute(_TENANT, {"tenant_id": tenant_id}).first()
         if row is None:
             return None
-        tenant = tenant_from_row(row)
+        network_rows = connection.execute(_NETWORKS).all()
+        tenant = tenant_from_row(row, network_rows)
+        # The stamps of what was read, not the ones asked for: a copy is never marked newer than it is.
+        read = max((network.updated_at for network in network_rows), default=None)
         with self._lock:
-            self._tenants[tenant_id] = (row.updated_at, tenant)
+            self._tenants[tenant_id] = (row.updated_at, read, tenant)
         return tenant
 
     def person(self, session: Session, tenant_id: int, person_id: int, seen: DirectorySeen) -> Person | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 
+from handlers.erfa.network import NetworkMeeting
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import (
@@ -29,12 +31,28 @@ from handlers.shared.model import (
 )
 from handlers.sparring.expertise import ExpertiseArea
 from storage.codec import decode_text, encode_text
-from storage.tables import ChallengeRow, PersonRow, SparringRequestRow, TenantRow
+from storage.tables import ChallengeRow, NetworkRow, PersonRow, SparringRequestRow, TenantRow
+
+# A network's meetings are written in the consultancy's zone, whichever zone each client has.
+NETWORK_ZONE = ZoneInfo("Europe/Copenhagen")
+# Everyone a tenant's own meeting may be for: a network meeting is for all of them.
+NETWORK_AUDIENCE = ("pm", "tester", "steering", "participant")
 
 
-def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
-    """Return the domain tenant for a row."""
+def tenant_from_row(
+    row: TenantRow | Row[Any] | SimpleNamespace, networks: Iterable[NetworkRow | Row[Any]] = ()
+) -> Tenant:
+    """Return the domain tenant for a row; its ERFA meetings include those of the networks inviting it."""
     assert row.id is not None, "stored rows have ids"
+    zone = ZoneInfo(row.timezone)
+    own = [_erfa_meeting(m, zone) for m in row.erfa_meetings]
+    invited = [
+        meeting
+        for network in networks
+        for meeting in invited_meetings(
+            network.slug, (network_meeting_from_json(m) for m in network.meetings), row.slug, zone
+        )
+    ]
     return Tenant(
         id=row.id,
         slug=row.slug,
@@ -49,9 +67,9 @@ def tenant_from_row(row: TenantRow | Row[Any] | SimpleNamespace) -> Tenant:
         extra_areas=tuple(_area(a) for a in row.extra_areas),
         slack_team_id=row.slack_team_id,
         teams_tenant_id=row.teams_tenant_id,
-        quarterly_meetings=tuple(_meeting(m, ZoneInfo(row.timezone)) for m in row.quarterly_meetings),
+        quarterly_meetings=tuple(_meeting(m, zone) for m in row.quarterly_meetings),
         challenges=_challenges(row.challenges),
-        erfa_meetings=tuple(_erfa_meeting(m, ZoneInfo(row.timezone)) for m in row.erfa_meetings),
+        erfa_meetings=tuple(sorted(own + invited, key=lambda meeting: meeting.at)),
         erfa=_erfa(row.erfa),
     )
 
@@ -82,7 +100,47 @@ def _erfa_meeting(data: dict[str, Any], zone: ZoneInfo) -> ErfaMeeting:
         place=data["place"],
         audience=tuple(data["audience"]),
         seats=data["seats"],
+        cancelled=data.get("cancelled", False),
     )
+
+
+def network_meeting_from_json(data: dict[str, Any]) -> NetworkMeeting:
+    """Return a network meeting as stored in a network row (its ``meetings``, see storage/tables.py)."""
+    return NetworkMeeting(
+        key=data["key"],
+        title=data["title"],
+        at=datetime.fromisoformat(data["at"]),
+        duration=timedelta(minutes=data["duration_minutes"]),
+        place=data["place"],
+        tenants=tuple(data["tenants"]),
+        seats_per_tenant=data.get("seats_per_tenant"),
+        cancelled=data.get("cancelled", False),
+    )
+
+
+def invited_meetings(
+    network: str, meetings: Iterable[NetworkMeeting], tenant: str, zone: ZoneInfo
+) -> list[ErfaMeeting]:
+    """Return the network's meetings the tenant (slug) is invited to, as its ERFA meetings in its zone.
+
+    A network meeting is for everyone a tenant's meeting may be for, with the network's seats for each
+    tenant; its wall time is the consultancy's (Europe/Copenhagen), shown at that moment in the tenant's zone.
+    """
+    return [
+        ErfaMeeting(
+            key=meeting.key,
+            title=meeting.title,
+            at=meeting.at.replace(tzinfo=NETWORK_ZONE).astimezone(zone),
+            duration=meeting.duration,
+            place=meeting.place,
+            audience=NETWORK_AUDIENCE,
+            seats=meeting.seats_per_tenant,
+            cancelled=meeting.cancelled,
+            network=network,
+        )
+        for meeting in meetings
+        if tenant in meeting.tenants
+    ]
 
 
 def _erfa(data: dict[str, Any] | None) -> ErfaSettings | None:

@@ -21,7 +21,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.shared.ports import Delivery
 from storage.codec import decode_message
-from storage.directory import DirectoryCache
+from storage.directory import NETWORKS_STAMP, DirectoryCache
 from storage.mapping import person_from_row
 from storage.tables import OUTBOX, PERSON, TENANT
 
@@ -46,7 +46,7 @@ _CLAIM = (
     .returning(OUTBOX.c.id)
 )
 _DELIVERIES = (
-    select(OUTBOX, TENANT.c.updated_at.label("tenant_stamp"), PERSON)
+    select(OUTBOX, TENANT.c.updated_at.label("tenant_stamp"), NETWORKS_STAMP.label("networks_stamp"), PERSON)
     .join(TENANT, TENANT.c.id == OUTBOX.c.tenant_id)
     .outerjoin(PERSON, PERSON.c.id == OUTBOX.c.recipient_id)
     .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
@@ -96,7 +96,9 @@ class OutboxStore:
 
     def _delivery(self, connection: Connection, row: RowMapping) -> Delivery:
         outbox, person = _columns(row, OUTBOX), _columns(row, PERSON)
-        tenant = self._directory.tenant(connection, outbox.tenant_id, row["tenant_stamp"])
+        tenant = self._directory.tenant(
+            connection, outbox.tenant_id, row["tenant_stamp"], row["networks_stamp"]
+        )
         assert tenant is not None, "an outbox row's tenant exists (foreign key)"
         return Delivery(
             id=outbox.id,

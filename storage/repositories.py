@@ -28,7 +28,7 @@ from handlers.shared.text import Message
 from handlers.sparring.routing import SeniorLoad
 from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
-from storage.directory import DirectoryCache, DirectorySeen, next_stamp
+from storage.directory import NETWORKS_STAMP, DirectoryCache, DirectorySeen, next_stamp
 from storage.mapping import person_from_row, request_from_row, request_values
 from storage.tables import (
     OPEN_FOR_ROUTING,
@@ -75,15 +75,16 @@ _LAST_SENIOR = (
 
 # The statements every request runs, built once: they skip the ORM's per-call query building and
 # identity map (about ten times cheaper per statement), and are read into domain types directly.
-_TENANT_BY_SLUG = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.slug == bindparam("slug"))
-_TENANT_BY_ID = select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.id == bindparam("tenant_id"))
+# A tenant is named by its id and the two stamps its cached copy depends on (see storage.directory).
+_TENANT_STAMPS = select(TENANT.c.id, TENANT.c.updated_at, NETWORKS_STAMP.label("networks_stamp"))
+_TENANT_BY_SLUG = _TENANT_STAMPS.where(TENANT.c.slug == bindparam("slug"))
+_TENANT_BY_ID = _TENANT_STAMPS.where(TENANT.c.id == bindparam("tenant_id"))
 _TENANT_BY_PLATFORM = {
-    key: select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c[key] == bindparam("key"))
+    key: _TENANT_STAMPS.where(TENANT.c[key] == bindparam("key"))
     for key in ("slack_team_id", "teams_tenant_id")
 }
-_TENANTS_WITH_CHALLENGES = (
-    select(TENANT.c.id, TENANT.c.updated_at).where(TENANT.c.challenges.is_not(None)).order_by(TENANT.c.id)
-)
+_TENANTS_WITH_CHALLENGES = _TENANT_STAMPS.where(TENANT.c.challenges.is_not(None)).order_by(TENANT.c.id)
+_TENANTS_WITH_ERFA = _TENANT_STAMPS.where(TENANT.c.erfa.is_not(None)).order_by(TENANT.c.id)
 # A key, or one kept under it ("challenges:nordlys:2027-Q1:reminder:7" is under "…:reminder").
 _QUEUED_UNDER = (
     select(literal(1))
@@ -134,6 +135,38 @@ _QUEUE_MESSAGE = {
 }
 
 
+def _keep_current(dialect: str) -> Executable:
+    """Build the upsert of an edit in place: one outbox row per dedupe key, armed with the latest content.
+
+    An edit not sent yet gets the new content; one sent, given up on, or being sent is queued again
+    as new (no attempts used, no claim): the claim token is cleared, so a dispatcher still sending the
+    older content cannot settle the row (its claim no longer matches) and the newer content goes out
+    after it. Only a row of the same tenant is taken over.
+    """
+    statement = dialect_insert(dialect, OUTBOX)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[OUTBOX.c.dedupe_key],
+        set_={
+            "recipient_id": new.recipient_id,
+            "channel": new.channel,
+            "payload": new.payload,
+            "ref": new.ref,
+            "state": new.state,
+            "due_at": new.due_at,
+            "attempts": 0,
+            "claim_token": None,
+            "lease_until": None,
+            "sent_at": None,
+            "last_error": None,
+        },
+        where=OUTBOX.c.tenant_id == new.tenant_id,
+    )
+
+
+_KEEP_CURRENT = {dialect: _keep_current(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 class SqlTenants:
     def __init__(self, session: Session, directory: DirectoryCache, seen: DirectorySeen) -> None:
         self._session = session
@@ -158,19 +191,28 @@ class SqlTenants:
 
     def with_challenge_cycle(self) -> list[Tenant]:
         """Return the tenants that run the quarterly challenge cycle (a ``challenges`` section), by id."""
+        return self._all(_TENANTS_WITH_CHALLENGES)
+
+    def with_erfa(self) -> list[Tenant]:
+        """Return the tenants with ERFA meetings (an ``erfa`` section), by id, network meetings included."""
+        return self._all(_TENANTS_WITH_ERFA)
+
+    def _all(self, statement: Executable) -> list[Tenant]:
         connection = self._session.connection()
-        rows = connection.execute(_TENANTS_WITH_CHALLENGES).all()
-        found = (self._directory.tenant(connection, row.id, row.updated_at) for row in rows)
+        rows = connection.execute(statement).all()
+        found = (
+            self._directory.tenant(connection, row.id, row.updated_at, row.networks_stamp) for row in rows
+        )
         return [tenant for tenant in found if tenant is not None]
 
     def _one(self, statement: Executable, params: dict[str, Any]) -> Tenant | None:
         row = self._session.connection().execute(statement, params).first()
         if row is None:
             return None
-        # Only the stamp is read here: it tells the directory cache, for the rest of this unit of
+        # Only the stamps are read here: they tell the directory cache, for the rest of this unit of
         # work, whether its copies of the tenant and its people are current.
         self._seen[row.id] = row.updated_at
-        return self._directory.tenant(self._session.connection(), row.id, row.updated_at)
+        return self._directory.tenant(self._session.connection(), row.id, row.updated_at, row.networks_stamp)
 
 
 class SqlPeople:
@@ -352,26 +394,38 @@ class SqlRequests:
         return [(row[0], row[1]) for row in self._session.execute(query)]
 
 
+def _queued(tenant_id: int, message: Message, due_at: datetime) -> dict[str, Any]:
+    """Return the outbox row of a message queued for ``due_at``."""
+    return {
+        "tenant_id": tenant_id,
+        "recipient_id": message.to_person,
+        "channel": message.to_channel,
+        "payload": encode_message(message),
+        "ref": message.ref,
+        "dedupe_key": message.dedupe_key,
+        "state": "pending",
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": due_at,
+    }
+
+
 class SqlOutbox:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
         """Queue the message; a second message with the same dedupe key is ignored (ON CONFLICT)."""
-        values = {
-            "tenant_id": tenant_id,
-            "recipient_id": message.to_person,
-            "channel": message.to_channel,
-            "payload": encode_message(message),
-            "ref": message.ref,
-            "dedupe_key": message.dedupe_key,
-            "state": "pending",
-            "due_at": due_at,
-            "attempts": 0,
-            "created_at": due_at,
-        }
         connection = self._session.connection()
+        values = _queued(tenant_id, message, due_at)
         return connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first() is not None
+
+    def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
+        """Queue the edit under its dedupe key, replacing or re-arming the row there (see :func:`_keep_current`)."""
+        if message.updates is None or message.dedupe_key is None:
+            raise ValueError("an edit in place names the post it updates and has a dedupe key of its own")
+        connection = self._session.connection()
+        connection.execute(_KEEP_CURRENT[connection.dialect.name], _queued(tenant_id, message, due_at))
 
     def has(self, tenant_id: int, dedupe_key: str) -> bool:
         """Tell whether a message with the key, or one keyed under it (``key:…``), was ever queued."""

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from storage.challenge_store import SqlChallenges, SqlVotes
 from storage.directory import DirectoryCache, DirectorySeen
+from storage.erfa_store import SqlErfa
 from storage.platform_events import SqlProcessedEvents
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
 
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     processed_events: SqlProcessedEvents
     challenges: SqlChallenges
     votes: SqlVotes
+    erfa: SqlErfa
 
     def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
         self._engine = engine
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.processed_events = SqlProcessedEvents(self.session)
         self.challenges = SqlChallenges(self.session)
         self.votes = SqlVotes(self.session)
+        self.erfa = SqlErfa(self.session)
         return self
 
     def __exit__(

@@ -46,6 +46,7 @@ from handlers.sparring.classify import Classifier
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from handlers.sparring.routing import SeniorLoad
+from storage.mapping import invited_meetings
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 # Texts the classifier files under one area without doubt.
@@ -321,25 +322,44 @@ class FakeTenants:
     def __init__(self, state: _State) -> None:
         self._state = state
 
+    def _tenants(self) -> list[Tenant]:
+        return [self._invited(t) for _, t in sorted(self._state.tenants.items())]
+
+    def _invited(self, tenant: Tenant) -> Tenant:
+        """Return the tenant with the meetings of the saved networks inviting it, as SqlTenants reads it."""
+        if not self._state.networks:
+            return tenant
+        held = {(m.network, m.key) for m in tenant.erfa_meetings}
+        zone = ZoneInfo(tenant.timezone)
+        invited = [
+            meeting
+            for network in self._state.networks.values()
+            for meeting in invited_meetings(network.slug, network.meetings, tenant.slug, zone)
+            if (meeting.network, meeting.key) not in held
+        ]
+        meetings = sorted((*tenant.erfa_meetings, *invited), key=lambda meeting: meeting.at)
+        return dataclasses.replace(tenant, erfa_meetings=tuple(meetings))
+
     def get(self, tenant_id: int) -> Tenant | None:
         """Return the tenant with the id."""
-        return self._state.tenants.get(tenant_id)
+        tenant = self._state.tenants.get(tenant_id)
+        return self._invited(tenant) if tenant is not None else None
 
     def get_by_slug(self, slug: str) -> Tenant | None:
         """Return the tenant with the slug."""
-        return next((t for t in self._state.tenants.values() if t.slug == slug), None)
+        return next((t for t in self._tenants() if t.slug == slug), None)
 
     def with_challenge_cycle(self) -> list[Tenant]:
         """Return the tenants that run the quarterly challenge cycle, by id."""
-        return [t for _, t in sorted(self._state.tenants.items()) if t.challenges is not None]
+        return [t for t in self._tenants() if t.challenges is not None]
 
     def with_erfa(self) -> list[Tenant]:
-        """Return the tenants with ERFA meetings (an ``erfa`` section), by id."""
-        return [t for _, t in sorted(self._state.tenants.items()) if t.erfa is not None]
+        """Return the tenants with ERFA meetings (an ``erfa`` section), by id, network meetings included."""
+        return [t for t in self._tenants() if t.erfa is not None]
 
     def find(self, *, slack_team_id: str | None = None, teams_tenant_id: str | None = None) -> Tenant | None:
         """Return the tenant connected to the Slack workspace or the Microsoft (Entra ID) tenant."""
-        for tenant in self._state.tenants.values():
+        for tenant in self._tenants():
             if slack_team_id is not None and tenant.slack_team_id == slack_team_id:
                 return tenant
             if teams_tenant_id is not None and tenant.teams_tenant_id == teams_tenant_id:
@@ -541,8 +561,14 @@ class FakeOutbox:
         """Queue an edit of an earlier post; an edit under the same key not yet delivered is replaced."""
         if message.updates is None or message.dedupe_key is None:
             raise ValueError("an edit in place names the post it updates and has a dedupe key of its own")
-        kept = [q for q in self._state.outbox if q.message.dedupe_key != message.dedupe_key]
-        self._state.outbox = [*kept, QueuedMessage(tenant_id, message, due_at)]
+        queued = QueuedMessage(tenant_id, message, due_at)
+        # As SqlOutbox: one row per key, replaced where it stands; a key of another tenant is left alone.
+        for number, held in enumerate(self._state.outbox):
+            if held.message.dedupe_key == message.dedupe_key:
+                if held.tenant_id == tenant_id:
+                    self._state.outbox[number] = queued
+                return
+        self._state.outbox.append(queued)
         self._state.dedupe_keys.add(message.dedupe_key)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -23,10 +24,16 @@ from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import build_runtime
 from bot.cli import SAMPLE_TENANT
 from handlers.challenges.tally import Mark
+from handlers.erfa.network import Network
+from handlers.erfa.rsvp import Answer, Rsvp
+from handlers.shared.erfa_settings import ErfaMeeting
 from handlers.shared.model import (
     ChallengeState,
     Decision,
     EarlierRound,
+    ErfaFeedback,
+    ErfaRecord,
+    InviteHolder,
     Person,
     Role,
     SparringRequest,
@@ -38,7 +45,8 @@ from handlers.shared.model import (
 from handlers.shared.ports import UnitOfWork
 from handlers.shared.text import Message, Text
 from handlers.sparring.routing import SeniorLoad
-from storage.tables import OUTBOX, OutboxRow
+from storage.mapping import network_meeting_from_json
+from storage.tables import OUTBOX, NetworkRow, OutboxRow
 from tests.conftest import _fresh_postgres_database
 from tests.fakes import FakeDatabase, FakeUnitOfWorkFactory
 from tests.tenants import OTHER_SLUG, other_tenant_config
@@ -52,13 +60,15 @@ class Backend:
 
     ``queued`` is what the outbox holds; ``sent`` marks the queued message with a dedupe key as sent
     under a platform message id (as the dispatcher does); ``add_other_tenant`` stores Birk, the sample
-    client's twin, and returns it.
+    client's twin, and returns it; ``add_network`` stores a network (``vpmo network apply``) with its
+    meetings as the network row holds them.
     """
 
     uow: Callable[[], UnitOfWork]
     queued: Callable[[], list[tuple[int, int | None, str | None, datetime]]]
     sent: Callable[[int, str, str], None]
     add_other_tenant: Callable[[], Tenant]
+    add_network: Callable[[str, list[dict[str, Any]]], None]
 
 
 def _other_tenant(uow: UnitOfWork) -> Tenant:
@@ -88,8 +98,15 @@ def _sql(url: str) -> Iterator[Backend]:
         with runtime.deps.uow() as uow:
             return _other_tenant(uow)
 
+    def add_network(slug: str, meetings: list[dict[str, Any]]) -> None:
+        tenants = sorted({tenant for meeting in meetings for tenant in meeting["tenants"]})
+        row = NetworkRow(slug=slug, tenants=tenants, competitors=[], meetings=meetings, updated_at=T0)
+        with Session(runtime.engine) as session:
+            session.add(row)
+            session.commit()
+
     try:
-        yield Backend(runtime.deps.uow, queued, sent, add_other_tenant)
+        yield Backend(runtime.deps.uow, queued, sent, add_other_tenant, add_network)
     finally:
         runtime.engine.dispose()
 
@@ -130,11 +147,17 @@ def _fake(tmp_path: Path) -> Iterator[Backend]:
             db.add_person(person)
         return other
 
+    def add_network(slug: str, meetings: list[dict[str, Any]]) -> None:
+        held = tuple(network_meeting_from_json(meeting) for meeting in meetings)
+        tenants = tuple(sorted({tenant for meeting in held for tenant in meeting.tenants}))
+        db.state.networks[slug] = Network(slug, tenants, (), held)
+
     yield Backend(
         FakeUnitOfWorkFactory(db),
         lambda: [(q.tenant_id, q.message.to_person, q.message.ref, q.due_at) for q in db.outbox],
         sent,
         add_other_tenant,
+        add_network,
     )
 
 
@@ -910,3 +933,239 @@ def test_votes_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:
     assert recorded == [True, True, False, False]
     assert nordlys_votes == [_mark("slack:U01JOF", T0, person=jonas)]
     assert birk_votes == [_mark("slack:U01JOF", T0, person=birk_jonas)]
+
+
+# --- ERFA meetings -----------------------------------------------------------------------------------
+
+SPRING = "2027-spring"
+SPRING_START = datetime(2027, 4, 15, 7, tzinfo=UTC)
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def _rsvp(person: Person, answer: Answer, at: datetime, start: datetime = SPRING_START) -> Rsvp:
+    return Rsvp(str(person.id), answer, at, start)
+
+
+def test_an_erfa_record_is_stored_replaced_and_read_back_in_utc_only_committed(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    told = ErfaRecord(tenant, SPRING, datetime(2027, 4, 15, 9, tzinfo=COPENHAGEN), "Kolding", "ERFA")
+    with store.uow() as uow:
+        uow.erfa.save(told)  # never committed
+    with store.uow() as uow:
+        assert uow.erfa.get(tenant, SPRING) is None
+        uow.erfa.save(told)
+        uow.commit()
+    with store.uow() as uow:
+        first = uow.erfa.get(tenant, SPRING)
+        moved = replace(told, start=SPRING_START + timedelta(days=7), sequence=1, announced="erfa:post")
+        uow.erfa.save(moved)
+        uow.erfa.save(replace(told, key="2027-autumn", cancelled=True))
+        uow.commit()
+    with store.uow() as uow:
+        second = uow.erfa.get(tenant, SPRING)
+        autumn = uow.erfa.get(tenant, "2027-autumn")
+
+    assert first == told
+    assert first is not None
+    assert first.start.utcoffset() == timedelta(0)
+    assert second == moved
+    assert autumn == replace(told, key="2027-autumn", cancelled=True)
+
+
+def test_an_answer_is_kept_as_merge_decides_and_repeated_or_older_clicks_change_nothing(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    minute = timedelta(minutes=1)
+    with store.uow() as uow:
+        assert uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.MAYBE, T0))  # never committed
+    clicks = [
+        _rsvp(jonas, Answer.ATTENDING, T0),
+        _rsvp(jonas, Answer.ATTENDING, T0),  # replayed
+        _rsvp(jonas, Answer.ATTENDING, T0 + minute),  # the same answer again keeps its place
+        _rsvp(jonas, Answer.MAYBE, T0 - minute),  # older than the held answer
+        _rsvp(jonas, Answer.MAYBE, T0 + 2 * minute),
+        _rsvp(jonas, Answer.NOT_ATTENDING, T0 + 2 * minute),  # a tie: the more cautious answer stands
+        _rsvp(jonas, Answer.ATTENDING, T0 + 2 * minute),
+        _rsvp(emma, Answer.ATTENDING, T0 + minute),
+        _rsvp(emma, Answer.MAYBE, T0, start=SPRING_START + timedelta(days=7)),  # for another start
+    ]
+    changed = []
+    for click in clicks:
+        with store.uow() as uow:
+            changed.append(uow.erfa.answer(tenant, SPRING, click))
+            uow.commit()
+    with store.uow() as uow:
+        held = uow.erfa.answers(tenant, SPRING)
+        other_meeting = uow.erfa.answers(tenant, "2027-autumn")
+
+    assert changed == [True, False, False, False, True, True, False, True, True]
+    assert held == [
+        _rsvp(emma, Answer.MAYBE, T0, start=SPRING_START + timedelta(days=7)),
+        _rsvp(emma, Answer.ATTENDING, T0 + minute),
+        _rsvp(jonas, Answer.NOT_ATTENDING, T0 + 2 * minute),
+    ]
+    assert all(r.at.utcoffset() == r.start.utcoffset() == timedelta(0) for r in held)
+    assert other_meeting == []
+
+
+def test_answers_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        birk_jonas = uow.people.find(birk.id, email=jonas.email)
+        assert birk_jonas is not None
+        uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.ATTENDING, T0))
+        uow.erfa.answer(birk.id, SPRING, _rsvp(birk_jonas, Answer.NOT_ATTENDING, T0))
+        uow.commit()
+    with store.uow() as uow:
+        ours, theirs = uow.erfa.answers(tenant, SPRING), uow.erfa.answers(birk.id, SPRING)
+
+    assert ours == [_rsvp(jonas, Answer.ATTENDING, T0)]
+    assert theirs == [_rsvp(birk_jonas, Answer.NOT_ATTENDING, T0)]
+
+
+def test_an_invite_token_is_made_once_per_holder_and_leads_back_to_it_across_tenants(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        channel = uow.erfa.invite_token(tenant, SPRING, None)
+        mine = uow.erfa.invite_token(tenant, SPRING, jonas.id)
+        uow.commit()
+    with store.uow() as uow:
+        again = [uow.erfa.invite_token(tenant, SPRING, None), uow.erfa.invite_token(tenant, SPRING, jonas.id)]
+        others = [
+            uow.erfa.invite_token(tenant, SPRING, emma.id),
+            uow.erfa.invite_token(tenant, "2027-autumn", None),
+            uow.erfa.invite_token(birk.id, SPRING, None),
+        ]
+        uow.commit()
+    with store.uow() as uow:
+        holders = [uow.erfa.invite_holder(token) for token in (channel, mine, others[2], "not-a-token")]
+
+    assert again == [channel, mine]
+    assert len({channel, mine, *others}) == 5
+    assert holders == [
+        InviteHolder(tenant, SPRING, None),
+        InviteHolder(tenant, SPRING, jonas.id),
+        InviteHolder(birk.id, SPRING, None),
+        None,
+    ]
+
+
+def test_feedback_keeps_what_was_given_before_and_comes_by_time(store: Backend, nordlys: Nordlys) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    later = T0 + timedelta(hours=1)
+    with store.uow() as uow:
+        uow.erfa.give_feedback(tenant, SPRING, ErfaFeedback(jonas.id, 4, None, T0))
+        uow.erfa.give_feedback(
+            tenant, SPRING, ErfaFeedback(emma.id, None, "Gevinstkort", T0 + timedelta(minutes=5))
+        )
+        uow.commit()
+    with store.uow() as uow:
+        uow.erfa.give_feedback(tenant, SPRING, ErfaFeedback(jonas.id, None, "Færre møder", later))
+        uow.erfa.give_feedback(tenant, SPRING, ErfaFeedback(emma.id, 5, None, later + timedelta(minutes=1)))
+        uow.commit()
+    with store.uow() as uow:
+        given = uow.erfa.feedback(tenant, SPRING)
+        elsewhere = uow.erfa.feedback(tenant, "2027-autumn")
+
+    assert given == [
+        ErfaFeedback(jonas.id, 4, "Færre møder", later),
+        ErfaFeedback(emma.id, 5, "Gevinstkort", later + timedelta(minutes=1)),
+    ]
+    assert all(f.at.utcoffset() == timedelta(0) for f in given)
+    assert elsewhere == []
+
+
+def _edit(ref: str, key: str = "erfa:post:current") -> Message:
+    return Message(
+        (Text.of("status.none"),), to_channel="C0ERFA", ref=ref, dedupe_key=key, updates="erfa:post"
+    )
+
+
+def test_an_edit_in_place_is_one_queued_message_per_key_replaced_where_it_stands_even_once_sent(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, anna = nordlys.tenant.id, nordlys.anna
+    hour = timedelta(hours=1)
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        uow.outbox.keep_current(tenant, _edit("v1"), T0)
+        uow.outbox.add(tenant, _message(anna, "S-1", "offer:S-1"), T0)
+        uow.outbox.keep_current(tenant, _edit("v2"), T0 + hour)
+        uow.commit()
+    pending = store.queued()
+    store.sent(tenant, "erfa:post:current", "C0ERFA:1700000000.000100")
+    with store.uow() as uow:
+        uow.outbox.keep_current(tenant, _edit("v3"), T0 + 2 * hour)
+        # Another tenant's edit never takes over this tenant's message under the same key.
+        uow.outbox.keep_current(birk.id, _edit("birk"), T0)
+        uow.commit()
+    with store.uow() as uow, pytest.raises(ValueError, match="edit in place"):
+        uow.outbox.keep_current(tenant, replace(_edit("v4"), updates=None), T0)
+
+    assert pending == [(tenant, None, "v2", T0 + hour), (tenant, anna.id, "S-1", T0)]
+    assert store.queued() == [(tenant, None, "v3", T0 + 2 * hour), (tenant, anna.id, "S-1", T0)]
+
+
+NETWORK_MEETING: dict[str, Any] = {
+    "key": "2027-network-1",
+    "title": "ERFA på tværs: Styregrupper der virker",
+    "at": "2027-05-20T13:00",
+    "duration_minutes": 240,
+    "place": "København",
+    "tenants": ["nordlys", "sundhedsdata"],
+    "seats_per_tenant": 8,
+    "cancelled": False,
+}
+
+
+def test_a_tenant_holds_its_own_erfa_meetings_and_the_network_meetings_it_is_invited_to(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    birk = store.add_other_tenant()
+    with store.uow() as uow:
+        before = uow.tenants.get(nordlys.tenant.id)  # read once, so a cached copy must notice the network
+    store.add_network(
+        "maximize-network",
+        [
+            NETWORK_MEETING,
+            {
+                **NETWORK_MEETING,
+                "key": "2027-network-2",
+                "at": "2027-03-02T10:00",
+                "tenants": ["birk"],
+                "cancelled": True,
+            },
+        ],
+    )
+    with store.uow() as uow:
+        after = uow.tenants.get(nordlys.tenant.id)
+        by_slug = uow.tenants.get_by_slug("nordlys")
+        listed = uow.tenants.with_erfa()
+
+    assert before is not None
+    assert after is not None
+    network = ErfaMeeting(
+        key="2027-network-1",
+        title="ERFA på tværs: Styregrupper der virker",
+        at=datetime(2027, 5, 20, 13, tzinfo=COPENHAGEN),
+        duration=timedelta(hours=4),
+        place="København",
+        audience=("pm", "tester", "steering", "participant"),
+        seats=8,
+        network="maximize-network",
+    )
+    # By time: between the sample's spring and autumn meetings.
+    assert after.erfa_meetings == (before.erfa_meetings[0], network, before.erfa_meetings[1])
+    assert by_slug == after
+    assert [t.slug for t in listed] == ["nordlys", "birk"]
+    [birk_listed] = [t for t in listed if t.id == birk.id]
+    assert birk_listed.erfa_meetings[0] == replace(
+        network, key="2027-network-2", at=datetime(2027, 3, 2, 10, tzinfo=COPENHAGEN), cancelled=True
+    )

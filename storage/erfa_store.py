@@ -1,0 +1,218 @@
+"""The ERFA meetings as told, their answers, invite tokens and feedback, on the unit of work's session.
+
+A click on Deltager / Måske / Deltager ikke is one upsert that decides in the database, as
+:func:`handlers.erfa.rsvp.merge` does, whether it replaces the held answer: concurrent clicks, replays and
+clicks arriving out of order settle the same way without reading first. Invite tokens are made on first
+use under a unique (tenant, meeting, holder), so two processes asking at once get the same token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, literal, or_, select
+from sqlmodel import Session
+
+from handlers.erfa.rsvp import Answer, Rsvp, merge
+from handlers.shared.model import ErfaFeedback, ErfaRecord, InviteHolder
+from storage.db import dialect_insert
+from storage.tables import ERFA_ANSWER, ERFA_FEEDBACK, ERFA_INVITE, ERFA_RECORD
+
+_DIALECTS = ("postgresql", "sqlite")
+CHANNEL_HOLDER = "channel"
+"""The holder of the channel's copy of a meeting's invite (a person's is their id as text)."""
+
+
+def _of_meeting(table: Table) -> Any:
+    return and_(table.c.tenant_id == bindparam("tenant_id"), table.c.meeting == bindparam("meeting"))
+
+
+_RECORD_FOR_UPDATE = select(ERFA_RECORD).where(_of_meeting(ERFA_RECORD)).with_for_update()
+_ANSWERS = select(ERFA_ANSWER).where(_of_meeting(ERFA_ANSWER))
+_FEEDBACK = select(ERFA_FEEDBACK).where(_of_meeting(ERFA_FEEDBACK))
+_TOKEN = select(ERFA_INVITE.c.token).where(
+    _of_meeting(ERFA_INVITE), ERFA_INVITE.c.holder == bindparam("holder")
+)
+_HOLDER = select(ERFA_INVITE.c.tenant_id, ERFA_INVITE.c.meeting, ERFA_INVITE.c.person_id).where(
+    ERFA_INVITE.c.token == bindparam("token")
+)
+
+
+def _tie_ranks() -> dict[Answer, int]:
+    """Return each answer's rank on a tie, as :func:`merge` decides it: a higher rank wins the tie.
+
+    Asked of ``merge`` itself rather than written again here, so the database can never settle a tie
+    differently from the rules.
+    """
+    moment = datetime(2000, 1, 1, tzinfo=UTC)
+
+    def wins_over(click: Answer, held: Answer) -> bool:
+        standing = merge(Rsvp("", held, moment, moment), Rsvp("", click, moment, moment))
+        return click is not held and standing.answer is click
+
+    return {answer: sum(wins_over(answer, other) for other in Answer) for answer in Answer}
+
+
+_TIE_RANKS = _tie_ranks()
+
+
+def _rank(answer: Any) -> Any:
+    return case({a.value: rank for a, rank in _TIE_RANKS.items()}, value=answer)
+
+
+def _save_record(dialect: str) -> Executable:
+    statement = dialect_insert(dialect, ERFA_RECORD)
+    fixed = ("id", "tenant_id", "meeting")
+    return statement.on_conflict_do_update(
+        index_elements=[ERFA_RECORD.c.tenant_id, ERFA_RECORD.c.meeting],
+        set_={c.name: statement.excluded[c.name] for c in ERFA_RECORD.c if c.name not in fixed},
+    )
+
+
+def _answer(dialect: str) -> Executable:
+    """Build the upsert of one click: it replaces the held answer only where ``merge`` would.
+
+    That is a different answer at a later (event time, tie rank); the same answer again keeps the held
+    row and its time (one's place in the queue). RETURNING yields a row only when something was inserted
+    or replaced. PostgreSQL's ON CONFLICT evaluates the condition against the row as committed by any
+    concurrent writer of the same key (SQLite has one writer), so no read before the write is needed.
+    """
+    statement = dialect_insert(dialect, ERFA_ANSWER)
+    new, held = statement.excluded, ERFA_ANSWER.c
+    later = or_(new.at > held.at, and_(new.at == held.at, _rank(new.answer) > _rank(held.answer)))
+    return statement.on_conflict_do_update(
+        index_elements=[held.tenant_id, held.meeting, held.person_id, held.start],
+        set_={"answer": new.answer, "at": new.at},
+        where=and_(new.answer != held.answer, later),
+    ).returning(literal(1))
+
+
+def _new_token(dialect: str) -> Executable:
+    # A concurrent first use of the same holder waits on the unique key and then inserts nothing; the
+    # token is read back afterwards, whoever made it.
+    return dialect_insert(dialect, ERFA_INVITE).on_conflict_do_nothing(
+        index_elements=[ERFA_INVITE.c.tenant_id, ERFA_INVITE.c.meeting, ERFA_INVITE.c.holder]
+    )
+
+
+def _give_feedback(dialect: str) -> Executable:
+    statement = dialect_insert(dialect, ERFA_FEEDBACK)
+    new, held = statement.excluded, ERFA_FEEDBACK.c
+    return statement.on_conflict_do_update(
+        index_elements=[held.tenant_id, held.meeting, held.person_id],
+        set_={
+            "rating": func.coalesce(new.rating, held.rating),
+            "takeaway": func.coalesce(new.takeaway, held.takeaway),
+            "at": new.at,
+        },
+    )
+
+
+_SAVE_RECORD = {dialect: _save_record(dialect) for dialect in _DIALECTS}
+_ANSWER = {dialect: _answer(dialect) for dialect in _DIALECTS}
+_NEW_TOKEN = {dialect: _new_token(dialect) for dialect in _DIALECTS}
+_GIVE_FEEDBACK = {dialect: _give_feedback(dialect) for dialect in _DIALECTS}
+
+
+class SqlErfa:
+    """The ``ErfaRecords`` port on the unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, tenant_id: int, key: str) -> ErfaRecord | None:
+        """Return what was last told about the meeting, locked (FOR UPDATE on PostgreSQL)."""
+        row = self._execute(_RECORD_FOR_UPDATE, {"tenant_id": tenant_id, "meeting": key}).first()
+        if row is None:
+            return None
+        return ErfaRecord(
+            tenant_id=row.tenant_id,
+            key=row.meeting,
+            start=row.start,
+            place=row.place,
+            title=row.title,
+            sequence=row.sequence,
+            cancelled=row.cancelled,
+            announced=row.announced,
+        )
+
+    def save(self, record: ErfaRecord) -> None:
+        """Store the record (insert or replace; one per tenant and meeting key)."""
+        values = {
+            "tenant_id": record.tenant_id,
+            "meeting": record.key,
+            "start": record.start,
+            "place": record.place,
+            "title": record.title,
+            "sequence": record.sequence,
+            "cancelled": record.cancelled,
+            "announced": record.announced,
+            "updated_at": _now(),
+        }
+        self._execute_upsert(_SAVE_RECORD, values)
+
+    def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
+        """Keep the click as ``merge`` decides (one upsert, see :func:`_answer`); True if it changed the answer."""
+        values = {
+            "tenant_id": tenant_id,
+            "meeting": key,
+            "person_id": int(rsvp.person),
+            "start": rsvp.start,
+            "answer": rsvp.answer.value,
+            "at": rsvp.at,
+        }
+        return self._execute_upsert(_ANSWER, values).first() is not None
+
+    def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
+        """Return the held answers of the meeting, for every start answered, by time."""
+        rows = self._execute(_ANSWERS, {"tenant_id": tenant_id, "meeting": key})
+        held = [Rsvp(str(row.person_id), Answer(row.answer), row.at, row.start) for row in rows]
+        return sorted(held, key=lambda rsvp: (rsvp.at, rsvp.person))
+
+    def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
+        """Return the holder's token, made on first use (read back, so a concurrent maker's wins)."""
+        holder = CHANNEL_HOLDER if person_id is None else str(person_id)
+        params = {"tenant_id": tenant_id, "meeting": key, "holder": holder}
+        token: str | None = self._execute(_TOKEN, params).scalar()
+        if token is not None:
+            return token
+        new = {**params, "token": secrets.token_urlsafe(24), "person_id": person_id, "created_at": _now()}
+        self._execute_upsert(_NEW_TOKEN, new)
+        made: str = self._execute(_TOKEN, params).scalar_one()
+        return made
+
+    def invite_holder(self, token: str) -> InviteHolder | None:
+        """Return whose invite a token is, across tenants."""
+        row = self._execute(_HOLDER, {"token": token}).first()
+        return InviteHolder(row.tenant_id, row.meeting, row.person_id) if row is not None else None
+
+    def give_feedback(self, tenant_id: int, key: str, feedback: ErfaFeedback) -> None:
+        """Store the feedback; a field given as None keeps what was held (COALESCE in the upsert)."""
+        values = {
+            "tenant_id": tenant_id,
+            "meeting": key,
+            "person_id": feedback.person_id,
+            "rating": feedback.rating,
+            "takeaway": feedback.takeaway,
+            "at": feedback.at,
+        }
+        self._execute_upsert(_GIVE_FEEDBACK, values)
+
+    def feedback(self, tenant_id: int, key: str) -> list[ErfaFeedback]:
+        """Return the feedback on the meeting, by time."""
+        rows = self._execute(_FEEDBACK, {"tenant_id": tenant_id, "meeting": key})
+        given = [ErfaFeedback(row.person_id, row.rating, row.takeaway, row.at) for row in rows]
+        return sorted(given, key=lambda f: (f.at, f.person_id))
+
+    def _execute_upsert(self, statements: dict[str, Executable], params: dict[str, Any]) -> Result[Any]:
+        connection = self._session.connection()
+        return connection.execute(statements[connection.dialect.name], params)
+
+    def _execute(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
+        return self._session.connection().execute(statement, params)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
