@@ -13,7 +13,7 @@ from datetime import datetime
 from handlers.erfa import meeting as m
 from handlers.erfa import rsvp
 from handlers.erfa.rsvp import Answer, Answered, Rsvp
-from handlers.shared.context import ActorContext, TenantContext
+from handlers.shared.context import ActorContext
 from handlers.shared.erfa_settings import ErfaMeeting
 from handlers.shared.text import Message, Text
 
@@ -39,7 +39,7 @@ def answer(ctx: ActorContext, key: str, given: Answer, at: datetime | None = Non
         return
     ctx.uow.erfa.answer(ctx.tenant.id, key, click)
     _confirm(ctx, meeting, outcome)
-    _tell_moved_up(ctx, meeting, outcome)
+    m.tell_moved_up(ctx, meeting, outcome.moved_up)
     m.keep_current(ctx, settings, meeting)
 
 
@@ -65,18 +65,3 @@ def _where(meeting: ErfaMeeting, outcome: Answered, *, again: bool) -> Text:
         if again
         else Text.of(f"erfa.answered.{given}", title=title)
     )
-
-
-def _tell_moved_up(ctx: TenantContext, meeting: ErfaMeeting, outcome: Answered) -> None:
-    base = m.key_of(ctx, meeting)
-    standing = m.standing(ctx, meeting)
-    for person_id in m.person_ids(outcome.moved_up):
-        # Keyed by the time of their Deltager: one who leaves and queues again is told again.
-        since = standing[str(person_id)].at if str(person_id) in standing else ctx.now
-        m.tell(
-            ctx,
-            person_id,
-            Text.of("erfa.moved_up", title=m.title(meeting), start=m.starts(ctx, meeting)),
-            dedupe_key=f"{base}:moved-up:{person_id}:{since:%Y%m%dT%H%M%S%f}",
-            invite=m.personal_invite(ctx, meeting, person_id),
-        )

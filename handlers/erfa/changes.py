@@ -31,12 +31,19 @@ def apply(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting) -> b
         _cancel(ctx, settings, meeting, record)
     elif m.starts(ctx, meeting) != record.start:
         _move(ctx, settings, meeting, record)
-    elif (meeting.place, meeting.title) != (record.place, record.title):
+    elif _details_changed(meeting, record):
         _change(ctx, settings, meeting, record)
-    else:
+        _reseat(ctx, meeting, record)
+    elif not _reseat(ctx, meeting, record):
         return False
     m.keep_current(ctx, settings, meeting)
     return True
+
+
+def _details_changed(meeting: ErfaMeeting, record: ErfaRecord) -> bool:
+    """Tell whether what a calendar invite holds changed, apart from the start: title, place or length."""
+    longer = record.duration is not None and meeting.duration != record.duration
+    return longer or (meeting.place, meeting.title) != (record.place, record.title)
 
 
 def since_announced(ctx: TenantContext, meeting: ErfaMeeting) -> tuple[Text, ...]:
@@ -73,6 +80,8 @@ def _renewed(
         title=meeting.title,
         sequence=record.sequence + 1,
         cancelled=cancelled,
+        duration=meeting.duration,
+        seats=meeting.seats,
     )
     ctx.uow.erfa.save(renewed)
     return renewed
@@ -165,10 +174,41 @@ def _change(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
         m.tell(ctx, person_id, *what, Text.of("erfa.changed_waiting"), dedupe_key=f"{key}:{person_id}")
 
 
+def _reseat(ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord) -> bool:
+    """Tell those a new number of seats moved up or down; True when the number changed.
+
+    Answers and invites stand (seats are not on an invite), so the sequence stays.
+    """
+    if record.seats is None or meeting.seats == record.seats:
+        return False
+    answers = m.standing(ctx, meeting)
+    before, after = rsvp.seating(answers, record.seats), rsvp.seating(answers, meeting.seats)
+    ctx.uow.erfa.save(
+        dataclasses.replace(ctx.uow.erfa.get(ctx.tenant.id, meeting.key) or record, seats=meeting.seats)
+    )
+    m.tell_moved_up(ctx, meeting, rsvp.moved_up(before, after))
+    base = m.key_of(ctx, meeting)
+    for person in rsvp.moved_down(before, after):
+        position = after.waiting.index(person) + 1
+        m.tell(
+            ctx,
+            int(person),
+            Text.of("erfa.moved_down", title=m.title(meeting), position=position),
+            dedupe_key=f"{base}:moved-down:{person}:{answers[person].at:%Y%m%dT%H%M%S%f}",
+        )
+    return True
+
+
 def _what_changed(meeting: ErfaMeeting, record: ErfaRecord) -> tuple[Text, ...]:
     lines = [Text.of("erfa.changed", title=m.title(meeting))]
     if meeting.title != record.title:
         lines.append(Text.of("erfa.changed_title", old=Verbatim(record.title), new=m.title(meeting)))
     if meeting.place != record.place:
         lines.append(Text.of("erfa.changed_place", old=Verbatim(record.place), new=Verbatim(meeting.place)))
+    if record.duration is not None and meeting.duration != record.duration:
+        lines.append(
+            Text.of(
+                "erfa.changed_duration", old=m.duration(record.duration), new=m.duration(meeting.duration)
+            )
+        )
     return tuple(lines)

@@ -139,11 +139,13 @@ def details(ctx: TenantContext, meeting: ErfaMeeting) -> tuple[Text, ...]:
 
 
 def duration(length: timedelta) -> Text:
-    """Return a meeting's length in whole hours, or in minutes when it is not."""
-    minutes = int(length.total_seconds() // 60)
-    if minutes % 60 == 0:
-        return Text.of("erfa.hours", hours=minutes // 60)
-    return Text.of("erfa.minutes", minutes=minutes)
+    """Return a meeting's length: "3 timer", "45 minutter", "2 timer og 30 minutter"."""
+    hours, minutes = divmod(int(length.total_seconds() // 60), 60)
+    if not minutes:
+        return Text.of("erfa.hours", hours=hours)
+    if not hours:
+        return Text.of("erfa.minutes", minutes=minutes)
+    return Text.of("erfa.hours_minutes", hours=hours, minutes=minutes)
 
 
 def audience_names(meeting: ErfaMeeting) -> Text:
@@ -222,6 +224,22 @@ def tell(
     """Queue a personal message, with an invite when given; False when its key was queued before."""
     message = Message(lines, to_person=person_id, actions=actions, dedupe_key=dedupe_key, invite=invite)
     return ctx.uow.outbox.add(ctx.tenant.id, message, ctx.now)
+
+
+def tell_moved_up(ctx: TenantContext, meeting: ErfaMeeting, people: Sequence[str]) -> None:
+    """Tell the people taken from the waiting list onto a seat, with their invite."""
+    answers = standing(ctx, meeting)
+    for person in people:
+        # Keyed by the time of their Deltager: one who leaves and queues again is told again.
+        since = answers[person].at if person in answers else ctx.now
+        person_id = int(person)
+        tell(
+            ctx,
+            person_id,
+            Text.of("erfa.moved_up", title=title(meeting), start=starts(ctx, meeting)),
+            dedupe_key=f"{key_of(ctx, meeting)}:moved-up:{person_id}:{since:%Y%m%dT%H%M%S%f}",
+            invite=personal_invite(ctx, meeting, person_id),
+        )
 
 
 def post(

@@ -115,6 +115,8 @@ def _send(
                 place=meeting.place,
                 title=meeting.title,
                 announced=reminder.dedupe_key,
+                duration=meeting.duration,
+                seats=meeting.seats,
             )
         )
     else:

@@ -471,6 +471,40 @@ def test_a_cancellation_is_posted_once_sends_cancelling_invites_and_stops_the_re
     assert answer(o, o.org.jonas, MAYBE) == ["erfa.answer_cancelled"]
 
 
+def test_fewer_seats_tell_those_moved_down_and_more_seats_those_moved_up_once() -> None:
+    o = office(dataclasses.replace(SPRING, seats=2))
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+    o.clock.advance(seconds=1)
+    answer(o, o.org.ida, ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, seats=1))
+
+    tick(o)
+    tick(o)
+
+    assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.moved_down"]]
+    assert o.inbox(o.org.jonas) == []
+    assert "1 plads, ingen ledige · 1 på venteliste" in danish([edits(o)[-1]])
+    assert o.db.state.erfa_records[(o.tenant.id, KEY)].sequence == 0  # seats are not on the invite
+    set_meeting(o, dataclasses.replace(SPRING, seats=3))
+    tick(o)
+    assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.moved_down"], ["erfa.moved_up"]]
+
+
+def test_a_new_length_is_told_with_an_updated_invite_under_a_new_sequence() -> None:
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, MAYBE)
+    set_meeting(o, dataclasses.replace(SPRING, duration=timedelta(hours=2, minutes=30)))
+
+    queued = tick(o)
+
+    post = next(q for q in queued if q.to_channel == CHANNEL and q.updates is None)
+    assert "Ny varighed: 2 timer og 30 minutter (før: 3 timer)" in danish([post])
+    assert o.inbox(o.org.jonas)[0].invite is not None
+    assert o.db.state.erfa_records[(o.tenant.id, KEY)].sequence == 1
+
+
 # --- feedback ------------------------------------------------------------------------------------
 
 
