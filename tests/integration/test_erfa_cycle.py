@@ -20,7 +20,7 @@ from handlers.service import Identity, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import Tenant
 from scheduler.dispatcher import Dispatcher
-from scheduler.tick import run_erfa_cycle
+from scheduler.tick import run_erfa_cycle, run_tick
 from storage.tables import OutboxRow
 from tests.fakes import FixedClock, RecordingMessenger
 
@@ -79,6 +79,19 @@ def test_the_tick_announces_once_and_an_answer_keeps_the_announcement_current(ru
     counts = next(line for line in sent[-1].lines if line.key == "erfa.counts_and_seats")
     answered = counts.params["answered"]
     assert getattr(answered, "params", {}).get("attending") == 1
+
+
+def test_the_tick_runs_the_erfa_cycle_after_the_challenges_and_delivers_the_announcement(
+    runtime: Runtime,
+) -> None:
+    deps = _deps(runtime, ANNOUNCED_AT)
+    messenger = RecordingMessenger()
+
+    report = asyncio.run(run_tick(deps, Dispatcher(runtime.outbox, messenger, deps.clock)))
+
+    assert report.erfa_meetings == 1
+    assert [d.message.dedupe_key for d in messenger.sent] == [ANNOUNCEMENT]
+    assert messenger.sent[0].message.to_channel == "C0ERFA"
 
 
 def test_a_moved_meeting_resets_the_answers_and_tells_who_had_answered(runtime: Runtime) -> None:
