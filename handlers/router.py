@@ -53,6 +53,13 @@ def _free_text(ctx: ActorContext, command: c.FreeText) -> None:
     asking.free_text(ctx, command.text, plain=command.plain, mentions=command.mentions)
 
 
+def _takeaway_as_challenge(ctx: ActorContext, command: e.TakeawayAsChallenge) -> None:
+    # An ERFA takeaway goes to the next quarterly meeting through the challenges' own use case.
+    takeaway = feedback.takeaway_to_submit(ctx, command.key)
+    if takeaway is not None:
+        submitting.submit(ctx, takeaway)
+
+
 def _usage(ctx: ActorContext, command: c.Malformed) -> None:
     ctx.reply(Text.of(f"usage.{command.command}"))
 
@@ -135,7 +142,7 @@ HANDLERS: dict[type[commands.Command], UseCase] = dict(
         _on(e.AnswerErfa, lambda ctx, cmd: answering.answer(ctx, cmd.key, cmd.answer, cmd.at)),
         _on(e.RateErfa, lambda ctx, cmd: feedback.rate(ctx, cmd.key, cmd.rating)),
         _on(e.TakeHome, lambda ctx, cmd: feedback.take_home(ctx, cmd.key, cmd.text)),
-        _on(e.TakeawayAsChallenge, lambda ctx, cmd: feedback.submit_as_challenge(ctx, cmd.key)),
+        _on(e.TakeawayAsChallenge, _takeaway_as_challenge),
         _on(e.ErfaUsage, lambda ctx, cmd: ctx.reply(Text.of(f"erfa.usage.{cmd.command}"))),
         # What the grammar could not read.
         _on(c.Malformed, _usage),

@@ -2,7 +2,7 @@
 
 A rating comes by button; the takeaway is the person's next free text after rating (remembered through the
 Dialogues port, as the sparring intake does) or ``erfa tag-med <key> <tekst>``. A takeaway may go on to the
-next quarterly meeting as a challenge (the challenges' own use case takes it). The coordinator gets one
+next quarterly meeting as a challenge (the router hands it to the challenges' own use case). The coordinator gets one
 summary: when everyone asked has rated and written, or three days after the meeting, whichever is first.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from handlers.challenges import submitting
 from handlers.erfa import meeting as m
 from handlers.erfa.rsvp import Seating
 from handlers.shared.context import ActorContext, TenantContext
@@ -134,13 +133,12 @@ def takes_free_text(ctx: ActorContext) -> str | None:
     return state["meeting"]
 
 
-def submit_as_challenge(ctx: ActorContext, key: str) -> None:
-    """Submit the actor's takeaway from a meeting as a challenge for the next quarterly meeting."""
+def takeaway_to_submit(ctx: ActorContext, key: str) -> str | None:
+    """Return the actor's takeaway from a meeting, to submit as a challenge; None: told they wrote none."""
     takeaway = _takeaway_of(ctx, key)
     if takeaway is None:
         ctx.reply(Text.of("erfa.feedback.no_takeaway", meeting=key))
-        return
-    submitting.submit(ctx, takeaway)
+    return takeaway
 
 
 def _takeaway_of(ctx: ActorContext, key: str) -> str | None:
