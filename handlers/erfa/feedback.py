@@ -20,8 +20,8 @@ from handlers.shared.text import QUOTE, Action, ButtonStyle, Text, Verbatim
 
 SUMMARY_AFTER = timedelta(days=3)
 """The coordinator's summary comes this long after the meeting ended, unless everyone answered sooner."""
-TAKEAWAY_LIFETIME = timedelta(hours=24)
-"""After rating, the person's next free text within this time is their takeaway."""
+TAKEAWAY_LIFETIME = timedelta(hours=1)
+"""After rating, the person's next free text within this time is their takeaway (later, it is a question)."""
 MAX_TAKEAWAY_CHARS = 1000
 RATINGS = range(1, 6)
 _STEP = "erfa-takeaway"

@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+from handlers.erfa.commands import AnswerErfa
+from handlers.erfa.rsvp import Answer
 from handlers.erfa.schedule import run_for_tenant
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
@@ -191,6 +193,17 @@ def test_a_repeated_or_replayed_click_changes_nothing_and_tells_nothing_new() ->
     assert again.replies[0].invite is None
     assert o.db.state.outbox == outbox
     assert o.db.state.erfa_answers == held
+
+
+def test_an_older_click_arriving_late_changes_nothing() -> None:
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+
+    stale = o.run(o.org.jonas, AnswerErfa(KEY, Answer.MAYBE, at=ANNOUNCED_AT - timedelta(minutes=1)))
+
+    assert reply_keys(stale) == ["erfa.again.attending"]
+    assert "1 deltager, 0 måske" in danish([edits(o)[-1]])
 
 
 def test_a_maybe_gets_an_invite_and_a_not_attending_none() -> None:
@@ -632,6 +645,40 @@ def test_help_lists_the_erfa_commands_for_a_tenant_with_erfa() -> None:
     shown = reply_keys(o.say(o.org.mette, "hjælp"))
 
     assert {"help.command.erfa", "help.command.erfa_takeaway", "help.command.erfa_attendees"} <= set(shown)
+
+
+def test_a_tenant_without_erfa_is_told_so() -> None:
+    o = Office(ANNOUNCED_AT)
+
+    assert reply_keys(o.say(o.org.jonas, "erfa")) == ["erfa.none_configured"]
+
+
+def test_a_teams_tenant_gets_its_posts_in_the_teams_channel() -> None:
+    o = office()
+    o.tenant = dataclasses.replace(
+        o.tenant,
+        slack_team_id=None,
+        teams_tenant_id="tid",
+        erfa=ErfaSettings(channel_slack=CHANNEL, channel_teams="19:erfa@thread.tacv2"),
+    )
+    o.db.add_tenant(o.tenant)
+
+    [post] = tick(o, ANNOUNCED_AT)
+
+    assert post.to_channel == "19:erfa@thread.tacv2"
+
+
+def test_the_takeaway_dialogue_ends_after_an_hour_so_a_later_question_stays_a_question() -> None:
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+    o.clock.set(START + timedelta(hours=4))
+    o.press(o.org.jonas, f"erfa:rate:{KEY}:3")
+    o.clock.advance(hours=2)
+
+    o.say(o.org.jonas, "Hjælp til budgettet for næste år")
+
+    assert o.db.state.erfa_feedback[(o.tenant.id, KEY, o.org.jonas.id)].takeaway is None
 
 
 # --- networks and the tick -----------------------------------------------------------------------
