@@ -87,6 +87,21 @@ def parse_words(first: str, rest: str) -> Command | None:
     return ErfaUsage("list")
 
 
+def answer_action(key: str, answer: Answer) -> str:
+    """Return the id of an answer button, read back by :func:`parse_action`."""
+    return f"erfa:rsvp:{key}:{answer.value}"
+
+
+def rate_action(key: str, rating: int) -> str:
+    """Return the id of a rating button."""
+    return f"erfa:rate:{key}:{rating}"
+
+
+def challenge_action(key: str) -> str:
+    """Return the id of the button that submits one's takeaway as a challenge."""
+    return f"erfa:challenge:{key}"
+
+
 def parse_action(kind: str, rest: str) -> Command | None:
     """Parse the id of a pressed ERFA button (``erfa:rsvp:2027-spring:attending``); None: not one."""
     if kind != "erfa":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from handlers.erfa import meeting as m
+from handlers.erfa.commands import challenge_action, rate_action
 from handlers.erfa.rsvp import Seating
 from handlers.shared.context import ActorContext, TenantContext
 from handlers.shared.erfa_settings import ErfaMeeting
@@ -49,8 +50,7 @@ def ask_and_sum_up(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
 
 def _rating_buttons(meeting: ErfaMeeting) -> tuple[Action, ...]:
     return tuple(
-        Action(f"{m.RATE_ACTION}:{meeting.key}:{n}", Text.of("erfa.button.rate", rating=str(n)))
-        for n in RATINGS
+        Action(rate_action(meeting.key, n), Text.of("erfa.button.rate", rating=str(n))) for n in RATINGS
     )
 
 
@@ -117,9 +117,7 @@ def take_home(ctx: ActorContext, key: str, text: str) -> None:
     if ctx.tenant.challenges is None:
         ctx.reply(Text.of("erfa.feedback.thanks"))
         return
-    button = Action(
-        f"{m.TAKEAWAY_CHALLENGE_ACTION}:{key}", Text.of("erfa.button.as_challenge"), ButtonStyle.PRIMARY
-    )
+    button = Action(challenge_action(key), Text.of("erfa.button.as_challenge"), ButtonStyle.PRIMARY)
     ctx.reply(Text.of("erfa.feedback.thanks"), Text.of("erfa.feedback.as_challenge"), actions=(button,))
 
 

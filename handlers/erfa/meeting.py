@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from handlers.erfa import planning, rsvp
+from handlers.erfa.commands import answer_action
 from handlers.erfa.rsvp import Answer, Rsvp, Seating
 from handlers.shared.context import TenantContext
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
@@ -19,12 +20,6 @@ from handlers.shared.text import Action, ButtonStyle, InviteFile, Message, Text,
 
 CONSOLE_CHANNEL = "erfa"
 """Where a tenant on neither Slack nor Teams (the console) sees its ERFA channel, if the file names none."""
-ANSWER_ACTION = "erfa:rsvp"
-"""Button ids: ``erfa:rsvp:<meeting key>:<answer>``."""
-RATE_ACTION = "erfa:rate"
-"""Button ids: ``erfa:rate:<meeting key>:<1-5>``."""
-TAKEAWAY_CHALLENGE_ACTION = "erfa:challenge"
-"""Button id: ``erfa:challenge:<meeting key>`` submits one's takeaway as a quarterly challenge."""
 _BUTTON_STYLES = {Answer.ATTENDING: ButtonStyle.PRIMARY}
 
 
@@ -116,7 +111,7 @@ def answer_buttons(meeting: ErfaMeeting) -> tuple[Action, ...]:
     """Return the Deltager / Måske / Deltager ikke buttons."""
     return tuple(
         Action(
-            f"{ANSWER_ACTION}:{meeting.key}:{answer.value}",
+            answer_action(meeting.key, answer),
             Text.of(f"erfa.button.{answer.value}"),
             _BUTTON_STYLES.get(answer, ButtonStyle.DEFAULT),
         )
