@@ -7,6 +7,7 @@ commands (``handlers.sparring.commands``, ``handlers.challenges.commands``, ``ha
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 
 from handlers.challenges import commands as challenges
 from handlers.erfa import commands as erfa
@@ -23,8 +24,12 @@ def parse_text(text: str) -> Command:
     return found if found is not None else sparring.parse_text(text)
 
 
-def parse_action(action_id: str) -> Command:
-    """Parse the id of a pressed button into a command."""
+def parse_action(action_id: str, at: datetime | None = None) -> Command:
+    """Parse the id of a pressed button into a command.
+
+    ``at`` is the platform's time of the press (Slack's ``action_ts``, the Teams activity's timestamp),
+    when it gives one: an ERFA answer is ordered by it, so a replayed or late-arriving press changes nothing.
+    """
     kind, _, rest = action_id.partition(":")
-    found = challenges.parse_action(kind, rest) or erfa.parse_action(kind, rest)
+    found = challenges.parse_action(kind, rest) or erfa.parse_action(kind, rest, at)
     return found if found is not None else sparring.parse_action(action_id)

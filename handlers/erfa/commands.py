@@ -102,8 +102,11 @@ def challenge_action(key: str) -> str:
     return f"erfa:challenge:{key}"
 
 
-def parse_action(kind: str, rest: str) -> Command | None:
-    """Parse the id of a pressed ERFA button (``erfa:rsvp:2027-spring:attending``); None: not one."""
+def parse_action(kind: str, rest: str, at: datetime | None = None) -> Command | None:
+    """Parse the id of a pressed ERFA button (``erfa:rsvp:2027-spring:attending``); None: not one.
+
+    ``at`` is the platform's time of the press, which an answer keeps.
+    """
     if kind != "erfa":
         return None
     what, _, tail = rest.partition(":")
@@ -113,7 +116,7 @@ def parse_action(kind: str, rest: str) -> Command | None:
     if not key:
         return None
     if what == "rsvp" and value in Answer.__members__.values():
-        return AnswerErfa(key, Answer(value))
+        return AnswerErfa(key, Answer(value), at)
     if what == "rate" and value.isdigit():
         return RateErfa(key, int(value))
     return None

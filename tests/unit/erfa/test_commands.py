@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from handlers.commands import parse_action, parse_text
@@ -64,6 +66,14 @@ def test_a_sentence_that_only_mentions_erfa_stays_a_request() -> None:
 )
 def test_the_erfa_buttons_are_understood(action: str, expected: object) -> None:
     assert parse_action(action) == expected
+
+
+def test_an_answer_button_keeps_the_platforms_time_of_the_press() -> None:
+    pressed = datetime(2027, 3, 20, 8, 15, 3, 120000, tzinfo=UTC)
+
+    assert parse_action("erfa:rsvp:2027-spring:maybe", pressed) == AnswerErfa(
+        "2027-spring", Answer.MAYBE, pressed
+    )
 
 
 @pytest.mark.parametrize("action", ["erfa:rsvp:2027-spring:yes", "erfa:rsvp::attending", "erfa:rate:x:many"])
