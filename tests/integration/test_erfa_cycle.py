@@ -14,7 +14,7 @@ from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
 from bot.cli import SAMPLE_TENANT
-from handlers.commands import parse_action
+from handlers.commands import parse_action, parse_text
 from handlers.erfa.schedule import run_for_tenant
 from handlers.service import Identity, handle
 from handlers.shared.context import Deps
@@ -116,6 +116,35 @@ def test_a_moved_meeting_resets_the_answers_and_tells_who_had_answered(runtime: 
     assert (record.start, record.sequence) == (datetime(2027, 4, 22, 11, 0, tzinfo=UTC), 1)
     again = handle(deps, "nordlys", JONAS, parse_action("erfa:rsvp:2027-spring:attending"))
     assert again.replies[0].lines[0].key == "erfa.answered.attending"
+
+
+def test_after_the_meeting_feedback_is_asked_once_and_summed_up_once(runtime: Runtime) -> None:
+    deps = _deps(runtime, ANNOUNCED_AT)
+    asyncio.run(run_erfa_cycle(deps))
+    handle(deps, "nordlys", JONAS, parse_action("erfa:rsvp:2027-spring:attending"))
+    after = _deps(runtime, datetime(2027, 4, 15, 10, 5, tzinfo=UTC))  # 12:05, the meeting ended at 12:00
+
+    asyncio.run(run_erfa_cycle(after))
+    asyncio.run(run_erfa_cycle(after))
+    rated = handle(after, "nordlys", JONAS, parse_action("erfa:rate:2027-spring:4"))
+    took = handle(after, "nordlys", JONAS, parse_text("Gevinstkort i styregruppen"))
+    asyncio.run(run_erfa_cycle(after))
+
+    tenant = _tenant(deps)
+    with deps.uow() as uow:
+        jonas = uow.people.find(tenant.id, email=JONAS.email)
+        feedback = uow.erfa.feedback(tenant.id, "2027-spring")
+    assert jonas is not None
+    keys = _keys(runtime)
+    assert keys.count(f"erfa:nordlys:2027-spring:2027-04-15T07:00Z:feedback:{jonas.id}") == 1
+    assert [line.key for line in rated.replies[0].lines] == [
+        "erfa.feedback.rated",
+        "erfa.feedback.ask_takeaway",
+    ]
+    assert took.replies[0].lines[0].key == "erfa.feedback.thanks"
+    assert [(f.rating, f.takeaway) for f in feedback] == [(4, "Gevinstkort i styregruppen")]
+    summaries = [key for key in keys if ":summary:" in key]
+    assert len(summaries) == 1  # to the one coordinator, as everyone asked has answered
 
 
 def test_two_processes_ticking_at_once_send_every_reminder_exactly_once(postgres_url: str) -> None:
