@@ -13,6 +13,9 @@ from typing import Any, TypeVar, cast
 from handlers import commands
 from handlers.challenges import agenda, deciding, submitting, voting
 from handlers.challenges import commands as u
+from handlers.erfa import answering, feedback
+from handlers.erfa import commands as e
+from handlers.erfa import overview as erfa_overview
 from handlers.shared.context import ActorContext
 from handlers.shared.text import Text, Verbatim
 from handlers.sparring import asking, forms, offering, overview, sessions
@@ -39,6 +42,22 @@ def _show_waiting(ctx: ActorContext) -> None:
     # The coordinator's list has the sparring requests and the challenges still waiting for a decision.
     overview.show_waiting(ctx)
     deciding.show_undecided(ctx)
+
+
+def _free_text(ctx: ActorContext, command: c.FreeText) -> None:
+    # Right after rating an ERFA meeting, one's next free text is the thing one takes home from it.
+    meeting = feedback.takes_free_text(ctx)
+    if meeting is not None:
+        feedback.take_home(ctx, meeting, command.text)
+        return
+    asking.free_text(ctx, command.text, plain=command.plain, mentions=command.mentions)
+
+
+def _takeaway_as_challenge(ctx: ActorContext, command: e.TakeawayAsChallenge) -> None:
+    # An ERFA takeaway goes to the next quarterly meeting through the challenges' own use case.
+    takeaway = feedback.takeaway_to_submit(ctx, command.key)
+    if takeaway is not None:
+        submitting.submit(ctx, takeaway)
 
 
 def _usage(ctx: ActorContext, command: c.Malformed) -> None:
@@ -76,10 +95,7 @@ HANDLERS: dict[type[commands.Command], UseCase] = dict(
         ),
         _on(c.SendPendingRequest, lambda ctx, _: asking.send_pending_request(ctx)),
         _on(c.RequestTraining, lambda ctx, cmd: asking.request_training(ctx, cmd.topic)),
-        _on(
-            c.FreeText,
-            lambda ctx, cmd: asking.free_text(ctx, cmd.text, plain=cmd.plain, mentions=cmd.mentions),
-        ),
+        _on(c.FreeText, _free_text),
         _on(c.ChooseArea, lambda ctx, cmd: asking.choose_area(ctx, cmd.number, cmd.area)),
         _on(c.Cancel, lambda ctx, cmd: asking.cancel(ctx, cmd.number)),
         # Sparring: offering, approving and assigning.
@@ -120,6 +136,14 @@ HANDLERS: dict[type[commands.Command], UseCase] = dict(
         _on(u.ShowMethod, lambda ctx, _: deciding.show_method(ctx)),
         _on(u.MethodDone, lambda ctx, cmd: deciding.method_done(ctx, cmd.number, cmd.version)),
         _on(u.ChallengeUsage, lambda ctx, cmd: ctx.reply(Text.of(f"usage.{cmd.command}"))),
+        # ERFA meetings: answering, the lists, and the feedback afterwards.
+        _on(e.ShowErfa, lambda ctx, _: erfa_overview.show_erfa(ctx)),
+        _on(e.ShowAttendees, lambda ctx, cmd: erfa_overview.show_attendees(ctx, cmd.key)),
+        _on(e.AnswerErfa, lambda ctx, cmd: answering.answer(ctx, cmd.key, cmd.answer, cmd.at)),
+        _on(e.RateErfa, lambda ctx, cmd: feedback.rate(ctx, cmd.key, cmd.rating)),
+        _on(e.TakeHome, lambda ctx, cmd: feedback.take_home(ctx, cmd.key, cmd.text)),
+        _on(e.TakeawayAsChallenge, _takeaway_as_challenge),
+        _on(e.ErfaUsage, lambda ctx, cmd: ctx.reply(Text.of(f"erfa.usage.{cmd.command}"))),
         # What the grammar could not read.
         _on(c.Malformed, _usage),
         _on(c.UnknownAction, _unknown_action),

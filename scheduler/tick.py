@@ -1,4 +1,4 @@
-"""The tick: everything that becomes due with time (escalations, the challenge cycle, then deliveries)."""
+"""The tick: everything that becomes due with time (escalations, the challenge cycle, ERFA, then deliveries)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from handlers.challenges import schedule
+from handlers.erfa import schedule as erfa_schedule
 from handlers.shared.context import Deps
 from handlers.shared.ports import ReactionReader, TransientSendError
 from handlers.shared.post_timing import Delivery
@@ -22,14 +23,16 @@ class TickReport:
     escalated: int
     delivered: DispatchReport
     challenge_posts: int = 0
+    erfa_meetings: int = 0
 
 
 async def run_tick(
     deps: Deps, dispatcher: Dispatcher, *, escalate: bool = True, reactions: ReactionReader | None = None
 ) -> TickReport:
-    """Escalate what is overdue and queue the challenge posts now due, then send until nothing is due."""
+    """Escalate what is overdue, queue the challenge and ERFA posts now due, then send until nothing is due."""
     escalated = await asyncio.to_thread(escalate_due, deps) if escalate else 0
     posts = await run_challenge_cycle(deps, reactions) if escalate else 0
+    meetings = await run_erfa_cycle(deps) if escalate else 0
     total = DispatchReport()
     # Sending can make more messages due (none today, but a round limit keeps a bug from spinning).
     for _ in range(MAX_ROUNDS):
@@ -43,7 +46,7 @@ async def run_tick(
         # Deferred messages wait for the platform's pace: the next tick takes them up.
         if report.claimed == report.deferred:
             break
-    return TickReport(escalated, total, posts)
+    return TickReport(escalated, total, posts, meetings)
 
 
 async def run_challenge_cycle(deps: Deps, reactions: ReactionReader | None) -> int:
@@ -65,6 +68,22 @@ async def run_challenge_cycle(deps: Deps, reactions: ReactionReader | None) -> i
         await asyncio.to_thread(schedule.send, deps, due)
         handled += 1
     return handled + await asyncio.to_thread(schedule.send_yearly, deps)
+
+
+async def run_erfa_cycle(deps: Deps) -> int:
+    """Tell the ERFA changes and queue the reminders and feedback now due; return how many meetings had some.
+
+    Each tenant in its own transaction: one tenant's failure is logged and the others go on.
+    """
+    handled = 0
+    for tenant_id in await asyncio.to_thread(erfa_schedule.tenants, deps):
+        try:
+            handled += await asyncio.to_thread(erfa_schedule.run_for_tenant, deps, tenant_id)
+        except Exception:
+            log.exception(
+                "the ERFA meetings of tenant %d could not be handled; the next tick tries again", tenant_id
+            )
+    return handled
 
 
 async def _reconcile(deps: Deps, reactions: ReactionReader, due: schedule.DuePost) -> None:

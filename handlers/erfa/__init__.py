@@ -1,1 +1,1 @@
-"""The half-yearly ERFA meetings: settings, reminder planning, RSVPs, network rules and calendar warnings."""
+"""The half-yearly ERFA meetings: settings, planning, RSVPs, network rules, calendar warnings and the use cases."""

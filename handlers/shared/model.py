@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from handlers.shared.challenge_settings import ChallengeSettings, QuarterlyMeeting
@@ -275,6 +275,10 @@ class ErfaRecord:
     cancelled: bool = False
     announced: str | None = None
     """The dedupe key of the first channel post, which is kept current in place; None before it is queued."""
+    duration: timedelta | None = None
+    """The length people were told; None: not recorded, so a new length is not noticed."""
+    seats: int | None = None
+    """The seats people were told of; None: no limit, or not recorded (a new number is then not noticed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,6 +331,8 @@ HELP: dict[str, tuple[str, ...]] = {
     "coordinator": ("waiting", "kpi", "why", "approve", "reject", "assign"),
     "challenges": ("challenge", "agenda", "vote"),
     "challenges_coordinator": ("merge", "withdraw", "decide", "method"),
+    "erfa": ("erfa", "erfa_takeaway"),
+    "erfa_coordinator": ("erfa_attendees",),
     "everyone": ("language", "help"),
 }
 _ASKING_ROLES = frozenset({Role.PM, Role.TESTER, Role.STEERING, Role.PARTICIPANT})
@@ -346,6 +348,9 @@ def show_help(ctx: ActorContext) -> None:
         # The quarterly challenges' commands, for a tenant that runs the cycle.
         "challenges": ctx.tenant.challenges is not None,
         "challenges_coordinator": ctx.tenant.challenges is not None and ctx.is_coordinator(),
+        # The ERFA meetings' commands, for a tenant that holds them.
+        "erfa": ctx.tenant.erfa is not None,
+        "erfa_coordinator": ctx.tenant.erfa is not None and ctx.is_coordinator(),
         "everyone": True,
     }
     lines = [Text.of("help.head")]

@@ -624,7 +624,8 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     assert all(c.ok for c in posted)
     in_channel = [c for c in posted if c.params["channel"] == CHANNEL]
     assert len(in_channel) == 7  # the call, the four challenges, the reminder and the agenda
-    assert [c.params["channel"] for c in slack.calls("conversations.join")] == [CHANNEL]  # joined once
+    # Joined once (the ERFA channel is the tenant's other channel, joined for its own posts).
+    assert [c.params["channel"] for c in slack.calls("conversations.join")].count(CHANNEL) == 1
     assert all(c.blocks for c in posted)
     payloads = [
         *((f"{c.method} to {c.params['channel']}", c.blocks) for c in posted),

@@ -14,7 +14,8 @@ from bot.i18n import Reader, catalogue
 from handlers.challenges.commands import ChallengeUsage
 from handlers.challenges.planning import PostKind
 from handlers.commands import parse_text
-from handlers.shared.model import ChallengeState, Decision, OverQuota
+from handlers.erfa.rsvp import Answer
+from handlers.shared.model import ChallengeState, Decision, OverQuota, Role
 from handlers.shared.text import Bilingual, Since, Text, Verbatim
 from handlers.sparring.commands import Malformed
 from handlers.sparring.overview import HELP, WAITING_KINDS
@@ -128,6 +129,13 @@ def families() -> dict[str, set[str]]:
         "challenge.dropped.": {f"challenge.dropped.{kind}" for kind in PostKind},
         "challenge.state.": {f"challenge.state.{state}" for state in ChallengeState},
         "help.command.": {f"help.command.{command}" for commands in HELP.values() for command in commands},
+        "erfa.answered.": {f"erfa.answered.{answer}" for answer in Answer},
+        "erfa.again.": {f"erfa.again.{answer}" for answer in Answer},
+        "erfa.yours.": {f"erfa.yours.{answer}" for answer in Answer},
+        "erfa.button.": {f"erfa.button.{answer}" for answer in Answer},
+        "erfa.attendees.": {f"erfa.attendees.{group}" for group in (*Answer, "waiting")},
+        "erfa.role.": {f"erfa.role.{role}" for role in Role},
+        "erfa.usage.": {f"erfa.usage.{name}" for name in ("list", "attendees", "takeaway")},
     }
 
 
