@@ -9,7 +9,7 @@ use under a unique (tenant, meeting, holder), so two processes asking at once ge
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, literal, or_, select
@@ -136,6 +136,8 @@ class SqlErfa:
             sequence=row.sequence,
             cancelled=row.cancelled,
             announced=row.announced,
+            duration=None if row.duration_minutes is None else timedelta(minutes=row.duration_minutes),
+            seats=row.seats,
         )
 
     def save(self, record: ErfaRecord) -> None:
@@ -149,6 +151,8 @@ class SqlErfa:
             "sequence": record.sequence,
             "cancelled": record.cancelled,
             "announced": record.announced,
+            "duration_minutes": None if record.duration is None else record.duration // timedelta(minutes=1),
+            "seats": record.seats,
             "updated_at": _now(),
         }
         self._execute_upsert(_SAVE_RECORD, values)

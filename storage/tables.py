@@ -275,6 +275,9 @@ class ErfaRecordRow(SQLModel, table=True):
     cancelled: bool = False
     # The dedupe key of the first channel post, kept current in place.
     announced: str | None = Field(default=None, max_length=200)
+    # The length and seats people were told (seats NULL: no limit).
+    duration_minutes: int | None = None
+    seats: int | None = None
     updated_at: datetime
 
 

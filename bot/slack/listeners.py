@@ -212,7 +212,9 @@ def _button(bridge: SlackBridge) -> Work:
             await args.respond(**_not_connected(bridge))
             return
         user_id = body["user"]["id"]
-        parsed = commands.parse_action(_action_id(args.action or {}))
+        action = args.action or {}
+        # The press's own time orders an ERFA answer, so a retried delivery of an older press loses.
+        parsed = commands.parse_action(_action_id(action), at=_event_time(action.get("action_ts")))
         if isinstance(parsed, sparring.AskForComment):
             metadata = {"response_url": body.get("response_url", ""), "number": parsed.number}
             await _show(

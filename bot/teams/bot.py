@@ -279,7 +279,7 @@ class TeamsBot:
     async def _on_submit(self, turn: Turn) -> Outcome | None:
         # Action.Submit arrives as a message whose value is the card's data (and its inputs).
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
-        command = _submitted_command(value)
+        command = _submitted_command(value, _aware(turn.activity.timestamp))
         if command is None:
             return None
         if isinstance(command, forms.Invalid):
@@ -324,7 +324,8 @@ class TeamsBot:
     async def _on_card_action(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
-        outcome = await self._run(turn, commands.parse_action(_chosen_action(data)))
+        at = _aware(turn.activity.timestamp)
+        outcome = await self._run(turn, commands.parse_action(_chosen_action(data), at=at))
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
@@ -439,9 +440,11 @@ def _chosen_action(data: dict[str, Any]) -> str:
     return str(data.get("action") or data.get(cards.CHOICE_INPUT) or "")
 
 
-def _submitted_command(value: dict[str, Any]) -> commands.Command | forms.Invalid | None:
+def _submitted_command(
+    value: dict[str, Any], at: datetime | None = None
+) -> commands.Command | forms.Invalid | None:
     if value.get("action") or value.get(cards.CHOICE_INPUT):
-        return commands.parse_action(_chosen_action(value))
+        return commands.parse_action(_chosen_action(value), at=at)
     form = value.get("form")
     if form == cards.INTAKE_FORM:
         return forms.parse_intake(value)

@@ -179,7 +179,7 @@ def _reseat(ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord) -> boo
 
     Answers and invites stand (seats are not on an invite), so the sequence stays.
     """
-    if record.seats is None or meeting.seats == record.seats:
+    if meeting.seats == record.seats:
         return False
     answers = m.standing(ctx, meeting)
     before, after = rsvp.seating(answers, record.seats), rsvp.seating(answers, meeting.seats)

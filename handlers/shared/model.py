@@ -278,7 +278,7 @@ class ErfaRecord:
     duration: timedelta | None = None
     """The length people were told; None: not recorded, so a new length is not noticed."""
     seats: int | None = None
-    """The seats people were told of; None: no limit, or not recorded (a new number is then not noticed)."""
+    """The seats people were told of; None: no limit."""
 
 
 @dataclass(frozen=True, slots=True)

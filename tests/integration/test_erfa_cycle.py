@@ -71,11 +71,14 @@ def test_the_tick_announces_once_and_an_answer_keeps_the_announcement_current(ru
     assert _keys(runtime) == [ANNOUNCEMENT, f"{ANNOUNCEMENT}:current"]
     messenger = RecordingMessenger()
     asyncio.run(Dispatcher(runtime.outbox, messenger, deps.clock).run_once())
+    # The edit waits until its post is sent; a few seconds later it goes out as an edit of that post.
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.advance(seconds=5)
     asyncio.run(Dispatcher(runtime.outbox, messenger, deps.clock).run_once())
     sent = [d.message for d in messenger.sent]
     assert sent[0].dedupe_key == ANNOUNCEMENT
-    # The edit's content (its ``updates`` travels in the payload once the delivery branch's codec is in).
     assert sent[-1].dedupe_key == f"{ANNOUNCEMENT}:current"
+    assert sent[-1].updates == ANNOUNCEMENT
     counts = next(line for line in sent[-1].lines if line.key == "erfa.counts_and_seats")
     answered = counts.params["answered"]
     assert getattr(answered, "params", {}).get("attending") == 1

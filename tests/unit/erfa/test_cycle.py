@@ -504,6 +504,21 @@ def test_fewer_seats_tell_those_moved_down_and_more_seats_those_moved_up_once() 
     assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.moved_down"], ["erfa.moved_up"]]
 
 
+def test_a_seat_limit_set_on_a_meeting_without_one_tells_those_beyond_it_that_they_wait() -> None:
+    o = office(dataclasses.replace(SPRING, seats=None))
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+    o.clock.advance(seconds=1)
+    answer(o, o.org.ida, ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, seats=1))
+
+    tick(o)
+    tick(o)
+
+    assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.moved_down"]]
+    assert o.inbox(o.org.jonas) == []
+
+
 def test_a_new_length_is_told_with_an_updated_invite_under_a_new_sequence() -> None:
     o = office()
     announced(o)
