@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.pacing import Limits, Pace
+from bot.adapters.pacing import ARRIVAL_MARGIN_SECONDS, Limits, Pace
 from bot.adapters.render import reader_for
 from bot.slack.blocks import message_payload
 from bot.slack.workspace import ClientFor
@@ -44,6 +45,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
+# ... and "several hundred messages a minute" across a workspace: a fan-out to many channels of one
+# client stays under it rather than meeting Slack's 429s.
+WORKSPACE_LIMITS: Limits = ((10, 1.0),)
 # What conversations.info / conversations.join answer when the bot cannot be (or see that it is) a member.
 _CANNOT_JOIN = frozenset(
     {
@@ -57,6 +61,15 @@ _CANNOT_JOIN = frozenset(
         "user_is_restricted",
     }
 )
+# What the coordinator must do when a post is refused so (the others quote Slack's answer).
+_EXPLANATIONS = {
+    "channel_not_found": "undeliverable.slack_channel_not_found",
+    "is_archived": "undeliverable.slack_channel_archived",
+    "not_in_channel": "undeliverable.slack_removed_from_channel",
+    "account_inactive": "undeliverable.slack_not_installed",
+    "token_revoked": "undeliverable.slack_not_installed",
+    "invalid_auth": "undeliverable.slack_not_installed",
+}
 # A post refused so means the membership seen before no longer holds: look again next time.
 _NOT_THERE_NOW = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -69,11 +82,13 @@ class SlackMessenger:
         client_for: ClientFor,
         *,
         pace_seconds: float = CHANNEL_PACE_SECONDS,
+        workspace_limits: Limits = WORKSPACE_LIMITS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
-        self._pace = Pace(monotonic)
+        self._pace = Pace(monotonic, margin=ARRIVAL_MARGIN_SECONDS)
         self._channel_limits: Limits = ((1, pace_seconds),)
+        self._workspace_limits = workspace_limits
         self._dm_channels: dict[tuple[int, str], str] = {}
         self._member_of: set[tuple[int, str]] = set()
 
@@ -85,18 +100,37 @@ class SlackMessenger:
                 f"the app is not installed in Slack workspace {delivery.tenant.slack_team_id}",
                 Text.of("undeliverable.slack_not_installed"),
             )
+        channel = delivery.message.to_channel or ""
         try:
             channel = await self._channel(client, delivery)
-            self._pace.admit(delivery.id, (channel, self._channel_limits))
-            payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
-            answer = await client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            self._pace.admit(
+                delivery.id,
+                (channel, self._channel_limits),
+                (f"workspace:{delivery.tenant.id}", self._workspace_limits),
             )
+            answer = await self._post(client, delivery, channel)
         except SlackApiError as error:
-            if str(error.response.get("error") or "") in _NOT_THERE_NOW and delivery.message.to_channel:
-                self._member_of.discard((delivery.tenant.id, delivery.message.to_channel))
-            raise classify(error) from error
+            refusal = classify(error)
+            if isinstance(refusal, TransientSendError) and refusal.retry_after is not None and channel:
+                self._pace.hold(channel, refusal.retry_after)
+            raise refusal from error
         return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
+
+    async def _post(self, client: AsyncWebClient, delivery: Delivery, channel: str) -> AsyncSlackResponse:
+        """Post in the channel; removed from it since the last post, the bot joins again and posts once more."""
+        payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
+        try:
+            return await client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **payload)
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            target = delivery.message.to_channel
+            if code not in _NOT_THERE_NOW or not target or _is_dm(target) or _is_user_id(target):
+                raise
+            self._member_of.discard((delivery.tenant.id, target))
+            if code != "not_in_channel":
+                raise
+        await self._join(client, delivery.tenant, channel)
+        return await client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **payload)
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
         target = delivery.message.to_channel
@@ -182,6 +216,7 @@ def classify(error: SlackApiError) -> Exception:
     if response.status_code >= 500:
         return TransientSendError(f"Slack answered {response.status_code}")
     if code in PERMANENT_ERRORS:
-        return PermanentSendError(f"Slack refused it: {code}")
+        explanation = _EXPLANATIONS.get(code)
+        return PermanentSendError(f"Slack refused it: {code}", Text.of(explanation) if explanation else None)
     log.warning("unexpected Slack error %s; retrying later", code)
     return TransientSendError(f"Slack error {code}")

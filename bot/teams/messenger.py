@@ -23,7 +23,7 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.adapters.pacing import Limits, Pace
+from bot.adapters.pacing import ARRIVAL_MARGIN_SECONDS, Limits, Pace
 from bot.adapters.render import reader_for
 from bot.teams.bot import platform_message_id, render_activity
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -85,7 +85,7 @@ class TeamsMessenger:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
-        self._pace = Pace(monotonic)
+        self._pace = Pace(monotonic, margin=ARRIVAL_MARGIN_SECONDS)
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
