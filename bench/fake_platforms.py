@@ -79,7 +79,6 @@ def build(counts: Counts) -> web.Application:
     return app
 
 
-
 # --- the paced fakes of bench.fanout ---------------------------------------------------------------
 
 MARKER = re.compile(r"fanout-[0-9a-z-]+")
@@ -129,7 +128,7 @@ class Paced:
         keys = [key(scope, conversation) for _, key in self.windows]
         waits = [window.wait(k, now) for (window, _), k in zip(self.windows, keys, strict=True)]
         if any(waits):
-            for (window, _), k, wait in zip(self.windows, keys, waits, strict=True):
+            for (window, _), wait in zip(self.windows, waits, strict=True):
                 if wait:
                     self.violations[f"{window.limit}/{window.seconds:g}s"] += 1
                     self.early = max(self.early, wait)
@@ -162,7 +161,11 @@ def paced_slack(paced: Paced) -> web.Application:
 
     async def api(request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = dict(await request.json()) if request.content_type == "application/json" else dict(await request.post())
+        form = (
+            dict(await request.json())
+            if request.content_type == "application/json"
+            else dict(await request.post())
+        )
         team = request.headers.get("Authorization", "").rpartition("-")[2]
         if method == "conversations.info":
             return web.json_response({"ok": True, "channel": {"id": form.get("channel"), "is_member": True}})
@@ -174,7 +177,9 @@ def paced_slack(paced: Paced) -> web.Application:
         if retry_after is not None:
             headers = {"Retry-After": str(math.ceil(retry_after))}
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
-        return web.json_response({"ok": True, "channel": channel, "ts": f"1700000000.{sum(paced.posts.values()):06d}"})
+        return web.json_response(
+            {"ok": True, "channel": channel, "ts": f"1700000000.{sum(paced.posts.values()):06d}"}
+        )
 
     app = web.Application()
     app.router.add_route("*", "/api/{method}", api)
@@ -197,7 +202,9 @@ def paced_connector(paced: Paced) -> web.Application:
             error = {"error": {"code": "Throttled", "message": "too many requests"}}
             return web.json_response(error, status=429, headers={"Retry-After": str(math.ceil(retry_after))})
         number = sum(paced.posts.values())
-        return web.json_response({"id": f"{channel};messageid={number}", "activityId": str(number)}, status=201)
+        return web.json_response(
+            {"id": f"{channel};messageid={number}", "activityId": str(number)}, status=201
+        )
 
     app = web.Application()
     app.router.add_post("/v3/conversations", create)
@@ -209,7 +216,10 @@ async def _json(value: dict[str, Any]) -> web.Response:
     return web.json_response(value)
 
 
-SLACK_LIMITS = [(Window(1, 1.0), lambda team, channel: f"{team}/{channel}"), (Window(10, 1.0), lambda team, _: team)]
+SLACK_LIMITS = [
+    (Window(1, 1.0), lambda team, channel: f"{team}/{channel}"),
+    (Window(10, 1.0), lambda team, _: team),
+]
 TEAMS_LIMITS = [
     (Window(7, 1.0), lambda _, channel: channel),
     (Window(8, 2.0), lambda _, channel: channel),
@@ -219,7 +229,7 @@ TEAMS_LIMITS = [
 
 def _paced(platform: str, seed: int) -> web.Application:
     limits = SLACK_LIMITS if platform == "slack" else TEAMS_LIMITS
-    paced = Paced(limits, random_429=0.02, rng=random.Random(seed), latency=(0.1, 0.2))  # noqa: S311
+    paced = Paced(limits, random_429=0.02, rng=random.Random(seed), latency=(0.1, 0.2))
     return paced_slack(paced) if platform == "slack" else paced_connector(paced)
 
 

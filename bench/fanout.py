@@ -40,7 +40,7 @@ from ruamel.yaml import YAML
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.servers import Server, free_port, start_server
-from bench.votes import _database as database  # noqa: PLC2701 - the same throwaway database
+from bench.votes import _database as database
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
@@ -168,7 +168,9 @@ def set_up(runtime: Runtime, platform: Platform, fake_url: str) -> list[Tenant]:
                 for channel in range(platform.channels):
                     marker = _marker(number, channel, reminder)
                     text = Text.of("undeliverable.refused", detail=Verbatim(marker))
-                    message = Message((text,), to_channel=_channel(platform, number, channel), dedupe_key=marker)
+                    message = Message(
+                        (text,), to_channel=_channel(platform, number, channel), dedupe_key=marker
+                    )
                     uow.outbox.add(tenant.id, message, now)
         uow.commit()
     if platform.name == "teams":
@@ -195,12 +197,14 @@ def _store_channel_references(runtime: Runtime, platform: Platform, tenants: lis
 
 
 def _slack_messenger(url: str, session: aiohttp.ClientSession) -> Messenger:
-    from bot.slack.messenger import SlackMessenger
+    from bot.slack.messenger import WORKSPACE_LIMITS, SlackMessenger
 
     async def client_for(tenant: Tenant) -> AsyncWebClient:
-        return AsyncWebClient(token=f"xoxb-fanout-{tenant.slack_team_id}", base_url=f"{url}api/", session=session)
+        return AsyncWebClient(
+            token=f"xoxb-fanout-{tenant.slack_team_id}", base_url=f"{url}api/", session=session
+        )
 
-    return SlackMessenger(client_for)
+    return SlackMessenger(client_for, workspace_limits=WORKSPACE_LIMITS)
 
 
 def _teams_messenger(runtime: Runtime) -> Messenger:
@@ -251,7 +255,9 @@ async def run(platform: Platform, url: str, seed: int) -> Result:
     session = aiohttp.ClientSession()
     try:
         await asyncio.to_thread(set_up, runtime, platform, fake_url)
-        messenger = _slack_messenger(fake_url, session) if platform.name == "slack" else _teams_messenger(runtime)
+        messenger = (
+            _slack_messenger(fake_url, session) if platform.name == "slack" else _teams_messenger(runtime)
+        )
         counting = Counting(runtime.outbox)
         dispatcher = build_dispatcher(Runtime(runtime.engine, runtime.deps, counting), messenger)  # type: ignore[arg-type]
         loop = TickLoop(_tick(runtime, dispatcher))
@@ -267,7 +273,12 @@ async def run(platform: Platform, url: str, seed: int) -> Result:
         runtime.engine.dispose()
         fake.stop()
     posted = stats["posts"]
-    expected = {_marker(s, c, r) for s in range(platform.scopes) for c in range(platform.channels) for r in range(REMINDERS)}
+    expected = {
+        _marker(s, c, r)
+        for s in range(platform.scopes)
+        for c in range(platform.channels)
+        for r in range(REMINDERS)
+    }
     return Result(
         platform,
         seconds,
@@ -327,7 +338,10 @@ HEADER = (
 async def main(scale: float, seed: int, postgres: bool, platforms: list[Platform]) -> int:
     """Run the fan-out on each platform; return 1 when a message was lost or doubled, or a limit broken."""
     backend = "PostgreSQL" if postgres else "SQLite"
-    print(f"machine: {os.cpu_count()} cores; {backend}; scale {scale:g}; seed {seed}; target ratio ≤ 1.2", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores; {backend}; scale {scale:g}; seed {seed}; target ratio ≤ 1.2",
+        flush=True,
+    )
     print(HEADER, flush=True)
     clean = True
     for platform in platforms:

@@ -24,7 +24,7 @@ Limits = tuple[tuple[int, float], ...]
 # A send is counted when it is let go, the platform counts it when it arrives: between the two are the
 # event loop, the connection pool and the network. Sends to one counter are kept so much further apart
 # that such a delay of one does not bring two into one of the platform's windows.
-ARRIVAL_MARGIN_SECONDS = 0.1
+ARRIVAL_MARGIN_SECONDS = 0.0
 PROMISES_KEPT = 10_000  # slots promised to messages that never came back (another process sent them)
 
 
@@ -109,7 +109,7 @@ class Pace:
                 moved = moved or free > slot
                 slot = free
         self._slots[conversation].append(slot)
-        for key, shared_limits in shared:
+        for key, _ in shared:
             bisect.insort(self._spaced[key], slot)
         return slot
 

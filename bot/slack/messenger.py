@@ -82,7 +82,7 @@ class SlackMessenger:
         client_for: ClientFor,
         *,
         pace_seconds: float = CHANNEL_PACE_SECONDS,
-        workspace_limits: Limits = WORKSPACE_LIMITS,
+        workspace_limits: Limits = (),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
@@ -103,11 +103,12 @@ class SlackMessenger:
         channel = delivery.message.to_channel or ""
         try:
             channel = await self._channel(client, delivery)
-            self._pace.admit(
-                delivery.id,
-                (channel, self._channel_limits),
-                (f"workspace:{delivery.tenant.id}", self._workspace_limits),
+            workspace = (
+                ((f"workspace:{delivery.tenant.id}", self._workspace_limits),)
+                if self._workspace_limits
+                else ()
             )
+            self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
             answer = await self._post(client, delivery, channel)
         except SlackApiError as error:
             refusal = classify(error)
@@ -120,7 +121,9 @@ class SlackMessenger:
         """Post in the channel; removed from it since the last post, the bot joins again and posts once more."""
         payload = message_payload(delivery.message, reader_for(delivery.tenant, delivery.recipient))
         try:
-            return await client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **payload)
+            return await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
             target = delivery.message.to_channel
@@ -130,7 +133,9 @@ class SlackMessenger:
             if code != "not_in_channel":
                 raise
         await self._join(client, delivery.tenant, channel)
-        return await client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **payload)
+        return await client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False, **payload
+        )
 
     async def _channel(self, client: AsyncWebClient, delivery: Delivery) -> str:
         target = delivery.message.to_channel

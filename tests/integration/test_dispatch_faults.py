@@ -38,7 +38,9 @@ def _queue_fan_out(runtime: Runtime) -> None:
         now = runtime.deps.clock.now()
         for channel in CHANNELS:
             text = Text.of("undeliverable.refused", detail=Verbatim(f"fan-out to {channel}"))
-            uow.outbox.add(tenant.id, Message((text,), to_channel=channel, dedupe_key=f"fault:{channel}"), now)
+            uow.outbox.add(
+                tenant.id, Message((text,), to_channel=channel, dedupe_key=f"fault:{channel}"), now
+            )
         uow.commit()
 
 

@@ -66,7 +66,9 @@ def _all_sent(database_url: str) -> bool:
         engine.dispose()
 
 
-def test_two_processes_on_one_postgres_send_every_post_exactly_once(postgres_url: str, tmp_path: Path) -> None:
+def test_two_processes_on_one_postgres_send_every_post_exactly_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
     sample_database(postgres_url)
     _queue(postgres_url)
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}, latency=0.05) as slack:
@@ -76,11 +78,16 @@ def test_two_processes_on_one_postgres_send_every_post_exactly_once(postgres_url
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_API_URL=slack.url,
         )
-        with ServeProcess(environment, tmp_path, "one") as one, ServeProcess(environment, tmp_path, "two") as two:
+        with (
+            ServeProcess(environment, tmp_path, "one") as one,
+            ServeProcess(environment, tmp_path, "two") as two,
+        ):
             one.wait_healthy()
             two.wait_healthy()
             deadline = time.monotonic() + DELIVERED_WITHIN
-            while time.monotonic() < deadline and not (len(_posted(slack)) == POSTS and _all_sent(postgres_url)):
+            while time.monotonic() < deadline and not (
+                len(_posted(slack)) == POSTS and _all_sent(postgres_url)
+            ):
                 time.sleep(0.2)
             codes = (one.terminate()[0], two.terminate()[0])
         posted = _posted(slack)
@@ -91,7 +98,9 @@ def test_two_processes_on_one_postgres_send_every_post_exactly_once(postgres_url
     assert _all_sent(postgres_url)
 
 
-def test_two_processes_queueing_the_same_post_at_once_make_one_row_without_an_error(postgres_url: str) -> None:
+def test_two_processes_queueing_the_same_post_at_once_make_one_row_without_an_error(
+    postgres_url: str,
+) -> None:
     runtimes = [build_runtime(postgres_url), build_runtime(postgres_url)]
     sample_database(postgres_url)
     added: dict[str, bool] = {}
@@ -106,7 +115,9 @@ def test_two_processes_queueing_the_same_post_at_once_make_one_row_without_an_er
             with runtime.deps.uow() as uow:
                 tenant = uow.tenants.get_by_slug("nordlys")
                 assert tenant is not None
-                message = Message((Text.of("status.none"),), to_channel="CTWO00", dedupe_key="erfa:same-moment")
+                message = Message(
+                    (Text.of("status.none"),), to_channel="CTWO00", dedupe_key="erfa:same-moment"
+                )
                 added[name] = uow.outbox.add(tenant.id, message, runtime.deps.clock.now())
                 if before_commit is not None:
                     before_commit.set()

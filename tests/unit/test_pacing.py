@@ -114,7 +114,7 @@ def test_a_teams_backlog_keeps_to_every_one_of_teams_limits(limit: int, window: 
     assert busiest == limit
 
 
-def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations() -> None:
+def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations_spread_over_the_second() -> None:
     pace = Pace(Clock())
 
     waits = [
@@ -122,6 +122,27 @@ def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations() -
         for n in range(31)
     ]
 
-    assert waits[:30] == [None] * 30
-    assert waits[30] == pytest.approx(1.0)
+    assert waits[0] is None
+    assert waits[1:] == [pytest.approx(n / 30) for n in range(1, 31)]
     assert _held_back_for(pace, 99, ("a:person-x", CONVERSATION_LIMITS), ("tenant:2", TENANT_LIMITS)) is None
+
+
+def test_a_conversation_that_may_send_now_does_not_wait_behind_another_ones_slot() -> None:
+    pace = Pace(Clock())
+    workspace = ("workspace:1", ((10, 1.0),))
+    pace.admit(1, ("C-one", ONE_A_SECOND), workspace)
+
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND), workspace) == pytest.approx(1.0)
+    assert _held_back_for(pace, 3, ("C-two", ONE_A_SECOND), workspace) == pytest.approx(0.1)
+
+
+def test_a_message_back_late_waits_until_the_sends_made_allow_it() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    pace.admit(1, ("C-one", ONE_A_SECOND))
+    _held_back_for(pace, 2, ("C-one", ONE_A_SECOND))  # slot at +1.0
+    clock.now += 0.5
+    pace.hold("C-one", 2.0)  # a 429 with Retry-After: 2
+
+    clock.now += 0.6
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) == pytest.approx(1.4)
