@@ -68,10 +68,6 @@ class Pace:
         """Send nothing more to ``key`` for ``seconds`` (the platform answered 429 with Retry-After)."""
         until = self._monotonic() + seconds
         self._held[key] = max(self._held.get(key, until), until)
-        slots = self._slots.setdefault(key, deque())
-        if not slots or slots[-1] < until:
-            # Counted as a send at that moment: what comes later queues behind it, at the allowed pace.
-            slots.append(until)
 
     def _later(
         self, message_id: int, counters: tuple[tuple[str, Limits], ...], slot: float, now: float
@@ -132,7 +128,8 @@ class Pace:
         longest = max(window for _, window in limits)
         while slots and slots[0] <= now - longest:
             slots.popleft()
-        slot = max(now, slots[-1]) if slots else now  # never ahead of a message already waiting
+        # Never ahead of a message already waiting, nor of the end of a platform's hold.
+        slot = max(now, self._held.get(key, now), slots[-1] if slots else now)
         for limit, window in limits:
             if len(slots) >= limit:
                 slot = max(slot, slots[-limit] + window + self._margin)

@@ -61,7 +61,7 @@ _CANNOT_JOIN = frozenset(
         "user_is_restricted",
     }
 )
-# What the coordinator must do when a post is refused so (the others quote Slack's answer).
+# What the coordinator must do when a channel post is refused so (other refusals quote Slack's answer).
 _EXPLANATIONS = {
     "channel_not_found": "undeliverable.slack_channel_not_found",
     "is_archived": "undeliverable.slack_channel_archived",
@@ -114,6 +114,9 @@ class SlackMessenger:
             refusal = classify(error)
             if isinstance(refusal, TransientSendError) and refusal.retry_after is not None and channel:
                 self._pace.hold(channel, refusal.retry_after)
+            explanation = _EXPLANATIONS.get(str(error.response.get("error") or ""))
+            if isinstance(refusal, PermanentSendError) and explanation and _is_channel_post(delivery):
+                refusal = PermanentSendError(str(refusal), Text.of(explanation))
             raise refusal from error
         return Sent(platform_message_id=f"{answer.get('channel', channel)}:{answer.get('ts')}")
 
@@ -126,10 +129,9 @@ class SlackMessenger:
             )
         except SlackApiError as error:
             code = str(error.response.get("error") or "")
-            target = delivery.message.to_channel
-            if code not in _NOT_THERE_NOW or not target or _is_dm(target) or _is_user_id(target):
+            if code not in _NOT_THERE_NOW or not _is_channel_post(delivery):
                 raise
-            self._member_of.discard((delivery.tenant.id, target))
+            self._member_of.discard((delivery.tenant.id, channel))
             if code != "not_in_channel":
                 raise
         await self._join(client, delivery.tenant, channel)
@@ -199,6 +201,11 @@ def _not_a_member(error: SlackApiError, method: str, channel: str) -> Exception:
     return PermanentSendError(reason, Text.of("undeliverable.slack_not_member", detail=Verbatim(code)))
 
 
+def _is_channel_post(delivery: Delivery) -> bool:
+    target = delivery.message.to_channel
+    return bool(target) and not _is_dm(target or "") and not _is_user_id(target or "")
+
+
 def _is_dm(channel: str) -> bool:
     # A DM's channel id starts with D: the bot is always in its own DMs (and cannot join them).
     return channel.startswith("D")
@@ -221,7 +228,6 @@ def classify(error: SlackApiError) -> Exception:
     if response.status_code >= 500:
         return TransientSendError(f"Slack answered {response.status_code}")
     if code in PERMANENT_ERRORS:
-        explanation = _EXPLANATIONS.get(code)
-        return PermanentSendError(f"Slack refused it: {code}", Text.of(explanation) if explanation else None)
+        return PermanentSendError(f"Slack refused it: {code}")
     log.warning("unexpected Slack error %s; retrying later", code)
     return TransientSendError(f"Slack error {code}")
