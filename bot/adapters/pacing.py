@@ -7,6 +7,13 @@ back to the outbox with ``SendLater``. Each held-back message is given a slot of
 one free after those already promised, so that a backlog drains at the allowed rate. Telling them
 all "in a second" would bring the whole backlog back at once, to send a few and hold back the rest
 again: work that grows with the square of the backlog.
+
+A platform counts a send when it arrives, the bot when it lets it go: between the two are the event
+loop, the connection pool and the network, a few milliseconds or, on a busy machine, half a second.
+So a send is known to have arrived only by the time its answer came back (``Pace.answered``), and
+the sends made are checked with that: one more goes only when the limits hold even if every earlier
+send arrived as late as it could have. The slots are planned as far apart again as the answers
+lately took, so that a message coming back at its slot is sent, not held back once more.
 """
 
 from __future__ import annotations
@@ -15,33 +22,41 @@ import bisect
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
 from handlers.shared.ports import SendLater
 
 # At most so many sends in any so many seconds, for each pair.
 Limits = tuple[tuple[int, float], ...]
-# A send is counted when it is let go, the platform counts it when it arrives: between the two are the
-# event loop, the connection pool and the network. Sends to one counter are kept so much further apart
-# that such a delay of one does not bring two into one of the platform's windows.
-ARRIVAL_MARGIN_SECONDS = 0.0
+Counters = tuple[tuple[str, Limits], ...]
 PROMISES_KEPT = 10_000  # slots promised to messages that never came back (another process sent them)
+ANSWER_TIMES_KEPT = 100  # the latest answer times, whose longest is the margin kept between slots
+
+
+@dataclass(slots=True)
+class _Send:
+    """One send: when it was let go, and when its answer came (None while it is under way)."""
+
+    admitted: float
+    answered: float | None = None
 
 
 class Pace:
     """Keeps sends within limits per counter (a conversation, a tenant), in the order they came.
 
     Two records per counter: the slots planned (a held-back message keeps its own), and the sends
-    made. A message that comes back late is sent when the sends made allow it, not merely its slot:
-    sent late beside one sent on time, two could fall in one window of the platform.
+    made, which decide: a message back late, or one whose slot was planned before a slow answer,
+    waits until the sends made allow it.
     """
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic, *, margin: float = 0.0) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
-        self._margin = margin
         self._slots: dict[str, deque[float]] = {}
         self._spaced: dict[str, list[float]] = {}
-        self._sent: dict[str, deque[float]] = {}
+        self._sent: dict[str, deque[_Send]] = {}
+        self._under_way: dict[int, _Send] = {}
+        self._answer_times: deque[float] = deque(maxlen=ANSWER_TIMES_KEPT)
         self._held: dict[str, float] = {}
         self._promised: dict[int, float] = {}
 
@@ -49,54 +64,74 @@ class Pace:
         """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise.
 
         ``counters`` are what the send counts against, each with its limits: it goes when all allow.
+        The first is the conversation (its messages keep their order), the others are shared by many
+        conversations (a workspace, a tenant). Once the platform answered, call :meth:`answered`.
         """
         now = self._monotonic()
         promised = self._promised.pop(message_id, None)
         if promised is not None and now < promised:
             self._later(message_id, counters, promised, now)
-        if promised is None or now > promised + _shortest(counters):
-            # New, or back so late that its slot has passed: sent in a burst with later ones, it could
-            # break a limit, so it queues again.
-            promised = self._slot(counters, now)
-        allowed = max([promised, *(self._allowed(key, limits, now) for key, limits in counters)])
-        if allowed > now:
-            self._later(message_id, counters, allowed, now)
+        allowed = max(self._allowed(key, limits, now) for key, limits in counters)
+        if promised is None or now > promised + _shortest(counters) or allowed > now:
+            # New, back so late that its slot has passed (sent in a burst with later ones, it could
+            # break a limit), or not allowed by the sends made: it queues again.
+            promised = self._slot(counters, max(now, allowed), now)
+        if promised > now:
+            self._later(message_id, counters, promised, now)
+        send = _Send(now)
+        self._under_way[message_id] = send
         for key, _ in counters:
-            self._sent[key].append(now)
+            self._sent[key].append(send)
+
+    def answered(self, message_id: int) -> None:
+        """Record that the platform answered the message's send (taken or refused)."""
+        send = self._under_way.pop(message_id, None)
+        if send is not None:
+            send.answered = self._monotonic()
+            self._answer_times.append(send.answered - send.admitted)
 
     def hold(self, key: str, seconds: float) -> None:
         """Send nothing more to ``key`` for ``seconds`` (the platform answered 429 with Retry-After)."""
         until = self._monotonic() + seconds
         self._held[key] = max(self._held.get(key, until), until)
 
-    def _later(
-        self, message_id: int, counters: tuple[tuple[str, Limits], ...], slot: float, now: float
-    ) -> NoReturn:
+    @property
+    def _margin(self) -> float:
+        return max(self._answer_times, default=0.0)
+
+    def _later(self, message_id: int, counters: Counters, slot: float, now: float) -> NoReturn:
         self._promise(message_id, slot, now)
         raise SendLater(f"pacing sends to {counters[0][0]}", retry_after=slot - now)
 
     def _allowed(self, key: str, limits: Limits, now: float) -> float:
-        """Return the first moment the sends made (and a platform's hold) allow one more to ``key``."""
+        """Return the first moment the sends made (and a platform's hold) allow one more to ``key``.
+
+        A send counts in a window until its answer came back that long ago; one under way counts as
+        if it were answered now.
+        """
         sent = self._sent.setdefault(key, deque())
         longest = max(window for _, window in limits)
-        while sent and sent[0] <= now - longest:
+        while sent and sent[0].answered is not None and sent[0].answered <= now - longest:
             sent.popleft()
         allowed = self._held.get(key, now)
         for limit, window in limits:
-            if len(sent) >= limit:
-                allowed = max(allowed, sent[-limit] + window + self._margin)
+            if len(sent) < limit:
+                continue
+            ends = sorted(now if s.answered is None else s.answered for s in sent)
+            recent = [end for end in ends if end > now - window]
+            if len(recent) >= limit:
+                allowed = max(allowed, recent[len(recent) - limit] + window)
         return allowed
 
-    def _slot(self, counters: tuple[tuple[str, Limits], ...], now: float) -> float:
-        """Plan the first moment all counters allow, and count it against them.
+    def _slot(self, counters: Counters, start: float, now: float) -> float:
+        """Plan the first moment from ``start`` that all counters allow, and count it against them.
 
-        The first counter is the conversation: its messages go in the order they came. The others
-        (a workspace, a tenant) are shared by many conversations: a message that may go now must not
-        wait behind another conversation's slot, so their slots are kept apart by the allowed interval
-        and a new one takes the first gap that is free.
+        A conversation's messages go in the order they came. A shared counter's slots are kept
+        apart by the allowed interval and a new one takes the first free gap: a message that may go
+        now does not wait behind another conversation's slot.
         """
         (conversation, limits), shared = counters[0], counters[1:]
-        slot = self._earliest(conversation, limits, now)
+        slot = max(start, self._earliest(conversation, limits, now))
         moved = True
         while moved:
             moved = False
@@ -126,7 +161,7 @@ class Pace:
     def _earliest(self, key: str, limits: Limits, now: float) -> float:
         slots = self._slots.setdefault(key, deque())
         longest = max(window for _, window in limits)
-        while slots and slots[0] <= now - longest:
+        while slots and slots[0] <= now - longest - self._margin:
             slots.popleft()
         # Never ahead of a message already waiting, nor of the end of a platform's hold.
         slot = max(now, self._held.get(key, now), slots[-1] if slots else now)
@@ -141,5 +176,5 @@ class Pace:
         self._promised[message_id] = slot
 
 
-def _shortest(counters: tuple[tuple[str, Limits], ...]) -> float:
+def _shortest(counters: Counters) -> float:
     return min(window for _, limits in counters for _, window in limits)

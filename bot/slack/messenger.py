@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.pacing import ARRIVAL_MARGIN_SECONDS, Limits, Pace
+from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
 from bot.slack.blocks import message_payload
 from bot.slack.workspace import ClientFor
@@ -86,7 +86,7 @@ class SlackMessenger:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
-        self._pace = Pace(monotonic, margin=ARRIVAL_MARGIN_SECONDS)
+        self._pace = Pace(monotonic)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._workspace_limits = workspace_limits
         self._dm_channels: dict[tuple[int, str], str] = {}
@@ -109,7 +109,10 @@ class SlackMessenger:
                 else ()
             )
             self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
-            answer = await self._post(client, delivery, channel)
+            try:
+                answer = await self._post(client, delivery, channel)
+            finally:
+                self._pace.answered(delivery.id)
         except SlackApiError as error:
             refusal = classify(error)
             if isinstance(refusal, TransientSendError) and refusal.retry_after is not None and channel:

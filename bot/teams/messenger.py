@@ -23,7 +23,7 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.adapters.pacing import ARRIVAL_MARGIN_SECONDS, Limits, Pace
+from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
 from bot.teams.bot import platform_message_id, render_activity
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -85,7 +85,7 @@ class TeamsMessenger:
         self._adapter = adapter
         self._store = store
         self._app_id = app_id
-        self._pace = Pace(monotonic, margin=ARRIVAL_MARGIN_SECONDS)
+        self._pace = Pace(monotonic)
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
@@ -96,14 +96,24 @@ class TeamsMessenger:
             (destination.key, CONVERSATION_LIMITS),
             (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
         )
+        try:
+            conversation_id, activity_id = await self._send(delivery, destination)
+        except TransientSendError as error:
+            if error.retry_after is not None:
+                self._pace.hold(destination.key, error.retry_after)
+            raise
+        finally:
+            self._pace.answered(delivery.id)
+        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
+
+    async def _send(self, delivery: Delivery, destination: _Destination) -> tuple[str, str]:
         reference = await self._reference(delivery, destination)
         activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
         try:
             if delivery.message.to_channel:
                 tenant = delivery.tenant.teams_tenant_id
-                conversation_id, activity_id = await self._post_in_channel(reference, activity, tenant)
-            else:
-                conversation_id, activity_id = await self._send_direct(reference, activity)
+                return await self._post_in_channel(reference, activity, tenant)
+            return await self._send_direct(reference, activity)
         except ErrorResponseException as error:
             raise _classify(error, channel=delivery.message.to_channel) from error
         except (PermanentSendError, TransientSendError):
@@ -111,7 +121,6 @@ class TeamsMessenger:
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
             log.warning("Teams send failed: %s: %s", type(error).__name__, error)
             raise TransientSendError(f"Bot Connector unreachable: {type(error).__name__}") from error
-        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
 
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
