@@ -31,14 +31,15 @@ from handlers.shared.ports import SendLater
 Limits = tuple[tuple[int, float], ...]
 Counters = tuple[tuple[str, Limits], ...]
 PROMISES_KEPT = 10_000  # slots promised to messages that never came back (another process sent them)
-ANSWER_TIMES_KEPT = 100  # the latest answer times, whose longest is the margin kept between slots
+ANSWER_TIMES_KEPT = 100  # the latest answer times: the margin kept between slots is ...
+MARGIN_QUANTILE = 0.9  # ... the time within which so many of them came
 
 
 @dataclass(slots=True)
 class _Send:
     """One send: when it was let go, and when its answer came (None while it is under way)."""
 
-    admitted: float
+    admitted: float  # when it was let go (or its request begun, if later)
     answered: float | None = None
 
 
@@ -83,6 +84,12 @@ class Pace:
         for key, _ in counters:
             self._sent[key].append(send)
 
+    def leaving(self, message_id: int) -> None:
+        """Record that the admitted message's request is being made now (after lookups of its own)."""
+        send = self._under_way.get(message_id)
+        if send is not None:
+            send.admitted = self._monotonic()
+
     def answered(self, message_id: int) -> None:
         """Record that the platform answered the message's send (taken or refused)."""
         send = self._under_way.pop(message_id, None)
@@ -97,7 +104,11 @@ class Pace:
 
     @property
     def _margin(self) -> float:
-        return max(self._answer_times, default=0.0)
+        # Most answers, not the slowest: a slot planned too close is only held back once more.
+        if not self._answer_times:
+            return 0.0
+        times = sorted(self._answer_times)
+        return times[int(len(times) * MARGIN_QUANTILE)]
 
     def _later(self, message_id: int, counters: Counters, slot: float, now: float) -> NoReturn:
         self._promise(message_id, slot, now)

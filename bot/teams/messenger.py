@@ -109,6 +109,7 @@ class TeamsMessenger:
     async def _send(self, delivery: Delivery, destination: _Destination) -> tuple[str, str]:
         reference = await self._reference(delivery, destination)
         activity = render_activity(delivery.message, reader_for(delivery.tenant, delivery.recipient))
+        self._pace.leaving(delivery.id)
         try:
             if delivery.message.to_channel:
                 tenant = delivery.tenant.teams_tenant_id
