@@ -1,7 +1,8 @@
-"""The dispatcher and SlackMessenger under Slack's faults in the middle of a fan-out, on a real database.
+"""The dispatcher and the messengers under the platforms' faults in the middle of a fan-out, on a real database.
 
 A fan-out of one post to each of a dozen channels goes through the real dispatcher, messenger and
-slack_sdk client to the fake Slack Web API (HTTP on 127.0.0.1), on SQLite and on PostgreSQL. One post
+client (slack_sdk; botbuilder's) to the fake Slack Web API or Bot Connector (HTTP on 127.0.0.1), on
+SQLite and on PostgreSQL. One post
 meets a fault: a 429 with Retry-After or a 5xx is retried (later, once), while the other channels'
 posts go on; a refusal no retry fixes fails that message and tells the coordinator once, in words
 saying what to do.
@@ -19,24 +20,30 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.bootstrap import Runtime
 from bot.slack.messenger import SlackMessenger
+from bot.teams.http import build_adapter
+from bot.teams.messenger import TeamsMessenger
+from bot.teams.settings import TeamsSettings
 from handlers.shared.model import Tenant
 from handlers.shared.ports import Delivery
 from handlers.shared.text import Message, Text, Verbatim
 from scheduler.clock import SystemClock
 from scheduler.dispatcher import Dispatcher
+from storage.teams_store import TeamsReference, TeamsStore
 from tests.platforms.conftest import BOT_TOKEN, TEAM
 from tests.platforms.slack_fakes import Call, FakeSlackApi
+from tests.platforms.teams_fakes import BOT_ID, ConnectorCall, FakeConnector
 
 CHANNELS = [f"CFAULT{number:02d}" for number in range(12)]
+TEAMS_CHANNELS = [f"19:fault{number:02d}@thread.tacv2" for number in range(12)]
 DRAIN_SECONDS = 30.0  # only fails a dispatcher that never finishes
 
 
-def _queue_fan_out(runtime: Runtime) -> None:
+def _queue_fan_out(runtime: Runtime, channels: list[str] = CHANNELS) -> None:
     with runtime.deps.uow() as uow:
         tenant = uow.tenants.get_by_slug("nordlys")
         assert tenant is not None
         now = runtime.deps.clock.now()
-        for channel in CHANNELS:
+        for channel in channels:
             text = Text.of("undeliverable.refused", detail=Verbatim(f"fan-out to {channel}"))
             uow.outbox.add(
                 tenant.id, Message((text,), to_channel=channel, dedupe_key=f"fault:{channel}"), now
@@ -170,3 +177,72 @@ def test_still_not_in_channel_after_looking_again_tells_the_coordinator_to_invit
     assert _posted(calls) == Counter(channel for channel in CHANNELS if channel != hit)
     assert [call.params["channel"] for call in calls].count(hit) == 2  # once more after looking, then no more
     assert runtime.outbox.counts() == {"sent": len(CHANNELS) - 1, "failed": 1}
+
+
+# --- Teams ----------------------------------------------------------------------------------------
+
+
+def _teams_fan_out(
+    runtime: Runtime, connector: FakeConnector, coordinator: _Coordinator
+) -> list[ConnectorCall]:
+    """Send a post to each Teams channel (the app added to each, as an @mention records it)."""
+    store = TeamsStore(runtime.engine)
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug("nordlys")
+        assert tenant is not None
+    for channel in TEAMS_CHANNELS:
+        reference = {"bot": {"id": BOT_ID, "name": "Virtuelt PMO"}, "serviceUrl": connector.url}
+        store.save_reference(
+            TeamsReference(tenant.id, channel, connector.url, reference, channel_key=channel),
+            runtime.deps.clock.now(),
+        )
+    _queue_fan_out(runtime, TEAMS_CHANNELS)
+    messenger = TeamsMessenger(build_adapter(TeamsSettings.local()), store, "")
+    dispatcher = Dispatcher(runtime.outbox, messenger, SystemClock(), on_undeliverable=coordinator)
+    try:
+        asyncio.run(_drain(runtime, dispatcher))
+    finally:
+        dispatcher.close()
+    return connector.created()
+
+
+def _channel_of(call: ConnectorCall) -> str:
+    return str(call.body["channelData"]["channel"]["id"])
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, "2"), (502, None), (503, None)])
+def test_a_teams_rate_limit_or_outage_delays_that_post_only(
+    runtime: Runtime, status: int, retry_after: str | None
+) -> None:
+    with FakeConnector() as connector:
+        connector.fail_next(status, retry_after=retry_after, method="POST")
+        calls = _teams_fan_out(runtime, connector, _Coordinator())
+
+    failed = next(call for call in calls if not call.answered_id)
+    hit = _channel_of(failed)
+    retried = next(call for call in calls if call.answered_id and _channel_of(call) == hit)
+    others = [call.at for call in calls if call.answered_id and _channel_of(call) != hit]
+    assert Counter(_channel_of(call) for call in calls if call.answered_id) == Counter(TEAMS_CHANNELS)
+    assert retried.at - failed.at >= (float(retry_after) if retry_after else 2.5)
+    assert max(others) < retried.at
+    assert max(others) - failed.at < 2.0
+    assert runtime.outbox.counts() == {"sent": len(TEAMS_CHANNELS)}
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_teams_channel_the_bot_was_removed_from_fails_once_and_the_coordinator_is_told(
+    runtime: Runtime, status: int
+) -> None:
+    coordinator = _Coordinator()
+    with FakeConnector() as connector:
+        connector.fail_next(status, method="POST")
+        calls = _teams_fan_out(runtime, connector, coordinator)
+
+    refused = next(call for call in calls if not call.answered_id)
+    hit = _channel_of(refused)
+    assert coordinator.told == [(hit, "undeliverable.teams_channel")]
+    assert [_channel_of(call) for call in calls].count(hit) == 1
+    assert Counter(_channel_of(call) for call in calls if call.answered_id) == Counter(
+        channel for channel in TEAMS_CHANNELS if channel != hit
+    )
+    assert runtime.outbox.counts() == {"sent": len(TEAMS_CHANNELS) - 1, "failed": 1}
