@@ -42,8 +42,7 @@ import aiohttp
 from ruamel.yaml import YAML
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bench.servers import Server, free_port, start_server
-from bench.votes import _database as database
+from bench.servers import Server, free_port, start_server, throwaway_database
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
@@ -353,7 +352,10 @@ async def main(scale: float, seed: int, postgres: bool, platforms: list[Platform
     print(HEADER, flush=True)
     clean = True
     for platform in platforms:
-        with tempfile.TemporaryDirectory() as folder, database(folder, postgres) as url:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            throwaway_database(folder, postgres, "bench_fanout") as url,
+        ):
             result = await run(scaled(platform, scale), url, seed)
         report(result)
         clean = clean and result.clean
