@@ -68,17 +68,23 @@ class Pace:
         The first is the conversation (its messages keep their order), the others are shared by many
         conversations (a workspace, a tenant). Once the platform answered, call :meth:`answered`.
         """
+        counters = _paced(counters)
+        if not counters:
+            return
         now = self._monotonic()
         promised = self._promised.pop(message_id, None)
         if promised is not None and now < promised:
             self._later(message_id, counters, promised, now)
         allowed = max(self._allowed(key, limits, now) for key, limits in counters)
-        if promised is None or now > promised + _shortest(counters) or allowed > now:
-            # New, back so late that its slot has passed (sent in a burst with later ones, it could
-            # break a limit), or not allowed by the sends made: it queues again.
+        if promised is None or now > promised + _shortest(counters):
+            # New, or back so late that its slot has passed: sent in a burst with later ones, it could
+            # break a limit, so it queues again (in place of its old slot).
+            if promised is not None:
+                self._unplan(counters, promised)
             promised = self._slot(counters, max(now, allowed), now)
-        if promised > now:
-            self._later(message_id, counters, promised, now)
+        # Back at its slot, it may still have to wait a little for a slow answer to an earlier send.
+        if max(promised, allowed) > now:
+            self._later(message_id, counters, max(promised, allowed), now)
         send = _Send(now)
         self._under_way[message_id] = send
         for key, _ in counters:
@@ -155,6 +161,16 @@ class Pace:
             bisect.insort(self._spaced[key], slot)
         return slot
 
+    def _unplan(self, counters: Counters, slot: float) -> None:
+        (conversation, _), shared = counters[0], counters[1:]
+        if slot in self._slots.get(conversation, ()):
+            self._slots[conversation].remove(slot)
+        for key, _ in shared:
+            slots = self._spaced.get(key, [])
+            index = bisect.bisect_left(slots, slot)
+            if index < len(slots) and slots[index] == slot:
+                del slots[index]
+
     def _free(self, key: str, limits: Limits, start: float, now: float) -> float:
         """Return the first moment from ``start`` that is an allowed interval away from the key's slots."""
         slots = self._spaced.setdefault(key, [])
@@ -185,6 +201,12 @@ class Pace:
         if len(self._promised) >= PROMISES_KEPT:
             self._promised = {key: at for key, at in self._promised.items() if at > now - 60.0}
         self._promised[message_id] = slot
+
+
+def _paced(counters: Counters) -> Counters:
+    """Return the counters with the limits that pace at all (a window of 0 s is no limit)."""
+    paced = ((key, tuple((n, w) for n, w in limits if w > 0)) for key, limits in counters)
+    return tuple((key, limits) for key, limits in paced if limits)
 
 
 def _shortest(counters: Counters) -> float:

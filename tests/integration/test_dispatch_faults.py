@@ -35,6 +35,7 @@ from tests.platforms.teams_fakes import BOT_ID, ConnectorCall, FakeConnector
 
 CHANNELS = [f"CFAULT{number:02d}" for number in range(12)]
 TEAMS_CHANNELS = [f"19:fault{number:02d}@thread.tacv2" for number in range(12)]
+PACE = 1.0
 DRAIN_SECONDS = 30.0  # only fails a dispatcher that never finishes
 
 
@@ -43,10 +44,10 @@ def _queue_fan_out(runtime: Runtime, channels: list[str] = CHANNELS) -> None:
         tenant = uow.tenants.get_by_slug("nordlys")
         assert tenant is not None
         now = runtime.deps.clock.now()
-        for channel in channels:
+        for number, channel in enumerate(channels):
             text = Text.of("undeliverable.refused", detail=Verbatim(f"fan-out to {channel}"))
             uow.outbox.add(
-                tenant.id, Message((text,), to_channel=channel, dedupe_key=f"fault:{channel}"), now
+                tenant.id, Message((text,), to_channel=channel, dedupe_key=f"fault:{channel}:{number}"), now
             )
         uow.commit()
 
@@ -65,7 +66,12 @@ def _dispatcher(runtime: Runtime, slack: FakeSlackApi, coordinator: _Coordinator
     async def client_for(_tenant: Tenant) -> AsyncWebClient:
         return AsyncWebClient(token=BOT_TOKEN, base_url=slack.url)
 
-    return Dispatcher(runtime.outbox, SlackMessenger(client_for), SystemClock(), on_undeliverable=coordinator)
+    return Dispatcher(
+        runtime.outbox,
+        SlackMessenger(client_for, pace_seconds=PACE),
+        SystemClock(),
+        on_undeliverable=coordinator,
+    )
 
 
 async def _drain(runtime: Runtime, dispatcher: Dispatcher) -> None:
