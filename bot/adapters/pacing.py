@@ -66,7 +66,8 @@ class Pace:
 
         ``counters`` are what the send counts against, each with its limits: it goes when all allow.
         The first is the conversation (its messages keep their order), the others are shared by many
-        conversations (a workspace, a tenant). Once the platform answered, call :meth:`answered`.
+        conversations (a workspace, a tenant): a message that may go now does not wait behind another
+        conversation's slot. Once the platform answered, call :meth:`answered`.
         """
         counters = _paced(counters)
         if not counters:
@@ -144,8 +145,7 @@ class Pace:
         """Plan the first moment from ``start`` that all counters allow, and count it against them.
 
         A conversation's messages go in the order they came. A shared counter's slots are kept
-        apart by the allowed interval and a new one takes the first free gap: a message that may go
-        now does not wait behind another conversation's slot.
+        sorted, and a new one takes the first moment with room (see ``_free``).
         """
         (conversation, limits), shared = counters[0], counters[1:]
         slot = max(start, self._earliest(conversation, limits, now))
@@ -172,17 +172,26 @@ class Pace:
                 del slots[index]
 
     def _free(self, key: str, limits: Limits, start: float, now: float) -> float:
-        """Return the first moment from ``start`` that is an allowed interval away from the key's slots."""
+        """Return the first moment from ``start`` at which one more slot keeps the key's limits.
+
+        Every window that could hold the new slot lies within one window before and one after it:
+        fewer than ``limit`` slots there leave room. A slot after all the others (the usual case)
+        so gets the platform's burst; one between others is checked on the safe side.
+        """
         slots = self._spaced.setdefault(key, [])
-        del slots[: bisect.bisect_right(slots, now - max(window for _, window in limits))]
-        step = max((window + self._margin) / limit for limit, window in limits)
+        del slots[: bisect.bisect_right(slots, now - max(window for _, window in limits) - self._margin)]
         at = start
-        index = bisect.bisect_left(slots, at)
-        if index and slots[index - 1] > at - step:
-            at = slots[index - 1] + step
-        while index < len(slots) and slots[index] < at + step:
-            at = max(at, slots[index] + step)
-            index += 1
+        moved = True
+        while moved:
+            moved = False
+            for limit, window in limits:
+                span = window + self._margin
+                first = bisect.bisect_right(slots, at - span)
+                last = bisect.bisect_left(slots, at + span)
+                if last - first >= limit:
+                    # Past the window of the earliest slot near it (or past that slot, if it is later).
+                    at = max(at, slots[first] + span) if slots[first] <= at else slots[first] + span
+                    moved = True
         return at
 
     def _earliest(self, key: str, limits: Limits, now: float) -> float:

@@ -115,7 +115,7 @@ def test_a_teams_backlog_keeps_to_every_one_of_teams_limits(limit: int, window: 
     assert busiest == limit
 
 
-def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations_spread_over_the_second() -> None:
+def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations() -> None:
     pace = Pace(Clock())
 
     waits = [
@@ -123,8 +123,8 @@ def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations_spr
         for n in range(31)
     ]
 
-    assert waits[0] is None
-    assert waits[1:] == [pytest.approx(n / 30) for n in range(1, 31)]
+    assert waits[:30] == [None] * 30
+    assert waits[30] == pytest.approx(1.0)
     assert _held_back_for(pace, 99, ("a:person-x", CONVERSATION_LIMITS), ("tenant:2", TENANT_LIMITS)) is None
 
 
@@ -134,7 +134,7 @@ def test_a_conversation_that_may_send_now_does_not_wait_behind_another_ones_slot
     _held_back_for(pace, 1, ("C-one", ONE_A_SECOND), workspace)
 
     assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND), workspace) == pytest.approx(1.0)
-    assert _held_back_for(pace, 3, ("C-two", ONE_A_SECOND), workspace) == pytest.approx(0.1)
+    assert _held_back_for(pace, 3, ("C-two", ONE_A_SECOND), workspace) is None
 
 
 def test_a_message_back_late_waits_until_the_sends_made_allow_it() -> None:
@@ -170,3 +170,14 @@ def test_slots_are_planned_as_far_apart_again_as_answers_lately_took() -> None:
     assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) == pytest.approx(1.0)  # 100.0 + 1 s + 0.2 s
     clock.now += 1.0
     assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) is None
+
+
+def test_a_shared_counter_gives_a_slot_between_others_only_where_no_window_overflows() -> None:
+    pace = Pace(Clock())
+    workspace = ("workspace:1", ((2, 1.0),))
+    for number in range(3):  # one conversation: now, +1 s, +2 s
+        _held_back_for(pace, number, ("C-one", ONE_A_SECOND), workspace)
+
+    assert _held_back_for(pace, 10, ("C-two", ONE_A_SECOND), workspace) is None  # two in 100.0's second
+    # A third at 100.0 would make three in a second: the first moment with room is 101.0.
+    assert _held_back_for(pace, 11, ("C-three", ONE_A_SECOND), workspace) == pytest.approx(1.0)
