@@ -15,12 +15,15 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
@@ -314,3 +317,31 @@ def start_fake_platforms(env: dict[str, str]) -> FakePlatforms:
     port = free_port()
     command = [sys.executable, "-m", "bench.fake_platforms", str(port)]
     return FakePlatforms(start_server("fake", command, port, env))
+
+
+@contextmanager
+def throwaway_database(folder: str, postgres: bool, prefix: str) -> Iterator[str]:
+    """Yield the database URL: SQLite in the folder, or a fresh database on VPMO_TEST_POSTGRES_URL's server."""
+    if not postgres:
+        yield f"sqlite:///{folder}/bench.db"
+        return
+    server = os.environ.get("VPMO_TEST_POSTGRES_URL", "").strip()
+    if not server:
+        raise SystemExit(
+            "--postgres needs VPMO_TEST_POSTGRES_URL (bash scripts/postgres start DIR prints one)"
+        )
+    import psycopg
+    from psycopg import sql
+
+    url = make_url(server)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )

@@ -56,9 +56,7 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -66,7 +64,6 @@ from pathlib import Path
 import aiohttp
 from ruamel.yaml import YAML
 from sqlalchemy import Engine, func, select
-from sqlalchemy.engine import make_url
 
 from bench.servers import (
     SAMPLE_TENANT,
@@ -84,6 +81,7 @@ from bench.servers import (
     slack_headers,
     start_fake_platforms,
     start_slack_server,
+    throwaway_database,
 )
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_runtime
@@ -536,34 +534,6 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
-@contextmanager
-def _database(folder: str, postgres: bool) -> Iterator[str]:
-    """Yield the database URL: SQLite in the folder, or a fresh database on VPMO_TEST_POSTGRES_URL's server."""
-    if not postgres:
-        yield f"sqlite:///{folder}/bench.db"
-        return
-    server = os.environ.get("VPMO_TEST_POSTGRES_URL", "").strip()
-    if not server:
-        raise SystemExit(
-            "--postgres needs VPMO_TEST_POSTGRES_URL (bash scripts/postgres start DIR prints one)"
-        )
-    import psycopg
-    from psycopg import sql
-
-    url = make_url(server)
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    name = f"bench_votes_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
 async def main(events: int, rounds: int, people: int, challenges: int, seed: int, postgres: bool) -> int:
     """Set up, run the modes, compare the tallies; return the exit code (1: tally unequal or events lost)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -573,7 +543,7 @@ async def main(events: int, rounds: int, people: int, challenges: int, seed: int
         f"{challenges} challenges, {people} people on Slack, seed {seed}",
         flush=True,
     )
-    with tempfile.TemporaryDirectory() as folder, _database(folder, postgres) as url:
+    with tempfile.TemporaryDirectory() as folder, throwaway_database(folder, postgres, "bench_votes") as url:
         env = slack_environment(folder, url)
         fake = start_fake_platforms(env)
         env["SLACK_API_URL"] = f"{fake.url}api/"

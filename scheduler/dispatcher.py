@@ -34,14 +34,14 @@ _T = TypeVar("_T")
 # once), while a live send that is slow is never taken over by another dispatcher.
 LEASE = timedelta(seconds=20)
 RENEW_SECONDS = 5.0
-BATCH = 50
+BATCH = 200
 BASE_BACKOFF_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 3600.0
 MAX_ATTEMPTS = 12
 # Sends in flight at once. One at a time, a platform's 100–300 ms per call would cap a fan-out (a
 # reminder to every project manager) at a few messages a second; messages to one conversation still
 # go one after another, in order.
-CONCURRENT_SENDS = 8
+CONCURRENT_SENDS = 100
 # An edit in place whose post is not sent yet looks again so soon: the post is usually in the same run.
 EDIT_WAIT_SECONDS = 3.0
 
@@ -81,17 +81,20 @@ class Dispatcher:
         *,
         rng: random.Random | None = None,
         on_undeliverable: Callable[[Delivery, Text], None] | None = None,
+        concurrent_sends: int = CONCURRENT_SENDS,
     ) -> None:
         self._store = store
         self._messenger = messenger
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._on_undeliverable = on_undeliverable
+        self._concurrent_sends = concurrent_sends
         self._stopping = False
         # The outbox's database work has a thread of its own. In the shared executor it would queue
         # behind every request of a burst, and the offers of the burst would wait until it is over.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpmo-outbox")
-        self._held_back: list[datetime] = []  # when the messages this dispatcher deferred are due (a heap)
+        # When the messages this dispatcher deferred or will retry are due (a heap).
+        self._held_back: list[datetime] = []
 
     async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
@@ -105,7 +108,12 @@ class Dispatcher:
         self._stopping = True
 
     async def run_once(self, limit: int = BATCH) -> DispatchReport:
-        """Claim the due messages and send them; return what happened."""
+        """Claim the due messages and send them; return what happened.
+
+        While sends are under way, what falls due meanwhile (a held-back message's slot, a retry after
+        Retry-After) is claimed and sent too: waiting for the slowest send of the run first would
+        make every such message late by up to a platform's answer time.
+        """
         report = DispatchReport()
         if self._stopping:
             return report
@@ -114,25 +122,43 @@ class Dispatcher:
             report.next_due_in = await self._next_due(drained=True)
             return report
         deferrals = _Deferrals(self._put_back)
-        sending = asyncio.Semaphore(CONCURRENT_SENDS)
-        heartbeat = asyncio.create_task(self._renew({d.claim for d in deliveries}), name="vpmo-lease")
+        sending = asyncio.Semaphore(self._concurrent_sends)
+        claims = {d.claim for d in deliveries}
+        heartbeat = asyncio.create_task(self._renew(claims), name="vpmo-lease")
+        started = self._start(deliveries, sending, report, deferrals)
+        drained = len(deliveries) < limit
         try:
-            outcomes = await asyncio.gather(
-                *(
-                    self._deliver_in_order(group, sending, report, deferrals)
-                    for group in _by_conversation(deliveries)
-                ),
-                return_exceptions=True,
-            )
+            running = set(started)
+            while running:
+                _, running = await asyncio.wait(running, timeout=self._next_held_back())
+                if running and not self._stopping:
+                    more = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
+                    claims.update(d.claim for d in more)
+                    added = self._start(more, sending, report, deferrals)
+                    started.extend(added)
+                    running.update(added)
+                    drained = len(more) < limit
         finally:
             heartbeat.cancel()
-            await asyncio.wait([heartbeat])  # a renewal under way is finished, not left running
+            await asyncio.wait([heartbeat, *started])  # nothing of the run is left running
             await deferrals.flushed()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
-        report.next_due_in = await self._next_due(drained=len(deliveries) < limit)
+        for task in started:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+        report.next_due_in = await self._next_due(drained=drained)
         return report
+
+    def _start(
+        self,
+        deliveries: list[Delivery],
+        sending: asyncio.Semaphore,
+        report: DispatchReport,
+        deferrals: _Deferrals,
+    ) -> list[asyncio.Task[None]]:
+        return [
+            asyncio.create_task(self._deliver_in_order(group, sending, report, deferrals))
+            for group in _by_conversation(deliveries)
+        ]
 
     async def _next_due(self, *, drained: bool) -> float | None:
         """Return the seconds until this dispatcher has something to claim again, if it knows."""
@@ -230,6 +256,8 @@ class Dispatcher:
         due = self._clock.now() + timedelta(seconds=wait)
         log.info("message %s retries in %.1f s: %s", delivery.id, wait, error)
         await self._in_thread(self._store.retry_at, delivery, due, str(error))
+        # Woken for it like for a held-back message: a 429's Retry-After is seconds, the interval longer.
+        heapq.heappush(self._held_back, due)
         report.retried += 1
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.adapters.pacing import Limits, Pace
 from bot.adapters.render import reader_for
@@ -55,6 +56,9 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
+# ... and "several hundred messages a minute" across a workspace: a fan-out to many channels of one
+# client stays under it rather than meeting Slack's 429s.
+WORKSPACE_LIMITS: Limits = ((10, 1.0),)
 # What conversations.info / conversations.join answer when the bot cannot be (or see that it is) a member.
 _CANNOT_JOIN = frozenset(
     {
@@ -68,6 +72,15 @@ _CANNOT_JOIN = frozenset(
         "user_is_restricted",
     }
 )
+# What the coordinator must do when a channel post is refused so (other refusals quote Slack's answer).
+_EXPLANATIONS = {
+    "channel_not_found": "undeliverable.slack_channel_not_found",
+    "is_archived": "undeliverable.slack_channel_archived",
+    "not_in_channel": "undeliverable.slack_removed_from_channel",
+    "account_inactive": "undeliverable.slack_not_installed",
+    "token_revoked": "undeliverable.slack_not_installed",
+    "invalid_auth": "undeliverable.slack_not_installed",
+}
 # A post refused so means the membership seen before no longer holds: look again next time.
 _NOT_THERE_NOW = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
@@ -83,6 +96,7 @@ class SlackMessenger:
         client_for: ClientFor,
         *,
         pace_seconds: float = CHANNEL_PACE_SECONDS,
+        workspace_limits: Limits = (),
         monotonic: Callable[[], float] = time.monotonic,
         public_url: str = "",
         ics_files: IcsFiles | None = None,
@@ -92,6 +106,7 @@ class SlackMessenger:
         self._ics_files = ics_files
         self._pace = Pace(monotonic)
         self._channel_limits: Limits = ((1, pace_seconds),)
+        self._workspace_limits = workspace_limits
         self._dm_channels: dict[tuple[int, str], str] = {}
         self._member_of: set[tuple[int, str]] = set()
 
@@ -105,22 +120,54 @@ class SlackMessenger:
             )
         reader = reader_for(delivery.tenant, delivery.recipient)
         payload = message_payload(delivery.message, reader, public_url=self._public_url)
+        channel = delivery.message.to_channel or ""
         try:
             if delivery.replaces is not None:
                 return await self._update(client, delivery, delivery.replaces, payload)
             channel = await self._channel(client, delivery)
-            self._pace.admit(delivery.id, (channel, self._channel_limits))
-            answer = await client.chat_postMessage(
-                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            workspace = (
+                ((f"workspace:{delivery.tenant.id}", self._workspace_limits),)
+                if self._workspace_limits
+                else ()
             )
+            self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
+            try:
+                answer = await self._post(client, delivery, channel, payload)
+            finally:
+                self._pace.answered(delivery.id)
         except SlackApiError as error:
-            if str(error.response.get("error") or "") in _NOT_THERE_NOW and delivery.message.to_channel:
-                self._member_of.discard((delivery.tenant.id, delivery.message.to_channel))
-            raise classify(error) from error
+            refusal = classify(error)
+            if isinstance(refusal, TransientSendError) and refusal.retry_after is not None and channel:
+                self._pace.hold(channel, refusal.retry_after)
+            explanation = _EXPLANATIONS.get(str(error.response.get("error") or ""))
+            is_post = delivery.replaces is None and _is_channel_post(delivery)
+            if isinstance(refusal, PermanentSendError) and explanation and is_post:
+                refusal = PermanentSendError(str(refusal), Text.of(explanation))
+            raise refusal from error
         posted_in = str(answer.get("channel", channel))
         if delivery.message.invite is not None:
             await self._upload(client, posted_in, delivery.message.invite, reader)
         return Sent(platform_message_id=f"{posted_in}:{answer.get('ts')}")
+
+    async def _post(
+        self, client: AsyncWebClient, delivery: Delivery, channel: str, payload: dict[str, Any]
+    ) -> AsyncSlackResponse:
+        """Post in the channel; removed from it since the last post, the bot joins again and posts once more."""
+        try:
+            return await client.chat_postMessage(
+                channel=channel, unfurl_links=False, unfurl_media=False, **payload
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error") or "")
+            if code not in _NOT_THERE_NOW or not _is_channel_post(delivery):
+                raise
+            self._member_of.discard((delivery.tenant.id, channel))
+            if code != "not_in_channel":
+                raise
+        await self._join(client, delivery.tenant, channel)
+        return await client.chat_postMessage(
+            channel=channel, unfurl_links=False, unfurl_media=False, **payload
+        )
 
     async def _update(
         self, client: AsyncWebClient, delivery: Delivery, post: str, payload: dict[str, Any]
@@ -128,7 +175,10 @@ class SlackMessenger:
         """Edit the bot's earlier post (``channel:ts``) to show the message instead."""
         channel, _, ts = post.partition(":")
         self._pace.admit(delivery.id, (channel, self._channel_limits))
-        await client.chat_update(channel=channel, ts=ts, **payload)
+        try:
+            await client.chat_update(channel=channel, ts=ts, **payload)
+        finally:
+            self._pace.answered(delivery.id)
         return Sent(platform_message_id=post)
 
     async def _upload(self, client: AsyncWebClient, channel: str, invite: InviteFile, reader: Reader) -> None:
@@ -213,6 +263,11 @@ def _not_a_member(error: SlackApiError, method: str, channel: str) -> Exception:
     if code == "method_not_supported_for_channel_type":
         return PermanentSendError(reason, Text.of("undeliverable.slack_private_channel"))
     return PermanentSendError(reason, Text.of("undeliverable.slack_not_member", detail=Verbatim(code)))
+
+
+def _is_channel_post(delivery: Delivery) -> bool:
+    target = delivery.message.to_channel
+    return bool(target) and not _is_dm(target or "") and not _is_user_id(target or "")
 
 
 def _is_dm(channel: str) -> bool:

@@ -99,17 +99,28 @@ class TeamsMessenger:
             (destination.key, CONVERSATION_LIMITS),
             (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
         )
+        try:
+            conversation_id, activity_id = await self._send(delivery, destination)
+        except TransientSendError as error:
+            if error.retry_after is not None:
+                self._pace.hold(destination.key, error.retry_after)
+            raise
+        finally:
+            self._pace.answered(delivery.id)
+        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
+
+    async def _send(self, delivery: Delivery, destination: _Destination) -> tuple[str, str]:
         reference = await self._reference(delivery, destination)
         reader = reader_for(delivery.tenant, delivery.recipient)
         activity = render_activity(delivery.message, reader, public_url=self._public_url)
+        self._pace.leaving(delivery.id)
         try:
             if delivery.replaces is not None:
-                conversation_id, activity_id = await self._update(reference, activity, delivery.replaces)
-            elif delivery.message.to_channel:
+                return await self._update(reference, activity, delivery.replaces)
+            if delivery.message.to_channel:
                 tenant = delivery.tenant.teams_tenant_id
-                conversation_id, activity_id = await self._post_in_channel(reference, activity, tenant)
-            else:
-                conversation_id, activity_id = await self._send_direct(reference, activity)
+                return await self._post_in_channel(reference, activity, tenant)
+            return await self._send_direct(reference, activity)
         except ErrorResponseException as error:
             # A refused edit is about the post (deleted, say), not the channel: the channel's advice is not for it.
             channel = delivery.message.to_channel if delivery.replaces is None else None
@@ -119,7 +130,6 @@ class TeamsMessenger:
         except Exception as error:  # the connector's transport errors (timeouts, refused connections)
             log.warning("Teams send failed: %s: %s", type(error).__name__, error)
             raise TransientSendError(f"Bot Connector unreachable: {type(error).__name__}") from error
-        return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
 
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id

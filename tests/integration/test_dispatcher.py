@@ -19,7 +19,7 @@ from bot.cli import SAMPLE_TENANT
 from handlers.shared.ports import Delivery, SendLater, Sent
 from handlers.shared.text import Message, Text
 from scheduler import dispatcher as dispatcher_module
-from scheduler.dispatcher import CONCURRENT_SENDS, LEASE, Dispatcher
+from scheduler.dispatcher import LEASE, Dispatcher
 from storage.outbox_store import OutboxStore
 from storage.tables import OutboxRow
 from tests.fakes import FixedClock, RecordingMessenger
@@ -233,10 +233,11 @@ def test_messages_to_different_conversations_are_sent_side_by_side(runtime: Runt
     _queue_to_channels(runtime, [f"C{number:02d}" for number in range(20)])
     platform = SlowPlatform()
 
-    report = asyncio.run(Dispatcher(runtime.outbox, platform, FixedClock(START)).run_once())
+    dispatcher = Dispatcher(runtime.outbox, platform, FixedClock(START), concurrent_sends=8)
+    report = asyncio.run(dispatcher.run_once())
 
     assert report.sent == 20
-    assert platform.most_in_flight == CONCURRENT_SENDS
+    assert platform.most_in_flight == 8
     assert {row.state for row in _rows(runtime)} == {"sent"}
 
 
@@ -261,6 +262,7 @@ class PacedPlatform:
 
     async def send(self, delivery: Delivery) -> Sent:
         self._pace.admit(delivery.id, (str(delivery.message.to_channel), ((1, 1.0),)))
+        self._pace.answered(delivery.id)  # at once
         self.sent.append(delivery.message.ref)
         return Sent(platform_message_id=f"sent-{delivery.id}")
 

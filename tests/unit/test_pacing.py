@@ -22,11 +22,12 @@ class Clock:
 
 
 def _held_back_for(pace: Pace, message_id: int, *counters: tuple[str, Limits]) -> float | None:
-    """Return how long the message must wait (None: it may go now)."""
+    """Return how long the message must wait (None: it went now, and the platform answered at once)."""
     try:
         pace.admit(message_id, *counters)
     except SendLater as later:
         return later.retry_after
+    pace.answered(message_id)
     return None
 
 
@@ -50,7 +51,7 @@ def test_a_backlog_gets_one_slot_each_at_the_allowed_rate() -> None:
 def test_a_held_back_message_goes_when_it_comes_back_at_its_slot() -> None:
     clock = Clock()
     pace = Pace(clock)
-    pace.admit(1, ("D-anna", ONE_A_SECOND))
+    _held_back_for(pace, 1, ("D-anna", ONE_A_SECOND))
     assert _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
     assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) == pytest.approx(2.0)
 
@@ -77,18 +78,18 @@ def test_a_new_message_queues_behind_those_already_waiting() -> None:
 def test_a_message_back_long_after_its_slot_queues_again() -> None:
     clock = Clock()
     pace = Pace(clock)
-    pace.admit(1, ("D-anna", ONE_A_SECOND))
+    _held_back_for(pace, 1, ("D-anna", ONE_A_SECOND))
     _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND))
 
     clock.now += 5.0
-    pace.admit(3, ("D-anna", ONE_A_SECOND))
+    _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND))
     assert _held_back_for(pace, 2, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
 
 
 def test_conversations_are_paced_apart() -> None:
     pace = Pace(Clock())
 
-    pace.admit(1, ("D-anna", ONE_A_SECOND))
+    _held_back_for(pace, 1, ("D-anna", ONE_A_SECOND))
 
     assert _held_back_for(pace, 2, ("D-lars", ONE_A_SECOND)) is None
     assert _held_back_for(pace, 3, ("D-anna", ONE_A_SECOND)) == pytest.approx(1.0)
@@ -125,3 +126,58 @@ def test_a_teams_tenant_takes_thirty_sends_a_second_across_its_conversations() -
     assert waits[:30] == [None] * 30
     assert waits[30] == pytest.approx(1.0)
     assert _held_back_for(pace, 99, ("a:person-x", CONVERSATION_LIMITS), ("tenant:2", TENANT_LIMITS)) is None
+
+
+def test_a_conversation_that_may_send_now_does_not_wait_behind_another_ones_slot() -> None:
+    pace = Pace(Clock())
+    workspace = ("workspace:1", ((10, 1.0),))
+    _held_back_for(pace, 1, ("C-one", ONE_A_SECOND), workspace)
+
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND), workspace) == pytest.approx(1.0)
+    assert _held_back_for(pace, 3, ("C-two", ONE_A_SECOND), workspace) is None
+
+
+def test_a_message_back_late_waits_until_the_sends_made_allow_it() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    _held_back_for(pace, 1, ("C-one", ONE_A_SECOND))
+    _held_back_for(pace, 2, ("C-one", ONE_A_SECOND))  # slot at +1.0
+    clock.now += 0.5
+    pace.hold("C-one", 2.0)  # a 429 with Retry-After: 2
+
+    clock.now += 0.6
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) == pytest.approx(1.4)
+
+
+def test_a_send_counts_until_its_answer_came_back_a_window_ago() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    pace.admit(1, ("C-one", ONE_A_SECOND))
+    clock.now += 0.4  # the platform answered only now: the send may have arrived as late as this
+    pace.answered(1)
+
+    clock.now += 0.7
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) == pytest.approx(0.3)  # 1 s after the answer
+
+
+def test_slots_are_planned_as_far_apart_again_as_answers_lately_took() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    pace.admit(1, ("C-one", ONE_A_SECOND))
+    clock.now += 0.2
+    pace.answered(1)
+
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) == pytest.approx(1.0)  # 100.0 + 1 s + 0.2 s
+    clock.now += 1.0
+    assert _held_back_for(pace, 2, ("C-one", ONE_A_SECOND)) is None
+
+
+def test_a_shared_counter_gives_a_slot_between_others_only_where_no_window_overflows() -> None:
+    pace = Pace(Clock())
+    workspace = ("workspace:1", ((2, 1.0),))
+    for number in range(3):  # one conversation: now, +1 s, +2 s
+        _held_back_for(pace, number, ("C-one", ONE_A_SECOND), workspace)
+
+    assert _held_back_for(pace, 10, ("C-two", ONE_A_SECOND), workspace) is None  # two in 100.0's second
+    # A third at 100.0 would make three in a second: the first moment with room is 101.0.
+    assert _held_back_for(pace, 11, ("C-three", ONE_A_SECOND), workspace) == pytest.approx(1.0)

@@ -1,0 +1,379 @@
+"""Benchmark: a fan-out of reminders to many channels through the real dispatcher, against paced fakes.
+
+    .venv/bin/python -m bench.fanout [--scale 1.0] [--seed 7] [--postgres] [--platform slack|teams|both]
+
+Slack: 50 workspaces × 20 channels, 5 reminders due at once in each channel (5,000 posts), queued in
+the outbox as the tick queues scheduled posts (``uow.outbox.add`` under a dedupe key each). vpmo's own
+tick loop (``scheduler.clock.TickLoop`` running ``run_tick``) sends them with the real ``Dispatcher``
+and ``SlackMessenger``, against a fake Slack (``bench.fake_platforms``, its own process on 127.0.0.1)
+that answers after 100–200 ms, allows 1 post a second per channel and 10 a second per workspace
+(429 with Retry-After beyond: counted as a *violation*, the bot's pacing being too fast), and
+answers 2 % of the posts with a random 429.
+
+Teams: 10 tenants × 20 channels × 5 reminders through ``TeamsMessenger`` and a fake Bot Connector
+allowing 7 posts a second (8 in 2 s) per conversation and 30 requests a second per tenant. botbuilder
+sends with ``requests`` in the event loop's default executor, so the run gives that executor
+``TEAMS_SENDER_THREADS`` threads (the default, 6 on two cores, caps Teams at about 40 sends a second).
+
+Printed per platform: total time (from the first tick to the last message recorded as sent), the
+lower bound the limits allow, the ratio, messages lost (never posted) and duplicated (posted more
+than once), 429s (random, and violations), and where the time went: claims, deferrals for pacing,
+retries. Target: ratio ≤ 1.2, 0 lost, 0 duplicated, 0 violations. ``--scale`` shrinks the numbers
+of workspaces/tenants and channels (a fast run for the e2e test). Exits with 1 on a lost or
+duplicated message or a violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from ruamel.yaml import YAML
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bench.servers import Server, free_port, start_server, throwaway_database
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import load_tenant_config
+from bot.bootstrap import Runtime, build_dispatcher, build_runtime
+from bot.cli import SAMPLE_TENANT
+from handlers.shared.model import Tenant
+from handlers.shared.ports import Messenger
+from handlers.shared.text import Message, Text, Verbatim
+from scheduler.clock import TickLoop
+from scheduler.tick import run_tick
+from storage.teams_store import TeamsReference, TeamsStore
+
+REMINDERS = 5  # due at once in every channel
+TEAMS_SENDER_THREADS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """One platform's fan-out: how many scopes (workspaces, tenants) and channels, and its limits."""
+
+    name: str
+    scopes: int
+    channels: int
+    per_channel: tuple[int, float]  # posts, seconds
+    per_scope: tuple[int, float]
+
+    @property
+    def posts(self) -> int:
+        """Return how many posts the fan-out makes."""
+        return self.scopes * self.channels * REMINDERS
+
+    @property
+    def bound(self) -> float:
+        """Return the least time the limits allow: a scope's posts at its rate, or a channel's at its."""
+        scope = self.channels * REMINDERS * self.per_scope[1] / self.per_scope[0]
+        channel = REMINDERS * self.per_channel[1] / self.per_channel[0]
+        return max(scope, channel)
+
+
+SLACK = Platform("slack", scopes=50, channels=20, per_channel=(1, 1.0), per_scope=(10, 1.0))
+TEAMS = Platform("teams", scopes=10, channels=20, per_channel=(7, 1.0), per_scope=(30, 1.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What one fan-out did, as the fake platform and the outbox saw it."""
+
+    platform: Platform
+    seconds: float
+    lost: int
+    duplicated: int
+    random_429: int
+    violations: dict[str, int]
+    early: float
+    claims: int
+    deferred: int
+    retried: int
+    ticks: int
+
+    @property
+    def ratio(self) -> float:
+        """Return the total time over the lower bound."""
+        return self.seconds / self.platform.bound
+
+    @property
+    def clean(self) -> bool:
+        """Tell whether nothing was lost, doubled or sent too fast."""
+        return not (self.lost or self.duplicated or sum(self.violations.values()))
+
+
+def scaled(platform: Platform, scale: float) -> Platform:
+    """Return the platform's fan-out with ``scale`` times as many scopes and channels (at least one each)."""
+    factor = math.sqrt(scale)
+    return Platform(
+        platform.name,
+        max(1, round(platform.scopes * factor)),
+        max(1, round(platform.channels * factor)),
+        platform.per_channel,
+        platform.per_scope,
+    )
+
+
+def _tenant_yaml(number: int) -> str:
+    """Return the sample client's configuration as client ``number`` of the bench, with ids of its own."""
+    yaml = YAML()
+    config: dict[str, Any] = yaml.load(SAMPLE_TENANT.read_text(encoding="utf-8"))
+    config["slug"] = f"fanout-{number:02d}"
+    config["name"] = f"Fan-out {number:02d}"
+    config["slack_team_id"] = _team(number)
+    config["teams_tenant_id"] = f"00000000-0000-4000-8000-{number:012d}"
+    for key in ("challenges", "challenge_meetings", "erfa", "erfa_meetings"):
+        config.pop(key, None)  # nothing but the fan-out is posted
+    with tempfile.SpooledTemporaryFile(mode="w+") as text:
+        yaml.dump(config, text)
+        text.seek(0)
+        return str(text.read())
+
+
+def _team(number: int) -> str:
+    return f"T{number:04d}FAN"
+
+
+def _channel(platform: Platform, scope: int, channel: int) -> str:
+    if platform.name == "slack":
+        return f"C{scope:03d}X{channel:03d}"
+    return f"19:fanout-{scope:02d}-{channel:02d}@thread.tacv2"
+
+
+def _marker(scope: int, channel: int, reminder: int) -> str:
+    return f"fanout-{scope}-{channel}-{reminder}"
+
+
+def set_up(runtime: Runtime, platform: Platform, fake_url: str) -> list[Tenant]:
+    """Apply the bench's clients and queue the fan-out; return the clients."""
+    for number in range(platform.scopes):
+        apply_tenant(runtime.engine, load_tenant_config(_tenant_yaml(number)))
+    now = runtime.deps.clock.now()
+    tenants = []
+    with runtime.deps.uow() as uow:
+        for number in range(platform.scopes):
+            tenant = uow.tenants.get_by_slug(f"fanout-{number:02d}")
+            assert tenant is not None
+            tenants.append(tenant)
+        # Reminder by reminder, channel by channel: as the tick queues one offset's posts.
+        for reminder in range(REMINDERS):
+            for number, tenant in enumerate(tenants):
+                for channel in range(platform.channels):
+                    marker = _marker(number, channel, reminder)
+                    text = Text.of("undeliverable.refused", detail=Verbatim(marker))
+                    message = Message(
+                        (text,), to_channel=_channel(platform, number, channel), dedupe_key=marker
+                    )
+                    uow.outbox.add(tenant.id, message, now)
+        uow.commit()
+    if platform.name == "teams":
+        _store_channel_references(runtime, platform, tenants, fake_url)
+    return tenants
+
+
+def _store_channel_references(runtime: Runtime, platform: Platform, tenants: list[Tenant], url: str) -> None:
+    """Record the channels as the bot learns them when it is @mentioned there (a reference each)."""
+    store = TeamsStore(runtime.engine)
+    now = datetime.now(UTC)
+    for number, tenant in enumerate(tenants):
+        for channel in range(platform.channels):
+            conversation = _channel(platform, number, channel)
+            reference = {
+                "bot": {"id": "28:fanout-bot", "name": "Virtuelt PMO"},
+                "conversation": {"id": conversation, "isGroup": True},
+                "channelId": "msteams",
+                "serviceUrl": url,
+            }
+            store.save_reference(
+                TeamsReference(tenant.id, conversation, url, reference, channel_key=conversation), now
+            )
+
+
+def _slack_messenger(url: str, session: aiohttp.ClientSession) -> Messenger:
+    from bot.slack.messenger import WORKSPACE_LIMITS, SlackMessenger
+
+    async def client_for(tenant: Tenant) -> AsyncWebClient:
+        return AsyncWebClient(
+            token=f"xoxb-fanout-{tenant.slack_team_id}", base_url=f"{url}api/", session=session
+        )
+
+    return SlackMessenger(client_for, workspace_limits=WORKSPACE_LIMITS)
+
+
+def _teams_messenger(runtime: Runtime) -> Messenger:
+    from bot.teams.http import build_adapter
+    from bot.teams.messenger import TeamsMessenger
+    from bot.teams.settings import TeamsSettings
+
+    return TeamsMessenger(build_adapter(TeamsSettings.local()), TeamsStore(runtime.engine), "")
+
+
+class Counting:
+    """The dispatcher's store, counting claims, deferrals and retries (where the time goes)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.claims = self.deferred = self.retried = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def claim(self, *args: Any) -> Any:
+        self.claims += 1
+        return self._store.claim(*args)
+
+    def defer(self, deferrals: list[Any]) -> None:
+        self.deferred += len(deferrals)
+        self._store.defer(deferrals)
+
+    def retry_at(self, *args: Any) -> bool:
+        self.retried += 1
+        return bool(self._store.retry_at(*args))
+
+
+async def _until_sent(runtime: Runtime, posts: int, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        counts = await asyncio.to_thread(runtime.outbox.counts)
+        if counts.get("sent", 0) + counts.get("failed", 0) >= posts:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def run(platform: Platform, url: str, seed: int) -> Result:
+    """Queue the fan-out, send it with vpmo's tick loop, and return what the fake saw."""
+    if platform.name == "teams":
+        # botbuilder's connector client makes its requests with `requests` in the default executor:
+        # 6 threads on this machine would cap Teams at about 40 sends a second, far below the limits.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(TEAMS_SENDER_THREADS))
+    fake = _start_fake(platform.name, seed)
+    fake_url = f"http://127.0.0.1:{fake.port}/"
+    runtime = build_runtime(url)
+    session = aiohttp.ClientSession()
+    try:
+        await asyncio.to_thread(set_up, runtime, platform, fake_url)
+        messenger = (
+            _slack_messenger(fake_url, session) if platform.name == "slack" else _teams_messenger(runtime)
+        )
+        counting = Counting(runtime.outbox)
+        dispatcher = build_dispatcher(Runtime(runtime.engine, runtime.deps, counting), messenger)  # type: ignore[arg-type]
+        loop = TickLoop(_tick(runtime, dispatcher))
+        start = time.monotonic()
+        loop.start()
+        await _until_sent(runtime, platform.posts, limit=30 * platform.bound + 60)
+        seconds = time.monotonic() - start
+        await loop.stop()
+        dispatcher.close()
+        stats = await _stats(fake_url)
+    finally:
+        await session.close()
+        runtime.engine.dispose()
+        fake.stop()
+    posted = stats["posts"]
+    expected = {
+        _marker(s, c, r)
+        for s in range(platform.scopes)
+        for c in range(platform.channels)
+        for r in range(REMINDERS)
+    }
+    return Result(
+        platform,
+        seconds,
+        lost=len(expected - set(posted)),
+        duplicated=sum(count - 1 for count in posted.values() if count > 1),
+        random_429=int(stats["random_429"]),
+        violations=dict(stats["violations"]),
+        early=float(stats["early"]),
+        claims=counting.claims,
+        deferred=counting.deferred,
+        retried=counting.retried,
+        ticks=loop.rounds,
+    )
+
+
+def _tick(runtime: Runtime, dispatcher: Any) -> Callable[[bool], Awaitable[Any]]:
+    async def tick(_full: bool) -> Any:
+        return await run_tick(runtime.deps, dispatcher, escalate=False)
+
+    return tick
+
+
+def _start_fake(platform: str, seed: int) -> Server:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.fake_platforms", str(port), platform, str(seed)]
+    return start_server(f"fake {platform}", command, port, dict(os.environ))
+
+
+async def _stats(url: str) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(f"{url}_stats") as response:
+        return dict(await response.json())
+
+
+def report(result: Result) -> None:
+    """Print one platform's figures as a table row."""
+    p = result.platform
+    violations = sum(result.violations.values())
+    print(
+        f"{p.name:<6} {p.scopes:>3}×{p.channels:<3} {p.posts:>6} {result.seconds:>8.2f} {p.bound:>7.2f} "
+        f"{result.ratio:>6.2f} {result.lost:>5} {result.duplicated:>5} {result.random_429:>7} "
+        f"{violations:>5} {result.claims:>6} {result.deferred:>6} {result.retried:>6} {result.ticks:>5}",
+        flush=True,
+    )
+    if violations:
+        print(
+            f"       violations by limit: {result.violations}; at most {result.early * 1000:.0f} ms too early",
+            flush=True,
+        )
+
+
+HEADER = (
+    f"{'':<6} {'scopes':>7} {'posts':>6} {'time s':>8} {'bound':>7} {'ratio':>6} {'lost':>5} {'dup':>5} "
+    f"{'429 rnd':>7} {'viol':>5} {'claims':>6} {'defer':>6} {'retry':>6} {'ticks':>5}"
+)
+
+
+async def main(scale: float, seed: int, postgres: bool, platforms: list[Platform]) -> int:
+    """Run the fan-out on each platform; return 1 when a message was lost or doubled, or a limit broken."""
+    backend = "PostgreSQL" if postgres else "SQLite"
+    print(
+        f"machine: {os.cpu_count()} cores; {backend}; scale {scale:g}; seed {seed}; target ratio ≤ 1.2",
+        flush=True,
+    )
+    print(HEADER, flush=True)
+    clean = True
+    for platform in platforms:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            throwaway_database(folder, postgres, "bench_fanout") as url,
+        ):
+            result = await run(scaled(platform, scale), url, seed)
+        report(result)
+        clean = clean and result.clean
+    return 0 if clean else 1
+
+
+def _arguments() -> tuple[float, int, bool, list[Platform]]:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the workspaces × channels")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the fakes' latency and random 429s")
+    parser.add_argument("--postgres", action="store_true", help="on PostgreSQL (VPMO_TEST_POSTGRES_URL)")
+    parser.add_argument("--platform", choices=["slack", "teams", "both"], default="both")
+    arguments = parser.parse_args()
+    if not 0 < arguments.scale <= 1:
+        parser.error("--scale is a fraction: more than 0, at most 1")
+    chosen = {"slack": [SLACK], "teams": [TEAMS], "both": [SLACK, TEAMS]}[arguments.platform]
+    return arguments.scale, arguments.seed, arguments.postgres, chosen
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(*_arguments())))
