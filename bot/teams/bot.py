@@ -133,8 +133,10 @@ async def _roster_email(context: TurnContext, user_id: str) -> str | None:
 class TeamsBot:
     """Routes every activity to the core through the bridge; all botbuilder use stays in bot/teams."""
 
-    def __init__(self, bridge: TeamsBridge) -> None:
+    def __init__(self, bridge: TeamsBridge, *, public_url: str = "") -> None:
         self._bridge = bridge
+        # Where an invite's link points: a card's Action.OpenUrl needs the absolute address.
+        self._public_url = public_url
 
     async def on_turn(self, context: TurnContext) -> None:
         """Handle one activity: check the tenant, drop replays, remember the conversation, dispatch."""
@@ -319,7 +321,9 @@ class TeamsBot:
     async def _outcome_card(self, turn: Turn, outcome: Outcome) -> dict[str, Any]:
         """Return the card that replaces the clicked one: its own text without buttons, then the outcome."""
         clicked = await self._bridge.posted(turn.tenant, _message_id(turn.activity))
-        return cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
+        return cards.outcome_card(
+            clicked, outcome.replies, self._bridge.reader(outcome), public_url=self._public_url
+        )
 
     async def _on_card_action(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
@@ -382,7 +386,7 @@ class TeamsBot:
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
         reader = self._bridge.reader(outcome)
         for reply in outcome.replies:
-            await turn.context.send_activity(render_activity(reply, reader))
+            await turn.context.send_activity(render_activity(reply, reader, public_url=self._public_url))
 
 
 def render_activity(message: Message, reader: Reader, *, public_url: str = "") -> Activity:
