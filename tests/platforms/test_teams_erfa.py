@@ -197,12 +197,6 @@ def erfa(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Erfa]:
             yield Erfa(server, connector, clock, database_url)
 
 
-def show(calls: list[ConnectorCall]) -> None:
-    """Print what the bot sent (while a step is being written)."""
-    for call in calls:
-        print(call.method, call.conversation or "new", json.dumps(lines_of(call), ensure_ascii=False))
-
-
 WHEN_DA = "Tid: torsdag den 15. april kl. 09:00 (3 timer)"
 MOVED_DA = "Tid: fredag den 16. april kl. 09:00 (3 timer)"
 PLACE_DA = "Sted: Nordlys, Kolding / Teams"
@@ -240,6 +234,10 @@ def test_a_whole_erfa_meeting_on_teams_from_the_announcement_to_the_feedback(erf
     the_second_meeting_is_called_off(e)
     the_week_before(e)
     the_move(e, announced)
+    the_day_before(e)
+    the_feedback(e)
+    e.at(local("2027-04-20T12:00"))
+    e.nothing_else(due=True)  # the summary came once; three days on, nothing comes again
     everything_sent_keeps_to_teams_limits(e)
 
 
@@ -405,26 +403,187 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     e.nothing_else(due=True)
 
 
+def nudge_da(day: str) -> list[str]:
+    return [
+        f"Du er inviteret til mødet »{TITLE}« {day} kl. 09:00 (Nordlys, Kolding / Teams), men jeg har ikke fået "
+        "dit svar. Tryk Deltager, Måske eller Deltager ikke herunder, så koordinatoren kan planlægge.",
+        *BUTTONS,
+    ]
+
+
+def nudge_en(day: str) -> list[str]:
+    return [
+        f"You are invited to the meeting “{TITLE}” on {day} at 09:00 (Nordlys, Kolding / Teams), but I have not "
+        "had your answer. Press Attending, Maybe or Not attending below so the coordinator can plan.",
+        "[Attending]",
+        "[Maybe]",
+        "[Not attending]",
+    ]
+
+
 def the_week_before(e: Erfa) -> None:
+    """7 days before: a new post that counts the answers; the one who has not answered is nudged, once."""
     e.at(local("2027-04-08T09:00"))
-    show(e._unread())
-    e.server.full_ticks(2)
-    show(e._unread())
-    e._read.update(id(c) for c in e._unread())
+    [reminder] = e.channel()
+    assert lines_of(reminder) == [
+        f"Om 7 dage: »{TITLE}«",
+        WHEN_DA,
+        PLACE_DA,
+        FOR_DA,
+        "2 deltager, 1 måske · 2 pladser, 0 ledige",
+        ANSWER_HOW,
+        *BUTTONS,
+        "[Føj til kalender]",
+    ]
+    assert lines_of(e.told(EMMA)[0]) == nudge_en("Thursday 15 April")
+    e.nothing_else(due=True)
 
 
 def the_move(e: Erfa, announced: ConnectorCall) -> None:
+    """A day later: answers reset, those who were coming or waiting asked again, the invites renewed."""
     e.at(local("2027-04-09T08:00"))
     apply(e.database_url, tenant_file("2027-04-16T09:00", extra_cancelled=True))
-    e.server.full_ticks(2)
-    print("MOVE")
-    show(e._unread())
-    e._read.update(id(c) for c in e._unread())
+    [moved] = e.channel()
+    assert lines_of(moved) == [
+        f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til fredag den 16. april kl. 09:00.",
+        MOVED_DA,
+        PLACE_DA,
+        FOR_DA,
+        "Svarene til det gamle tidspunkt gælder ikke længere, så svar igen med knapperne herunder – også "
+        "selvom du allerede havde svaret.",
+        *BUTTONS,
+        "[Føj til kalender]",
+    ]
+    channel_copy = e.calendar(calendar_link(only_card(moved)))
+    assert channel_copy.vevent.sequence.value == "1"
+    assert channel_copy.vevent.dtstart.value == local("2027-04-16T09:00")
+    assert channel_copy.vevent.uid.value == f"erfa-{SPRING}.nordlys@vpmo"  # the same meeting, moved
+    asked_again = {}
+    for person in (IDA, PETER, KAREN):
+        [asked] = asked_again[person] = e.told(person)
+        assert lines_of(asked) == [
+            f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til fredag den 16. april kl. "
+            "09:00. Dit svar gjaldt det gamle tidspunkt, så svar igen herunder. Den vedhæftede invitation "
+            "flytter mødet i din kalender.",
+            *BUTTONS,
+            "[Føj til kalender]",
+        ]
+        renewed = e.calendar(calendar_link(only_card(asked)))
+        assert (renewed.method.value, renewed.vevent.sequence.value) == ("REQUEST", "1")
+        assert renewed.vevent.dtstart.value == local("2027-04-16T09:00")
+    [edit] = e.edited()
+    assert edit.activity_id == announced.answered_id
+    assert lines_of(edit) == announcement("0 deltager, 0 måske · 2 pladser, 2 ledige", MOVED_DA)
+    e.nothing_else(due=True)
+
+    # The new time's 7-day reminder, and one nudge each: nobody has answered for the new time.
     e.at(local("2027-04-09T09:00"))
-    e.server.full_ticks(2)
-    print("NEW -7d")
-    show(e._unread())
-    e._read.update(id(c) for c in e._unread())
+    [reminder] = e.channel()
+    assert lines_of(reminder)[:5] == [
+        f"Om 7 dage: »{TITLE}«",
+        MOVED_DA,
+        PLACE_DA,
+        FOR_DA,
+        "Mødet er flyttet siden første udmelding – det nye tidspunkt er fredag den 16. april kl. 09:00.",
+    ]
+    for person in (JONAS, IDA, PETER, KAREN):
+        assert lines_of(e.told(person)[0]) == nudge_da("fredag den 16. april")
+    assert lines_of(e.told(EMMA)[0]) == nudge_en("Friday 16 April")
+    e.nothing_else(due=True)
+
+    # Ida and Peter take the seats again, from the move's message in their chats; Karen says Måske.
+    e.later(30)
+    ida = e.press_personal(IDA, asked_again[IDA][0], "Deltager")
+    assert card_lines(ida["value"])[-4:-1] == [
+        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Invitationen til din kalender er vedhæftet.",
+        MOVED_DA,
+        PLACE_DA,
+    ]
+    accepted = e.calendar(calendar_link(ida["value"]))
+    assert accepted.vevent.attendee.params["PARTSTAT"] == ["ACCEPTED"]
+    assert accepted.vevent.sequence.value == "1"
+    assert lines_of(e.edited()[0]) == announcement("1 deltager, 0 måske · 2 pladser, 1 ledig", MOVED_DA)
+    e.later()
+    e.press_personal(PETER, asked_again[PETER][0], "Deltager")
+    assert lines_of(e.edited()[0]) == announcement("2 deltager, 0 måske · 2 pladser, 0 ledige", MOVED_DA)
+    e.later()
+    e.press(KAREN, reminder, "Måske")  # on the reminder's post: the announcement is the one kept current
+    assert lines_of(e.edited()[0]) == announcement("2 deltager, 1 måske · 2 pladser, 0 ledige", MOVED_DA)
+    e.nothing_else(due=True)
+
+
+def the_day_before(e: Erfa) -> None:
+    """Nothing for the old time; the new time's day-before reminders, in the channel and personally."""
+    e.at(local("2027-04-14T09:00"))  # the old time's day before
+    e.nothing_else(due=True)
+    e.at(local("2027-04-15T07:00"))  # the old time's 2 hours before
+    e.nothing_else(due=True)
+    e.at(local("2027-04-15T09:00"))
+    [reminder] = e.channel()
+    assert lines_of(reminder)[:2] == [f"I morgen: »{TITLE}«", MOVED_DA]
+    assert lines_of(reminder)[5] == "2 deltager, 1 måske · 2 pladser, 0 ledige"
+    for person in (IDA, PETER, KAREN):
+        [tomorrow] = e.told(person)
+        assert lines_of(tomorrow) == [
+            f"Husk mødet »{TITLE}« i morgen, fredag den 16. april kl. 09:00, Nordlys, Kolding / Teams. Kan du "
+            "alligevel ikke komme, så skriv erfa og tryk Deltager ikke, så en anden kan få din plads.",
+            "[Føj til kalender]",
+        ]
+        assert e.calendar(calendar_link(only_card(tomorrow))).vevent.sequence.value == "1"
+    e.nothing_else(due=True)  # Jonas said Deltager ikke, Emma never answered: nothing personal for them
+
+    e.at(local("2027-04-16T07:00"))
+    [reminder] = e.channel()
+    assert lines_of(reminder)[0] == f"Om 2 timer: »{TITLE}«"
+    e.nothing_else(due=True)
+
+
+def the_feedback(e: Erfa) -> None:
+    """After the meeting the seated rate it and write a takeaway; then the coordinator gets the summary."""
+    e.at(local("2027-04-16T12:00"))
+    asked = {}
+    for person in (IDA, PETER):
+        [asked[person]] = e.told(person)
+        assert lines_of(asked[person]) == [
+            f"Tak, fordi du deltog i mødet »{TITLE}«! Hvor meget fik du ud af det? Giv det 1 til 5 med knapperne "
+            "herunder.",
+            "Skriv også én ting, du tager med hjem: tryk på en bedømmelse og skriv den bagefter, eller skriv "
+            f"erfa tag-med {SPRING} efterfulgt af din tekst.",
+            *(f"[{n}]" for n in range(1, 6)),
+        ]
+    e.nothing_else(due=True)  # not Karen (Måske), not the others
+
+    e.later(10)
+    rated = e.press_personal(IDA, asked[IDA], "4")
+    assert card_lines(rated["value"])[-2:] == [
+        "Tak for din bedømmelse: 4 ud af 5.",
+        "Hvad er den ene ting, du tager med hjem fra mødet? Skriv den bare her som din næste besked.",
+    ]
+    e.later()
+    thanked = [
+        "Tak! Det, du tager med hjem, kommer med i koordinatorens opsamling på mødet.",
+        "Er det noget, I bør prøve i metoden? Så kan du sende det videre som en udfordring til næste "
+        "kvartalsmøde.",
+        "[Indsend som udfordring]",
+    ]
+    [thanks] = e.say(IDA, "Gevinstkort i styregruppen hver måned")  # typed next: her takeaway
+    assert lines_of(thanks) == thanked
+    e.nothing_else()  # Peter has not answered yet: no summary
+    e.later()
+    e.press_personal(PETER, asked[PETER], "5")
+    e.later()
+    [thanks] = e.say(PETER, f"erfa tag-med {SPRING} Vi tager gevinsterne med i hver statusrapport")
+    assert lines_of(thanks) == thanked
+    [summary] = e.told(METTE)
+    assert lines_of(summary) == [
+        f"Opsamling på mødet »{TITLE}« fredag den 16. april kl. 09:00:",
+        "Svar: 2 deltager, 1 måske, 0 deltager ikke.",
+        "Bedømmelse: 4,5 ud af 5 i gennemsnit (2 svar).",
+        "Det tager deltagerne med hjem (2):",
+        "“Gevinstkort i styregruppen hver måned”",
+        "“Vi tager gevinsterne med i hver statusrapport”",
+    ]
+    e.nothing_else(due=True)
 
 
 def everything_sent_keeps_to_teams_limits(e: Erfa) -> None:
