@@ -182,16 +182,11 @@ def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
     base = m.key_of(ctx, meeting)
     title, place = m.title(meeting), Verbatim(meeting.place)
     queued = False
-    # A Måske holds no seat, so they are not told that answering Deltager ikke frees one.
-    coming = [
-        *((person_id, "erfa.tomorrow") for person_id in m.person_ids(seated.seated)),
-        *((person_id, "erfa.tomorrow_maybe") for person_id in m.person_ids(seated.maybe)),
-    ]
-    for person_id, key in coming:
+    for person_id in m.person_ids(m.coming(seated)):
         queued |= m.tell(
             ctx,
             person_id,
-            Text.of(key, title=title, start=start, place=place),
+            Text.of("erfa.tomorrow", title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
         )
