@@ -194,9 +194,16 @@ class TeamsBot:
 
         return email_of
 
-    async def _run(self, turn: Turn, command: commands.Command) -> Outcome:
+    async def _run(self, turn: Turn, command: commands.Command, *, invites_apart: bool = False) -> Outcome:
+        """Run the command as the turn's person; ``invites_apart``: replies with an invite go to their chat."""
         return await self._bridge.run(
-            turn.tenant, turn.identity, command, lookup=self._lookup(turn), kick=False, event_id=turn.event_id
+            turn.tenant,
+            turn.identity,
+            command,
+            lookup=self._lookup(turn),
+            invites_to=turn.identity.teams_id if invites_apart else None,
+            kick=False,
+            event_id=turn.event_id,
         )
 
     async def _dispatch(self, turn: Turn) -> Outcome | None:
@@ -329,7 +336,10 @@ class TeamsBot:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
         at = _aware(turn.activity.timestamp)
-        outcome = await self._run(turn, commands.parse_action(_chosen_action(data), at=at))
+        # The answer to a press on a channel post lasts only until the post's next edit (an ERFA answer
+        # edits it at once): a reply with a calendar invite goes to the person's chat, to be kept.
+        command = commands.parse_action(_chosen_action(data), at=at)
+        outcome = await self._run(turn, command, invites_apart=not turn.personal)
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
