@@ -385,10 +385,24 @@ def asked_by_typing(e: Erfa) -> None:
 
 
 def the_second_meeting_is_called_off(e: Erfa) -> None:
+    """The meeting with the longest title and place is announced, answered by Emma, and called off."""
     e.at(local("2027-03-25T13:00"))
     [second] = e.channel()
     assert lines_of(second)[0] == f"I er inviteret: {LONG_TITLE}"
     assert lines_of(second)[2] == f"Sted: {LONG_PLACE}"
+    e.nothing_else(due=True)
+    # Emma (known by e-mail alone) answers Måske on the channel's Danish card; her chat is in English.
+    e.later(60)
+    e.press(EMMA, second, "Måske")
+    [maybe] = e.told(EMMA)
+    assert lines_of(maybe)[0] == (
+        f"Thank you, you answered maybe to the meeting “{LONG_TITLE}”. The invite for your calendar is "
+        "attached. A maybe holds no seat, so press Attending once you know you are coming."
+    )
+    assert (
+        e.calendar(calendar_link(only_card(maybe))).vevent.attendee.value == "mailto:emma.larsen@nordlys.dk"
+    )
+    assert lines_of(e.edited()[0])[4] == "0 deltager, 1 måske"
     e.nothing_else(due=True)
     e.at(local("2027-03-26T10:00"))
     apply(e.database_url, tenant_file(extra_cancelled=True))
@@ -407,6 +421,15 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     # The announcement now says it is called off, without the buttons: nobody can answer it any more.
     assert lines_of(edit) == [f"Aflyst: »{LONG_TITLE}« torsdag den 22. april kl. 13:00 bliver ikke holdt."]
     assert cards_of(edit.body) == []
+    [told] = e.told(EMMA)  # she said Måske: her calendar is cleared too
+    assert lines_of(told) == [
+        f"The meeting “{LONG_TITLE}” on Thursday 22 April at 13:00 is cancelled, so you need not come. The "
+        "attached invite removes it from your calendar.",
+        "[Remove from calendar]",
+    ]
+    cancelling = e.calendar(calendar_link(only_card(told)))
+    assert (cancelling.method.value, cancelling.vevent.status.value) == ("CANCEL", "CANCELLED")
+    assert cancelling.vevent.attendee.value == "mailto:emma.larsen@nordlys.dk"
     e.nothing_else(due=True)
 
 
