@@ -10,8 +10,10 @@ forms) and a second one with the longest title and place, which is called off.
 
 * 18 Mar 09:00 (28 days before): the announcement, a card with Deltager / Måske / Deltager ikke and the
   calendar link. Jonas and Ida take the two seats (Jonas' press is delivered twice), Peter waits, Karen
-  answers Måske; Jonas then answers Deltager ikke, and Peter moves up. The post is edited in place.
-* 25 Mar 13:00: the second meeting is announced; on 26 Mar it is called off.
+  answers Måske; Jonas then answers Deltager ikke, and Peter moves up. The post is edited in place, and
+  whoever answers Deltager or Måske gets their own invite in their personal chat. ``erfa`` and
+  ``erfa deltagere`` are typed to the bot.
+* 25 Mar 13:00: the second meeting is announced, and Emma answers Måske; on 26 Mar it is called off.
 * 8 Apr 09:00 (7 days before): a new post, and one nudge to those who have not answered.
 * 9 Apr 08:00: the spring meeting is moved a day, to 16 Apr: answers reset, people asked again.
 * 15 Apr: nothing for the old time; the day-before reminders of the new time at 09:00.
@@ -163,6 +165,9 @@ class Erfa(Quarter):
         answer = self.server.get(urlsplit(url).path)
         assert answer.status_code == 200
         assert answer.headers["Content-Type"].startswith("text/calendar")
+        # Outlook's form of the zone (its rules as RRULEs) and CRLF line ends, read by a second parser.
+        assert "BEGIN:VTIMEZONE\r\nTZID:Europe/Copenhagen\r\n" in answer.text
+        assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n" in answer.text
         return vobject.readOne(answer.text)
 
 
