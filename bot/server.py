@@ -289,7 +289,7 @@ def _add_teams(
     )
     bridges.append(bridge)
     adapter = build_adapter(teams_settings)
-    add_routes(web_app, adapter, TeamsBot(bridge), teams_settings)
+    add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
     return TeamsMessenger(
         adapter, references, teams_settings.app_id, monotonic=monotonic, public_url=links.public_url
     )

@@ -133,8 +133,10 @@ async def _roster_email(context: TurnContext, user_id: str) -> str | None:
 class TeamsBot:
     """Routes every activity to the core through the bridge; all botbuilder use stays in bot/teams."""
 
-    def __init__(self, bridge: TeamsBridge) -> None:
+    def __init__(self, bridge: TeamsBridge, *, public_url: str = "") -> None:
         self._bridge = bridge
+        # Where an invite's link points: a card's Action.OpenUrl needs the absolute address.
+        self._public_url = public_url
 
     async def on_turn(self, context: TurnContext) -> None:
         """Handle one activity: check the tenant, drop replays, remember the conversation, dispatch."""
@@ -192,9 +194,16 @@ class TeamsBot:
 
         return email_of
 
-    async def _run(self, turn: Turn, command: commands.Command) -> Outcome:
+    async def _run(self, turn: Turn, command: commands.Command, *, invites_apart: bool = False) -> Outcome:
+        """Run the command as the turn's person; ``invites_apart``: replies with an invite go to their chat."""
         return await self._bridge.run(
-            turn.tenant, turn.identity, command, lookup=self._lookup(turn), kick=False, event_id=turn.event_id
+            turn.tenant,
+            turn.identity,
+            command,
+            lookup=self._lookup(turn),
+            invites_to=turn.identity.teams_id if invites_apart else None,
+            kick=False,
+            event_id=turn.event_id,
         )
 
     async def _dispatch(self, turn: Turn) -> Outcome | None:
@@ -319,13 +328,18 @@ class TeamsBot:
     async def _outcome_card(self, turn: Turn, outcome: Outcome) -> dict[str, Any]:
         """Return the card that replaces the clicked one: its own text without buttons, then the outcome."""
         clicked = await self._bridge.posted(turn.tenant, _message_id(turn.activity))
-        return cards.outcome_card(clicked, outcome.replies, self._bridge.reader(outcome))
+        return cards.outcome_card(
+            clicked, outcome.replies, self._bridge.reader(outcome), public_url=self._public_url
+        )
 
     async def _on_card_action(self, turn: Turn) -> Outcome:
         value = turn.activity.value if isinstance(turn.activity.value, dict) else {}
         data = (value.get("action") or {}).get("data") or {}
         at = _aware(turn.activity.timestamp)
-        outcome = await self._run(turn, commands.parse_action(_chosen_action(data), at=at))
+        # The answer to a press on a channel post lasts only until the post's next edit (an ERFA answer
+        # edits it at once): a reply with a calendar invite goes to the person's chat, to be kept.
+        command = commands.parse_action(_chosen_action(data), at=at)
+        outcome = await self._run(turn, command, invites_apart=not turn.personal)
         if outcome.replayed:
             await self._ignore_replay(turn.context)
             return outcome
@@ -382,7 +396,7 @@ class TeamsBot:
     async def _reply(self, turn: Turn, outcome: Outcome) -> None:
         reader = self._bridge.reader(outcome)
         for reply in outcome.replies:
-            await turn.context.send_activity(render_activity(reply, reader))
+            await turn.context.send_activity(render_activity(reply, reader, public_url=self._public_url))
 
 
 def render_activity(message: Message, reader: Reader, *, public_url: str = "") -> Activity:

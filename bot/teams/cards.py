@@ -179,13 +179,15 @@ def plain_text(message: Message, reader: Reader) -> str:
     return _fitted(message, reader, MAX_CARD_BYTES).text
 
 
-def outcome_card(clicked: Message | None, replies: Sequence[Message], reader: Reader) -> dict[str, Any]:
+def outcome_card(
+    clicked: Message | None, replies: Sequence[Message], reader: Reader, *, public_url: str = ""
+) -> dict[str, Any]:
     """Return the card that replaces a clicked one: its text without buttons, then the answer.
 
     Only the answer's own buttons remain, so the pressed button cannot be pressed twice.
     """
     messages = [(clicked, False)] if clicked is not None else []
-    return _card_of([*messages, *((reply, True) for reply in replies)], reader)
+    return _card_of([*messages, *((reply, True) for reply in replies)], reader, public_url=public_url)
 
 
 def extension_message(text: str) -> dict[str, Any]:

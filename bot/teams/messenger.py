@@ -34,6 +34,8 @@ from storage.teams_store import TeamsReference, TeamsStore
 log = logging.getLogger(__name__)
 
 CHANNEL_ID = "msteams"
+USER_ID_PREFIX = "29:"
+"""How a Teams user's id begins (a channel's begins 19:): an address of a person's personal chat."""
 # Teams' limits for a bot in one conversation, and for an app in one tenant.
 CONVERSATION_LIMITS: Limits = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
 TENANT_LIMITS: Limits = ((30, 1.0),)
@@ -62,8 +64,12 @@ class _Destination:
 
 
 def _destination(delivery: Delivery) -> _Destination:
-    if delivery.message.to_channel:
-        return _Destination(channel=delivery.message.to_channel)
+    to = delivery.message.to_channel
+    if to and to.startswith(USER_ID_PREFIX):
+        # Addressed to the Teams account that pressed a button (see TeamsBot): its personal chat.
+        return _Destination(user=to, person=delivery.recipient.id if delivery.recipient else None)
+    if to:
+        return _Destination(channel=to)
     person = delivery.recipient
     if person is None:
         raise PermanentSendError(
@@ -117,13 +123,13 @@ class TeamsMessenger:
         try:
             if delivery.replaces is not None:
                 return await self._update(reference, activity, delivery.replaces)
-            if delivery.message.to_channel:
+            if destination.channel is not None:
                 tenant = delivery.tenant.teams_tenant_id
                 return await self._post_in_channel(reference, activity, tenant)
             return await self._send_direct(reference, activity)
         except ErrorResponseException as error:
             # A refused edit is about the post (deleted, say), not the channel: the channel's advice is not for it.
-            channel = delivery.message.to_channel if delivery.replaces is None else None
+            channel = destination.channel if delivery.replaces is None else None
             raise _classify(error, channel=channel) from error
         except (PermanentSendError, TransientSendError):
             raise

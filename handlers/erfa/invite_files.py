@@ -84,8 +84,9 @@ def _download(uow: UnitOfWork, tenant: Tenant, meeting: ErfaMeeting, person: Per
         zone=tenant.timezone,
         location=meeting.place,
         organizer=organizer,
-        attendee=attendee if method is InviteMethod.REQUEST else None,
-        partstat=partstat if method is InviteMethod.REQUEST else None,
+        # RFC 5546 3.2.5: a personal CANCEL names the attendee it removes; a PUBLISH names nobody.
+        attendee=attendee if method is not InviteMethod.PUBLISH else None,
+        partstat=partstat if method is not InviteMethod.PUBLISH else None,
     )
     language = person.language_or(tenant.language) if person is not None else tenant.language
     return InviteDownload(filename_for(meeting.key), invite, _about(invite, meeting), language)

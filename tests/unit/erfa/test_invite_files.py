@@ -114,6 +114,12 @@ def test_the_record_gives_the_sequence_and_a_cancellation(office: Office) -> Non
     assert found is not None
     assert (found.invite.method, found.invite.sequence) == (InviteMethod.CANCEL, 4)
     assert found.about.key == "invite.about.cancelled"
+    # RFC 5546 3.2.5: the CANCEL names the attendee it takes off the meeting; the channel's copy nobody.
+    assert found.invite.attendee is not None
+    assert found.invite.attendee.email == office.org.jonas.email
+    channel_copy = invite_file(office.deps, token(office, None))
+    assert channel_copy is not None
+    assert (channel_copy.invite.method, channel_copy.invite.attendee) == (InviteMethod.CANCEL, None)
 
 
 def test_without_a_coordinator_every_invite_is_only_published(office: Office) -> None:
