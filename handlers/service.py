@@ -68,6 +68,7 @@ def handle(
     *,
     lookup_email: EmailLookup | None = None,
     reply_to: str | None = None,
+    invites_to: str | None = None,
     shows_forms: bool = False,
     event: tuple[str, str] | None = None,
 ) -> Outcome:
@@ -75,7 +76,9 @@ def handle(
 
     ``lookup_email`` is asked, once, for the e-mail of someone the tenant does not know by their
     platform id. With ``reply_to`` the replies go through the outbox to that platform address, in the
-    same transaction (the platform answers there, not in the request). ``shows_forms`` says that
+    same transaction (the platform answers there, not in the request); with ``invites_to`` only the
+    replies with a calendar invite do, and the outcome keeps the others (for a platform whose answer
+    in the request carries no file). ``shows_forms`` says that
     the platform shows forms (a modal or card) instead of the guided dialogue. ``event`` is the
     platform's (name, event id) of what carried the command: it is recorded in the same transaction,
     and a redelivery of it runs nothing (``replayed``); a failure rolls it back, so a retry runs.
@@ -107,11 +110,18 @@ def handle(
             ctx = ActorContext(uow, tenant, now, deps, actor=person)
             form = router.dispatch(ctx, command, shows_forms=shows_forms)
             outcome = Outcome(tenant, ctx.actor, ctx.replies, form)
-        if reply_to is not None:
+        if reply_to is not None or invites_to is not None:
             person_id = outcome.reader.id if outcome.reader else None
+            kept: list[Message] = []
             for reply in outcome.replies:
+                to = reply_to or (invites_to if reply.invite is not None else None)
+                if to is None:
+                    kept.append(reply)
+                    continue
                 # Addressed to the platform account that wrote, known or not: the messenger opens its DM.
-                uow.outbox.add(tenant.id, replace(reply, to_person=person_id, to_channel=reply_to), now)
+                uow.outbox.add(tenant.id, replace(reply, to_person=person_id, to_channel=to), now)
+            if reply_to is None:
+                outcome = replace(outcome, replies=kept)
         uow.commit()
         return outcome
 

@@ -130,6 +130,7 @@ class PlatformBridge(Generic[StoreT]):
         *,
         lookup: AsyncLookup | None = None,
         reply_to: str | None = None,
+        invites_to: str | None = None,
         shows_forms: bool = True,
         kick: bool = True,
         event_id: str | None = None,
@@ -138,6 +139,7 @@ class PlatformBridge(Generic[StoreT]):
 
         ``lookup`` asks the platform for the e-mail of someone unknown by their platform id; the use
         case calls it at most once, from its worker thread, and it runs here on the event loop.
+        ``reply_to`` and ``invites_to`` are :func:`~handlers.service.handle`'s.
         ``event_id`` is recorded in the command's own transaction: a redelivery runs nothing and
         comes back ``replayed``.
         """
@@ -151,6 +153,7 @@ class PlatformBridge(Generic[StoreT]):
             handle,
             lookup_email=lookup_email if lookup is not None else None,
             reply_to=reply_to,
+            invites_to=invites_to,
             shows_forms=shows_forms,
             event=(self.platform, event_id) if event_id else None,
         )

@@ -62,6 +62,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
         command: commands.Command,
         *,
         in_dm: bool = False,
+        invites_in_dm: bool = False,
         event_id: str | None = None,
     ) -> Outcome:
         """Run a command as a Slack user, once: by their Slack id, or by their e-mail if that is unknown.
@@ -70,6 +71,8 @@ class SlackBridge(PlatformBridge[SlackStore]):
         nothing and the outcome is ``unresolved``: run it again after the answer, with the client.
         With ``in_dm`` the replies go to the user's DM through the outbox, in the command's transaction,
         as does the ``event_id`` of the event that carried the command (a redelivery runs nothing).
+        With ``invites_in_dm`` only the replies with a calendar invite go there, where the messenger
+        shares the file (an answer to a click, in place or ephemeral, cannot carry one).
         """
         identity = self.cached_identity(team_id, user_id)
 
@@ -85,6 +88,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
             command,
             lookup=email_of,
             reply_to=user_id if in_dm else None,
+            invites_to=user_id if invites_in_dm else None,
             shows_forms=not in_dm,
             event_id=event_id,
         )

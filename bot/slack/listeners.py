@@ -221,11 +221,13 @@ def _button(bridge: SlackBridge) -> Work:
                 bridge, client, tenant, team_id, user_id, parsed, body["trigger_id"], metadata, args.respond
             )
             return
-        outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed)
+        # An answer with a calendar invite (an ERFA answer's) goes to the clicker's DM with its file.
+        outcome = await bridge.run_as(client, tenant, team_id, user_id, parsed, invites_in_dm=True)
         if _on_a_channel_post(body):
             # A click on a channel post (a challenge's Stem button): the answer is the clicker's alone,
             # and the post, with its button, stays as it is for everyone else.
-            await args.respond(replace_original=False, **_ephemeral(bridge, outcome))
+            if outcome.replies:
+                await args.respond(replace_original=False, **_ephemeral(bridge, outcome))
             return
         # A DM, or the clicker's own ephemeral answer in a channel (Slack sends no copy of it): replaced.
         original = (body.get("message") or {}).get("blocks") or []
