@@ -83,6 +83,8 @@ def encode_message(message: Message) -> dict[str, Any]:
         ]
     if message.invite is not None:
         data["invite"] = {"token": message.invite.token, "filename": message.invite.filename}
+        if message.invite.cancels:
+            data["invite"]["cancels"] = True
     if message.updates is not None:
         data["updates"] = message.updates
     return data
@@ -119,6 +121,6 @@ def decode_message(
     )
 
 
-def _decode_invite(data: dict[str, str] | None) -> InviteFile | None:
+def _decode_invite(data: dict[str, Any] | None) -> InviteFile | None:
     """Return the invite a JSON form stands for (none when the message has no invite)."""
-    return None if data is None else InviteFile(data["token"], data["filename"])
+    return None if data is None else InviteFile(data["token"], data["filename"], bool(data.get("cancels")))

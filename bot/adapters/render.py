@@ -126,7 +126,9 @@ def render(
 def _invite_link(message: Message, reader: Reader, public_url: str) -> RenderedLink | None:
     if message.invite is None:
         return None
-    label = reader.render(Text.of("invite.add_to_calendar"))
+    label = reader.render(
+        Text.of("invite.remove_from_calendar" if message.invite.cancels else "invite.add_to_calendar")
+    )
     return RenderedLink(label, invite_url(public_url, message.invite.token), message.invite.filename)
 
 

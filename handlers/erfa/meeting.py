@@ -97,14 +97,15 @@ def key_of(ctx: TenantContext, meeting: ErfaMeeting, start: datetime | None = No
 
 
 def channel_invite(ctx: TenantContext, meeting: ErfaMeeting) -> InviteFile:
-    """Return the channel's calendar invite (the meeting to add to one's calendar)."""
-    return InviteFile(ctx.uow.erfa.invite_token(ctx.tenant.id, meeting.key, None), f"erfa-{meeting.key}.ics")
+    """Return the channel's calendar invite (the meeting to add to one's calendar, or to remove if called off)."""
+    token = ctx.uow.erfa.invite_token(ctx.tenant.id, meeting.key, None)
+    return InviteFile(token, f"erfa-{meeting.key}.ics", cancels=is_off(ctx, meeting))
 
 
 def personal_invite(ctx: TenantContext, meeting: ErfaMeeting, person_id: int) -> InviteFile:
-    """Return a person's own calendar invite, which holds their answer."""
+    """Return a person's own calendar invite, which holds their answer (or cancels, if called off)."""
     token = ctx.uow.erfa.invite_token(ctx.tenant.id, meeting.key, person_id)
-    return InviteFile(token, f"erfa-{meeting.key}.ics")
+    return InviteFile(token, f"erfa-{meeting.key}.ics", cancels=is_off(ctx, meeting))
 
 
 def answer_buttons(meeting: ErfaMeeting) -> tuple[Action, ...]:

@@ -95,6 +95,8 @@ class InviteFile:
     token: str
     filename: str
     """What the file is called when saved or uploaded, e.g. ``erfa-2027-spring.ics``."""
+    cancels: bool = False
+    """The meeting is called off: the file takes it out of the calendar (the link says so, not "add")."""
 
 
 QUOTE = "quote"  # the key of a quoted text: platforms may shorten it to fit, never the other lines

@@ -47,6 +47,21 @@ def test_an_invite_renders_as_a_link_to_the_public_url(reader: Reader, label: st
     assert rendered.invite.filename == "erfa-2027-spring.ics"
 
 
+@pytest.mark.parametrize(
+    ("reader", "label"), [(DANISH, "Fjern fra kalender"), (ENGLISH, "Remove from calendar")]
+)
+def test_a_cancelling_invite_says_it_takes_the_meeting_out_of_the_calendar(
+    reader: Reader, label: str
+) -> None:
+    cancelling = InviteFile("Abc_123-xyz", "erfa-2027-spring.ics", cancels=True)
+
+    rendered = render(message(invite=cancelling), reader, public_url=PUBLIC)
+
+    assert rendered.invite is not None
+    assert rendered.invite.label == label
+    assert rendered.invite.url == f"{PUBLIC}/invites/Abc_123-xyz.ics"
+
+
 def test_a_message_without_invite_has_no_link() -> None:
     assert render(message(invite=None), DANISH, public_url=PUBLIC).invite is None
 

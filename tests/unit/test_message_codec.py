@@ -47,3 +47,14 @@ def test_rows_stored_before_invites_existed_still_decode() -> None:
     decoded = decode_message(old_payload, to_person=1, to_channel=None, ref=None)
 
     assert decoded == Message((Text.of("help.short"),), to_person=1)
+
+
+def test_a_cancelling_invite_stays_cancelling_and_others_store_no_flag() -> None:
+    cancelling = Message(
+        (Text.of("help.short"),), to_person=3, invite=InviteFile("tok", "a.ics", cancels=True)
+    )
+    plain = Message((Text.of("help.short"),), to_person=3, invite=InviteFile("tok", "a.ics"))
+
+    assert _roundtrip(cancelling).invite == InviteFile("tok", "a.ics", cancels=True)
+    assert "cancels" not in encode_message(plain)["invite"]
+    assert _roundtrip(plain).invite == InviteFile("tok", "a.ics")

@@ -127,6 +127,7 @@ def test_the_first_reminder_is_the_announcement_with_time_place_audience_counts_
         f"erfa:rsvp:{KEY}:not_attending",
     ]
     assert post.invite is not None
+    assert not post.invite.cancels
     assert post.invite.filename == "erfa-2027-spring.ics"
     assert o.db.state.invite_tokens[post.invite.token] == InviteHolder(o.tenant.id, KEY, None)
     assert post.dedupe_key == "erfa:nordlys:2027-spring:2027-04-15T07:00Z:-28d"
@@ -470,9 +471,11 @@ def test_a_cancellation_is_posted_once_sends_cancelling_invites_and_stops_the_re
     assert keys(post) == ["erfa.cancelled_post"]
     assert post.actions == ()
     assert post.invite is not None
+    assert post.invite.cancels
     [to_jonas] = o.inbox(o.org.jonas)
     assert keys(to_jonas) == ["erfa.cancelled_personal"]
     assert to_jonas.invite is not None
+    assert to_jonas.invite.cancels
     assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.cancelled_waiting"]]
     edit = edits(o)[-1]
     assert keys(edit) == ["erfa.cancelled_announcement"]
