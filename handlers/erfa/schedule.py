@@ -173,7 +173,7 @@ def _note_dropped(ctx: TenantContext, meeting: ErfaMeeting, reminder: PlannedRem
 
 
 def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
-    """The day before, at the meeting's wall time: remind those coming, and tell the waiting list it waits."""
+    """The day before, at the meeting's wall time: remind those seated and the Måske, and tell the waiting list."""
     start = m.starts(ctx, meeting)
     due = post_timing.days_before(meeting.at, 1, ctx.zone)
     if post_timing.delivery(due, start, ctx.now) not in _SENT:
@@ -182,11 +182,15 @@ def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
     base = m.key_of(ctx, meeting)
     title, place = m.title(meeting), Verbatim(meeting.place)
     queued = False
-    for person_id in m.person_ids(m.coming(seated)):
+    # A Måske holds no seat to give up: they are asked to settle their answer instead.
+    for person_id, key in (
+        *((p, "erfa.tomorrow") for p in m.person_ids(seated.seated)),
+        *((p, "erfa.tomorrow_maybe") for p in m.person_ids(seated.maybe)),
+    ):
         queued |= m.tell(
             ctx,
             person_id,
-            Text.of("erfa.tomorrow", title=title, start=start, place=place),
+            Text.of(key, title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
         )
