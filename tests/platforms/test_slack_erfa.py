@@ -355,6 +355,18 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     assert karen_file.content is not None
     assert calendar(karen_file.content).vevent.attendee.params["PARTSTAT"] == ["TENTATIVE"]
 
+    # The coordinator sees who answered what, the waiting list in order.
+    waiting_list = o.slash(METTE, f"erfa deltagere {SPRING}")
+    [listing] = [b["text"]["text"] for b in waiting_list["blocks"]]
+    assert html.unescape(listing).splitlines()[1:7] == [
+        "2 deltager, 1 måske · 2 pladser, ingen ledige · 1 på venteliste",
+        "Deltager (2):",
+        "• Jonas Friis",
+        "• Ida Holm",
+        "Venteliste (1):",
+        "1. Peter Munk",
+    ]
+
     # Ida cannot come after all: her seat goes to Peter, the first on the waiting list, who is told.
     o.at("2027-03-18T11:00")
     declined = o.click(announcement, rsvp(SPRING, "not_attending"), IDA)
@@ -567,6 +579,20 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
         "kvartalsmøde.",
     ]
     assert button_ids(thanks.blocks) == [f"erfa:challenge:{SPRING}"]
+    o.at("2027-04-22T13:05")
+    submitted = o.click(thanks, f"erfa:challenge:{SPRING}", JONAS)
+    # What Jonas takes home is worth trying in the method: he sends it on as a challenge.
+    assert shown(submitted).splitlines()[-1] == (
+        "Tak! Din udfordring har fået referencen U-1 og står nu i kanalen, hvor de andre kan stemme på den. "
+        "Den kommer med til kvartalsmødet tirsdag den 8. juni kl. 13:00, og afstemningen lukker søndag den 6. "
+        "juni kl. 13:00."
+    )
+    assert button_ids(submitted.params["blocks"]) == []
+    [challenge] = [c for c in slack.calls("chat.postMessage") if c.params["channel"] == "C0CHALL"]
+    assert shown(challenge).splitlines()[:2] == [
+        "U-1 · udfordring fra Jonas Friis",
+        "“Vi prøver gevinstkort i styregruppen”",
+    ]
     mark = len(o.dms(METTE))
     o.at("2027-04-22T13:10")
     o.click(asked[PETER][0], f"erfa:rate:{SPRING}:5", PETER)
