@@ -231,6 +231,8 @@ def _button(bridge: SlackBridge) -> Work:
             return
         # A DM, or the clicker's own ephemeral answer in a channel (Slack sends no copy of it): replaced.
         original = (body.get("message") or {}).get("blocks") or []
+        if not original and not outcome.replies:
+            return  # the whole answer went to the DM, and an ephemeral message cannot be emptied
         replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
         await args.respond(**blocks.outcome_payload(original, replies))
 

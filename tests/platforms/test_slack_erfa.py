@@ -16,6 +16,7 @@ waiting list shows.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -444,6 +445,24 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     o.tick_at("2027-04-08T10:00")
     assert o.new_dms(before) == nudged  # one nudge, not one per tick
 
+    # Emma looks her meetings up and answers Maybe on that answer, which only she sees.
+    o.at("2027-04-08T10:30")
+    mine = o.slash(EMMA, "erfa")
+    seen = dataclasses.replace(
+        announcement,
+        method="chat.postEphemeral",
+        params={"channel": "C0PMO", "blocks": mine["blocks"]},
+        response={"ok": True, "message_ts": o.action_ts()},
+    )
+    calls = len(slack.calls())
+    o.send(o.press(seen, rsvp(SPRING, "maybe"), EMMA))
+    # The answer comes in her DM with the invite; the answer only she sees is left as it was (not emptied).
+    assert [c.method for c in slack.calls()[calls:] if c.method == "response_url"] == []
+    assert o.told(EMMA)[-1].startswith(
+        f"Thank you, you answered maybe to the meeting “{TITLE}”. The invite for your calendar is attached."
+    )
+    assert o.uploads_to(f"D{EMMA}")[-1].filename == f"erfa-{SPRING}.ics"
+
     # --- the meeting is moved a week: answers reset, everyone asked again, updated invites -----------
 
     before, posts = o.dm_counts(), len(o.posts())  # before the change: the server may tick at once
@@ -463,7 +482,7 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     assert counts(o.updates(ts)[-1]) == "0 deltager, 0 måske · 2 pladser, 2 ledige"
     assert "torsdag den 22. april kl. 09:00" in shown(o.updates(ts)[-1])
     told_of_move = o.new_dms(before)
-    assert set(told_of_move) == {JONAS, PETER, KAREN}  # who had said Deltager or Måske
+    assert set(told_of_move) == {JONAS, PETER, KAREN, EMMA}  # who had said Deltager or Måske
     [jonas_moved] = told_of_move[JONAS]
     assert shown(jonas_moved) == (
         f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til torsdag den 22. april kl. 09:00. "
