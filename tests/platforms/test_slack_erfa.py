@@ -2,8 +2,8 @@
 
 The issue's scenario: announcement → answers (a replayed click, a full meeting and its waiting list, a
 Deltager ikke that moves the first waiting person up) → personal invites → later reminders → a move of
-the meeting → the day-before reminders → the meeting → the feedback and the coordinator's summary; then
-a second meeting announced and cancelled. Everything a person does is a signed Slack request over HTTP to
+the meeting → a new place → the day-before reminders → the meeting → the feedback, a takeaway sent on as
+a challenge, and the coordinator's summary; then a second meeting announced and cancelled. Everything a person does is a signed Slack request over HTTP to
 vpmo's web server (button clicks with Slack's ``action_ts``, DMs, the slash command); everything the bot
 does is what the fake Slack Web API recorded, and the calendar files are read back with ``vobject``, a
 parser independent of the ``icalendar`` that wrote them. The server's clock (``FixedClock``) is the
@@ -58,6 +58,7 @@ AUTUMN_TITLE = "ERFA: Styregrupper der træffer beslutninger"
 EMMA, IDA, PETER, KAREN = "U01EML", "U01IDH", "U01PEM", "U01KAV"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ANSWERS = ["attending", "maybe", "not_attending"]
+NEW_PLACE = "Nordlys, Fredericia / Teams"
 
 
 def local(moment: str) -> datetime:
@@ -539,23 +540,54 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
         "jeg har ikke fået dit svar."
     )
 
+    # --- a new place: the answers stand, those coming get an updated invite --------------------------
+
+    before, posts = o.dm_counts(), len(o.posts())
+    o.at("2027-04-16T10:00")
+    o.apply(tenant_file(spring_at="2027-04-22T09:00", place=NEW_PLACE))
+    o.tick_at("2027-04-16T10:00:05")
+    [new_place] = o.posts()[posts:]
+    changed = [
+        f"Nyt om mødet »{TITLE}«:",
+        f"Nyt sted: {NEW_PLACE} (før: Nordlys, Kolding / Teams)",
+    ]
+    assert shown(new_place).splitlines() == [
+        *changed,
+        "Tid: torsdag den 22. april kl. 09:00 (3 timer)",
+        f"Sted: {NEW_PLACE}",
+        "For: projektledere, testere, styregruppemedlemmer og projektdeltagere",
+        "Tidspunktet er det samme, så alle svar gælder stadig.",
+    ]
+    told_of_place = o.new_dms(before)
+    assert set(told_of_place) == {JONAS, PETER, KAREN}
+    assert shown(told_of_place[JONAS][0]).splitlines() == [
+        *changed,
+        "Dit svar gælder stadig. Den vedhæftede invitation opdaterer mødet i din kalender.",
+    ]
+    moved_here = calendar(o.uploads_to(f"D{JONAS}")[-1].content or b"").vevent
+    assert (moved_here.sequence.value, moved_here.location.value) == ("2", NEW_PLACE)
+    assert moved_here.attendee.params["PARTSTAT"] == ["ACCEPTED"]  # his answer stands
+    assert counts(o.updates(ts)[-1]) == "2 deltager, 1 måske · 2 pladser, 0 ledige"
+    assert f"Sted: {NEW_PLACE}" in shown(o.updates(ts)[-1]).splitlines()
+
     # --- the day before: the channel, and personal reminders to who comes --------------------------
 
     before, posts = o.dm_counts(), len(o.posts())
     o.tick_at("2027-04-21T09:00")
     [tomorrow] = o.posts()[posts:]
     assert shown(tomorrow).splitlines()[0] == f"I morgen: »{TITLE}«"
+    assert f"Mødet har fået nyt sted siden første udmelding: {NEW_PLACE}." in shown(tomorrow).splitlines()
     reminded = o.new_dms(before)
     assert set(reminded) == {JONAS, PETER, KAREN}
     for seated in (JONAS, PETER):
         [reminder] = reminded[seated]
         assert shown(reminder) == (
-            f"Husk mødet »{TITLE}« i morgen, torsdag den 22. april kl. 09:00, Nordlys, Kolding / Teams. Kan du "
-            "alligevel ikke komme, så skriv erfa og tryk Deltager ikke, så en anden kan få din plads."
+            f"Husk mødet »{TITLE}« i morgen, torsdag den 22. april kl. 09:00, {NEW_PLACE}. Kan du alligevel "
+            "ikke komme, så skriv erfa og tryk Deltager ikke, så en anden kan få din plads."
         )
     # Karen said Måske: she holds no seat to give up, so she is asked to settle her answer.
     assert shown(reminded[KAREN][0]) == (
-        f"Mødet »{TITLE}« er i morgen, torsdag den 22. april kl. 09:00, Nordlys, Kolding / Teams. Du har "
+        f"Mødet »{TITLE}« er i morgen, torsdag den 22. april kl. 09:00, {NEW_PLACE}. Du har "
         "svaret måske, og et måske holder ikke en plads. Ved du nu, om du kommer, så skriv erfa og tryk "
         "Deltager eller Deltager ikke."
     )
@@ -648,7 +680,7 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     before, posts, shared = o.dm_counts(), len(o.posts()), len(o.uploads_to(CHANNEL))
     o.at("2027-10-20T10:00")
-    o.apply(tenant_file(spring_at="2027-04-22T09:00", autumn_cancelled=True))
+    o.apply(tenant_file(spring_at="2027-04-22T09:00", place=NEW_PLACE, autumn_cancelled=True))
     o.tick_at("2027-10-20T10:00:05")
     [cancelled] = o.posts()[posts:]
     assert shown(cancelled) == (
