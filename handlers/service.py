@@ -78,8 +78,8 @@ def handle(
     platform id. With ``reply_to`` the replies go through the outbox to that platform address, in the
     same transaction (the platform answers there, not in the request); with ``invites_to`` only the
     replies with a calendar invite do, and the outcome keeps the others (for a platform whose answer
-    in the request carries no file). ``shows_forms`` says that
-    the platform shows forms (a modal or card) instead of the guided dialogue. ``event`` is the
+    in the request carries no file). ``shows_forms`` says that the platform shows forms (a modal or
+    card) instead of the guided dialogue. ``event`` is the
     platform's (name, event id) of what carried the command: it is recorded in the same transaction,
     and a redelivery of it runs nothing (``replayed``); a failure rolls it back, so a retry runs.
     """

@@ -226,11 +226,13 @@ def _button(bridge: SlackBridge) -> Work:
         if _on_a_channel_post(body):
             # A click on a channel post (a challenge's Stem button): the answer is the clicker's alone,
             # and the post, with its button, stays as it is for everyone else.
-            if outcome.replies:
+            if outcome.replies:  # none left when the whole answer went to the DM
                 await args.respond(replace_original=False, **_ephemeral(bridge, outcome))
             return
         # A DM, or the clicker's own ephemeral answer in a channel (Slack sends no copy of it): replaced.
         original = (body.get("message") or {}).get("blocks") or []
+        if not original and not outcome.replies:
+            return  # the whole answer went to the DM, and an ephemeral message cannot be emptied
         replies = [blocks.message_payload(reply, bridge.reader(outcome)) for reply in outcome.replies]
         await args.respond(**blocks.outcome_payload(original, replies))
 

@@ -84,6 +84,33 @@ def test_the_tick_announces_once_and_an_answer_keeps_the_announcement_current(ru
     assert getattr(answered, "params", {}).get("attending") == 1
 
 
+def test_with_invites_to_an_answer_with_its_invite_goes_through_the_outbox_and_the_others_stay(
+    runtime: Runtime,
+) -> None:
+    deps = _deps(runtime, ANNOUNCED_AT)
+    asyncio.run(run_erfa_cycle(deps))
+
+    attending = handle(
+        deps, "nordlys", JONAS, parse_action("erfa:rsvp:2027-spring:attending"), invites_to="U01JOF"
+    )
+    again = handle(
+        deps, "nordlys", JONAS, parse_action("erfa:rsvp:2027-spring:attending"), invites_to="U01JOF"
+    )
+
+    # A platform whose answer in the request carries no file gets the invite's reply to send as a message.
+    assert attending.replies == []
+    [queued] = [row for row in _rows(runtime) if row.dedupe_key is None]
+    assert (queued.channel, queued.recipient_id) == (
+        "U01JOF",
+        attending.reader.id if attending.reader else None,
+    )
+    assert queued.payload["invite"]["filename"] == "erfa-2027-spring.ics"
+    assert queued.payload["lines"][0]["key"] == "erfa.answered.attending"
+    # An answer without an invite stays the request's own, and is not queued.
+    assert [line.key for line in again.replies[0].lines] == ["erfa.again.attending"]
+    assert len([row for row in _rows(runtime) if row.dedupe_key is None]) == 1
+
+
 def test_the_tick_runs_the_erfa_cycle_after_the_challenges_and_delivers_the_announcement(
     runtime: Runtime,
 ) -> None:
