@@ -36,7 +36,7 @@ def _settings(ctx: click.Context) -> Settings:
             f"VPMO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
         )
         raise click.ClickException(f"the settings are not valid: {problems}") from error
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     override = ctx.find_root().params.get("database_url")
     if override:
         settings.database_url = SecretStr(override)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     language: Literal["da", "en"] = "da"
     timezone: str = "Europe/Copenhagen"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import socket
@@ -274,6 +275,39 @@ def test_commands_are_quiet_unless_asked_for_debug(tmp_path: Path) -> None:
 
     assert (quiet.exit_code, quiet.stderr) == (0, "")
     assert "alembic.runtime.migration: Running upgrade" in chatty.stderr
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_json_log_format_writes_one_json_object_per_event(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["db", "upgrade"],
+        env={
+            "VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/json.db",
+            "VPMO_LOG_LEVEL": "DEBUG",
+            "VPMO_LOG_FORMAT": "json",
+        },
+    )
+
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert result.exit_code == 0
+    assert events
+    assert all({"time", "level", "logger", "message"} <= event.keys() for event in events)
+    assert any(
+        e["logger"] == "alembic.runtime.migration" and "Running upgrade" in e["message"] for e in events
+    )
+
+
+def test_an_unknown_log_format_is_refused_naming_the_choices(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["db", "upgrade"],
+        env={"VPMO_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "VPMO_LOG_FORMAT": "xml"},
+    )
+
+    assert result.exit_code == 1
+    assert "VPMO_LOG_FORMAT" in result.stderr
+    assert "'text' or 'json'" in result.stderr
 
 
 def test_help_promises_only_what_exists() -> None:
