@@ -385,3 +385,84 @@ def test_the_quarters_minutes_export_as_markdown_and_csv(chat: Chat, sample_db: 
     assert by_ref["U-1"][11] == "skabelon v2027.2"
     assert wrong.exit_code == 2
     assert "2027Q1" in wrong.output
+
+
+SPRING = "»ERFA: Gevinstrealisering i praksis«"
+IDA = "ida.holm@nordlys.dk"
+PETER = "peter.munk@nordlys.dk"
+KAREN = "karen.vestergaard@nordlys.dk"
+EMMA = "emma.larsen@nordlys.dk"
+
+
+def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(chat: Chat) -> None:
+    result = chat(SCRIPTS / "erfa_meeting.txt")
+    channel = result.to("#C0ERFA")
+    posts = [m["text"] for m in channel if not m.get("updated")]
+
+    announcement = channel[0]
+    assert announcement["text"].startswith(
+        f"I er inviteret til {SPRING}\nTid: torsdag den 15. april kl. 09:00"
+    )
+    assert "0 deltagere, 0 måske · 3 pladser, 3 ledige" in announcement["text"]
+    assert [a["label"] for a in announcement["actions"]] == ["Deltager", "Måske", "Deltager ikke"]
+    assert announcement["invite"].endswith(".ics")
+    # Five answered for three seats: Karen waits, and the first post is kept current in place.
+    assert "du står som nummer 1 på ventelisten" in result.texts(KAREN)
+    edits = [m["text"] for m in channel if m.get("updated")]
+    assert any("3 deltagere, 1 måske · 3 pladser, ingen ledige · 1 på venteliste" in text for text in edits)
+    assert "Venteliste (1):\n1. Karen Vestergaard\nMåske (1):\n• Emma Larsen" in result.texts(METTE)
+    assert "Det er kun koordinatoren, der kan se deltagerlisten. Spørg Mette Holm." in result.texts(JONAS)
+    # A new place keeps the answers; the one waiting is told she still waits.
+    assert "Nyt sted: Nordlys, Fredericia / Teams (før: Nordlys, Kolding / Teams)" in posts[1]
+    assert "Tidspunktet er det samme, så alle svar gælder stadig." in posts[1]
+    assert "Du står stadig på ventelisten" in result.texts(KAREN)
+    # Peter cannot come: Karen moves up.
+    assert f"Der er blevet en plads til dig: du er nu tilmeldt mødet {SPRING}" in result.texts(KAREN)
+    # The move resets the answers: everyone who had answered is asked again, with the buttons.
+    assert posts[2].startswith(
+        f"Mødet {SPRING} er flyttet fra torsdag den 15. april kl. 09:00 til torsdag den 22. april kl. 09:00."
+    )
+    moved = [m for m in result.messages if "er flyttet fra" in m["text"] and m["to"] != "#C0ERFA"]
+    assert {m["to"] for m in moved} == {JONAS, IDA, KAREN}
+    assert all(m["actions"][0]["id"] == "erfa:rsvp:2027-spring:attending" for m in moved)
+    assert "has moved from Thursday 15 April at 09:00 to Thursday 22 April at 09:00" in result.texts(EMMA)
+    # No reminder for the old time: every later reminder is for the 22nd and says what changed.
+    assert [post.split("\n")[0] for post in posts[3:6]] == [
+        f"Om 7 dage: {SPRING}",
+        f"I morgen: {SPRING}",
+        f"Om 2 timer: {SPRING}",
+    ]
+    assert all("Tid: torsdag den 22. april kl. 09:00 (3 timer)" in post for post in posts[3:6])
+    assert all("Mødet har fået nyt sted siden første udmelding" in post for post in posts[3:6])
+    assert "15. april" not in "\n".join(posts[3:6])
+    reminded = {m["to"] for m in result.messages if m["text"].startswith(f"Husk mødet {SPRING} i morgen")}
+    assert reminded == {JONAS, IDA, KAREN}
+    assert (
+        f"Husk mødet {SPRING} i morgen, torsdag den 22. april kl. 09:00. Sted: Nordlys, Fredericia / Teams."
+        in result.texts(IDA)
+    )
+    # After the meeting: a rating, the takeaway typed next, and one submitted as a challenge.
+    asked = {
+        m["to"] for m in result.messages if m["text"].startswith(f"Tak, fordi du deltog i mødet {SPRING}")
+    }
+    assert asked == {JONAS, IDA, KAREN}
+    assert "Tak for din bedømmelse: 4 ud af 5." in result.texts(JONAS)
+    assert "Din udfordring har fået referencen U-1" in result.texts(JONAS)
+    assert "“Vi prøver gevinstkort i styregruppen fra næste måned”" in result.texts("#C0CHALL")
+    summary = next(m["text"] for m in result.to(METTE) if m["text"].startswith("Opsamling"))
+    assert summary.splitlines() == [
+        f"Opsamling på mødet {SPRING} torsdag den 22. april kl. 09:00:",
+        "Svar: 3 deltagere, 0 måske og 1 afbud.",
+        "Bedømmelse: 4 ud af 5 i gennemsnit (3 svar).",
+        "Det tager deltagerne med hjem (3):",
+        "“Vi prøver gevinstkort i styregruppen fra næste måned”",
+        "“Testlederen skal med, når gevinsterne planlægges”",
+        "“Styregruppen skal se gevinsterne på hvert møde”",
+    ]
+    # The autumn meeting is called off: those who answered are told, and no reminder follows.
+    autumn = "»ERFA: Styregrupper der træffer beslutninger« torsdag den 11. november kl. 13:00"
+    assert f"Mødet {autumn} er aflyst" in posts[-1]
+    assert any(text == f"Aflyst: {autumn} bliver ikke holdt." for text in edits)
+    cancelled = {m["to"] for m in result.messages if m["text"].startswith(f"Mødet {autumn} er aflyst, så du")}
+    assert cancelled == {JONAS, PETER}
+    assert result.exit_code == 0
