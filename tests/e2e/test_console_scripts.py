@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.cli import SAMPLE_TENANT
 from tests.e2e.conftest import SCRIPTS, Chat, run_cli
+from tests.e2e.test_cli import network_db, network_file
 
 JONAS = "jonas.friis@nordlys.dk"
 ANNA = "anna.berg@maximize.dk"
@@ -466,3 +467,37 @@ def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(
     cancelled = {m["to"] for m in result.messages if m["text"].startswith(f"Mødet {autumn} er aflyst, så du")}
     assert cancelled == {JONAS, PETER}
     assert result.exit_code == 0
+
+
+def test_a_network_meeting_refuses_competitors_then_is_announced_and_answered_in_the_console(
+    chat: Chat, sample_db: str, tmp_path: Path
+) -> None:
+    url = network_db(sample_db, tmp_path)
+    with_competitor = network_file(
+        tmp_path, "tenants: [nordlys, sundhedsdata, fjernvarme]", "tenants: [nordlys, vindkraft, fjernvarme]"
+    )
+    refused = run_cli(url, "network", "apply", with_competitor)
+    nothing = run_cli(url, "network", "status", "maximize-network")
+    applied = run_cli(url, "network", "apply", network_file(tmp_path))
+    # Announced 28 days before 20 May, 13:00, in Nordlys' own ERFA channel beside its own meetings.
+    played = chat(
+        ":clock 2027-04-22T13:00\n:click erfa:rsvp:2027-network-1:attending\n"
+        ":as Karen\n:click erfa:rsvp:2027-network-1:maybe\n"
+    )
+    status = run_cli(url, "network", "status", "maximize-network")
+
+    assert refused.exit_code == 1
+    assert "nordlys and vindkraft compete and may not be invited to the same network ERFA" in refused.stderr
+    assert "Nothing was changed." in refused.stderr
+    assert "there is no network 'maximize-network'" in nothing.stderr
+    assert applied.exit_code == 0, applied.output
+    assert "nordlys: added 2027-network-1." in applied.stdout
+    announced = next(m for m in played.to("#C0ERFA") if "ERFA på tværs" in m["text"] and not m.get("updated"))
+    assert announced["text"].startswith(
+        "I er inviteret til »ERFA på tværs: Styregrupper der virker«\nTid: torsdag den 20. maj kl. 13:00 (4 timer)"
+    )
+    assert "Tak, du er tilmeldt mødet »ERFA på tværs: Styregrupper der virker«" in played.texts(JONAS)
+    assert "1 deltager, 1 måske · 8 pladser, 7 ledige" in played.to("#C0ERFA")[-1]["text"]
+    assert status.exit_code == 0, status.output
+    assert "  nordlys       1       0        1      0              8 (7 free)\n" in status.stdout
+    assert "  all           1       0        1      0              24 (23 free)\n" in status.stdout
