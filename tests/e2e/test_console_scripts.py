@@ -436,6 +436,11 @@ def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(
     assert all("Tid: torsdag den 22. april kl. 09:00 (3 timer)" in post for post in posts[3:6])
     assert all("Mødet har fået nyt sted siden første udmelding" in post for post in posts[3:6])
     assert "15. april" not in "\n".join(posts[3:6])
+    # Peter, who had answered for the old time, is asked for the new one with the week-before reminder.
+    assert (
+        f"Mødet {SPRING} er flyttet til torsdag den 22. april kl. 09:00 (Nordlys, Fredericia / Teams),"
+        " og dit svar gjaldt det gamle tidspunkt." in result.texts(PETER)
+    )
     reminded = {m["to"] for m in result.messages if m["text"].startswith(f"Husk mødet {SPRING} i morgen")}
     assert reminded == {JONAS, IDA, KAREN}
     assert (

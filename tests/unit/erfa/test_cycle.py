@@ -456,6 +456,25 @@ def test_a_new_time_resets_the_answers_asks_again_and_replans_every_reminder() -
     assert "erfa.since.moved" in keys(next(p for p in new_week if p.to_channel == CHANNEL))
 
 
+def test_after_a_move_the_nudge_tells_those_who_answered_the_old_time_that_the_new_one_needs_an_answer() -> (
+    None
+):
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, NOT_ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, at=datetime(2027, 4, 22, 9, 0, tzinfo=COPENHAGEN)))
+    tick(o, local(2027, 4, 1, 11))
+
+    tick(o, local(2027, 4, 15, 9))
+
+    assert [keys(m) for m in o.inbox(o.org.jonas)] == [["erfa.nudge_moved"]]
+    assert danish(o.inbox(o.org.jonas)).startswith(
+        "Mødet »ERFA: Gevinstrealisering i praksis« er flyttet til torsdag den 22. april kl. 09:00"
+        " (Nordlys, Kolding / Teams), og dit svar gjaldt det gamle tidspunkt."
+    )
+    assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.nudge"]]  # she never answered
+
+
 def test_a_cancellation_is_posted_once_sends_cancelling_invites_and_stops_the_reminders() -> None:
     o = office(dataclasses.replace(SPRING, seats=1))
     announced(o)
