@@ -111,7 +111,7 @@ class ConsoleSession:
             return self._react(argument, added=name == "react", runner=runner)
         if name == "clock" and argument:
             return self._move_clock(argument, runner)
-        if name == "apply" and argument:
+        if name == "apply":
             return self._apply(argument, runner)
         if name == "who":
             self.say(f"(you are {self.email} in {self.tenant.slug}; it is {self._local_now()})")
@@ -194,15 +194,26 @@ class ConsoleSession:
         return True
 
     def _apply(self, argument: str, runner: asyncio.Runner) -> bool:
+        if not argument:
+            self.say("(usage: :apply FILE, a tenant file such as vpmo tenant export writes)")
+            return False
         path = self.files / argument
         try:
             config = load_tenant_config(path.read_text(encoding="utf-8"))
             if config.slug != self.tenant.slug:
-                self.say(f"({path} is the tenant file of {config.slug}, not of {self.tenant.slug})")
+                self.say(
+                    f"({path} is the tenant file of {config.slug}, not {self.tenant.slug}; nothing was changed)"
+                )
                 return False
             report = apply_tenant(self.runtime.engine, config, now=self.clock.now())
-        except (OSError, UnicodeDecodeError, TenantConfigError) as error:
-            self.say(f"({path}: {error}; nothing was changed)")
+        except OSError as error:
+            self.say(f"(cannot read {path}: {error.strerror}; nothing was changed)")
+            return False
+        except UnicodeDecodeError:
+            self.say(f"({path} is not UTF-8 text; nothing was changed)")
+            return False
+        except TenantConfigError as error:
+            self.say(f"({path}: {error}\nNothing was changed.)")
             return False
         self.say(f"({report.summary()})")
         with self.runtime.deps.uow() as uow:

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.cli import SAMPLE_TENANT
 from tests.e2e.conftest import SCRIPTS, Chat, run_cli
 from tests.e2e.test_cli import network_db, network_file
+from tests.integration.test_network_admin import tenant_text
 
 JONAS = "jonas.friis@nordlys.dk"
 ANNA = "anna.berg@maximize.dk"
@@ -506,3 +507,31 @@ def test_a_network_meeting_refuses_competitors_then_is_announced_and_answered_in
     assert status.exit_code == 0, status.output
     assert "  nordlys       1       0        1      0              8 (7 free)\n" in status.stdout
     assert "  all           1       0        1      0              24 (23 free)\n" in status.stdout
+
+
+def test_apply_in_a_script_reads_beside_it_and_refuses_what_it_cannot_apply(
+    chat: Chat, tmp_path: Path
+) -> None:
+    other = tmp_path / "vindkraft.yaml"
+    other.write_text(tenant_text("vindkraft"), encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        SAMPLE_TENANT.read_text(encoding="utf-8").replace("seats: 3", "seats: 0"), encoding="utf-8"
+    )
+    lines = tmp_path / "lines.txt"
+    lines.write_text(
+        ":apply\n:apply nowhere.yaml\n:apply vindkraft.yaml\n:apply broken.yaml\n:clock 2027-03-18T09:00\n",
+        encoding="utf-8",
+    )
+
+    result = chat(lines)
+
+    assert "(usage: :apply FILE, a tenant file such as vpmo tenant export writes)" in result.notes
+    assert f"(cannot read {tmp_path / 'nowhere.yaml'}: No such file or directory; nothing was changed)" in (
+        result.notes
+    )
+    assert f"({other} is the tenant file of vindkraft, not nordlys; nothing was changed)" in result.notes
+    assert "erfa_meetings[1].seats: must be at least 1, not 0\nNothing was changed.)" in result.notes
+    # Nothing was changed: the announcement still offers three seats.
+    assert "3 pladser, 3 ledige" in result.texts("#C0ERFA")
+    assert result.exit_code == 1
