@@ -428,6 +428,11 @@ def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(
     assert {m["to"] for m in moved} == {JONAS, IDA, KAREN}
     assert all(m["actions"][0]["id"] == "erfa:rsvp:2027-spring:attending" for m in moved)
     assert "has moved from Thursday 15 April at 09:00 to Thursday 22 April at 09:00" in result.texts(EMMA)
+    after_the_move = result.to(METTE)[1]["text"]
+    assert after_the_move.startswith(f"Svar på mødet {SPRING} torsdag den 22. april kl. 09:00:")
+    assert "Deltager (3):\n• Jonas Friis\n• Ida Holm\n• Karen Vestergaard\n" in after_the_move
+    assert after_the_move.endswith("Deltager ikke (1):\n• Emma Larsen")
+    assert "Du har ikke svaret endnu." in result.texts(SOFIE)
     # No reminder for the old time: every later reminder is for the 22nd and says what changed.
     assert [post.split("\n")[0] for post in posts[3:6]] == [
         f"Om 7 dage: {SPRING}",
@@ -456,6 +461,7 @@ def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(
     assert "Tak for din bedømmelse: 4 ud af 5." in result.texts(JONAS)
     assert "Din udfordring har fået referencen U-1" in result.texts(JONAS)
     assert "“Vi prøver gevinstkort i styregruppen fra næste måned”" in result.texts("#C0CHALL")
+    assert f"Feedback på mødet {SPRING} er for dem, der havde en plads på mødet." in result.texts(SOFIE)
     summary = next(m["text"] for m in result.to(METTE) if m["text"].startswith("Opsamling"))
     assert summary.splitlines() == [
         f"Opsamling på mødet {SPRING} torsdag den 22. april kl. 09:00:",
