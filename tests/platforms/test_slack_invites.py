@@ -181,8 +181,16 @@ def test_a_personal_link_gives_a_request_with_the_persons_answer_and_the_latest_
     with erfa.runtime.deps.uow() as uow:
         jonas = uow.people.find(erfa.tenant_id, email="jonas.friis@nordlys.dk")
         assert jonas is not None
+        # The record holds what the tenant file says, so a tick of the server's own sees no change to tell.
         uow.erfa.save(
-            ErfaRecord(erfa.tenant_id, MEETING, START, "Nordlys, Kolding / Teams", "ERFA", sequence=2)
+            ErfaRecord(
+                erfa.tenant_id,
+                MEETING,
+                START,
+                "Nordlys, Kolding / Teams",
+                "ERFA: Gevinstrealisering i praksis",
+                sequence=2,
+            )
         )
         uow.erfa.answer(erfa.tenant_id, MEETING, Rsvp(str(jonas.id), Answer.MAYBE, NOW, START))
         uow.commit()
