@@ -176,8 +176,8 @@ def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | N
     with asyncio.Runner() as runner:
         try:
             if script is not None:
-                # A script's :apply reads its tenant files beside the script.
-                session.files = Path(script.name).parent if script.name != "-" else Path.cwd()
+                # :apply reads a script's tenant files beside it; from standard input, in the working directory.
+                session.files = Path(script.name).parent
                 ok = session.run_lines(script, runner)
                 sys.exit(0 if ok else 1)
             session.run_lines(_prompted_lines(session), runner)
