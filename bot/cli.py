@@ -116,7 +116,30 @@ def demo(as_json: bool, database: str) -> None:
         reader = Reader(person.language or config.language, ZoneInfo(config.timezone))
         click.echo(reader.render(Text.of("demo.greeting", tenant=config.name, person=person.name)))
         click.echo(reader.render(Text.of("demo.example")))
+        announced = _first_erfa_announcement(url, config.slug)
+        if announced is not None:
+            clock = announced.astimezone(reader.zone).strftime("%Y-%m-%dT%H:%M")
+            click.echo(reader.render(Text.of("demo.erfa", clock=clock)))
     _chat(url, tenant="nordlys", email=DEMO_PERSON, script=None, as_json=as_json)
+
+
+def _first_erfa_announcement(url: str, slug: str) -> datetime | None:
+    # The demo's clock is the real one: it says when to move it to for the first ERFA announcement.
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.bootstrap import build_runtime
+    from handlers.erfa import planning
+
+    runtime = build_runtime(url)
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug(slug)
+    runtime.engine.dispose()
+    if tenant is None or tenant.erfa is None:
+        return None
+    zone = ZoneInfo(tenant.timezone)
+    reminders = planning.plan(tenant.slug, zone, tenant.erfa_meetings, tenant.erfa, dt.datetime.now(dt.UTC))
+    return reminders[0].due_at if reminders else None
 
 
 @main.command()
@@ -153,6 +176,8 @@ def _chat(url: str, *, tenant: str | None, email: str | None, script: TextIO | N
     with asyncio.Runner() as runner:
         try:
             if script is not None:
+                # :apply reads a script's tenant files beside it; from standard input, in the working directory.
+                session.files = Path(script.name).parent
                 ok = session.run_lines(script, runner)
                 sys.exit(0 if ok else 1)
             session.run_lines(_prompted_lines(session), runner)

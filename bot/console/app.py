@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.admin.tenant_admin import apply_tenant
+from bot.admin.tenant_config import TenantConfigError, load_tenant_config
 from bot.bootstrap import Runtime
 from bot.console.clock import ConsoleClock, parse_clock
 from bot.console.messenger import ConsoleMessenger, channel_message_id
@@ -31,6 +34,8 @@ META_HELP = """Console commands:
                             when several carry the label, they are listed and none is pressed
   :react U-1 +1             react to a challenge's post in the channel (a vote); :unreact U-1 +1 takes it back
   :clock +8h | +2d | 2027-03-01T09:00   move the clock forward and run what became due
+  :apply FILE               apply a changed tenant file, as vpmo tenant apply does (a meeting moved,
+                            a new place, a cancellation); a relative FILE is read beside the script
   :who                      who you are and what time it is
   :help                     this text;  :quit  leave
 Anything else is sent to the bot, e.g.  sparring Hvordan håndterer jeg budgettet?"""
@@ -49,6 +54,8 @@ class ConsoleSession:
     say: Callable[[str], None]
     # Built once with the session (bot.bootstrap.build_dispatcher); every line's tick reuses it.
     dispatcher: Dispatcher
+    # Where :apply reads a relative file from: the script's folder, or the working directory.
+    files: Path = field(default_factory=Path.cwd)
 
     def __post_init__(self) -> None:
         self._become(self.email)
@@ -104,6 +111,8 @@ class ConsoleSession:
             return self._react(argument, added=name == "react", runner=runner)
         if name == "clock" and argument:
             return self._move_clock(argument, runner)
+        if name == "apply":
+            return self._apply(argument, runner)
         if name == "who":
             self.say(f"(you are {self.email} in {self.tenant.slug}; it is {self._local_now()})")
             return True
@@ -181,6 +190,34 @@ class ConsoleSession:
             self.say(f"({error})")
             return False
         self.say(f"(the clock is now {self._local_now()})")
+        self._tick(runner)
+        return True
+
+    def _apply(self, argument: str, runner: asyncio.Runner) -> bool:
+        if not argument:
+            self.say("(usage: :apply FILE, a tenant file such as vpmo tenant export writes)")
+            return False
+        path = self.files / argument
+        try:
+            config = load_tenant_config(path.read_text(encoding="utf-8"))
+            if config.slug != self.tenant.slug:
+                self.say(
+                    f"({path} is the tenant file of {config.slug}, not {self.tenant.slug}; nothing was changed)"
+                )
+                return False
+            report = apply_tenant(self.runtime.engine, config, now=self.clock.now())
+        except OSError as error:
+            self.say(f"(cannot read {path}: {error.strerror}; nothing was changed)")
+            return False
+        except UnicodeDecodeError:
+            self.say(f"({path} is not UTF-8 text; nothing was changed)")
+            return False
+        except TenantConfigError as error:
+            self.say(f"({path}: {error}\nNothing was changed.)")
+            return False
+        self.say(f"({report.summary()})")
+        with self.runtime.deps.uow() as uow:
+            self.tenant = uow.tenants.get_by_slug(self.tenant.slug) or self.tenant
         self._tick(runner)
         return True
 

@@ -160,14 +160,17 @@ def joined(items: Sequence[Text]) -> Text:
 
 
 def counts(seated: Seating) -> Text:
-    """Return "12 deltager, 3 måske · 40 pladser, 28 ledige" (and the waiting list, when there is one)."""
+    """Return "12 deltagere, 3 måske · 40 pladser, 28 ledige" (and the waiting list, when there is one)."""
     figures = seated.counts
     answered = Text.of("erfa.counts", attending=figures.attending, maybe=figures.maybe)
     if figures.seats is None:
         return answered
-    seats = Text.of("erfa.seats", seats=figures.seats, free=max(figures.free or 0, 0))
+    free = max(figures.free or 0, 0)
+    seats = Text.of("erfa.seats", seats=figures.seats, free=free)
     if figures.waiting:
         seats = Text.of("erfa.seats_waiting", seats=figures.seats, waiting=figures.waiting)
+    elif not free:
+        seats = Text.of("erfa.seats_full", seats=figures.seats)
     return Text.of("erfa.counts_and_seats", answered=answered, seats=seats)
 
 

@@ -145,8 +145,13 @@ def _countdown(ctx: TenantContext, meeting: ErfaMeeting) -> Text:
 
 
 def _nudge(ctx: TenantContext, meeting: ErfaMeeting) -> None:
-    """Ask the audience who have not answered, once per meeting start, whether they come."""
+    """Ask the audience who have not answered, once per meeting start, whether they come.
+
+    Whoever answered for an earlier start is told the answer is missing for the new one, not that it never came.
+    """
+    answers = ctx.uow.erfa.answers(ctx.tenant.id, meeting.key)
     answered = m.standing(ctx, meeting)
+    answered_before = {answer.person for answer in answers}
     base = m.key_of(ctx, meeting)
     for person in m.audience(ctx, meeting):
         if str(person.id) in answered:
@@ -155,7 +160,7 @@ def _nudge(ctx: TenantContext, meeting: ErfaMeeting) -> None:
             ctx,
             person.id,
             Text.of(
-                "erfa.nudge",
+                "erfa.nudge_moved" if str(person.id) in answered_before else "erfa.nudge",
                 title=m.title(meeting),
                 start=m.starts(ctx, meeting),
                 place=Verbatim(meeting.place),

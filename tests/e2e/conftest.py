@@ -49,11 +49,13 @@ def sample_db(database_url: str) -> str:
 
 @pytest.fixture
 def chat(sample_db: str, tmp_path: Path) -> Chat:
-    """Run console lines (a script) as someone, returning the bot's messages as parsed JSON."""
+    """Run console lines (a script, or a script file whose :apply reads files beside it) as someone,
+    returning the bot's messages as parsed JSON."""
 
-    def run(script: str, *, as_: str = "jonas.friis@nordlys.dk") -> ChatResult:
-        path = tmp_path / "script.txt"
-        path.write_text(script, encoding="utf-8")
+    def run(script: str | Path, *, as_: str = "jonas.friis@nordlys.dk") -> ChatResult:
+        path = script if isinstance(script, Path) else tmp_path / "script.txt"
+        if isinstance(script, str):
+            path.write_text(script, encoding="utf-8")
         result = CliRunner().invoke(
             main,
             [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import socket
 import subprocess
@@ -157,6 +158,12 @@ def test_the_demo_greets_in_the_sample_clients_language(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Demo: Nordlys Energi A/S. Du er Jonas Friis, projektleder. Prøv:")
+    # The demo runs on the real clock: it says where to move it to for the next ERFA reminder (until
+    # 18 March 2027 the spring meeting's announcement).
+    assert re.search(
+        r"\n  erfa   viser de kommende ERFA-møder\. Med :clock \d{4}-\d\d-\d\dT\d\d:\d\d stiller du uret frem",
+        result.output,
+    )
     assert "You are" not in result.output
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from bot.cli import SAMPLE_TENANT
 from tests.e2e.conftest import SCRIPTS, Chat, run_cli
+from tests.e2e.test_cli import network_db, network_file
+from tests.integration.test_network_admin import tenant_text
 
 JONAS = "jonas.friis@nordlys.dk"
 ANNA = "anna.berg@maximize.dk"
@@ -385,3 +387,157 @@ def test_the_quarters_minutes_export_as_markdown_and_csv(chat: Chat, sample_db: 
     assert by_ref["U-1"][11] == "skabelon v2027.2"
     assert wrong.exit_code == 2
     assert "2027Q1" in wrong.output
+
+
+SPRING = "»ERFA: Gevinstrealisering i praksis«"
+IDA = "ida.holm@nordlys.dk"
+PETER = "peter.munk@nordlys.dk"
+KAREN = "karen.vestergaard@nordlys.dk"
+EMMA = "emma.larsen@nordlys.dk"
+
+
+def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(chat: Chat) -> None:
+    result = chat(SCRIPTS / "erfa_meeting.txt")
+    channel = result.to("#C0ERFA")
+    posts = [m["text"] for m in channel if not m.get("updated")]
+
+    announcement = channel[0]
+    assert announcement["text"].startswith(
+        f"I er inviteret til {SPRING}\nTid: torsdag den 15. april kl. 09:00"
+    )
+    assert "0 deltagere, 0 måske · 3 pladser, 3 ledige" in announcement["text"]
+    assert [a["label"] for a in announcement["actions"]] == ["Deltager", "Måske", "Deltager ikke"]
+    assert announcement["invite"].endswith(".ics")
+    # Five answered for three seats: Karen waits, and the first post is kept current in place.
+    assert "du står som nummer 1 på ventelisten" in result.texts(KAREN)
+    edits = [m["text"] for m in channel if m.get("updated")]
+    assert any("3 deltagere, 1 måske · 3 pladser, ingen ledige · 1 på venteliste" in text for text in edits)
+    assert "Venteliste (1):\n1. Karen Vestergaard\nMåske (1):\n• Emma Larsen" in result.texts(METTE)
+    assert "Det er kun koordinatoren, der kan se deltagerlisten. Spørg Mette Holm." in result.texts(JONAS)
+    # A new place keeps the answers; the one waiting is told she still waits.
+    assert "Nyt sted: Nordlys, Fredericia / Teams (før: Nordlys, Kolding / Teams)" in posts[1]
+    assert "Tidspunktet er det samme, så alle svar gælder stadig." in posts[1]
+    assert "Du står stadig på ventelisten" in result.texts(KAREN)
+    # Peter cannot come: Karen moves up.
+    assert f"Der er blevet en plads til dig: du er nu tilmeldt mødet {SPRING}" in result.texts(KAREN)
+    # The move resets the answers: everyone who had answered is asked again, with the buttons.
+    assert posts[2].startswith(
+        f"Mødet {SPRING} er flyttet fra torsdag den 15. april kl. 09:00 til torsdag den 22. april kl. 09:00."
+    )
+    moved = [m for m in result.messages if "er flyttet fra" in m["text"] and m["to"] != "#C0ERFA"]
+    assert {m["to"] for m in moved} == {JONAS, IDA, KAREN}
+    assert all(m["actions"][0]["id"] == "erfa:rsvp:2027-spring:attending" for m in moved)
+    assert "has moved from Thursday 15 April at 09:00 to Thursday 22 April at 09:00" in result.texts(EMMA)
+    after_the_move = result.to(METTE)[1]["text"]
+    assert after_the_move.startswith(f"Svar på mødet {SPRING} torsdag den 22. april kl. 09:00:")
+    assert "Deltager (3):\n• Jonas Friis\n• Ida Holm\n• Karen Vestergaard\n" in after_the_move
+    assert after_the_move.endswith("Deltager ikke (1):\n• Emma Larsen")
+    assert "Du har ikke svaret endnu." in result.texts(SOFIE)
+    # No reminder for the old time: every later reminder is for the 22nd and says what changed.
+    assert [post.split("\n")[0] for post in posts[3:6]] == [
+        f"Om 7 dage: {SPRING}",
+        f"I morgen: {SPRING}",
+        f"Om 2 timer: {SPRING}",
+    ]
+    assert all("Tid: torsdag den 22. april kl. 09:00 (3 timer)" in post for post in posts[3:6])
+    assert all("Mødet har fået nyt sted siden første udmelding" in post for post in posts[3:6])
+    assert "15. april" not in "\n".join(posts[3:6])
+    # Peter, who had answered for the old time, is asked for the new one with the week-before reminder.
+    assert (
+        f"Mødet {SPRING} er flyttet til torsdag den 22. april kl. 09:00 (Nordlys, Fredericia / Teams),"
+        " og dit svar gjaldt det gamle tidspunkt." in result.texts(PETER)
+    )
+    reminded = {m["to"] for m in result.messages if m["text"].startswith(f"Husk mødet {SPRING} i morgen")}
+    assert reminded == {JONAS, IDA, KAREN}
+    assert (
+        f"Husk mødet {SPRING} i morgen, torsdag den 22. april kl. 09:00. Sted: Nordlys, Fredericia / Teams."
+        in result.texts(IDA)
+    )
+    # After the meeting: a rating, the takeaway typed next, and one submitted as a challenge.
+    asked = {
+        m["to"] for m in result.messages if m["text"].startswith(f"Tak, fordi du deltog i mødet {SPRING}")
+    }
+    assert asked == {JONAS, IDA, KAREN}
+    assert "Tak for din bedømmelse: 4 ud af 5." in result.texts(JONAS)
+    assert "Din udfordring har fået referencen U-1" in result.texts(JONAS)
+    assert "“Vi prøver gevinstkort i styregruppen fra næste måned”" in result.texts("#C0CHALL")
+    assert f"Feedback på mødet {SPRING} er for dem, der havde en plads på mødet." in result.texts(SOFIE)
+    summary = next(m["text"] for m in result.to(METTE) if m["text"].startswith("Opsamling"))
+    assert summary.splitlines() == [
+        f"Opsamling på mødet {SPRING} torsdag den 22. april kl. 09:00:",
+        "Svar: 3 deltagere, 0 måske og 1 afbud.",
+        "Bedømmelse: 4 ud af 5 i gennemsnit (3 svar).",
+        "Det tager deltagerne med hjem (3):",
+        "“Vi prøver gevinstkort i styregruppen fra næste måned”",
+        "“Testlederen skal med, når gevinsterne planlægges”",
+        "“Styregruppen skal se gevinsterne på hvert møde”",
+    ]
+    # The autumn meeting is called off: those who answered are told, and no reminder follows.
+    autumn = "»ERFA: Styregrupper der træffer beslutninger« torsdag den 11. november kl. 13:00"
+    assert f"Mødet {autumn} er aflyst" in posts[-1]
+    assert any(text == f"Aflyst: {autumn} bliver ikke holdt." for text in edits)
+    cancelled = {m["to"] for m in result.messages if m["text"].startswith(f"Mødet {autumn} er aflyst, så du")}
+    assert cancelled == {JONAS, PETER}
+    assert result.exit_code == 0
+
+
+def test_a_network_meeting_refuses_competitors_then_is_announced_and_answered_in_the_console(
+    chat: Chat, sample_db: str, tmp_path: Path
+) -> None:
+    url = network_db(sample_db, tmp_path)
+    with_competitor = network_file(
+        tmp_path, "tenants: [nordlys, sundhedsdata, fjernvarme]", "tenants: [nordlys, vindkraft, fjernvarme]"
+    )
+    refused = run_cli(url, "network", "apply", with_competitor)
+    nothing = run_cli(url, "network", "status", "maximize-network")
+    applied = run_cli(url, "network", "apply", network_file(tmp_path))
+    # Announced 28 days before 20 May, 13:00, in Nordlys' own ERFA channel beside its own meetings.
+    played = chat(
+        ":clock 2027-04-22T13:00\n:click erfa:rsvp:2027-network-1:attending\n"
+        ":as Karen\n:click erfa:rsvp:2027-network-1:maybe\n"
+    )
+    status = run_cli(url, "network", "status", "maximize-network")
+
+    assert refused.exit_code == 1
+    assert "nordlys and vindkraft compete and may not be invited to the same network ERFA" in refused.stderr
+    assert "Nothing was changed." in refused.stderr
+    assert "there is no network 'maximize-network'" in nothing.stderr
+    assert applied.exit_code == 0, applied.output
+    assert "nordlys: added 2027-network-1." in applied.stdout
+    announced = next(m for m in played.to("#C0ERFA") if "ERFA på tværs" in m["text"] and not m.get("updated"))
+    assert announced["text"].startswith(
+        "I er inviteret til »ERFA på tværs: Styregrupper der virker«\nTid: torsdag den 20. maj kl. 13:00 (4 timer)"
+    )
+    assert "Tak, du er tilmeldt mødet »ERFA på tværs: Styregrupper der virker«" in played.texts(JONAS)
+    assert "1 deltager, 1 måske · 8 pladser, 7 ledige" in played.to("#C0ERFA")[-1]["text"]
+    assert status.exit_code == 0, status.output
+    assert "  nordlys       1       0        1      0              8 (7 free)\n" in status.stdout
+    assert "  all           1       0        1      0              24 (23 free)\n" in status.stdout
+
+
+def test_apply_in_a_script_reads_beside_it_and_refuses_what_it_cannot_apply(
+    chat: Chat, tmp_path: Path
+) -> None:
+    other = tmp_path / "vindkraft.yaml"
+    other.write_text(tenant_text("vindkraft"), encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        SAMPLE_TENANT.read_text(encoding="utf-8").replace("seats: 3", "seats: 0"), encoding="utf-8"
+    )
+    lines = tmp_path / "lines.txt"
+    lines.write_text(
+        ":apply\n:apply nowhere.yaml\n:apply vindkraft.yaml\n:apply broken.yaml\n:clock 2027-03-18T09:00\n",
+        encoding="utf-8",
+    )
+
+    result = chat(lines)
+
+    assert "(usage: :apply FILE, a tenant file such as vpmo tenant export writes)" in result.notes
+    assert f"(cannot read {tmp_path / 'nowhere.yaml'}: No such file or directory; nothing was changed)" in (
+        result.notes
+    )
+    assert f"({other} is the tenant file of vindkraft, not nordlys; nothing was changed)" in result.notes
+    assert "erfa_meetings[1].seats: must be at least 1, not 0\nNothing was changed.)" in result.notes
+    # Nothing was changed: the announcement still offers three seats.
+    assert "3 pladser, 3 ledige" in result.texts("#C0ERFA")
+    assert result.exit_code == 1

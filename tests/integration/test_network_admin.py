@@ -260,7 +260,7 @@ def test_the_tenant_file_cancels_an_announced_meeting_rather_than_dropping_it(ru
         "file with cancelled: true so the people who answered get a cancellation"
     ]
 
-    cancelled = text.replace("    seats: 40\n", "    seats: 40\n    cancelled: true\n")
+    cancelled = text.replace("    seats: 3\n", "    seats: 3\n    cancelled: true\n")
     assert apply_tenant(runtime.engine, load_tenant_config(cancelled), now=MOMENT).tenant_changed
     exported = export_tenant(runtime.engine, "nordlys")
     assert exported is not None

@@ -44,7 +44,7 @@ def test_the_sample_clients_erfa_meetings_and_settings_reach_the_core(runtime: R
             duration=timedelta(hours=3),
             place="Nordlys, Kolding / Teams",
             audience=("pm", "tester", "steering", "participant"),
-            seats=40,
+            seats=3,
         ),
         ErfaMeeting(
             key="2027-autumn",
@@ -65,7 +65,7 @@ def test_the_sample_clients_erfa_meetings_and_settings_reach_the_core(runtime: R
 
 def test_erfa_sections_export_as_written_and_apply_back_unchanged(runtime: Runtime) -> None:
     text = _sample().replace('reminders: ["-28d", "-7d", "-1d", "-2h"]', 'reminders: ["-14d", "-3h"]')
-    text = text.replace("    seats: 40\n", "    seats: 12\n")
+    text = text.replace("    seats: 3\n", "    seats: 12\n")
     report = apply_tenant(runtime.engine, load_tenant_config(text), now=MOMENT)
 
     exported = export_tenant(runtime.engine, "nordlys")

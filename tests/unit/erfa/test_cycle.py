@@ -132,11 +132,11 @@ def test_the_first_reminder_is_the_announcement_with_time_place_audience_counts_
     assert o.db.state.invite_tokens[post.invite.token] == InviteHolder(o.tenant.id, KEY, None)
     assert post.dedupe_key == "erfa:nordlys:2027-spring:2027-04-15T07:00Z:-28d"
     text = danish([post])
-    assert "I er inviteret: ERFA: Gevinstrealisering i praksis" in text
+    assert "I er inviteret til »ERFA: Gevinstrealisering i praksis«" in text
     assert "Tid: torsdag den 15. april kl. 09:00 (3 timer)" in text
     assert "Sted: Nordlys, Kolding / Teams" in text
     assert "For: projektledere, testere, styregruppemedlemmer og projektdeltagere" in text
-    assert "0 deltager, 0 måske" in text
+    assert "0 deltagere, 0 måske" in text
     assert render_all([post], "da")[-3:] == ["Deltager", "Måske", "Deltager ikke"]
     assert "Thursday 15 April at 09:00 (3 hours)" in english([post])
 
@@ -218,7 +218,7 @@ def test_a_maybe_gets_an_invite_and_a_not_attending_none() -> None:
     assert maybe.replies[0].invite is not None
     assert keys(declined.replies[0])[0] == "erfa.answered.not_attending"
     assert declined.replies[0].invite is None
-    assert "0 deltager, 1 måske" in danish(edits(o))
+    assert "0 deltagere, 1 måske" in danish(edits(o))
 
 
 def test_the_waiting_list_moves_up_when_a_seat_is_freed_and_the_one_moved_up_is_told() -> None:
@@ -237,7 +237,7 @@ def test_the_waiting_list_moves_up_when_a_seat_is_freed_and_the_one_moved_up_is_
     [told] = o.inbox(o.org.ida)
     assert keys(told) == ["erfa.moved_up"]
     assert told.invite is not None
-    assert "1 deltager, 0 måske · 1 plads, 0 ledige" in danish(edits(o))
+    assert danish([edits(o)[-1]]).count("1 deltager, 0 måske · 1 plads, ingen ledige\n") == 1
     answer(o, o.org.jonas, NOT_ATTENDING)
     assert len(o.inbox(o.org.ida)) == 1
 
@@ -445,7 +445,7 @@ def test_a_new_time_resets_the_answers_asks_again_and_replans_every_reminder() -
     assert len(action_ids(personal)) == 3
     record = o.db.state.erfa_records[(o.tenant.id, KEY)]
     assert (record.start, record.sequence) == (local(2027, 4, 22, 13), 1)
-    assert "0 deltager, 0 måske" in danish([edits(o)[-1]])
+    assert "0 deltagere, 0 måske" in danish([edits(o)[-1]])
     assert not any(
         q.message.dedupe_key and "2027-04-15T07:00Z:-7d" in q.message.dedupe_key for q in o.db.state.outbox
     )
@@ -456,6 +456,25 @@ def test_a_new_time_resets_the_answers_asks_again_and_replans_every_reminder() -
         "erfa:nordlys:2027-spring:2027-04-22T11:00Z:-7d"
     ]
     assert "erfa.since.moved" in keys(next(p for p in new_week if p.to_channel == CHANNEL))
+
+
+def test_after_a_move_the_nudge_tells_those_who_answered_the_old_time_that_the_new_one_needs_an_answer() -> (
+    None
+):
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, NOT_ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, at=datetime(2027, 4, 22, 9, 0, tzinfo=COPENHAGEN)))
+    tick(o, local(2027, 4, 1, 11))
+
+    tick(o, local(2027, 4, 15, 9))
+
+    assert [keys(m) for m in o.inbox(o.org.jonas)] == [["erfa.nudge_moved"]]
+    assert danish(o.inbox(o.org.jonas)).startswith(
+        "Mødet »ERFA: Gevinstrealisering i praksis« er flyttet til torsdag den 22. april kl. 09:00"
+        " (Nordlys, Kolding / Teams), og dit svar gjaldt det gamle tidspunkt."
+    )
+    assert [keys(m) for m in o.inbox(o.org.ida)] == [["erfa.nudge"]]  # she never answered
 
 
 def test_a_cancellation_is_posted_once_sends_cancelling_invites_and_stops_the_reminders() -> None:
@@ -726,8 +745,8 @@ def test_a_network_meeting_is_seen_per_tenant_with_its_own_answers_and_seats() -
 
     assert there[0] == "erfa.answered.attending"  # a seat of its own tenant's
     edit_here, edit_there = edits(o)
-    assert "1 deltager, 0 måske · 1 plads, 0 ledige" in danish([edit_here])
-    assert "1 deltager, 0 måske · 1 plads, 0 ledige" in danish([edit_there])
+    assert "1 deltager, 0 måske · 1 plads, ingen ledige" in danish([edit_here])
+    assert "1 deltager, 0 måske · 1 plads, ingen ledige" in danish([edit_there])
     assert (
         o.db.state.erfa_records[(o.tenant.id, network.key)].announced
         != o.db.state.erfa_records[(other.tenant.id, network.key)].announced
