@@ -17,9 +17,9 @@ from bot.admin.tenant_config import (
     ConfigModel,
     Duration,
     Problem,
+    Shown,
     Slug,
     TenantConfigError,
-    Text,
     describe,
     field_problems,
     local_datetime,
@@ -47,10 +47,10 @@ class NetworkMeetingConfig(ConfigModel):
     """A network ERFA meeting, at local time in Copenhagen; its key keeps it the same meeting when moved."""
 
     key: Slug
-    title: Text
+    title: Shown
     at: CopenhagenTime
     duration: Duration
-    place: Text
+    place: Shown
     tenants: tuple[Slug, ...] = Field(min_length=1)
     seats_per_tenant: int | None = Field(default=None, ge=1)  # None: no limit per tenant
     # Called off: kept in the file so that everyone who answered is told and gets a cancelling invite.

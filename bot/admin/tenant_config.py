@@ -315,6 +315,9 @@ def _reject_numbers_as_dates(value: object) -> object:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# What a post and an invite show in full: an ERFA meeting's title and place (Slack's and Teams' limits
+# hold with room to spare at this length, and the tables keep 200).
+Shown = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Slug = Annotated[Text, AfterValidator(_check_slug)]
 AreaKey = Annotated[Text, AfterValidator(_check_area_key)]
 Email = Annotated[Text, AfterValidator(_normalise_email)]
@@ -505,10 +508,10 @@ class ErfaMeetingConfig(ConfigModel):
     """A half-yearly ERFA meeting, at local time in the tenant's zone; its key keeps it the same meeting."""
 
     key: Slug
-    title: Text
+    title: Shown
     at: LocalDateTime
     duration: Duration
-    place: Text
+    place: Shown
     audience: tuple[Role, ...] = Field(min_length=1)
     seats: int | None = Field(default=None, ge=1)  # None: no limit (with seats, a waiting list)
     # Called off: kept in the file so that everyone who answered is told and gets a cancelling invite.

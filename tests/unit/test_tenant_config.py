@@ -871,6 +871,20 @@ def test_erfa_mistakes_are_named_with_field_and_line(replace: tuple[str, str], p
     assert problems_of(MINIMAL + ERFA.replace(*replace)) == [problem]
 
 
+def test_an_erfa_title_or_place_longer_than_a_post_shows_is_refused_with_the_limit() -> None:
+    long = "x" * 201
+    text = MINIMAL + ERFA.replace('"Nordlys, Kolding / Teams"', long).replace(
+        '"ERFA: Gevinstrealisering i praksis"', long
+    )
+
+    assert problems_of(text) == [
+        "line 11: erfa_meetings[1].title: string should have at most 200 characters",
+        "line 14: erfa_meetings[1].place: string should have at most 200 characters",
+    ]
+    longest = load_tenant_config(MINIMAL + ERFA.replace('"Nordlys, Kolding / Teams"', "x" * 200))
+    assert longest.erfa_meetings[0].place == "x" * 200
+
+
 def test_erfa_meetings_without_an_erfa_section_have_no_channel_to_be_announced_in() -> None:
     assert problems_of(MINIMAL + ERFA[ERFA.index("erfa_meetings:") :]) == [
         "line 7: erfa_meetings: need an erfa section with the channel to announce them in "
