@@ -8,6 +8,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -295,8 +296,19 @@ def _add_teams(
     )
 
 
+WORKER_THREADS = 32
+"""Threads for the database work and botbuilder's sends, which both run in the loop's default executor.
+
+botbuilder's connector posts with ``requests`` in that executor: its default (cores + 4, six here) caps a
+Teams fan-out at about 40 posts a second, below the 30 a second per tenant the platform allows for
+several tenants at once (bench/fanout.py measures it). PostgreSQL's pool (10 + 20) covers this many.
+"""
+
+
 async def _start(web_app: web.Application) -> None:
     server = web_app[RUNTIME_KEY]
+    executor = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="vpmo")
+    asyncio.get_running_loop().set_default_executor(executor)
     if server.slack is not None:
         await server.slack.open()
     if server.slack is not None and server.uses_socket_mode:
