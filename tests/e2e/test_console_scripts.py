@@ -430,8 +430,8 @@ def test_a_whole_erfa_meeting_from_the_announcement_to_the_coordinators_summary(
     assert "has moved from Thursday 15 April at 09:00 to Thursday 22 April at 09:00" in result.texts(EMMA)
     after_the_move = result.to(METTE)[1]["text"]
     assert after_the_move.startswith(f"Svar på mødet {SPRING} torsdag den 22. april kl. 09:00:")
-    assert "Deltager (3):\n• Jonas Friis\n• Ida Holm\n• Karen Vestergaard\n" in after_the_move
-    assert after_the_move.endswith("Deltager ikke (1):\n• Emma Larsen")
+    assert "Deltagere (3):\n• Jonas Friis\n• Ida Holm\n• Karen Vestergaard\n" in after_the_move
+    assert after_the_move.endswith("Kommer ikke (1):\n• Emma Larsen")
     assert "Du har ikke svaret endnu." in result.texts(SOFIE)
     # No reminder for the old time: every later reminder is for the 22nd and says what changed.
     assert [post.split("\n")[0] for post in posts[3:6]] == [

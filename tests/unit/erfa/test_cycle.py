@@ -659,7 +659,7 @@ def test_the_coordinator_sees_the_attendees_per_answer_and_long_lists_are_cut() 
     outcome = o.say(o.org.mette, f"erfa deltagere {KEY}")
 
     text = danish(outcome.replies)
-    assert "Deltager (2):" in text
+    assert "Deltagere (2):" in text
     assert "Venteliste (23):" in text
     assert "Måske (1):" in text
     assert "1. Person 03" in text
