@@ -89,7 +89,10 @@ def _vevent(invite: Invite, stamp: datetime, zone: ZoneInfo | None) -> Event:
         partstat = invite.partstat or Partstat.NEEDS_ACTION
         attendee.params["PARTSTAT"] = partstat.value
         if invite.method is InviteMethod.REQUEST:
-            attendee.params["RSVP"] = "TRUE"
+            # The answer is given with the buttons in the chat, where seats and the waiting list are kept:
+            # RSVP=TRUE would have Outlook and Google mail an answer to the coordinator that the bot never
+            # sees, and the two could disagree.
+            attendee.params["RSVP"] = "FALSE"
         event.add("attendee", attendee)
     return event
 

@@ -171,7 +171,7 @@ def test_a_personal_invite_asks_the_person_with_their_answer(answer: Partstat) -
     assert attendee.params["CN"] == ["Søren Ærø Kjærgård"]
     assert attendee.params["PARTSTAT"] == [answer.value]
     assert attendee.params["ROLE"] == ["REQ-PARTICIPANT"]
-    assert attendee.params["RSVP"] == ["TRUE"]
+    assert attendee.params["RSVP"] == ["FALSE"]  # answered with the chat's buttons, not by mail
 
 
 def test_a_personal_invite_without_an_answer_needs_action() -> None:
@@ -312,10 +312,10 @@ def test_text_values_are_escaped() -> None:
     assert "LOCATION:Kolding\\, 3. sal" in lines
 
 
-def test_only_a_personal_invite_asks_for_an_answer() -> None:
+def test_no_invite_asks_the_calendar_to_mail_an_answer() -> None:
     published, requested, cancelled = (unfolded(to_ics(invite, now=NOW)) for invite in ALL_KINDS)
 
     assert not any("RSVP" in line or line.startswith("ATTENDEE") for line in published)
-    assert any(line.startswith("ATTENDEE") and "RSVP=TRUE" in line for line in requested)
+    assert any(line.startswith("ATTENDEE") and "RSVP=FALSE" in line for line in requested)
     assert not any("RSVP" in line for line in cancelled)
     assert "STATUS:CANCELLED" in cancelled
