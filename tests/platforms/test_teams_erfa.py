@@ -216,7 +216,7 @@ TITLE = "ERFA: Gevinstrealisering i praksis"
 
 def announcement(counts: str, when: str = WHEN_DA) -> list[str]:
     return [
-        f"I er inviteret: {TITLE}",
+        f"I er inviteret til »{TITLE}«",
         when,
         PLACE_DA,
         FOR_DA,
@@ -252,7 +252,7 @@ def the_announcement(e: Erfa) -> ConnectorCall:
     e.nothing_else(due=True)
     e.at(local("2027-03-18T09:00"))
     [announced] = e.channel()
-    assert lines_of(announced) == announcement("0 deltager, 0 måske · 2 pladser, 2 ledige")
+    assert lines_of(announced) == announcement("0 deltagere, 0 måske · 2 pladser, 2 ledige")
     assert announced.body["channelData"] == {"channel": {"id": ERFA_CHANNEL}, "tenant": {"id": TENANT}}
     card = only_card(announced)
     assert [(a["type"], a.get("data")) for a in card["actions"][:3]] == [
@@ -279,10 +279,10 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
     assert (pressed["statusCode"], pressed["type"]) == (200, "application/vnd.microsoft.card.adaptive")
     # The answer to his press shows the post without its buttons, so they cannot be pressed twice; it
     # lasts only until the post's edit, so his confirmation and his own invite go to his personal chat.
-    assert card_lines(pressed["value"]) == announcement("0 deltager, 0 måske · 2 pladser, 2 ledige")[:6]
+    assert card_lines(pressed["value"]) == announcement("0 deltagere, 0 måske · 2 pladser, 2 ledige")[:6]
     [mine] = e.told(JONAS)
     assert lines_of(mine) == [
-        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Invitationen til din kalender er vedhæftet.",
+        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Tryk Føj til kalender for at lægge mødet i din kalender.",
         WHEN_DA,
         PLACE_DA,
         "[Føj til kalender]",
@@ -304,9 +304,9 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
     e.later()
     e.press(IDA, announced, "Deltager")
     assert lines_of(e.told(IDA)[0])[0] == (
-        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Invitationen til din kalender er vedhæftet."
+        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Tryk Føj til kalender for at lægge mødet i din kalender."
     )
-    assert lines_of(e.edited()[0]) == announcement("2 deltager, 0 måske · 2 pladser, 0 ledige")
+    assert lines_of(e.edited()[0]) == announcement("2 deltagere, 0 måske · 2 pladser, ingen ledige")
     e.later()
     waits = e.press(PETER, announced, "Deltager")
     assert card_lines(waits["value"])[-3:] == [
@@ -316,13 +316,13 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
         PLACE_DA,  # no invite while waiting
     ]
     assert lines_of(e.edited()[0]) == announcement(
-        "2 deltager, 0 måske · 2 pladser, ingen ledige · 1 på venteliste"
+        "2 deltagere, 0 måske · 2 pladser, ingen ledige · 1 på venteliste"
     )
     e.later()
     e.press(KAREN, announced, "Måske")
     [maybe] = e.told(KAREN)
     assert lines_of(maybe) == [
-        f"Tak, du har svaret måske til mødet »{TITLE}«. Invitationen til din kalender er vedhæftet. Et måske "
+        f"Tak, du har svaret måske til mødet »{TITLE}«. Tryk Føj til kalender for at lægge mødet i din kalender. Et måske "
         "holder ikke en plads, så tryk Deltager, når du ved, at du kommer.",
         WHEN_DA,
         PLACE_DA,
@@ -331,7 +331,7 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
     tentative = e.calendar(calendar_link(only_card(maybe)))
     assert tentative.vevent.attendee.params["PARTSTAT"] == ["TENTATIVE"]
     assert lines_of(e.edited()[0]) == announcement(
-        "2 deltager, 1 måske · 2 pladser, ingen ledige · 1 på venteliste"
+        "2 deltagere, 1 måske · 2 pladser, ingen ledige · 1 på venteliste"
     )
     e.nothing_else()
 
@@ -343,11 +343,11 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
         WHEN_DA,
         PLACE_DA,
     ]
-    assert lines_of(e.edited()[0]) == announcement("2 deltager, 1 måske · 2 pladser, 0 ledige")
+    assert lines_of(e.edited()[0]) == announcement("2 deltagere, 1 måske · 2 pladser, ingen ledige")
     [up] = e.told(PETER)
     assert lines_of(up) == [
         f"Der er blevet en plads til dig: du er nu tilmeldt mødet »{TITLE}« torsdag den 15. april kl. 09:00. "
-        "Invitationen til din kalender er vedhæftet. Kan du alligevel ikke komme, så skriv erfa og tryk "
+        "Tryk Føj til kalender for at lægge mødet i din kalender. Kan du alligevel ikke komme, så skriv erfa og tryk "
         "Deltager ikke.",
         "[Føj til kalender]",
     ]
@@ -377,13 +377,13 @@ def asked_by_typing(e: Erfa) -> None:
     [attendees] = e.say(METTE, f"erfa deltagere {SPRING}")
     assert lines_of(attendees) == [
         f"Svar på mødet »{TITLE}« torsdag den 15. april kl. 09:00:",
-        "2 deltager, 1 måske · 2 pladser, 0 ledige",
-        "Deltager (2):",
+        "2 deltagere, 1 måske · 2 pladser, ingen ledige",
+        "Deltagere (2):",
         "• Ida Holm",
         "• Peter Munk",
         "Måske (1):",
         "• Karen Vestergaard",
-        "Deltager ikke (1):",
+        "Kommer ikke (1):",
         "• Jonas Friis",
     ]
     e.nothing_else(due=True)
@@ -393,7 +393,7 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     """The meeting with the longest title and place is announced, answered by Emma, and called off."""
     e.at(local("2027-03-25T13:00"))
     [second] = e.channel()
-    assert lines_of(second)[0] == f"I er inviteret: {LONG_TITLE}"
+    assert lines_of(second)[0] == f"I er inviteret til »{LONG_TITLE}«"
     assert lines_of(second)[2] == f"Sted: {LONG_PLACE}"
     e.nothing_else(due=True)
     # Emma (known by e-mail alone) answers Måske on the channel's Danish card; her chat is in English.
@@ -401,13 +401,13 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     e.press(EMMA, second, "Måske")
     [maybe] = e.told(EMMA)
     assert lines_of(maybe)[0] == (
-        f"Thank you, you answered maybe to the meeting “{LONG_TITLE}”. The invite for your calendar is "
-        "attached. A maybe holds no seat, so press Attending once you know you are coming."
+        f"Thank you, you answered maybe to the meeting “{LONG_TITLE}”. Press Add to calendar to put it "
+        "in your calendar. A maybe holds no seat, so press Attending once you know you are coming."
     )
     assert (
         e.calendar(calendar_link(only_card(maybe))).vevent.attendee.value == "mailto:emma.larsen@nordlys.dk"
     )
-    assert lines_of(e.edited()[0])[4] == "0 deltager, 1 måske"
+    assert lines_of(e.edited()[0])[4] == "0 deltagere, 1 måske"
     e.nothing_else(due=True)
     e.at(local("2027-03-26T10:00"))
     apply(e.database_url, tenant_file(extra_cancelled=True))
@@ -428,8 +428,8 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     assert cards_of(edit.body) == []
     [told] = e.told(EMMA)  # she said Måske: her calendar is cleared too
     assert lines_of(told) == [
-        f"The meeting “{LONG_TITLE}” on Thursday 22 April at 13:00 is cancelled, so you need not come. The "
-        "attached invite removes it from your calendar.",
+        f"The meeting “{LONG_TITLE}” on Thursday 22 April at 13:00 is cancelled, so you need not come. Press "
+        "Remove from calendar to take it out of your calendar.",
         "[Remove from calendar]",
     ]
     cancelling = e.calendar(calendar_link(only_card(told)))
@@ -442,6 +442,16 @@ def nudge_da(day: str) -> list[str]:
     return [
         f"Du er inviteret til mødet »{TITLE}« {day} kl. 09:00 (Nordlys, Kolding / Teams), men jeg har ikke fået "
         "dit svar. Tryk Deltager, Måske eller Deltager ikke herunder, så koordinatoren kan planlægge.",
+        *BUTTONS,
+    ]
+
+
+def nudge_moved_da(day: str) -> list[str]:
+    """The nudge to whoever answered for the meeting's old time: that answer no longer counts."""
+    return [
+        f"Mødet »{TITLE}« er flyttet til {day} kl. 09:00 (Nordlys, Kolding / Teams), og dit svar gjaldt det "
+        "gamle tidspunkt. Tryk Deltager, Måske eller Deltager ikke herunder, så koordinatoren ved, om du kommer "
+        "på det nye tidspunkt.",
         *BUTTONS,
     ]
 
@@ -465,7 +475,7 @@ def the_week_before(e: Erfa) -> None:
         WHEN_DA,
         PLACE_DA,
         FOR_DA,
-        "2 deltager, 1 måske · 2 pladser, 0 ledige",
+        "2 deltagere, 1 måske · 2 pladser, ingen ledige",
         ANSWER_HOW,
         *BUTTONS,
         "[Føj til kalender]",
@@ -498,8 +508,8 @@ def the_move(e: Erfa, announced: ConnectorCall) -> None:
         [asked] = asked_again[person] = e.told(person)
         assert lines_of(asked) == [
             f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til fredag den 16. april kl. "
-            "09:00. Dit svar gjaldt det gamle tidspunkt, så svar igen herunder. Den vedhæftede invitation "
-            "flytter mødet i din kalender.",
+            "09:00. Dit svar gjaldt det gamle tidspunkt, så svar igen herunder. Tryk Føj til kalender, så "
+            "flytter mødet også i din kalender.",
             *BUTTONS,
             "[Føj til kalender]",
         ]
@@ -508,10 +518,11 @@ def the_move(e: Erfa, announced: ConnectorCall) -> None:
         assert renewed.vevent.dtstart.value == local("2027-04-16T09:00")
     [edit] = e.edited()
     assert edit.activity_id == announced.answered_id
-    assert lines_of(edit) == announcement("0 deltager, 0 måske · 2 pladser, 2 ledige", MOVED_DA)
+    assert lines_of(edit) == announcement("0 deltagere, 0 måske · 2 pladser, 2 ledige", MOVED_DA)
     e.nothing_else(due=True)
 
-    # The new time's 7-day reminder, and one nudge each: nobody has answered for the new time.
+    # The new time's 7-day reminder, and one nudge each: nobody has answered for the new time. Those who
+    # answered for the old time (Jonas Deltager ikke) are told so; Emma, who never answered, is asked plainly.
     e.at(local("2027-04-09T09:00"))
     [reminder] = e.channel()
     assert lines_of(reminder)[:5] == [
@@ -522,7 +533,7 @@ def the_move(e: Erfa, announced: ConnectorCall) -> None:
         "Mødet er flyttet siden første udmelding – det nye tidspunkt er fredag den 16. april kl. 09:00.",
     ]
     for person in (JONAS, IDA, PETER, KAREN):
-        assert lines_of(e.told(person)[0]) == nudge_da("fredag den 16. april")
+        assert lines_of(e.told(person)[0]) == nudge_moved_da("fredag den 16. april")
     assert lines_of(e.told(EMMA)[0]) == nudge_en("Friday 16 April")
     e.nothing_else(due=True)
 
@@ -530,7 +541,7 @@ def the_move(e: Erfa, announced: ConnectorCall) -> None:
     e.later(30)
     ida = e.press_personal(IDA, asked_again[IDA][0], "Deltager")
     assert card_lines(ida["value"])[-4:-1] == [
-        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Invitationen til din kalender er vedhæftet.",
+        f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Tryk Føj til kalender for at lægge mødet i din kalender.",
         MOVED_DA,
         PLACE_DA,
     ]
@@ -540,13 +551,13 @@ def the_move(e: Erfa, announced: ConnectorCall) -> None:
     assert lines_of(e.edited()[0]) == announcement("1 deltager, 0 måske · 2 pladser, 1 ledig", MOVED_DA)
     e.later()
     e.press_personal(PETER, asked_again[PETER][0], "Deltager")
-    assert lines_of(e.edited()[0]) == announcement("2 deltager, 0 måske · 2 pladser, 0 ledige", MOVED_DA)
+    assert lines_of(e.edited()[0]) == announcement("2 deltagere, 0 måske · 2 pladser, ingen ledige", MOVED_DA)
     e.later()
     e.press(KAREN, reminder, "Måske")  # on the reminder's post: the announcement is the one kept current
     [maybe] = e.told(KAREN)
     assert lines_of(maybe)[1:] == [MOVED_DA, PLACE_DA, "[Føj til kalender]"]
     assert e.calendar(calendar_link(only_card(maybe))).vevent.sequence.value == "1"
-    assert lines_of(e.edited()[0]) == announcement("2 deltager, 1 måske · 2 pladser, 0 ledige", MOVED_DA)
+    assert lines_of(e.edited()[0]) == announcement("2 deltagere, 1 måske · 2 pladser, ingen ledige", MOVED_DA)
     e.nothing_else(due=True)
 
 
@@ -559,18 +570,18 @@ def the_day_before(e: Erfa) -> None:
     e.at(local("2027-04-15T09:00"))
     [reminder] = e.channel()
     assert lines_of(reminder)[:2] == [f"I morgen: »{TITLE}«", MOVED_DA]
-    assert lines_of(reminder)[5] == "2 deltager, 1 måske · 2 pladser, 0 ledige"
+    assert lines_of(reminder)[5] == "2 deltagere, 1 måske · 2 pladser, ingen ledige"
     for person in (IDA, PETER):
         [tomorrow] = e.told(person)
         assert lines_of(tomorrow) == [
-            f"Husk mødet »{TITLE}« i morgen, fredag den 16. april kl. 09:00, Nordlys, Kolding / Teams. Kan du "
+            f"Husk mødet »{TITLE}« i morgen, fredag den 16. april kl. 09:00. Sted: Nordlys, Kolding / Teams. Kan du "
             "alligevel ikke komme, så skriv erfa og tryk Deltager ikke, så en anden kan få din plads.",
             "[Føj til kalender]",
         ]
         assert e.calendar(calendar_link(only_card(tomorrow))).vevent.sequence.value == "1"
     [maybe] = e.told(KAREN)  # a Måske holds no seat to give up
     assert lines_of(maybe) == [
-        f"Mødet »{TITLE}« er i morgen, fredag den 16. april kl. 09:00, Nordlys, Kolding / Teams. Du har svaret "
+        f"Mødet »{TITLE}« er i morgen, fredag den 16. april kl. 09:00. Sted: Nordlys, Kolding / Teams. Du har svaret "
         "måske, og et måske holder ikke en plads. Ved du nu, om du kommer, så skriv erfa og tryk Deltager "
         "eller Deltager ikke.",
         "[Føj til kalender]",
@@ -623,7 +634,7 @@ def the_feedback(e: Erfa) -> None:
     [summary] = e.told(METTE)
     assert lines_of(summary) == [
         f"Opsamling på mødet »{TITLE}« fredag den 16. april kl. 09:00:",
-        "Svar: 2 deltager, 1 måske, 0 deltager ikke.",
+        "Svar: 2 deltagere, 1 måske og 0 afbud.",
         "Bedømmelse: 4,5 ud af 5 i gennemsnit (2 svar).",
         "Det tager deltagerne med hjem (2):",
         "“Gevinstkort i styregruppen hver måned”",
