@@ -1,7 +1,7 @@
 """The baselines for bench/slack_ack.py and bench/votes.py: a bolt AsyncApp on the same aiohttp stack
 that only acks.
 
-    python -m bench.bare_slack_app PORT bare|inline|write FOLDER [DATABASE_URL]
+    python -m bench.bare_slack_app PORT bare|inline|write|write+send FOLDER [DATABASE_URL]
 
 It answers the ``/sparring`` slash command and Slack's ``reaction_added`` / ``reaction_removed``
 events (JSON ``event_callback`` payloads). Three kinds, named as the benchmarks print them:
@@ -12,6 +12,9 @@ events (JSON ``event_callback`` payloads). Three kinds, named as the benchmarks 
   transaction through SQLAlchemy in a worker thread, as vpmo does its database work. The least any
   app on this stack does when the request path includes a database write. The row goes to SQLite in
   FOLDER, or to DATABASE_URL when given (its own ``request`` table; vpmo has none of that name).
+- ``write+send``: ``write``, and after the ack one ``chat.postMessage`` to the requester through
+  ``AsyncWebClient``: the honest floor of vpmo's ``/sparring``, which stores the request and then posts
+  the offer to a senior (issue 13). Reactions are only written down, as ``write`` does.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Tabl
 
 from storage.db import make_engine
 
-KINDS = ("bare", "inline", "write")
+KINDS = ("bare", "inline", "write", "write+send")
+_WRITES = ("write", "write+send")
 _REQUESTS = Table(
     "request",
     MetaData(),
@@ -60,14 +64,23 @@ def build(kind: str, folder: str, database_url: str | None = None) -> web.Applic
     engine = make_engine(database_url or f"sqlite:///{folder}/{kind}.db")
     _REQUESTS.metadata.create_all(engine)
 
+    sending: set[asyncio.Task[Any]] = set()
+
     @app.command("/sparring")
     async def sparring(ack: AsyncAck, command: dict[str, str]) -> None:
-        if kind == "write":
+        if kind in _WRITES:
             await asyncio.to_thread(_write_down, engine, command["user_id"], command["text"])
+        if kind == "write+send":
+            # Posted after the answer, as an outbox is sent after the transaction: the ack waits for
+            # the write only. The task is kept so that it is not collected half-way.
+            post = client.chat_postMessage(channel=command["user_id"], text=command["text"])
+            task = asyncio.ensure_future(post)
+            sending.add(task)
+            task.add_done_callback(sending.discard)
         await ack(text="ok")
 
     async def reaction(ack: AsyncAck, event: dict[str, Any]) -> None:
-        if kind == "write":
+        if kind in _WRITES:
             who, what = str(event.get("user") or ""), str(event.get("reaction") or "")
             await asyncio.to_thread(_write_down, engine, who, f"{event.get('type')} {what}")
         await ack()
