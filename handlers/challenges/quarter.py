@@ -45,11 +45,7 @@ def settings(tenant: Tenant) -> ChallengeSettings | None:
 
 def channel(tenant: Tenant, chosen: ChallengeSettings) -> str:
     """Return the channel the challenges are posted in, on the tenant's platform."""
-    if tenant.slack_team_id:
-        return chosen.channel_slack or CONSOLE_CHANNEL
-    if tenant.teams_tenant_id:
-        return chosen.channel_teams or CONSOLE_CHANNEL
-    return chosen.channel_slack or chosen.channel_teams or CONSOLE_CHANNEL
+    return tenant.channel(chosen.channel_slack, chosen.channel_teams, CONSOLE_CHANNEL)
 
 
 def vote_reactions(tenant: Tenant, chosen: ChallengeSettings, platform: str) -> tuple[str, ...]:

@@ -102,16 +102,14 @@ def _cancel(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
     )
     for person_id in coming:
         invite = m.personal_invite(ctx, meeting, person_id)
-        m.tell(
-            ctx,
+        ctx.notify(
             person_id,
             Text.of("erfa.cancelled_personal", title=title, start=start),
             dedupe_key=f"{key}:{person_id}",
             invite=invite,
         )
     for person_id in waiting:
-        m.tell(
-            ctx,
+        ctx.notify(
             person_id,
             Text.of("erfa.cancelled_waiting", title=title, start=start),
             dedupe_key=f"{key}:{person_id}",
@@ -136,8 +134,7 @@ def _move(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, reco
     )
     m.post(ctx, settings, meeting, lines, dedupe_key=key)
     for person_id in (*coming, *waiting):
-        m.tell(
-            ctx,
+        ctx.notify(
             person_id,
             Text.of("erfa.moved_personal", title=title, old=old, start=start),
             dedupe_key=f"{key}:{person_id}",
@@ -162,8 +159,7 @@ def _change(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
     )
     for person_id in coming:
         invite = m.personal_invite(ctx, meeting, person_id)
-        m.tell(
-            ctx,
+        ctx.notify(
             person_id,
             *what,
             Text.of("erfa.changed_personal"),
@@ -171,7 +167,7 @@ def _change(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
             invite=invite,
         )
     for person_id in waiting:
-        m.tell(ctx, person_id, *what, Text.of("erfa.changed_waiting"), dedupe_key=f"{key}:{person_id}")
+        ctx.notify(person_id, *what, Text.of("erfa.changed_waiting"), dedupe_key=f"{key}:{person_id}")
 
 
 def _reseat(ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord) -> bool:
@@ -190,8 +186,7 @@ def _reseat(ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord) -> boo
     base = m.key_of(ctx, meeting)
     for person in rsvp.moved_down(before, after):
         position = after.waiting.index(person) + 1
-        m.tell(
-            ctx,
+        ctx.notify(
             int(person),
             Text.of("erfa.moved_down", title=m.title(meeting), position=position),
             dedupe_key=f"{base}:moved-down:{person}:{answers[person].at:%Y%m%dT%H%M%S%f}",

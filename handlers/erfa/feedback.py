@@ -37,8 +37,7 @@ def ask_and_sum_up(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
     base = m.key_of(ctx, meeting)
     asked = False
     for person_id in m.person_ids(seated.seated):
-        asked |= m.tell(
-            ctx,
+        asked |= ctx.notify(
             person_id,
             Text.of("erfa.feedback.ask", title=m.title(meeting)),
             Text.of("erfa.feedback.ask_how", meeting=meeting.key),

@@ -25,11 +25,7 @@ _BUTTON_STYLES = {Answer.ATTENDING: ButtonStyle.PRIMARY}
 
 def channel(tenant: Tenant, settings: ErfaSettings) -> str:
     """Return the ERFA channel on the tenant's platform (the console reads the Slack channel's name)."""
-    if tenant.slack_team_id:
-        return settings.channel_slack or CONSOLE_CHANNEL
-    if tenant.teams_tenant_id:
-        return settings.channel_teams or CONSOLE_CHANNEL
-    return settings.channel_slack or settings.channel_teams or CONSOLE_CHANNEL
+    return tenant.channel(settings.channel_slack, settings.channel_teams, CONSOLE_CHANNEL)
 
 
 def find(ctx: TenantContext, key: str) -> ErfaMeeting | None:
@@ -98,12 +94,15 @@ def key_of(ctx: TenantContext, meeting: ErfaMeeting, start: datetime | None = No
 
 def channel_invite(ctx: TenantContext, meeting: ErfaMeeting) -> InviteFile:
     """Return the channel's calendar invite (the meeting to add to one's calendar, or to remove if called off)."""
-    token = ctx.uow.erfa.invite_token(ctx.tenant.id, meeting.key, None)
-    return InviteFile(token, f"erfa-{meeting.key}.ics", cancels=is_off(ctx, meeting))
+    return _invite(ctx, meeting, None)
 
 
 def personal_invite(ctx: TenantContext, meeting: ErfaMeeting, person_id: int) -> InviteFile:
     """Return a person's own calendar invite, which holds their answer (or cancels, if called off)."""
+    return _invite(ctx, meeting, person_id)
+
+
+def _invite(ctx: TenantContext, meeting: ErfaMeeting, person_id: int | None) -> InviteFile:
     token = ctx.uow.erfa.invite_token(ctx.tenant.id, meeting.key, person_id)
     return InviteFile(token, f"erfa-{meeting.key}.ics", cancels=is_off(ctx, meeting))
 
@@ -212,19 +211,6 @@ def keep_current(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeetin
         ctx.uow.outbox.keep_current(ctx.tenant.id, announcement(ctx, settings, meeting, record), ctx.now)
 
 
-def tell(
-    ctx: TenantContext,
-    person_id: int,
-    *lines: Text,
-    dedupe_key: str,
-    invite: InviteFile | None = None,
-    actions: tuple[Action, ...] = (),
-) -> bool:
-    """Queue a personal message, with an invite when given; False when its key was queued before."""
-    message = Message(lines, to_person=person_id, actions=actions, dedupe_key=dedupe_key, invite=invite)
-    return ctx.uow.outbox.add(ctx.tenant.id, message, ctx.now)
-
-
 def tell_moved_up(ctx: TenantContext, meeting: ErfaMeeting, people: Sequence[str]) -> None:
     """Tell the people taken from the waiting list onto a seat, with their invite."""
     answers = standing(ctx, meeting)
@@ -232,8 +218,7 @@ def tell_moved_up(ctx: TenantContext, meeting: ErfaMeeting, people: Sequence[str
         # Keyed by the time of their Deltager: one who leaves and queues again is told again.
         since = answers[person].at if person in answers else ctx.now
         person_id = int(person)
-        tell(
-            ctx,
+        ctx.notify(
             person_id,
             Text.of("erfa.moved_up", title=title(meeting), start=starts(ctx, meeting)),
             dedupe_key=f"{key_of(ctx, meeting)}:moved-up:{person_id}:{since:%Y%m%dT%H%M%S%f}",

@@ -156,8 +156,7 @@ def _nudge(ctx: TenantContext, meeting: ErfaMeeting) -> None:
     for person in m.audience(ctx, meeting):
         if str(person.id) in answered:
             continue
-        m.tell(
-            ctx,
+        ctx.notify(
             person.id,
             Text.of(
                 "erfa.nudge_moved" if str(person.id) in answered_before else "erfa.nudge",
@@ -192,16 +191,14 @@ def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:
         *((p, "erfa.tomorrow") for p in m.person_ids(seated.seated)),
         *((p, "erfa.tomorrow_maybe") for p in m.person_ids(seated.maybe)),
     ):
-        queued |= m.tell(
-            ctx,
+        queued |= ctx.notify(
             person_id,
             Text.of(key, title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
         )
     for position, person_id in enumerate(m.person_ids(seated.waiting), start=1):
-        queued |= m.tell(
-            ctx,
+        queued |= ctx.notify(
             person_id,
             Text.of("erfa.tomorrow_waiting", position=position, title=title, start=start, place=place),
             dedupe_key=f"{base}:day-before:{person_id}",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers.shared.calendar_rules import HolidayCalendar, WorkingDay
 from handlers.shared.model import Person, Role, Tenant
 from handlers.shared.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from handlers.shared.text import Action, Bilingual, Message, Section, Text
+from handlers.shared.text import Action, Bilingual, InviteFile, Message, Section, Text
 from handlers.sparring.classify import Classifier
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 
@@ -67,12 +67,15 @@ class TenantContext:
         actions: tuple[Action, ...] = (),
         ref: str | None = None,
         dedupe_key: str | None = None,
+        invite: InviteFile | None = None,
     ) -> bool:
-        """Queue a message to a person; it is sent once this transaction commits.
+        """Queue a message to a person, with a calendar invite when given; sent once this transaction commits.
 
         Return whether it was queued (False: a message with its dedupe key was queued before).
         """
-        message = Message(lines, to_person=person_id, actions=actions, ref=ref, dedupe_key=dedupe_key)
+        message = Message(
+            lines, to_person=person_id, actions=actions, ref=ref, dedupe_key=dedupe_key, invite=invite
+        )
         return self.uow.outbox.add(self.tenant.id, message, self.now)
 
     def coordinators(self) -> Sequence[Person]:

@@ -81,6 +81,14 @@ class Tenant:
     erfa_meetings: tuple[ErfaMeeting, ...] = ()  # by time
     erfa: ErfaSettings | None = None  # None: the tenant has no ERFA meetings
 
+    def channel(self, slack: str | None, teams: str | None, console: str) -> str:
+        """Return a feature's channel on the tenant's platform (the console reads the Slack channel's name)."""
+        if self.slack_team_id:
+            return slack or console
+        if self.teams_tenant_id:
+            return teams or console
+        return slack or teams or console
+
 
 @dataclass(frozen=True, slots=True)
 class Absence:
