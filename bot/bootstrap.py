@@ -21,7 +21,7 @@ from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
 from scheduler.clock import SystemClock
 from scheduler.dispatcher import Dispatcher
 from storage.db import make_engine
-from storage.migrate import ensure_current
+from storage.migrate import SchemaNewerError, ensure_current
 from storage.outbox_store import OutboxStore
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -72,6 +72,8 @@ def open_database(database_url: str, *, migrate: bool = True) -> Engine:
         engine = make_engine(database_url)
         if migrate:
             ensure_current(engine)
+    except SchemaNewerError as error:
+        raise DatabaseSetupError(str(error)) from error
     except ArgumentError as error:
         raise DatabaseSetupError(f"VPMO_DATABASE_URL is not a database URL vpmo can use: {error}") from error
     except ImportError as error:

@@ -37,9 +37,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+class SchemaNewerError(Exception):
+    """The database was migrated by a newer vpmo than this one; the message is one sentence."""
+
+
 def ensure_current(engine: Engine) -> None:
-    """Bring the schema up to date; when it already is, without loading Alembic."""
-    if current_revision(engine) != HEAD:
+    """Bring the schema up to date; when it already is, without loading Alembic.
+
+    A database a newer vpmo migrated is refused rather than touched: during a rolling upgrade an old
+    replica that starts again would otherwise fail inside Alembic on a revision it does not know.
+    """
+    current = current_revision(engine)
+    # Revisions are zero-padded numbers, so their order is their strings' order.
+    if current is not None and current > HEAD:
+        raise SchemaNewerError(
+            f"the database is at schema revision {current}, newer than this vpmo knows ({HEAD}); "
+            "start the vpmo version that migrated it"
+        )
+    if current != HEAD:
         upgrade(engine)
 
 

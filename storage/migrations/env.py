@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
 from storage import tables  # noqa: F401 - registers the tables on SQLModel.metadata
@@ -22,7 +22,15 @@ engine = context.config.attributes.get("engine")
 if not isinstance(engine, Engine):
     raise RuntimeError("run migrations through storage.migrate, which passes the engine")
 
+# Any number below 2**63 that no other part of vpmo takes: the lock says "migrating vpmo's schema".
+MIGRATION_LOCK = 0x76706D6F
+
 with engine.connect() as connection:
+    if connection.dialect.name == "postgresql":
+        # Replicas started at once on a fresh database would each create the tables: the second one
+        # waits here until the first has committed, and then finds nothing left to do. The lock is
+        # the transaction's, so it ends with the commit (or with the connection of a killed process).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=SQLModel.metadata,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
-from bot.bootstrap import build_runtime
+from bot.bootstrap import DatabaseSetupError, build_runtime
 from bot.cli import SAMPLE_TENANT
 from storage.db import make_engine
 from storage.migrate import HEAD, alembic_config, current_revision, head_revision, upgrade
@@ -122,3 +123,37 @@ def test_the_erfa_migration_goes_down_and_up_again_in_place_keeping_the_tenant(d
     assert applied is not None
     assert applied.erfa is not None
     assert [m.key for m in applied.erfa_meetings] == ["2027-spring", "2027-autumn"]
+
+
+START = """
+import sys
+from bot.bootstrap import build_runtime
+build_runtime(sys.argv[1]).engine.dispose()
+"""
+
+
+def test_replicas_started_at_once_on_a_fresh_postgresql_both_start_on_one_schema(postgres_url: str) -> None:
+    starts = [
+        subprocess.Popen([sys.executable, "-c", START, postgres_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    errors = [start.communicate(timeout=120)[1] for start in starts]
+
+    assert [start.returncode for start in starts] == [0, 0, 0], errors
+    assert current_revision(make_engine(postgres_url)) == HEAD
+
+
+def test_a_database_a_newer_vpmo_migrated_is_refused_with_a_sentence(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+
+    with pytest.raises(DatabaseSetupError) as refused:
+        build_runtime(database_url)
+
+    assert str(refused.value) == (
+        f"the database is at schema revision 9999, newer than this vpmo knows ({HEAD}); "
+        "start the vpmo version that migrated it"
+    )
