@@ -50,16 +50,20 @@ def _database_url(ctx: click.Context) -> str:
 def _setting_errors() -> tuple[type[Exception], ...]:
     """Return the errors that mean a bad setting (imported only once a command has failed)."""
     from bot.bootstrap import DatabaseSetupError
+    from bot.processes import SingleProcessError
     from bot.secrets import SecretKeyError
     from bot.server import ListenError
     from bot.slack.app import SocketModeError
     from bot.slack.settings import SlackConfigError
     from bot.teams.settings import TeamsConfigError
+    from bot.worker import NoPlatformError
 
     return (
         DatabaseSetupError,
         ListenError,
+        NoPlatformError,
         SecretKeyError,
+        SingleProcessError,
         SlackConfigError,
         SocketModeError,
         TeamsConfigError,
@@ -203,8 +207,13 @@ def _prompted_lines(session: ConsoleSession) -> Iterator[str]:
 @main.command()
 @click.option("--host", help="Address to listen on (default: VPMO_HOST or 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: VPMO_PORT or 3000).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Server processes on the one port, e.g. one per core (default: VPMO_WORKERS or 1; above 1 needs PostgreSQL).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve Slack and Teams as configured (and /healthz) and deliver messages, until SIGTERM or Ctrl-C."""
     from bot.server import run_server
     from bot.slack.settings import SlackSettings
@@ -212,12 +221,35 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     settings = _settings(ctx)
     slack, teams = SlackSettings.from_environment(), TeamsSettings.from_environment()
-    run_server(
+    code = run_server(
         settings,
         slack,
         teams,
         host=host or settings.host,
         port=port or settings.port,
+        announce=lambda line: click.echo(line, err=True),
+        workers=workers or settings.workers,
+        sentences=_setting_errors(),
+    )
+    ctx.exit(code)
+
+
+@main.command()
+@click.option("--health-port", type=click.IntRange(1, 65535), help="Answer GET /healthz on this port.")
+@click.option("--host", help="Address for --health-port (default: VPMO_HOST or 127.0.0.1).")
+@click.pass_context
+def worker(ctx: click.Context, health_port: int | None, host: str | None) -> None:
+    """Deliver messages and run the ticks through Slack and Teams without serving requests, until SIGTERM."""
+    from bot.slack.settings import SlackSettings
+    from bot.teams.settings import TeamsSettings
+    from bot.worker import run_worker
+
+    settings = _settings(ctx)
+    run_worker(
+        settings,
+        SlackSettings.from_environment(),
+        TeamsSettings.from_environment(),
+        health=(host or settings.host, health_port) if health_port else None,
         announce=lambda line: click.echo(line, err=True),
     )
 

@@ -22,6 +22,7 @@ from bot.adapters.reactions import PlatformReactionReader
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
 from bot.invites.files import IcsFile, ics_file
 from bot.invites.web import add_routes as add_invite_routes
+from bot.processes import hold_single_process, prefork, refuse_many_on_sqlite
 from bot.settings import Settings
 from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.settings import TeamsSettings
@@ -51,11 +52,13 @@ class Server:
     reactions: ReactionReader = field(default_factory=PlatformReactionReader)
     # Built at start-up, on the running loop: the handler opens an aiohttp session when created.
     socket_mode: AsyncSocketModeHandler | None = None
+    # False for ``vpmo worker``: it delivers, and leaves the requests and events to the servers.
+    receiving: bool = True
 
     @property
     def uses_socket_mode(self) -> bool:
-        """Tell whether Slack is reached over a Socket Mode connection."""
-        return self.slack is not None and self.slack.settings.mode is SlackMode.SOCKET_MODE
+        """Tell whether Slack's events come over a Socket Mode connection to this process."""
+        return self.receiving and self.slack is not None and self.slack.settings.mode is SlackMode.SOCKET_MODE
 
     async def health(self) -> tuple[bool, dict[str, str]]:
         """Check the database, the tick and (when used) the Socket Mode connection."""
@@ -125,18 +128,40 @@ def run_server(
     host: str,
     port: int,
     announce: Callable[[str], None],
-) -> None:
-    """Serve until SIGTERM or Ctrl-C; once listening, announce what runs, one line at a time."""
+    workers: int = 1,
+    sentences: tuple[type[Exception], ...] = (),
+) -> int:
+    """Serve until SIGTERM or Ctrl-C; once listening, announce what runs, one line at a time.
+
+    With ``workers`` above 1 a parent forks that many server processes onto the one socket (needs
+    PostgreSQL) and returns the exit code they ended with; a process's error of a type in
+    ``sentences`` is announced as its message (raised, with one process).
+    """
+    database_url = settings.database_url.get_secret_value()
+    refuse_many_on_sqlite(database_url, workers)
+    hold_single_process(database_url, "vpmo serve")
     with listen(host, port) as listener:
         public_url = settings.public_base(host, port)
-        web_app = build_server(settings, slack_settings, teams_settings=teams_settings, public_url=public_url)
-        lines = startup_lines(settings, slack_settings, teams_settings, base_url(host, port))
+        lines = startup_lines(settings, slack_settings, teams_settings, base_url(host, port), workers)
+
+        def serve(print_banner: Callable[[str], None] | None) -> int:
+            web_app = build_server(
+                settings, slack_settings, teams_settings=teams_settings, public_url=public_url
+            )
+            web.run_app(web_app, sock=listener, print=print_banner)
+            return 0
 
         def started(_aiohttp_banner: str) -> None:
             for line in lines:
                 announce(line)
 
-        web.run_app(web_app, sock=listener, print=started)
+        if workers == 1:
+            return serve(started)
+        # Migrated once here, before the processes exist, rather than by each of them at once.
+        build_runtime(database_url).engine.dispose()
+        for line in lines:
+            announce(line)
+        return prefork(workers, lambda _slot: serve(None), announce, sentences)
 
 
 def base_url(host: str, port: int) -> str:
@@ -153,11 +178,16 @@ SLACK_MODES = {
 
 
 def startup_lines(
-    settings: Settings, slack_settings: SlackSettings, teams_settings: TeamsSettings, url: str
+    settings: Settings,
+    slack_settings: SlackSettings,
+    teams_settings: TeamsSettings,
+    url: str,
+    workers: int = 1,
 ) -> list[str]:
     """Say what ``vpmo serve`` runs: where it listens, each platform and how, the database, the zone."""
+    processes = f", {workers} server processes" if workers > 1 else ""
     return [
-        f"vpmo serve: listening on {url} (health: {url}/healthz)",
+        f"vpmo serve: listening on {url}{processes} (health: {url}/healthz)",
         f"Slack: {SLACK_MODES[slack_settings.mode]}",
         f"Teams: {_teams_line(teams_settings)}",
         f"Database: {settings.safe_database_url()}",
@@ -185,12 +215,15 @@ def build_server(
     teams_settings: TeamsSettings | None = None,
     monotonic: Callable[[], float] = time.monotonic,
     public_url: str | None = None,
+    receiving: bool = True,
 ) -> web.Application:
     """Build the web application: Slack's and Teams' endpoints, the invites, /healthz, and the tick that delivers.
 
     Without ``teams_settings`` the Microsoft* variables decide whether Teams is served. ``clock`` and
     ``monotonic`` are the time the use cases, the dispatcher and the platforms' pace go by. ``public_url``
     is what invite links start with (default: ``VPMO_PUBLIC_URL``, else the configured listen address).
+    Without ``receiving`` (``vpmo worker``) it only delivers: no platform endpoints, no Socket Mode
+    connection and no invites, only /healthz.
     """
     runtime = build_runtime(settings.database_url.get_secret_value(), clock=clock)
     links = _Links(public_url or settings.public_base(), runtime)
@@ -207,13 +240,15 @@ def build_server(
     bridges: list[PlatformBridge[Any]] = []
     if slack_settings.mode is not SlackMode.OFF:
         slack_messenger, slack_reactions, slack_app = _add_slack(
-            web_app, settings, slack_settings, runtime, kick, bridges, monotonic, links
+            web_app, settings, slack_settings, runtime, kick, bridges, monotonic, links, receiving
         )
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(web_app, settings, teams, runtime, kick, bridges, monotonic, links)
+        teams_messenger = _add_teams(
+            web_app, settings, teams, runtime, kick, bridges, monotonic, links, receiving
+        )
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     reactions = PlatformReactionReader(slack=slack_reactions)
@@ -222,10 +257,13 @@ def build_server(
         seconds=tick_seconds,
     )
     kick_holder.append(tick)
-    server = Server(runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions)
+    server = Server(
+        runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions, receiving=receiving
+    )
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
-    add_invite_routes(web_app, runtime.deps, settings.language, settings.timezone)
+    if receiving:
+        add_invite_routes(web_app, runtime.deps, settings.language, settings.timezone)
     web_app.on_startup.append(_start)
     web_app.on_cleanup.append(_stop)
     return web_app
@@ -240,6 +278,7 @@ def _add_slack(
     bridges: list[PlatformBridge[Any]],
     monotonic: Callable[[], float],
     links: _Links,
+    receiving: bool,
 ) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
@@ -264,7 +303,7 @@ def _add_slack(
         public_url=links.public_url,
         ics_files=links.ics_file,
     )
-    if slack_settings.mode is not SlackMode.SOCKET_MODE:
+    if receiving and slack_settings.mode is not SlackMode.SOCKET_MODE:
         add_routes(web_app, slack)
     return messenger, SlackReactionReader(slack.workspace_for), slack
 
@@ -278,6 +317,7 @@ def _add_teams(
     bridges: list[PlatformBridge[Any]],
     monotonic: Callable[[], float],
     links: _Links,
+    receiving: bool,
 ) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
@@ -290,7 +330,8 @@ def _add_teams(
     )
     bridges.append(bridge)
     adapter = build_adapter(teams_settings)
-    add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
+    if receiving:
+        add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
     return TeamsMessenger(
         adapter, references, teams_settings.app_id, monotonic=monotonic, public_url=links.public_url
     )

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
+    # Server processes of one ``vpmo serve`` on one port (PostgreSQL only above 1): one per core.
+    workers: int = Field(default=1, ge=1, le=64)
     # Slack takes about one post per second per channel; 0 turns the pacing off (benchmarks only).
     slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
     # Where people reach this server from outside (calendar invite links); unset: the listen address.

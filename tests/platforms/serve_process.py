@@ -57,10 +57,24 @@ def apply_sample_tenant(database_url: str, workdir: Path) -> None:
 
 
 class ServeProcess:
-    """One ``vpmo serve`` process; killed on exit if the test left it running."""
+    """One ``vpmo serve`` process (or another ``vpmo`` command); killed on exit if the test left it running.
 
-    def __init__(self, environment: dict[str, str], workdir: Path, name: str = "serve") -> None:
-        self.port = free_port()
+    ``arguments`` replace ``serve``: ``("serve", "--workers", "2")``, or ``("worker", "--health-port",
+    str(port))`` with that ``port``, which is where /healthz is polled.
+    """
+
+    def __init__(
+        self,
+        environment: dict[str, str],
+        workdir: Path,
+        name: str = "serve",
+        *,
+        arguments: tuple[str, ...] = ("serve",),
+        port: int | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.name = name
+        self._arguments = arguments
         self._environment = {**environment, "VPMO_PORT": str(self.port)}
         self._workdir = workdir
         self._log_path = workdir / f"{name}.log"
@@ -81,7 +95,7 @@ class ServeProcess:
         """Start the process (not waiting for it to listen)."""
         self._log = self._log_path.open("wb")
         self.process = subprocess.Popen(
-            [str(VPMO), "serve"],
+            [str(VPMO), *self._arguments],
             env=self._environment,
             cwd=self._workdir,
             stdout=self._log,
@@ -95,7 +109,7 @@ class ServeProcess:
         started = time.monotonic()
         while True:
             if self.process.poll() is not None:
-                raise AssertionError(f"vpmo serve exited with {self.process.returncode}:\n{self.log}")
+                raise AssertionError(f"vpmo {self.name} exited with {self.process.returncode}:\n{self.log}")
             try:
                 response = httpx.get(self.url + "/healthz", timeout=2, trust_env=False)
                 if response.status_code == 200:
@@ -103,7 +117,7 @@ class ServeProcess:
             except httpx.TransportError:
                 pass
             if time.monotonic() - started > timeout:
-                raise AssertionError(f"/healthz not 200 within {timeout} s:\n{self.log}")
+                raise AssertionError(f"vpmo {self.name}: /healthz not 200 within {timeout} s:\n{self.log}")
             time.sleep(0.1)
 
     def terminate(self, timeout: float = STOP_SECONDS) -> tuple[int, float]:
