@@ -100,6 +100,10 @@ class NoHolidays:
         """Tell whether the day is a public holiday (never)."""
         return False
 
+    def name_of(self, day: date) -> str | None:
+        """Return no holiday's name: there are none."""
+        return None
+
 
 class Holidays:
     """A calendar with exactly the given public holidays."""
@@ -110,6 +114,10 @@ class Holidays:
     def is_holiday(self, day: date) -> bool:
         """Tell whether the day is one of the holidays."""
         return day in self.days
+
+    def name_of(self, day: date) -> str | None:
+        """Return "Helligdag" on the holidays (a fake calendar has no names of its own)."""
+        return "Helligdag" if day in self.days else None
 
 
 # --- the in-memory database ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.admin.network_config import NetworkConfig, NetworkConfigError
 from bot.bootstrap import DanishHolidays
-from handlers.erfa.calendar_warnings import meeting_warnings
+from handlers.erfa.calendar_warnings import APPLIED_ANYWAY, meeting_warnings
 from handlers.erfa.network import NETWORK_ZONE, Network, NetworkMeeting
 from handlers.erfa.rsvp import Counts, seating, settle
 from handlers.shared import post_timing
@@ -112,7 +112,7 @@ def network_warnings(network: Network, now: datetime) -> list[str]:
     """Say which meetings still ahead fall on a Danish public holiday or in the common school holidays."""
     holidays = DanishHolidays()
     return [
-        f"warning: {sentence} (applied all the same; move it if that was not meant)"
+        f"warning: {sentence} {APPLIED_ANYWAY}"
         for meeting in network.meetings
         if not meeting.cancelled and _end(meeting) > now
         for sentence in meeting_warnings(meeting, NETWORK_ZONE, holidays)

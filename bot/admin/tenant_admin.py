@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from bot.admin.tenant_config import (
     VoteReactions,
 )
 from bot.bootstrap import DanishHolidays, classifier_for
+from handlers.erfa.calendar_warnings import APPLIED_ANYWAY, calendar_warnings
 from handlers.shared.challenge_settings import quarter_key
 from handlers.shared.context import Deps, TenantContext
 from handlers.shared.model import Role
@@ -229,25 +230,6 @@ def erfa_refusals(engine: Engine, config: TenantConfig, now: datetime) -> list[s
     return problems
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-# The school-holiday weeks most of Denmark shares (ISO weeks), by the name people know them by.
-_SCHOOL_WEEKS = {7: "vinterferie", 42: "efterårsferie"}
-
-
 def erfa_warnings(config: TenantConfig, now: datetime) -> list[str]:
     """Say which ERFA meetings still ahead fall on a Danish public holiday or in common school holidays.
 
@@ -255,30 +237,14 @@ def erfa_warnings(config: TenantConfig, now: datetime) -> list[str]:
     """
     zone = ZoneInfo(config.timezone)
     holidays = DanishHolidays()
-    warnings = []
-    for position, meeting in enumerate(config.erfa_meetings, start=1):
-        if meeting.at.replace(tzinfo=zone) + meeting.duration <= now:
-            continue
-        day = meeting.at.date()
-        reason = _holiday_reason(day, holidays.name_of(day))
-        if reason:
-            warnings.append(
-                f"warning: erfa_meetings[{position}] ({meeting.key}) is {reason}; many people are off then, "
-                "so fewer may come (applied all the same; move it if that was not meant)"
-            )
-    return warnings
-
-
-def _holiday_reason(day: date, holiday: str | None) -> str | None:
-    shown = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
-    week = day.isocalendar().week
-    if holiday:
-        return f"on {holiday} ({shown})"
-    if week in _SCHOOL_WEEKS:
-        return f"in week {week} ({shown}), a common school-holiday week ({_SCHOOL_WEEKS[week]})"
-    if day.month == 7:
-        return f"in July ({shown}), the common summer holidays (sommerferie)"
-    return None
+    return [
+        f"warning: {sentence} {APPLIED_ANYWAY}"
+        for position, meeting in enumerate(config.erfa_meetings, start=1)
+        if meeting.at.replace(tzinfo=zone) + meeting.duration > now
+        for sentence in calendar_warnings(
+            f"erfa_meetings[{position}] ({meeting.key})", meeting.at, meeting.duration, zone, holidays
+        )
+    ]
 
 
 def _apply(engine: Engine, config: TenantConfig, moment: datetime) -> ApplyReport:

@@ -18,6 +18,14 @@ class HolidayCalendar(Protocol):
         ...
 
 
+class NamedHolidays(HolidayCalendar, Protocol):
+    """Public holidays with their names, for sentences that say which holiday a day is."""
+
+    def name_of(self, day: date) -> str | None:
+        """Return the holiday's name (such as Kristi himmelfartsdag), or None on any other day."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingDay:
     """The business hours of a tenant: a daily window in its time zone, Monday to Friday."""

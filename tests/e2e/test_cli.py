@@ -72,8 +72,8 @@ def test_an_erfa_meeting_on_a_public_holiday_is_applied_with_a_warning(
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "nordlys: settings updated.",
-        "warning: erfa_meetings[1] (2027-spring) is on Kristi himmelfartsdag (Thursday 3 May 2035); "
-        "many people are off then, so fewer may come (applied all the same; move it if that was not meant)",
+        "warning: erfa_meetings[1] (2027-spring) falls on Kristi himmelfartsdag (Thursday 3 May 2035), a Danish "
+        "public holiday, when most people are off (applied all the same; move it if that was not meant)",
     ]
 
 
@@ -436,7 +436,7 @@ def test_a_network_is_applied_with_its_warnings_and_again_without_changes(
     again = run_cli(url, "network", "apply", path)
 
     warning = (
-        "warning: 2027-network-1 falls on 2035-05-03, a Danish public holiday, when most people are off "
+        "warning: 2027-network-1 falls on Kristi himmelfartsdag (Thursday 3 May 2035), a Danish public holiday, when most people are off "
         "(applied all the same; move it if that was not meant)"
     )
     assert first.exit_code == 0, first.output

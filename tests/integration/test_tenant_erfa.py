@@ -101,8 +101,8 @@ def test_a_meeting_on_a_public_holiday_is_applied_with_a_warning(runtime: Runtim
     report = apply_tenant(runtime.engine, load_tenant_config(text), now=MOMENT)
 
     assert report.warnings == [
-        "warning: erfa_meetings[1] (2027-spring) is on Kristi himmelfartsdag (Thursday 6 May 2027); "
-        "many people are off then, so fewer may come (applied all the same; move it if that was not meant)"
+        "warning: erfa_meetings[1] (2027-spring) falls on Kristi himmelfartsdag (Thursday 6 May 2027), a Danish "
+        "public holiday, when most people are off (applied all the same; move it if that was not meant)"
     ]
     assert report.summary() == "nordlys: settings updated.\n" + report.warnings[0]
     assert _tenant(runtime).erfa_meetings[0].at == datetime(2027, 5, 6, 9, tzinfo=COPENHAGEN)
@@ -117,23 +117,34 @@ def test_a_meeting_on_a_public_holiday_is_applied_with_a_warning(runtime: Runtim
     [
         (
             "2027-02-18T09:00",
-            "in week 7 (Thursday 18 February 2027), a common school-holiday week (vinterferie)",
+            "in week 7 (2027-02-15 to 2027-02-21), the winter school holiday (vinterferie) in most of Denmark, "
+            "when many people are away",
         ),
         (
             "2027-10-21T09:00",
-            "in week 42 (Thursday 21 October 2027), a common school-holiday week (efterårsferie)",
+            "in week 42 (2027-10-18 to 2027-10-24), the autumn school holiday (efterårsferie) in most of "
+            "Denmark, when many people are away",
         ),
-        ("2027-07-01T09:00", "in July (Thursday 1 July 2027), the common summer holidays (sommerferie)"),
-        ("2027-03-26T09:00", "on Langfredag (Friday 26 March 2027)"),
-        ("2027-05-17T09:00", "on Anden pinsedag (Monday 17 May 2027)"),
+        (
+            "2027-07-01T09:00",
+            "in July, the common summer holiday (sommerferie) in Denmark, when many people are away",
+        ),
+        (
+            "2027-03-26T09:00",
+            "on Langfredag (Friday 26 March 2027), a Danish public holiday, when most people are off",
+        ),
+        (
+            "2027-05-17T09:00",
+            "on Anden pinsedag (Monday 17 May 2027), a Danish public holiday, when most people are off",
+        ),
     ],
 )
 def test_school_holidays_and_public_holidays_are_named_in_the_warning(at: str, reason: str) -> None:
     config = load_tenant_config(_sample(SPRING, f"at: {at}"))
 
     assert erfa_warnings(config, MOMENT) == [
-        f"warning: erfa_meetings[1] (2027-spring) is {reason}; many people are off then, so fewer may come "
-        "(applied all the same; move it if that was not meant)"
+        f"warning: erfa_meetings[1] (2027-spring) falls {reason} (applied all the same; move it if that was "
+        "not meant)"
     ]
 
 

@@ -114,21 +114,21 @@ def test_a_cancelled_meeting_is_read_as_cancelled() -> None:
     [
         (
             "2027-05-06T13:00",
-            "2027-network-1 falls on 2027-05-06, a Danish public holiday, when most people are off",
+            "2027-network-1 falls on Kristi himmelfartsdag (Thursday 6 May 2027), a Danish public holiday, when most people are off",
         ),
         (
             "2027-02-18T13:00",
-            "2027-network-1 falls in week 7 (2027-02-15 to 2027-02-21), the winter school holiday in most of "
+            "2027-network-1 falls in week 7 (2027-02-15 to 2027-02-21), the winter school holiday (vinterferie) in most of "
             "Denmark, when many people are away",
         ),
         (
             "2027-10-21T13:00",
-            "2027-network-1 falls in week 42 (2027-10-18 to 2027-10-24), the autumn school holiday in most of "
+            "2027-network-1 falls in week 42 (2027-10-18 to 2027-10-24), the autumn school holiday (efterårsferie) in most of "
             "Denmark, when many people are away",
         ),
         (
             "2027-07-08T13:00",
-            "2027-network-1 falls in July, the common summer holiday in Denmark, when many people are away",
+            "2027-network-1 falls in July, the common summer holiday (sommerferie) in Denmark, when many people are away",
         ),
     ],
 )

@@ -33,7 +33,7 @@ def test_an_ordinary_working_day_has_no_warning() -> None:
 
 def test_a_meeting_on_ascension_day_is_warned_about_as_a_public_holiday() -> None:
     assert warnings_at(2027, 5, 6) == (
-        "2027-x falls on 2027-05-06, a Danish public holiday, when most people are off",
+        "2027-x falls on Kristi himmelfartsdag (Thursday 6 May 2027), a Danish public holiday, when most people are off",
     )
 
 
@@ -44,7 +44,7 @@ def test_the_abolished_great_prayer_day_is_a_working_day() -> None:
 
 def test_a_meeting_in_week_7_is_warned_about_as_the_winter_school_holiday() -> None:
     assert warnings_at(2027, 2, 17) == (
-        "2027-x falls in week 7 (2027-02-15 to 2027-02-21), the winter school holiday in most of Denmark, "
+        "2027-x falls in week 7 (2027-02-15 to 2027-02-21), the winter school holiday (vinterferie) in most of Denmark, "
         "when many people are away",
     )
 
@@ -69,7 +69,7 @@ def test_a_meeting_in_july_is_warned_about_as_the_summer_holiday() -> None:
     assert (
         first
         == last
-        == "2027-x falls in July, the common summer holiday in Denmark, when many people are away"
+        == "2027-x falls in July, the common summer holiday (sommerferie) in Denmark, when many people are away"
     )
     assert warnings_at(2027, 6, 30) == ()
     assert warnings_at(2027, 8, 2) == ()
@@ -125,7 +125,7 @@ def test_network_meetings_are_warned_about_by_their_key() -> None:
 
     (warning,) = meeting_warnings(network, COPENHAGEN, DanishHolidays())
 
-    assert warning.startswith("2027-network-1 falls on 2027-05-17")
+    assert warning.startswith("2027-network-1 falls on Anden pinsedag (Monday 17 May 2027)")
 
 
 def test_a_tenant_meeting_is_named_by_its_key() -> None:
