@@ -23,6 +23,7 @@ show where the cost is (an app doing nothing acks in a fraction of a millisecond
 from __future__ import annotations
 
 import asyncio
+import itertools
 import tempfile
 import time
 from dataclasses import dataclass
@@ -34,10 +35,12 @@ from bench.bare_slack_app import KINDS as BASELINES
 from bench.servers import (
     SLACK_TEAM,
     FakePlatforms,
+    Mode,
     Server,
-    comparison_arguments,
+    compare_open_loop,
     hammer,
     merge_turns,
+    mode_arguments,
     percentiles,
     prepare_database,
     slack_environment,
@@ -61,7 +64,8 @@ CPU_TARGET = 2.0
 SUSTAINED_TARGET = 0.5
 
 
-def _signed(n: int) -> tuple[bytes, dict[str, str]]:
+def _signed(n: int, marker: str = "") -> tuple[bytes, dict[str, str]]:
+    """Return a /sparring request, its user and question by ``n``; a trace marker ends the question."""
     body = urlencode(
         {
             "token": "verification",
@@ -72,7 +76,7 @@ def _signed(n: int) -> tuple[bytes, dict[str, str]]:
             "user_id": USERS[n % len(USERS)],
             "user_name": "bench",
             "command": "/sparring",
-            "text": TEXTS[n % len(TEXTS)],
+            "text": f"{TEXTS[n % len(TEXTS)]} ({marker})" if marker else TEXTS[n % len(TEXTS)],
             "response_url": "http://127.0.0.1:9/response",
             "trigger_id": f"{n}.bench",
         }
@@ -138,22 +142,36 @@ def _line(name: str, result: Result) -> str:
     )
 
 
-async def main(seconds: float, rounds: int) -> None:
-    """Run the servers in turn at each concurrency and print the figures and ratios."""
+async def _traced(session: aiohttp.ClientSession, marker: str) -> int:
+    body, headers = _signed(next(_requests), marker)
+    async with session.post("/slack/events", data=body, headers=headers) as response:
+        await response.read()
+        return response.status
+
+
+_requests = itertools.count()
+
+
+async def main(mode: Mode) -> None:
+    """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
     with tempfile.TemporaryDirectory() as folder:
         env = slack_environment(folder)
         fake = start_fake_platforms(env)
         env["SLACK_API_URL"] = f"{fake.url}api/"
         prepare_database(folder, env)
-        servers = [start_slack_server(name, env, folder) for name in (*BASELINES, "vpmo")]
+        names = (FLOOR, "vpmo") if mode.open_loop else (*BASELINES, "vpmo")
+        servers = [start_slack_server(name, env, folder) for name in names]
         try:
             for server in servers:
                 await _load(server, fake, 4, 1.0)  # warm up: imports, caches, connections
+            if mode.open_loop:
+                await compare_open_loop(servers, fake, mode.seconds, _traced)
+                return
             for concurrency in CONCURRENCY:
                 results: dict[str, list[Result]] = {server.name: [] for server in servers}
-                for _ in range(rounds):
+                for _ in range(mode.rounds):
                     for server in servers:
-                        results[server.name].append(await _load(server, fake, concurrency, seconds))
+                        results[server.name].append(await _load(server, fake, concurrency, mode.seconds))
                 _report(concurrency, {name: merge_turns(turns) for name, turns in results.items()})
         finally:
             for server in [*servers, fake.server]:
@@ -189,4 +207,4 @@ def _verdict(met: bool) -> str:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*comparison_arguments(__doc__)))
+    asyncio.run(main(mode_arguments(__doc__)))
