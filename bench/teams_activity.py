@@ -42,14 +42,18 @@ from typing import Any
 
 import aiohttp
 
+from bench.bare_teams_bot import KINDS as BASELINES
 from bench.servers import (
     SAMPLE_TENANT,
     FakePlatforms,
+    Mode,
     Server,
-    comparison_arguments,
+    Traced,
+    compare_open_loop,
     free_port,
     hammer,
     merge_turns,
+    mode_arguments,
     percentiles,
     prepare_database,
     start_fake_platforms,
@@ -68,6 +72,9 @@ TEXTS = (
 )
 CONCURRENCY = (1, 16, 64)
 EXTRA_SENIORS = 60
+FLOOR = "write+send"
+"""The baseline the CPU target is measured against: a write, an answer and a proactive message."""
+CPU_TARGET = 2.0
 
 
 _activity_ids = itertools.count(1)
@@ -165,7 +172,7 @@ def _cpu_per_request(result: Result) -> float:
 def _line(name: str, result: Result) -> str:
     p50, p99 = percentiles(result.latencies or [0.0])
     return (
-        f"  {name:5s} {_throughput(result):8.1f} req/s   p50 {p50:7.1f} ms   "
+        f"  {name:10s} {_throughput(result):8.1f} req/s   p50 {p50:7.1f} ms   "
         f"p99 {p99:7.1f} ms   CPU {1000 * _cpu_per_request(result):6.2f} ms/req   "
         f"replies {result.replies}/{result.requests}   proactive {result.proactive}   errors {result.errors}"
     )
@@ -236,28 +243,54 @@ async def _compare(servers: list[Server], connector: FakePlatforms, seconds: flo
                 f"CPU per request {cpu_ratio:.1f}x",
                 flush=True,
             )
+        floor = merged[FLOOR]
+        cpu_ratio = _cpu_per_request(ours) / _cpu_per_request(floor) if floor.cpu else 0.0
+        verdict = "met" if cpu_ratio <= CPU_TARGET else "NOT met"
+        print(
+            f"  vpmo CPU per request / {FLOOR} {cpu_ratio:.2f}x   (target: at most {CPU_TARGET}x, {verdict})",
+            flush=True,
+        )
 
 
-async def main(seconds: float, rounds: int) -> None:
-    """Run both servers in turn at each concurrency and print the figures and ratios."""
-    ours_port, bare_port = free_port(), free_port()
+def _start_baseline(kind: str, folder: str, env: dict[str, str]) -> Server:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.bare_teams_bot", str(port), kind, folder]
+    return start_server(kind, command, port, env)
+
+
+def _traced(connector: FakePlatforms) -> Traced:
+    texts = itertools.cycle(TEXTS)
+
+    async def activity(session: aiohttp.ClientSession, marker: str) -> int:
+        body = message(connector.url, f"{next(texts)} ({marker})")
+        async with session.post("/api/messages", json=body) as response:
+            await response.read()
+            return response.status
+
+    return activity
+
+
+async def main(mode: Mode) -> None:
+    """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
         tenant = _bench_tenant(folder)
         prepare_database(folder, env, tenant)
-        vpmo = vpmo_command()
         connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
-            bare_command = [sys.executable, "-m", "bench.bare_teams_bot"]
-            servers.append(start_server("bare", [*bare_command, str(bare_port)], bare_port, env))
-            reuse_port = free_port()
-            reuse_command = [*bare_command, str(reuse_port), "--reuse"]
-            servers.append(start_server("reuse", reuse_command, reuse_port, env))
-            ours = start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env)
+            for kind in (FLOOR,) if mode.open_loop else BASELINES:
+                servers.append(_start_baseline(kind, folder, env))
+            port = free_port()
+            ours = start_server("vpmo", [vpmo_command(), "serve", "--port", str(port)], port, env)
             servers.append(ours)
             await _install_everyone(ours, connector, tenant)
-            await _compare(servers, connector, seconds, rounds)
+            if mode.open_loop:
+                for server in servers:
+                    await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
+                await compare_open_loop(servers, connector, mode.seconds, _traced(connector))
+            else:
+                await _compare(servers, connector, mode.seconds, mode.rounds)
         finally:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
             for server in [*servers, connector.server]:
@@ -265,4 +298,4 @@ async def main(seconds: float, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*comparison_arguments(__doc__)))
+    asyncio.run(main(mode_arguments(__doc__)))
