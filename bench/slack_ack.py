@@ -64,8 +64,8 @@ CPU_TARGET = 2.0
 SUSTAINED_TARGET = 0.5
 
 
-def _signed(n: int, marker: str = "") -> tuple[bytes, dict[str, str]]:
-    """Return a /sparring request, its user and question by ``n``; a trace marker ends the question."""
+def signed_sparring(n: int, user: str, text: str) -> tuple[bytes, dict[str, str]]:
+    """Return a signed /sparring request from ``user`` asking ``text``, and its headers (``n``: trigger id)."""
     body = urlencode(
         {
             "token": "verification",
@@ -73,15 +73,21 @@ def _signed(n: int, marker: str = "") -> tuple[bytes, dict[str, str]]:
             "team_domain": "nordlys",
             "channel_id": "C111",
             "channel_name": "general",
-            "user_id": USERS[n % len(USERS)],
+            "user_id": user,
             "user_name": "bench",
             "command": "/sparring",
-            "text": f"{TEXTS[n % len(TEXTS)]} ({marker})" if marker else TEXTS[n % len(TEXTS)],
+            "text": text,
             "response_url": "http://127.0.0.1:9/response",
             "trigger_id": f"{n}.bench",
         }
     ).encode()
     return body, slack_headers(body, "application/x-www-form-urlencoded")
+
+
+def _signed(n: int, marker: str = "") -> tuple[bytes, dict[str, str]]:
+    """Return the ``n``th request, its user and question by ``n``; a trace marker ends the question."""
+    text = TEXTS[n % len(TEXTS)]
+    return signed_sparring(n, USERS[n % len(USERS)], f"{text} ({marker})" if marker else text)
 
 
 @dataclass
