@@ -1,23 +1,37 @@
 """Benchmark: signed ``/sparring`` requests over HTTP, vpmo's server against bare bolt apps.
 
     .venv/bin/python -m bench.slack_ack [--seconds 5] [--rounds 2]
+    .venv/bin/python -m bench.slack_ack --open-loop [--seconds 20]
 
 Five servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + bolt's AsyncApp): vpmo,
 a bare app that only acks with bolt's defaults ("bare": the listener runs as a task and bolt polls
 for its ack every 10 ms), the same app acking inline ("inline": ``process_before_response``, as
 vpmo runs), one that writes one row to SQLite before it acks inline ("write"), and one that also posts
 one ``chat.postMessage`` after the ack ("write+send": the least any app doing vpmo's job does, the
-honest floor; see ``bench.bare_slack_app``). A fake Slack Web API runs in a process of its own (``bench.fake_platforms``), with a DM
-channel per user; vpmo's per-channel pace is off, so every offer goes out, and is counted, in its
-turn. The servers take turns at each concurrency (1, 16, 64) within one run, so machine noise hits
-all alike. vpmo does the full path: signature check, person lookup, classification, routing, the
-database write with its outbox message, the ephemeral answer, and the offer to the senior.
-Printed per concurrency: acks per second, the sustained rate (until the last offer reached Slack),
-p50/p99 ack latency, server CPU per request (from /proc, including sends after the turn), and the
-ratios of vpmo's sustained rate to each baseline.
+honest floor; see ``bench.bare_slack_app``). A fake Slack Web API runs in a process of its own
+(``bench.fake_platforms``), with a DM channel per user; vpmo's per-channel pace is off, so every
+offer goes out, and is counted, in its turn. vpmo does the full path: signature check, person
+lookup, classification, routing, the database write with its outbox message, the ephemeral answer,
+and the offer to the senior.
+
+Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
+machine noise hits all alike. Printed per concurrency: acks per second, the sustained rate (until the
+last offer reached Slack), p50/p99 ack latency, server CPU per request (from /proc, including sends
+after the turn), and the ratios of vpmo's sustained rate to each baseline.
 Targets (issue 13), as ratios to "write+send" in the same run: vpmo's server CPU per request at most
 2x, and its sustained rate at least 0.5x at concurrency 16 and 64. The other baselines are printed to
 show where the cost is (an app doing nothing acks in a fraction of a millisecond of CPU).
+
+Open loop (``--open-loop``, what users feel): "write+send" and vpmo in turn are offered ``/sparring``
+requests at 50 and then 100 per second for ``--seconds`` each, with Poisson arrivals (the same
+arrivals for both servers at a rate) that never wait for answers. Each request's question ends with
+a trace marker; the fake notes when the first message carrying it arrived, which for vpmo is the
+offer to the senior. Printed per rate and server: requests offered, acked (200 within 3 s: Slack
+gives up after 3, so a later answer is an error), lost (no offer reached the fake by the time it
+had been quiet for 2 s, at most 30 s after the turn), errors, p50/p99 ack latency from the moment
+the request was due, p99 time from sending the request until its offer reached the fake, CPU per
+request, and the verdict against the targets: p99 ack at most 50 ms, p99 offer at most 1 s,
+nothing lost (and no errors).
 """
 
 from __future__ import annotations

@@ -1,30 +1,42 @@
-"""Benchmark: Teams message activities over HTTP, vpmo's server against a bare botbuilder echo bot.
+"""Benchmark: Teams message activities over HTTP, vpmo's server against bare botbuilder bots.
 
     .venv/bin/python -m bench.teams_activity [--seconds 5] [--rounds 2]
+    .venv/bin/python -m bench.teams_activity --open-loop [--seconds 20]
 
 The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
 client with 60 more budget seniors (one senior's conversation takes 60 messages in 30 seconds: the
-offers must not wait for Teams' limits, or their sends would not be measured), and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
-clients per activity) and reusing its clients as vpmo does ("reuse"). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
-own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
-so it must never wait on the load generator). The servers take turns at each
-concurrency (1, 16, 64) within one run, so machine noise hits all alike.
+offers must not wait for Teams' limits, or their sends would not be measured), and the baselines of
+``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new connector clients
+per activity), the same reusing its clients as vpmo does ("reuse"), and "write+send", which writes
+one row to SQLite, answers, and then sends one proactive message (the least a bot doing vpmo's job
+does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its own
+(``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers, so it
+must never wait on the load generator).
 
 Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
 client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
 lookup, replay check, the conversation reference, classification, routing, the database write with
 its outbox message, and the reply through the connector; the offers to the seniors go out from its
 tick meanwhile (every senior and the coordinator have "installed" the app in vpmo first, so they
-succeed). The
-echo bot replies with the same text. After each turn the bench waits until the connector has been
-quiet for half a second: vpmo's last offers go out then, and their CPU is counted with the turn
-instead of being spent while the bare bot is measured.
+succeed), paced to Teams' limits (30 requests a second in one tenant among them).
 
-Printed per concurrency: throughput and p50/p99 latency (over the turn), server CPU per request (from
-/proc/<pid>/stat, including the wait), the replies and proactive messages the connector received, and
-the ratios of vpmo to each baseline.
-Target: at least 0.7x the bare bot's throughput.
+Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
+machine noise hits all alike. After each turn the bench waits until the connector has been quiet for
+half a second: vpmo's last offers go out then, and their CPU is counted with the turn instead of
+being spent while another server is measured. Printed per concurrency: throughput and p50/p99
+latency (over the turn), server CPU per request (from /proc/<pid>/stat, including the wait), the
+replies and proactive messages the connector received, and the ratios of vpmo to each baseline.
+Targets: at least 0.7x the echo bots' throughput; vpmo's CPU per request at most 2x that of
+"write+send" (issue 13).
+
+Open loop (``--open-loop``): "write+send" and vpmo in turn get the ``sparring`` message at 50 and then
+100 per second for ``--seconds`` each, with Poisson arrivals that never wait for answers, each
+question ending with a trace marker that the fake notes when a proactive message carrying it arrives
+(vpmo's offer to a senior). Printed per rate and server, with the same targets as
+``bench.slack_ack --open-loop`` (p99 answer at most 50 ms, p99 offer at most 1 s, nothing lost): requests
+offered, answered (200 within 3 s), lost, errors, p50/p99 answer latency, p99 time until the offer
+arrived, CPU per request and the verdict.
 """
 
 from __future__ import annotations
