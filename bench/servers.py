@@ -438,6 +438,20 @@ class FakePlatforms:
         async with aiohttp.ClientSession() as session, session.get(f"{self.url}_stats") as response:
             return dict(await response.json())
 
+    async def reach(self, kind: str, count: int, stall: float = 30.0) -> int:
+        """Wait until ``count`` messages of ``kind`` arrived in all, or none came for ``stall`` seconds.
+
+        Return how many arrived. A backlog drains at the server's pace; only a stop ends the wait.
+        """
+        arrived = int((await self.stats()).get(kind, 0))
+        progressed = time.monotonic()
+        while arrived < count and time.monotonic() - progressed < stall:
+            await asyncio.sleep(0.2)
+            now = int((await self.stats()).get(kind, 0))
+            if now > arrived:
+                arrived, progressed = now, time.monotonic()
+        return arrived
+
     async def arrivals(self) -> dict[str, float]:
         """Return the wall time each trace marker first arrived."""
         async with aiohttp.ClientSession() as session, session.get(f"{self.url}_arrivals") as response:
