@@ -341,7 +341,6 @@ _markers = (trace_marker(number) for number in itertools.count(1))
 class Offered:
     """What one server's open-loop turn measured: its answers, and when each request's offer arrived."""
 
-    seconds: float
     offered: int
     errors: int
     latencies: list[float]
@@ -387,9 +386,7 @@ async def offer_at_rate(
     await fake.settle(OFFER_QUIET, OFFER_LIMIT)
     arrived = await fake.arrivals()
     delays = [arrived[marker] - at for marker, at in sent_at.items() if marker in arrived]
-    return Offered(
-        load.seconds, len(sent_at), load.errors, load.latencies, delays, server.cpu_seconds() - cpu_before
-    )
+    return Offered(len(sent_at), load.errors, load.latencies, delays, server.cpu_seconds() - cpu_before)
 
 
 def offered_line(name: str, result: Offered) -> str:

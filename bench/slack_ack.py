@@ -168,14 +168,14 @@ def _line(name: str, result: Result) -> str:
     )
 
 
+_requests = itertools.count()
+
+
 async def _traced(session: aiohttp.ClientSession, marker: str) -> int:
     body, headers = _signed(next(_requests), marker)
     async with session.post("/slack/events", data=body, headers=headers) as response:
         await response.read()
         return response.status
-
-
-_requests = itertools.count()
 
 
 async def main(mode: Mode) -> None:

@@ -109,10 +109,10 @@ def test_the_fake_notes_the_first_offer_carrying_each_marker() -> None:
 
 
 def test_a_turn_meets_its_targets_only_with_fast_answers_fast_offers_and_none_lost() -> None:
-    fast = Offered(20.0, 3, 0, [0.004, 0.005, 0.010], [0.02, 0.03, 0.2], cpu=0.01)
-    slow_ack = Offered(20.0, 3, 0, [0.004, 0.005, 0.090], [0.02, 0.03, 0.2], cpu=0.01)
-    one_lost = Offered(20.0, 3, 0, [0.004, 0.005, 0.010], [0.02, 1.5], cpu=0.01)
-    late_answer = Offered(20.0, 3, 1, [0.004, 0.005, 3.2], [0.02, 0.03, 0.2], cpu=0.01)
+    fast = Offered(3, 0, [0.004, 0.005, 0.010], [0.02, 0.03, 0.2], cpu=0.01)
+    slow_ack = Offered(3, 0, [0.004, 0.005, 0.090], [0.02, 0.03, 0.2], cpu=0.01)
+    one_lost = Offered(3, 0, [0.004, 0.005, 0.010], [0.02, 1.5], cpu=0.01)
+    late_answer = Offered(3, 1, [0.004, 0.005, 3.2], [0.02, 0.03, 0.2], cpu=0.01)
 
     assert fast.misses() == []
     assert slow_ack.misses() == ["p99 ack over 50 ms"]
