@@ -46,7 +46,15 @@ _REQUESTS = Table(
 _WRITE = insert(_REQUESTS)
 
 
-def _write_down(engine: Engine, user_id: str, text: str) -> None:
+def request_log(url: str) -> Engine:
+    """Return the engine of a baseline's own ``request`` table at ``url``, creating the table if need be."""
+    engine = make_engine(url)
+    _REQUESTS.metadata.create_all(engine)
+    return engine
+
+
+def write_down(engine: Engine, user_id: str, text: str) -> None:
+    """Write one request down: one row in one transaction, as the least a bot storing requests does."""
     with engine.begin() as connection:
         connection.execute(_WRITE, {"user_id": user_id, "text": text, "created_at": datetime.now(UTC)})
 
@@ -61,15 +69,14 @@ def build(kind: str, folder: str, database_url: str | None = None) -> web.Applic
         client=client,
         process_before_response=kind != "bare",
     )
-    engine = make_engine(database_url or f"sqlite:///{folder}/{kind}.db")
-    _REQUESTS.metadata.create_all(engine)
+    engine = request_log(database_url or f"sqlite:///{folder}/{kind}.db")
 
     sending: set[asyncio.Task[Any]] = set()
 
     @app.command("/sparring")
     async def sparring(ack: AsyncAck, command: dict[str, str]) -> None:
         if kind in _WRITES:
-            await asyncio.to_thread(_write_down, engine, command["user_id"], command["text"])
+            await asyncio.to_thread(write_down, engine, command["user_id"], command["text"])
         if kind == "write+send":
             # Posted after the answer, as an outbox is sent after the transaction: the ack waits for
             # the write only. The task is kept so that it is not collected half-way.
@@ -82,7 +89,7 @@ def build(kind: str, folder: str, database_url: str | None = None) -> web.Applic
     async def reaction(ack: AsyncAck, event: dict[str, Any]) -> None:
         if kind in _WRITES:
             who, what = str(event.get("user") or ""), str(event.get("reaction") or "")
-            await asyncio.to_thread(_write_down, engine, who, f"{event.get('type')} {what}")
+            await asyncio.to_thread(write_down, engine, who, f"{event.get('type')} {what}")
         await ack()
 
     app.event("reaction_added")(reaction)

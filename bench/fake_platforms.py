@@ -5,7 +5,10 @@
 
 It answers at once, as Slack and the Bot Connector would, and counts what it gets. It runs apart from
 the load generator so that neither one's work slows the other, and ``GET /_stats`` tells the bench
-how many messages arrived and when the last one did.
+how many messages arrived and when the last one did. A Slack post or a proactive Teams message whose
+body carries a trace marker (``trace-`` and letters or digits, put into a request's text by the bench)
+is noted with its arrival time: ``GET /_arrivals`` returns the first arrival of each marker, so the
+bench can tell when each request's offer reached the platform, and which never did.
 """
 
 from __future__ import annotations
@@ -26,20 +29,29 @@ from typing import Any
 from aiohttp import web
 
 TEAM = "T01NORDLYS"
+TRACE = re.compile(r"trace-[0-9a-z]+")
+
+
+def trace_marker(number: int) -> str:
+    """Return the trace marker of a bench request: what the fake notes when a message carries it."""
+    return f"trace-{number:x}"
 
 
 class Counts:
-    """What arrived, by kind, and the wall-clock time of the last arrival."""
+    """What arrived, by kind, the wall-clock time of the last arrival, and each trace marker's first."""
 
     def __init__(self) -> None:
         self.kinds: Counter[str] = Counter()
         self.last = 0.0
         self.ids = itertools.count(1700000000001)
+        self.arrivals: dict[str, float] = {}
 
-    def add(self, kind: str) -> int:
-        """Count one arrival and return a fresh message id."""
+    def add(self, kind: str, body: str = "") -> int:
+        """Count one arrival, note the first time a trace marker in its body came, and return a fresh id."""
         self.kinds[kind] += 1
         self.last = time.time()
+        for marker in TRACE.findall(body):
+            self.arrivals.setdefault(marker, self.last)
         return next(self.ids)
 
 
@@ -59,23 +71,31 @@ def build(counts: Counts) -> web.Application:
         }
         if method == "chat.postMessage":
             channel = str(form.get("channel", "D0BENCH"))
-            answers[method] = {"channel": channel, "ts": f"1700000000.{counts.add('slack'):06d}"}
+            number = counts.add("slack", json.dumps(dict(form), default=str))
+            answers[method] = {"channel": channel, "ts": f"1700000000.{number:06d}"}
         return web.json_response({"ok": True, **answers.get(method, {})})
 
     async def activity(request: web.Request) -> web.Response:
-        await request.read()
-        # Replies name the bench's activity; proactive messages reply to botbuilder's own.
-        kind = "reply" if request.match_info.get("activity", "").startswith("bench-") else "proactive"
-        return web.json_response({"id": str(counts.add(kind))}, status=201)
+        body = (await request.read()).decode("utf-8", "replace")
+        # Replies name the bench's activity; proactive messages reply to botbuilder's own. Only a
+        # proactive message can be an offer: the reply goes back to whoever asked.
+        if request.match_info.get("activity", "").startswith("bench-"):
+            return web.json_response({"id": str(counts.add("reply"))}, status=201)
+        number = counts.add("proactive", body)
+        return web.json_response({"id": str(number)}, status=201)
 
     async def stats(_request: web.Request) -> web.Response:
         return web.json_response({**counts.kinds, "last": counts.last})
+
+    async def arrivals(_request: web.Request) -> web.Response:
+        return web.json_response(counts.arrivals)
 
     app = web.Application()
     app.router.add_route("*", "/api/{method}", slack)
     app.router.add_post("/v3/conversations/{conversation}/activities", activity)
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", activity)
     app.router.add_get("/_stats", stats)
+    app.router.add_get("/_arrivals", arrivals)
     return app
 
 

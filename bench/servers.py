@@ -1,6 +1,7 @@
 """What the server benchmarks share: free ports, server subprocesses and their CPU time, the fake
 platforms they send to, the sample client, Slack's signing and environment, and the load generators
-(closed loop: a fixed number of clients; open loop: Poisson arrivals at a fixed rate)."""
+(closed loop: a fixed number of clients; open loop: Poisson arrivals at a fixed rate), and the
+open-loop comparison of the request benchmarks: traced requests, and when each one's offer arrived."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import itertools
+import math
 import os
 import random
 import socket
@@ -24,6 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from sqlalchemy.engine import make_url
+
+from bench.fake_platforms import trace_marker
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_TENANT = ROOT / "bot" / "console" / "sample_tenant.yaml"
@@ -180,6 +185,36 @@ def comparison_arguments(doc: str | None) -> tuple[float, int]:
     return arguments.seconds, arguments.rounds
 
 
+@dataclass(frozen=True)
+class Mode:
+    """How a request benchmark runs: fixed concurrencies (closed loop) or fixed rates (open loop)."""
+
+    open_loop: bool
+    seconds: float
+    rounds: int
+
+
+def mode_arguments(doc: str | None) -> Mode:
+    """Read --open-loop, --seconds and --rounds for a benchmark with both load generators."""
+    parser = comparison_parser(doc)
+    parser.add_argument(
+        "--open-loop",
+        action="store_true",
+        help=f"offer requests at {' and '.join(f'{rate:g}' for rate in OPEN_LOOP_RATES)}/s instead",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        help=f"seconds per server, concurrency and round (5), or per server and rate ({OPEN_LOOP_SECONDS:g})",
+    )
+    arguments = parser.parse_args()
+    default = OPEN_LOOP_SECONDS if arguments.open_loop else 5.0
+    seconds = arguments.seconds if arguments.seconds is not None else default
+    if seconds <= 0 or arguments.rounds < 1:
+        parser.error("--seconds must be positive and --rounds at least 1")
+    return Mode(arguments.open_loop, seconds, arguments.rounds)
+
+
 @dataclass
 class Load:
     """What a burst of requests from ``concurrency`` clients measured."""
@@ -242,18 +277,21 @@ async def open_loop(
     seed: int = 0,
     connections: int = 256,
     seconds: float = 600.0,
+    answer_limit: float = 60.0,
 ) -> Load:
     """Send ``total`` requests arriving at ``rate`` per second (Poisson), whether or not answers keep up.
 
     Unlike :func:`hammer`, a slow server does not slow the arrivals: requests queue, and each latency
     runs from the moment the request was due, so the wait in the queue counts (no coordinated
-    omission). At most ``connections`` are open at once; no request is sent after ``seconds``.
+    omission). At most ``connections`` are open at once; no request is sent after ``seconds``. A
+    request not answered within ``answer_limit`` seconds of being due is an error (Slack gives up
+    after 3).
     """
     latencies: list[float] = []
     errors = 0
     arrivals = random.Random(seed)
     connector = aiohttp.TCPConnector(limit=connections)
-    timeout = aiohttp.ClientTimeout(total=60)
+    timeout = aiohttp.ClientTimeout(total=answer_limit)
     async with aiohttp.ClientSession(
         f"http://127.0.0.1:{port}", connector=connector, timeout=timeout
     ) as session:
@@ -264,8 +302,9 @@ async def open_loop(
                 failed = await request(session) != 200
             except (aiohttp.ClientError, TimeoutError):
                 failed = True
-            latencies.append(time.perf_counter() - due)
-            errors += failed
+            latency = time.perf_counter() - due
+            latencies.append(latency)
+            errors += failed or latency > answer_limit
 
         started = time.perf_counter()
         due = started
@@ -279,6 +318,105 @@ async def open_loop(
             sent.append(asyncio.create_task(one(due)))
         await asyncio.gather(*sent)
         return Load(latencies, errors, time.perf_counter() - started)
+
+
+OPEN_LOOP_RATES = (50.0, 100.0)
+OPEN_LOOP_SECONDS = 20.0
+ANSWER_LIMIT = 3.0
+"""Seconds Slack waits for an answer before it tells the user the app failed."""
+ACK_TARGET = 0.050
+OFFER_TARGET = 1.0
+OFFER_QUIET = 2.0
+"""Seconds without an arrival at the fake after which the offers still missing count as lost."""
+OFFER_LIMIT = 30.0
+"""The most seconds after a turn that its offers are waited for."""
+
+Traced = Callable[[aiohttp.ClientSession, str], Awaitable[int]]
+"""Send one request whose text carries the given trace marker and return its HTTP status."""
+
+_markers = (trace_marker(number) for number in itertools.count(1))
+
+
+@dataclass
+class Offered:
+    """What one server's open-loop turn measured: its answers, and when each request's offer arrived."""
+
+    offered: int
+    errors: int
+    latencies: list[float]
+    offer_delays: list[float]
+    cpu: float
+
+    @property
+    def lost(self) -> int:
+        """Return how many requests' offers never reached the fake platform."""
+        return self.offered - len(self.offer_delays)
+
+    def misses(self) -> list[str]:
+        """Return the targets this turn missed, in words (none: all met)."""
+        ack = percentiles(self.latencies)[1] / 1000 if self.latencies else math.inf
+        offer = percentiles(self.offer_delays)[1] / 1000 if self.offer_delays else math.inf
+        return [
+            *([f"p99 ack over {ACK_TARGET * 1000:g} ms"] if ack > ACK_TARGET else []),
+            *([f"p99 offer over {OFFER_TARGET:g} s"] if offer > OFFER_TARGET else []),
+            *([f"{self.lost} lost"] if self.lost else []),
+            *([f"{self.errors} errors"] if self.errors else []),
+        ]
+
+
+async def offer_at_rate(
+    server: Server, fake: FakePlatforms, rate: float, seconds: float, send: Traced
+) -> Offered:
+    """Offer traced requests to a server at ``rate`` per second for ``seconds`` (Poisson arrivals).
+
+    Each request carries a fresh trace marker; its offer counts from the wall time the request was
+    sent until the fake platform first saw the marker. The same rate gets the same arrivals (seeded).
+    """
+    sent_at: dict[str, float] = {}
+
+    async def request(session: aiohttp.ClientSession) -> int:
+        marker = next(_markers)
+        sent_at[marker] = time.time()
+        return await send(session, marker)
+
+    cpu_before = server.cpu_seconds()
+    load = await open_loop(
+        server.port, rate, sys.maxsize, request, seed=round(rate), seconds=seconds, answer_limit=ANSWER_LIMIT
+    )
+    await fake.settle(OFFER_QUIET, OFFER_LIMIT)
+    arrived = await fake.arrivals()
+    delays = [arrived[marker] - at for marker, at in sent_at.items() if marker in arrived]
+    return Offered(len(sent_at), load.errors, load.latencies, delays, server.cpu_seconds() - cpu_before)
+
+
+def offered_line(name: str, result: Offered) -> str:
+    """Return the printed line of one server's open-loop turn: counts, latencies, CPU and verdict."""
+    ack_p50, ack_p99 = percentiles(result.latencies or [math.inf])
+    offer_p99 = percentiles(result.offer_delays or [math.inf])[1]
+    misses = result.misses()
+    return (
+        f"  {name:10s} offered {result.offered:5d}  acked {result.offered - result.errors:5d}   "
+        f"lost {result.lost:4d}   errors {result.errors:4d}   ack p50 {ack_p50:6.1f} ms  p99 {ack_p99:7.1f} ms   "
+        f"offer p99 {offer_p99:7.1f} ms   CPU {1000 * result.cpu / max(result.offered, 1):5.2f} ms/req   "
+        + ("targets met" if not misses else "NOT met: " + ", ".join(misses))
+    )
+
+
+async def compare_open_loop(
+    servers: Sequence[Server], fake: FakePlatforms, seconds: float, send: Traced
+) -> None:
+    """Offer each server the same Poisson arrivals at each rate in turn and print a line per server."""
+    for rate in OPEN_LOOP_RATES:
+        print(
+            f"open loop at {rate:g}/s for {seconds:g} s, Poisson arrivals (targets: p99 ack at most "
+            f"{ACK_TARGET * 1000:g} ms, p99 until the offer reaches the platform at most {OFFER_TARGET:g} s, "
+            "nothing lost):"
+        )
+        for server in servers:
+            print(
+                offered_line(server.name, await offer_at_rate(server, fake, rate, seconds, send)), flush=True
+            )
+        print(flush=True)
 
 
 @dataclass
@@ -296,6 +434,25 @@ class FakePlatforms:
         """Return how many messages of each kind arrived, and ``last``: when the last one did."""
         async with aiohttp.ClientSession() as session, session.get(f"{self.url}_stats") as response:
             return dict(await response.json())
+
+    async def reach(self, kind: str, count: int, stall: float = 30.0) -> int:
+        """Wait until ``count`` messages of ``kind`` arrived in all, or none came for ``stall`` seconds.
+
+        Return how many arrived. A backlog drains at the server's pace; only a stop ends the wait.
+        """
+        arrived = int((await self.stats()).get(kind, 0))
+        progressed = time.monotonic()
+        while arrived < count and time.monotonic() - progressed < stall:
+            await asyncio.sleep(0.2)
+            now = int((await self.stats()).get(kind, 0))
+            if now > arrived:
+                arrived, progressed = now, time.monotonic()
+        return arrived
+
+    async def arrivals(self) -> dict[str, float]:
+        """Return the wall time each trace marker first arrived."""
+        async with aiohttp.ClientSession() as session, session.get(f"{self.url}_arrivals") as response:
+            return {marker: float(at) for marker, at in (await response.json()).items()}
 
     async def settle(self, quiet: float = 0.5, limit: float = 30.0) -> float:
         """Wait until nothing has arrived for ``quiet`` seconds; return the wall time of the last arrival.

@@ -1,30 +1,43 @@
-"""Benchmark: Teams message activities over HTTP, vpmo's server against a bare botbuilder echo bot.
+"""Benchmark: Teams message activities over HTTP, vpmo's server against bare botbuilder bots.
 
     .venv/bin/python -m bench.teams_activity [--seconds 5] [--rounds 2]
+    .venv/bin/python -m bench.teams_activity --open-loop [--seconds 20]
 
 The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
 no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
 client with 60 more budget seniors (one senior's conversation takes 60 messages in 30 seconds: the
-offers must not wait for Teams' limits, or their sends would not be measured), and ``bench.bare_teams_bot`` twice: with botbuilder's defaults ("bare", two new connector
-clients per activity) and reusing its clients as vpmo does ("reuse"). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its
-own (``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers,
-so it must never wait on the load generator). The servers take turns at each
-concurrency (1, 16, 64) within one run, so machine noise hits all alike.
+offers must not wait for Teams' limits, or their sends would not be measured), and the baselines of
+``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new connector clients
+per activity), the same reusing its clients as vpmo does ("reuse"), and "write+send", which writes
+one row to SQLite, answers, and then sends one proactive message (the least a bot doing vpmo's job
+does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its own
+(``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers, so it
+must never wait on the load generator).
 
 Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
 client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
 lookup, replay check, the conversation reference, classification, routing, the database write with
 its outbox message, and the reply through the connector; the offers to the seniors go out from its
 tick meanwhile (every senior and the coordinator have "installed" the app in vpmo first, so they
-succeed). The
-echo bot replies with the same text. After each turn the bench waits until the connector has been
-quiet for half a second: vpmo's last offers go out then, and their CPU is counted with the turn
-instead of being spent while the bare bot is measured.
+succeed), paced to Teams' limits (30 requests a second in one tenant among them).
 
-Printed per concurrency: throughput and p50/p99 latency (over the turn), server CPU per request (from
-/proc/<pid>/stat, including the wait), the replies and proactive messages the connector received, and
-the ratios of vpmo to each baseline.
-Target: at least 0.7x the bare bot's throughput.
+Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
+machine noise hits all alike. After each turn the bench waits until every offer has arrived (one
+proactive message per request from vpmo and "write+send") and the connector has then been quiet for
+half a second: vpmo's last offers go out then, and their CPU is counted with the turn instead of
+being spent while another server is measured. Printed per concurrency: throughput and p50/p99
+latency (over the turn), server CPU per request (from /proc/<pid>/stat, including the wait), the
+replies and proactive messages the connector received, and the ratios of vpmo to each baseline.
+Targets: at least 0.7x the echo bots' throughput; vpmo's CPU per request at most 2x that of
+"write+send" (issue 13).
+
+Open loop (``--open-loop``): "write+send" and vpmo in turn get the ``sparring`` message at 50 and then
+100 per second for ``--seconds`` each, with Poisson arrivals that never wait for answers, each
+question ending with a trace marker that the fake notes when a proactive message carrying it arrives
+(vpmo's offer to a senior). Printed per rate and server, with the same targets as
+``bench.slack_ack --open-loop`` (p99 answer at most 50 ms, p99 offer at most 1 s, nothing lost): requests
+offered, answered (200 within 3 s), lost, errors, p50/p99 answer latency, p99 time until the offer
+arrived, CPU per request and the verdict.
 """
 
 from __future__ import annotations
@@ -42,14 +55,18 @@ from typing import Any
 
 import aiohttp
 
+from bench.bare_teams_bot import KINDS as BASELINES
 from bench.servers import (
     SAMPLE_TENANT,
     FakePlatforms,
+    Mode,
     Server,
-    comparison_arguments,
+    Traced,
+    compare_open_loop,
     free_port,
     hammer,
     merge_turns,
+    mode_arguments,
     percentiles,
     prepare_database,
     start_fake_platforms,
@@ -68,6 +85,11 @@ TEXTS = (
 )
 CONCURRENCY = (1, 16, 64)
 EXTRA_SENIORS = 60
+FLOOR = "write+send"
+"""The baseline the CPU target is measured against: a write, an answer and a proactive message."""
+CPU_TARGET = 2.0
+SENDERS = (FLOOR, "vpmo")
+"""The servers that send one proactive message per request."""
 
 
 _activity_ids = itertools.count(1)
@@ -140,6 +162,9 @@ async def _load(server: Server, connector: FakePlatforms, concurrency: int, seco
     load = await hammer(server.port, concurrency, seconds, activity)
     # The offers vpmo's tick sends after the last answer belong to these requests: wait for them and
     # count their CPU, so that it is neither missed nor spent while the other server is measured.
+    # Paced to the tenant's limit, they keep coming longer than the connector's quiet time.
+    if server.name in SENDERS:
+        await connector.reach("proactive", proactive_before + len(load.latencies) - load.errors)
     await connector.settle()
     cpu = server.cpu_seconds() - cpu_before
     replies, proactive = await _counts(connector)
@@ -165,7 +190,7 @@ def _cpu_per_request(result: Result) -> float:
 def _line(name: str, result: Result) -> str:
     p50, p99 = percentiles(result.latencies or [0.0])
     return (
-        f"  {name:5s} {_throughput(result):8.1f} req/s   p50 {p50:7.1f} ms   "
+        f"  {name:10s} {_throughput(result):8.1f} req/s   p50 {p50:7.1f} ms   "
         f"p99 {p99:7.1f} ms   CPU {1000 * _cpu_per_request(result):6.2f} ms/req   "
         f"replies {result.replies}/{result.requests}   proactive {result.proactive}   errors {result.errors}"
     )
@@ -236,28 +261,54 @@ async def _compare(servers: list[Server], connector: FakePlatforms, seconds: flo
                 f"CPU per request {cpu_ratio:.1f}x",
                 flush=True,
             )
+        floor = merged[FLOOR]
+        cpu_ratio = _cpu_per_request(ours) / _cpu_per_request(floor) if floor.cpu else 0.0
+        verdict = "met" if cpu_ratio <= CPU_TARGET else "NOT met"
+        print(
+            f"  vpmo CPU per request / {FLOOR} {cpu_ratio:.2f}x   (target: at most {CPU_TARGET}x, {verdict})",
+            flush=True,
+        )
 
 
-async def main(seconds: float, rounds: int) -> None:
-    """Run both servers in turn at each concurrency and print the figures and ratios."""
-    ours_port, bare_port = free_port(), free_port()
+def _start_baseline(kind: str, folder: str, env: dict[str, str]) -> Server:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.bare_teams_bot", str(port), kind, folder]
+    return start_server(kind, command, port, env)
+
+
+def _traced(connector: FakePlatforms) -> Traced:
+    texts = itertools.cycle(TEXTS)
+
+    async def activity(session: aiohttp.ClientSession, marker: str) -> int:
+        body = message(connector.url, f"{next(texts)} ({marker})")
+        async with session.post("/api/messages", json=body) as response:
+            await response.read()
+            return response.status
+
+    return activity
+
+
+async def main(mode: Mode) -> None:
+    """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
         tenant = _bench_tenant(folder)
         prepare_database(folder, env, tenant)
-        vpmo = vpmo_command()
         connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
-            bare_command = [sys.executable, "-m", "bench.bare_teams_bot"]
-            servers.append(start_server("bare", [*bare_command, str(bare_port)], bare_port, env))
-            reuse_port = free_port()
-            reuse_command = [*bare_command, str(reuse_port), "--reuse"]
-            servers.append(start_server("reuse", reuse_command, reuse_port, env))
-            ours = start_server("vpmo", [vpmo, "serve", "--port", str(ours_port)], ours_port, env)
+            for kind in (FLOOR,) if mode.open_loop else BASELINES:
+                servers.append(_start_baseline(kind, folder, env))
+            port = free_port()
+            ours = start_server("vpmo", [vpmo_command(), "serve", "--port", str(port)], port, env)
             servers.append(ours)
             await _install_everyone(ours, connector, tenant)
-            await _compare(servers, connector, seconds, rounds)
+            if mode.open_loop:
+                for server in servers:
+                    await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
+                await compare_open_loop(servers, connector, mode.seconds, _traced(connector))
+            else:
+                await _compare(servers, connector, mode.seconds, mode.rounds)
         finally:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
             for server in [*servers, connector.server]:
@@ -265,4 +316,4 @@ async def main(seconds: float, rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*comparison_arguments(__doc__)))
+    asyncio.run(main(mode_arguments(__doc__)))
