@@ -29,6 +29,7 @@ from handlers.shared.ports import Clock, ReactionReader
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
+from storage.pace_store import shared_sends
 from storage.slack_store import SlackStore
 from storage.teams_store import TeamsStore
 
@@ -261,6 +262,7 @@ def _add_slack(
         slack.client_for,
         pace_seconds=settings.slack_pace_seconds,
         monotonic=monotonic,
+        shared_pace=shared_sends(runtime.engine, "slack"),
         public_url=links.public_url,
         ics_files=links.ics_file,
     )
@@ -292,7 +294,12 @@ def _add_teams(
     adapter = build_adapter(teams_settings)
     add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
     return TeamsMessenger(
-        adapter, references, teams_settings.app_id, monotonic=monotonic, public_url=links.public_url
+        adapter,
+        references,
+        teams_settings.app_id,
+        monotonic=monotonic,
+        shared_pace=shared_sends(runtime.engine, "teams"),
+        public_url=links.public_url,
     )
 
 

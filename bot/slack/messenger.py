@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.pacing import Limits, Pace
+from bot.adapters.pacing import Limits, Pacing, SharedSends
 from bot.adapters.render import reader_for
 from bot.i18n import Reader
 from bot.invites.files import IcsFile
@@ -98,13 +98,14 @@ class SlackMessenger:
         pace_seconds: float = CHANNEL_PACE_SECONDS,
         workspace_limits: Limits = (),
         monotonic: Callable[[], float] = time.monotonic,
+        shared_pace: SharedSends | None = None,
         public_url: str = "",
         ics_files: IcsFiles | None = None,
     ) -> None:
         self._client_for = client_for
         self._public_url = public_url
         self._ics_files = ics_files
-        self._pace = Pace(monotonic)
+        self._pace = Pacing(monotonic, shared_pace)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._workspace_limits = workspace_limits
         self._dm_channels: dict[tuple[int, str], str] = {}
@@ -130,7 +131,7 @@ class SlackMessenger:
                 if self._workspace_limits
                 else ()
             )
-            self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
+            await self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
             try:
                 answer = await self._post(client, delivery, channel, payload)
             finally:
@@ -174,7 +175,7 @@ class SlackMessenger:
     ) -> Sent:
         """Edit the bot's earlier post (``channel:ts``) to show the message instead."""
         channel, _, ts = post.partition(":")
-        self._pace.admit(delivery.id, (channel, self._channel_limits))
+        await self._pace.admit(delivery.id, (channel, self._channel_limits))
         try:
             await client.chat_update(channel=channel, ts=ts, **payload)
         finally:
