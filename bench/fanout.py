@@ -1,6 +1,7 @@
 """Benchmark: a fan-out of reminders to many channels through the real dispatcher, against paced fakes.
 
-    .venv/bin/python -m bench.fanout [--scale 1.0] [--seed 7] [--postgres] [--platform slack|teams|both]
+    .venv/bin/python -m bench.fanout [--scale 1.0] [--seed 7] [--platform slack|teams|both]
+        [--database sqlite|postgres|both] [--processes 1 2 ...]
 
 Slack: 50 workspaces × 20 channels, 5 reminders due at once in each channel (5,000 posts), queued in
 the outbox as the tick queues scheduled posts (``uow.outbox.add`` under a dedupe key each). vpmo's own
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import math
 import os
 import sys
@@ -34,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +45,7 @@ from ruamel.yaml import YAML
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.servers import Server, free_port, start_server, throwaway_database
+from bot.adapters.pacing import SharedSends
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
 from bot.bootstrap import Runtime, build_dispatcher, build_runtime
@@ -52,10 +55,12 @@ from handlers.shared.ports import Messenger
 from handlers.shared.text import Message, Text, Verbatim
 from scheduler.clock import TickLoop
 from scheduler.tick import run_tick
+from storage.pace_store import shared_sends
 from storage.teams_store import TeamsReference, TeamsStore
 
 REMINDERS = 5  # due at once in every channel
 TEAMS_SENDER_THREADS = 64
+SENDER_START_SECONDS = 60.0  # for a sending process to be ready (imports, connections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class Result:
     deferred: int
     retried: int
     ticks: int
+    processes: int = 1
 
     @property
     def ratio(self) -> float:
@@ -199,7 +205,7 @@ def _store_channel_references(runtime: Runtime, platform: Platform, tenants: lis
             )
 
 
-def _slack_messenger(url: str, session: aiohttp.ClientSession) -> Messenger:
+def _slack_messenger(url: str, session: aiohttp.ClientSession, shared: SharedSends | None) -> Messenger:
     from bot.slack.messenger import WORKSPACE_LIMITS, SlackMessenger
 
     async def client_for(tenant: Tenant) -> AsyncWebClient:
@@ -207,15 +213,17 @@ def _slack_messenger(url: str, session: aiohttp.ClientSession) -> Messenger:
             token=f"xoxb-fanout-{tenant.slack_team_id}", base_url=f"{url}api/", session=session
         )
 
-    return SlackMessenger(client_for, workspace_limits=WORKSPACE_LIMITS)
+    return SlackMessenger(client_for, workspace_limits=WORKSPACE_LIMITS, shared_pace=shared)
 
 
-def _teams_messenger(runtime: Runtime) -> Messenger:
+def _teams_messenger(runtime: Runtime, shared: SharedSends | None) -> Messenger:
     from bot.teams.http import build_adapter
     from bot.teams.messenger import TeamsMessenger
     from bot.teams.settings import TeamsSettings
 
-    return TeamsMessenger(build_adapter(TeamsSettings.local()), TeamsStore(runtime.engine), "")
+    return TeamsMessenger(
+        build_adapter(TeamsSettings.local()), TeamsStore(runtime.engine), "", shared_pace=shared
+    )
 
 
 class Counting:
@@ -250,34 +258,66 @@ async def _until_sent(runtime: Runtime, posts: int, limit: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def run(platform: Platform, url: str, seed: int) -> Result:
-    """Queue the fan-out, send it with vpmo's tick loop, and return what the fake saw."""
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What one sending process did: its time until every post was sent, and where that time went."""
+
+    seconds: float
+    claims: int
+    deferred: int
+    retried: int
+    ticks: int
+
+
+async def send_all(platform: Platform, url: str, fake_url: str, ready: Callable[[], Awaitable[None]]) -> Work:
+    """Send the queued fan-out with vpmo's tick loop (after ``ready`` returns) until all of it is sent."""
     if platform.name == "teams":
         # botbuilder's connector client makes its requests with `requests` in the default executor:
         # 6 threads on this machine would cap Teams at about 40 sends a second, far below the limits.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(TEAMS_SENDER_THREADS))
-    fake = _start_fake(platform.name, seed)
-    fake_url = f"http://127.0.0.1:{fake.port}/"
     runtime = build_runtime(url)
     session = aiohttp.ClientSession()
+    shared = shared_sends(runtime.engine, platform.name)
     try:
-        await asyncio.to_thread(set_up, runtime, platform, fake_url)
         messenger = (
-            _slack_messenger(fake_url, session) if platform.name == "slack" else _teams_messenger(runtime)
+            _slack_messenger(fake_url, session, shared)
+            if platform.name == "slack"
+            else _teams_messenger(runtime, shared)
         )
         counting = Counting(runtime.outbox)
         dispatcher = build_dispatcher(Runtime(runtime.engine, runtime.deps, counting), messenger)  # type: ignore[arg-type]
         loop = TickLoop(_tick(runtime, dispatcher))
+        await ready()
         start = time.monotonic()
         loop.start()
         await _until_sent(runtime, platform.posts, limit=30 * platform.bound + 60)
         seconds = time.monotonic() - start
         await loop.stop()
         dispatcher.close()
-        stats = await _stats(fake_url)
     finally:
         await session.close()
+        if shared is not None:
+            shared.dispose()
         runtime.engine.dispose()
+    return Work(seconds, counting.claims, counting.deferred, counting.retried, loop.rounds)
+
+
+async def run(platform: Platform, url: str, seed: int, processes: int = 1) -> Result:
+    """Queue the fan-out, send it with vpmo's tick loop in ``processes`` processes, and return what the fake saw."""
+    fake = _start_fake(platform.name, seed)
+    fake_url = f"http://127.0.0.1:{fake.port}/"
+    try:
+        runtime = build_runtime(url)
+        try:
+            await asyncio.to_thread(set_up, runtime, platform, fake_url)
+        finally:
+            runtime.engine.dispose()
+        if processes == 1:
+            work = await send_all(platform, url, fake_url, _at_once)
+        else:
+            work = await _send_in_processes(platform, url, fake_url, processes)
+        stats = await _stats(fake_url)
+    finally:
         fake.stop()
     posted = stats["posts"]
     expected = {
@@ -288,17 +328,79 @@ async def run(platform: Platform, url: str, seed: int) -> Result:
     }
     return Result(
         platform,
-        seconds,
+        work.seconds,
         lost=len(expected - set(posted)),
         duplicated=sum(count - 1 for count in posted.values() if count > 1),
         random_429=int(stats["random_429"]),
         violations=dict(stats["violations"]),
         early=float(stats["early"]),
-        claims=counting.claims,
-        deferred=counting.deferred,
-        retried=counting.retried,
-        ticks=loop.rounds,
+        claims=work.claims,
+        deferred=work.deferred,
+        retried=work.retried,
+        ticks=work.ticks,
+        processes=processes,
     )
+
+
+async def _at_once() -> None:
+    return None
+
+
+async def _send_in_processes(platform: Platform, url: str, fake_url: str, processes: int) -> Work:
+    """Send the fan-out with ``processes`` sending processes on the one database, started together.
+
+    Each says when it is ready to tick (imports and connections done) and starts on the word; the time
+    is the slowest one's, and the rest is summed.
+    """
+    arguments = [url, fake_url, platform.name, str(platform.scopes), str(platform.channels)]
+    senders = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.fanout",
+            "--sender",
+            *arguments,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    try:
+        for sender in senders:
+            assert sender.stdout is not None
+            ready = await asyncio.wait_for(sender.stdout.readline(), SENDER_START_SECONDS)
+            if ready.strip() != b"ready":
+                raise SystemExit(f"a sending process did not start: {ready!r}")
+        for sender in senders:
+            assert sender.stdin is not None
+            sender.stdin.write(b"go\n")
+            await sender.stdin.drain()
+        outputs = [await sender.communicate() for sender in senders]
+    finally:
+        for sender in senders:
+            if sender.returncode is None:
+                sender.kill()
+    done = [Work(**json.loads(out.decode().splitlines()[-1])) for out, _ in outputs]
+    return Work(
+        max(work.seconds for work in done),
+        sum(work.claims for work in done),
+        sum(work.deferred for work in done),
+        sum(work.retried for work in done),
+        sum(work.ticks for work in done),
+    )
+
+
+async def sender_main(url: str, fake_url: str, name: str, scopes: int, channels: int) -> None:
+    """Be one sending process of a fan-out in several: ready, then on the word send, then print the work."""
+    template = SLACK if name == "slack" else TEAMS
+    platform = Platform(name, scopes, channels, template.per_channel, template.per_scope)
+
+    async def ready() -> None:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+
+    work = await send_all(platform, url, fake_url, ready)
+    print(json.dumps(asdict(work)), flush=True)
 
 
 def _tick(runtime: Runtime, dispatcher: Any) -> Callable[[bool], Awaitable[Any]]:
@@ -319,14 +421,15 @@ async def _stats(url: str) -> dict[str, Any]:
         return dict(await response.json())
 
 
-def report(result: Result) -> None:
+def report(result: Result, database: str) -> None:
     """Print one platform's figures as a table row."""
     p = result.platform
     violations = sum(result.violations.values())
     print(
         f"{p.name:<6} {p.scopes:>3}×{p.channels:<3} {p.posts:>6} {result.seconds:>8.2f} {p.bound:>7.2f} "
         f"{result.ratio:>6.2f} {result.lost:>5} {result.duplicated:>5} {result.random_429:>7} "
-        f"{violations:>5} {result.claims:>6} {result.deferred:>6} {result.retried:>6} {result.ticks:>5}",
+        f"{violations:>5} {result.claims:>6} {result.deferred:>6} {result.retried:>6} {result.ticks:>5} "
+        f"{result.processes:>5} {database}",
         flush=True,
     )
     if violations:
@@ -338,42 +441,66 @@ def report(result: Result) -> None:
 
 HEADER = (
     f"{'':<6} {'scopes':>7} {'posts':>6} {'time s':>8} {'bound':>7} {'ratio':>6} {'lost':>5} {'dup':>5} "
-    f"{'429 rnd':>7} {'viol':>5} {'claims':>6} {'defer':>6} {'retry':>6} {'ticks':>5}"
+    f"{'429 rnd':>7} {'viol':>5} {'claims':>6} {'defer':>6} {'retry':>6} {'ticks':>5} {'procs':>5} database"
 )
 
 
-async def main(scale: float, seed: int, postgres: bool, platforms: list[Platform]) -> int:
+async def main(
+    scale: float, seed: int, databases: list[str], platforms: list[Platform], processes: list[int]
+) -> int:
     """Run the fan-out on each platform; return 1 when a message was lost or doubled, or a limit broken."""
-    backend = "PostgreSQL" if postgres else "SQLite"
     print(
-        f"machine: {os.cpu_count()} cores; {backend}; scale {scale:g}; seed {seed}; target ratio ≤ 1.2",
+        f"machine: {os.cpu_count()} cores; scale {scale:g}; seed {seed}; target ratio ≤ 1.2",
         flush=True,
     )
     print(HEADER, flush=True)
     clean = True
     for platform in platforms:
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            throwaway_database(folder, postgres, "bench_fanout") as url,
-        ):
-            result = await run(scaled(platform, scale), url, seed)
-        report(result)
-        clean = clean and result.clean
+        for database in databases:
+            for count in processes if database == "postgres" else [1]:
+                with (
+                    tempfile.TemporaryDirectory() as folder,
+                    throwaway_database(folder, database == "postgres", "bench_fanout") as url,
+                ):
+                    result = await run(scaled(platform, scale), url, seed, count)
+                report(result, database)
+                clean = clean and result.clean
     return 0 if clean else 1
 
 
-def _arguments() -> tuple[float, int, bool, list[Platform]]:
+def _arguments() -> tuple[float, int, list[str], list[Platform], list[int]]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the workspaces × channels")
     parser.add_argument("--seed", type=int, default=7, help="seed of the fakes' latency and random 429s")
     parser.add_argument("--postgres", action="store_true", help="on PostgreSQL (VPMO_TEST_POSTGRES_URL)")
+    parser.add_argument(
+        "--database", choices=["sqlite", "postgres", "both"], help="where (default: SQLite, or --postgres)"
+    )
     parser.add_argument("--platform", choices=["slack", "teams", "both"], default="both")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="sending processes sharing the fan-out on PostgreSQL, one run each (e.g. 1 2)",
+    )
     arguments = parser.parse_args()
     if not 0 < arguments.scale <= 1:
         parser.error("--scale is a fraction: more than 0, at most 1")
+    if any(count < 1 for count in arguments.processes):
+        parser.error("--processes counts sending processes: 1 or more")
+    database = arguments.database or ("postgres" if arguments.postgres else "sqlite")
+    if database == "sqlite" and max(arguments.processes) > 1:
+        parser.error("SQLite serves one process: run several with --database postgres or both")
+    databases = {"sqlite": ["sqlite"], "postgres": ["postgres"], "both": ["sqlite", "postgres"]}[database]
     chosen = {"slack": [SLACK], "teams": [TEAMS], "both": [SLACK, TEAMS]}[arguments.platform]
-    return arguments.scale, arguments.seed, arguments.postgres, chosen
+    return arguments.scale, arguments.seed, databases, chosen, arguments.processes
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(*_arguments())))
+    if sys.argv[1:2] == ["--sender"]:
+        # One of the sending processes of _send_in_processes: URL, fake URL, platform, scopes, channels.
+        url, fake_url, name, scopes, channels = sys.argv[2:7]
+        asyncio.run(sender_main(url, fake_url, name, int(scopes), int(channels)))
+    else:
+        sys.exit(asyncio.run(main(*_arguments())))
