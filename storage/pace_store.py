@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, func, text
-from sqlalchemy.dialects.postgresql import ARRAY, BIGINT, insert
+from sqlalchemy import Engine, create_engine, delete, func, text
+from sqlalchemy.dialects.postgresql import insert
 
 from storage.db import POSTGRES_CONNECT_TIMEOUT_S
-from storage.tables import PACE_HOLD, PACE_SEND
+from storage.tables import PACE_HOLD
 
 # Counters as the pace gives them: each key with its limits, (sends, seconds) pairs.
 Counters = Sequence[tuple[str, Sequence[tuple[int, float]]]]
@@ -26,14 +26,12 @@ CONNECTIONS = 4  # the pace's own, apart from the request path's pool (one per t
 
 _ADMIT = text(
     "SELECT vpmo_pace_send(:send, CAST(:keys AS text[]), CAST(:limit_keys AS integer[]),"
-    " CAST(:counts AS integer[]), CAST(:windows AS double precision[]), CAST(:answered AS bigint[]))"
+    " CAST(:counts AS integer[]), CAST(:windows AS double precision[]), CAST(:answered AS bigint[]),"
+    " CAST(:ago AS double precision[]))"
 )
-_ANSWERED = (
-    PACE_SEND.update()
-    .where(PACE_SEND.c.send == func.any(bindparam("sends", type_=ARRAY(BIGINT))))
-    .where(PACE_SEND.c.answered_at.is_(None))
-    .values(answered_at=func.clock_timestamp())
-)
+_ANSWERED = text("SELECT vpmo_pace_answered(CAST(:answered AS bigint[]), CAST(:ago AS double precision[]))")
+Answers = Sequence[tuple[int, float]]
+"""Sends the platform answered: each send's number, and how many seconds ago the answer came."""
 
 
 class PaceStore:
@@ -54,11 +52,10 @@ class PaceStore:
         )
         self._prefix = f"{platform}/"
 
-    def admit(self, send: int, counters: Counters, answered: Sequence[int] = ()) -> float:
+    def admit(self, send: int, counters: Counters, answered: Answers = ()) -> float:
         """Record ``send`` and return 0.0 if every counter allows it now, else the seconds until one would.
 
-        ``answered`` are earlier sends the platform has answered since (they count from now on as
-        answered now).
+        ``answered`` are earlier sends the platform has answered since, recorded first.
         """
         keys, limit_keys, counts, windows = [], [], [], []
         for index, (key, limits) in enumerate(counters, start=1):
@@ -73,16 +70,18 @@ class PaceStore:
             "limit_keys": limit_keys,
             "counts": counts,
             "windows": windows,
-            "answered": list(answered),
+            "answered": [send for send, _ in answered],
+            "ago": [ago for _, ago in answered],
         }
         with self._engine.connect() as connection:
             return float(connection.execute(_ADMIT, parameters).scalar_one())
 
-    def answered(self, sends: Sequence[int]) -> None:
+    def answered(self, answered: Answers) -> None:
         """Record that the platform answered these sends (taken or refused)."""
-        if sends:
+        if answered:
+            parameters = {"answered": [send for send, _ in answered], "ago": [ago for _, ago in answered]}
             with self._engine.connect() as connection:
-                connection.execute(_ANSWERED, {"sends": list(sends)})
+                connection.execute(_ANSWERED, parameters)
 
     def hold(self, key: str, seconds: float) -> None:
         """Let no process send to ``key`` for ``seconds`` (the platform answered 429 with Retry-After)."""

@@ -55,9 +55,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True, eq=False)
 class _Send:
-    """One send: its slot, when it was let go, and when its answer came (None while it is under way)."""
+    """One send: when it was let go, and when its answer came (None while it is under way)."""
 
-    slot: float
     admitted: float  # when it was let go (or its request begun, if later)
     answered: float | None = None
 
@@ -105,7 +104,7 @@ class Pace:
         # Back at its slot, it may still have to wait a little for a slow answer to an earlier send.
         if max(promised, allowed) > now:
             self._later(message_id, counters, max(promised, allowed), now)
-        send = _Send(promised, now)
+        send = _Send(now)
         self._under_way[message_id] = send
         for key, _ in counters:
             self._sent[key].append(send)
@@ -113,7 +112,8 @@ class Pace:
     def refused(self, message_id: int, seconds: float, *counters: tuple[str, Limits]) -> NoReturn:
         """Take the admitted message back, as others' sends allow one more only in ``seconds``; raise ``SendLater``.
 
-        It is given the first slot from then (``counters`` as it was admitted with).
+        It keeps its slot, as one back at its slot that waits for a slow answer does: planned anew, it
+        would go behind every message queued since (``counters`` as it was admitted with).
         """
         counters = _paced(counters)
         now = self._monotonic()
@@ -121,8 +121,7 @@ class Pace:
         if send is not None:
             for key, _ in counters:
                 self._sent[key].remove(send)
-            self._unplan(counters, send.slot)
-        self._later(message_id, counters, self._slot(counters, now + seconds, now), now)
+        self._later(message_id, counters, now + seconds, now)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now (after lookups of its own)."""
@@ -248,11 +247,14 @@ class Pace:
 class SharedSends(Protocol):
     """The sends of every process on one database, per counter (``storage.pace_store.PaceStore``)."""
 
-    def admit(self, send: int, counters: Counters, answered: Sequence[int] = ()) -> float:
-        """Record ``send`` and return 0.0 if every counter allows it now, else the seconds until one would."""
+    def admit(self, send: int, counters: Counters, answered: Sequence[tuple[int, float]] = ()) -> float:
+        """Record ``send`` and return 0.0 if every counter allows it now, else the seconds until one would.
 
-    def answered(self, sends: Sequence[int]) -> None:
-        """Record that the platform answered these sends."""
+        ``answered`` are sends answered since, each with how many seconds ago its answer came.
+        """
+
+    def answered(self, answered: Sequence[tuple[int, float]]) -> None:
+        """Record that the platform answered these sends (each with how many seconds ago)."""
 
     def hold(self, key: str, seconds: float) -> None:
         """Let no process send to ``key`` for ``seconds``."""
@@ -267,11 +269,12 @@ class Pacing:
     def __init__(
         self, monotonic: Callable[[], float] = time.monotonic, shared: SharedSends | None = None
     ) -> None:
+        self._monotonic = monotonic
         self._pace = Pace(monotonic)
         self._shared = shared
         self._threads = ThreadPoolExecutor(SHARED_THREADS, thread_name_prefix="vpmo-pace") if shared else None
         self._sends: dict[int, int] = {}  # a message under way: the number of its send in the shared record
-        self._answers: list[int] = []  # sends answered, not yet written
+        self._answers: list[tuple[int, float]] = []  # sends answered and when, not yet written
         self._writing: asyncio.TimerHandle | None = None
 
     async def admit(self, message_id: int, *counters: tuple[str, Limits]) -> None:
@@ -281,9 +284,9 @@ class Pacing:
         if self._shared is None or not paced:
             return
         send = random.getrandbits(63)  # an id among a minute's sends, not a secret
-        answered, self._answers = self._answers, []
+        answered = self._answers_taken()
         try:
-            wait = await self._in_thread(self._shared.admit, send, paced, answered)
+            wait = await self._in_thread(self._shared.admit, send, paced, self._ago(answered))
         except Exception as error:  # the database is away: the message waits like a held-back one
             self._answers.extend(answered)
             log.warning("the pace shared with other processes cannot be read, so a message waits: %s", error)
@@ -302,7 +305,7 @@ class Pacing:
         send = self._sends.pop(message_id, None)
         if send is None:
             return
-        self._answers.append(send)
+        self._answers.append((send, self._monotonic()))
         if self._writing is None:
             self._writing = asyncio.get_running_loop().call_later(ANSWERS_WAIT_SECONDS, self._write_answers)
 
@@ -314,13 +317,22 @@ class Pacing:
 
     def _write_answers(self) -> None:
         self._writing = None
-        answers, self._answers = self._answers, []
+        answers = self._answers_taken()
         if answers and self._shared is not None:
-            self._in_background(self._shared.answered, answers).add_done_callback(
+            self._in_background(self._shared.answered, self._ago(answers)).add_done_callback(
                 partial(self._unwritten, answers)
             )
 
-    def _unwritten(self, answers: list[int], written: asyncio.Future[None]) -> None:
+    def _answers_taken(self) -> list[tuple[int, float]]:
+        answers, self._answers = self._answers, []
+        return answers
+
+    def _ago(self, answers: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        # The database takes the answers' times by its own clock: so many seconds before it reads them.
+        now = self._monotonic()
+        return [(send, now - at) for send, at in answers]
+
+    def _unwritten(self, answers: list[tuple[int, float]], written: asyncio.Future[None]) -> None:
         # Unwritten, they would count as under way for a minute: they go with the next admission.
         if written.cancelled() or written.exception() is not None:
             self._answers.extend(answers)

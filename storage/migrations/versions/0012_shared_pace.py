@@ -24,6 +24,17 @@ depends_on: str | None = None
 
 # A send counts until its answer came back; one never answered (its process died) counts as answered
 # this long after it began, longer than any platform call is waited for.
+# The answers of sends, given so many seconds after they came (by the sender's clock, which measures
+# the seconds as well as the database's does).
+PACE_ANSWERED = """
+CREATE FUNCTION vpmo_pace_answered(p_sends bigint[], p_ago double precision[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE pace_send AS s
+    SET answered_at = greatest(s.started_at, clock_timestamp() - make_interval(secs => greatest(a.ago, 0)))
+    FROM unnest(p_sends, p_ago) AS a(send, ago)
+    WHERE s.send = a.send AND s.answered_at IS NULL
+$$
+"""
 PACE_SEND = """
 CREATE FUNCTION vpmo_pace_send(
     p_send bigint,
@@ -31,7 +42,8 @@ CREATE FUNCTION vpmo_pace_send(
     p_limit_keys integer[],
     p_counts integer[],
     p_windows double precision[],
-    p_answered bigint[]
+    p_answered bigint[],
+    p_answered_ago double precision[]
 ) RETURNS double precision
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -43,8 +55,7 @@ DECLARE
     v_index integer;
 BEGIN
     IF cardinality(p_answered) > 0 THEN
-        UPDATE pace_send SET answered_at = clock_timestamp()
-        WHERE send = ANY (p_answered) AND answered_at IS NULL;
+        PERFORM vpmo_pace_answered(p_answered, p_answered_ago);
     END IF;
     -- Every process locks a send's keys in the same order: no deadlock.
     FOREACH v_key IN ARRAY ARRAY(SELECT DISTINCT k FROM unnest(p_keys) AS k ORDER BY k) LOOP
@@ -103,14 +114,17 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE pace_send SET UNLOGGED")
         op.execute("ALTER TABLE pace_hold SET UNLOGGED")
+        op.execute(PACE_ANSWERED)
         op.execute(PACE_SEND)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "DROP FUNCTION vpmo_pace_send(bigint, text[], integer[], integer[], double precision[], bigint[])"
+            "DROP FUNCTION vpmo_pace_send"
+            "(bigint, text[], integer[], integer[], double precision[], bigint[], double precision[])"
         )
+        op.execute("DROP FUNCTION vpmo_pace_answered(bigint[], double precision[])")
     op.drop_table("pace_hold")
     with op.batch_alter_table("pace_send", schema=None) as batch_op:
         batch_op.drop_index("ix_pace_send_send")
