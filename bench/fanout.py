@@ -91,6 +91,20 @@ TEAMS = Platform("teams", scopes=10, channels=20, per_channel=(7, 1.0), per_scop
 
 
 @dataclass(frozen=True, slots=True)
+class PaceChoice:
+    """How the run paces: shared by the processes on PostgreSQL (or each on its own), Slack per workspace."""
+
+    shared: bool = True
+    workspace: bool = True
+
+    @property
+    def label(self) -> str:
+        """Return the choice as the table shows it."""
+        shared = "pace shared" if self.shared else "pace per process"
+        return shared if self.workspace else f"{shared}, no workspace pace"
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """What one fan-out did, as the fake platform and the outbox saw it."""
 
@@ -106,6 +120,7 @@ class Result:
     retried: int
     ticks: int
     processes: int = 1
+    pace: PaceChoice = PaceChoice()
 
     @property
     def ratio(self) -> float:
@@ -205,7 +220,9 @@ def _store_channel_references(runtime: Runtime, platform: Platform, tenants: lis
             )
 
 
-def _slack_messenger(url: str, session: aiohttp.ClientSession, shared: SharedSends | None) -> Messenger:
+def _slack_messenger(
+    url: str, session: aiohttp.ClientSession, shared: SharedSends | None, workspace: bool
+) -> Messenger:
     from bot.slack.messenger import WORKSPACE_LIMITS, SlackMessenger
 
     async def client_for(tenant: Tenant) -> AsyncWebClient:
@@ -213,7 +230,9 @@ def _slack_messenger(url: str, session: aiohttp.ClientSession, shared: SharedSen
             token=f"xoxb-fanout-{tenant.slack_team_id}", base_url=f"{url}api/", session=session
         )
 
-    return SlackMessenger(client_for, workspace_limits=WORKSPACE_LIMITS, shared_pace=shared)
+    return SlackMessenger(
+        client_for, workspace_limits=WORKSPACE_LIMITS if workspace else (), shared_pace=shared
+    )
 
 
 def _teams_messenger(runtime: Runtime, shared: SharedSends | None) -> Messenger:
@@ -269,7 +288,9 @@ class Work:
     ticks: int
 
 
-async def send_all(platform: Platform, url: str, fake_url: str, ready: Callable[[], Awaitable[None]]) -> Work:
+async def send_all(
+    platform: Platform, url: str, fake_url: str, ready: Callable[[], Awaitable[None]], pace: PaceChoice
+) -> Work:
     """Send the queued fan-out with vpmo's tick loop (after ``ready`` returns) until all of it is sent."""
     if platform.name == "teams":
         # botbuilder's connector client makes its requests with `requests` in the default executor:
@@ -277,10 +298,10 @@ async def send_all(platform: Platform, url: str, fake_url: str, ready: Callable[
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(TEAMS_SENDER_THREADS))
     runtime = build_runtime(url)
     session = aiohttp.ClientSession()
-    shared = shared_sends(runtime.engine, platform.name)
+    shared = shared_sends(runtime.engine, platform.name) if pace.shared else None
     try:
         messenger = (
-            _slack_messenger(fake_url, session, shared)
+            _slack_messenger(fake_url, session, shared, pace.workspace)
             if platform.name == "slack"
             else _teams_messenger(runtime, shared)
         )
@@ -302,7 +323,9 @@ async def send_all(platform: Platform, url: str, fake_url: str, ready: Callable[
     return Work(seconds, counting.claims, counting.deferred, counting.retried, loop.rounds)
 
 
-async def run(platform: Platform, url: str, seed: int, processes: int = 1) -> Result:
+async def run(
+    platform: Platform, url: str, seed: int, processes: int = 1, pace: PaceChoice = PaceChoice()
+) -> Result:
     """Queue the fan-out, send it with vpmo's tick loop in ``processes`` processes, and return what the fake saw."""
     fake = _start_fake(platform.name, seed)
     fake_url = f"http://127.0.0.1:{fake.port}/"
@@ -313,9 +336,9 @@ async def run(platform: Platform, url: str, seed: int, processes: int = 1) -> Re
         finally:
             runtime.engine.dispose()
         if processes == 1:
-            work = await send_all(platform, url, fake_url, _at_once)
+            work = await send_all(platform, url, fake_url, _at_once, pace)
         else:
-            work = await _send_in_processes(platform, url, fake_url, processes)
+            work = await _send_in_processes(platform, url, fake_url, processes, pace)
         stats = await _stats(fake_url)
     finally:
         fake.stop()
@@ -339,6 +362,7 @@ async def run(platform: Platform, url: str, seed: int, processes: int = 1) -> Re
         retried=work.retried,
         ticks=work.ticks,
         processes=processes,
+        pace=pace,
     )
 
 
@@ -346,13 +370,16 @@ async def _at_once() -> None:
     return None
 
 
-async def _send_in_processes(platform: Platform, url: str, fake_url: str, processes: int) -> Work:
+async def _send_in_processes(
+    platform: Platform, url: str, fake_url: str, processes: int, pace: PaceChoice
+) -> Work:
     """Send the fan-out with ``processes`` sending processes on the one database, started together.
 
     Each says when it is ready to tick (imports and connections done) and starts on the word; the time
     is the slowest one's, and the rest is summed.
     """
     arguments = [url, fake_url, platform.name, str(platform.scopes), str(platform.channels)]
+    arguments += ["shared" if pace.shared else "local", "workspace" if pace.workspace else "channel"]
     senders = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -390,7 +417,9 @@ async def _send_in_processes(platform: Platform, url: str, fake_url: str, proces
     )
 
 
-async def sender_main(url: str, fake_url: str, name: str, scopes: int, channels: int) -> None:
+async def sender_main(
+    url: str, fake_url: str, name: str, scopes: int, channels: int, pace: PaceChoice
+) -> None:
     """Be one sending process of a fan-out in several: ready, then on the word send, then print the work."""
     template = SLACK if name == "slack" else TEAMS
     platform = Platform(name, scopes, channels, template.per_channel, template.per_scope)
@@ -399,7 +428,7 @@ async def sender_main(url: str, fake_url: str, name: str, scopes: int, channels:
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
 
-    work = await send_all(platform, url, fake_url, ready)
+    work = await send_all(platform, url, fake_url, ready, pace)
     print(json.dumps(asdict(work)), flush=True)
 
 
@@ -429,7 +458,7 @@ def report(result: Result, database: str) -> None:
         f"{p.name:<6} {p.scopes:>3}×{p.channels:<3} {p.posts:>6} {result.seconds:>8.2f} {p.bound:>7.2f} "
         f"{result.ratio:>6.2f} {result.lost:>5} {result.duplicated:>5} {result.random_429:>7} "
         f"{violations:>5} {result.claims:>6} {result.deferred:>6} {result.retried:>6} {result.ticks:>5} "
-        f"{result.processes:>5} {database}",
+        f"{result.processes:>5} {database}; {result.pace.label}",
         flush=True,
     )
     if violations:
@@ -446,7 +475,12 @@ HEADER = (
 
 
 async def main(
-    scale: float, seed: int, databases: list[str], platforms: list[Platform], processes: list[int]
+    scale: float,
+    seed: int,
+    databases: list[str],
+    platforms: list[Platform],
+    processes: list[int],
+    pace: PaceChoice,
 ) -> int:
     """Run the fan-out on each platform; return 1 when a message was lost or doubled, or a limit broken."""
     print(
@@ -462,13 +496,13 @@ async def main(
                     tempfile.TemporaryDirectory() as folder,
                     throwaway_database(folder, database == "postgres", "bench_fanout") as url,
                 ):
-                    result = await run(scaled(platform, scale), url, seed, count)
+                    result = await run(scaled(platform, scale), url, seed, count, pace)
                 report(result, database)
                 clean = clean and result.clean
     return 0 if clean else 1
 
 
-def _arguments() -> tuple[float, int, list[str], list[Platform], list[int]]:
+def _arguments() -> tuple[float, int, list[str], list[Platform], list[int], PaceChoice]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the workspaces × channels")
     parser.add_argument("--seed", type=int, default=7, help="seed of the fakes' latency and random 429s")
@@ -484,6 +518,14 @@ def _arguments() -> tuple[float, int, list[str], list[Platform], list[int]]:
         default=[1],
         help="sending processes sharing the fan-out on PostgreSQL, one run each (e.g. 1 2)",
     )
+    parser.add_argument(
+        "--pace-per-process",
+        action="store_true",
+        help="each process paces on its own, as before the pace was shared (what sharing prevents)",
+    )
+    parser.add_argument(
+        "--no-workspace-pace", action="store_true", help="Slack paced per channel only, not per workspace"
+    )
     arguments = parser.parse_args()
     if not 0 < arguments.scale <= 1:
         parser.error("--scale is a fraction: more than 0, at most 1")
@@ -494,13 +536,15 @@ def _arguments() -> tuple[float, int, list[str], list[Platform], list[int]]:
         parser.error("SQLite serves one process: run several with --database postgres or both")
     databases = {"sqlite": ["sqlite"], "postgres": ["postgres"], "both": ["sqlite", "postgres"]}[database]
     chosen = {"slack": [SLACK], "teams": [TEAMS], "both": [SLACK, TEAMS]}[arguments.platform]
-    return arguments.scale, arguments.seed, databases, chosen, arguments.processes
+    pace = PaceChoice(shared=not arguments.pace_per_process, workspace=not arguments.no_workspace_pace)
+    return arguments.scale, arguments.seed, databases, chosen, arguments.processes, pace
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--sender"]:
-        # One of the sending processes of _send_in_processes: URL, fake URL, platform, scopes, channels.
-        url, fake_url, name, scopes, channels = sys.argv[2:7]
-        asyncio.run(sender_main(url, fake_url, name, int(scopes), int(channels)))
+        # One of the sending processes of _send_in_processes: URL, fake URL, platform, scopes, channels, pace.
+        url, fake_url, name, scopes, channels, shared, workspace = sys.argv[2:9]
+        choice = PaceChoice(shared == "shared", workspace == "workspace")
+        asyncio.run(sender_main(url, fake_url, name, int(scopes), int(channels), choice))
     else:
         sys.exit(asyncio.run(main(*_arguments())))
