@@ -1,7 +1,7 @@
 """Benchmark: a fan-out of reminders to many channels through the real dispatcher, against paced fakes.
 
     .venv/bin/python -m bench.fanout [--scale 1.0] [--seed 7] [--platform slack|teams|both]
-        [--database sqlite|postgres|both] [--processes 1 2 ...]
+        [--database sqlite|postgres|both] [--processes 1 2 ...] [--pace-per-process] [--no-workspace-pace]
 
 Slack: 50 workspaces × 20 channels, 5 reminders due at once in each channel (5,000 posts), queued in
 the outbox as the tick queues scheduled posts (``uow.outbox.add`` under a dedupe key each). vpmo's own
@@ -16,7 +16,14 @@ allowing 7 posts a second (8 in 2 s) per conversation and 30 requests a second p
 sends with ``requests`` in the event loop's default executor, so the run gives that executor
 ``TEAMS_SENDER_THREADS`` threads (the default, 6 on two cores, caps Teams at about 40 sends a second).
 
-Printed per platform: total time (from the first tick to the last message recorded as sent), the
+Several processes (``--processes 1 2``, PostgreSQL only): the fan-out is queued once, then N sending
+processes (``python -m bench.fanout --sender ...``, each its own runtime, dispatcher, tick loop and
+messenger, as N replicas of ``vpmo serve``) start on one word and share it through the outbox and the
+pace in the database. The time is until every post is recorded sent; claims, deferrals, retries and
+ticks are summed over the processes. ``--pace-per-process`` paces each on its own (as before the pace
+was shared: the fake counts what that breaks); ``--no-workspace-pace`` paces Slack per channel only.
+
+Printed per platform, database and number of processes: total time (from the first tick to the last message recorded as sent), the
 lower bound the limits allow, the ratio, messages lost (never posted) and duplicated (posted more
 than once), 429s (random, and violations), and where the time went: claims, deferrals for pacing,
 retries. Target: ratio ≤ 1.2, 0 lost, 0 duplicated, 0 violations. ``--scale`` shrinks the numbers
@@ -97,10 +104,9 @@ class PaceChoice:
     shared: bool = True
     workspace: bool = True
 
-    @property
-    def label(self) -> str:
-        """Return the choice as the table shows it."""
-        shared = "pace shared" if self.shared else "pace per process"
+    def label(self, database: str) -> str:
+        """Return the choice as the table shows it (SQLite has one process: its pace is its own)."""
+        shared = "pace shared" if self.shared and database == "postgres" else "pace per process"
         return shared if self.workspace else f"{shared}, no workspace pace"
 
 
@@ -458,7 +464,7 @@ def report(result: Result, database: str) -> None:
         f"{p.name:<6} {p.scopes:>3}×{p.channels:<3} {p.posts:>6} {result.seconds:>8.2f} {p.bound:>7.2f} "
         f"{result.ratio:>6.2f} {result.lost:>5} {result.duplicated:>5} {result.random_429:>7} "
         f"{violations:>5} {result.claims:>6} {result.deferred:>6} {result.retried:>6} {result.ticks:>5} "
-        f"{result.processes:>5} {database}; {result.pace.label}",
+        f"{result.processes:>5} {database}; {result.pace.label(database)}",
         flush=True,
     )
     if violations:

@@ -289,7 +289,11 @@ class Pacing:
             wait = await self._in_thread(self._shared.admit, send, paced, self._ago(answered))
         except Exception as error:  # the database is away: the message waits like a held-back one
             self._answers.extend(answered)
-            log.warning("the pace shared with other processes cannot be read, so a message waits: %s", error)
+            log.warning(
+                "the database did not answer for the pace shared by the processes (%s); the message "
+                "tries again in a second: check that PostgreSQL is reachable",
+                error,
+            )
             self._pace.refused(message_id, UNREADABLE_RETRY_SECONDS, *counters)
         if wait > 0:
             self._pace.refused(message_id, wait, *counters)
@@ -348,7 +352,10 @@ class Pacing:
 
 def _log_failure(done: asyncio.Future[None]) -> None:
     if not done.cancelled() and done.exception() is not None:
-        log.warning("the pace shared with other processes could not be written: %s", done.exception())
+        log.warning(
+            "the database did not take the pace shared by the processes (%s); check that PostgreSQL is reachable",
+            done.exception(),
+        )
 
 
 def _paced(counters: Counters) -> Counters:
