@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -183,3 +183,22 @@ def test_sqlite_has_no_shared_pace(tmp_path: Path) -> None:
 
     assert shared_sends(engine, "slack") is None
     engine.dispose()
+
+
+def test_the_shared_pace_migration_goes_down_and_up_again(engine: Engine) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    command.downgrade(alembic_config(engine), "0011")
+    with engine.connect() as connection:
+        functions = connection.execute(
+            text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'vpmo_pace_%'")
+        ).scalar_one()
+    upgrade(engine)
+    store = PaceStore(engine, "slack")
+    wait = store.admit(1, [("C-one", ONE_A_SECOND)])
+    store.dispose()
+
+    assert functions == 0
+    assert wait == 0.0

@@ -85,6 +85,12 @@ BEGIN
           AND coalesce(answered_at, started_at + interval '60 seconds')
               < v_now - make_interval(secs => v_longest);
     END LOOP;
+    -- A key no longer sent to keeps its last sends: now and then, what no window reaches goes too
+    -- (none is longer than Teams' hour).
+    IF random() < 0.001 THEN
+        DELETE FROM pace_send
+        WHERE coalesce(answered_at, started_at + interval '60 seconds') < v_now - interval '2 hours';
+    END IF;
     INSERT INTO pace_send (key, send, started_at)
     SELECT DISTINCT k, p_send, v_now FROM unnest(p_keys) AS k
     ON CONFLICT DO NOTHING;
