@@ -245,7 +245,7 @@ def _add_slack(
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
-    from bot.slack.messenger import SlackMessenger
+    from bot.slack.messenger import SlackMessenger, workspace_limits
     from bot.slack.reactions import SlackReactionReader
 
     bridge = SlackBridge(
@@ -261,6 +261,10 @@ def _add_slack(
     messenger = SlackMessenger(
         slack.client_for,
         pace_seconds=settings.slack_pace_seconds,
+        # Paced per workspace too, across all processes: a 429 holds only the channel it came in.
+        workspace_limits=workspace_limits(settings.slack_workspace_posts_per_second)
+        if settings.slack_pace_seconds > 0
+        else (),
         monotonic=monotonic,
         shared_pace=shared_sends(runtime.engine, "slack"),
         public_url=links.public_url,

@@ -27,8 +27,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3000, ge=1, le=65535)
-    # Slack takes about one post per second per channel; 0 turns the pacing off (benchmarks only).
+    # Slack takes about one post per second per channel; 0 turns the pacing off, per channel and per
+    # workspace (benchmarks only).
     slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+    # ... and several hundred a minute per workspace; 0 paces per channel only.
+    slack_workspace_posts_per_second: int = Field(default=10, ge=0, le=1000)
     # Where people reach this server from outside (calendar invite links); unset: the listen address.
     public_url: str | None = None
 

@@ -280,8 +280,10 @@ class Pacing:
     async def admit(self, message_id: int, *counters: tuple[str, Limits]) -> None:
         """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise (see :class:`Pace`)."""
         self._pace.admit(message_id, *counters)
+        if self._shared is None:
+            return
         paced = _paced(counters)
-        if self._shared is None or not paced:
+        if not paced:
             return
         send = random.getrandbits(63)  # an id among a minute's sends, not a secret
         answered = self._answers_taken()

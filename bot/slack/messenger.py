@@ -58,7 +58,15 @@ PERMANENT_ERRORS = frozenset(
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
 # ... and "several hundred messages a minute" across a workspace: a fan-out to many channels of one
 # client stays under it rather than meeting Slack's 429s.
-WORKSPACE_LIMITS: Limits = ((10, 1.0),)
+WORKSPACE_POSTS_PER_SECOND = 10
+
+
+def workspace_limits(posts_per_second: int) -> Limits:
+    """Return the limits of a workspace that takes so many posts a second (0: no pace per workspace)."""
+    return ((posts_per_second, 1.0),) if posts_per_second > 0 else ()
+
+
+WORKSPACE_LIMITS = workspace_limits(WORKSPACE_POSTS_PER_SECOND)
 # What conversations.info / conversations.join answer when the bot cannot be (or see that it is) a member.
 _CANNOT_JOIN = frozenset(
     {

@@ -177,6 +177,9 @@ def _slack_environment(database_url: str, api_url: str, token: str) -> dict[str,
         SLACK_BOT_TOKEN=token,
         SLACK_API_URL=api_url,
         VPMO_SLACK_PACE_SECONDS=str(SLACK_PACE_SECONDS),
+        # The other posts go at once, so that the first process to tick cannot take them all before
+        # the second starts. The workspace's pace across processes is measured in bench/fanout.py.
+        VPMO_SLACK_WORKSPACE_POSTS_PER_SECOND="0",
     )
 
 
