@@ -40,6 +40,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +63,7 @@ from handlers.shared.ports import Messenger
 from handlers.shared.text import Message, Text, Verbatim
 from scheduler.clock import TickLoop
 from scheduler.tick import run_tick
-from storage.pace_store import shared_sends
+from storage.pace_store import PaceStore, shared_sends
 from storage.teams_store import TeamsReference, TeamsStore
 
 REMINDERS = 5  # due at once in every channel
@@ -125,6 +126,7 @@ class Result:
     deferred: int
     retried: int
     ticks: int
+    work: Work
     processes: int = 1
     pace: PaceChoice = PaceChoice()
 
@@ -251,6 +253,40 @@ def _teams_messenger(runtime: Runtime, shared: SharedSends | None) -> Messenger:
     )
 
 
+class CountingSends:
+    """The shared pace's store, counting its calls and their time (its cost per post)."""
+
+    def __init__(self, store: PaceStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self.admissions = self.refused = self.writes = 0
+        self.seconds = 0.0
+
+    def admit(self, send: int, counters: Any, answered: Any = ()) -> float:
+        started = time.perf_counter()
+        wait = self._store.admit(send, counters, answered)
+        with self._lock:
+            self.admissions += 1
+            self.refused += wait > 0
+            self.seconds += time.perf_counter() - started
+        return wait
+
+    def answered(self, answered: Any) -> None:
+        started = time.perf_counter()
+        self._store.answered(answered)
+        self._wrote(started)
+
+    def hold(self, key: str, seconds: float) -> None:
+        started = time.perf_counter()
+        self._store.hold(key, seconds)
+        self._wrote(started)
+
+    def _wrote(self, started: float) -> None:
+        with self._lock:
+            self.writes += 1
+            self.seconds += time.perf_counter() - started
+
+
 class Counting:
     """The dispatcher's store, counting claims, deferrals and retries (where the time goes)."""
 
@@ -292,6 +328,10 @@ class Work:
     deferred: int
     retried: int
     ticks: int
+    admissions: int = 0  # the shared pace's calls: admissions (each one round trip) ...
+    refused: int = 0  # ... of which the other processes' sends refused so many ...
+    writes: int = 0  # ... and the answers and holds written apart
+    pace_seconds: float = 0.0  # the time those calls took, summed
 
 
 async def send_all(
@@ -304,7 +344,8 @@ async def send_all(
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(TEAMS_SENDER_THREADS))
     runtime = build_runtime(url)
     session = aiohttp.ClientSession()
-    shared = shared_sends(runtime.engine, platform.name) if pace.shared else None
+    store = shared_sends(runtime.engine, platform.name) if pace.shared else None
+    shared = CountingSends(store) if store is not None else None
     try:
         messenger = (
             _slack_messenger(fake_url, session, shared, pace.workspace)
@@ -323,10 +364,11 @@ async def send_all(
         dispatcher.close()
     finally:
         await session.close()
-        if shared is not None:
-            shared.dispose()
+        if store is not None:
+            store.dispose()
         runtime.engine.dispose()
-    return Work(seconds, counting.claims, counting.deferred, counting.retried, loop.rounds)
+    calls = (shared.admissions, shared.refused, shared.writes, shared.seconds) if shared else (0, 0, 0, 0.0)
+    return Work(seconds, counting.claims, counting.deferred, counting.retried, loop.rounds, *calls)
 
 
 async def run(
@@ -367,6 +409,7 @@ async def run(
         deferred=work.deferred,
         retried=work.retried,
         ticks=work.ticks,
+        work=work,
         processes=processes,
         pace=pace,
     )
@@ -420,6 +463,10 @@ async def _send_in_processes(
         sum(work.deferred for work in done),
         sum(work.retried for work in done),
         sum(work.ticks for work in done),
+        sum(work.admissions for work in done),
+        sum(work.refused for work in done),
+        sum(work.writes for work in done),
+        sum(work.pace_seconds for work in done),
     )
 
 
@@ -467,6 +514,15 @@ def report(result: Result, database: str) -> None:
         f"{result.processes:>5} {database}; {result.pace.label(database)}",
         flush=True,
     )
+    work = result.work
+    if work.admissions:
+        calls = work.admissions + work.writes
+        print(
+            f"       shared pace: {work.admissions} admissions ({work.refused} refused by the others' sends), "
+            f"{work.writes} other writes: {calls / p.posts:.2f} round trips a post, "
+            f"{work.pace_seconds / calls * 1000:.2f} ms each",
+            flush=True,
+        )
     if violations:
         print(
             f"       violations by limit: {result.violations}; at most {result.early * 1000:.0f} ms too early",

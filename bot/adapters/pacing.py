@@ -288,7 +288,7 @@ class Pacing:
         send = random.getrandbits(63)  # an id among a minute's sends, not a secret
         answered = self._answers_taken()
         try:
-            wait = await self._in_thread(self._shared.admit, send, paced, self._ago(answered))
+            wait = await self._in_thread(self._admit_shared, send, paced, answered)
         except Exception as error:  # the database is away: the message waits like a held-back one
             self._answers.extend(answered)
             log.warning(
@@ -325,7 +325,7 @@ class Pacing:
         self._writing = None
         answers = self._answers_taken()
         if answers and self._shared is not None:
-            self._in_background(self._shared.answered, self._ago(answers)).add_done_callback(
+            self._in_background(self._write_shared, answers).add_done_callback(
                 partial(self._unwritten, answers)
             )
 
@@ -333,8 +333,17 @@ class Pacing:
         answers, self._answers = self._answers, []
         return answers
 
+    def _admit_shared(self, send: int, counters: Counters, answered: list[tuple[int, float]]) -> float:
+        assert self._shared is not None
+        return self._shared.admit(send, counters, self._ago(answered))
+
+    def _write_shared(self, answers: list[tuple[int, float]]) -> None:
+        assert self._shared is not None
+        self._shared.answered(self._ago(answers))
+
     def _ago(self, answers: list[tuple[int, float]]) -> list[tuple[int, float]]:
         # The database takes the answers' times by its own clock: so many seconds before it reads them.
+        # Reckoned in the thread that makes the call, not before it waits there for its turn.
         now = self._monotonic()
         return [(send, now - at) for send, at in answers]
 
