@@ -29,7 +29,7 @@ from handlers.shared.ports import Clock, ReactionReader
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
-from storage.pace_store import shared_sends
+from storage.pace_store import PaceStore, shared_sends
 from storage.slack_store import SlackStore
 from storage.teams_store import TeamsStore
 
@@ -266,7 +266,7 @@ def _add_slack(
         if settings.slack_pace_seconds > 0
         else (),
         monotonic=monotonic,
-        shared_pace=shared_sends(runtime.engine, "slack"),
+        shared_pace=_shared_pace(runtime, "slack", monotonic),
         public_url=links.public_url,
         ics_files=links.ics_file,
     )
@@ -302,9 +302,15 @@ def _add_teams(
         references,
         teams_settings.app_id,
         monotonic=monotonic,
-        shared_pace=shared_sends(runtime.engine, "teams"),
+        shared_pace=_shared_pace(runtime, "teams", monotonic),
         public_url=links.public_url,
     )
+
+
+def _shared_pace(runtime: Runtime, platform: str, monotonic: Callable[[], float]) -> PaceStore | None:
+    """Return the pace shared by every process on PostgreSQL, if the pace keeps real time."""
+    # The database's clock is real time: a pace on a clock of its own (tests move it) stays in the process.
+    return shared_sends(runtime.engine, platform) if monotonic is time.monotonic else None
 
 
 WORKER_THREADS = 32
