@@ -30,6 +30,7 @@ from handlers.shared.ports import Clock, ReactionReader
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
+from storage.pace_store import PaceStore, shared_sends
 from storage.slack_store import SlackStore
 from storage.teams_store import TeamsStore
 
@@ -283,7 +284,7 @@ def _add_slack(
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
-    from bot.slack.messenger import SlackMessenger
+    from bot.slack.messenger import SlackMessenger, workspace_limits
     from bot.slack.reactions import SlackReactionReader
 
     bridge = SlackBridge(
@@ -299,7 +300,12 @@ def _add_slack(
     messenger = SlackMessenger(
         slack.client_for,
         pace_seconds=settings.slack_pace_seconds,
+        # Paced per workspace too, across all processes: a 429 holds only the channel it came in.
+        workspace_limits=workspace_limits(settings.slack_workspace_posts_per_second)
+        if settings.slack_pace_seconds > 0
+        else (),
         monotonic=monotonic,
+        shared_pace=_shared_pace(runtime, "slack", monotonic),
         public_url=links.public_url,
         ics_files=links.ics_file,
     )
@@ -333,8 +339,19 @@ def _add_teams(
     if receiving:
         add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
     return TeamsMessenger(
-        adapter, references, teams_settings.app_id, monotonic=monotonic, public_url=links.public_url
+        adapter,
+        references,
+        teams_settings.app_id,
+        monotonic=monotonic,
+        shared_pace=_shared_pace(runtime, "teams", monotonic),
+        public_url=links.public_url,
     )
+
+
+def _shared_pace(runtime: Runtime, platform: str, monotonic: Callable[[], float]) -> PaceStore | None:
+    """Return the pace shared by every process on PostgreSQL, if the pace keeps real time."""
+    # The database's clock is real time: a pace on a clock of its own (tests move it) stays in the process.
+    return shared_sends(runtime.engine, platform) if monotonic is time.monotonic else None
 
 
 WORKER_THREADS = 32

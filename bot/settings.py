@@ -29,8 +29,11 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # Server processes of one ``vpmo serve`` on one port (PostgreSQL only above 1): one per core.
     workers: int = Field(default=1, ge=1, le=64)
-    # Slack takes about one post per second per channel; 0 turns the pacing off (benchmarks only).
+    # Slack takes about one post per second per channel; 0 turns the pacing off, per channel and per
+    # workspace (benchmarks only).
     slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)
+    # ... and several hundred a minute per workspace; 0 paces per channel only.
+    slack_workspace_posts_per_second: int = Field(default=10, ge=0, le=1000)
     # Where people reach this server from outside (calendar invite links); unset: the listen address.
     public_url: str | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -397,6 +397,31 @@ class ConversationReferenceRow(SQLModel, table=True):
     updated_at: datetime
 
 
+class PaceSendRow(SQLModel, table=True):
+    """One send counted against one pacing key (a conversation, a workspace, a tenant), for every process.
+
+    Used on PostgreSQL only, through ``vpmo_pace_send`` (migration 0012); ``answered_at`` is None while
+    the platform has not answered.
+    """
+
+    __tablename__ = "pace_send"
+    __table_args__ = (Index("ix_pace_send_send", "send"),)
+
+    key: str = Field(primary_key=True, max_length=300)
+    send: int = Field(primary_key=True, sa_type=BigInteger)
+    started_at: datetime
+    answered_at: datetime | None = None
+
+
+class PaceHoldRow(SQLModel, table=True):
+    """A pacing key the platform said to leave alone until ``until`` (a 429's Retry-After), for every process."""
+
+    __tablename__ = "pace_hold"
+
+    key: str = Field(primary_key=True, max_length=300)
+    until: datetime
+
+
 # The Core tables behind the models, for the prebuilt statements on the hot paths (SQLModel's
 # ``__table__`` is untyped).
 TENANT: Table = TenantRow.__table__  # type: ignore[attr-defined]
@@ -412,3 +437,5 @@ ERFA_ANSWER: Table = ErfaAnswerRow.__table__  # type: ignore[attr-defined]
 ERFA_INVITE: Table = ErfaInviteRow.__table__  # type: ignore[attr-defined]
 ERFA_FEEDBACK: Table = ErfaFeedbackRow.__table__  # type: ignore[attr-defined]
 NETWORK: Table = NetworkRow.__table__  # type: ignore[attr-defined]
+PACE_SEND: Table = PaceSendRow.__table__  # type: ignore[attr-defined]
+PACE_HOLD: Table = PaceHoldRow.__table__  # type: ignore[attr-defined]

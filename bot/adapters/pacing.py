@@ -14,16 +14,27 @@ So a send is known to have arrived only by the time its answer came back (``Pace
 the sends made are checked with that: one more goes only when the limits hold even if every earlier
 send arrived as late as it could have. The slots are planned as far apart again as the answers
 lately took, so that a message coming back at its slot is sent, not held back once more.
+
+Several processes on one PostgreSQL database (replicas, a worker) claim from one outbox, and each
+plans only its own sends: together they would post a multiple of what a platform allows. So there
+:class:`Pacing` also asks the database (:class:`SharedSends`, ``storage.pace_store``) before a send
+goes: one call checks it against the sends of every process and records it, or says when one more
+is allowed, and the message is then given its slot from that moment. A 429's hold is shared too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import logging
+import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import NoReturn
+from functools import partial
+from typing import NoReturn, Protocol
 
 from handlers.shared.ports import SendLater
 
@@ -33,9 +44,16 @@ Counters = tuple[tuple[str, Limits], ...]
 PROMISES_KEPT = 10_000  # slots promised to messages that never came back (another process sent them)
 ANSWER_TIMES_KEPT = 100  # the latest answer times: the margin kept between slots is ...
 MARGIN_QUANTILE = 0.9  # ... the time within which so many of them came
+SHARED_THREADS = 4  # the database calls of a shared pace, as many as its store has connections
+# An answer is written with the next send's admission, or after this long when none comes: other
+# processes count a send as under way until then, so the wait is short.
+ANSWERS_WAIT_SECONDS = 0.01
+UNREADABLE_RETRY_SECONDS = 1.0  # a message waits so long when the shared sends cannot be read
+
+log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Send:
     """One send: when it was let go, and when its answer came (None while it is under way)."""
 
@@ -90,6 +108,20 @@ class Pace:
         self._under_way[message_id] = send
         for key, _ in counters:
             self._sent[key].append(send)
+
+    def refused(self, message_id: int, seconds: float, *counters: tuple[str, Limits]) -> NoReturn:
+        """Take the admitted message back, as others' sends allow one more only in ``seconds``; raise ``SendLater``.
+
+        It keeps its slot, as one back at its slot that waits for a slow answer does: planned anew, it
+        would go behind every message queued since (``counters`` as it was admitted with).
+        """
+        counters = _paced(counters)
+        now = self._monotonic()
+        send = self._under_way.pop(message_id, None)
+        if send is not None:
+            for key, _ in counters:
+                self._sent[key].remove(send)
+        self._later(message_id, counters, now + seconds, now)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now (after lookups of its own)."""
@@ -210,6 +242,131 @@ class Pace:
         if len(self._promised) >= PROMISES_KEPT:
             self._promised = {key: at for key, at in self._promised.items() if at > now - 60.0}
         self._promised[message_id] = slot
+
+
+class SharedSends(Protocol):
+    """The sends of every process on one database, per counter (``storage.pace_store.PaceStore``)."""
+
+    def admit(self, send: int, counters: Counters, answered: Sequence[tuple[int, float]] = ()) -> float:
+        """Record ``send`` and return 0.0 if every counter allows it now, else the seconds until one would.
+
+        ``answered`` are sends answered since, each with how many seconds ago its answer came.
+        """
+
+    def answered(self, answered: Sequence[tuple[int, float]]) -> None:
+        """Record that the platform answered these sends (each with how many seconds ago)."""
+
+    def hold(self, key: str, seconds: float) -> None:
+        """Let no process send to ``key`` for ``seconds``."""
+
+
+class Pacing:
+    """The pace of one platform's sends: this process's :class:`Pace`, and every process's with ``shared``.
+
+    Without ``shared`` (SQLite: one process) it is the pace in memory alone, at no cost of its own.
+    """
+
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic, shared: SharedSends | None = None
+    ) -> None:
+        self._monotonic = monotonic
+        self._pace = Pace(monotonic)
+        self._shared = shared
+        self._threads = ThreadPoolExecutor(SHARED_THREADS, thread_name_prefix="vpmo-pace") if shared else None
+        self._sends: dict[int, int] = {}  # a message under way: the number of its send in the shared record
+        self._answers: list[tuple[int, float]] = []  # sends answered and when, not yet written
+        self._writing: asyncio.TimerHandle | None = None
+
+    async def admit(self, message_id: int, *counters: tuple[str, Limits]) -> None:
+        """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise (see :class:`Pace`)."""
+        self._pace.admit(message_id, *counters)
+        if self._shared is None:
+            return
+        paced = _paced(counters)
+        if not paced:
+            return
+        send = random.getrandbits(63)  # an id among a minute's sends, not a secret
+        answered = self._answers_taken()
+        try:
+            wait = await self._in_thread(self._admit_shared, send, paced, answered)
+        except Exception as error:  # the database is away: the message waits like a held-back one
+            self._answers.extend(answered)
+            log.warning(
+                "the database did not answer for the pace shared by the processes (%s); the message "
+                "tries again in a second: check that PostgreSQL is reachable",
+                error,
+            )
+            self._pace.refused(message_id, UNREADABLE_RETRY_SECONDS, *counters)
+        if wait > 0:
+            self._pace.refused(message_id, wait, *counters)
+        self._sends[message_id] = send
+
+    def leaving(self, message_id: int) -> None:
+        """Record that the admitted message's request is being made now."""
+        self._pace.leaving(message_id)
+
+    def answered(self, message_id: int) -> None:
+        """Record that the platform answered the message's send (taken or refused)."""
+        self._pace.answered(message_id)
+        send = self._sends.pop(message_id, None)
+        if send is None:
+            return
+        self._answers.append((send, self._monotonic()))
+        if self._writing is None:
+            self._writing = asyncio.get_running_loop().call_later(ANSWERS_WAIT_SECONDS, self._write_answers)
+
+    def hold(self, key: str, seconds: float) -> None:
+        """Send nothing more to ``key`` for ``seconds``, from any process (a 429 with Retry-After)."""
+        self._pace.hold(key, seconds)
+        if self._shared is not None:
+            self._in_background(self._shared.hold, key, seconds)
+
+    def _write_answers(self) -> None:
+        self._writing = None
+        answers = self._answers_taken()
+        if answers and self._shared is not None:
+            self._in_background(self._write_shared, answers).add_done_callback(
+                partial(self._unwritten, answers)
+            )
+
+    def _answers_taken(self) -> list[tuple[int, float]]:
+        answers, self._answers = self._answers, []
+        return answers
+
+    def _admit_shared(self, send: int, counters: Counters, answered: list[tuple[int, float]]) -> float:
+        assert self._shared is not None
+        return self._shared.admit(send, counters, self._ago(answered))
+
+    def _write_shared(self, answers: list[tuple[int, float]]) -> None:
+        assert self._shared is not None
+        self._shared.answered(self._ago(answers))
+
+    def _ago(self, answers: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        # The database takes the answers' times by its own clock: so many seconds before it reads them.
+        # Reckoned in the thread that makes the call, not before it waits there for its turn.
+        now = self._monotonic()
+        return [(send, now - at) for send, at in answers]
+
+    def _unwritten(self, answers: list[tuple[int, float]], written: asyncio.Future[None]) -> None:
+        # Unwritten, they would count as under way for a minute: they go with the next admission.
+        if written.cancelled() or written.exception() is not None:
+            self._answers.extend(answers)
+
+    async def _in_thread(self, work: Callable[..., float], *args: object) -> float:
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+
+    def _in_background(self, work: Callable[..., None], *args: object) -> asyncio.Future[None]:
+        written = asyncio.get_running_loop().run_in_executor(self._threads, work, *args)
+        written.add_done_callback(_log_failure)
+        return written
+
+
+def _log_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning(
+            "the database did not take the pace shared by the processes (%s); check that PostgreSQL is reachable",
+            done.exception(),
+        )
 
 
 def _paced(counters: Counters) -> Counters:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.adapters.pacing import Limits, Pace
+from bot.adapters.pacing import Limits, Pacing, SharedSends
 from bot.adapters.render import reader_for
 from bot.i18n import Reader
 from bot.invites.files import IcsFile
@@ -58,7 +58,15 @@ PERMANENT_ERRORS = frozenset(
 CHANNEL_PACE_SECONDS = 1.0  # chat.postMessage allows about one message per second per channel
 # ... and "several hundred messages a minute" across a workspace: a fan-out to many channels of one
 # client stays under it rather than meeting Slack's 429s.
-WORKSPACE_LIMITS: Limits = ((10, 1.0),)
+WORKSPACE_POSTS_PER_SECOND = 10
+
+
+def workspace_limits(posts_per_second: int) -> Limits:
+    """Return the limits of a workspace that takes so many posts a second (0: no pace per workspace)."""
+    return ((posts_per_second, 1.0),) if posts_per_second > 0 else ()
+
+
+WORKSPACE_LIMITS = workspace_limits(WORKSPACE_POSTS_PER_SECOND)
 # What conversations.info / conversations.join answer when the bot cannot be (or see that it is) a member.
 _CANNOT_JOIN = frozenset(
     {
@@ -98,13 +106,14 @@ class SlackMessenger:
         pace_seconds: float = CHANNEL_PACE_SECONDS,
         workspace_limits: Limits = (),
         monotonic: Callable[[], float] = time.monotonic,
+        shared_pace: SharedSends | None = None,
         public_url: str = "",
         ics_files: IcsFiles | None = None,
     ) -> None:
         self._client_for = client_for
         self._public_url = public_url
         self._ics_files = ics_files
-        self._pace = Pace(monotonic)
+        self._pace = Pacing(monotonic, shared_pace)
         self._channel_limits: Limits = ((1, pace_seconds),)
         self._workspace_limits = workspace_limits
         self._dm_channels: dict[tuple[int, str], str] = {}
@@ -130,7 +139,7 @@ class SlackMessenger:
                 if self._workspace_limits
                 else ()
             )
-            self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
+            await self._pace.admit(delivery.id, (channel, self._channel_limits), *workspace)
             try:
                 answer = await self._post(client, delivery, channel, payload)
             finally:
@@ -174,7 +183,7 @@ class SlackMessenger:
     ) -> Sent:
         """Edit the bot's earlier post (``channel:ts``) to show the message instead."""
         channel, _, ts = post.partition(":")
-        self._pace.admit(delivery.id, (channel, self._channel_limits))
+        await self._pace.admit(delivery.id, (channel, self._channel_limits))
         try:
             await client.chat_update(channel=channel, ts=ts, **payload)
         finally:

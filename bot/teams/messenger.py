@@ -24,7 +24,7 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.adapters.pacing import Limits, Pace
+from bot.adapters.pacing import Limits, Pacing, SharedSends
 from bot.adapters.render import reader_for
 from bot.teams.bot import platform_message_id, render_activity
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
@@ -88,19 +88,20 @@ class TeamsMessenger:
         app_id: str,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        shared_pace: SharedSends | None = None,
         public_url: str = "",
     ) -> None:
         self._adapter = adapter
         self._public_url = public_url
         self._store = store
         self._app_id = app_id
-        self._pace = Pace(monotonic)
+        self._pace = Pacing(monotonic, shared_pace)
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
         destination = _destination(delivery)
         # Paced before the reference is read: a message held back must cost as little as possible.
-        self._pace.admit(
+        await self._pace.admit(
             delivery.id,
             (destination.key, CONVERSATION_LIMITS),
             (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
