@@ -12,10 +12,15 @@ from pathlib import Path
 import pytest
 
 from tests.platforms.conftest import BOT_TOKEN, JONAS, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import STOP_SECONDS, VPMO, ServeProcess, clean_environment, free_port
+from tests.platforms.serve_process import (
+    STARTUP_SECONDS,
+    STOP_SECONDS,
+    VPMO,
+    ServeProcess,
+    clean_environment,
+    free_port,
+)
 from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
-
-STARTUP_SECONDS = 45.0  # several processes start at once on a shared 2-core machine
 
 
 def _vpmo(environment: dict[str, str], workdir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -51,13 +56,13 @@ def test_a_second_process_on_one_sqlite_file_is_refused_until_the_first_is_gone(
     sample_database(url)
     environment = clean_environment(url)
     with ServeProcess(environment, tmp_path, "first") as first:
-        first.wait_healthy(STARTUP_SECONDS)
+        first.wait_healthy()
         second = _vpmo({**environment, "VPMO_PORT": str(free_port())}, tmp_path, "serve")
         jobs = _vpmo(environment, tmp_path, "jobs", "run")
         first.kill()
     # Killed without any clean-up: the kernel has freed the lock all the same.
     with ServeProcess(environment, tmp_path, "after") as after:
-        after.wait_healthy(STARTUP_SECONDS)
+        after.wait_healthy()
 
     assert second.returncode == 1
     assert second.stderr.strip() == (
@@ -92,7 +97,7 @@ def test_workers_share_one_port_a_killed_one_is_replaced_and_sigterm_ends_them_a
             SLACK_API_URL=slack.url,
         )
         with ServeProcess(environment, tmp_path, "workers", arguments=("serve", "--workers", "2")) as server:
-            server.wait_healthy(STARTUP_SECONDS)
+            server.wait_healthy()
             assert server.process is not None
             first = _children(server.process.pid)
             os.kill(min(first), signal.SIGKILL)
@@ -100,7 +105,7 @@ def test_workers_share_one_port_a_killed_one_is_replaced_and_sigterm_ends_them_a
             while len(_children(server.process.pid) - first) < 1 and time.monotonic() < deadline:
                 time.sleep(0.1)
             replaced = _children(server.process.pid)
-            server.wait_healthy(STARTUP_SECONDS)
+            server.wait_healthy()
             client = SlackClient(server.url)
             signer = SlackSigner(SIGNING_SECRET)
             acks = [
