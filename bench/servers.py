@@ -402,20 +402,39 @@ def offered_line(name: str, result: Offered) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Spread:
+    """An open loop's requests spread over several clients of the server (tenants, say).
+
+    ``sender`` makes a fresh sender for each server's turn, so that every server gets the same
+    requests from the same clients; ``pacing`` says, in a sentence, which server paces what.
+    """
+
+    clients: int
+    noun: str
+    pacing: str
+    sender: Callable[[], Traced]
+
+    def describe(self, rate: float) -> str:
+        """Return the heading's words on the spread: how many clients, and the rate each one is offered."""
+        return f"over {self.clients} {self.noun}s, {rate / self.clients:g}/s offered per {self.noun}; {self.pacing}"
+
+
 async def compare_open_loop(
-    servers: Sequence[Server], fake: FakePlatforms, seconds: float, send: Traced
+    servers: Sequence[Server], fake: FakePlatforms, seconds: float, send: Traced | Spread
 ) -> None:
     """Offer each server the same Poisson arrivals at each rate in turn and print a line per server."""
     for rate in OPEN_LOOP_RATES:
+        spread = f" {send.describe(rate)}" if isinstance(send, Spread) else ""
         print(
-            f"open loop at {rate:g}/s for {seconds:g} s, Poisson arrivals (targets: p99 ack at most "
+            f"open loop at {rate:g}/s for {seconds:g} s, Poisson arrivals{spread} (targets: p99 ack at most "
             f"{ACK_TARGET * 1000:g} ms, p99 until the offer reaches the platform at most {OFFER_TARGET:g} s, "
             "nothing lost):"
         )
         for server in servers:
-            print(
-                offered_line(server.name, await offer_at_rate(server, fake, rate, seconds, send)), flush=True
-            )
+            sender = send.sender() if isinstance(send, Spread) else send
+            result = await offer_at_rate(server, fake, rate, seconds, sender)
+            print(offered_line(server.name, result), flush=True)
         print(flush=True)
 
 

@@ -45,15 +45,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import random
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from ruamel.yaml import YAML
 
 from bench.bare_teams_bot import KINDS as BASELINES
 from bench.servers import (
@@ -61,6 +64,7 @@ from bench.servers import (
     FakePlatforms,
     Mode,
     Server,
+    Spread,
     Traced,
     compare_open_loop,
     free_port,
@@ -73,10 +77,7 @@ from bench.servers import (
     start_server,
     vpmo_command,
 )
-from bot.admin.tenant_config import load_tenant_config
 
-TEAMS_TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
-JONAS = "29:1jof"
 BOT = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c"
 TEXTS = (
     "sparring Hvordan håndterer jeg, at budgettet for fase 2 er overskredet med 20 %?",
@@ -84,53 +85,155 @@ TEXTS = (
     "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
 )
 CONCURRENCY = (1, 16, 64)
-EXTRA_SENIORS = 60
+TENANTS = 10
+"""The client tenants the requests are spread over.
+
+Each request costs two Bot Connector calls in its tenant (the answer and the offer), and Teams
+allows an app 30 requests a second per tenant: at 100/s, ten tenants get 10 requests and 20 calls a
+second each, with room for Poisson's bursts, where five would need 40 calls a second and vpmo's
+pacing would have to hold offers back however fast it is.
+"""
+SENIORS = 10
+"""Budget seniors per tenant: at 100/s each one's chat gets an offer a second, half the 60 in 30 s
+Teams allows a conversation, so the offers wait for no senior's limit."""
+ASKERS = 10
+"""Project managers per tenant: at 100/s each one asks once a second, and gets one answer a second."""
 FLOOR = "write+send"
 """The baseline the CPU target is measured against: a write, an answer and a proactive message."""
 CPU_TARGET = 2.0
 SENDERS = (FLOOR, "vpmo")
 """The servers that send one proactive message per request."""
+PACING = (
+    "vpmo paces each tenant to Teams' 30 requests a second and each chat to its limits, "
+    f"{FLOOR} does no pacing"
+)
 
+
+@dataclass(frozen=True)
+class Person:
+    """A Teams user of a bench client: their user id and their client's Microsoft tenant."""
+
+    user: str
+    tenant: str
+
+
+@dataclass(frozen=True)
+class Client:
+    """One client tenant of the bench: its Microsoft tenant, its coordinator, seniors and askers."""
+
+    number: int
+
+    @property
+    def tenant(self) -> str:
+        """Return the client's Microsoft tenant id."""
+        return f"b3c4a000-0000-4000-8000-{self.number:012d}"
+
+    @property
+    def askers(self) -> list[Person]:
+        """Return the project managers who ask for sparring."""
+        return [self._person(f"pm-{n}") for n in range(ASKERS)]
+
+    @property
+    def people(self) -> list[Person]:
+        """Return everyone with a Teams chat: the coordinator, the seniors and the askers."""
+        return [self._person("coordinator"), *self._seniors, *self.askers]
+
+    @property
+    def _seniors(self) -> list[Person]:
+        return [self._person(f"senior-{n}") for n in range(SENIORS)]
+
+    def _person(self, handle: str) -> Person:
+        return Person(f"29:bench-{self.number:02d}-{handle}", self.tenant)
+
+    def configuration(self) -> str:
+        """Return the client's tenant file: the sample client's settings with people of its own."""
+        yaml = YAML()
+        config: dict[str, Any] = yaml.load(SAMPLE_TENANT.read_text(encoding="utf-8"))
+        config["slug"] = f"bench-{self.number:02d}"
+        config["name"] = f"Bench-klient {self.number:02d}"
+        config["teams_tenant_id"] = self.tenant
+        for key in ("slack_team_id", "challenges", "erfa", "erfa_meetings"):
+            config.pop(key, None)  # nothing but sparring is measured, and on Teams only
+        config["people"] = [
+            self._entry(self.people[0], "coordinator"),
+            *(self._entry(senior, "senior") for senior in self._seniors),
+            *(self._entry(asker, "pm") for asker in self.askers),
+        ]
+        with tempfile.SpooledTemporaryFile(mode="w+") as text:
+            yaml.dump(config, text)
+            text.seek(0)
+            return str(text.read())
+
+    def _entry(self, person: Person, role: str) -> dict[str, Any]:
+        handle = person.user.removeprefix(f"29:bench-{self.number:02d}-")
+        entry: dict[str, Any] = {
+            "email": f"{handle}@client-{self.number:02d}.dk",
+            "name": handle.replace("-", " ").title(),
+            "roles": [role],
+            "teams_id": person.user,
+        }
+        if role == "senior":
+            entry |= {"expertise": ["budget"], "capacity_hours_per_month": 100}
+        return entry
+
+
+CLIENTS = [Client(number) for number in range(TENANTS)]
 
 _activity_ids = itertools.count(1)
 _RUN = uuid.uuid4().hex[:8]
 
 
-def _personal(user: str) -> dict[str, Any]:
-    return {"conversationType": "personal", "tenantId": TEAMS_TENANT, "id": f"a:bench-personal-{user[3:]}"}
+def _personal(person: Person) -> dict[str, Any]:
+    return {
+        "conversationType": "personal",
+        "tenantId": person.tenant,
+        "id": f"a:bench-personal-{person.user[3:]}",
+    }
 
 
-def message(service_url: str, text: str) -> dict[str, Any]:
-    """Return a personal message activity from Jonas, with a fresh id (vpmo drops repeated ids)."""
+def message(service_url: str, text: str, sender: Person) -> dict[str, Any]:
+    """Return a personal message activity from ``sender``, with a fresh id (vpmo drops repeated ids)."""
     return {
         "type": "message",
         "id": f"bench-{_RUN}-{next(_activity_ids)}",
         "timestamp": datetime.now(UTC).isoformat(),
         "channelId": "msteams",
         "serviceUrl": service_url,
-        "from": {"id": JONAS, "name": "Jonas Friis", "aadObjectId": "00000000-0000-4000-8000-00000000a001"},
-        "conversation": _personal(JONAS),
+        "from": {"id": sender.user, "name": sender.user},
+        "conversation": _personal(sender),
         "recipient": {"id": BOT, "name": "vpmo"},
         "textFormat": "plain",
         "text": text,
         "locale": "da-DK",
-        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+        # vpmo finds the client by the tenant in channelData, as Teams sends it.
+        "channelData": {"tenant": {"id": sender.tenant}},
     }
 
 
-def install(service_url: str, user: str) -> dict[str, Any]:
+def install(service_url: str, person: Person) -> dict[str, Any]:
     """Return the conversationUpdate Teams sends when a person adds the app (vpmo stores the chat)."""
     return {
         "type": "conversationUpdate",
         "id": f"bench-{_RUN}-{next(_activity_ids)}",
         "channelId": "msteams",
         "serviceUrl": service_url,
-        "from": {"id": user},
-        "conversation": _personal(user),
+        "from": {"id": person.user},
+        "conversation": _personal(person),
         "recipient": {"id": BOT, "name": "vpmo"},
-        "membersAdded": [{"id": BOT}, {"id": user}],
-        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+        "membersAdded": [{"id": BOT}, {"id": person.user}],
+        "channelData": {"tenant": {"id": person.tenant}},
     }
+
+
+def askers(seed: int = 0) -> Iterator[Person]:
+    """Yield the askers of every client in a random order that is the same for the same seed.
+
+    Each request picks its tenant at random, so each tenant's requests are Poisson arrivals too.
+    """
+    everyone = [person for client in CLIENTS for person in client.askers]
+    choice = random.Random(seed)
+    while True:
+        yield choice.choice(everyone)
 
 
 @dataclass
@@ -151,9 +254,11 @@ async def _counts(connector: FakePlatforms) -> tuple[int, int]:
 
 async def _load(server: Server, connector: FakePlatforms, concurrency: int, seconds: float) -> Result:
     texts = itertools.cycle(TEXTS)
+    senders = askers()
 
     async def activity(session: aiohttp.ClientSession) -> int:
-        async with session.post("/api/messages", json=message(connector.url, next(texts))) as response:
+        body = message(connector.url, next(texts), next(senders))
+        async with session.post("/api/messages", json=body) as response:
             await response.read()
             return response.status
 
@@ -196,31 +301,21 @@ def _line(name: str, result: Result) -> str:
     )
 
 
-def _bench_tenant(folder: str) -> Path:
-    """Write the sample client with budget seniors enough to take every offer within Teams' limits.
-
-    Teams lets a bot send one conversation 60 messages in 30 seconds: with the sample's one budget
-    senior, most offers would wait for her conversation, and their sends would not be measured.
-    """
-    extra = "".join(
-        f"\n  - email: budget.senior.{n}@maximize.dk\n    name: Budget Senior {n}\n    roles: [senior]\n"
-        f'    teams_id: "29:bench-senior-{n}"\n    expertise: [budget]\n    capacity_hours_per_month: 100\n'
-        for n in range(EXTRA_SENIORS)
-    )
-    text = SAMPLE_TENANT.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra
-    load_tenant_config(text)  # the people list ends the sample: what is appended must still be valid
-    path = Path(folder) / "bench-tenant.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+def _write_clients(folder: str) -> list[Path]:
+    """Write the tenant file of every bench client and return their paths."""
+    paths = []
+    for client in CLIENTS:
+        path = Path(folder) / f"bench-{client.number:02d}.yaml"
+        path.write_text(client.configuration(), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
-async def _install_everyone(server: Server, connector: FakePlatforms, tenant: Path) -> None:
-    """Let every Teams user of the client add the app, so the offers vpmo sends can be delivered."""
-    config = load_tenant_config(tenant.read_text(encoding="utf-8"))
-    users = [str(person.teams_id) for person in config.people if person.teams_id]
+async def _install_everyone(server: Server, connector: FakePlatforms) -> None:
+    """Let every Teams user of every client add the app, so the offers vpmo sends can be delivered."""
     async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as session:
-        for user in users:
-            async with session.post("/api/messages", json=install(connector.url, user)) as response:
+        for person in (person for client in CLIENTS for person in client.people):
+            async with session.post("/api/messages", json=install(connector.url, person)) as response:
                 response.raise_for_status()
 
 
@@ -276,24 +371,28 @@ def _start_baseline(kind: str, folder: str, env: dict[str, str]) -> Server:
     return start_server(kind, command, port, env)
 
 
-def _traced(connector: FakePlatforms) -> Traced:
-    texts = itertools.cycle(TEXTS)
+def _spread(connector: FakePlatforms) -> Spread:
+    def sender() -> Traced:
+        texts = itertools.cycle(TEXTS)
+        senders = askers()
 
-    async def activity(session: aiohttp.ClientSession, marker: str) -> int:
-        body = message(connector.url, f"{next(texts)} ({marker})")
-        async with session.post("/api/messages", json=body) as response:
-            await response.read()
-            return response.status
+        async def activity(session: aiohttp.ClientSession, marker: str) -> int:
+            body = message(connector.url, f"{next(texts)} ({marker})", next(senders))
+            async with session.post("/api/messages", json=body) as response:
+                await response.read()
+                return response.status
 
-    return activity
+        return activity
+
+    return Spread(TENANTS, "tenant", PACING, sender)
 
 
 async def main(mode: Mode) -> None:
     """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
-        tenant = _bench_tenant(folder)
-        prepare_database(folder, env, tenant)
+        for tenant in _write_clients(folder):
+            prepare_database(folder, env, tenant)
         connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
@@ -302,11 +401,11 @@ async def main(mode: Mode) -> None:
             port = free_port()
             ours = start_server("vpmo", [vpmo_command(), "serve", "--port", str(port)], port, env)
             servers.append(ours)
-            await _install_everyone(ours, connector, tenant)
+            await _install_everyone(ours, connector)
             if mode.open_loop:
                 for server in servers:
                     await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
-                await compare_open_loop(servers, connector, mode.seconds, _traced(connector))
+                await compare_open_loop(servers, connector, mode.seconds, _spread(connector))
             else:
                 await _compare(servers, connector, mode.seconds, mode.rounds)
         finally:
