@@ -4,22 +4,31 @@
     .venv/bin/python -m bench.teams_activity --open-loop [--seconds 20]
 
 The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
-no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
-client with 60 more budget seniors (one senior's conversation takes 60 messages in 30 seconds: the
-offers must not wait for Teams' limits, or their sends would not be measured), and the baselines of
-``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new connector clients
-per activity), the same reusing its clients as vpmo does ("reuse"), and "write+send", which writes
-one row to SQLite, answers, and then sends one proactive message (the least a bot doing vpmo's job
-does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its own
-(``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers, so it
-must never wait on the load generator).
+no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database, and the
+baselines of ``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new
+connector clients per activity), the same reusing its clients as vpmo does ("reuse"), and
+"write+send", which writes one row to SQLite, answers, and then sends one proactive message (the
+least a bot doing vpmo's job does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot
+Connector in a process of its own (``bench.fake_platforms``: botbuilder's connector calls block a
+worker thread until it answers, so it must never wait on the load generator).
 
-Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
-client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
-lookup, replay check, the conversation reference, classification, routing, the database write with
-its outbox message, and the reply through the connector; the offers to the seniors go out from its
-tick meanwhile (every senior and the coordinator have "installed" the app in vpmo first, so they
-succeed), paced to Teams' limits (30 requests a second in one tenant among them).
+The clients: one vpmo serves a consultancy's many client organisations, each in a Microsoft tenant of
+its own. The database holds ten (``TENANTS``), each applied with ``vpmo tenant apply`` from the sample
+client's settings with people of its own: a coordinator, ten budget seniors and ten project managers
+who ask. Teams allows an app 30 requests a second per tenant and each request costs two calls in its
+tenant (the answer and the offer): at 100/s, ten tenants get 10 requests and 20 calls a second each,
+within the limit with room for bursts, where five would need 40 and vpmo's pacing would have to hold
+offers back. Ten seniors a tenant get one offer a second each at 100/s, half of the 60 in 30 seconds
+Teams allows one conversation; ten askers each ask once a second.
+
+Every activity is a personal ``message`` from one of the askers, picked at random (seeded: every
+server gets the same ones in the same order), so each tenant's requests are Poisson arrivals too. It
+carries the asker's tenant as Teams does, in ``channelData.tenant.id`` (which vpmo reads first) and in
+``conversation.tenantId``, and the text ``sparring <a budget question>``. vpmo does the full path:
+tenant lookup, replay check, the conversation reference, classification, routing among the tenant's
+seniors, the database write with its outbox message, and the reply through the connector; the offers
+to the seniors go out from its tick meanwhile (everyone has "installed" the app in vpmo first, so they
+succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing.
 
 Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
 machine noise hits all alike. After each turn the bench waits until every offer has arrived (one
@@ -34,10 +43,11 @@ Targets: at least 0.7x the echo bots' throughput; vpmo's CPU per request at most
 Open loop (``--open-loop``): "write+send" and vpmo in turn get the ``sparring`` message at 50 and then
 100 per second for ``--seconds`` each, with Poisson arrivals that never wait for answers, each
 question ending with a trace marker that the fake notes when a proactive message carrying it arrives
-(vpmo's offer to a senior). Printed per rate and server, with the same targets as
-``bench.slack_ack --open-loop`` (p99 answer at most 50 ms, p99 offer at most 1 s, nothing lost): requests
-offered, answered (200 within 3 s), lost, errors, p50/p99 answer latency, p99 time until the offer
-arrived, CPU per request and the verdict.
+(vpmo's offer to a senior). Printed per rate: a heading with the rate offered per tenant and who
+paces; per server, with the same targets as ``bench.slack_ack --open-loop`` (p99 answer at most
+50 ms, p99 offer at most 1 s, nothing lost): requests offered, answered (200 within 3 s), lost,
+errors, p50/p99 answer latency, p99 time until the offer arrived, CPU per request, the most requests
+one tenant was sent in one second of the turn, and the verdict; then vpmo's ratios to "write+send".
 """
 
 from __future__ import annotations
@@ -48,7 +58,9 @@ import os
 import random
 import sys
 import tempfile
+import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -371,20 +383,40 @@ def _start_baseline(kind: str, folder: str, env: dict[str, str]) -> Server:
     return start_server(kind, command, port, env)
 
 
-def _spread(connector: FakePlatforms) -> Spread:
-    def sender() -> Traced:
+class _TenantLoad:
+    """The open loop's senders over the clients, and how many requests each tenant got each second."""
+
+    def __init__(self, connector: FakePlatforms) -> None:
+        self._connector = connector
+        self._per_second: Counter[tuple[str, int]] = Counter()
+
+    def sender(self) -> Traced:
+        """Return a sender for one server's turn: the same askers in the same order as every turn."""
+        self._per_second.clear()
         texts = itertools.cycle(TEXTS)
         senders = askers()
+        first: float | None = None
 
         async def activity(session: aiohttp.ClientSession, marker: str) -> int:
-            body = message(connector.url, f"{next(texts)} ({marker})", next(senders))
+            nonlocal first
+            asker = next(senders)
+            # Seconds counted from the turn's first request, so that every turn is cut alike.
+            first = time.monotonic() if first is None else first
+            self._per_second[asker.tenant, int(time.monotonic() - first)] += 1
+            body = message(self._connector.url, f"{next(texts)} ({marker})", asker)
             async with session.post("/api/messages", json=body) as response:
                 await response.read()
                 return response.status
 
         return activity
 
-    return Spread(TENANTS, "tenant", PACING, sender)
+    def busiest(self) -> int:
+        """Return the most requests one tenant was sent in one second of the last turn."""
+        return max(self._per_second.values(), default=0)
+
+    def spread(self) -> Spread:
+        """Return the spread the open-loop comparison runs with."""
+        return Spread(TENANTS, "tenant", PACING, self.sender, self.busiest)
 
 
 async def main(mode: Mode) -> None:
@@ -405,7 +437,7 @@ async def main(mode: Mode) -> None:
             if mode.open_loop:
                 for server in servers:
                     await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
-                await compare_open_loop(servers, connector, mode.seconds, _spread(connector))
+                await compare_open_loop(servers, connector, mode.seconds, _TenantLoad(connector).spread())
             else:
                 await _compare(servers, connector, mode.seconds, mode.rounds)
         finally:
