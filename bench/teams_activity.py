@@ -28,7 +28,9 @@ carries the asker's tenant as Teams does, in ``channelData.tenant.id`` (which vp
 tenant lookup, replay check, the conversation reference, classification, routing among the tenant's
 seniors, the database write with its outbox message, and the reply through the connector; the offers
 to the seniors go out from its tick meanwhile (everyone has "installed" the app in vpmo first, so they
-succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing.
+succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing. Both
+modes print the machine's cores and load average first: on a shared machine the others' work
+decides much of the latency.
 
 Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
 machine noise hits all alike. After each turn the bench waits until every offer has arrived (one
@@ -421,6 +423,7 @@ class _TenantLoad:
 
 async def main(mode: Mode) -> None:
     """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
         for tenant in _write_clients(folder):
