@@ -29,7 +29,7 @@ tenant lookup, replay check, the conversation reference, classification, routing
 seniors, the database write with its outbox message, and the reply through the connector; the offers
 to the seniors go out from its tick meanwhile (everyone has "installed" the app in vpmo first, so they
 succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing. Both
-modes print the machine's cores and load average first: on a shared machine the others' work
+modes print the machine's cores and its load average first and last: on a shared machine the others' work
 decides much of the latency.
 
 Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
@@ -447,6 +447,7 @@ async def main(mode: Mode) -> None:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
             for server in [*servers, connector.server]:
                 await asyncio.to_thread(server.stop)
+    print(f"machine: load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
 if __name__ == "__main__":
