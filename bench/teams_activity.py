@@ -29,8 +29,8 @@ tenant lookup, replay check, the conversation reference, classification, routing
 seniors, the database write with its outbox message, and the reply through the connector; the offers
 to the seniors go out from its tick meanwhile (everyone has "installed" the app in vpmo first, so they
 succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing. Both
-modes print the machine's cores and its load average first and last: on a shared machine the others' work
-decides much of the latency.
+modes print the machine's cores and its load average first and last: on a shared machine the
+others' work decides much of the latency.
 
 Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
 machine noise hits all alike. After each turn the bench waits until every offer has arrived (one
