@@ -389,8 +389,8 @@ async def offer_at_rate(
     return Offered(len(sent_at), load.errors, load.latencies, delays, server.cpu_seconds() - cpu_before)
 
 
-def offered_line(name: str, result: Offered) -> str:
-    """Return the printed line of one server's open-loop turn: counts, latencies, CPU and verdict."""
+def offered_line(name: str, result: Offered, spread: str = "") -> str:
+    """Return the printed line of one server's open-loop turn: counts, latencies, CPU, spread and verdict."""
     ack_p50, ack_p99 = percentiles(result.latencies or [math.inf])
     offer_p99 = percentiles(result.offer_delays or [math.inf])[1]
     misses = result.misses()
@@ -398,24 +398,69 @@ def offered_line(name: str, result: Offered) -> str:
         f"  {name:10s} offered {result.offered:5d}  acked {result.offered - result.errors:5d}   "
         f"lost {result.lost:4d}   errors {result.errors:4d}   ack p50 {ack_p50:6.1f} ms  p99 {ack_p99:7.1f} ms   "
         f"offer p99 {offer_p99:7.1f} ms   CPU {1000 * result.cpu / max(result.offered, 1):5.2f} ms/req   "
+        + (f"{spread}   " if spread else "")
         + ("targets met" if not misses else "NOT met: " + ", ".join(misses))
     )
 
 
+def ratio_line(ours: tuple[str, Offered], floor: tuple[str, Offered]) -> str:
+    """Return the printed ratios of one server's open-loop turn to the floor's at the same rate."""
+    (name, mine), (floor_name, theirs) = ours, floor
+
+    def ratio(of: Callable[[Offered], float]) -> str:
+        return f"{of(mine) / of(theirs):.1f}x" if of(theirs) else "-"
+
+    return (
+        f"  {name}/{floor_name}: p99 ack {ratio(lambda r: percentiles(r.latencies or [math.inf])[1])}   "
+        f"p99 offer {ratio(lambda r: percentiles(r.offer_delays or [math.inf])[1])}   "
+        f"CPU per request {ratio(lambda r: r.cpu / max(r.offered, 1))}"
+    )
+
+
+@dataclass(frozen=True)
+class Spread:
+    """An open loop's requests spread over several clients of the server (tenants, say).
+
+    ``sender`` makes a fresh sender for each server's turn, so that every server gets the same
+    requests from the same clients; ``busiest`` tells the most requests one client was offered in
+    one second of the last turn; ``pacing`` says, in a sentence, which server paces what.
+    """
+
+    clients: int
+    noun: str
+    pacing: str
+    sender: Callable[[], Traced]
+    busiest: Callable[[], int]
+
+    def describe(self, rate: float) -> str:
+        """Return the heading's words on the spread: how many clients, and the rate each one is offered."""
+        return f"over {self.clients} {self.noun}s, {rate / self.clients:g}/s offered per {self.noun}; {self.pacing}"
+
+
 async def compare_open_loop(
-    servers: Sequence[Server], fake: FakePlatforms, seconds: float, send: Traced
+    servers: Sequence[Server], fake: FakePlatforms, seconds: float, send: Traced | Spread
 ) -> None:
-    """Offer each server the same Poisson arrivals at each rate in turn and print a line per server."""
+    """Offer each server the same Poisson arrivals at each rate in turn and print a line per server.
+
+    The last server's ratios to the first (the floor) follow the lines.
+    """
     for rate in OPEN_LOOP_RATES:
+        spread = send if isinstance(send, Spread) else None
         print(
-            f"open loop at {rate:g}/s for {seconds:g} s, Poisson arrivals (targets: p99 ack at most "
-            f"{ACK_TARGET * 1000:g} ms, p99 until the offer reaches the platform at most {OFFER_TARGET:g} s, "
-            "nothing lost):"
+            f"open loop at {rate:g}/s for {seconds:g} s, Poisson arrivals"
+            + (f" {spread.describe(rate)}" if spread else "")
+            + f" (targets: p99 ack at most {ACK_TARGET * 1000:g} ms, p99 until the offer reaches the "
+            f"platform at most {OFFER_TARGET:g} s, nothing lost):"
         )
+        results: list[tuple[str, Offered]] = []
         for server in servers:
-            print(
-                offered_line(server.name, await offer_at_rate(server, fake, rate, seconds, send)), flush=True
-            )
+            sender = send.sender() if isinstance(send, Spread) else send
+            result = await offer_at_rate(server, fake, rate, seconds, sender)
+            busiest = f"busiest {spread.noun} {spread.busiest()} in 1 s" if spread else ""
+            print(offered_line(server.name, result, busiest), flush=True)
+            results.append((server.name, result))
+        if len(results) > 1:
+            print(ratio_line(results[-1], results[0]), flush=True)
         print(flush=True)
 
 

@@ -4,22 +4,33 @@
     .venv/bin/python -m bench.teams_activity --open-loop [--seconds 20]
 
 The servers run as subprocesses on 127.0.0.1 on the same stack (aiohttp + botbuilder's CloudAdapter,
-no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database holding the sample
-client with 60 more budget seniors (one senior's conversation takes 60 messages in 30 seconds: the
-offers must not wait for Teams' limits, or their sends would not be measured), and the baselines of
-``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new connector clients
-per activity), the same reusing its clients as vpmo does ("reuse"), and "write+send", which writes
-one row to SQLite, answers, and then sends one proactive message (the least a bot doing vpmo's job
-does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot Connector in a process of its own
-(``bench.fake_platforms``: botbuilder's connector calls block a worker thread until it answers, so it
-must never wait on the load generator).
+no authentication): ``vpmo serve`` with ``VPMO_TEAMS_LOCAL=1`` on a SQLite database, and the
+baselines of ``bench.bare_teams_bot``: an echo bot with botbuilder's defaults ("bare", two new
+connector clients per activity), the same reusing its clients as vpmo does ("reuse"), and
+"write+send", which writes one row to SQLite, answers, and then sends one proactive message (the
+least a bot doing vpmo's job does, the honest floor). Their ``serviceUrl`` is a tiny fake Bot
+Connector in a process of its own (``bench.fake_platforms``: botbuilder's connector calls block a
+worker thread until it answers, so it must never wait on the load generator).
 
-Every activity is a personal ``message`` from Jonas (the sample client's Teams user) in the sample
-client's Microsoft tenant with the text ``sparring <a budget question>``. vpmo does the full path: tenant
-lookup, replay check, the conversation reference, classification, routing, the database write with
-its outbox message, and the reply through the connector; the offers to the seniors go out from its
-tick meanwhile (every senior and the coordinator have "installed" the app in vpmo first, so they
-succeed), paced to Teams' limits (30 requests a second in one tenant among them).
+The clients: one vpmo serves a consultancy's many client organisations, each in a Microsoft tenant of
+its own. The database holds ten (``TENANTS``), each applied with ``vpmo tenant apply`` from the sample
+client's settings with people of its own: a coordinator, ten budget seniors and ten project managers
+who ask. Teams allows an app 30 requests a second per tenant and each request costs two calls in its
+tenant (the answer and the offer): at 100/s, ten tenants get 10 requests and 20 calls a second each,
+within the limit with room for bursts, where five would need 40 and vpmo's pacing would have to hold
+offers back. Ten seniors a tenant get one offer a second each at 100/s, half of the 60 in 30 seconds
+Teams allows one conversation; ten askers each ask once a second.
+
+Every activity is a personal ``message`` from one of the askers, picked at random (seeded: every
+server gets the same ones in the same order), so each tenant's requests are Poisson arrivals too. It
+carries the asker's tenant as Teams does, in ``channelData.tenant.id`` (which vpmo reads first) and in
+``conversation.tenantId``, and the text ``sparring <a budget question>``. vpmo does the full path:
+tenant lookup, replay check, the conversation reference, classification, routing among the tenant's
+seniors, the database write with its outbox message, and the reply through the connector; the offers
+to the seniors go out from its tick meanwhile (everyone has "installed" the app in vpmo first, so they
+succeed), paced to Teams' limits per conversation and per tenant. The baselines do no pacing. Both
+modes print the machine's cores and its load average first and last: on a shared machine the
+others' work decides much of the latency.
 
 Closed loop (the default): the servers take turns at each concurrency (1, 16, 64) within one run, so
 machine noise hits all alike. After each turn the bench waits until every offer has arrived (one
@@ -34,10 +45,11 @@ Targets: at least 0.7x the echo bots' throughput; vpmo's CPU per request at most
 Open loop (``--open-loop``): "write+send" and vpmo in turn get the ``sparring`` message at 50 and then
 100 per second for ``--seconds`` each, with Poisson arrivals that never wait for answers, each
 question ending with a trace marker that the fake notes when a proactive message carrying it arrives
-(vpmo's offer to a senior). Printed per rate and server, with the same targets as
-``bench.slack_ack --open-loop`` (p99 answer at most 50 ms, p99 offer at most 1 s, nothing lost): requests
-offered, answered (200 within 3 s), lost, errors, p50/p99 answer latency, p99 time until the offer
-arrived, CPU per request and the verdict.
+(vpmo's offer to a senior). Printed per rate: a heading with the rate offered per tenant and who
+paces; per server, with the same targets as ``bench.slack_ack --open-loop`` (p99 answer at most
+50 ms, p99 offer at most 1 s, nothing lost): requests offered, answered (200 within 3 s), lost,
+errors, p50/p99 answer latency, p99 time until the offer arrived, CPU per request, the most requests
+one tenant was sent in one second of the turn, and the verdict; then vpmo's ratios to "write+send".
 """
 
 from __future__ import annotations
@@ -45,15 +57,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import random
 import sys
 import tempfile
+import time
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from ruamel.yaml import YAML
 
 from bench.bare_teams_bot import KINDS as BASELINES
 from bench.servers import (
@@ -61,6 +78,7 @@ from bench.servers import (
     FakePlatforms,
     Mode,
     Server,
+    Spread,
     Traced,
     compare_open_loop,
     free_port,
@@ -73,10 +91,7 @@ from bench.servers import (
     start_server,
     vpmo_command,
 )
-from bot.admin.tenant_config import load_tenant_config
 
-TEAMS_TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
-JONAS = "29:1jof"
 BOT = "28:c9e8c047-2a74-40a2-b28a-b162d5f5327c"
 TEXTS = (
     "sparring Hvordan håndterer jeg, at budgettet for fase 2 er overskredet med 20 %?",
@@ -84,53 +99,155 @@ TEXTS = (
     "sparring Hvordan lægger jeg en reserve ind i projektets budget?",
 )
 CONCURRENCY = (1, 16, 64)
-EXTRA_SENIORS = 60
+TENANTS = 10
+"""The client tenants the requests are spread over.
+
+Each request costs two Bot Connector calls in its tenant (the answer and the offer), and Teams
+allows an app 30 requests a second per tenant: at 100/s, ten tenants get 10 requests and 20 calls a
+second each, with room for Poisson's bursts, where five would need 40 calls a second and vpmo's
+pacing would have to hold offers back however fast it is.
+"""
+SENIORS = 10
+"""Budget seniors per tenant: at 100/s each one's chat gets an offer a second, half the 60 in 30 s
+Teams allows a conversation, so the offers wait for no senior's limit."""
+ASKERS = 10
+"""Project managers per tenant: at 100/s each one asks once a second, and gets one answer a second."""
 FLOOR = "write+send"
 """The baseline the CPU target is measured against: a write, an answer and a proactive message."""
 CPU_TARGET = 2.0
 SENDERS = (FLOOR, "vpmo")
 """The servers that send one proactive message per request."""
+PACING = (
+    "vpmo paces each tenant to Teams' 30 requests a second and each chat to its limits, "
+    f"{FLOOR} does no pacing"
+)
 
+
+@dataclass(frozen=True)
+class Person:
+    """A Teams user of a bench client: their user id and their client's Microsoft tenant."""
+
+    user: str
+    tenant: str
+
+
+@dataclass(frozen=True)
+class Client:
+    """One client tenant of the bench: its Microsoft tenant, its coordinator, seniors and askers."""
+
+    number: int
+
+    @property
+    def tenant(self) -> str:
+        """Return the client's Microsoft tenant id."""
+        return f"b3c4a000-0000-4000-8000-{self.number:012d}"
+
+    @property
+    def askers(self) -> list[Person]:
+        """Return the project managers who ask for sparring."""
+        return [self._person(f"pm-{n}") for n in range(ASKERS)]
+
+    @property
+    def people(self) -> list[Person]:
+        """Return everyone with a Teams chat: the coordinator, the seniors and the askers."""
+        return [self._person("coordinator"), *self._seniors, *self.askers]
+
+    @property
+    def _seniors(self) -> list[Person]:
+        return [self._person(f"senior-{n}") for n in range(SENIORS)]
+
+    def _person(self, handle: str) -> Person:
+        return Person(f"29:bench-{self.number:02d}-{handle}", self.tenant)
+
+    def configuration(self) -> str:
+        """Return the client's tenant file: the sample client's settings with people of its own."""
+        yaml = YAML()
+        config: dict[str, Any] = yaml.load(SAMPLE_TENANT.read_text(encoding="utf-8"))
+        config["slug"] = f"bench-{self.number:02d}"
+        config["name"] = f"Bench-klient {self.number:02d}"
+        config["teams_tenant_id"] = self.tenant
+        for key in ("slack_team_id", "challenges", "erfa", "erfa_meetings"):
+            config.pop(key, None)  # nothing but sparring is measured, and on Teams only
+        config["people"] = [
+            self._entry(self.people[0], "coordinator"),
+            *(self._entry(senior, "senior") for senior in self._seniors),
+            *(self._entry(asker, "pm") for asker in self.askers),
+        ]
+        with tempfile.SpooledTemporaryFile(mode="w+") as text:
+            yaml.dump(config, text)
+            text.seek(0)
+            return str(text.read())
+
+    def _entry(self, person: Person, role: str) -> dict[str, Any]:
+        handle = person.user.removeprefix(f"29:bench-{self.number:02d}-")
+        entry: dict[str, Any] = {
+            "email": f"{handle}@client-{self.number:02d}.dk",
+            "name": handle.replace("-", " ").title(),
+            "roles": [role],
+            "teams_id": person.user,
+        }
+        if role == "senior":
+            entry |= {"expertise": ["budget"], "capacity_hours_per_month": 100}
+        return entry
+
+
+CLIENTS = [Client(number) for number in range(TENANTS)]
 
 _activity_ids = itertools.count(1)
 _RUN = uuid.uuid4().hex[:8]
 
 
-def _personal(user: str) -> dict[str, Any]:
-    return {"conversationType": "personal", "tenantId": TEAMS_TENANT, "id": f"a:bench-personal-{user[3:]}"}
+def _personal(person: Person) -> dict[str, Any]:
+    return {
+        "conversationType": "personal",
+        "tenantId": person.tenant,
+        "id": f"a:bench-personal-{person.user[3:]}",
+    }
 
 
-def message(service_url: str, text: str) -> dict[str, Any]:
-    """Return a personal message activity from Jonas, with a fresh id (vpmo drops repeated ids)."""
+def message(service_url: str, text: str, sender: Person) -> dict[str, Any]:
+    """Return a personal message activity from ``sender``, with a fresh id (vpmo drops repeated ids)."""
     return {
         "type": "message",
         "id": f"bench-{_RUN}-{next(_activity_ids)}",
         "timestamp": datetime.now(UTC).isoformat(),
         "channelId": "msteams",
         "serviceUrl": service_url,
-        "from": {"id": JONAS, "name": "Jonas Friis", "aadObjectId": "00000000-0000-4000-8000-00000000a001"},
-        "conversation": _personal(JONAS),
+        "from": {"id": sender.user, "name": sender.user},
+        "conversation": _personal(sender),
         "recipient": {"id": BOT, "name": "vpmo"},
         "textFormat": "plain",
         "text": text,
         "locale": "da-DK",
-        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+        # vpmo finds the client by the tenant in channelData, as Teams sends it.
+        "channelData": {"tenant": {"id": sender.tenant}},
     }
 
 
-def install(service_url: str, user: str) -> dict[str, Any]:
+def install(service_url: str, person: Person) -> dict[str, Any]:
     """Return the conversationUpdate Teams sends when a person adds the app (vpmo stores the chat)."""
     return {
         "type": "conversationUpdate",
         "id": f"bench-{_RUN}-{next(_activity_ids)}",
         "channelId": "msteams",
         "serviceUrl": service_url,
-        "from": {"id": user},
-        "conversation": _personal(user),
+        "from": {"id": person.user},
+        "conversation": _personal(person),
         "recipient": {"id": BOT, "name": "vpmo"},
-        "membersAdded": [{"id": BOT}, {"id": user}],
-        "channelData": {"tenant": {"id": TEAMS_TENANT}},
+        "membersAdded": [{"id": BOT}, {"id": person.user}],
+        "channelData": {"tenant": {"id": person.tenant}},
     }
+
+
+def askers(seed: int = 0) -> Iterator[Person]:
+    """Yield the askers of every client in a random order that is the same for the same seed.
+
+    Each request picks its tenant at random, so each tenant's requests are Poisson arrivals too.
+    """
+    everyone = [person for client in CLIENTS for person in client.askers]
+    choice = random.Random(seed)
+    while True:
+        yield choice.choice(everyone)
 
 
 @dataclass
@@ -151,9 +268,11 @@ async def _counts(connector: FakePlatforms) -> tuple[int, int]:
 
 async def _load(server: Server, connector: FakePlatforms, concurrency: int, seconds: float) -> Result:
     texts = itertools.cycle(TEXTS)
+    senders = askers()
 
     async def activity(session: aiohttp.ClientSession) -> int:
-        async with session.post("/api/messages", json=message(connector.url, next(texts))) as response:
+        body = message(connector.url, next(texts), next(senders))
+        async with session.post("/api/messages", json=body) as response:
             await response.read()
             return response.status
 
@@ -196,31 +315,21 @@ def _line(name: str, result: Result) -> str:
     )
 
 
-def _bench_tenant(folder: str) -> Path:
-    """Write the sample client with budget seniors enough to take every offer within Teams' limits.
-
-    Teams lets a bot send one conversation 60 messages in 30 seconds: with the sample's one budget
-    senior, most offers would wait for her conversation, and their sends would not be measured.
-    """
-    extra = "".join(
-        f"\n  - email: budget.senior.{n}@maximize.dk\n    name: Budget Senior {n}\n    roles: [senior]\n"
-        f'    teams_id: "29:bench-senior-{n}"\n    expertise: [budget]\n    capacity_hours_per_month: 100\n'
-        for n in range(EXTRA_SENIORS)
-    )
-    text = SAMPLE_TENANT.read_text(encoding="utf-8").rstrip("\n") + "\n" + extra
-    load_tenant_config(text)  # the people list ends the sample: what is appended must still be valid
-    path = Path(folder) / "bench-tenant.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+def _write_clients(folder: str) -> list[Path]:
+    """Write the tenant file of every bench client and return their paths."""
+    paths = []
+    for client in CLIENTS:
+        path = Path(folder) / f"bench-{client.number:02d}.yaml"
+        path.write_text(client.configuration(), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
-async def _install_everyone(server: Server, connector: FakePlatforms, tenant: Path) -> None:
-    """Let every Teams user of the client add the app, so the offers vpmo sends can be delivered."""
-    config = load_tenant_config(tenant.read_text(encoding="utf-8"))
-    users = [str(person.teams_id) for person in config.people if person.teams_id]
+async def _install_everyone(server: Server, connector: FakePlatforms) -> None:
+    """Let every Teams user of every client add the app, so the offers vpmo sends can be delivered."""
     async with aiohttp.ClientSession(f"http://127.0.0.1:{server.port}") as session:
-        for user in users:
-            async with session.post("/api/messages", json=install(connector.url, user)) as response:
+        for person in (person for client in CLIENTS for person in client.people):
+            async with session.post("/api/messages", json=install(connector.url, person)) as response:
                 response.raise_for_status()
 
 
@@ -276,24 +385,49 @@ def _start_baseline(kind: str, folder: str, env: dict[str, str]) -> Server:
     return start_server(kind, command, port, env)
 
 
-def _traced(connector: FakePlatforms) -> Traced:
-    texts = itertools.cycle(TEXTS)
+class _TenantLoad:
+    """The open loop's senders over the clients, and how many requests each tenant got each second."""
 
-    async def activity(session: aiohttp.ClientSession, marker: str) -> int:
-        body = message(connector.url, f"{next(texts)} ({marker})")
-        async with session.post("/api/messages", json=body) as response:
-            await response.read()
-            return response.status
+    def __init__(self, connector: FakePlatforms) -> None:
+        self._connector = connector
+        self._per_second: Counter[tuple[str, int]] = Counter()
 
-    return activity
+    def sender(self) -> Traced:
+        """Return a sender for one server's turn: the same askers in the same order as every turn."""
+        self._per_second.clear()
+        texts = itertools.cycle(TEXTS)
+        senders = askers()
+        first: float | None = None
+
+        async def activity(session: aiohttp.ClientSession, marker: str) -> int:
+            nonlocal first
+            asker = next(senders)
+            # Seconds counted from the turn's first request, so that every turn is cut alike.
+            first = time.monotonic() if first is None else first
+            self._per_second[asker.tenant, int(time.monotonic() - first)] += 1
+            body = message(self._connector.url, f"{next(texts)} ({marker})", asker)
+            async with session.post("/api/messages", json=body) as response:
+                await response.read()
+                return response.status
+
+        return activity
+
+    def busiest(self) -> int:
+        """Return the most requests one tenant was sent in one second of the last turn."""
+        return max(self._per_second.values(), default=0)
+
+    def spread(self) -> Spread:
+        """Return the spread the open-loop comparison runs with."""
+        return Spread(TENANTS, "tenant", PACING, self.sender, self.busiest)
 
 
 async def main(mode: Mode) -> None:
     """Run the servers in turn at each concurrency (or rate) and print the figures and ratios."""
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         env = _environment(folder)
-        tenant = _bench_tenant(folder)
-        prepare_database(folder, env, tenant)
+        for tenant in _write_clients(folder):
+            prepare_database(folder, env, tenant)
         connector = start_fake_platforms(env)
         servers: list[Server] = []
         try:
@@ -302,17 +436,18 @@ async def main(mode: Mode) -> None:
             port = free_port()
             ours = start_server("vpmo", [vpmo_command(), "serve", "--port", str(port)], port, env)
             servers.append(ours)
-            await _install_everyone(ours, connector, tenant)
+            await _install_everyone(ours, connector)
             if mode.open_loop:
                 for server in servers:
                     await _load(server, connector, 4, 1.0)  # warm up: imports, caches, connections
-                await compare_open_loop(servers, connector, mode.seconds, _traced(connector))
+                await compare_open_loop(servers, connector, mode.seconds, _TenantLoad(connector).spread())
             else:
                 await _compare(servers, connector, mode.seconds, mode.rounds)
         finally:
             # Off the event loop: a server may still be finishing sends to the connector as it stops.
             for server in [*servers, connector.server]:
                 await asyncio.to_thread(server.stop)
+    print(f"machine: load average {os.getloadavg()[0]:.1f} at the end", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 
 from bench.servers import ROOT, free_port, slack_environment, start_fake_platforms, start_server
-from bench.teams_activity import message
+from bench.teams_activity import CLIENTS, message
 
 
 def test_the_teams_write_send_floor_writes_a_row_answers_and_sends_one_proactive_message() -> None:
@@ -20,7 +20,7 @@ def test_the_teams_write_send_floor_writes_a_row_answers_and_sends_one_proactive
         async with (
             aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session,
             session.post(
-                "/api/messages", json=message(service_url, "sparring Budgettet skrider")
+                "/api/messages", json=message(service_url, "sparring Budgettet skrider", CLIENTS[0].askers[0])
             ) as response,
         ):
             return response.status
@@ -47,7 +47,7 @@ def test_the_teams_write_send_floor_writes_a_row_answers_and_sends_one_proactive
 
     assert status == 200
     assert (stats.get("reply"), stats.get("proactive")) == (1, 1)
-    assert rows == [("29:1jof", "sparring Budgettet skrider")]
+    assert rows == [(CLIENTS[0].askers[0].user, "sparring Budgettet skrider")]
 
 
 def test_a_short_memory_run_prints_both_points_and_their_ratio() -> None:

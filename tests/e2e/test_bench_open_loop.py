@@ -1,21 +1,28 @@
-"""The benchmarks' open loop: arrivals never wait for answers, late answers are errors, and each
-request's offer is found at the fake platform by its trace marker."""
+"""The benchmarks' open loop: arrivals never wait for answers, late answers are errors, each
+request's offer is found at the fake platform by its trace marker, and the Teams one spreads its
+requests over client tenants of their own."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
 from aiohttp import web
+from botbuilder.schema import Activity
 
 from bench.fake_platforms import trace_marker
 from bench.servers import ROOT, Offered, free_port, open_loop, slack_environment, start_fake_platforms
+from bench.teams_activity import CLIENTS, SENIORS, TENANTS, askers, message
+from bot.admin.tenant_config import load_tenant_config
+from bot.teams.bot import teams_tenant_id
 
 
 @asynccontextmanager
@@ -143,3 +150,69 @@ def test_a_short_slack_open_loop_finds_every_offer_of_both_servers() -> None:
         assert offered > 0, run.stdout
         assert acked + errors == offered, run.stdout
         assert lost == 0, run.stdout  # vpmo's offer quotes the question, and the fake found its marker
+
+
+def test_every_teams_bench_client_is_a_valid_tenant_with_a_microsoft_tenant_of_its_own() -> None:
+    configs = [load_tenant_config(client.configuration()) for client in CLIENTS]
+
+    assert len({config.teams_tenant_id for config in configs}) == TENANTS
+    for client, config in zip(CLIENTS, configs, strict=True):
+        assert config.teams_tenant_id == client.tenant
+        assert {asker.tenant for asker in client.askers} == {client.tenant}
+        seniors = [person for person in config.people if "senior" in person.roles]
+        assert len(seniors) == SENIORS
+        assert all(senior.expertise == ("budget",) for senior in seniors)
+        people = {str(person.teams_id) for person in config.people}
+        assert people == {person.user for person in client.people}
+
+
+def test_the_teams_askers_spread_evenly_over_the_tenants_in_the_same_order_for_the_same_seed() -> None:
+    first = list(itertools.islice(askers(), 2000))
+    again = list(itertools.islice(askers(), 2000))
+    other = list(itertools.islice(askers(seed=1), 2000))
+    per_tenant = Counter(asker.tenant for asker in first)
+
+    assert first == again
+    assert first != other
+    assert set(per_tenant) == {client.tenant for client in CLIENTS}
+    assert all(150 <= count <= 250 for count in per_tenant.values()), per_tenant
+
+
+def test_a_teams_bench_activity_carries_its_askers_tenant_where_vpmo_looks_for_it() -> None:
+    asker = CLIENTS[7].askers[3]
+    body = message("http://127.0.0.1:1/", "sparring Budgettet skrider", asker)
+    activity = Activity().deserialize(body)
+
+    assert teams_tenant_id(activity) == asker.tenant
+    assert body["conversation"]["tenantId"] == asker.tenant
+    assert activity.from_property.id == asker.user
+
+
+def test_a_short_teams_open_loop_over_ten_tenants_finds_every_offer_of_both_servers() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.teams_activity", "--open-loop", "--seconds", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    headings = [line for line in run.stdout.splitlines() if line.startswith("open loop at")]
+    assert [heading.split()[3] for heading in headings] == ["50/s", "100/s"]
+    assert "over 10 tenants, 5/s offered per tenant" in headings[0]
+    assert "over 10 tenants, 10/s offered per tenant" in headings[1]
+    assert all("write+send does no pacing" in heading for heading in headings)
+    rows = [line.split() for line in run.stdout.splitlines() if "offered" in line and "open loop" not in line]
+    assert [row[0] for row in rows] == ["write+send", "vpmo"] * 2
+    for row in rows:
+        offered, acked, lost, errors = (
+            int(row[row.index(word) + 1]) for word in ("offered", "acked", "lost", "errors")
+        )
+        assert offered > 0, run.stdout
+        assert acked + errors == offered, run.stdout
+        assert lost == 0, run.stdout  # every offer reached a senior of the asker's tenant
+        assert 0 < int(row[row.index("tenant") + 1]) <= offered, run.stdout
+    ratios = [line for line in run.stdout.splitlines() if line.lstrip().startswith("vpmo/write+send:")]
+    assert len(ratios) == 2, run.stdout
