@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +29,13 @@ from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.shared.model import Person, SparringRequest, Status, Tenant
+from handlers.shared.ports import Delivery
 from handlers.shared.text import Message
 from handlers.sparring.routing import RoutingLoads, SeniorLoad
 from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
 from storage.directory import NETWORKS_STAMP, DirectoryCache, DirectorySeen, next_stamp
+from storage.handover import Handover
 from storage.mapping import person_from_row, request_from_row, request_values
 from storage.tables import (
     OPEN_FOR_ROUTING,
@@ -476,20 +479,79 @@ def _queued(tenant_id: int, message: Message, due_at: datetime) -> dict[str, Any
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    delivery: Delivery
+    lease_until: datetime
+
+
 class SqlOutbox:
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, directory: DirectoryCache, seen: DirectorySeen, handover: Handover
+    ) -> None:
         self._session = session
+        self._directory = directory
+        self._seen = seen
+        self._handover = handover
+        self._claimed: list[tuple[Delivery, datetime]] = []
+        self._others_queued = False
 
     def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
-        """Queue the message; a second message with the same dedupe key is ignored (ON CONFLICT)."""
+        """Queue the message; a second message with the same dedupe key is ignored (ON CONFLICT).
+
+        A message due now is queued claimed for this process's dispatcher when it has one, and handed
+        to it when the transaction commits (see storage.handover).
+        """
         connection = self._session.connection()
         values = _queued(tenant_id, message, due_at)
-        return connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first() is not None
+        claimed = self._claimable(tenant_id, message, due_at)
+        if claimed is not None:
+            values.update(
+                state="sending", claim_token=claimed.delivery.claim, lease_until=claimed.lease_until
+            )
+        row = connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first()
+        if row is None:
+            return False
+        if claimed is None:
+            self._others_queued = True
+        else:
+            self._claimed.append((replace(claimed.delivery, id=row.id), claimed.lease_until))
+        return True
+
+    def _claimable(self, tenant_id: int, message: Message, due_at: datetime) -> _Claimed | None:
+        """Return the claim of a message the dispatcher can be handed as it is (not an edit, all known)."""
+        if message.updates is not None:
+            return None
+        claim = self._handover.claim_for(due_at)
+        tenant = self._directory.current_tenant(tenant_id, self._seen) if claim is not None else None
+        if claim is None or tenant is None:
+            return None
+        recipient = None
+        if message.to_person is not None:
+            recipient = self._directory.person(self._session, tenant_id, message.to_person, self._seen)
+            if recipient is None:
+                return None
+        delivery = Delivery(
+            id=0, tenant=tenant, message=message, recipient=recipient, attempts=0, claim=claim[0]
+        )
+        return _Claimed(delivery, claim[1])
+
+    def hand_over(self) -> None:
+        """Hand what this transaction queued claimed to the dispatcher (it has just committed)."""
+        if self._claimed or self._others_queued:
+            self._handover.hand_over(self._claimed, others_queued=self._others_queued)
+        self.forget()
+
+    def forget(self) -> None:
+        """Forget what this transaction queued (it was rolled back)."""
+        self._claimed = []
+        self._others_queued = False
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
         """Queue the edit under its dedupe key, replacing or re-arming the row there (see :func:`_keep_current`)."""
         if message.updates is None or message.dedupe_key is None:
             raise ValueError("an edit in place names the post it updates and has a dedupe key of its own")
+        self._others_queued = True
         connection = self._session.connection()
         connection.execute(_KEEP_CURRENT[connection.dialect.name], _queued(tenant_id, message, due_at))
 
