@@ -112,7 +112,9 @@ def first_choices(seniors: Sequence[Person], area: str, preferred_senior_id: int
     most requests are then routed on one read, and only when none of them is free are the loads of
     the next tiers read.
     """
-    return [s.id for s in seniors if s.id == preferred_senior_id or s.expertise[:1] == (area,)]
+    knowing = [s for s in seniors if area in s.expertise]
+    strongest = min((s.expertise.index(area) for s in knowing), default=0)
+    return [s.id for s in knowing if s.id == preferred_senior_id or s.expertise.index(area) == strongest]
 
 
 def _why_unavailable(senior: Person, data: RoutingInput) -> Text | None:
