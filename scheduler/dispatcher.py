@@ -131,7 +131,7 @@ class Dispatcher:
         self._stopping = True
 
     async def run_once(self, limit: int = BATCH) -> DispatchReport:
-        """Claim the due messages and send them; return what happened.
+        """Send what was handed over and the due messages claimed in the table; return what happened.
 
         While sends are under way, what falls due meanwhile (a held-back message's slot, a retry after
         Retry-After) is claimed and sent too: waiting for the slowest send of the run first would
