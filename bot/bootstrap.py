@@ -107,18 +107,22 @@ def build_runtime(database_url: str, *, clock: Clock | None = None, migrate: boo
         holidays=DanishHolidays(),
         classifier_for=classifier_for,
     )
-    return Runtime(engine=engine, deps=deps, outbox=OutboxStore(engine, units_of_work.directory))
+    return Runtime(
+        engine=engine, deps=deps, outbox=OutboxStore(engine, units_of_work.directory, units_of_work.handover)
+    )
 
 
 def build_dispatcher(runtime: Runtime, messenger: Messenger) -> Dispatcher:
     """Build the one dispatcher of a process: it sends through the messenger, on the runtime's clock.
 
     ``vpmo serve``, the worker and the console each build theirs here, once, and close it at the end
-    (it holds a thread pool for the outbox's database calls).
+    (it holds a thread pool for the outbox's database calls). It takes over what the process's own
+    units of work queue due now, claimed as they commit (see storage.handover).
     """
     return Dispatcher(
         runtime.outbox,
         messenger,
         runtime.deps.clock,
         on_undeliverable=partial(report_undeliverable, runtime.deps),
+        takes_handover=True,
     )

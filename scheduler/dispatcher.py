@@ -6,12 +6,13 @@ import asyncio
 import heapq
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 from handlers.shared.ports import (
     Clock,
@@ -28,6 +29,7 @@ from storage.outbox_store import OutboxStore
 log = logging.getLogger(__name__)
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
+_Item = TypeVar("_Item")
 
 # A claim is short and renewed every RENEW_SECONDS while this dispatcher still holds the messages:
 # the claims of a process that was killed are free again within one lease (a restart resumes at
@@ -44,6 +46,9 @@ MAX_ATTEMPTS = 12
 CONCURRENT_SENDS = 100
 # An edit in place whose post is not sent yet looks again so soon: the post is usually in the same run.
 EDIT_WAIT_SECONDS = 3.0
+# A dispatcher that is handed its process's messages (storage.handover) still looks in the outbox table
+# this often while they keep it busy, for what other processes queued or left behind.
+TABLE_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -82,6 +87,8 @@ class Dispatcher:
         rng: random.Random | None = None,
         on_undeliverable: Callable[[Delivery, Text], None] | None = None,
         concurrent_sends: int = CONCURRENT_SENDS,
+        takes_handover: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._messenger = messenger
@@ -95,20 +102,36 @@ class Dispatcher:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpmo-outbox")
         # When the messages this dispatcher deferred or will retry are due (a heap).
         self._held_back: list[datetime] = []
+        # Handed its own process's messages, it looks in the table only when something may wait there:
+        # a message not handed over, one held back or retried now due, a lease ending, or TABLE_SECONDS.
+        self._handover = store.handover if takes_handover else None
+        if self._handover is not None:
+            self._handover.open(clock, LEASE)
+        self._monotonic = monotonic
+        self._looked_at_table = -TABLE_SECONDS
+        self._due_in_table = True
+        self._lease_ends: datetime | None = None
 
     async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
 
     def close(self) -> None:
-        """Let the outbox's thread go (after the last run)."""
+        """Hand back what was handed over and not sent, and let the outbox's thread go (after the last run)."""
+        if self._handover is not None:
+            taken, late = self._handover.take(self._clock.now())
+            self._store.release([*taken, *late])
         self._thread.shutdown(wait=True)
+
+    def look_at_table(self) -> None:
+        """Make the next run look in the outbox table: something not handed over was queued there."""
+        self._due_in_table = True
 
     def request_stop(self) -> None:
         """Finish the messages being sent, hand the rest of the claimed batch back, and claim no more."""
         self._stopping = True
 
     async def run_once(self, limit: int = BATCH) -> DispatchReport:
-        """Claim the due messages and send them; return what happened.
+        """Send what was handed over and the due messages claimed in the table; return what happened.
 
         While sends are under way, what falls due meanwhile (a held-back message's slot, a retry after
         Retry-After) is claimed and sent too: waiting for the slowest send of the run first would
@@ -117,46 +140,76 @@ class Dispatcher:
         report = DispatchReport()
         if self._stopping:
             return report
-        deliveries = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
+        deliveries, drained = await self._gather(limit)
         if not deliveries:
-            report.next_due_in = await self._next_due(drained=True)
+            report.next_due_in = await self._next_due(drained=drained)
             return report
-        deferrals = _Deferrals(self._put_back)
+        writes = _Writes(_GroupWrite(self._put_back), _GroupWrite(self._record_sent))
         sending = asyncio.Semaphore(self._concurrent_sends)
         claims = {d.claim for d in deliveries}
         heartbeat = asyncio.create_task(self._renew(claims), name="vpmo-lease")
-        started = self._start(deliveries, sending, report, deferrals)
-        drained = len(deliveries) < limit
+        started = self._start(deliveries, sending, report, writes)
         try:
             running = set(started)
             while running:
                 _, running = await asyncio.wait(running, timeout=self._next_held_back())
                 if running and not self._stopping:
-                    more = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
+                    more, drained = await self._gather(limit)
                     claims.update(d.claim for d in more)
-                    added = self._start(more, sending, report, deferrals)
+                    added = self._start(more, sending, report, writes)
                     started.extend(added)
                     running.update(added)
-                    drained = len(more) < limit
         finally:
             heartbeat.cancel()
             await asyncio.wait([heartbeat, *started])  # nothing of the run is left running
-            await deferrals.flushed()
+            await writes.flushed()
         for task in started:
             if task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
         report.next_due_in = await self._next_due(drained=drained)
         return report
 
+    async def _gather(self, limit: int) -> tuple[list[Delivery], bool]:
+        """Return what is handed over and, when the table may hold some, what is claimed there.
+
+        The flag says that the table was looked at and held no more than was claimed.
+        """
+        handed: list[Delivery] = []
+        if self._handover is not None:
+            handed, late = self._handover.take(self._clock.now() + LEASE / 2)
+            if late:  # its lease could end mid-send, and another dispatcher take it too: back to the table
+                await self._in_thread(self._store.release, late)
+                self._due_in_table = True
+        if not self._table_due():
+            return handed, False
+        self._due_in_table = False
+        if self._handover is not None:
+            self._handover.others_queued = False
+        self._looked_at_table = self._monotonic()
+        claimed = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
+        return [*handed, *claimed], len(claimed) < limit
+
+    def _table_due(self) -> bool:
+        """Tell whether the outbox table may hold messages due now that this dispatcher was not handed."""
+        if self._handover is None or self._handover.others_queued or self._due_in_table:
+            return True
+        if self._monotonic() - self._looked_at_table >= TABLE_SECONDS:
+            return True
+        self._next_held_back()  # marks the table due when a held-back message's time has come
+        if self._lease_ends is not None and self._lease_ends <= self._clock.now():
+            self._lease_ends = None
+            return True
+        return self._due_in_table
+
     def _start(
         self,
         deliveries: list[Delivery],
         sending: asyncio.Semaphore,
         report: DispatchReport,
-        deferrals: _Deferrals,
+        writes: _Writes,
     ) -> list[asyncio.Task[None]]:
         return [
-            asyncio.create_task(self._deliver_in_order(group, sending, report, deferrals))
+            asyncio.create_task(self._deliver_in_order(group, sending, report, writes))
             for group in _by_conversation(deliveries)
         ]
 
@@ -166,7 +219,7 @@ class Dispatcher:
         if drained:
             # What a killed process had claimed is free when its lease ends: a wake-up then, not at the
             # next interval (a sending row whose lease has ended would have been claimed just now).
-            ends = await self._in_thread(self._store.next_lease_end)
+            ends = self._lease_ends = await self._in_thread(self._store.next_lease_end)
             if ends is not None and ends > self._clock.now():
                 waits.append((ends - self._clock.now()).total_seconds())
         return min(waits, default=None)
@@ -180,6 +233,9 @@ class Dispatcher:
             except Exception:  # a lost renewal costs at most a duplicate; the run goes on
                 log.exception("the outbox claims could not be renewed")
 
+    async def _record_sent(self, sends: list[tuple[Delivery, datetime, str | None]]) -> None:
+        await self._in_thread(self._store.mark_all_sent, sends)
+
     async def _put_back(self, deferrals: list[tuple[Delivery, datetime]]) -> None:
         await self._in_thread(self._store.defer, deferrals)
         for _, due in deferrals:
@@ -191,6 +247,7 @@ class Dispatcher:
         now = self._clock.now()
         while self._held_back and self._held_back[0] <= now:
             heapq.heappop(self._held_back)
+            self._due_in_table = True
         return (self._held_back[0] - now).total_seconds() if self._held_back else None
 
     async def _deliver_in_order(
@@ -198,16 +255,16 @@ class Dispatcher:
         group: list[Delivery],
         sending: asyncio.Semaphore,
         report: DispatchReport,
-        deferrals: _Deferrals,
+        writes: _Writes,
     ) -> None:
         for index, delivery in enumerate(group):
             if self._stopping:
                 await self._in_thread(self._store.release, group[index:])
                 return
             async with sending:
-                await self._deliver(delivery, report, deferrals)
+                await self._deliver(delivery, report, writes)
 
-    async def _deliver(self, delivery: Delivery, report: DispatchReport, deferrals: _Deferrals) -> None:
+    async def _deliver(self, delivery: Delivery, report: DispatchReport, writes: _Writes) -> None:
         if delivery.replaces_lost:
             # The post it would edit failed (its coordinator was told then) or was never queued.
             log.warning("edit %s dropped: the post %s is not there", delivery.id, delivery.message.updates)
@@ -218,7 +275,7 @@ class Dispatcher:
             sent = await self._send(delivery)
         except SendLater as error:
             wait = error.retry_after or 1.0
-            deferrals.add(delivery, self._clock.now() + timedelta(seconds=wait))
+            writes.deferrals.add((delivery, self._clock.now() + timedelta(seconds=wait)))
             report.deferred += 1
         except TransientSendError as error:
             await self._retry(delivery, error, report)
@@ -228,7 +285,7 @@ class Dispatcher:
             # An edit keeps no platform id of its own: the post's id stays the original row's, so a click
             # or a reaction on the post finds the post (Outbox.posted) and not one of its edits.
             platform_id = sent.platform_message_id if delivery.message.updates is None else None
-            await self._in_thread(self._store.mark_sent, delivery, self._clock.now(), platform_id)
+            writes.sends.add((delivery, self._clock.now(), platform_id))
             report.sent += 1
 
     async def _send(self, delivery: Delivery) -> Sent:
@@ -261,41 +318,57 @@ class Dispatcher:
         report.retried += 1
 
 
-class _Deferrals:
-    """Messages a platform's pace holds back, handed back to the outbox at once, several to a transaction.
+class _GroupWrite(Generic[_Item]):
+    """Writes to the outbox that a run makes as it goes, several to a transaction (a group commit).
 
-    A held-back message must not stay claimed while the rest of the run is sent: killed meanwhile, it
-    would wait out the lease. One transaction each would cost more than the sends under load (most
-    of a batch can be waiting for a busy channel), so those held back while the previous write was
-    under way go back together in the next (a group commit on the outbox's own thread).
+    Those added while the previous write is under way go together in the next, on the outbox's own
+    thread. One transaction each would cost more than the sends under load. Held-back messages are
+    handed back at once this way (killed meanwhile, they would wait out the lease), and sends are
+    recorded: a crash before a send is recorded duplicates that message, as a crash between the send
+    and its own transaction would.
     """
 
-    def __init__(self, put_back: Callable[[list[tuple[Delivery, datetime]]], Awaitable[None]]) -> None:
-        self._put_back = put_back
-        self._waiting: list[tuple[Delivery, datetime]] = []
+    def __init__(self, write: Callable[[list[_Item]], Awaitable[None]]) -> None:
+        self._write_batch = write
+        self._waiting: list[_Item] = []
         self._writing: asyncio.Task[None] | None = None
         self._error: BaseException | None = None
 
-    def add(self, delivery: Delivery, due: datetime) -> None:
-        self._waiting.append((delivery, due))
+    def add(self, item: _Item) -> None:
+        self._waiting.append(item)
         if self._writing is None or self._writing.done():
-            self._writing = asyncio.create_task(self._write(), name="vpmo-defer")
+            self._writing = asyncio.create_task(self._write(), name="vpmo-outbox-write")
 
     async def _write(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await self._put_back(batch)
+                await self._write_batch(batch)
             except Exception as error:  # raised by flushed(), at the end of the run
                 self._error = self._error or error
 
     async def flushed(self) -> None:
-        """Return once every deferral so far is written (raising what a write raised)."""
+        """Return once every item so far is written (raising what a write raised)."""
         if self._writing is not None:
             await self._writing
         await self._write()
         if self._error is not None:
             raise self._error
+
+
+@dataclass(slots=True)
+class _Writes:
+    """A run's group writes: messages held back, and messages sent."""
+
+    deferrals: _GroupWrite[tuple[Delivery, datetime]]
+    sends: _GroupWrite[tuple[Delivery, datetime, str | None]]
+
+    async def flushed(self) -> None:
+        """Return once both are written (raising what a write raised)."""
+        try:
+            await self.deferrals.flushed()
+        finally:
+            await self.sends.flushed()
 
 
 def _by_conversation(deliveries: list[Delivery]) -> list[list[Delivery]]:

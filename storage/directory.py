@@ -76,6 +76,13 @@ class DirectoryCache:
             self._tenants[tenant_id] = (row.updated_at, read, tenant)
         return tenant
 
+    def current_tenant(self, tenant_id: int, seen: DirectorySeen) -> Tenant | None:
+        """Return the cached tenant if it is as a unit of work read its stamp (None when it did not)."""
+        cached = self._tenants.get(tenant_id)
+        if cached is None or seen.get(tenant_id) != cached[0]:
+            return None
+        return cached[2]
+
     def person(self, session: Session, tenant_id: int, person_id: int, seen: DirectorySeen) -> Person | None:
         """Return the tenant's active person with the id (None also when they belong to another tenant)."""
         entry = self._entry(session, tenant_id, seen)

@@ -22,6 +22,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from handlers.shared.ports import Delivery
 from storage.codec import decode_message
 from storage.directory import NETWORKS_STAMP, DirectoryCache
+from storage.handover import Handover
 from storage.mapping import person_from_row
 from storage.tables import OUTBOX, PERSON, TENANT
 
@@ -82,10 +83,14 @@ _RENEW = (
 class OutboxStore:
     """The dispatcher's view of the outbox table."""
 
-    def __init__(self, engine: Engine, directory: DirectoryCache | None = None) -> None:
+    def __init__(
+        self, engine: Engine, directory: DirectoryCache | None = None, handover: Handover | None = None
+    ) -> None:
         self._engine = engine
         # Shared with the units of work, so each tenant's settings are decoded once per process.
         self._directory = directory or DirectoryCache()
+        self.handover = handover or Handover()
+        """What this process's units of work queued claimed for the dispatcher (see storage.handover)."""
 
     def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Delivery]:
         """Claim up to ``limit`` due messages (or ones whose lease ran out) and return them."""
@@ -130,15 +135,17 @@ class OutboxStore:
 
     def mark_sent(self, delivery: Delivery, now: datetime, platform_message_id: str | None) -> bool:
         """Record a successful send (False when the claim was lost to another dispatcher meanwhile)."""
-        params = {
-            "b_id": delivery.id,
-            "b_claim": delivery.claim,
-            "b_sent_at": now,
-            "b_platform_id": platform_message_id,
-            "b_attempts": delivery.attempts + 1,
-        }
         with self._engine.begin() as connection:
-            return bool(connection.execute(_MARK_SENT, params).rowcount)
+            return bool(connection.execute(_MARK_SENT, _sent(delivery, now, platform_message_id)).rowcount)
+
+    def mark_all_sent(self, sends: Iterable[tuple[Delivery, datetime, str | None]]) -> None:
+        """Record successful sends (delivery, when, the platform's id) in one transaction.
+
+        A message whose claim was lost to another dispatcher meanwhile is left alone, as by :meth:`mark_sent`.
+        """
+        rows = [_sent(delivery, now, platform_message_id) for delivery, now, platform_message_id in sends]
+        with self._engine.begin() as connection:
+            connection.execute(_MARK_SENT, rows)
 
     def retry_at(self, delivery: Delivery, due_at: datetime, error: str) -> bool:
         """Put a message back in the queue after a transient failure."""
@@ -195,6 +202,16 @@ class OutboxStore:
         with self._engine.connect() as connection:
             rows = connection.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all()
         return {state: int(count) for state, count in rows}
+
+
+def _sent(delivery: Delivery, now: datetime, platform_message_id: str | None) -> dict[str, object]:
+    return {
+        "b_id": delivery.id,
+        "b_claim": delivery.claim,
+        "b_sent_at": now,
+        "b_platform_id": platform_message_id,
+        "b_attempts": delivery.attempts + 1,
+    }
 
 
 def _edited_post(connection: Connection, tenant_id: int, key: str | None) -> tuple[str | None, bool]:

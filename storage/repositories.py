@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,23 +13,29 @@ from sqlalchemy import (
     Executable,
     Integer,
     Result,
+    Select,
     any_,
     bindparam,
     func,
     insert,
     literal,
+    literal_column,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.shared.model import Person, SparringRequest, Status, Tenant
+from handlers.shared.ports import Delivery
 from handlers.shared.text import Message
-from handlers.sparring.routing import SeniorLoad
+from handlers.sparring.routing import RoutingLoads, SeniorLoad
 from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
 from storage.directory import NETWORKS_STAMP, DirectoryCache, DirectorySeen, next_stamp
+from storage.handover import Handover
 from storage.mapping import person_from_row, request_from_row, request_values
 from storage.tables import (
     OPEN_FOR_ROUTING,
@@ -45,32 +52,65 @@ from storage.tables import (
 _SENIOR = col(SparringRequestRow.senior_id)
 
 
-def _load_statements(seniors: ColumnElement[bool]) -> tuple[Executable, Executable]:
-    """Build the two routing-load aggregates for one way of naming the seniors."""
-    tenant = col(SparringRequestRow.tenant_id) == bindparam("tenant_id")
-    open_per_senior = select(_SENIOR, func.count()).where(tenant, seniors, OPEN_FOR_ROUTING).group_by(_SENIOR)
-    held = col(SparringRequestRow.held_at) >= bindparam("month_start", type_=UTCDateTime())
-    hours_per_senior = select(_SENIOR, func.sum(SparringRequestRow.hours)).where(tenant, seniors, held)
-    return open_per_senior, hours_per_senior.group_by(_SENIOR)
+_TENANT_IS = col(SparringRequestRow.tenant_id) == bindparam("tenant_id")
+_HELD_SINCE = col(SparringRequestRow.held_at) >= bindparam("month_start", type_=UTCDateTime())
+
+
+def _load_statements(seniors: ColumnElement[bool]) -> tuple[Select[Any, Any], Select[Any, Any]]:
+    """Build the two routing-load aggregates for one way of naming the seniors: (senior, count), (senior, hours)."""
+    open_per_senior = select(_SENIOR, func.count()).where(_TENANT_IS, seniors, OPEN_FOR_ROUTING)
+    hours_per_senior = select(_SENIOR, func.sum(SparringRequestRow.hours)).where(
+        _TENANT_IS, seniors, _HELD_SINCE
+    )
+    return open_per_senior.group_by(_SENIOR), hours_per_senior.group_by(_SENIOR)
 
 
 # PostgreSQL gets one array parameter, so each statement has one text and psycopg prepares it once
 # (planning cost more than running); SQLite has no arrays and gets an expanding IN list.
-_LOADS = {
-    "postgresql": _load_statements(any_(bindparam("senior_ids", type_=ARRAY(Integer))) == _SENIOR),
-    "sqlite": _load_statements(_SENIOR.in_(bindparam("senior_ids", expanding=True))),
+_NAMED = {
+    "postgresql": any_(bindparam("senior_ids", type_=ARRAY(Integer))) == _SENIOR,
+    "sqlite": _SENIOR.in_(bindparam("senior_ids", expanding=True)),
 }
-_LAST_SENIOR = (
+_LOADS = {dialect: _load_statements(named) for dialect, named in _NAMED.items()}
+_PREVIOUS_SENIOR = (
     select(_SENIOR)
     .where(
-        col(SparringRequestRow.tenant_id) == bindparam("tenant_id"),
+        _TENANT_IS,
         col(SparringRequestRow.requester_id) == bindparam("requester_id"),
         col(SparringRequestRow.area) == bindparam("area"),
         col(SparringRequestRow.accepted_at).is_not(None),
     )
     .order_by(col(SparringRequestRow.accepted_at).desc())
     .limit(1)
+    .cte("previous_senior")
 )
+_PREVIOUS, _OPEN, _HOURS = 0, 1, 2
+
+
+def _routing_loads(named: ColumnElement[bool]) -> Executable:
+    """Build routing's one read: rows (senior, value, kind) of the previous senior, open requests and hours.
+
+    The previous senior's own load comes in aggregates of its own (a senior among the named ones
+    then comes twice, alike): folded into the named ones with OR, neither database would look the
+    seniors up in their index any more, and would scan all of the tenant's requests instead.
+    """
+    previous = select(_PREVIOUS_SENIOR.c.senior_id).scalar_subquery()
+    open_of_named, hours_of_named = _load_statements(named)
+    open_of_previous, hours_of_previous = _load_statements(previous == _SENIOR)
+    return union_all(
+        select(_PREVIOUS_SENIOR.c.senior_id, null(), literal_column(str(_PREVIOUS))),
+        *(
+            aggregate.add_columns(literal_column(str(_OPEN)))
+            for aggregate in (open_of_named, open_of_previous)
+        ),
+        *(
+            aggregate.add_columns(literal_column(str(_HOURS)))
+            for aggregate in (hours_of_named, hours_of_previous)
+        ),
+    )
+
+
+_ROUTING_LOADS = {dialect: _routing_loads(named) for dialect, named in _NAMED.items()}
 
 
 # The statements every request runs, built once: they skip the ORM's per-call query building and
@@ -373,10 +413,39 @@ class SqlRequests:
         used = {row[0]: float(row[1] or 0) for row in connection.execute(hours_per_senior, params)}
         return {s: SeniorLoad(counts.get(s, 0), used.get(s, 0.0)) for s in senior_ids}
 
-    def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
-        """Return the senior who last accepted a request from this requester in this area."""
-        params = {"tenant_id": tenant_id, "requester_id": requester_id, "area": area}
-        return self._session.connection().execute(_LAST_SENIOR, params).scalar()
+    def routing_loads(
+        self,
+        tenant_id: int,
+        requester_id: int,
+        area: str,
+        senior_ids: Sequence[int],
+        month_start: datetime,
+    ) -> RoutingLoads:
+        """Return who last accepted the requester's request in the area, and their and these seniors' loads.
+
+        One statement, so one round trip to the database: on PostgreSQL that, not the work in it, is
+        most of a routing's cost.
+        """
+        connection = self._session.connection()
+        params = {
+            "tenant_id": tenant_id,
+            "requester_id": requester_id,
+            "area": area,
+            "senior_ids": list(senior_ids),
+            "month_start": month_start,
+        }
+        previous: int | None = None
+        counts: dict[int, int] = {}
+        used: dict[int, float] = {}
+        for senior_id, value, kind in connection.execute(_ROUTING_LOADS[connection.dialect.name], params):
+            if kind == _PREVIOUS:
+                previous = senior_id
+            elif kind == _OPEN:
+                counts[senior_id] = int(value)
+            else:
+                used[senior_id] = float(value or 0)
+        named = [*senior_ids, *([previous] if previous is not None else [])]
+        return RoutingLoads(previous, {s: SeniorLoad(counts.get(s, 0), used.get(s, 0.0)) for s in named})
 
     def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:
         """Return the hours of sessions held in [start, end)."""
@@ -410,20 +479,79 @@ def _queued(tenant_id: int, message: Message, due_at: datetime) -> dict[str, Any
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    delivery: Delivery
+    lease_until: datetime
+
+
 class SqlOutbox:
-    def __init__(self, session: Session) -> None:
+    def __init__(
+        self, session: Session, directory: DirectoryCache, seen: DirectorySeen, handover: Handover
+    ) -> None:
         self._session = session
+        self._directory = directory
+        self._seen = seen
+        self._handover = handover
+        self._claimed: list[tuple[Delivery, datetime]] = []
+        self._others_queued = False
 
     def add(self, tenant_id: int, message: Message, due_at: datetime) -> bool:
-        """Queue the message; a second message with the same dedupe key is ignored (ON CONFLICT)."""
+        """Queue the message; a second message with the same dedupe key is ignored (ON CONFLICT).
+
+        A message due now is queued claimed for this process's dispatcher when it has one, and handed
+        to it when the transaction commits (see storage.handover).
+        """
         connection = self._session.connection()
         values = _queued(tenant_id, message, due_at)
-        return connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first() is not None
+        claimed = self._claimable(tenant_id, message, due_at)
+        if claimed is not None:
+            values.update(
+                state="sending", claim_token=claimed.delivery.claim, lease_until=claimed.lease_until
+            )
+        row = connection.execute(_QUEUE_MESSAGE[connection.dialect.name], values).first()
+        if row is None:
+            return False
+        if claimed is None:
+            self._others_queued = True
+        else:
+            self._claimed.append((replace(claimed.delivery, id=row.id), claimed.lease_until))
+        return True
+
+    def _claimable(self, tenant_id: int, message: Message, due_at: datetime) -> _Claimed | None:
+        """Return the claim of a message the dispatcher can be handed as it is (not an edit, all known)."""
+        if message.updates is not None:
+            return None
+        claim = self._handover.claim_for(due_at)
+        tenant = self._directory.current_tenant(tenant_id, self._seen) if claim is not None else None
+        if claim is None or tenant is None:
+            return None
+        recipient = None
+        if message.to_person is not None:
+            recipient = self._directory.person(self._session, tenant_id, message.to_person, self._seen)
+            if recipient is None:
+                return None
+        delivery = Delivery(
+            id=0, tenant=tenant, message=message, recipient=recipient, attempts=0, claim=claim[0]
+        )
+        return _Claimed(delivery, claim[1])
+
+    def hand_over(self) -> None:
+        """Hand what this transaction queued claimed to the dispatcher (it has just committed)."""
+        if self._claimed or self._others_queued:
+            self._handover.hand_over(self._claimed, others_queued=self._others_queued)
+        self.forget()
+
+    def forget(self) -> None:
+        """Forget what this transaction queued (it was rolled back)."""
+        self._claimed = []
+        self._others_queued = False
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
         """Queue the edit under its dedupe key, replacing or re-arming the row there (see :func:`_keep_current`)."""
         if message.updates is None or message.dedupe_key is None:
             raise ValueError("an edit in place names the post it updates and has a dedupe key of its own")
+        self._others_queued = True
         connection = self._session.connection()
         connection.execute(_KEEP_CURRENT[connection.dialect.name], _queued(tenant_id, message, due_at))
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from storage.challenge_store import SqlChallenges, SqlVotes
 from storage.directory import DirectoryCache, DirectorySeen
 from storage.erfa_store import SqlErfa
+from storage.handover import Handover
 from storage.network_store import SqlNetworks
 from storage.platform_events import SqlProcessedEvents
 from storage.repositories import SqlDialogues, SqlOutbox, SqlPeople, SqlRequests, SqlTenants
@@ -31,9 +32,10 @@ class SqlUnitOfWork:
     erfa: SqlErfa
     networks: SqlNetworks
 
-    def __init__(self, engine: Engine, directory: DirectoryCache) -> None:
+    def __init__(self, engine: Engine, directory: DirectoryCache, handover: Handover) -> None:
         self._engine = engine
         self._directory = directory
+        self._handover = handover
 
     def __enter__(self) -> Self:
         self.session = Session(self._engine, expire_on_commit=False)
@@ -41,7 +43,7 @@ class SqlUnitOfWork:
         self.tenants = SqlTenants(self.session, self._directory, seen)
         self.people = SqlPeople(self.session, self._directory, seen)
         self.requests = SqlRequests(self.session)
-        self.outbox = SqlOutbox(self.session)
+        self.outbox = SqlOutbox(self.session, self._directory, seen, self._handover)
         self.dialogues = SqlDialogues(self.session)
         self.processed_events = SqlProcessedEvents(self.session)
         self.challenges = SqlChallenges(self.session)
@@ -53,16 +55,18 @@ class SqlUnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.rollback()
+        self.rollback()
         self.session.close()
 
     def commit(self) -> None:
-        """Make everything done so far permanent."""
+        """Make everything done so far permanent (and hand what it queued claimed to the dispatcher)."""
         self.session.commit()
+        self.outbox.hand_over()
 
     def rollback(self) -> None:
         """Drop everything done so far and end the transaction; the next use starts a new one."""
         self.session.rollback()
+        self.outbox.forget()
 
 
 class SqlUnitOfWorkFactory:
@@ -71,6 +75,7 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.directory = DirectoryCache()
+        self.handover = Handover()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, self.directory)
+        return SqlUnitOfWork(self.engine, self.directory, self.handover)

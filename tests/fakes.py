@@ -45,7 +45,7 @@ from handlers.shared.text import Message
 from handlers.sparring.classify import Classifier
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
-from handlers.sparring.routing import SeniorLoad
+from handlers.sparring.routing import RoutingLoads, SeniorLoad
 from storage.mapping import invited_meetings
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -503,16 +503,27 @@ class FakeRequests:
             for senior_id in senior_ids
         }
 
-    def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
-        """Return the senior who last accepted a request from this requester in this area."""
+    def routing_loads(
+        self,
+        tenant_id: int,
+        requester_id: int,
+        area: str,
+        senior_ids: Sequence[int],
+        month_start: datetime,
+    ) -> RoutingLoads:
+        """Return who last accepted the requester's request in the area, and their and these seniors' loads."""
         taken = [
             r
             for r in self._of_tenant(tenant_id)
             if r.requester_id == requester_id and r.area == area and r.accepted_at is not None
         ]
-        if not taken:
-            return None
-        return max(taken, key=lambda r: r.accepted_at or datetime.min.replace(tzinfo=UTC)).senior_id
+        previous = (
+            max(taken, key=lambda r: r.accepted_at or datetime.min.replace(tzinfo=UTC)).senior_id
+            if taken
+            else None
+        )
+        named = [*senior_ids, *([previous] if previous is not None else [])]
+        return RoutingLoads(previous, self.loads(tenant_id, named, month_start))
 
     def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:
         """Return the hours of sessions held in [start, end)."""

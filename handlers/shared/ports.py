@@ -23,7 +23,7 @@ from handlers.shared.model import (
     Tenant,
 )
 from handlers.shared.text import Message, Text, Verbatim
-from handlers.sparring.routing import SeniorLoad
+from handlers.sparring.routing import RoutingLoads, SeniorLoad
 
 
 class Clock(Protocol):
@@ -125,8 +125,18 @@ class Requests(Protocol):
         """Return open requests and hours logged since ``month_start`` for each senior."""
         ...
 
-    def last_senior(self, tenant_id: int, requester_id: int, area: str) -> int | None:
-        """Return the senior who last took a request from this requester in this area."""
+    def routing_loads(
+        self,
+        tenant_id: int,
+        requester_id: int,
+        area: str,
+        senior_ids: Sequence[int],
+        month_start: datetime,
+    ) -> RoutingLoads:
+        """Return who last accepted the requester's request in the area, and the loads of those seniors and them.
+
+        One read (a routing's whole storage cost in the common case): see :meth:`loads` for a load.
+        """
         ...
 
     def hours_held(self, tenant_id: int, start: datetime, end: datetime) -> float:

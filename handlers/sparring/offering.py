@@ -9,7 +9,14 @@ from handlers.shared.calendar_rules import add_business_hours, month_of
 from handlers.shared.context import ActorContext, TenantContext
 from handlers.shared.model import Person, Role, SparringRequest, Status, Urgency
 from handlers.shared.text import Action, ButtonStyle, Text, Verbatim
-from handlers.sparring.routing import Routing, RoutingInput, choose_senior, first_name, preference_tiers
+from handlers.sparring.routing import (
+    Routing,
+    RoutingInput,
+    choose_senior,
+    first_choices,
+    first_name,
+    preference_tiers,
+)
 from handlers.sparring.states import where_it_is
 
 MAX_ASSIGN_BUTTONS = 25  # more than a few go into a choice list, so every senior can be picked
@@ -50,7 +57,6 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
     """Choose the senior for a request with an area, from the current loads (changes nothing)."""
     assert request.area is not None, "only requests with an area are routed"
     seniors = ctx.uow.people.seniors_for(ctx.tenant.id, request.area)
-    previous = ctx.uow.requests.last_senior(ctx.tenant.id, request.requester_id, request.area)
     month = month_of(ctx.now, ctx.zone)
     today = ctx.now.astimezone(ctx.zone).date()
     passed_over: list[Text] = []
@@ -66,13 +72,25 @@ def route(ctx: TenantContext, request: SparringRequest) -> Routing:
             )
         )
         preferred = None
+    # One round trip for the common case: the previous senior and the first choices' loads together.
+    read = ctx.uow.requests.routing_loads(
+        ctx.tenant.id,
+        request.requester_id,
+        request.area,
+        first_choices(seniors, request.area, preferred),
+        month.start,
+    )
+    previous, loads = read.previous_senior_id, dict(read.loads)
     for tier in preference_tiers(seniors, request.area, previous, preferred):
+        unread = [s.id for s in tier if s.id not in loads]
+        if unread:
+            loads.update(ctx.uow.requests.loads(ctx.tenant.id, unread, month.start))
         routing = choose_senior(
             RoutingInput(
                 area=request.area,
                 area_name=ctx.area(request.area),
                 seniors=tier,
-                loads=ctx.uow.requests.loads(ctx.tenant.id, [s.id for s in tier], month.start),
+                loads=loads,
                 today=today,
                 previous_senior_id=previous,
                 preferred_senior_id=preferred,

@@ -19,6 +19,17 @@ class SeniorLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class RoutingLoads:
+    """What routing reads from storage in one go: who helped the requester before, and seniors' loads.
+
+    ``loads`` holds the seniors asked for and the previous senior (when there is one).
+    """
+
+    previous_senior_id: int | None
+    loads: Mapping[int, SeniorLoad]
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingInput:
     """Everything the routing rule looks at, as plain values."""
 
@@ -92,6 +103,18 @@ def preference_tiers(
             )
             tiers.setdefault(key, []).append(senior)
     return [tiers[key] for key in sorted(tiers)]
+
+
+def first_choices(seniors: Sequence[Person], area: str, preferred_senior_id: int | None) -> list[int]:
+    """Return the seniors most likely chosen (the one asked for, the strongest in the area), by id.
+
+    Their loads are read together with the previous senior, whose load the database adds itself:
+    most requests are then routed on one read, and only when none of them is free are the loads of
+    the next tiers read.
+    """
+    knowing = [s for s in seniors if area in s.expertise]
+    strongest = min((s.expertise.index(area) for s in knowing), default=0)
+    return [s.id for s in knowing if s.id == preferred_senior_id or s.expertise.index(area) == strongest]
 
 
 def _why_unavailable(senior: Person, data: RoutingInput) -> Text | None:

@@ -450,7 +450,7 @@ def test_loads_count_open_requests_and_the_hours_held_since_the_month_began(
     assert nobody == {}
 
 
-def test_the_last_senior_is_who_last_accepted_the_requesters_request_in_the_area(
+def test_routing_loads_name_who_last_accepted_the_requesters_request_in_the_area(
     store: Backend, nordlys: Nordlys
 ) -> None:
     tenant = nordlys.tenant.id
@@ -465,11 +465,33 @@ def test_the_last_senior_is_who_last_accepted_the_requesters_request_in_the_area
         _request(uow, tenant, nordlys.jonas, area="risk", senior_id=nordlys.sofie.id, accepted_at=later)
         uow.commit()
     with store.uow() as uow:
-        last = uow.requests.last_senior(tenant, nordlys.jonas.id, "budget")
-        none = uow.requests.last_senior(tenant, nordlys.jonas.id, "benefits")
+        last = uow.requests.routing_loads(tenant, nordlys.jonas.id, "budget", [], T0)
+        none = uow.requests.routing_loads(tenant, nordlys.jonas.id, "benefits", [], T0)
 
-    assert last == nordlys.anna.id
-    assert none is None
+    assert last.previous_senior_id == nordlys.anna.id
+    assert none.previous_senior_id is None
+
+
+def test_routing_loads_count_the_named_seniors_and_the_previous_one_as_loads_do(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    anna, lars, sofie = nordlys.anna.id, nordlys.lars.id, nordlys.sofie.id
+    month = datetime(2027, 3, 1, tzinfo=UTC)
+    with store.uow() as uow:
+        _request(uow, tenant, nordlys.jonas, status=Status.OFFERED, senior_id=anna)
+        held = {"status": Status.CLOSED, "hours": 1.5, "held_at": month}
+        _request(uow, tenant, nordlys.jonas, senior_id=lars, accepted_at=T0, **held)
+        _request(uow, tenant, nordlys.emma, status=Status.ACCEPTED, senior_id=lars, accepted_at=T0)
+        uow.commit()
+    with store.uow() as uow:
+        read = uow.requests.routing_loads(tenant, nordlys.jonas.id, "budget", [anna, sofie], month)
+        elsewhere = uow.requests.routing_loads(tenant + 1000, nordlys.jonas.id, "budget", [anna], month)
+
+    assert read.previous_senior_id == lars
+    assert read.loads == {anna: SeniorLoad(1, 0.0), sofie: SeniorLoad(0, 0.0), lars: SeniorLoad(1, 1.5)}
+    assert elsewhere.previous_senior_id is None
+    assert elsewhere.loads == {anna: SeniorLoad(0, 0.0)}
 
 
 def test_hours_held_and_requests_created_count_from_the_start_up_to_the_end(

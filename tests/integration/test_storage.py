@@ -281,7 +281,7 @@ def test_load_queries_count_open_requests_and_this_months_hours(runtime: Runtime
 
     with runtime.deps.uow() as uow:
         loads = uow.requests.loads(tenant_id, [anna], month_start)
-        last = uow.requests.last_senior(tenant_id, jonas, "budget")
+        last = uow.requests.routing_loads(tenant_id, jonas, "budget", [], month_start).previous_senior_id
         held = uow.requests.hours_held(tenant_id, month_start, datetime(2027, 4, 1, tzinfo=UTC))
 
     assert loads[anna].open_requests == 1

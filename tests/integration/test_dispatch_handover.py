@@ -1,0 +1,153 @@
+"""The hand-over: what a process queues due now goes out claimed, straight to its own dispatcher, safely."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.bootstrap import Runtime, build_runtime
+from handlers.shared.text import Message, Text
+from scheduler.dispatcher import LEASE, TABLE_SECONDS, Dispatcher
+from storage.outbox_store import OutboxStore
+from storage.tables import OutboxRow
+from tests.fakes import FixedClock, RecordingMessenger
+
+START = datetime(2027, 3, 3, 9, tzinfo=UTC)
+JONAS = "jonas.friis@nordlys.dk"
+
+
+def _queue(runtime: Runtime, due_at: datetime = START, *, commit: bool = True) -> None:
+    """Queue one message to Jonas, due at ``due_at``, in a unit of work of the runtime's process."""
+    with runtime.deps.uow() as uow:
+        tenant = uow.tenants.get_by_slug("nordlys")
+        assert tenant is not None
+        jonas = uow.people.find(tenant.id, email=JONAS)
+        assert jonas is not None
+        uow.outbox.add(tenant.id, Message((Text.of("status.none"),), to_person=jonas.id), due_at)
+        if commit:
+            uow.commit()
+
+
+def _rows(runtime: Runtime) -> list[OutboxRow]:
+    with Session(runtime.engine) as session:
+        return list(session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all())
+
+
+class _Monotonic:
+    """A monotonic clock that moves only when told (the dispatcher's TABLE_SECONDS go by it)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+def _handed_to(
+    runtime: Runtime, clock: FixedClock, monotonic: _Monotonic | None = None
+) -> tuple[Dispatcher, RecordingMessenger]:
+    messenger = RecordingMessenger()
+    dispatcher = Dispatcher(
+        runtime.outbox, messenger, clock, takes_handover=True, monotonic=monotonic or _Monotonic()
+    )
+    asyncio.run(dispatcher.run_once())  # its first run looks at the table; the next ones may not
+    return dispatcher, messenger
+
+
+def test_a_message_due_now_is_queued_claimed_and_sent_by_its_process_without_reading_the_table(
+    runtime: Runtime, database_url: str
+) -> None:
+    clock, monotonic = FixedClock(START), _Monotonic()
+    dispatcher, messenger = _handed_to(runtime, clock, monotonic)
+    elsewhere = build_runtime(database_url, clock=clock)  # another process: it hands nothing to ours
+    _queue(elsewhere)
+    _queue(runtime)
+    queued = _rows(runtime)
+
+    handed = asyncio.run(dispatcher.run_once())
+    monotonic.seconds += TABLE_SECONDS
+    looked = asyncio.run(dispatcher.run_once())
+
+    assert [(row.state, row.lease_until) for row in queued] == [("pending", None), ("sending", START + LEASE)]
+    assert (handed.sent, looked.sent) == (1, 1)
+    assert [d.id for d in messenger.sent] == [queued[1].id, queued[0].id]
+    recipient = messenger.sent[0].recipient
+    assert recipient is not None
+    assert recipient.email == JONAS
+    assert [(row.state, row.attempts) for row in _rows(runtime)] == [("sent", 1), ("sent", 1)]
+    elsewhere.engine.dispose()
+
+
+def test_a_process_killed_before_sending_leaves_its_message_to_any_dispatcher_once_the_lease_ends(
+    runtime: Runtime,
+) -> None:
+    clock = FixedClock(START)
+    _handed_to(runtime, clock)
+    _queue(runtime)  # and the process dies: its dispatcher never runs again
+    survivor = Dispatcher(OutboxStore(runtime.engine), RecordingMessenger(), clock)
+
+    while_leased = asyncio.run(survivor.run_once())
+    clock.set(START + LEASE)
+    after_lease = asyncio.run(survivor.run_once())
+
+    assert (while_leased.claimed, after_lease.sent) == (0, 1)
+    assert [row.state for row in _rows(runtime)] == ["sent"]
+
+
+def test_a_rolled_back_transaction_hands_nothing_over(runtime: Runtime) -> None:
+    clock = FixedClock(START)
+    dispatcher, _ = _handed_to(runtime, clock)
+
+    _queue(runtime, commit=False)
+    report = asyncio.run(dispatcher.run_once())
+
+    assert report.claimed == 0
+    assert _rows(runtime) == []
+
+
+def test_without_a_dispatcher_taking_them_and_for_later_messages_go_into_the_table_unclaimed(
+    runtime: Runtime,
+) -> None:
+    clock = FixedClock(START)
+    _queue(runtime)  # no dispatcher in the process yet (the CLI)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    _queue(runtime, START + timedelta(minutes=5))  # a reminder: due later, so the table keeps it
+    first = [(row.state, row.claim_token) for row in _rows(runtime)]
+
+    clock.set(START + timedelta(minutes=5))
+    later = asyncio.run(dispatcher.run_once())
+
+    assert first == [("sent", None), ("pending", None)]
+    assert later.sent == 1
+    assert len(messenger.sent) == 2
+
+
+def test_a_stopping_dispatcher_hands_back_what_it_was_handed_and_did_not_send(runtime: Runtime) -> None:
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    _queue(runtime)
+
+    dispatcher.request_stop()
+    asyncio.run(dispatcher.run_once())
+    dispatcher.close()
+    successor = asyncio.run(Dispatcher(OutboxStore(runtime.engine), RecordingMessenger(), clock).run_once())
+
+    assert messenger.sent == []
+    assert successor.sent == 1  # at once, not after the lease
+    assert [row.state for row in _rows(runtime)] == ["sent"]
+
+
+def test_a_message_handed_over_too_long_ago_is_sent_once_through_the_table(runtime: Runtime) -> None:
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    _queue(runtime)
+
+    # Its lease nearly over (the loop was blocked): sent now, another dispatcher could take it mid-send.
+    clock.set(START + LEASE * 0.75)
+    report = asyncio.run(dispatcher.run_once())
+
+    assert report.sent == 1
+    assert len(messenger.sent) == 1
+    assert [(row.state, row.attempts) for row in _rows(runtime)] == [("sent", 1)]
