@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,3 +78,17 @@ def chat(sample_db: str, tmp_path: Path) -> Chat:
         return ChatResult(result.exit_code, messages, result.stderr)
 
     return run
+
+
+def run_bench(module: str, *arguments: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bench.MODULE ARGUMENTS`` from the repository root, as a developer would."""
+    from bench.servers import ROOT
+
+    return subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

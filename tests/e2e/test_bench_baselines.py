@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -11,8 +10,9 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from bench.servers import ROOT, free_port, slack_environment, start_fake_platforms, start_server
+from bench.servers import free_port, slack_environment, start_fake_platforms, start_server
 from bench.teams_activity import CLIENTS, message
+from tests.e2e.conftest import run_bench
 
 
 def test_the_teams_write_send_floor_writes_a_row_answers_and_sends_one_proactive_message() -> None:
@@ -51,14 +51,7 @@ def test_the_teams_write_send_floor_writes_a_row_answers_and_sends_one_proactive
 
 
 def test_a_short_memory_run_prints_both_points_and_their_ratio() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.memory", "--requests", "200", "--concurrency", "4"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    run = run_bench("memory", "--requests", "200", "--concurrency", "4")
 
     assert run.returncode == 0, run.stdout + run.stderr
     points = [line.split() for line in run.stdout.splitlines() if line.lstrip().startswith("after")]

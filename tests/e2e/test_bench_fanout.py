@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from bench.fanout import SLACK, TEAMS, scaled
-from bench.servers import ROOT
+from tests.e2e.conftest import run_bench
 
 
 def test_the_bounds_are_what_the_limits_allow() -> None:
@@ -17,14 +14,7 @@ def test_the_bounds_are_what_the_limits_allow() -> None:
 
 
 def test_a_tiny_fan_out_on_both_platforms_loses_and_doubles_nothing() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.fanout", "--scale", "0.01"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    run = run_bench("fanout", "--scale", "0.01")
 
     assert run.returncode == 0, run.stdout + run.stderr
     rows = [line.split() for line in run.stdout.splitlines() if line.startswith(("slack", "teams"))]

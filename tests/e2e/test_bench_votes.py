@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
 
-from bench.servers import ROOT
 from bench.votes import CHANNEL, OTHER_MESSAGE, event_stream
+from tests.e2e.conftest import run_bench
 
 POSTS = [f"1700000000.{n:06d}" for n in range(1, 6)]
 KNOWN = [f"UV{n:04d}" for n in range(40)]
@@ -43,14 +42,7 @@ def test_the_event_stream_is_a_seeded_mix_of_adds_removes_and_retries() -> None:
 
 def _run(*options: str) -> subprocess.CompletedProcess[str]:
     tiny = ["--events", "400", "--rounds", "1", "--people", "20", "--challenges", "3"]
-    return subprocess.run(
-        [sys.executable, "-m", "bench.votes", *tiny, *options],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    return run_bench("votes", *tiny, *options)
 
 
 def test_a_tiny_run_prints_every_mode_and_an_equal_tally() -> None:
