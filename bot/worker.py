@@ -81,8 +81,16 @@ def run_worker(
         )
     hold_single_process(settings.database_url.get_secret_value(), "vpmo worker")
     web_app = build_server(settings, slack_settings, teams_settings=teams_settings, receiving=False)
+    platforms = [
+        name
+        for name, on in (
+            ("Slack", slack_settings.mode is not SlackMode.OFF),
+            ("Teams", teams_settings.enabled),
+        )
+        if on
+    ]
     lines = [
-        "vpmo worker: delivering, serving no requests"
+        f"vpmo worker: delivering through {' and '.join(platforms)}, serving no requests"
         + (f" (health: http://{health[0]}:{health[1]}/healthz)" if health else ""),
         f"Database: {settings.safe_database_url()}",
     ]
