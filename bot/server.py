@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
+import signal
 import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -34,6 +37,8 @@ from storage.pace_store import PaceStore, shared_sends
 from storage.slack_store import SlackStore
 from storage.teams_store import TeamsStore
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -55,6 +60,8 @@ class Server:
     socket_mode: AsyncSocketModeHandler | None = None
     # False for ``vpmo worker``: it delivers, and leaves the requests and events to the servers.
     receiving: bool = True
+    # Set on SIGTERM with VPMO_DRAIN_SECONDS: still serving, but /healthz sends the load balancer away.
+    draining: bool = False
 
     @property
     def uses_socket_mode(self) -> bool:
@@ -73,6 +80,8 @@ class Server:
         if self.uses_socket_mode:
             connected = self.socket_mode is not None and await self.socket_mode.client.is_connected()
             report["socket_mode"] = "connected" if connected else "disconnected"
+        if self.draining:
+            report["serving"] = "draining before it stops"
         healthy = all(value in ("ok", "connected") for value in report.values())
         return healthy, report
 
@@ -149,6 +158,8 @@ def run_server(
             web_app = build_server(
                 settings, slack_settings, teams_settings=teams_settings, public_url=public_url
             )
+            if settings.drain_seconds > 0:
+                web_app.on_startup.append(partial(_drain_on_sigterm, seconds=settings.drain_seconds))
             web.run_app(web_app, sock=listener, print=print_banner)
             return 0
 
@@ -163,6 +174,31 @@ def run_server(
         for line in lines:
             announce(line)
         return prefork(workers, lambda _slot: serve(None), announce, sentences)
+
+
+async def _drain_on_sigterm(web_app: web.Application, *, seconds: float) -> None:
+    """Make SIGTERM drain first: /healthz answers 503 for ``seconds`` while requests are still served.
+
+    The load balancer's health check takes the replica out of its rotation meanwhile, so no request
+    is sent to a socket about to close. Installed after aiohttp's own handler (startup comes after
+    it), which it replaces for SIGTERM; Ctrl-C still stops at once.
+    """
+    loop = asyncio.get_running_loop()
+
+    def drain() -> None:
+        server = web_app[RUNTIME_KEY]
+        if server.draining:
+            return
+        server.draining = True
+        log.info("SIGTERM: draining for %g s (/healthz answers 503), then stopping", seconds)
+        loop.call_later(seconds, _stop_gracefully)
+
+    loop.add_signal_handler(signal.SIGTERM, drain)
+
+
+def _stop_gracefully() -> None:
+    # What aiohttp's own SIGTERM handler does: run_app ends the server cleanly on this exception.
+    raise web.GracefulExit
 
 
 def base_url(host: str, port: int) -> str:

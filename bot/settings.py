@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     # Server processes of one ``vpmo serve`` on one port (PostgreSQL only above 1): one per core.
     workers: int = Field(default=1, ge=1, le=64)
+    # After SIGTERM, go on serving this long with /healthz at 503, for a load balancer to notice.
+    drain_seconds: float = Field(default=0.0, ge=0.0, le=300.0)
     # Slack takes about one post per second per channel; 0 turns the pacing off, per channel and per
     # workspace (benchmarks only).
     slack_pace_seconds: float = Field(default=1.0, ge=0.0, le=60.0)

@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.platforms.conftest import BOT_TOKEN, JONAS, SIGNING_SECRET, TEAM, sample_database
@@ -21,6 +22,8 @@ from tests.platforms.serve_process import (
     free_port,
 )
 from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
+
+DRAIN_SECONDS = 3.0
 
 
 def _vpmo(environment: dict[str, str], workdir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -128,3 +131,43 @@ def test_workers_share_one_port_a_killed_one_is_replaced_and_sigterm_ends_them_a
     assert code == 0, log
     assert seconds < STOP_SECONDS
     assert all(not Path(f"/proc/{pid}").exists() for pid in replaced)
+
+
+def test_with_a_drain_time_sigterm_first_sends_the_load_balancer_away_and_goes_on_serving(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/vpmo.db"
+    sample_database(url)
+    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
+        environment = clean_environment(
+            url,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_API_URL=slack.url,
+            VPMO_DRAIN_SECONDS=str(DRAIN_SECONDS),
+        )
+        with ServeProcess(environment, tmp_path, "draining") as server:
+            server.wait_healthy()
+            assert server.process is not None
+            sigterm = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            health = httpx.get(f"{server.url}/healthz", timeout=5, trust_env=False)
+            request = slash_command(TEAM, JONAS, "Budgettet er overskredet med 20 %")
+            ack = asyncio.run(
+                SlackClient(server.url).send("/slack/events", request, signer=SlackSigner(SIGNING_SECRET))
+            )
+            code = server.process.wait(DRAIN_SECONDS + STOP_SECONDS)
+            stopped = time.monotonic() - sigterm
+        offers = [
+            call
+            for call in slack.calls("chat.postMessage")
+            if "Ny sparringsforespørgsel" in str(call.params.get("text"))
+        ]
+
+    assert health.status_code == 503
+    assert health.json()["serving"] == "draining before it stops"
+    assert ack.status_code == 200
+    assert len(offers) == 1
+    assert code == 0, server.log
+    assert DRAIN_SECONDS <= stopped < DRAIN_SECONDS + STOP_SECONDS

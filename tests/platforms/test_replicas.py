@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import httpx
 import pytest
@@ -42,6 +44,7 @@ QUESTIONS = (
 )
 RATE = 12.0  # requests a second, across the replicas
 SECONDS = 10.0
+HEALTH_SECONDS = 0.5  # how often the load balancer checks each replica's /healthz
 AFTERWARDS = 3.0  # seconds of load after the kill or the restarts
 KILLED_AT = 3.0  # seconds into the load
 TAKEN_OVER_WITHIN = 30.0  # seconds from the kill until every message is sent (the issue's bound)
@@ -244,10 +247,42 @@ def test_a_replica_killed_under_load_loses_no_acked_request_and_its_offers_are_t
     assert "Traceback" not in logs
 
 
+class HealthChecks:
+    """The load balancer's health check: every HEALTH_SECONDS, a replica not answering 200 leaves the rotation."""
+
+    def __init__(self, balancer: LoadBalancer) -> None:
+        self._balancer = balancer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEALTH_SECONDS):
+            for replica in list(self._balancer.replicas):
+                try:
+                    healthy = httpx.get(f"{replica.url}/healthz", timeout=1, trust_env=False).is_success
+                except httpx.TransportError:
+                    healthy = False
+                if not healthy and replica in self._balancer.replicas:
+                    self._balancer.replicas.remove(replica)
+
+
+@pytest.mark.parametrize("drained_by", ["operator", "health check"])
 def test_a_rolling_restart_loses_and_doubles_nothing(
-    postgres_url: str, slack: FakeSlackApi, tmp_path: Path
+    postgres_url: str, slack: FakeSlackApi, tmp_path: Path, drained_by: str
 ) -> None:
     variables = environment(postgres_url, slack)
+    if drained_by == "health check":
+        # A plain SIGTERM: the replica answers 503 at /healthz while it still serves, long enough
+        # for the load balancer's check to take it out of the rotation before it closes.
+        variables["VPMO_DRAIN_SECONDS"] = str(4 * HEALTH_SECONDS)
     replicas = [ServeProcess(variables, tmp_path, name) for name in ("a", "b")]
     balancer = LoadBalancer(list(replicas))
     codes: list[int] = []
@@ -257,9 +292,11 @@ def test_a_rolling_restart_loses_and_doubles_nothing(
         def restart_one_by_one() -> None:
             time.sleep(1.0)
             for old in replicas:
-                # As an operator does behind a load balancer: out of the rotation, SIGTERM, start
-                # the new one, and into the rotation once it is healthy.
-                balancer.replicas.remove(old)
+                # As an operator does behind a load balancer: out of the rotation (by hand, or by
+                # the health check once SIGTERM drains it), SIGTERM, start the new one, and into
+                # the rotation once it is healthy.
+                if drained_by == "operator":
+                    balancer.replicas.remove(old)
                 codes.append(old.terminate()[0])
                 new = processes.enter_context(ServeProcess(variables, tmp_path, f"{old.name}2"))
                 new.wait_healthy()
@@ -267,7 +304,8 @@ def test_a_rolling_restart_loses_and_doubles_nothing(
 
         for process in (*replicas, worker(variables, tmp_path)):
             processes.enter_context(process).wait_healthy()
-        answers = asyncio.run(offer_load(balancer, restart_one_by_one))
+        with HealthChecks(balancer):
+            answers = asyncio.run(offer_load(balancer, restart_one_by_one))
         found = settle(postgres_url)
         codes.extend(replica.terminate()[0] for replica in balancer.replicas)
     times = Counter(ref for ref, _ in offers_posted(slack))
