@@ -19,6 +19,7 @@ from typing import IO, Self
 import httpx
 
 from bot.cli import SAMPLE_TENANT
+from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET
 
 VPMO = Path(sys.executable).with_name("vpmo")
 # Generous: several processes may start at once on a shared 2-core machine that runs other tests too.
@@ -43,6 +44,17 @@ def clean_environment(database_url: str, **variables: str) -> dict[str, str]:
     environment.update(VPMO_DATABASE_URL=database_url, VPMO_HOST="127.0.0.1", VPMO_LOG_LEVEL="INFO")
     environment.update(variables)
     return environment
+
+
+def slack_environment(database_url: str, slack_api_url: str, **variables: str) -> dict[str, str]:
+    """Return a clean environment for Slack over HTTP with the tests' secret and token, at a fake Web API."""
+    return clean_environment(
+        database_url,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_API_URL=slack_api_url,
+        **variables,
+    )
 
 
 def apply_sample_tenant(database_url: str, workdir: Path) -> None:

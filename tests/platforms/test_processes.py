@@ -20,6 +20,7 @@ from tests.platforms.serve_process import (
     ServeProcess,
     clean_environment,
     free_port,
+    slack_environment,
 )
 from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
 
@@ -93,12 +94,7 @@ def test_workers_share_one_port_a_killed_one_is_replaced_and_sigterm_ends_them_a
 ) -> None:
     sample_database(postgres_url)
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
-        environment = clean_environment(
-            postgres_url,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
-        )
+        environment = slack_environment(postgres_url, slack.url)
         with ServeProcess(environment, tmp_path, "workers", arguments=("serve", "--workers", "2")) as server:
             server.wait_healthy()
             assert server.process is not None
@@ -139,13 +135,7 @@ def test_with_a_drain_time_sigterm_first_sends_the_load_balancer_away_and_goes_o
     url = f"sqlite:///{tmp_path}/vpmo.db"
     sample_database(url)
     with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
-        environment = clean_environment(
-            url,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
-            VPMO_DRAIN_SECONDS=str(DRAIN_SECONDS),
-        )
+        environment = slack_environment(url, slack.url, VPMO_DRAIN_SECONDS=str(DRAIN_SECONDS))
         with ServeProcess(environment, tmp_path, "draining") as server:
             server.wait_healthy()
             assert server.process is not None

@@ -29,7 +29,7 @@ from scheduler.dispatcher import CONCURRENT_SENDS
 from storage.db import make_engine
 from storage.tables import OutboxRow, SparringRequestRow
 from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, clean_environment, free_port
+from tests.platforms.serve_process import ServeProcess, free_port, slack_environment
 from tests.platforms.slack_fakes import FakeSlackApi, SlackSigner, slash_command
 
 pytestmark = pytest.mark.postgres
@@ -180,11 +180,9 @@ def slack() -> Iterator[FakeSlackApi]:
 
 def environment(postgres_url: str, slack: FakeSlackApi) -> dict[str, str]:
     sample_database(postgres_url)
-    return clean_environment(
+    return slack_environment(
         postgres_url,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=slack.url,
+        slack.url,
         VPMO_LOG_LEVEL="WARNING",
         # Unpaced, so that the offers to the few seniors' DMs go as fast as they come: what is
         # measured is the takeover, not Slack's one post a second per conversation.
