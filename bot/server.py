@@ -100,6 +100,20 @@ class _Links:
         return await asyncio.to_thread(ics_file, self.runtime.deps, token)
 
 
+@dataclass(frozen=True, slots=True)
+class _Wiring:
+    """What each platform is wired with: the application, the runtime and the process's settings."""
+
+    web_app: web.Application
+    settings: Settings
+    runtime: Runtime
+    kick: Callable[[], None]
+    bridges: list[PlatformBridge[Any]]
+    monotonic: Callable[[], float]
+    links: _Links
+    receiving: bool
+
+
 def _ping(runtime: Runtime) -> None:
     with runtime.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
@@ -275,17 +289,14 @@ def build_server(
 
     slack_app = None
     bridges: list[PlatformBridge[Any]] = []
+    wiring = _Wiring(web_app, settings, runtime, kick, bridges, monotonic, links, receiving)
     if slack_settings.mode is not SlackMode.OFF:
-        slack_messenger, slack_reactions, slack_app = _add_slack(
-            web_app, settings, slack_settings, runtime, kick, bridges, monotonic, links, receiving
-        )
+        slack_messenger, slack_reactions, slack_app = _add_slack(wiring, slack_settings)
 
     teams = teams_settings if teams_settings is not None else TeamsSettings.from_environment()
     teams_messenger = None
     if teams.enabled:
-        teams_messenger = _add_teams(
-            web_app, settings, teams, runtime, kick, bridges, monotonic, links, receiving
-        )
+        teams_messenger = _add_teams(wiring, teams)
 
     dispatcher = build_dispatcher(runtime, PlatformMessenger(slack=slack_messenger, teams=teams_messenger))
     reactions = PlatformReactionReader(slack=slack_reactions)
@@ -299,24 +310,14 @@ def build_server(
     )
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
-    if receiving:
+    if wiring.receiving:
         add_invite_routes(web_app, runtime.deps, settings.language, settings.timezone)
     web_app.on_startup.append(_start)
     web_app.on_cleanup.append(_stop)
     return web_app
 
 
-def _add_slack(
-    web_app: web.Application,
-    settings: Settings,
-    slack_settings: SlackSettings,
-    runtime: Runtime,
-    kick: Any,
-    bridges: list[PlatformBridge[Any]],
-    monotonic: Callable[[], float],
-    links: _Links,
-    receiving: bool,
-) -> tuple[Any, Any, SlackApp]:
+def _add_slack(wiring: _Wiring, slack_settings: SlackSettings) -> tuple[Any, Any, SlackApp]:
     from bot.slack.app import build_slack_app
     from bot.slack.bridge import SlackBridge
     from bot.slack.http import add_routes
@@ -324,63 +325,59 @@ def _add_slack(
     from bot.slack.reactions import SlackReactionReader
 
     bridge = SlackBridge(
-        runtime.deps,
-        SlackStore(runtime.engine),
-        kick,
-        default_language=settings.language,
-        default_zone=settings.timezone,
+        wiring.runtime.deps,
+        SlackStore(wiring.runtime.engine),
+        wiring.kick,
+        default_language=wiring.settings.language,
+        default_zone=wiring.settings.timezone,
     )
-    bridges.append(bridge)
-    secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    wiring.bridges.append(bridge)
+    secret_key = wiring.settings.secret_key.get_secret_value() if wiring.settings.secret_key else None
     slack = build_slack_app(slack_settings, bridge, secret_key)
     messenger = SlackMessenger(
         slack.client_for,
-        pace_seconds=settings.slack_pace_seconds,
+        pace_seconds=wiring.settings.slack_pace_seconds,
         # Paced per workspace too, across all processes: a 429 holds only the channel it came in.
-        workspace_limits=workspace_limits(settings.slack_workspace_posts_per_second)
-        if settings.slack_pace_seconds > 0
+        workspace_limits=workspace_limits(wiring.settings.slack_workspace_posts_per_second)
+        if wiring.settings.slack_pace_seconds > 0
         else (),
-        monotonic=monotonic,
-        shared_pace=_shared_pace(runtime, "slack", monotonic),
-        public_url=links.public_url,
-        ics_files=links.ics_file,
+        monotonic=wiring.monotonic,
+        shared_pace=_shared_pace(wiring.runtime, "slack", wiring.monotonic),
+        public_url=wiring.links.public_url,
+        ics_files=wiring.links.ics_file,
     )
-    if receiving and slack_settings.mode is not SlackMode.SOCKET_MODE:
-        add_routes(web_app, slack)
+    if wiring.receiving and slack_settings.mode is not SlackMode.SOCKET_MODE:
+        add_routes(wiring.web_app, slack)
     return messenger, SlackReactionReader(slack.workspace_for), slack
 
 
-def _add_teams(
-    web_app: web.Application,
-    settings: Settings,
-    teams_settings: TeamsSettings,
-    runtime: Runtime,
-    kick: Any,
-    bridges: list[PlatformBridge[Any]],
-    monotonic: Callable[[], float],
-    links: _Links,
-    receiving: bool,
-) -> Any:
+def _add_teams(wiring: _Wiring, teams_settings: TeamsSettings) -> Any:
     from bot.teams.bot import TeamsBot
     from bot.teams.bridge import TeamsBridge
     from bot.teams.http import add_routes, build_adapter
     from bot.teams.messenger import TeamsMessenger
 
-    references = TeamsStore(runtime.engine)
+    references = TeamsStore(wiring.runtime.engine)
     bridge = TeamsBridge(
-        runtime.deps, references, kick, default_language=settings.language, default_zone=settings.timezone
+        wiring.runtime.deps,
+        references,
+        wiring.kick,
+        default_language=wiring.settings.language,
+        default_zone=wiring.settings.timezone,
     )
-    bridges.append(bridge)
+    wiring.bridges.append(bridge)
     adapter = build_adapter(teams_settings)
-    if receiving:
-        add_routes(web_app, adapter, TeamsBot(bridge, public_url=links.public_url), teams_settings)
+    if wiring.receiving:
+        add_routes(
+            wiring.web_app, adapter, TeamsBot(bridge, public_url=wiring.links.public_url), teams_settings
+        )
     return TeamsMessenger(
         adapter,
         references,
         teams_settings.app_id,
-        monotonic=monotonic,
-        shared_pace=_shared_pace(runtime, "teams", monotonic),
-        public_url=links.public_url,
+        monotonic=wiring.monotonic,
+        shared_pace=_shared_pace(wiring.runtime, "teams", wiring.monotonic),
+        public_url=wiring.links.public_url,
     )
 
 
