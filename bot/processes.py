@@ -23,6 +23,8 @@ from typing import IO
 
 from sqlalchemy.engine import make_url
 
+from storage.db import is_sqlite
+
 log = logging.getLogger(__name__)
 
 STARTING_SECONDS = 10.0
@@ -33,11 +35,6 @@ _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a child gets when its parent dies
 
 class SingleProcessError(Exception):
     """Several processes were asked for on a database that serves one; the message is one sentence."""
-
-
-def is_sqlite(database_url: str) -> bool:
-    """Tell whether the URL names a SQLite database."""
-    return make_url(database_url).get_backend_name() == "sqlite"
 
 
 def refuse_many_on_sqlite(database_url: str, workers: int) -> None:
