@@ -62,6 +62,8 @@ class Server:
     receiving: bool = True
     # Set on SIGTERM with VPMO_DRAIN_SECONDS: still serving, but /healthz sends the load balancer away.
     draining: bool = False
+    # The paces shared through PostgreSQL: each holds connections of its own, closed at the end.
+    pace_stores: tuple[PaceStore, ...] = ()
 
     @property
     def uses_socket_mode(self) -> bool:
@@ -112,6 +114,7 @@ class _Wiring:
     monotonic: Callable[[], float]
     links: _Links
     receiving: bool
+    pace_stores: list[PaceStore] = field(default_factory=list)
 
 
 def _ping(runtime: Runtime) -> None:
@@ -306,7 +309,14 @@ def build_server(
     )
     kick_holder.append(tick)
     server = Server(
-        runtime, tick, dispatcher, slack_app, tuple(bridges), reactions=reactions, receiving=receiving
+        runtime,
+        tick,
+        dispatcher,
+        slack_app,
+        tuple(bridges),
+        reactions=reactions,
+        receiving=receiving,
+        pace_stores=tuple(wiring.pace_stores),
     )
     web_app[RUNTIME_KEY] = server
     web_app.router.add_get("/healthz", _healthz)
@@ -342,7 +352,7 @@ def _add_slack(wiring: _Wiring, slack_settings: SlackSettings) -> tuple[Any, Any
         if wiring.settings.slack_pace_seconds > 0
         else (),
         monotonic=wiring.monotonic,
-        shared_pace=_shared_pace(wiring.runtime, "slack", wiring.monotonic),
+        shared_pace=_shared_pace(wiring, "slack"),
         public_url=wiring.links.public_url,
         ics_files=wiring.links.ics_file,
     )
@@ -376,15 +386,23 @@ def _add_teams(wiring: _Wiring, teams_settings: TeamsSettings) -> Any:
         references,
         teams_settings.app_id,
         monotonic=wiring.monotonic,
-        shared_pace=_shared_pace(wiring.runtime, "teams", wiring.monotonic),
+        shared_pace=_shared_pace(wiring, "teams"),
         public_url=wiring.links.public_url,
     )
 
 
-def _shared_pace(runtime: Runtime, platform: str, monotonic: Callable[[], float]) -> PaceStore | None:
-    """Return the pace shared by every process on PostgreSQL, if the pace keeps real time."""
+def _shared_pace(wiring: _Wiring, platform: str) -> PaceStore | None:
+    """Return the pace shared by every process on PostgreSQL, if the pace keeps real time.
+
+    The store is kept in the wiring's list, for the server to close its connections when it stops.
+    """
     # The database's clock is real time: a pace on a clock of its own (tests move it) stays in the process.
-    return shared_sends(runtime.engine, platform) if monotonic is time.monotonic else None
+    if wiring.monotonic is not time.monotonic:
+        return None
+    store = shared_sends(wiring.runtime.engine, platform)
+    if store is not None:
+        wiring.pace_stores.append(store)
+    return store
 
 
 WORKER_THREADS = 32
@@ -426,4 +444,6 @@ async def _stop(web_app: web.Application) -> None:
     server.dispatcher.close()
     if server.slack is not None:
         await server.slack.close()
+    for store in server.pace_stores:
+        store.dispose()
     server.runtime.engine.dispose()
