@@ -33,6 +33,7 @@ from handlers.shared.ports import Clock, ReactionReader
 from scheduler.clock import TickLoop
 from scheduler.dispatcher import Dispatcher
 from scheduler.tick import run_tick
+from storage.db import database_work
 from storage.pace_store import PaceStore, shared_sends
 from storage.slack_store import SlackStore
 from storage.teams_store import TeamsStore
@@ -340,6 +341,7 @@ def _add_slack(wiring: _Wiring, slack_settings: SlackSettings) -> tuple[Any, Any
         wiring.kick,
         default_language=wiring.settings.language,
         default_zone=wiring.settings.timezone,
+        database=database_work(wiring.runtime.engine),
     )
     wiring.bridges.append(bridge)
     secret_key = wiring.settings.secret_key.get_secret_value() if wiring.settings.secret_key else None
@@ -374,6 +376,7 @@ def _add_teams(wiring: _Wiring, teams_settings: TeamsSettings) -> Any:
         wiring.kick,
         default_language=wiring.settings.language,
         default_zone=wiring.settings.timezone,
+        database=database_work(wiring.runtime.engine),
     )
     wiring.bridges.append(bridge)
     adapter = build_adapter(teams_settings)

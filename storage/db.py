@@ -1,8 +1,11 @@
-"""Engines for SQLite (embedded default) and PostgreSQL (production), set up for a concurrent app."""
+"""Engines for SQLite (embedded default) and PostgreSQL (production), set up for a concurrent app,
+and how an event loop runs work on each."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,6 +16,8 @@ SQLITE_POOL_TIMEOUT_S = 30
 # Without it libpq waits for the operating system's TCP timeout (minutes) on a host that never answers,
 # and `vpmo serve` would hang at start instead of saying the database cannot be reached.
 POSTGRES_CONNECT_TIMEOUT_S = 10
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def is_sqlite(url: str) -> bool:
@@ -67,3 +72,30 @@ def _configure_sqlite(engine: Engine) -> None:
 def dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for the dialect (``postgresql`` or ``sqlite``) that can say ON CONFLICT."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+class DatabaseWork(Protocol):
+    """Run blocking database work for the event loop and return what it returns."""
+
+    def __call__(self, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[T]: ...
+
+
+async def in_worker_thread(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run the work in a worker thread: the loop serves others while it waits on the database."""
+    return await asyncio.to_thread(work, *args, **kwargs)
+
+
+async def in_place(work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run the work in the event loop's own thread."""
+    return work(*args, **kwargs)
+
+
+def database_work(engine: Engine) -> DatabaseWork:
+    """Return how the event loop runs a request's work on this database.
+
+    PostgreSQL is across a network: its work waits, so it runs in a worker thread. SQLite works in this
+    process, on its one connection (see ``make_engine``), holding the GIL for nearly all of it: a worker
+    thread buys no parallelism there, and handing each piece of work to one and back cost 0.4 ms of
+    CPU per ``/sparring`` (a sixth of it; ``bench/slack_ack``), so it runs in place.
+    """
+    return in_place if engine.dialect.name == "sqlite" else in_worker_thread

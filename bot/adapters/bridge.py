@@ -20,9 +20,18 @@ from bot.adapters.render import reader_for
 from bot.i18n import Reader
 from handlers import commands
 from handlers.challenges.voting import Reaction, Recorded
-from handlers.service import Identity, Outcome, ReactionEvent, find_person, handle, reacted_together
+from handlers.service import (
+    Identity,
+    LookupDeferredError,
+    Outcome,
+    ReactionEvent,
+    find_person,
+    handle,
+    reacted_together,
+)
 from handlers.shared.context import Deps
 from handlers.shared.model import Person, Tenant
+from storage.db import DatabaseWork, in_worker_thread
 
 TENANT_CACHE_SECONDS = 60.0
 BACKGROUND_GRACE_SECONDS = 20.0
@@ -45,6 +54,8 @@ class PlatformBridge(Generic[StoreT]):
     default_language: str = "da"
     default_zone: str = "Europe/Copenhagen"
     emails: IdentityCache = field(default_factory=IdentityCache)
+    # How the database work of each request runs: in place on SQLite, in a worker thread on PostgreSQL.
+    database: DatabaseWork = in_worker_thread
     _tenants: dict[str, tuple[Tenant | None, float]] = field(default_factory=dict)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
     _reactions: dict[str, list[tuple[ReactionEvent, asyncio.Future[Recorded | None]]]] = field(
@@ -88,7 +99,7 @@ class PlatformBridge(Generic[StoreT]):
         cached = self._tenants.get(platform_tenant_id)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        tenant = await asyncio.to_thread(self._find_tenant, platform_tenant_id)
+        tenant = await self.database(self._find_tenant, platform_tenant_id)
         self._tenants[platform_tenant_id] = (tenant, time.monotonic() + TENANT_CACHE_SECONDS)
         return tenant
 
@@ -104,7 +115,7 @@ class PlatformBridge(Generic[StoreT]):
 
     async def person(self, tenant: Tenant, identity: Identity) -> Person | None:
         """Return the person the tenant knows by this identity, if any."""
-        return await asyncio.to_thread(find_person, self.deps, tenant.slug, identity)
+        return await self.database(find_person, self.deps, tenant.slug, identity)
 
     async def speaker(self, tenant: Tenant, identity: Identity, lookup: AsyncLookup) -> Person | None:
         """Return the person the tenant knows by the platform id, or else by the e-mail looked up once."""
@@ -135,29 +146,33 @@ class PlatformBridge(Generic[StoreT]):
         kick: bool = True,
         event_id: str | None = None,
     ) -> Outcome:
-        """Run a command through the use cases (in a worker thread) and start sending what it queued.
+        """Run a command through the use cases and start sending what it queued.
 
-        ``lookup`` asks the platform for the e-mail of someone unknown by their platform id; the use
-        case calls it at most once, from its worker thread, and it runs here on the event loop.
-        ``reply_to`` and ``invites_to`` are :func:`~handlers.service.handle`'s.
+        ``lookup`` asks the platform for the e-mail of someone unknown by their platform id: the use
+        case then comes back ``unresolved`` having written nothing, the lookup runs here on the event
+        loop, and the command runs again with the answer (a network call never waits inside a
+        database transaction, nor blocks the loop). It may raise ``LookupDeferredError`` to leave the
+        outcome unresolved. ``reply_to`` and ``invites_to`` are :func:`~handlers.service.handle`'s.
         ``event_id`` is recorded in the command's own transaction: a redelivery runs nothing and
         comes back ``replayed``.
         """
-        loop = asyncio.get_running_loop()
-
-        def lookup_email(who: Identity) -> str | None:
-            assert lookup is not None  # only passed on when there is one
-            return asyncio.run_coroutine_threadsafe(lookup(who), loop).result(LOOKUP_TIMEOUT_SECONDS)
-
         run = partial(
             handle,
-            lookup_email=lookup_email if lookup is not None else None,
             reply_to=reply_to,
             invites_to=invites_to,
             shows_forms=shows_forms,
             event=(self.platform, event_id) if event_id else None,
         )
-        outcome = await asyncio.to_thread(run, self.deps, tenant.slug, identity, command)
+        deferred = _deferred if lookup is not None else None
+        outcome = await self.database(run, self.deps, tenant.slug, identity, command, lookup_email=deferred)
+        if outcome.unresolved and lookup is not None:
+            try:
+                email = await asyncio.wait_for(lookup(identity), LOOKUP_TIMEOUT_SECONDS)
+            except LookupDeferredError:
+                return outcome
+            outcome = await self.database(
+                run, self.deps, tenant.slug, identity, command, lookup_email=lambda _: email
+            )
         if kick and not outcome.replayed:
             self.kick()
         return outcome
@@ -166,7 +181,7 @@ class PlatformBridge(Generic[StoreT]):
         """Tell whether a tenant's event is new; the platform's retries and duplicate deliveries get False."""
         if not event_id:
             return True
-        return await asyncio.to_thread(self._first_time, tenant.id, event_id)
+        return await self.database(self._first_time, tenant.id, event_id)
 
     def _first_time(self, tenant_id: int, event_id: str) -> bool:
         with self.deps.uow() as uow:
@@ -220,14 +235,14 @@ class PlatformBridge(Generic[StoreT]):
             if len(batch) > REACTION_BATCH:
                 batch, self._reactions[slug] = batch[:REACTION_BATCH], batch[REACTION_BATCH:]
             try:
-                results = await asyncio.to_thread(reacted_together, self.deps, slug, [e for e, _ in batch])
+                results = await self.database(reacted_together, self.deps, slug, [e for e, _ in batch])
             except Exception:
                 # Something in the batch failed (on PostgreSQL perhaps a deadlock with another
                 # process's batch) and nothing of it was kept: each again on its own, so that only
                 # what fails by itself is lost (and its listener logs why).
                 for item, waiting in batch:
                     try:
-                        alone = await asyncio.to_thread(reacted_together, self.deps, slug, [item])
+                        alone = await self.database(reacted_together, self.deps, slug, [item])
                     except Exception as error:
                         _settle(waiting, error=error)
                     else:
@@ -235,6 +250,11 @@ class PlatformBridge(Generic[StoreT]):
                 continue
             for (_, waiting), result in zip(batch, results, strict=True):
                 _settle(waiting, result)
+
+
+def _deferred(_: Identity) -> str | None:
+    """Leave the e-mail lookup to the bridge: the use case comes back unresolved, having written nothing."""
+    raise LookupDeferredError
 
 
 def _settle(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -130,7 +129,7 @@ class SlackBridge(PlatformBridge[SlackStore]):
         if tenant is None:
             return
         at = _moment(minute) or self.deps.clock.now()
-        await asyncio.to_thread(platform_dropped_events, self.deps, tenant.slug, at)
+        await self.database(platform_dropped_events, self.deps, tenant.slug, at)
         self.kick()
 
 

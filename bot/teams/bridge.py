@@ -5,7 +5,6 @@ Nothing here imports botbuilder: activities are reduced to plain values before t
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,7 +45,7 @@ class TeamsBridge(PlatformBridge[TeamsStore]):
             teams_user_id=user_id,
             aad_object_id=aad_object_id,
         )
-        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
+        await self.database(self.store.save_reference, stored, datetime.now(UTC))
 
     async def remember_channel(self, tenant: Tenant, channel_key: str, reference: dict[str, Any]) -> None:
         """Store where a channel the bot was added to (or mentioned in) can be posted to."""
@@ -57,11 +56,11 @@ class TeamsBridge(PlatformBridge[TeamsStore]):
             reference=reference,
             channel_key=channel_key,
         )
-        await asyncio.to_thread(self.store.save_reference, stored, datetime.now(UTC))
+        await self.database(self.store.save_reference, stored, datetime.now(UTC))
 
     async def posted(self, tenant: Tenant, platform_message_id: str) -> Message | None:
         """Return what the bot posted in the tenant under a Teams id (``conversation:activity``), if it did."""
-        return await asyncio.to_thread(self._posted, tenant.id, platform_message_id)
+        return await self.database(self._posted, tenant.id, platform_message_id)
 
     def _posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
         with self.deps.uow() as uow:
