@@ -96,6 +96,8 @@ def database_work(engine: Engine) -> DatabaseWork:
     PostgreSQL is across a network: its work waits, so it runs in a worker thread. SQLite works in this
     process, on its one connection (see ``make_engine``), holding the GIL for nearly all of it: a worker
     thread buys no parallelism there, and handing each piece of work to one and back cost 0.4 ms of
-    CPU per ``/sparring`` (a sixth of it; ``bench/slack_ack``), so it runs in place.
+    CPU per ``/sparring`` (a sixth of it; ``bench/slack_ack``), so it runs in place. The loop then
+    waits while the tick's thread or another command holds the database, as every request's work on
+    SQLite already waited for that one connection. Long background work (the ticks) keeps its thread.
     """
     return in_place if engine.dialect.name == "sqlite" else in_worker_thread

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    JSON,
     ColumnElement,
     Executable,
     Integer,
@@ -65,11 +66,14 @@ def _load_statements(seniors: ColumnElement[bool]) -> tuple[Select[Any, Any], Se
     return open_per_senior.group_by(_SENIOR), hours_per_senior.group_by(_SENIOR)
 
 
-# PostgreSQL gets one array parameter, so each statement has one text and psycopg prepares it once
-# (planning cost more than running); SQLite has no arrays and gets an expanding IN list.
+# One parameter for all the seniors, so each statement has one text, compiled once: PostgreSQL gets
+# an array (and psycopg prepares the statement once: planning cost more than running), SQLite a JSON
+# array it unpacks with json_each (an expanding IN list was rendered anew for every routing).
 _NAMED = {
     "postgresql": any_(bindparam("senior_ids", type_=ARRAY(Integer))) == _SENIOR,
-    "sqlite": _SENIOR.in_(bindparam("senior_ids", expanding=True)),
+    "sqlite": _SENIOR.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam("senior_ids", type_=JSON)))
+    ),
 }
 _LOADS = {dialect: _load_statements(named) for dialect, named in _NAMED.items()}
 _PREVIOUS_SENIOR = (
@@ -312,7 +316,7 @@ class SqlPeople:
 class SqlRequests:
     def __init__(self, session: Session) -> None:
         self._session = session
-        # The column values of every request read or added in this unit of work, so that ``update``
+        # The column values of every request read or saved in this unit of work, so that ``update``
         # writes only what changed.
         self._read: dict[int, dict[str, Any]] = {}
 
@@ -320,27 +324,28 @@ class SqlRequests:
         """Reserve the tenant's next request number with one atomic UPDATE … RETURNING."""
         return int(self._execute(_NEXT_NUMBER, {"tenant_id": tenant_id}).scalar_one()) - 1
 
-    def add(self, request: SparringRequest) -> SparringRequest:
-        """Store a new request and return it with its id."""
-        values = request_values(request)
-        request.id = int(self._execute(_INSERT_REQUEST, values).scalar_one())
-        self._read[request.id] = values
-        return request
+    def save(self, request: SparringRequest) -> None:
+        """Store a new request (giving it its id), or write back what changed in one read or saved here.
+
+        A new request is inserted once it is decided (routed, or waiting for its area or an
+        approval), not as soon as it is numbered: one INSERT instead of an INSERT and an UPDATE.
+        """
+        after = request_values(request)
+        if request.id is None:
+            request.id = int(self._execute(_INSERT_REQUEST, after).scalar_one())
+            self._read[request.id] = after
+            return
+        before = self._read.get(request.id)
+        if before is None:
+            raise LookupError(f"request {request.ref} was never read or saved in this unit of work")
+        if after != before:
+            self._execute(_UPDATE_REQUEST, {"b_id": request.id, **{f"b_{k}": v for k, v in after.items()}})
+            self._read[request.id] = after
 
     def get(self, tenant_id: int, number: int) -> SparringRequest | None:
         """Return the request, locked (FOR UPDATE on PostgreSQL; SQLite holds the write lock already)."""
         row = self._execute(_REQUEST_FOR_UPDATE, {"tenant_id": tenant_id, "number": number}).first()
         return self._remember(row) if row is not None else None
-
-    def update(self, request: SparringRequest) -> None:
-        """Write the request back if it changed (it was read or added in this unit of work)."""
-        before = self._read.get(request.id or 0)
-        if before is None:
-            raise LookupError(f"request {request.ref} was never read or added in this unit of work")
-        after = request_values(request)
-        if after != before:
-            self._execute(_UPDATE_REQUEST, {"b_id": request.id, **{f"b_{k}": v for k, v in after.items()}})
-            self._read[request.id or 0] = after
 
     def _execute(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
         return self._session.connection().execute(statement, params)

@@ -428,7 +428,7 @@ class FakePeople:
 class FakeRequests:
     def __init__(self, state: _State, read: set[int] | None = None) -> None:
         self._state = state
-        # The ids read or added in this unit of work: only those may be updated, as in SqlRequests
+        # The ids read or saved in this unit of work: only those may be written back, as in SqlRequests
         # (a request read elsewhere was not locked, and writing it back could lose an update).
         self._read: set[int] = read if read is not None else set()
 
@@ -446,26 +446,24 @@ class FakeRequests:
         self._state.last_numbers[tenant_id] = number
         return number
 
-    def add(self, request: SparringRequest) -> SparringRequest:
-        """Store a new request and return it with its id."""
-        if any(r.number == request.number for r in self._of_tenant(request.tenant_id)):
-            raise ValueError(f"request number {request.number} exists already in tenant {request.tenant_id}")
-        self._state.last_request_id += 1
-        request.id = self._state.last_request_id
+    def save(self, request: SparringRequest) -> None:
+        """Store a new request (giving it its id), or write back one read or saved in this unit of work."""
+        if request.id is None:
+            if any(r.number == request.number for r in self._of_tenant(request.tenant_id)):
+                raise ValueError(
+                    f"request number {request.number} exists already in tenant {request.tenant_id}"
+                )
+            self._state.last_request_id += 1
+            request.id = self._state.last_request_id
+            self._read.add(request.id)
+        elif request.id not in self._state.requests or request.id not in self._read:
+            raise LookupError(f"request {request.ref} was never read or saved in this unit of work")
         self._state.requests[request.id] = _copy_request(request)
-        self._read.add(request.id)
-        return request
 
     def get(self, tenant_id: int, number: int) -> SparringRequest | None:
-        """Return a copy of the request: changes only count once ``update`` writes them back."""
+        """Return a copy of the request: changes only count once ``save`` writes them back."""
         found = next((r for r in self._of_tenant(tenant_id) if r.number == number), None)
         return self._remember([found])[0] if found is not None else None
-
-    def update(self, request: SparringRequest) -> None:
-        """Write the request's changed state back (it was read or added in this unit of work)."""
-        if request.id is None or request.id not in self._state.requests or request.id not in self._read:
-            raise LookupError(f"request {request.ref} was never read or added in this unit of work")
-        self._state.requests[request.id] = _copy_request(request)
 
     def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:
         """Return the requester's newest requests."""

@@ -91,16 +91,12 @@ class Requests(Protocol):
         """Reserve the tenant's next request number (never handed out twice)."""
         ...
 
-    def add(self, request: SparringRequest) -> SparringRequest:
-        """Store a new request and return it with its id."""
-        ...
-
     def get(self, tenant_id: int, number: int) -> SparringRequest | None:
         """Return the request, locked against concurrent changes until the unit of work ends."""
         ...
 
-    def update(self, request: SparringRequest) -> None:
-        """Write the request's changed state back."""
+    def save(self, request: SparringRequest) -> None:
+        """Store a new request (giving it its id), or write back what changed in one read here."""
         ...
 
     def of_requester(self, tenant_id: int, requester_id: int, limit: int) -> list[SparringRequest]:

@@ -75,19 +75,18 @@ def request_sparring(
     senior_id, unknown = _mentioned_senior(ctx, preferred, mentions, readable)
     if unknown:
         ctx.reply(Text.of("ask.unknown_mention", name=Verbatim(unknown)))
-    request = ctx.uow.requests.add(
-        SparringRequest(
-            tenant_id=ctx.tenant.id,
-            number=ctx.uow.requests.next_number(ctx.tenant.id),
-            requester_id=ctx.actor.id,
-            text=text,
-            created_at=ctx.now,
-            area=area if classification is None else classification.area,
-            urgency=urgency,
-            preferred_senior_id=senior_id,
-        )
+    request = SparringRequest(
+        tenant_id=ctx.tenant.id,
+        number=ctx.uow.requests.next_number(ctx.tenant.id),
+        requester_id=ctx.actor.id,
+        text=text,
+        created_at=ctx.now,
+        area=area if classification is None else classification.area,
+        urgency=urgency,
+        preferred_senior_id=senior_id,
     )
     if request.area is None:
+        ctx.uow.requests.save(request)
         candidates = classification.candidates if classification else ()
         _ask_for_area(ctx, request, candidates)
         return request
@@ -108,16 +107,14 @@ def request_training(ctx: ActorContext, topic: str) -> SparringRequest | None:
     if len(topic) > MAX_REQUEST_CHARS:
         ctx.reply(Text.of("ask.too_long", length=len(topic), limit=MAX_REQUEST_CHARS))
         return None
-    request = ctx.uow.requests.add(
-        SparringRequest(
-            tenant_id=ctx.tenant.id,
-            number=ctx.uow.requests.next_number(ctx.tenant.id),
-            requester_id=ctx.actor.id,
-            text=topic,
-            created_at=ctx.now,
-            area=TRAINING_AREA,
-            training=True,
-        )
+    request = SparringRequest(
+        tenant_id=ctx.tenant.id,
+        number=ctx.uow.requests.next_number(ctx.tenant.id),
+        requester_id=ctx.actor.id,
+        text=topic,
+        created_at=ctx.now,
+        area=TRAINING_AREA,
+        training=True,
     )
     submit(ctx, request)
     return request
@@ -161,15 +158,19 @@ def choose_area(ctx: ActorContext, number: int, area: str) -> None:
         ctx.reply(Text.of("error.unknown_area", area=Verbatim(area)))
         return
     request.area = area
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     submit(ctx, request)
 
 
 def submit(ctx: ActorContext, request: SparringRequest) -> None:
-    """Route a request that has an area, unless the agreed hours are used and the coordinator decides."""
+    """Route a request that has an area, unless the agreed hours are used and the coordinator decides.
+
+    A new request is stored here, once decided (offered, handed to the coordinator, or awaiting
+    approval), in one write.
+    """
     if _needs_approval(ctx, request):
         request.status = Status.AWAITING_APPROVAL
-        ctx.uow.requests.update(request)
+        ctx.uow.requests.save(request)
         _ask_coordinator(ctx, request)
         waits = "ask.training_awaiting_approval" if request.training else "ask.awaiting_approval"
         ctx.reply(Text.of(waits, ref=request.ref), ref=request.ref)
@@ -404,7 +405,7 @@ def cancel(ctx: ActorContext, number: int | None) -> None:
     request.status = Status.CANCELLED
     request.closed_at = ctx.now
     request.escalate_at = None
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     ctx.reply(Text.of("requester.cancelled", ref=request.ref), ref=request.ref)
     if senior_id is not None:
         _tell_senior_cancelled(ctx, request, senior_id, ctx.actor)

@@ -48,7 +48,7 @@ def offer(
     request.offered_at = ctx.now
     request.accepted_at = None
     request.escalate_at = add_business_hours(ctx.now, _answer_hours(ctx, request), ctx.working_day())
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     _send_offer(ctx, request, senior)
     return routing
 
@@ -155,7 +155,7 @@ def _hand_to_coordinator(ctx: TenantContext, request: SparringRequest, why: tupl
     request.senior_id = None
     request.escalate_at = None
     request.accepted_at = None
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     buttons = assign_buttons(ctx, request)
     head = why or (Text.of("coordinator.unrouted", ref=request.ref, area=ctx.area(request.area)),)
     ctx.notify_coordinators(
@@ -277,7 +277,7 @@ def accept(ctx: ActorContext, number: int) -> None:
     request.status = Status.ACCEPTED
     request.accepted_at = ctx.now
     request.escalate_at = None
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     ctx.notify(
         request.requester_id,
         Text.of("requester.accepted", ref=request.ref, senior=ctx.actor.name),
@@ -411,7 +411,7 @@ def reject(ctx: ActorContext, number: int) -> None:
         return
     request.status = Status.REJECTED
     request.closed_at = ctx.now
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     ctx.reply(Text.of("coordinator.rejected", ref=request.ref), ref=request.ref)
     ctx.notify(
         request.requester_id,

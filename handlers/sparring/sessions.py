@@ -39,7 +39,7 @@ def mark_held(ctx: ActorContext, number: int, hours: float, *, confirmed: bool =
     request.status = Status.HELD
     request.held_at = ctx.now
     request.hours = hours
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     ctx.notify(
         request.requester_id,
         Text.of("requester.feedback_please", ref=request.ref),
@@ -77,7 +77,7 @@ def correct_hours(ctx: ActorContext, number: int, hours: float, *, confirmed: bo
         HoursCorrection(at=ctx.now, by_id=ctx.actor.id, old=old, new=hours),
     ]
     request.hours = hours
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     if request.senior_id is not None and request.senior_id != ctx.actor.id:
         ctx.notify(
             request.senior_id,
@@ -178,7 +178,7 @@ def give_feedback(ctx: ActorContext, number: int, rating: int | None, comment: s
         request.rating = rating
     if comment is None:
         request.status = Status.FEEDBACK
-        ctx.uow.requests.update(request)
+        ctx.uow.requests.save(request)
         ctx.reply(
             Text.of("requester.thanks_rating", ref=request.ref, rating=request.rating or 0),
             Text.of("requester.comment_hint", ref=request.ref),
@@ -197,7 +197,7 @@ def _close(ctx: ActorContext, request: SparringRequest, comment: str) -> None:
     request.comment = comment or None
     request.status = Status.CLOSED
     request.closed_at = ctx.now
-    ctx.uow.requests.update(request)
+    ctx.uow.requests.save(request)
     ctx.reply(Text.of("requester.thanks_closed", ref=ref), ref=ref)
     if request.senior_id is not None:
         lines = [Text.of("senior.feedback", ref=ref, rating=request.rating or 0)]

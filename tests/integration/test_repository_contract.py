@@ -221,7 +221,8 @@ def _request(uow: UnitOfWork, tenant_id: int, requester: Person, **fields: Any) 
         area=fields.pop("area", "budget"),
         **fields,
     )
-    return uow.requests.add(request)
+    uow.requests.save(request)
+    return request
 
 
 def _numbers(requests: list[SparringRequest]) -> list[int]:
@@ -344,7 +345,7 @@ def test_a_number_taken_in_the_tenant_cannot_be_stored_twice(store: Backend, nor
         )
 
         with pytest.raises(Exception):  # noqa: B017 - the fake's ValueError, the database's IntegrityError
-            uow.requests.add(duplicate)
+            uow.requests.save(duplicate)
 
 
 def test_an_update_is_kept_once_committed(store: Backend, nordlys: Nordlys) -> None:
@@ -358,13 +359,13 @@ def test_an_update_is_kept_once_committed(store: Backend, nordlys: Nordlys) -> N
         request.status = Status.ACCEPTED
         request.senior_id = nordlys.anna.id
         request.accepted_at = T0
-        uow.requests.update(request)
+        uow.requests.save(request)
         uow.commit()
     with store.uow() as uow:
         request = uow.requests.get(tenant, number)
         assert request is not None
         request.status = Status.CANCELLED
-        uow.requests.update(request)  # not committed
+        uow.requests.save(request)  # not committed
     with store.uow() as uow:
         stored = uow.requests.get(tenant, number)
 
@@ -382,7 +383,7 @@ def test_an_update_of_a_request_this_unit_of_work_never_read_is_refused(
     request.status = Status.CANCELLED
 
     with store.uow() as uow, pytest.raises(LookupError):
-        uow.requests.update(request)  # read in another unit of work: not locked in this one
+        uow.requests.save(request)  # read in another unit of work: not locked in this one
 
 
 def test_a_requesters_newest_requests_come_first_and_are_counted(store: Backend, nordlys: Nordlys) -> None:

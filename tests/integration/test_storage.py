@@ -42,7 +42,8 @@ def _add_request(uow: SqlUnitOfWork, tenant_id: int, requester_id: int, **change
     )
     for name, value in changes.items():
         setattr(request, name, value)
-    return uow.requests.add(request)
+    uow.requests.save(request)
+    return request
 
 
 def test_migrations_bring_the_schema_to_head(runtime: Runtime) -> None:
@@ -96,7 +97,7 @@ def test_concurrent_read_modify_write_loses_no_update(runtime: Runtime) -> None:
                 request = uow.requests.get(tenant_id, 1)
                 assert request is not None
                 request.escalations += 1
-                uow.requests.update(request)
+                uow.requests.save(request)
                 uow.commit()
 
     with ThreadPoolExecutor(WORKERS) as pool:

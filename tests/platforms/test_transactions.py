@@ -106,6 +106,7 @@ def test_a_sparring_slash_command_is_one_write_transaction_with_its_outbox_rows(
     [request] = transactions.committed
     assert any(s.startswith("INSERT INTO SPARRING_REQUEST") for s in request)
     assert any(s.startswith("INSERT INTO OUTBOX") for s in request)  # the offer, queued with it
+    assert not any(s.startswith("UPDATE SPARRING_REQUEST") for s in request)  # stored once routed
 
 
 # The event id (processed_event), the request, its offer and the reply to the requester, together.
