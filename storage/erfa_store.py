@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from handlers.erfa.rsvp import Answer, Rsvp, merge
@@ -74,19 +74,28 @@ def _save_record(dialect: str) -> Executable:
 def _answer(dialect: str) -> Executable:
     """Build the upsert of one click: it replaces the held answer only where ``merge`` would.
 
-    That is a different answer at a later (event time, tie rank); the same answer again keeps the held
-    row and its time (one's place in the queue). RETURNING yields a row only when something was inserted
-    or replaced. PostgreSQL's ON CONFLICT evaluates the condition against the row as committed by any
-    concurrent writer of the same key (SQLite has one writer), so no read before the write is needed.
+    A click later, by (event time, tie rank), than the held answer's latest press is kept: a different
+    answer replaces the held one, the same answer again keeps its time (one's place in the queue) and moves
+    the latest press on. RETURNING yields the stored answer's time when something was written, which is
+    the click's own when it was inserted or replaced the answer. PostgreSQL's ON CONFLICT evaluates the
+    condition against the row as committed by any concurrent writer of the same key (SQLite has one
+    writer), so no read before the write is needed.
     """
     statement = dialect_insert(dialect, ERFA_ANSWER)
     new, held = statement.excluded, ERFA_ANSWER.c
-    later = or_(new.at > held.at, and_(new.at == held.at, _rank(new.answer) > _rank(held.answer)))
+    later = or_(
+        new.pressed_at > held.pressed_at,
+        and_(new.pressed_at == held.pressed_at, _rank(new.answer) > _rank(held.answer)),
+    )
     return statement.on_conflict_do_update(
         index_elements=[held.tenant_id, held.meeting, held.person_id, held.start],
-        set_={"answer": new.answer, "at": new.at},
-        where=and_(new.answer != held.answer, later),
-    ).returning(literal(1))
+        set_={
+            "answer": new.answer,
+            "at": case((new.answer == held.answer, held.at), else_=new.at),
+            "pressed_at": new.pressed_at,
+        },
+        where=later,
+    ).returning(held.at)
 
 
 def _new_token(dialect: str) -> Executable:
@@ -166,13 +175,24 @@ class SqlErfa:
             "start": rsvp.start,
             "answer": rsvp.answer.value,
             "at": rsvp.at,
+            "pressed_at": rsvp.last_press,
         }
-        return self._execute_upsert(_ANSWER, values).first() is not None
+        stored = self._execute_upsert(_ANSWER, values).scalar()
+        return stored is not None and stored == rsvp.at
 
     def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
         """Return the held answers of the meeting, for every start answered, by time."""
         rows = self._execute(_ANSWERS, {"tenant_id": tenant_id, "meeting": key})
-        held = [Rsvp(str(row.person_id), Answer(row.answer), row.at, row.start) for row in rows]
+        held = [
+            Rsvp(
+                str(row.person_id),
+                Answer(row.answer),
+                row.at,
+                row.start,
+                pressed=row.pressed_at if row.pressed_at != row.at else None,
+            )
+            for row in rows
+        ]
         return sorted(held, key=lambda rsvp: (rsvp.at, rsvp.person))
 
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:

@@ -297,8 +297,10 @@ class ErfaAnswerRow(SQLModel, table=True):
     # The meeting start answered for (aware UTC); answers for an earlier start no longer stand.
     start: datetime
     answer: str = Field(max_length=20)
-    # The platform's event time of the click, not when the bot received it.
+    # The platform's event time of the click that gave the answer, not when the bot received it.
     at: datetime
+    # The event time of the latest press of the same answer: a press older than it changes nothing.
+    pressed_at: datetime
 
 
 class ErfaInviteRow(SQLModel, table=True):

@@ -20,7 +20,7 @@ from bot.i18n import Reader
 from handlers.challenges.tally import Mark
 from handlers.commands import Command, parse_action, parse_text
 from handlers.erfa.network import Network
-from handlers.erfa.rsvp import Rsvp, merge
+from handlers.erfa.rsvp import Rsvp, merge, same_standing
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import (
@@ -612,7 +612,7 @@ class FakeErfa:
         held = self._state.erfa_answers.get(slot)
         kept = merge(held, click)
         self._state.erfa_answers[slot] = kept
-        return kept != held
+        return not same_standing(held, kept)
 
     def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
         """Return the held answers of the meeting, by time."""

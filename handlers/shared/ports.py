@@ -249,8 +249,8 @@ class ErfaRecords(Protocol):
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep one person's answer for the meeting's start ``rsvp.start`` as ``rsvp.merge`` decides.
 
-        One held answer per tenant, meeting, person and start. Return True when the held answer changed,
-        False for a repeated, replayed or older click.
+        One held answer per tenant, meeting, person and start, with the time of its latest press (a repeat
+        moves it on). Return True when the held answer changed, False for a repeated, replayed or older click.
         """
         ...
 

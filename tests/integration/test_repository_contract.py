@@ -1033,6 +1033,28 @@ def test_an_answer_is_kept_as_merge_decides_and_repeated_or_older_clicks_change_
     assert other_meeting == []
 
 
+def test_the_last_press_in_time_stands_whatever_order_the_presses_arrive_in(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    minute = timedelta(minutes=1)
+    first, again, between = (
+        _rsvp(jonas, Answer.ATTENDING, T0),
+        _rsvp(jonas, Answer.ATTENDING, T0 + 2 * minute),
+        _rsvp(jonas, Answer.MAYBE, T0 + minute),  # arrives last, older than the repeat
+    )
+    changed = []
+    for press in (first, again, between):
+        with store.uow() as uow:
+            changed.append(uow.erfa.answer(tenant, SPRING, press))
+            uow.commit()
+    with store.uow() as uow:
+        held = uow.erfa.answers(tenant, SPRING)
+
+    assert changed == [True, False, False]
+    assert [(r.answer, r.at, r.last_press) for r in held] == [(Answer.ATTENDING, T0, T0 + 2 * minute)]
+
+
 def test_answers_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:
     tenant, jonas = nordlys.tenant.id, nordlys.jonas
     birk = store.add_other_tenant()

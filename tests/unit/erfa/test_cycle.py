@@ -207,6 +207,19 @@ def test_an_older_click_arriving_late_changes_nothing() -> None:
     assert "1 deltager, 0 måske" in danish([edits(o)[-1]])
 
 
+def test_a_late_press_older_than_a_repeated_one_changes_nothing() -> None:
+    o = office()
+    announced(o)
+    pressed = [ANNOUNCED_AT + timedelta(minutes=minute) for minute in (1, 2, 3)]
+    o.run(o.org.jonas, AnswerErfa(KEY, Answer.ATTENDING, at=pressed[0]))
+    o.run(o.org.jonas, AnswerErfa(KEY, Answer.ATTENDING, at=pressed[2]))
+
+    late = o.run(o.org.jonas, AnswerErfa(KEY, Answer.MAYBE, at=pressed[1]))
+
+    assert reply_keys(late) == ["erfa.again.attending"]
+    assert "1 deltager, 0 måske" in danish([edits(o)[-1]])
+
+
 def test_a_maybe_gets_an_invite_and_a_not_attending_none() -> None:
     o = office()
     announced(o)
