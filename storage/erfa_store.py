@@ -12,7 +12,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, or_, select
+from sqlalchemy import Executable, Result, Table, and_, bindparam, case, delete, func, or_, select
 from sqlmodel import Session
 
 from handlers.erfa.rsvp import Answer, Rsvp, merge
@@ -31,6 +31,9 @@ def _of_meeting(table: Table) -> Any:
 
 _RECORD_FOR_UPDATE = select(ERFA_RECORD).where(_of_meeting(ERFA_RECORD)).with_for_update()
 _ANSWERS = select(ERFA_ANSWER).where(_of_meeting(ERFA_ANSWER))
+_FORGET_ANSWERS = delete(ERFA_ANSWER).where(
+    _of_meeting(ERFA_ANSWER), ERFA_ANSWER.c.start == bindparam("start")
+)
 _FEEDBACK = select(ERFA_FEEDBACK).where(_of_meeting(ERFA_FEEDBACK))
 _TOKEN = select(ERFA_INVITE.c.token).where(
     _of_meeting(ERFA_INVITE), ERFA_INVITE.c.holder == bindparam("holder")
@@ -194,6 +197,10 @@ class SqlErfa:
             for row in rows
         ]
         return sorted(held, key=lambda rsvp: (rsvp.at, rsvp.person))
+
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start``."""
+        self._execute(_FORGET_ANSWERS, {"tenant_id": tenant_id, "meeting": key, "start": start})
 
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
         """Return the holder's token, made on first use (read back, so a concurrent maker's wins)."""

@@ -619,6 +619,12 @@ class FakeErfa:
         held = [r for (t, k, _, _), r in self._state.erfa_answers.items() if (t, k) == (tenant_id, key)]
         return sorted(held, key=lambda r: (r.at, r.person))
 
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start``."""
+        at = _aware_utc(start)
+        for slot in [s for s in self._state.erfa_answers if s[:2] == (tenant_id, key) and s[3] == at]:
+            del self._state.erfa_answers[slot]
+
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
         """Return the holder's token, made on first use."""
         holder = InviteHolder(tenant_id, key, person_id)

@@ -258,6 +258,10 @@ class ErfaRecords(Protocol):
         """Return the held answers of the meeting, for every start answered, by time."""
         ...
 
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start`` (it moved back there: people are asked again)."""
+        ...
+
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
         """Return the token of the channel's (None) or a person's invite to the meeting, made on first use.
 

@@ -1055,6 +1055,27 @@ def test_the_last_press_in_time_stands_whatever_order_the_presses_arrive_in(
     assert [(r.answer, r.at, r.last_press) for r in held] == [(Answer.ATTENDING, T0, T0 + 2 * minute)]
 
 
+def test_forgetting_the_answers_for_one_start_keeps_those_for_another_and_other_meetings(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    later = SPRING_START + timedelta(days=7)
+    with store.uow() as uow:
+        uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.ATTENDING, T0))
+        uow.erfa.answer(tenant, SPRING, _rsvp(emma, Answer.MAYBE, T0))
+        uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.NOT_ATTENDING, T0, start=later))
+        uow.erfa.answer(tenant, "2027-autumn", _rsvp(jonas, Answer.ATTENDING, T0))
+        uow.commit()
+    with store.uow() as uow:
+        uow.erfa.forget_answers(tenant, SPRING, SPRING_START.astimezone(COPENHAGEN))
+        uow.commit()
+    with store.uow() as uow:
+        spring, autumn = uow.erfa.answers(tenant, SPRING), uow.erfa.answers(tenant, "2027-autumn")
+
+    assert spring == [_rsvp(jonas, Answer.NOT_ATTENDING, T0, start=later)]
+    assert autumn == [_rsvp(jonas, Answer.ATTENDING, T0)]
+
+
 def test_answers_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:
     tenant, jonas = nordlys.tenant.id, nordlys.jonas
     birk = store.add_other_tenant()

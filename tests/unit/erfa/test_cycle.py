@@ -471,6 +471,27 @@ def test_a_new_time_resets_the_answers_asks_again_and_replans_every_reminder() -
     assert "erfa.since.moved" in keys(next(p for p in new_week if p.to_channel == CHANNEL))
 
 
+def test_a_meeting_moved_back_to_an_earlier_time_asks_again_instead_of_counting_the_old_answers() -> None:
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+    answer(o, o.org.ida, ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, at=datetime(2027, 4, 22, 9, 0, tzinfo=COPENHAGEN)))
+    tick(o, local(2027, 3, 25, 9))
+    answer(o, o.org.ida, NOT_ATTENDING)
+    set_meeting(o, SPRING)
+
+    queued = tick(o, local(2027, 4, 1, 9))
+
+    [channel] = [q for q in queued if q.to_channel == CHANNEL and q.updates is None]
+    assert keys(channel)[0] == "erfa.moved_post"
+    assert "0 deltagere, 0 måske" in danish([edits(o)[-1]])
+    assert [keys(m) for m in o.inbox(o.org.jonas)][-1] == ["erfa.moved_personal"]
+    assert [keys(m) for m in o.inbox(o.org.ida)][-1] == ["erfa.moved_personal"]
+    assert len(action_ids(o.inbox(o.org.jonas)[-1])) == 3
+    assert answer(o, o.org.jonas, ATTENDING)[0] == "erfa.answered.attending"
+
+
 def test_after_a_move_the_nudge_tells_those_who_answered_the_old_time_that_the_new_one_needs_an_answer() -> (
     None
 ):
