@@ -8,11 +8,12 @@ use under a unique (tenant, meeting, holder), so two processes asking at once ge
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, Table, and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import Executable, Result, Table, and_, bindparam, case, delete, event, func, or_, select
 from sqlmodel import Session
 
 from handlers.erfa.rsvp import Answer, Rsvp, merge
@@ -30,6 +31,12 @@ def _of_meeting(table: Table) -> Any:
 
 
 _RECORD_FOR_UPDATE = select(ERFA_RECORD).where(_of_meeting(ERFA_RECORD)).with_for_update()
+_TENANT_RECORDS_FOR_UPDATE = (
+    select(ERFA_RECORD)
+    .where(ERFA_RECORD.c.tenant_id == bindparam("tenant_id"))
+    .order_by(ERFA_RECORD.c.meeting)
+    .with_for_update()
+)
 _ANSWERS = select(ERFA_ANSWER).where(_of_meeting(ERFA_ANSWER))
 _FORGET_ANSWERS = delete(ERFA_ANSWER).where(
     _of_meeting(ERFA_ANSWER), ERFA_ANSWER.c.start == bindparam("start")
@@ -129,28 +136,34 @@ _GIVE_FEEDBACK = {dialect: _give_feedback(dialect) for dialect in _DIALECTS}
 
 
 class SqlErfa:
-    """The ``ErfaRecords`` port on the unit of work's session."""
+    """The ``ErfaRecords`` port on the unit of work's session.
+
+    A record once read is locked until the transaction ends, and only this repository writes it, so it is
+    kept and read from memory until then (as a session's identity map is).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._records: dict[tuple[int, str], ErfaRecord | None] = {}
+        self._locked_tenants: set[int] = set()
+        event.listen(session, "after_transaction_end", self._forget_records)
 
     def get(self, tenant_id: int, key: str) -> ErfaRecord | None:
         """Return what was last told about the meeting, locked (FOR UPDATE on PostgreSQL)."""
-        row = self._execute(_RECORD_FOR_UPDATE, {"tenant_id": tenant_id, "meeting": key}).first()
-        if row is None:
-            return None
-        return ErfaRecord(
-            tenant_id=row.tenant_id,
-            key=row.meeting,
-            start=row.start,
-            place=row.place,
-            title=row.title,
-            sequence=row.sequence,
-            cancelled=row.cancelled,
-            announced=row.announced,
-            duration=None if row.duration_minutes is None else timedelta(minutes=row.duration_minutes),
-            seats=row.seats,
-        )
+        slot = (tenant_id, key)
+        if slot not in self._records and tenant_id not in self._locked_tenants:
+            row = self._execute(_RECORD_FOR_UPDATE, {"tenant_id": tenant_id, "meeting": key}).first()
+            self._records[slot] = None if row is None else _record(row)
+        held = self._records.get(slot)
+        return None if held is None else dataclasses.replace(held)
+
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Read and lock the tenant's records in one statement, by meeting key (two ticks lock in one order)."""
+        if tenant_id in self._locked_tenants:
+            return
+        for row in self._execute(_TENANT_RECORDS_FOR_UPDATE, {"tenant_id": tenant_id}):
+            self._records[(tenant_id, row.meeting)] = _record(row)
+        self._locked_tenants.add(tenant_id)
 
     def save(self, record: ErfaRecord) -> None:
         """Store the record (insert or replace; one per tenant and meeting key)."""
@@ -165,9 +178,15 @@ class SqlErfa:
             "announced": record.announced,
             "duration_minutes": None if record.duration is None else record.duration // timedelta(minutes=1),
             "seats": record.seats,
+            "reminded_until": record.reminded_until,
             "updated_at": _now(),
         }
         self._execute_upsert(_SAVE_RECORD, values)
+        self._records[(record.tenant_id, record.key)] = dataclasses.replace(
+            record,
+            start=_utc(record.start),
+            reminded_until=None if record.reminded_until is None else _utc(record.reminded_until),
+        )
 
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep the click as ``merge`` decides (one upsert, see :func:`_answer`); True if it changed the answer."""
@@ -237,12 +256,38 @@ class SqlErfa:
         given = [ErfaFeedback(row.person_id, row.rating, row.takeaway, row.at) for row in rows]
         return sorted(given, key=lambda f: (f.at, f.person_id))
 
+    def _forget_records(self, *_: Any) -> None:
+        # The locks went with the transaction: what another writer does next must be read again.
+        self._records.clear()
+        self._locked_tenants.clear()
+
     def _execute_upsert(self, statements: dict[str, Executable], params: dict[str, Any]) -> Result[Any]:
         connection = self._session.connection()
         return connection.execute(statements[connection.dialect.name], params)
 
     def _execute(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
         return self._session.connection().execute(statement, params)
+
+
+def _record(row: Any) -> ErfaRecord:
+    return ErfaRecord(
+        tenant_id=row.tenant_id,
+        key=row.meeting,
+        start=row.start,
+        place=row.place,
+        title=row.title,
+        sequence=row.sequence,
+        cancelled=row.cancelled,
+        announced=row.announced,
+        duration=None if row.duration_minutes is None else timedelta(minutes=row.duration_minutes),
+        seats=row.seats,
+        reminded_until=row.reminded_until,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return the moment as aware UTC, as the database gives it back (a naive one is read as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _now() -> datetime:

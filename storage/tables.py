@@ -278,6 +278,8 @@ class ErfaRecordRow(SQLModel, table=True):
     # The length and seats people were told (seats NULL: no limit).
     duration_minutes: int | None = None
     seats: int | None = None
+    # The channel reminders of the start due up to this moment are handled (NULL: look in the outbox).
+    reminded_until: datetime | None = None
     updated_at: datetime
 
 

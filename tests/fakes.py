@@ -602,8 +602,12 @@ class FakeErfa:
 
     def save(self, record: ErfaRecord) -> None:
         """Store the record (insert or replace)."""
-        stored = dataclasses.replace(record, start=_aware_utc(record.start))
+        until = None if record.reminded_until is None else _aware_utc(record.reminded_until)
+        stored = dataclasses.replace(record, start=_aware_utc(record.start), reminded_until=until)
         self._state.erfa_records[(record.tenant_id, record.key)] = stored
+
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Lock the tenant's records (the fake has one writer: nothing to do)."""
 
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep the answer as ``merge`` decides; True when the held answer changed."""

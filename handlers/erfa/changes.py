@@ -73,8 +73,11 @@ def _renewed(
     ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord, *, cancelled: bool = False
 ) -> ErfaRecord:
     """Store what is told now (a cancellation keeps the start people knew) under the next sequence."""
+    moved = not cancelled and m.starts(ctx, meeting) != record.start
     renewed = dataclasses.replace(
         record,
+        # The move's post says what every reminder of the new start due by now would have said.
+        reminded_until=ctx.now if moved else record.reminded_until,
         start=record.start if cancelled else m.starts(ctx, meeting),
         place=meeting.place,
         title=meeting.title,

@@ -246,6 +246,10 @@ class ErfaRecords(Protocol):
         """Store the record (insert or replace; one per tenant and meeting key)."""
         ...
 
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Read and lock all the tenant's records at once, in one order; ``get`` then reads none of them again."""
+        ...
+
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep one person's answer for the meeting's start ``rsvp.start`` as ``rsvp.merge`` decides.
 

@@ -996,6 +996,35 @@ def test_an_erfa_record_is_stored_replaced_and_read_back_in_utc_only_committed(
     assert autumn == replace(told, key="2027-autumn", cancelled=True)
 
 
+def test_a_tenants_erfa_records_locked_at_once_read_as_saved_and_afresh_after_the_transaction(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    spring = ErfaRecord(tenant, SPRING, SPRING_START, "Kolding", "ERFA", announced="erfa:post")
+    with store.uow() as uow:
+        uow.erfa.save(spring)
+        uow.commit()
+    with store.uow() as uow:
+        uow.erfa.lock_tenant(tenant)
+        locked = uow.erfa.get(tenant, SPRING), uow.erfa.get(tenant, "2027-autumn")
+        reminded = replace(spring, reminded_until=datetime(2027, 4, 8, 9, tzinfo=COPENHAGEN))
+        uow.erfa.save(reminded)
+        saved = uow.erfa.get(tenant, SPRING)
+        uow.commit()
+        uow.erfa.save(replace(reminded, key="2027-autumn"))
+        uow.commit()
+        autumn_afterwards = uow.erfa.get(tenant, "2027-autumn")
+    with store.uow() as uow:
+        again = uow.erfa.get(tenant, SPRING)
+
+    assert locked == (spring, None)
+    assert saved == again == reminded
+    assert again is not None
+    assert again.reminded_until == datetime(2027, 4, 8, 7, tzinfo=UTC)
+    assert again.reminded_until.utcoffset() == timedelta(0)
+    assert autumn_afterwards == replace(reminded, key="2027-autumn")
+
+
 def test_an_answer_is_kept_as_merge_decides_and_repeated_or_older_clicks_change_nothing(
     store: Backend, nordlys: Nordlys
 ) -> None:

@@ -1,8 +1,11 @@
-"""The time of a person's latest press of their ERFA answer, kept beside the time that gave them their place.
+"""The time of a person's latest press of their ERFA answer, and how far a meeting's reminders went out.
 
-A press arriving late (Slack and Teams retry and deliver in parallel) must lose to any later press of the
-same person, also to a repeat of the answer they hold; the held answer's own time stays their place in
-the queue. Existing answers had no later press kept: theirs is the answer's time.
+``erfa_answer.pressed_at``: a press arriving late (Slack and Teams retry and deliver in parallel) must lose
+to any later press of the same person, also to a repeat of the answer they hold; the held answer's own time
+stays their place in the queue. Existing answers had no later press kept: theirs is the answer's time.
+
+``erfa_record.reminded_until``: the channel reminders due up to this moment are handled, so an idle tick
+needs no outbox lookups. NULL for existing records, whose tick then looks in the outbox as before.
 
 Revision ID: 0013
 Revises: 0012
@@ -27,8 +30,12 @@ def upgrade() -> None:
     op.execute("UPDATE erfa_answer SET pressed_at = at")
     with op.batch_alter_table("erfa_answer", schema=None) as batch_op:
         batch_op.alter_column("pressed_at", existing_type=UTCDateTime(), nullable=False)
+    with op.batch_alter_table("erfa_record", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reminded_until", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("erfa_record", schema=None) as batch_op:
+        batch_op.drop_column("reminded_until")
     with op.batch_alter_table("erfa_answer", schema=None) as batch_op:
         batch_op.drop_column("pressed_at")
