@@ -41,7 +41,7 @@ from handlers.shared.model import (
     number_of_challenge_post,
 )
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.shared.text import Message
+from handlers.shared.text import Message, current_key
 from handlers.sparring.classify import Classifier
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
@@ -573,8 +573,15 @@ class FakeOutbox:
         )
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
-        """Return what the bot posted in the tenant under the platform's id for it."""
-        return self._state.posted.get((tenant_id, platform_message_id))
+        """Return what the bot posted in the tenant under the platform's id for it, as its edit now has it."""
+        post = self._state.posted.get((tenant_id, platform_message_id))
+        if post is None or post.dedupe_key is None:
+            return post
+        edit = current_key(post.dedupe_key)
+        edits = [
+            q.message for q in self._state.outbox if (q.tenant_id, q.message.dedupe_key) == (tenant_id, edit)
+        ]
+        return edits[-1] if edits else post
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
         """Queue an edit of an earlier post; an edit under the same key not yet delivered is replaced."""

@@ -162,7 +162,11 @@ class Outbox(Protocol):
         ...
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
-        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""
+        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``).
+
+        As it stands now: the content of its edit in place (:func:`~handlers.shared.text.current_key`) once
+        one is queued, sent or not, since a card answering a press must not show the post as first sent.
+        """
         ...
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
