@@ -131,10 +131,13 @@ def _move(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, reco
         Text.of("erfa.answer_again"),
     )
     m.post(ctx, settings, meeting, lines, dedupe_key=key)
+    told_old = {*coming, *waiting}
     for person_id in dict.fromkeys((*coming, *waiting, *asked_before)):
+        # Whoever answered only for the time it moves back to is told that that answer no longer counts.
+        text = "erfa.moved_personal" if person_id in told_old else "erfa.moved_back_personal"
         ctx.notify(
             person_id,
-            Text.of("erfa.moved_personal", title=title, old=old, start=start),
+            Text.of(text, title=title, old=old, start=start),
             dedupe_key=f"{key}:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
             actions=m.answer_buttons(meeting),
