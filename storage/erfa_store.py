@@ -8,11 +8,12 @@ use under a unique (tenant, meeting, holder), so two processes asking at once ge
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Result, Table, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import Executable, Result, Table, and_, bindparam, case, delete, event, func, or_, select
 from sqlmodel import Session
 
 from handlers.erfa.rsvp import Answer, Rsvp, merge
@@ -30,7 +31,16 @@ def _of_meeting(table: Table) -> Any:
 
 
 _RECORD_FOR_UPDATE = select(ERFA_RECORD).where(_of_meeting(ERFA_RECORD)).with_for_update()
+_TENANT_RECORDS_FOR_UPDATE = (
+    select(ERFA_RECORD)
+    .where(ERFA_RECORD.c.tenant_id == bindparam("tenant_id"))
+    .order_by(ERFA_RECORD.c.meeting)
+    .with_for_update()
+)
 _ANSWERS = select(ERFA_ANSWER).where(_of_meeting(ERFA_ANSWER))
+_FORGET_ANSWERS = delete(ERFA_ANSWER).where(
+    _of_meeting(ERFA_ANSWER), ERFA_ANSWER.c.start == bindparam("start")
+)
 _FEEDBACK = select(ERFA_FEEDBACK).where(_of_meeting(ERFA_FEEDBACK))
 _TOKEN = select(ERFA_INVITE.c.token).where(
     _of_meeting(ERFA_INVITE), ERFA_INVITE.c.holder == bindparam("holder")
@@ -74,19 +84,28 @@ def _save_record(dialect: str) -> Executable:
 def _answer(dialect: str) -> Executable:
     """Build the upsert of one click: it replaces the held answer only where ``merge`` would.
 
-    That is a different answer at a later (event time, tie rank); the same answer again keeps the held
-    row and its time (one's place in the queue). RETURNING yields a row only when something was inserted
-    or replaced. PostgreSQL's ON CONFLICT evaluates the condition against the row as committed by any
-    concurrent writer of the same key (SQLite has one writer), so no read before the write is needed.
+    A click later, by (event time, tie rank), than the held answer's latest press is kept: a different
+    answer replaces the held one, the same answer again keeps its time (one's place in the queue) and moves
+    the latest press on. RETURNING yields the stored answer's time when something was written, which is
+    the click's own when it was inserted or replaced the answer. PostgreSQL's ON CONFLICT evaluates the
+    condition against the row as committed by any concurrent writer of the same key (SQLite has one
+    writer), so no read before the write is needed.
     """
     statement = dialect_insert(dialect, ERFA_ANSWER)
     new, held = statement.excluded, ERFA_ANSWER.c
-    later = or_(new.at > held.at, and_(new.at == held.at, _rank(new.answer) > _rank(held.answer)))
+    later = or_(
+        new.pressed_at > held.pressed_at,
+        and_(new.pressed_at == held.pressed_at, _rank(new.answer) > _rank(held.answer)),
+    )
     return statement.on_conflict_do_update(
         index_elements=[held.tenant_id, held.meeting, held.person_id, held.start],
-        set_={"answer": new.answer, "at": new.at},
-        where=and_(new.answer != held.answer, later),
-    ).returning(literal(1))
+        set_={
+            "answer": new.answer,
+            "at": case((new.answer == held.answer, held.at), else_=new.at),
+            "pressed_at": new.pressed_at,
+        },
+        where=later,
+    ).returning(held.at)
 
 
 def _new_token(dialect: str) -> Executable:
@@ -117,28 +136,34 @@ _GIVE_FEEDBACK = {dialect: _give_feedback(dialect) for dialect in _DIALECTS}
 
 
 class SqlErfa:
-    """The ``ErfaRecords`` port on the unit of work's session."""
+    """The ``ErfaRecords`` port on the unit of work's session.
+
+    A record once read is locked until the transaction ends, and only this repository writes it, so it is
+    kept and read from memory until then (as a session's identity map is).
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._records: dict[tuple[int, str], ErfaRecord | None] = {}
+        self._locked_tenants: set[int] = set()
+        event.listen(session, "after_transaction_end", self._forget_records)
 
     def get(self, tenant_id: int, key: str) -> ErfaRecord | None:
         """Return what was last told about the meeting, locked (FOR UPDATE on PostgreSQL)."""
-        row = self._execute(_RECORD_FOR_UPDATE, {"tenant_id": tenant_id, "meeting": key}).first()
-        if row is None:
-            return None
-        return ErfaRecord(
-            tenant_id=row.tenant_id,
-            key=row.meeting,
-            start=row.start,
-            place=row.place,
-            title=row.title,
-            sequence=row.sequence,
-            cancelled=row.cancelled,
-            announced=row.announced,
-            duration=None if row.duration_minutes is None else timedelta(minutes=row.duration_minutes),
-            seats=row.seats,
-        )
+        slot = (tenant_id, key)
+        if slot not in self._records and tenant_id not in self._locked_tenants:
+            row = self._execute(_RECORD_FOR_UPDATE, {"tenant_id": tenant_id, "meeting": key}).first()
+            self._records[slot] = None if row is None else _record(row)
+        held = self._records.get(slot)
+        return None if held is None else dataclasses.replace(held)
+
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Read and lock the tenant's records in one statement, by meeting key (two ticks lock in one order)."""
+        if tenant_id in self._locked_tenants:
+            return
+        for row in self._execute(_TENANT_RECORDS_FOR_UPDATE, {"tenant_id": tenant_id}):
+            self._records[(tenant_id, row.meeting)] = _record(row)
+        self._locked_tenants.add(tenant_id)
 
     def save(self, record: ErfaRecord) -> None:
         """Store the record (insert or replace; one per tenant and meeting key)."""
@@ -153,9 +178,15 @@ class SqlErfa:
             "announced": record.announced,
             "duration_minutes": None if record.duration is None else record.duration // timedelta(minutes=1),
             "seats": record.seats,
+            "reminded_until": record.reminded_until,
             "updated_at": _now(),
         }
         self._execute_upsert(_SAVE_RECORD, values)
+        self._records[(record.tenant_id, record.key)] = dataclasses.replace(
+            record,
+            start=_utc(record.start),
+            reminded_until=None if record.reminded_until is None else _utc(record.reminded_until),
+        )
 
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep the click as ``merge`` decides (one upsert, see :func:`_answer`); True if it changed the answer."""
@@ -166,14 +197,29 @@ class SqlErfa:
             "start": rsvp.start,
             "answer": rsvp.answer.value,
             "at": rsvp.at,
+            "pressed_at": rsvp.last_press,
         }
-        return self._execute_upsert(_ANSWER, values).first() is not None
+        stored = self._execute_upsert(_ANSWER, values).scalar()
+        return stored is not None and stored == rsvp.at
 
     def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
         """Return the held answers of the meeting, for every start answered, by time."""
         rows = self._execute(_ANSWERS, {"tenant_id": tenant_id, "meeting": key})
-        held = [Rsvp(str(row.person_id), Answer(row.answer), row.at, row.start) for row in rows]
+        held = [
+            Rsvp(
+                str(row.person_id),
+                Answer(row.answer),
+                row.at,
+                row.start,
+                pressed=row.pressed_at if row.pressed_at != row.at else None,
+            )
+            for row in rows
+        ]
         return sorted(held, key=lambda rsvp: (rsvp.at, rsvp.person))
+
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start``."""
+        self._execute(_FORGET_ANSWERS, {"tenant_id": tenant_id, "meeting": key, "start": start})
 
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
         """Return the holder's token, made on first use (read back, so a concurrent maker's wins)."""
@@ -210,12 +256,38 @@ class SqlErfa:
         given = [ErfaFeedback(row.person_id, row.rating, row.takeaway, row.at) for row in rows]
         return sorted(given, key=lambda f: (f.at, f.person_id))
 
+    def _forget_records(self, *_: Any) -> None:
+        # The locks went with the transaction: what another writer does next must be read again.
+        self._records.clear()
+        self._locked_tenants.clear()
+
     def _execute_upsert(self, statements: dict[str, Executable], params: dict[str, Any]) -> Result[Any]:
         connection = self._session.connection()
         return connection.execute(statements[connection.dialect.name], params)
 
     def _execute(self, statement: Executable, params: dict[str, Any]) -> Result[Any]:
         return self._session.connection().execute(statement, params)
+
+
+def _record(row: Any) -> ErfaRecord:
+    return ErfaRecord(
+        tenant_id=row.tenant_id,
+        key=row.meeting,
+        start=row.start,
+        place=row.place,
+        title=row.title,
+        sequence=row.sequence,
+        cancelled=row.cancelled,
+        announced=row.announced,
+        duration=None if row.duration_minutes is None else timedelta(minutes=row.duration_minutes),
+        seats=row.seats,
+        reminded_until=row.reminded_until,
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return the moment as aware UTC, as the database gives it back (a naive one is read as UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _now() -> datetime:

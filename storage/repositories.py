@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     Result,
     Select,
+    and_,
     any_,
     bindparam,
     func,
@@ -31,7 +32,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from handlers.shared.model import Person, SparringRequest, Status, Tenant
 from handlers.shared.ports import Delivery
-from handlers.shared.text import Message
+from handlers.shared.text import CURRENT_SUFFIX, Message
 from handlers.sparring.routing import RoutingLoads, SeniorLoad
 from storage.codec import decode_message, encode_message
 from storage.db import dialect_insert
@@ -169,9 +170,27 @@ _HOURS_HELD = select(func.coalesce(func.sum(REQUEST.c.hours), 0.0)).where(
     REQUEST.c.held_at >= bindparam("start", type_=UTCDateTime()),
     REQUEST.c.held_at < bindparam("end", type_=UTCDateTime()),
 )
-_POSTED_MESSAGE = select(OUTBOX.c.payload, OUTBOX.c.recipient_id, OUTBOX.c.channel, OUTBOX.c.ref).where(
-    OUTBOX.c.tenant_id == bindparam("tenant_id"),
-    OUTBOX.c.platform_message_id == bindparam("platform_message_id"),
+_EDIT = OUTBOX.alias("edit")
+# The post and its edit in place in one statement, the edit found by its unique key.
+_POSTED_MESSAGE = (
+    select(
+        func.coalesce(_EDIT.c.payload, OUTBOX.c.payload).label("payload"),
+        OUTBOX.c.recipient_id,
+        OUTBOX.c.channel,
+        OUTBOX.c.ref,
+    )
+    .select_from(OUTBOX)
+    .outerjoin(
+        _EDIT,
+        and_(
+            _EDIT.c.dedupe_key == OUTBOX.c.dedupe_key + CURRENT_SUFFIX,
+            _EDIT.c.tenant_id == OUTBOX.c.tenant_id,
+        ),
+    )
+    .where(
+        OUTBOX.c.tenant_id == bindparam("tenant_id"),
+        OUTBOX.c.platform_message_id == bindparam("platform_message_id"),
+    )
 )
 _QUEUE_MESSAGE = {
     dialect: dialect_insert(dialect, OUTBOX).on_conflict_do_nothing().returning(OUTBOX.c.id)

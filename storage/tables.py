@@ -278,6 +278,8 @@ class ErfaRecordRow(SQLModel, table=True):
     # The length and seats people were told (seats NULL: no limit).
     duration_minutes: int | None = None
     seats: int | None = None
+    # The channel reminders of the start due up to this moment are handled (NULL: look in the outbox).
+    reminded_until: datetime | None = None
     updated_at: datetime
 
 
@@ -297,8 +299,10 @@ class ErfaAnswerRow(SQLModel, table=True):
     # The meeting start answered for (aware UTC); answers for an earlier start no longer stand.
     start: datetime
     answer: str = Field(max_length=20)
-    # The platform's event time of the click, not when the bot received it.
+    # The platform's event time of the click that gave the answer, not when the bot received it.
     at: datetime
+    # The event time of the latest press of the same answer: a press older than it changes nothing.
+    pressed_at: datetime
 
 
 class ErfaInviteRow(SQLModel, table=True):

@@ -20,7 +20,7 @@ from bot.i18n import Reader
 from handlers.challenges.tally import Mark
 from handlers.commands import Command, parse_action, parse_text
 from handlers.erfa.network import Network
-from handlers.erfa.rsvp import Rsvp, merge
+from handlers.erfa.rsvp import Rsvp, merge, same_standing
 from handlers.service import Identity, Outcome, handle
 from handlers.shared.context import Deps
 from handlers.shared.model import (
@@ -41,7 +41,7 @@ from handlers.shared.model import (
     number_of_challenge_post,
 )
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
-from handlers.shared.text import Message
+from handlers.shared.text import Message, current_key
 from handlers.sparring.classify import Classifier
 from handlers.sparring.escalation import escalate_due
 from handlers.sparring.expertise import BUILTIN_AREAS, ExpertiseArea
@@ -571,8 +571,15 @@ class FakeOutbox:
         )
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
-        """Return what the bot posted in the tenant under the platform's id for it."""
-        return self._state.posted.get((tenant_id, platform_message_id))
+        """Return what the bot posted in the tenant under the platform's id for it, as its edit now has it."""
+        post = self._state.posted.get((tenant_id, platform_message_id))
+        if post is None or post.dedupe_key is None:
+            return post
+        edit = current_key(post.dedupe_key)
+        edits = [
+            q.message for q in self._state.outbox if (q.tenant_id, q.message.dedupe_key) == (tenant_id, edit)
+        ]
+        return edits[-1] if edits else post
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
         """Queue an edit of an earlier post; an edit under the same key not yet delivered is replaced."""
@@ -600,8 +607,12 @@ class FakeErfa:
 
     def save(self, record: ErfaRecord) -> None:
         """Store the record (insert or replace)."""
-        stored = dataclasses.replace(record, start=_aware_utc(record.start))
+        until = None if record.reminded_until is None else _aware_utc(record.reminded_until)
+        stored = dataclasses.replace(record, start=_aware_utc(record.start), reminded_until=until)
         self._state.erfa_records[(record.tenant_id, record.key)] = stored
+
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Lock the tenant's records (the fake has one writer: nothing to do)."""
 
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep the answer as ``merge`` decides; True when the held answer changed."""
@@ -610,12 +621,18 @@ class FakeErfa:
         held = self._state.erfa_answers.get(slot)
         kept = merge(held, click)
         self._state.erfa_answers[slot] = kept
-        return kept != held
+        return not same_standing(held, kept)
 
     def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
         """Return the held answers of the meeting, by time."""
         held = [r for (t, k, _, _), r in self._state.erfa_answers.items() if (t, k) == (tenant_id, key)]
         return sorted(held, key=lambda r: (r.at, r.person))
+
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start``."""
+        at = _aware_utc(start)
+        for slot in [s for s in self._state.erfa_answers if s[:2] == (tenant_id, key) and s[3] == at]:
+            del self._state.erfa_answers[slot]
 
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:
         """Return the holder's token, made on first use."""

@@ -21,7 +21,10 @@ from handlers.shared.text import Message, Text
 from handlers.sparring.forms import CommentForm, Form
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4
+# Teams renders Action.Execute (Universal Actions) only in cards of version 1.5; in an older card it may not
+# render at all, depending on the client (Microsoft's "Work with Universal Actions for Adaptive Cards").
+# Teams renders up to 1.5, so nothing newer.
+CARD_VERSION = "1.5"
 EXECUTE_VERB = "vpmo"
 INTAKE_FORM = "intake"
 COMMENT_FORM = "comment"

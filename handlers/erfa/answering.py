@@ -34,10 +34,11 @@ def answer(ctx: ActorContext, key: str, given: Answer, at: datetime | None = Non
         return
     click = Rsvp(str(ctx.actor.id), given, at or ctx.now, start)
     outcome = rsvp.answer(ctx.uow.erfa.answers(ctx.tenant.id, key), click, meeting.seats)
+    # Stored even when it changes nothing: a repeat moves the latest press on, so a late older press loses.
+    ctx.uow.erfa.answer(ctx.tenant.id, key, click)
     if not outcome.changed:
         ctx.reply(_where(meeting, outcome, again=True))
         return
-    ctx.uow.erfa.answer(ctx.tenant.id, key, click)
     _confirm(ctx, meeting, outcome)
     m.tell_moved_up(ctx, meeting, outcome.moved_up)
     m.keep_current(ctx, settings, meeting)

@@ -73,8 +73,11 @@ def _renewed(
     ctx: TenantContext, meeting: ErfaMeeting, record: ErfaRecord, *, cancelled: bool = False
 ) -> ErfaRecord:
     """Store what is told now (a cancellation keeps the start people knew) under the next sequence."""
+    moved = not cancelled and m.starts(ctx, meeting) != record.start
     renewed = dataclasses.replace(
         record,
+        # The move's post says what every reminder of the new start due by now would have said.
+        reminded_until=ctx.now if moved else record.reminded_until,
         start=record.start if cancelled else m.starts(ctx, meeting),
         place=meeting.place,
         title=meeting.title,
@@ -118,14 +121,9 @@ def _cancel(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, re
 
 def _move(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, record: ErfaRecord) -> None:
     coming, waiting = _told(ctx, meeting, record)
+    asked_before = _forget_answers_for_new_start(ctx, meeting)
     renewed = _renewed(ctx, meeting, record)
-    # Reminders of the new time already due say nothing the move's post does not: it goes out in their stead.
-    due = [
-        r
-        for r in planning.plan(ctx.tenant.slug, ctx.zone, [meeting], settings, ctx.now)
-        if planning.decide(r, ctx.now) in _DUE
-    ]
-    key = due[-1].dedupe_key if due else f"{_base(ctx, meeting)}:moved:{renewed.sequence}"
+    key = _move_key(ctx, settings, meeting, renewed)
     title, old, start = m.title(meeting), record.start, renewed.start
     lines = (
         Text.of("erfa.moved_post", title=title, old=old, start=start),
@@ -133,14 +131,48 @@ def _move(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, reco
         Text.of("erfa.answer_again"),
     )
     m.post(ctx, settings, meeting, lines, dedupe_key=key)
-    for person_id in (*coming, *waiting):
+    told_old = {*coming, *waiting}
+    for person_id in dict.fromkeys((*coming, *waiting, *asked_before)):
+        # Whoever answered only for the time it moves back to is told that that answer no longer counts.
+        text = "erfa.moved_personal" if person_id in told_old else "erfa.moved_back_personal"
         ctx.notify(
             person_id,
-            Text.of("erfa.moved_personal", title=title, old=old, start=start),
+            Text.of(text, title=title, old=old, start=start),
             dedupe_key=f"{key}:{person_id}",
             invite=m.personal_invite(ctx, meeting, person_id),
             actions=m.answer_buttons(meeting),
         )
+
+
+def _forget_answers_for_new_start(ctx: TenantContext, meeting: ErfaMeeting) -> list[int]:
+    """Drop the answers once given for the start the meeting moves to; return whose they were."""
+    # Answers are kept per start, so a meeting moved back to a time it had before (10 March, then 17 March,
+    # then 10 March again) would bring back the first answers unasked. But those people were told the 10th
+    # was off and asked again; some have planned otherwise since. The coordinator plans the room by answers
+    # given to the plan as it stands, and a participant who read "svar igen" expects to be asked, not
+    # counted: so every move asks everyone again, whichever time it goes to, those who answered it
+    # before personally.
+    start = m.starts(ctx, meeting)
+    given = rsvp.settle(ctx.uow.erfa.answers(ctx.tenant.id, meeting.key), start)
+    if given:
+        ctx.uow.erfa.forget_answers(ctx.tenant.id, meeting.key, start)
+    return m.person_ids(list(given))
+
+
+def _move_key(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, renewed: ErfaRecord) -> str:
+    """Return the key of the move's post: that of the new time's latest due reminder, which it replaces.
+
+    A reminder already sent for that time before (the meeting had it once) says nothing of this move, so
+    the post then has a key of its own.
+    """
+    due = [
+        r
+        for r in planning.plan(ctx.tenant.slug, ctx.zone, [meeting], settings, ctx.now)
+        if planning.decide(r, ctx.now) in _DUE
+    ]
+    if due and not ctx.uow.outbox.has(ctx.tenant.id, due[-1].dedupe_key):
+        return due[-1].dedupe_key
+    return f"{_base(ctx, meeting)}:moved:{renewed.sequence}"
 
 
 def _change(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeeting, record: ErfaRecord) -> None:

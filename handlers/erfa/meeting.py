@@ -16,7 +16,7 @@ from handlers.erfa.rsvp import Answer, Rsvp, Seating
 from handlers.shared.context import TenantContext
 from handlers.shared.erfa_settings import ErfaMeeting, ErfaSettings
 from handlers.shared.model import ErfaRecord, Person, Role, Tenant
-from handlers.shared.text import Action, ButtonStyle, InviteFile, Message, Text, Verbatim
+from handlers.shared.text import Action, ButtonStyle, InviteFile, Message, Text, Verbatim, current_key
 
 CONSOLE_CHANNEL = "erfa"
 """Where a tenant on neither Slack nor Teams (the console) sees its ERFA channel, if the file names none."""
@@ -180,7 +180,7 @@ def announcement(
     if record.announced is None:
         raise ValueError(f"ERFA meeting {meeting.key} was never announced")
     where = channel(ctx.tenant, settings)
-    current = f"{record.announced}:current"
+    current = current_key(record.announced)
     if record.cancelled:
         lines = (Text.of("erfa.cancelled_announcement", title=title(meeting), start=record.start),)
         return Message(lines, to_channel=where, updates=record.announced, dedupe_key=current)

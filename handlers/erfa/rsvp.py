@@ -15,7 +15,7 @@ coordinator plans the room by Deltager. A Måske who later answers Deltager queu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -45,9 +45,21 @@ class Rsvp:
     """The tenant's person id (each tenant sees only its own people's answers)."""
     answer: Answer
     at: datetime
-    """The platform's event time of the click (Slack ``action_ts``), not when the bot received it."""
+    """The platform's event time of the click that gave this answer (Slack ``action_ts``): one's place in
+    the queue."""
     start: datetime
     """Aware UTC: the meeting start the person answered for; answers for another start do not stand."""
+    pressed: datetime | None = None
+    """The event time of the latest press of the same answer since ``at`` (None: none later than ``at``).
+
+    Kept because a press arriving late must lose to any later press, not just to the one that gave the
+    answer: Deltager, Deltager again and a late Måske between them leave Deltager.
+    """
+
+    @property
+    def last_press(self) -> datetime:
+        """Return the event time of the latest press that agrees with the answer."""
+        return self.pressed or self.at
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +105,7 @@ class Answered:
     """The outcome of one click: whether it changed anything, and who moved up because of it."""
 
     changed: bool
-    """False for a repeated or replayed click (or a stale one): nothing to store, post or tell."""
+    """False for a repeated or replayed click (or a stale one): nothing to post or tell."""
     standing: Rsvp
     """The person's answer after the click (the earlier record when nothing changed)."""
     seating: Seating
@@ -104,16 +116,25 @@ class Answered:
 def merge(held: Rsvp | None, click: Rsvp) -> Rsvp:
     """Return the answer that stands after ``click``, given the one ``held`` (None: no answer yet).
 
-    The same answer again keeps the held record and its time, so a repeated click keeps one's place in the
-    queue; an older click than the held one changes nothing. Enough for storage that keeps one row per person
-    and meeting; only a replay older than the held answer *and* than a different answer between them is
-    then read differently from :func:`settle` (the queue time of a person whose answer ends up the same).
+    The last press in time wins, whatever order the presses arrive in (Slack and Teams retry and deliver in
+    parallel): a click older than the held answer's latest press changes nothing. The same answer again
+    keeps the held answer and its time, so a repeated click keeps one's place in the queue, and only moves
+    its latest press on. Enough for storage that keeps one row per person and start; only the queue time
+    can then differ from :func:`settle`'s, when a different answer arrives after a later repeat of the
+    held one (Deltager, Deltager again, a late Måske between them: Deltager from the first press).
     """
     if held is None:
         return click
-    if click.answer == held.answer or (click.at, _TIE_RANK[click.answer]) < (held.at, _TIE_RANK[held.answer]):
+    if (click.last_press, _TIE_RANK[click.answer]) <= (held.last_press, _TIE_RANK[held.answer]):
         return held
+    if click.answer == held.answer:
+        return replace(held, pressed=click.last_press)
     return click
+
+
+def same_standing(before: Rsvp | None, after: Rsvp) -> bool:
+    """Tell whether an answer stands as it did: the same answer from the same time (a later repeat is not new)."""
+    return before is not None and (before.answer, before.at) == (after.answer, after.at)
 
 
 def settle(rsvps: Iterable[Rsvp], start: datetime) -> dict[str, Rsvp]:
@@ -159,13 +180,13 @@ def moved_down(before: Seating, after: Seating) -> tuple[str, ...]:
 
 def answer(rsvps: Iterable[Rsvp], click: Rsvp, seats: int | None) -> Answered:
     """Apply one click to the recorded answers of a meeting (those for ``click.start``) and say what changed."""
-    recorded = list(rsvps)
-    held = settle(recorded, click.start)
-    after = settle([*recorded, click], click.start)
+    held = settle(rsvps, click.start)
+    # Merged into the person's held answer as storage merges it, so the outcome says what is stored.
+    after = {**held, click.person: merge(held.get(click.person), click)}
     before_seating = seating(held, seats)
     after_seating = seating(after, seats)
     return Answered(
-        changed=held.get(click.person) != after[click.person],
+        changed=not same_standing(held.get(click.person), after[click.person]),
         standing=after[click.person],
         seating=after_seating,
         moved_up=moved_up(before_seating, after_seating),

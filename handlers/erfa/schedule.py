@@ -13,6 +13,7 @@ coordinator gets one note instead.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from handlers.erfa import changes, feedback, planning
@@ -43,6 +44,8 @@ def run_for_tenant(deps: Deps, tenant_id: int) -> int:
         if tenant is None or tenant.erfa is None:
             return 0
         ctx = TenantContext(uow, tenant, deps.clock.now(), deps)
+        # One statement for every meeting's record; a tick with nothing due then needs no other.
+        uow.erfa.lock_tenant(tenant.id)
         busy = sum(run_meeting(ctx, tenant.erfa, meeting) for meeting in tenant.erfa_meetings)
         uow.commit()
     return busy
@@ -66,18 +69,20 @@ def remind_channel(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeet
         *planning.missed(slug, zone, [meeting], settings, now),
         *planning.plan(slug, zone, [meeting], settings, now),
     )
-    redundant = planning.superseded(planned, now)
-    queued = [r for r in planned if ctx.uow.outbox.has(ctx.tenant.id, r.dedupe_key)]
+    due = [r for r in planned if planning.decide(r, now) is not Delivery.WAIT]
+    if not due:
+        return False
+    redundant = planning.superseded(due, now)
+    queued = _handled(ctx, meeting, due)
     sent = False
     dropped: list[PlannedReminder] = []
-    for reminder in planned:
-        delivery = planning.decide(reminder, now)
-        if delivery is Delivery.WAIT or reminder.dedupe_key in redundant or _taken(reminder, queued):
+    for reminder in due:
+        if reminder.dedupe_key in redundant or _taken(reminder, queued):
             continue
-        if delivery is Delivery.DROP:
+        if planning.decide(reminder, now) is Delivery.DROP:
             dropped.append(reminder)
             continue
-        _send(ctx, settings, meeting, reminder, delivery)
+        _send(ctx, settings, meeting, reminder, planning.decide(reminder, now))
         queued.append(reminder)
         sent = True
     if dropped:
@@ -85,9 +90,25 @@ def remind_channel(ctx: TenantContext, settings: ErfaSettings, meeting: ErfaMeet
     return sent or bool(dropped)
 
 
+def _handled(ctx: TenantContext, meeting: ErfaMeeting, due: list[PlannedReminder]) -> list[PlannedReminder]:
+    """Return the due reminders already sent or noted as missed: the record says, or else the outbox."""
+    record = ctx.uow.erfa.get(ctx.tenant.id, meeting.key)
+    if record is not None and record.reminded_until is not None:
+        until = record.reminded_until
+        return [r for r in due if r.meeting_at == record.start and r.due_at <= until]
+    return [r for r in due if ctx.uow.outbox.has(ctx.tenant.id, r.dedupe_key)]
+
+
 def _taken(reminder: PlannedReminder, queued: list[PlannedReminder]) -> bool:
     """Tell whether the reminder, or a later one of the same start, was queued (it then says it all)."""
     return any(q.meeting_at == reminder.meeting_at and q.due_at >= reminder.due_at for q in queued)
+
+
+def _mark_reminded(ctx: TenantContext, meeting: ErfaMeeting, reminder: PlannedReminder) -> None:
+    """Record that the meeting's channel reminders up to this one are handled."""
+    record = ctx.uow.erfa.get(ctx.tenant.id, meeting.key)
+    if record is not None:
+        ctx.uow.erfa.save(dataclasses.replace(record, reminded_until=reminder.due_at))
 
 
 def _send(
@@ -117,6 +138,7 @@ def _send(
                 announced=reminder.dedupe_key,
                 duration=meeting.duration,
                 seats=meeting.seats,
+                reminded_until=reminder.due_at,
             )
         )
     else:
@@ -129,6 +151,7 @@ def _send(
             Text.of("erfa.answer_how"),
         )
         m.post(ctx, settings, meeting, lines, dedupe_key=reminder.dedupe_key)
+        _mark_reminded(ctx, meeting, reminder)
     if reminder.meeting_at - reminder.due_at <= NUDGE_WITHIN:
         _nudge(ctx, meeting)
 
@@ -174,6 +197,7 @@ def _note_dropped(ctx: TenantContext, meeting: ErfaMeeting, reminder: PlannedRem
         Text.of("erfa.dropped", title=m.title(meeting), start=reminder.meeting_at, due=reminder.due_at),
         dedupe=f"{reminder.dedupe_key}:dropped",
     )
+    _mark_reminded(ctx, meeting, reminder)
 
 
 def remind_personally(ctx: TenantContext, meeting: ErfaMeeting) -> bool:

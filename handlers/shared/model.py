@@ -287,6 +287,9 @@ class ErfaRecord:
     """The length people were told; None: not recorded, so a new length is not noticed."""
     seats: int | None = None
     """The seats people were told of; None: no limit."""
+    reminded_until: datetime | None = None
+    """The channel reminders of ``start`` due up to this moment went out or were noted as missed; None: not
+    recorded (a record from before it was kept: the outbox tells)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,7 +158,11 @@ class Outbox(Protocol):
         ...
 
     def posted(self, tenant_id: int, platform_message_id: str) -> Message | None:
-        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``)."""
+        """Return what the bot posted in the tenant under the platform's id for it (Slack: ``channel:ts``).
+
+        As it stands now: the content of its edit in place (:func:`~handlers.shared.text.current_key`) once
+        one is queued, sent or not, since a card answering a press must not show the post as first sent.
+        """
         ...
 
     def keep_current(self, tenant_id: int, message: Message, due_at: datetime) -> None:
@@ -242,16 +246,24 @@ class ErfaRecords(Protocol):
         """Store the record (insert or replace; one per tenant and meeting key)."""
         ...
 
+    def lock_tenant(self, tenant_id: int) -> None:
+        """Read and lock all the tenant's records at once, in one order; ``get`` then reads none of them again."""
+        ...
+
     def answer(self, tenant_id: int, key: str, rsvp: Rsvp) -> bool:
         """Keep one person's answer for the meeting's start ``rsvp.start`` as ``rsvp.merge`` decides.
 
-        One held answer per tenant, meeting, person and start. Return True when the held answer changed,
-        False for a repeated, replayed or older click.
+        One held answer per tenant, meeting, person and start, with the time of its latest press (a repeat
+        moves it on). Return True when the held answer changed, False for a repeated, replayed or older click.
         """
         ...
 
     def answers(self, tenant_id: int, key: str) -> list[Rsvp]:
         """Return the held answers of the meeting, for every start answered, by time."""
+        ...
+
+    def forget_answers(self, tenant_id: int, key: str, start: datetime) -> None:
+        """Drop the answers given for the meeting at ``start`` (it moved back there: people are asked again)."""
         ...
 
     def invite_token(self, tenant_id: int, key: str, person_id: int | None) -> str:

@@ -102,6 +102,15 @@ class InviteFile:
 QUOTE = "quote"  # the key of a quoted text: platforms may shorten it to fit, never the other lines
 
 
+CURRENT_SUFFIX = ":current"
+"""How the dedupe key of the edit that keeps a post current ends: the post's own key, then this."""
+
+
+def current_key(post_key: str) -> str:
+    """Return the dedupe key of the edit that keeps the post keyed ``post_key`` current (one per post)."""
+    return f"{post_key}{CURRENT_SUFFIX}"
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """A platform-neutral message to a person (by id) or to a channel (by name).

@@ -54,6 +54,8 @@ def test_an_edit_whose_post_is_not_sent_waits_for_it_and_then_edits_that_post(ru
     waiting = _row(runtime, EDIT_KEY)
     clock.set(START + timedelta(minutes=1))
     posted = asyncio.run(dispatcher.run_once())
+    with runtime.deps.uow() as uow:
+        shown_before_the_edit = uow.outbox.posted(tenant_id, "sent-1")
     clock.set(START + timedelta(minutes=1, seconds=EDIT_WAIT_SECONDS))
     edited = asyncio.run(dispatcher.run_once())
 
@@ -66,10 +68,12 @@ def test_an_edit_whose_post_is_not_sent_waits_for_it_and_then_edits_that_post(ru
     assert (edit.message.updates, edit.replaces) == (POST_KEY, "sent-1")
     assert _row(runtime, POST_KEY).platform_message_id == "sent-1"
     assert _row(runtime, EDIT_KEY).platform_message_id is None
+    # A press on the post is answered with the post as it stands: its edit, delivered yet or not.
     with runtime.deps.uow() as uow:
         shown = uow.outbox.posted(tenant_id, "sent-1")
+    assert shown_before_the_edit is not None
     assert shown is not None
-    assert shown.lines[1] == Text.of("first")
+    assert shown_before_the_edit.lines[1] == shown.lines[1] == Text.of("edited")
 
 
 def test_an_edit_of_a_post_that_failed_is_dropped_without_posting(runtime: Runtime) -> None:

@@ -8,6 +8,7 @@ import dataclasses
 import threading
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from bot.admin.tenant_admin import apply_tenant
@@ -82,6 +83,39 @@ def test_the_tick_announces_once_and_an_answer_keeps_the_announcement_current(ru
     counts = next(line for line in sent[-1].lines if line.key == "erfa.counts_and_seats")
     answered = counts.params["answered"]
     assert getattr(answered, "params", {}).get("attending") == 1
+
+
+def _statements_of_one_tick(runtime: Runtime, at: datetime) -> list[str]:
+    """Run one tenant's ERFA tick at a moment; return the statements it sent, BEGIN and COMMIT left out."""
+    deps = _deps(runtime, at)
+    tenant = _tenant(deps)
+    sent: list[str] = []
+
+    def note(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT")):
+            sent.append(" ".join(statement.split()[:4]))
+
+    event.listen(runtime.engine, "before_cursor_execute", note)
+    try:
+        run_for_tenant(deps, tenant.id)
+    finally:
+        event.remove(runtime.engine, "before_cursor_execute", note)
+    return sent
+
+
+def test_a_tick_with_nothing_due_reads_the_tenant_and_its_meeting_records_only(runtime: Runtime) -> None:
+    asyncio.run(run_erfa_cycle(_deps(runtime, ANNOUNCED_AT)))
+    asyncio.run(run_erfa_cycle(_deps(runtime, datetime(2027, 4, 8, 7, 0, tzinfo=UTC))))  # -7d
+
+    before = _statements_of_one_tick(runtime, ANNOUNCED_AT - timedelta(days=30))
+    between = _statements_of_one_tick(runtime, ANNOUNCED_AT + timedelta(days=1))
+    after_second = _statements_of_one_tick(runtime, datetime(2027, 4, 9, 7, 0, tzinfo=UTC))
+
+    # Two meetings, both announced or not yet due: the tenant, then every meeting's record in one statement.
+    for statements in (before, between, after_second):
+        assert len(statements) == 2, statements
+        assert statements[0].startswith("SELECT tenant.")
+        assert statements[1].startswith("SELECT erfa_record.")
 
 
 def test_with_invites_to_an_answer_with_its_invite_goes_through_the_outbox_and_the_others_stay(

@@ -301,6 +301,7 @@ def answer(runtime: Runtime, slug: str, key: str, start: datetime, answers: list
         ).all()
         for minute, (person, given) in enumerate(zip(people, answers, strict=False)):
             assert person.id is not None
+            at = MOMENT + timedelta(minutes=minute)
             session.add(
                 ErfaAnswerRow(
                     tenant_id=person.tenant_id,
@@ -308,7 +309,8 @@ def answer(runtime: Runtime, slug: str, key: str, start: datetime, answers: list
                     person_id=person.id,
                     start=start,
                     answer=given,
-                    at=MOMENT + timedelta(minutes=minute),
+                    at=at,
+                    pressed_at=at,
                 )
             )
         session.commit()

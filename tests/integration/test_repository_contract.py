@@ -997,6 +997,35 @@ def test_an_erfa_record_is_stored_replaced_and_read_back_in_utc_only_committed(
     assert autumn == replace(told, key="2027-autumn", cancelled=True)
 
 
+def test_a_tenants_erfa_records_locked_at_once_read_as_saved_and_afresh_after_the_transaction(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant = nordlys.tenant.id
+    spring = ErfaRecord(tenant, SPRING, SPRING_START, "Kolding", "ERFA", announced="erfa:post")
+    with store.uow() as uow:
+        uow.erfa.save(spring)
+        uow.commit()
+    with store.uow() as uow:
+        uow.erfa.lock_tenant(tenant)
+        locked = uow.erfa.get(tenant, SPRING), uow.erfa.get(tenant, "2027-autumn")
+        reminded = replace(spring, reminded_until=datetime(2027, 4, 8, 9, tzinfo=COPENHAGEN))
+        uow.erfa.save(reminded)
+        saved = uow.erfa.get(tenant, SPRING)
+        uow.commit()
+        uow.erfa.save(replace(reminded, key="2027-autumn"))
+        uow.commit()
+        autumn_afterwards = uow.erfa.get(tenant, "2027-autumn")
+    with store.uow() as uow:
+        again = uow.erfa.get(tenant, SPRING)
+
+    assert locked == (spring, None)
+    assert saved == again == reminded
+    assert again is not None
+    assert again.reminded_until == datetime(2027, 4, 8, 7, tzinfo=UTC)
+    assert again.reminded_until.utcoffset() == timedelta(0)
+    assert autumn_afterwards == replace(reminded, key="2027-autumn")
+
+
 def test_an_answer_is_kept_as_merge_decides_and_repeated_or_older_clicks_change_nothing(
     store: Backend, nordlys: Nordlys
 ) -> None:
@@ -1032,6 +1061,49 @@ def test_an_answer_is_kept_as_merge_decides_and_repeated_or_older_clicks_change_
     ]
     assert all(r.at.utcoffset() == r.start.utcoffset() == timedelta(0) for r in held)
     assert other_meeting == []
+
+
+def test_the_last_press_in_time_stands_whatever_order_the_presses_arrive_in(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas = nordlys.tenant.id, nordlys.jonas
+    minute = timedelta(minutes=1)
+    first, again, between = (
+        _rsvp(jonas, Answer.ATTENDING, T0),
+        _rsvp(jonas, Answer.ATTENDING, T0 + 2 * minute),
+        _rsvp(jonas, Answer.MAYBE, T0 + minute),  # arrives last, older than the repeat
+    )
+    changed = []
+    for press in (first, again, between):
+        with store.uow() as uow:
+            changed.append(uow.erfa.answer(tenant, SPRING, press))
+            uow.commit()
+    with store.uow() as uow:
+        held = uow.erfa.answers(tenant, SPRING)
+
+    assert changed == [True, False, False]
+    assert [(r.answer, r.at, r.last_press) for r in held] == [(Answer.ATTENDING, T0, T0 + 2 * minute)]
+
+
+def test_forgetting_the_answers_for_one_start_keeps_those_for_another_and_other_meetings(
+    store: Backend, nordlys: Nordlys
+) -> None:
+    tenant, jonas, emma = nordlys.tenant.id, nordlys.jonas, nordlys.emma
+    later = SPRING_START + timedelta(days=7)
+    with store.uow() as uow:
+        uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.ATTENDING, T0))
+        uow.erfa.answer(tenant, SPRING, _rsvp(emma, Answer.MAYBE, T0))
+        uow.erfa.answer(tenant, SPRING, _rsvp(jonas, Answer.NOT_ATTENDING, T0, start=later))
+        uow.erfa.answer(tenant, "2027-autumn", _rsvp(jonas, Answer.ATTENDING, T0))
+        uow.commit()
+    with store.uow() as uow:
+        uow.erfa.forget_answers(tenant, SPRING, SPRING_START.astimezone(COPENHAGEN))
+        uow.commit()
+    with store.uow() as uow:
+        spring, autumn = uow.erfa.answers(tenant, SPRING), uow.erfa.answers(tenant, "2027-autumn")
+
+    assert spring == [_rsvp(jonas, Answer.NOT_ATTENDING, T0, start=later)]
+    assert autumn == [_rsvp(jonas, Answer.ATTENDING, T0)]
 
 
 def test_answers_stay_in_their_tenant(store: Backend, nordlys: Nordlys) -> None:

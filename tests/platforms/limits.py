@@ -128,9 +128,11 @@ _ELEMENTS: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int]]]] = {
 _ACTIONS: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int]]]] = {
     "Action.Submit": ((1, 0), {"type": (1, 0), "title": (1, 0), "data": (1, 0), "style": (1, 2)}),
     "Action.OpenUrl": ((1, 0), {"type": (1, 0), "title": (1, 0), "url": (1, 0), "style": (1, 2)}),
+    # The schema has it from 1.4 (Outlook's Universal Actions); Teams renders it only in cards of 1.5
+    # ("Work with Universal Actions for Adaptive Cards", learn.microsoft.com).
     "Action.Execute": (
-        (1, 4),
-        {"type": (1, 4), "title": (1, 4), "verb": (1, 4), "data": (1, 4), "style": (1, 4)},
+        (1, 5),
+        {"type": (1, 5), "title": (1, 5), "verb": (1, 5), "data": (1, 5), "style": (1, 5)},
     ),
 }
 _TEXT_RUN = {"type", "text", "weight", "italic", "strikethrough", "size", "color"}

@@ -277,9 +277,9 @@ def answers_and_the_waiting_list(e: Erfa, announced: ConnectorCall) -> None:
     e.later(5)
     pressed = e.press(JONAS, announced, "Deltager")
     assert (pressed["statusCode"], pressed["type"]) == (200, "application/vnd.microsoft.card.adaptive")
-    # The answer to his press shows the post without its buttons, so they cannot be pressed twice; it
-    # lasts only until the post's edit, so his confirmation and his own invite go to his personal chat.
-    assert card_lines(pressed["value"]) == announcement("0 deltagere, 0 måske · 2 pladser, 2 ledige")[:6]
+    # The answer to his press shows the post as his answer left it, without its buttons, so they cannot be
+    # pressed twice; it lasts only until the post's edit, so his confirmation and invite go to his chat.
+    assert card_lines(pressed["value"]) == announcement("1 deltager, 0 måske · 2 pladser, 1 ledig")[:6]
     [mine] = e.told(JONAS)
     assert lines_of(mine) == [
         f"Tak, du er tilmeldt mødet »{TITLE}« og har en plads. Tryk Føj til kalender for at lægge mødet i din kalender.",

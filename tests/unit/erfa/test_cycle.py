@@ -207,6 +207,19 @@ def test_an_older_click_arriving_late_changes_nothing() -> None:
     assert "1 deltager, 0 måske" in danish([edits(o)[-1]])
 
 
+def test_a_late_press_older_than_a_repeated_one_changes_nothing() -> None:
+    o = office()
+    announced(o)
+    pressed = [ANNOUNCED_AT + timedelta(minutes=minute) for minute in (1, 2, 3)]
+    o.run(o.org.jonas, AnswerErfa(KEY, Answer.ATTENDING, at=pressed[0]))
+    o.run(o.org.jonas, AnswerErfa(KEY, Answer.ATTENDING, at=pressed[2]))
+
+    late = o.run(o.org.jonas, AnswerErfa(KEY, Answer.MAYBE, at=pressed[1]))
+
+    assert reply_keys(late) == ["erfa.again.attending"]
+    assert "1 deltager, 0 måske" in danish([edits(o)[-1]])
+
+
 def test_a_maybe_gets_an_invite_and_a_not_attending_none() -> None:
     o = office()
     announced(o)
@@ -456,6 +469,33 @@ def test_a_new_time_resets_the_answers_asks_again_and_replans_every_reminder() -
         "erfa:nordlys:2027-spring:2027-04-22T11:00Z:-7d"
     ]
     assert "erfa.since.moved" in keys(next(p for p in new_week if p.to_channel == CHANNEL))
+
+
+def test_a_meeting_moved_back_to_an_earlier_time_asks_again_instead_of_counting_the_old_answers() -> None:
+    o = office()
+    announced(o)
+    answer(o, o.org.jonas, ATTENDING)
+    answer(o, o.org.ida, ATTENDING)
+    set_meeting(o, dataclasses.replace(SPRING, at=datetime(2027, 4, 22, 9, 0, tzinfo=COPENHAGEN)))
+    tick(o, local(2027, 3, 25, 9))
+    answer(o, o.org.ida, ATTENDING)
+    set_meeting(o, SPRING)
+
+    queued = tick(o, local(2027, 4, 1, 9))
+
+    [channel] = [q for q in queued if q.to_channel == CHANNEL and q.updates is None]
+    assert keys(channel)[0] == "erfa.moved_post"
+    assert "0 deltagere, 0 måske" in danish([edits(o)[-1]])
+    # Ida answered the time in between, Jonas only this time before it moved away.
+    assert [keys(m) for m in o.inbox(o.org.ida)][-1] == ["erfa.moved_personal"]
+    assert [keys(m) for m in o.inbox(o.org.jonas)][-1] == ["erfa.moved_back_personal"]
+    assert danish([o.inbox(o.org.jonas)[-1]]).startswith(
+        "Mødet »ERFA: Gevinstrealisering i praksis« er flyttet fra torsdag den 22. april kl. 09:00 tilbage til"
+        " torsdag den 15. april kl. 09:00. Det svar, du gav til det tidspunkt før flytningen, gælder ikke"
+        " længere, så svar igen herunder."
+    )
+    assert len(action_ids(o.inbox(o.org.jonas)[-1])) == 3
+    assert answer(o, o.org.jonas, ATTENDING)[0] == "erfa.answered.attending"
 
 
 def test_after_a_move_the_nudge_tells_those_who_answered_the_old_time_that_the_new_one_needs_an_answer() -> (

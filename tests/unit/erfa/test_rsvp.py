@@ -54,7 +54,7 @@ def test_the_latest_answer_of_a_person_stands() -> None:
 def test_a_repeated_click_keeps_the_first_answer_and_its_time() -> None:
     answers = settle([click("anna", A, 1), click("anna", A, 5)], START)
 
-    assert answers == {"anna": click("anna", A, 1)}
+    assert answers == {"anna": replace(click("anna", A, 1), pressed=click("anna", A, 5).at)}
 
 
 def test_the_answers_do_not_depend_on_the_order_the_clicks_arrive_in() -> None:
@@ -100,9 +100,41 @@ def test_merging_into_one_stored_row_follows_the_same_rules() -> None:
     held = click("anna", A, 1)
 
     assert merge(None, held) == held
-    assert merge(held, click("anna", A, 9)) == held
+    assert merge(held, click("anna", A, 9)) == replace(held, pressed=click("anna", A, 9).at)
     assert merge(held, click("anna", M, 2)) == click("anna", M, 2)
     assert merge(click("anna", M, 2), held) == click("anna", M, 2)
+
+
+def test_the_last_press_in_time_stands_whatever_order_the_presses_reach_one_stored_row_in() -> None:
+    presses = [click("anna", A, 1), click("anna", A, 3), click("anna", M, 2)]
+
+    standing = set()
+    for order in itertools.permutations(presses):
+        held = None
+        for press in order:
+            held = merge(held, press)
+        assert held is not None
+        standing.add(held.answer)
+
+    assert standing == {A}
+
+
+def test_a_late_press_older_than_a_repeat_of_the_held_answer_changes_nothing() -> None:
+    recorded = [merge(click("anna", A, 1), click("anna", A, 3))]
+
+    outcome = answer(recorded, click("anna", M, 2), seats=None)
+
+    assert not outcome.changed
+    assert outcome.standing.answer is A
+    assert outcome.standing.at == click("anna", A, 1).at
+
+
+def test_a_repeat_of_the_held_answer_is_no_change_though_it_moves_the_latest_press_on() -> None:
+    outcome = answer([click("anna", A, 1)], click("anna", A, 3), seats=None)
+
+    assert not outcome.changed
+    assert outcome.standing.at == click("anna", A, 1).at
+    assert outcome.standing.last_press == click("anna", A, 3).at
 
 
 # --- seats and the waiting list -------------------------------------------------------------------
