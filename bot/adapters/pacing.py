@@ -20,6 +20,10 @@ plans only its own sends: together they would post a multiple of what a platform
 :class:`Pacing` also asks the database (:class:`SharedSends`, ``storage.pace_store``) before a send
 goes: one call checks it against the sends of every process and records it, or says when one more
 is allowed, and the message is then given its slot from that moment. A 429's hold is shared too.
+
+A send that a person is waiting for (the answer within a turn) is not handed back: it waits, and it
+goes ahead of the held-back messages (:meth:`Pacing.admit_waiting`). Only the sends made and a
+platform's hold decide when, not the slots planned for the outbox, which can wait for later ones.
 """
 
 from __future__ import annotations
@@ -117,11 +121,44 @@ class Pace:
         """
         counters = _paced(counters)
         now = self._monotonic()
-        send = self._under_way.pop(message_id, None)
-        if send is not None:
-            for key, _ in counters:
-                self._sent[key].remove(send)
+        self._withdraw(message_id, counters)
         self._later(message_id, counters, now + seconds, now)
+
+    def admit_first(self, send_id: int, *counters: tuple[str, Limits]) -> float:
+        """Admit a send that a person waits for, ahead of held-back messages: 0.0, or the seconds to wait.
+
+        The sends made (and a platform's hold) decide, not the slots planned: those are for messages
+        that can wait. The send takes a slot of each shared counter too, so that the messages held
+        back from now on are planned around it. Once the platform answered, call :meth:`answered`.
+        """
+        counters = _paced(counters)
+        if not counters:
+            return 0.0
+        now = self._monotonic()
+        allowed = max(self._allowed(key, limits, now) for key, limits in counters)
+        if allowed > now:
+            return allowed - now
+        self.record(send_id, *counters)
+        return 0.0
+
+    def record(self, send_id: int, *counters: tuple[str, Limits]) -> None:
+        """Count a send let go now against the counters, whatever they allow."""
+        counters = _paced(counters)
+        now = self._monotonic()
+        send = _Send(now)
+        self._under_way[send_id] = send
+        for key, _ in counters:
+            self._sent.setdefault(key, deque()).append(send)
+        for key, _ in counters[1:]:
+            bisect.insort(self._spaced.setdefault(key, []), now)
+
+    def withdraw(self, send_id: int, *counters: tuple[str, Limits]) -> None:
+        """Take back a send admitted first that did not go (``counters`` as it was admitted with)."""
+        counters = _paced(counters)
+        send = self._under_way.get(send_id)
+        self._withdraw(send_id, counters)
+        if send is not None:
+            self._unplan(counters, send.admitted)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now (after lookups of its own)."""
@@ -140,6 +177,12 @@ class Pace:
         """Send nothing more to ``key`` for ``seconds`` (the platform answered 429 with Retry-After)."""
         until = self._monotonic() + seconds
         self._held[key] = max(self._held.get(key, until), until)
+
+    def _withdraw(self, send_id: int, counters: Counters) -> None:
+        send = self._under_way.pop(send_id, None)
+        if send is not None:
+            for key, _ in counters:
+                self._sent[key].remove(send)
 
     @property
     def _margin(self) -> float:
@@ -301,6 +344,27 @@ class Pacing:
             self._pace.refused(message_id, wait, *counters)
         self._sends[message_id] = send
 
+    async def admit_waiting(self, send_id: int, *counters: tuple[str, Limits], until: float) -> None:
+        """Return once a send that a person waits for may go, ahead of held-back messages (see :class:`Pace`).
+
+        It waits for the sends made and a platform's hold, but not past ``until`` (the event loop's
+        time): then it goes regardless, counted all the same. Once the platform answered, call
+        :meth:`answered`.
+        """
+        loop = asyncio.get_running_loop()
+        while (wait := await self._admit_first(send_id, counters)) > 0:
+            if loop.time() + wait > until:
+                log.warning(
+                    "a Teams or Slack answer in a turn would wait %.1f s more for the pace of %s and goes "
+                    "now: the conversation or tenant is over the platform's limit, so expect the platform "
+                    "to refuse some sends until its backlog drains",
+                    wait,
+                    ", ".join(key for key, _ in counters),
+                )
+                self._pace.record(send_id, *counters)
+                return
+            await asyncio.sleep(wait)
+
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now."""
         self._pace.leaving(message_id)
@@ -320,6 +384,32 @@ class Pacing:
         self._pace.hold(key, seconds)
         if self._shared is not None:
             self._in_background(self._shared.hold, key, seconds)
+
+    async def _admit_first(self, send_id: int, counters: Counters) -> float:
+        """Admit the send ahead of held-back ones, here and in the shared record; return 0.0 or the wait."""
+        wait = self._pace.admit_first(send_id, *counters)
+        paced = _paced(counters)
+        if wait > 0 or self._shared is None or not paced:
+            return wait
+        send = random.getrandbits(63)
+        answered = self._answers_taken()
+        try:
+            wait = await self._in_thread(self._admit_shared, send, paced, answered)
+        except Exception as error:
+            # Someone waits for this answer, and the database took their command a moment ago: it goes
+            # on this process's pace alone rather than not at all.
+            self._answers.extend(answered)
+            log.warning(
+                "the database did not answer for the pace shared by the processes (%s); an answer goes on "
+                "this process's pace alone: check that PostgreSQL is reachable",
+                error,
+            )
+            return 0.0
+        if wait > 0:
+            self._pace.withdraw(send_id, *counters)
+            return wait
+        self._sends[send_id] = send
+        return 0.0
 
     def _write_answers(self) -> None:
         self._writing = None

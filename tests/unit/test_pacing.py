@@ -7,10 +7,12 @@ import bisect
 import pytest
 
 from bot.adapters.pacing import Limits, Pace
-from bot.teams.messenger import CONVERSATION_LIMITS, TENANT_LIMITS
+from bot.teams.pace import CONVERSATION_LIMITS, tenant_limits
+from bot.teams.settings import TENANT_REQUESTS_PER_SECOND
 from handlers.shared.ports import SendLater
 
 ONE_A_SECOND: Limits = ((1, 1.0),)
+TENANT_LIMITS = tenant_limits(TENANT_REQUESTS_PER_SECOND)
 
 
 class Clock:
