@@ -33,7 +33,7 @@ import bisect
 import logging
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -82,6 +82,8 @@ class Pace:
         self._answer_times: deque[float] = deque(maxlen=ANSWER_TIMES_KEPT)
         self._held: dict[str, float] = {}
         self._promised: dict[int, float] = {}
+        self._answers_waiting: dict[int, Counters] = {}  # answers that wait for the sends made (admit_first)
+        self._waiting: Counter[str] = Counter()  # how many of them wait for each counter
 
     def admit(self, message_id: int, *counters: tuple[str, Limits]) -> None:
         """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise.
@@ -98,7 +100,8 @@ class Pace:
         promised = self._promised.pop(message_id, None)
         if promised is not None and now < promised:
             self._later(message_id, counters, promised, now)
-        allowed = max(self._allowed(key, limits, now) for key, limits in counters)
+        # The room that answers wait for is theirs: they go first.
+        allowed = max(self._allowed(key, limits, now, self._waiting[key]) for key, limits in counters)
         if promised is None or now > promised + _shortest(counters):
             # New, or back so late that its slot has passed: sent in a burst with later ones, it could
             # break a limit, so it queues again (in place of its old slot).
@@ -137,6 +140,9 @@ class Pace:
         now = self._monotonic()
         allowed = max(self._allowed(key, limits, now) for key, limits in counters)
         if allowed > now:
+            if send_id not in self._answers_waiting:
+                self._answers_waiting[send_id] = counters
+                self._waiting.update(key for key, _ in counters)
             return allowed - now
         self.record(send_id, *counters)
         return 0.0
@@ -144,6 +150,7 @@ class Pace:
     def record(self, send_id: int, *counters: tuple[str, Limits]) -> None:
         """Count a send let go now against the counters, whatever they allow."""
         counters = _paced(counters)
+        self.stop_waiting(send_id)
         now = self._monotonic()
         send = _Send(now)
         self._under_way[send_id] = send
@@ -151,6 +158,14 @@ class Pace:
             self._sent.setdefault(key, deque()).append(send)
         for key, _ in counters[1:]:
             bisect.insort(self._spaced.setdefault(key, []), now)
+
+    def stop_waiting(self, send_id: int) -> None:
+        """Forget that a send admitted first waits (it went, or its turn gave up on it)."""
+        counters = self._answers_waiting.pop(send_id, ())
+        for key, _ in counters:
+            self._waiting[key] -= 1
+            if self._waiting[key] <= 0:
+                del self._waiting[key]
 
     def withdraw(self, send_id: int, *counters: tuple[str, Limits]) -> None:
         """Take back a send admitted first that did not go (``counters`` as it was admitted with)."""
@@ -196,11 +211,11 @@ class Pace:
         self._promise(message_id, slot, now)
         raise SendLater(f"pacing sends to {counters[0][0]}", retry_after=slot - now)
 
-    def _allowed(self, key: str, limits: Limits, now: float) -> float:
+    def _allowed(self, key: str, limits: Limits, now: float, reserved: int = 0) -> float:
         """Return the first moment the sends made (and a platform's hold) allow one more to ``key``.
 
         A send counts in a window until its answer came back that long ago; one under way counts as
-        if it were answered now.
+        if it were answered now. ``reserved`` sends more are counted as made: the answers waiting.
         """
         sent = self._sent.setdefault(key, deque())
         longest = max(window for _, window in limits)
@@ -208,12 +223,14 @@ class Pace:
             sent.popleft()
         allowed = self._held.get(key, now)
         for limit, window in limits:
-            if len(sent) < limit:
+            if len(sent) + reserved < limit:
                 continue
             ends = sorted(now if s.answered is None else s.answered for s in sent)
             recent = [end for end in ends if end > now - window]
-            if len(recent) >= limit:
-                allowed = max(allowed, recent[len(recent) - limit] + window)
+            if len(recent) + reserved >= limit:
+                # The answers waiting go now, and fill the window from now if the sends made do not.
+                index = len(recent) + reserved - limit
+                allowed = max(allowed, (recent[index] if index < len(recent) else now) + window)
         return allowed
 
     def _slot(self, counters: Counters, start: float, now: float) -> float:
@@ -265,8 +282,11 @@ class Pace:
                 last = bisect.bisect_left(slots, at + span)
                 if last - first >= limit:
                     # Past the window of the earliest slot near it (or past that slot, if it is later).
-                    at = max(at, slots[first] + span) if slots[first] <= at else slots[first] + span
-                    moved = True
+                    later = max(at, slots[first] + span) if slots[first] <= at else slots[first] + span
+                    # Only a move forward counts: (slot + span) - span can round to below the slot, and
+                    # the same slot would then be found again and again, for ever.
+                    moved = moved or later > at
+                    at = later
         return at
 
     def _earliest(self, key: str, limits: Limits, now: float) -> float:
@@ -352,18 +372,20 @@ class Pacing:
         :meth:`answered`.
         """
         loop = asyncio.get_running_loop()
-        while (wait := await self._admit_first(send_id, counters)) > 0:
-            if loop.time() + wait > until:
-                log.warning(
-                    "a Teams or Slack answer in a turn would wait %.1f s more for the pace of %s and goes "
-                    "now: the conversation or tenant is over the platform's limit, so expect the platform "
-                    "to refuse some sends until its backlog drains",
-                    wait,
-                    ", ".join(key for key, _ in counters),
-                )
-                self._pace.record(send_id, *counters)
-                return
-            await asyncio.sleep(wait)
+        try:
+            while (wait := await self._admit_first(send_id, counters)) > 0:
+                if loop.time() + wait > until:
+                    log.warning(
+                        "an answer in a turn would wait %.1f s more for the pace of %s and goes now: that is "
+                        "over the platform's limit, so expect it to refuse some sends until the backlog drains",
+                        wait,
+                        ", ".join(key for key, _ in counters),
+                    )
+                    self._pace.record(send_id, *counters)
+                    return
+                await asyncio.sleep(wait)
+        finally:
+            self._pace.stop_waiting(send_id)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now."""
