@@ -4,7 +4,8 @@ Teams allows a bot 7 sends in 1 s, 8 in 2 s, 60 in 30 s and 1,800 an hour to one
 app 30 requests a second in one tenant, whatever they are. A turn's answers (a reply, a card updated
 after a button) are connector calls like the outbox's posts, so both count against one pace: the
 messenger's, which is shared by every process on PostgreSQL. An ``invokeResponse`` is the body of the
-answer to Teams' own request, not a call, and is not counted.
+answer to Teams' own request, not a call, and is not counted; nor is the roster lookup of a person's
+e-mail (``TeamsInfo.get_member``, once per person), which goes around the adapter.
 
 The outbox's messages are held back when over a limit (``SendLater``); a turn's answer cannot be, as
 a person is waiting for it. It waits instead, and goes first: the outbox's messages leave it the room
