@@ -140,9 +140,7 @@ class Pace:
         now = self._monotonic()
         allowed = max(self._allowed(key, limits, now) for key, limits in counters)
         if allowed > now:
-            if send_id not in self._answers_waiting:
-                self._answers_waiting[send_id] = counters
-                self._waiting.update(key for key, _ in counters)
+            self._wait(send_id, counters)
             return allowed - now
         self.record(send_id, *counters)
         return 0.0
@@ -168,12 +166,13 @@ class Pace:
                 del self._waiting[key]
 
     def withdraw(self, send_id: int, *counters: tuple[str, Limits]) -> None:
-        """Take back a send admitted first that did not go (``counters`` as it was admitted with)."""
+        """Take back a send admitted first that did not go; it waits again (``counters`` as admitted with)."""
         counters = _paced(counters)
         send = self._under_way.get(send_id)
         self._withdraw(send_id, counters)
         if send is not None:
             self._unplan(counters, send.admitted)
+        self._wait(send_id, counters)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now (after lookups of its own)."""
@@ -192,6 +191,11 @@ class Pace:
         """Send nothing more to ``key`` for ``seconds`` (the platform answered 429 with Retry-After)."""
         until = self._monotonic() + seconds
         self._held[key] = max(self._held.get(key, until), until)
+
+    def _wait(self, send_id: int, counters: Counters) -> None:
+        if send_id not in self._answers_waiting:
+            self._answers_waiting[send_id] = counters
+            self._waiting.update(key for key, _ in counters)
 
     def _withdraw(self, send_id: int, counters: Counters) -> None:
         send = self._under_way.pop(send_id, None)

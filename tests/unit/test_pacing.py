@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 
 import pytest
 
@@ -224,3 +225,24 @@ def test_an_answer_given_up_on_leaves_its_room_to_the_outbox() -> None:
     clock.now += 1.0
 
     assert _held_back_for(pace, 2, ("a:mette", CONVERSATION_LIMITS), tenant) is None
+
+
+def test_a_backlog_over_a_tenants_limit_is_planned_to_the_end() -> None:
+    # Messages 1/40 s apart from 0.0: (slot + window) - window rounds to below some slots, which once
+    # made the search for a free slot find the same one for ever.
+    clock = Clock()
+    clock.now = 0.0
+    pace = Pace(clock)
+    due = [(number / 40, number) for number in range(120)]
+    sent = []
+    while due:
+        clock.now, number = heapq.heappop(due)
+        wait = _held_back_for(
+            pace, number, (f"a:{number % 10}", CONVERSATION_LIMITS), ("tenant:1", TENANT_LIMITS)
+        )
+        if wait is None:
+            sent.append(number)
+        else:
+            heapq.heappush(due, (clock.now + wait, number))
+
+    assert sorted(sent) == list(range(120))
