@@ -102,7 +102,7 @@ class TeamsMessenger:
         destination = _destination(delivery)
         # Paced before the reference is read: a message held back must cost as little as possible.
         pacing = self._pace.pacing
-        await self._pace.admit_delivery(delivery.id, destination.key, delivery.tenant.teams_tenant_id)
+        await self._pace.admit_delivery(delivery.id, destination.key, delivery.tenant)
         try:
             conversation_id, activity_id = await self._send(delivery, destination)
         except TransientSendError as error:

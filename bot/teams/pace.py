@@ -32,6 +32,7 @@ from botbuilder.schema import Activity, ErrorResponseException
 
 from bot.adapters.pacing import Limits, Pacing
 from bot.teams.bot import channel_key, is_personal, teams_tenant_id
+from handlers.shared.model import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,10 @@ class TeamsPace:
         self._tenant_limits = tenant_limits(tenant_requests_per_second)
         self._answers = itertools.count(-1, -1)  # ids apart from the outbox's deliveries (positive)
 
-    async def admit_delivery(self, delivery_id: int, conversation: str, microsoft_tenant: str | None) -> None:
+    async def admit_delivery(self, delivery_id: int, conversation: str, tenant: Tenant) -> None:
         """Return when the outbox's message may be sent now; raise ``SendLater`` with its slot otherwise."""
+        # Without a Microsoft tenant id a client gets no activities (they are refused): counted apart.
+        microsoft_tenant = tenant.teams_tenant_id or f"vpmo-{tenant.id}"
         await self.pacing.admit(
             delivery_id,
             (conversation, CONVERSATION_LIMITS),
