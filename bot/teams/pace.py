@@ -1,4 +1,4 @@
-"""Teams' limits, counted for every call to the Bot Connector: the outbox's sends and a turn's answers.
+"""Teams' limits, counted for every send to the Bot Connector: the outbox's posts and a turn's answers.
 
 Teams allows a bot 7 sends in 1 s, 8 in 2 s, 60 in 30 s and 1,800 an hour to one conversation, and an
 app 30 requests a second in one tenant, whatever they are. A turn's answers (a reply, a card updated
