@@ -20,6 +20,10 @@ plans only its own sends: together they would post a multiple of what a platform
 :class:`Pacing` also asks the database (:class:`SharedSends`, ``storage.pace_store``) before a send
 goes: one call checks it against the sends of every process and records it, or says when one more
 is allowed, and the message is then given its slot from that moment. A 429's hold is shared too.
+
+A send that a person is waiting for (the answer within a turn) is not handed back: it waits, and it
+goes ahead of the held-back messages (:meth:`Pacing.admit_waiting`). Only the sends made and a
+platform's hold decide when, not the slots planned for the outbox, which can wait for later ones.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import bisect
 import logging
 import random
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,6 +82,8 @@ class Pace:
         self._answer_times: deque[float] = deque(maxlen=ANSWER_TIMES_KEPT)
         self._held: dict[str, float] = {}
         self._promised: dict[int, float] = {}
+        self._answers_waiting: dict[int, Counters] = {}  # answers that wait for the sends made (admit_first)
+        self._waiting: Counter[str] = Counter()  # how many of them wait for each counter
 
     def admit(self, message_id: int, *counters: tuple[str, Limits]) -> None:
         """Return when the message may be sent now; raise ``SendLater`` with its slot otherwise.
@@ -94,7 +100,8 @@ class Pace:
         promised = self._promised.pop(message_id, None)
         if promised is not None and now < promised:
             self._later(message_id, counters, promised, now)
-        allowed = max(self._allowed(key, limits, now) for key, limits in counters)
+        # The room that answers wait for is theirs: they go first.
+        allowed = max(self._allowed(key, limits, now, self._waiting[key]) for key, limits in counters)
         if promised is None or now > promised + _shortest(counters):
             # New, or back so late that its slot has passed: sent in a burst with later ones, it could
             # break a limit, so it queues again (in place of its old slot).
@@ -117,11 +124,55 @@ class Pace:
         """
         counters = _paced(counters)
         now = self._monotonic()
-        send = self._under_way.pop(message_id, None)
-        if send is not None:
-            for key, _ in counters:
-                self._sent[key].remove(send)
+        self._withdraw(message_id, counters)
         self._later(message_id, counters, now + seconds, now)
+
+    def admit_first(self, send_id: int, *counters: tuple[str, Limits]) -> float:
+        """Admit a send that a person waits for, ahead of held-back messages: 0.0, or the seconds to wait.
+
+        The sends made (and a platform's hold) decide, not the slots planned: those are for messages
+        that can wait. The send takes a slot of each shared counter too, so that the messages held
+        back from now on are planned around it. Once the platform answered, call :meth:`answered`.
+        """
+        counters = _paced(counters)
+        if not counters:
+            return 0.0
+        now = self._monotonic()
+        allowed = max(self._allowed(key, limits, now) for key, limits in counters)
+        if allowed > now:
+            self._wait(send_id, counters)
+            return allowed - now
+        self.record(send_id, *counters)
+        return 0.0
+
+    def record(self, send_id: int, *counters: tuple[str, Limits]) -> None:
+        """Count a send let go now against the counters, whatever they allow."""
+        counters = _paced(counters)
+        self.stop_waiting(send_id)
+        now = self._monotonic()
+        send = _Send(now)
+        self._under_way[send_id] = send
+        for key, _ in counters:
+            self._sent.setdefault(key, deque()).append(send)
+        for key, _ in counters[1:]:
+            bisect.insort(self._spaced.setdefault(key, []), now)
+
+    def stop_waiting(self, send_id: int) -> None:
+        """Forget that a send admitted first waits (it went, or its turn gave up on it)."""
+        counters = self._answers_waiting.pop(send_id, ())
+        for key, _ in counters:
+            self._waiting[key] -= 1
+            if self._waiting[key] <= 0:
+                del self._waiting[key]
+
+    def withdraw(self, send_id: int, *counters: tuple[str, Limits]) -> None:
+        """Take back a send admitted first that did not go; it waits again (``counters`` as admitted with)."""
+        counters = _paced(counters)
+        send = self._under_way.get(send_id)
+        self._withdraw(send_id, counters)
+        if send is not None:
+            self._unplan(counters, send.admitted)
+        self._wait(send_id, counters)
 
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now (after lookups of its own)."""
@@ -141,6 +192,17 @@ class Pace:
         until = self._monotonic() + seconds
         self._held[key] = max(self._held.get(key, until), until)
 
+    def _wait(self, send_id: int, counters: Counters) -> None:
+        if send_id not in self._answers_waiting:
+            self._answers_waiting[send_id] = counters
+            self._waiting.update(key for key, _ in counters)
+
+    def _withdraw(self, send_id: int, counters: Counters) -> None:
+        send = self._under_way.pop(send_id, None)
+        if send is not None:
+            for key, _ in counters:
+                self._sent[key].remove(send)
+
     @property
     def _margin(self) -> float:
         # Most answers, not the slowest: a slot planned too close is only held back once more.
@@ -153,11 +215,11 @@ class Pace:
         self._promise(message_id, slot, now)
         raise SendLater(f"pacing sends to {counters[0][0]}", retry_after=slot - now)
 
-    def _allowed(self, key: str, limits: Limits, now: float) -> float:
+    def _allowed(self, key: str, limits: Limits, now: float, reserved: int = 0) -> float:
         """Return the first moment the sends made (and a platform's hold) allow one more to ``key``.
 
         A send counts in a window until its answer came back that long ago; one under way counts as
-        if it were answered now.
+        if it were answered now. ``reserved`` sends more are counted as made: the answers waiting.
         """
         sent = self._sent.setdefault(key, deque())
         longest = max(window for _, window in limits)
@@ -165,12 +227,14 @@ class Pace:
             sent.popleft()
         allowed = self._held.get(key, now)
         for limit, window in limits:
-            if len(sent) < limit:
+            if len(sent) + reserved < limit:
                 continue
             ends = sorted(now if s.answered is None else s.answered for s in sent)
             recent = [end for end in ends if end > now - window]
-            if len(recent) >= limit:
-                allowed = max(allowed, recent[len(recent) - limit] + window)
+            if len(recent) + reserved >= limit:
+                # The answers waiting go now, and fill the window from now if the sends made do not.
+                index = len(recent) + reserved - limit
+                allowed = max(allowed, (recent[index] if index < len(recent) else now) + window)
         return allowed
 
     def _slot(self, counters: Counters, start: float, now: float) -> float:
@@ -222,8 +286,11 @@ class Pace:
                 last = bisect.bisect_left(slots, at + span)
                 if last - first >= limit:
                     # Past the window of the earliest slot near it (or past that slot, if it is later).
-                    at = max(at, slots[first] + span) if slots[first] <= at else slots[first] + span
-                    moved = True
+                    later = max(at, slots[first] + span) if slots[first] <= at else slots[first] + span
+                    # Only a move forward counts: (slot + span) - span can round to below the slot, and
+                    # the same slot would then be found again and again, for ever.
+                    moved = moved or later > at
+                    at = later
         return at
 
     def _earliest(self, key: str, limits: Limits, now: float) -> float:
@@ -301,6 +368,29 @@ class Pacing:
             self._pace.refused(message_id, wait, *counters)
         self._sends[message_id] = send
 
+    async def admit_waiting(self, send_id: int, *counters: tuple[str, Limits], until: float) -> None:
+        """Return once a send that a person waits for may go, ahead of held-back messages (see :class:`Pace`).
+
+        It waits for the sends made and a platform's hold, but not past ``until`` (the event loop's
+        time): then it goes regardless, counted all the same. Once the platform answered, call
+        :meth:`answered`.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            while (wait := await self._admit_first(send_id, counters)) > 0:
+                if loop.time() + wait > until:
+                    log.warning(
+                        "an answer in a turn would wait %.1f s more for the pace of %s and goes now: that is "
+                        "over the platform's limit, so expect it to refuse some sends until the backlog drains",
+                        wait,
+                        ", ".join(key for key, _ in counters),
+                    )
+                    self._pace.record(send_id, *counters)
+                    return
+                await asyncio.sleep(wait)
+        finally:
+            self._pace.stop_waiting(send_id)
+
     def leaving(self, message_id: int) -> None:
         """Record that the admitted message's request is being made now."""
         self._pace.leaving(message_id)
@@ -320,6 +410,32 @@ class Pacing:
         self._pace.hold(key, seconds)
         if self._shared is not None:
             self._in_background(self._shared.hold, key, seconds)
+
+    async def _admit_first(self, send_id: int, counters: Counters) -> float:
+        """Admit the send ahead of held-back ones, here and in the shared record; return 0.0 or the wait."""
+        wait = self._pace.admit_first(send_id, *counters)
+        paced = _paced(counters)
+        if wait > 0 or self._shared is None or not paced:
+            return wait
+        send = random.getrandbits(63)
+        answered = self._answers_taken()
+        try:
+            wait = await self._in_thread(self._admit_shared, send, paced, answered)
+        except Exception as error:
+            # Someone waits for this answer, and the database took their command a moment ago: it goes
+            # on this process's pace alone rather than not at all.
+            self._answers.extend(answered)
+            log.warning(
+                "the database did not answer for the pace shared by the processes (%s); an answer goes on "
+                "this process's pace alone: check that PostgreSQL is reachable",
+                error,
+            )
+            return 0.0
+        if wait > 0:
+            self._pace.withdraw(send_id, *counters)
+            return wait
+        self._sends[send_id] = send
+        return 0.0
 
     def _write_answers(self) -> None:
         self._writing = None

@@ -61,12 +61,17 @@ class Turn:
     @property
     def personal(self) -> bool:
         """Tell whether the activity comes from a one-to-one chat with the bot."""
-        conversation = self.activity.conversation
-        if conversation is None or conversation.conversation_type == "personal":
-            return True
-        # Without a type, a 19: id is still a channel or group chat, never a personal chat (those are
-        # a:…): its reference must not replace where the person's direct messages go.
-        return conversation.conversation_type is None and not str(conversation.id or "").startswith("19:")
+        return is_personal(self.activity)
+
+
+def is_personal(activity: Activity) -> bool:
+    """Tell whether an activity comes from a one-to-one chat with the bot."""
+    conversation = activity.conversation
+    if conversation is None or conversation.conversation_type == "personal":
+        return True
+    # Without a type, a 19: id is still a channel or group chat, never a personal chat (those are
+    # a:…): its reference must not replace where the person's direct messages go.
+    return conversation.conversation_type is None and not str(conversation.id or "").startswith("19:")
 
 
 def teams_tenant_id(activity: Activity) -> str | None:

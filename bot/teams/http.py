@@ -6,41 +6,95 @@ every failure of it (a missing, malformed or invalid token) is a 401 and never r
 request without a token is refused before its body is read; the token's claims are checked against the
 activity (its channel and serviceUrl), so an activity missing what Teams always sends (type, from,
 conversation, serviceUrl) is refused with a 400 before the token is. Each refusal is one log line.
+
+The adapter counts every call a turn makes to the Bot Connector against Teams' pace (``bot.teams.pace``),
+once for every handler: botbuilder's ``TurnContext`` sends and updates through it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes, ResourceResponse
+from botframework.connector.auth import BotFrameworkAuthentication
 
+from bot.adapters.pacing import Pacing
 from bot.i18n import in_both_languages
 from bot.teams.bot import TeamsBot
 from bot.teams.clients import ReusingBotFrameworkAuthentication
+from bot.teams.pace import TeamsPace
 from bot.teams.settings import TeamsSettings
 from handlers.shared.text import Text
 
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
+# What botbuilder's send_activities keeps to itself: the invoke's answer (the body of our response to
+# Teams' request), a pause, and a trace (sent to the Emulator only).
+_NOT_CALLS = frozenset({ActivityTypes.invoke_response, ActivityTypes.trace, "delay"})
 
 
-def build_adapter(settings: TeamsSettings) -> CloudAdapter:
-    """Return a CloudAdapter configured with Microsoft's settings (no auth at all without an app id)."""
+class PacedAdapter(CloudAdapter):  # type: ignore[misc]  # botbuilder has no type hints
+    """botbuilder's CloudAdapter, counting the connector calls of every turn against Teams' pace."""
+
+    def __init__(self, authentication: BotFrameworkAuthentication, tenant_requests_per_second: int) -> None:
+        super().__init__(authentication)
+        self._tenant_requests_per_second = tenant_requests_per_second
+        self._pace: TeamsPace | None = None
+
+    def paced_by(self, pacing: Pacing) -> TeamsPace:
+        """Count the turns' calls with ``pacing`` from now on; return the Teams pace, for the messenger's sends."""
+        self._pace = TeamsPace(pacing, self._tenant_requests_per_second)
+        return self._pace
+
+    async def send_activities(
+        self, context: TurnContext, activities: list[Activity]
+    ) -> list[ResourceResponse]:
+        """Send the activities one by one, each when the pace allows it (see ``TeamsPace.answer``)."""
+        pace = None if _proactive(context) else self._pace
+        responses: list[ResourceResponse] = []
+        for activity in activities:
+            send = partial(super().send_activities, context, [activity])
+            if pace is None or activity.type in _NOT_CALLS:
+                responses.extend(await send())
+            else:
+                responses.extend(await pace.answer(context.activity, send))
+        return responses
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> ResourceResponse | None:
+        """Replace an activity the bot sent, when the pace allows it."""
+        update = partial(super().update_activity, context, activity)
+        if self._pace is None or _proactive(context):
+            return await update()
+        return await self._pace.answer(context.activity, update)
+
+
+def _proactive(context: TurnContext) -> bool:
+    # The messenger's own turns (continue_conversation): it paced the send before it began.
+    activity = context.activity
+    return bool(
+        activity.type == ActivityTypes.event and activity.name == ActivityEventNames.continue_conversation
+    )
+
+
+def build_adapter(settings: TeamsSettings) -> PacedAdapter:
+    """Return the adapter configured with Microsoft's settings (no auth at all without an app id)."""
     configuration = SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
         APP_TYPE=settings.app_type.value if settings.app_id else "MultiTenant",
         APP_TENANTID=settings.app_tenant_id,
     )
-    adapter = CloudAdapter(
-        ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter = PacedAdapter(
+        ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication(configuration)),
+        settings.tenant_requests_per_second,
     )
     adapter.on_turn_error = _on_turn_error
     return adapter

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
     ChannelAccount,
@@ -24,9 +23,10 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
-from bot.adapters.pacing import Limits, Pacing, SharedSends
+from bot.adapters.pacing import Pacing, SharedSends
 from bot.adapters.render import reader_for
 from bot.teams.bot import platform_message_id, render_activity
+from bot.teams.http import PacedAdapter
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Text
 from storage.teams_store import TeamsReference, TeamsStore
@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 CHANNEL_ID = "msteams"
 USER_ID_PREFIX = "29:"
 """How a Teams user's id begins (a channel's begins 19:): an address of a person's personal chat."""
-# Teams' limits for a bot in one conversation, and for an app in one tenant.
-CONVERSATION_LIMITS: Limits = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
-TENANT_LIMITS: Limits = ((30, 1.0),)
 TRANSIENT_STATUSES = frozenset({408, 412, 429})
 PERMANENT_STATUSES = frozenset({400, 401, 403, 404, 413})
 
@@ -79,11 +76,14 @@ def _destination(delivery: Delivery) -> _Destination:
 
 
 class TeamsMessenger:
-    """Sends through the Bot Connector with stored conversation references, pacing each conversation."""
+    """Sends through the Bot Connector with stored conversation references, pacing each conversation.
+
+    Its pace is the adapter's too: the turns' answers count against the same conversations and tenants.
+    """
 
     def __init__(
         self,
-        adapter: CloudAdapter,
+        adapter: PacedAdapter,
         store: TeamsStore,
         app_id: str,
         *,
@@ -95,32 +95,29 @@ class TeamsMessenger:
         self._public_url = public_url
         self._store = store
         self._app_id = app_id
-        self._pace = Pacing(monotonic, shared_pace)
+        self._pace = adapter.paced_by(Pacing(monotonic, shared_pace))
 
     async def send(self, delivery: Delivery) -> Sent:
         """Post the message; raise TransientSendError or PermanentSendError as the connector answers."""
         destination = _destination(delivery)
         # Paced before the reference is read: a message held back must cost as little as possible.
-        await self._pace.admit(
-            delivery.id,
-            (destination.key, CONVERSATION_LIMITS),
-            (f"tenant:{delivery.tenant.id}", TENANT_LIMITS),
-        )
+        pacing = self._pace.pacing
+        await self._pace.admit_delivery(delivery.id, destination.key, delivery.tenant)
         try:
             conversation_id, activity_id = await self._send(delivery, destination)
         except TransientSendError as error:
             if error.retry_after is not None:
-                self._pace.hold(destination.key, error.retry_after)
+                pacing.hold(destination.key, error.retry_after)
             raise
         finally:
-            self._pace.answered(delivery.id)
+            pacing.answered(delivery.id)
         return Sent(platform_message_id=platform_message_id(conversation_id, activity_id))
 
     async def _send(self, delivery: Delivery, destination: _Destination) -> tuple[str, str]:
         reference = await self._reference(delivery, destination)
         reader = reader_for(delivery.tenant, delivery.recipient)
         activity = render_activity(delivery.message, reader, public_url=self._public_url)
-        self._pace.leaving(delivery.id)
+        self._pace.pacing.leaving(delivery.id)
         try:
             if delivery.replaces is not None:
                 return await self._update(reference, activity, delivery.replaces)

@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Self
 
 LOCAL_SWITCH = "VPMO_TEAMS_LOCAL"
+TENANT_RATE = "VPMO_TEAMS_TENANT_REQUESTS_PER_SECOND"
+TENANT_REQUESTS_PER_SECOND = 30  # what Teams allows an app in one tenant
 
 
 class AppType(StrEnum):
@@ -30,6 +32,7 @@ class TeamsSettings:
     app_password: str = ""
     app_type: AppType = AppType.MULTI_TENANT
     app_tenant_id: str = ""
+    tenant_requests_per_second: int = TENANT_REQUESTS_PER_SECOND
 
     @property
     def authenticated(self) -> bool:
@@ -55,9 +58,10 @@ class TeamsSettings:
         tenant_id = env.get("MicrosoftAppTenantId", "").strip()
         raw_type = env.get("MicrosoftAppType", "").strip()
         local = env.get(LOCAL_SWITCH, "").strip() in ("1", "true", "yes")
+        rate = _tenant_rate(env.get(TENANT_RATE, "").strip())
         if not app_id:
             if local:
-                return cls.local()
+                return cls(enabled=True, tenant_requests_per_second=rate)
             if password or tenant_id or raw_type:
                 raise TeamsConfigError(
                     "MicrosoftAppId is missing: MicrosoftAppPassword, MicrosoftAppType or "
@@ -70,7 +74,18 @@ class TeamsSettings:
             )
         app_type = _app_type(raw_type)
         _check(app_type, password, tenant_id)
-        return cls(True, app_id, password, app_type, tenant_id)
+        return cls(True, app_id, password, app_type, tenant_id, rate)
+
+
+def _tenant_rate(raw: str) -> int:
+    if not raw:
+        return TENANT_REQUESTS_PER_SECOND
+    if not raw.isdigit() or int(raw) < 1:
+        raise TeamsConfigError(
+            f"{TENANT_RATE} {raw!r} is not a whole number of at least 1: give the calls a second Teams "
+            f"allows one tenant ({TENANT_REQUESTS_PER_SECOND})."
+        )
+    return int(raw)
 
 
 def _app_type(raw: str) -> AppType:

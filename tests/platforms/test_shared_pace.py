@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bootstrap import build_runtime
-from bot.teams.messenger import CONVERSATION_LIMITS
+from bot.teams.pace import CONVERSATION_LIMITS
 from handlers.shared.text import Message, Text, Verbatim
 from scheduler.dispatcher import BATCH
 from storage.db import make_engine

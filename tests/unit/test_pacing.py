@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 
 import pytest
 
 from bot.adapters.pacing import Limits, Pace
-from bot.teams.messenger import CONVERSATION_LIMITS, TENANT_LIMITS
+from bot.teams.pace import CONVERSATION_LIMITS, tenant_limits
+from bot.teams.settings import TENANT_REQUESTS_PER_SECOND
 from handlers.shared.ports import SendLater
 
 ONE_A_SECOND: Limits = ((1, 1.0),)
+TENANT_LIMITS = tenant_limits(TENANT_REQUESTS_PER_SECOND)
 
 
 class Clock:
@@ -181,3 +184,65 @@ def test_a_shared_counter_gives_a_slot_between_others_only_where_no_window_overf
     assert _held_back_for(pace, 10, ("C-two", ONE_A_SECOND), workspace) is None  # two in 100.0's second
     # A third at 100.0 would make three in a second: the first moment with room is 101.0.
     assert _held_back_for(pace, 11, ("C-three", ONE_A_SECOND), workspace) == pytest.approx(1.0)
+
+
+def test_an_answer_within_the_limits_goes_at_once() -> None:
+    pace = Pace(Clock())
+
+    waits = [
+        pace.admit_first(-number, ("a:jonas", CONVERSATION_LIMITS), ("tenant:1", TENANT_LIMITS))
+        for number in range(7)
+    ]
+
+    assert waits == [0.0] * 7
+
+
+def test_an_answer_goes_ahead_of_a_message_held_back_before_it() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    tenant = ("tenant:1", ONE_A_SECOND)
+    assert _held_back_for(pace, 1, ("a:anna", CONVERSATION_LIMITS), tenant) is None
+    assert _held_back_for(pace, 2, ("a:mette", CONVERSATION_LIMITS), tenant) == pytest.approx(1.0)
+    clock.now += 0.5
+    assert pace.admit_first(-1, ("a:jonas", CONVERSATION_LIMITS), tenant) == pytest.approx(0.5)
+
+    clock.now += 0.5
+    message_at_its_slot = _held_back_for(pace, 2, ("a:mette", CONVERSATION_LIMITS), tenant)
+    answer = pace.admit_first(-1, ("a:jonas", CONVERSATION_LIMITS), tenant)
+
+    assert message_at_its_slot == pytest.approx(1.0)
+    assert answer == 0.0
+
+
+def test_an_answer_given_up_on_leaves_its_room_to_the_outbox() -> None:
+    clock = Clock()
+    pace = Pace(clock)
+    tenant = ("tenant:1", ONE_A_SECOND)
+    assert _held_back_for(pace, 1, ("a:anna", CONVERSATION_LIMITS), tenant) is None
+    assert pace.admit_first(-1, ("a:jonas", CONVERSATION_LIMITS), tenant) == pytest.approx(1.0)
+
+    pace.stop_waiting(-1)
+    clock.now += 1.0
+
+    assert _held_back_for(pace, 2, ("a:mette", CONVERSATION_LIMITS), tenant) is None
+
+
+def test_a_backlog_over_a_tenants_limit_is_planned_to_the_end() -> None:
+    # Messages 1/40 s apart from 0.0: (slot + window) - window rounds to below some slots, which once
+    # made the search for a free slot find the same one for ever.
+    clock = Clock()
+    clock.now = 0.0
+    pace = Pace(clock)
+    due = [(number / 40, number) for number in range(120)]
+    sent = []
+    while due:
+        clock.now, number = heapq.heappop(due)
+        wait = _held_back_for(
+            pace, number, (f"a:{number % 10}", CONVERSATION_LIMITS), ("tenant:1", TENANT_LIMITS)
+        )
+        if wait is None:
+            sent.append(number)
+        else:
+            heapq.heappush(due, (clock.now + wait, number))
+
+    assert sorted(sent) == list(range(120))
