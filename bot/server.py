@@ -391,6 +391,7 @@ def _add_teams(wiring: _Wiring, teams_settings: TeamsSettings) -> Any:
         monotonic=wiring.monotonic,
         shared_pace=_shared_pace(wiring, "teams"),
         public_url=wiring.links.public_url,
+        database=database_work(wiring.runtime.engine),
     )
 
 

@@ -7,7 +7,6 @@ updates that activity (in a channel: in the post's own thread), and gets the sam
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from bot.teams.bot import platform_message_id, render_activity
 from bot.teams.http import PacedAdapter
 from handlers.shared.ports import Delivery, PermanentSendError, Sent, TransientSendError
 from handlers.shared.text import Text
+from storage.db import DatabaseWork, in_worker_thread
 from storage.teams_store import TeamsReference, TeamsStore
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,10 @@ class TeamsMessenger:
         monotonic: Callable[[], float] = time.monotonic,
         shared_pace: SharedSends | None = None,
         public_url: str = "",
+        database: DatabaseWork = in_worker_thread,
     ) -> None:
         self._adapter = adapter
+        self._database = database
         self._public_url = public_url
         self._store = store
         self._app_id = app_id
@@ -138,7 +140,7 @@ class TeamsMessenger:
     async def _reference(self, delivery: Delivery, destination: _Destination) -> TeamsReference:
         tenant_id = delivery.tenant.id
         if destination.channel is not None:
-            found = await asyncio.to_thread(self._store.reference_of_channel, tenant_id, destination.channel)
+            found = await self._database(self._store.reference_of_channel, tenant_id, destination.channel)
             if found is None:
                 raise PermanentSendError(
                     f"the app has not been added to the Teams channel {destination.channel}",
@@ -147,11 +149,11 @@ class TeamsMessenger:
             return found
         found = None
         if destination.user:
-            found = await asyncio.to_thread(self._store.reference_of_user, tenant_id, destination.user)
+            found = await self._database(self._store.reference_of_user, tenant_id, destination.user)
         if found is None and destination.person is not None:
             # Known by e-mail (no teams_id, or one of another app): the chat linked to them when they
             # opened the app, found by the roster's e-mail.
-            found = await asyncio.to_thread(self._store.reference_of_person, tenant_id, destination.person)
+            found = await self._database(self._store.reference_of_person, tenant_id, destination.person)
         if found is not None:
             return found
         name = delivery.recipient.name if delivery.recipient else "?"
