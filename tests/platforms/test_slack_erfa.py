@@ -28,8 +28,6 @@ from urllib.parse import urlsplit
 import pytest
 import vobject
 
-from bot.admin.tenant_admin import apply_tenant
-from bot.admin.tenant_config import load_tenant_config
 from bot.cli import SAMPLE_TENANT
 from handlers.erfa.invites import meeting_uid
 from tests.platforms.conftest import JONAS, METTE, TEAM
@@ -37,6 +35,7 @@ from tests.platforms.limits import SLACK_LIMITS
 from tests.platforms.scenario import local
 from tests.platforms.slack_fakes import Call, Upload, block_actions_from_message, interactive
 from tests.platforms.slack_scenario import SlackScenario, errors_logged, running_slack_scenario, shown
+from tests.platforms.stored import apply_tenant_file
 from tests.platforms.test_slack_interactions import button_ids
 from tests.platforms.test_slack_invites import LONG_PLACE, LONG_TITLE
 
@@ -88,13 +87,7 @@ class Office(SlackScenario):
 
     def apply(self, config: str) -> None:
         """Apply a new tenant file (as ``vpmo tenant apply`` does) to the running server's database."""
-        from storage.db import make_engine
-
-        engine = make_engine(self.world.database_url)
-        try:
-            apply_tenant(engine, load_tenant_config(config))
-        finally:
-            engine.dispose()
+        apply_tenant_file(self.world.database_url, config)
 
     # --- what people do
 
