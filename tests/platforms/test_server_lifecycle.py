@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from storage.db import make_engine
 from storage.tables import OutboxRow, PersonRow
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, clean_environment
-from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
+from tests.platforms.conftest import ANNA, JONAS, SIGNING_SECRET, TEAM, sample_database
+from tests.platforms.serve_process import ServeProcess, slack_environment, slack_for_processes
+from tests.platforms.slack_fakes import SlackClient, SlackSigner, slash_command
 
 
 def offer_rows(database_url: str) -> list[OutboxRow]:
@@ -35,13 +35,8 @@ def test_a_request_queued_just_before_sigterm_is_offered_exactly_once_after_a_re
 ) -> None:
     sample_database(database_url)  # the same apply as `vpmo tenant apply`, without another process
     # Every Slack call takes 0.3 s, so the offer is still being sent when SIGTERM arrives.
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}, latency=0.3) as slack:
-        environment = clean_environment(
-            database_url,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
-        )
+    with slack_for_processes(latency=0.3) as slack:
+        environment = slack_environment(database_url, slack.url)
         with ServeProcess(environment, tmp_path, "first") as first:
             first.wait_healthy()
             client = SlackClient(first.url)
