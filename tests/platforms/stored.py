@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
+from sqlmodel import Session, col
 
 from bot.admin.tenant_admin import apply_tenant
 from bot.admin.tenant_config import load_tenant_config
@@ -14,7 +15,7 @@ from handlers.shared.model import SubmittedChallenge, challenge_post_key
 from handlers.shared.text import Message, Text, Verbatim
 from storage.db import make_engine
 from storage.migrate import ensure_current
-from storage.tables import CHALLENGE, CHALLENGE_VOTE, OUTBOX
+from storage.tables import CHALLENGE, CHALLENGE_VOTE, OUTBOX, OutboxRow, PersonRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.tenants import other_tenant_config
 
@@ -110,3 +111,15 @@ def votes(url: str) -> list[tuple[int, int, str, str, bool]]:
             return [(r.tenant_id, r.number, r.voter_key, r.ballot, r.present) for r in rows]
     finally:
         engine.dispose()
+
+
+def outbox_rows_to(database_url: str, slack_id: str) -> list[OutboxRow]:
+    """Return the outbox rows addressed to the person with this Slack id, oldest first."""
+    statement = (
+        select(OutboxRow)
+        .join(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
+        .where(col(PersonRow.slack_id) == slack_id)
+        .order_by(col(OutboxRow.id))
+    )
+    with opened(database_url) as engine, Session(engine) as session:
+        return list(session.scalars(statement).all())
