@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -29,6 +30,21 @@ def _tenant_and_people(runtime: Runtime) -> tuple[int, int, int]:
         assert jonas is not None
         assert anna is not None
         return tenant.id, jonas.id, anna.id
+
+
+def _reserved_at_once(runtime: Runtime, reserve: Callable[[SqlUnitOfWork], int]) -> list[int]:
+    """Return the numbers WORKERS threads reserved at once, PER_WORKER each, a unit of work a number."""
+
+    def reserve_some(_: int) -> list[int]:
+        numbers = []
+        for _ in range(PER_WORKER):
+            with runtime.deps.uow() as uow:
+                numbers.append(reserve(uow))
+                uow.commit()
+        return numbers
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return [n for batch in pool.map(reserve_some, range(WORKERS)) for n in batch]
 
 
 def _add_request(uow: SqlUnitOfWork, tenant_id: int, requester_id: int, **changes: object) -> SparringRequest:
@@ -71,16 +87,7 @@ def test_datetimes_come_back_as_aware_utc(runtime: Runtime) -> None:
 def test_concurrent_requests_never_get_the_same_number(runtime: Runtime) -> None:
     tenant_id, _, _ = _tenant_and_people(runtime)
 
-    def reserve(_: int) -> list[int]:
-        numbers = []
-        for _ in range(PER_WORKER):
-            with runtime.deps.uow() as uow:
-                numbers.append(uow.requests.next_number(tenant_id))
-                uow.commit()
-        return numbers
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        numbers = [n for batch in pool.map(reserve, range(WORKERS)) for n in batch]
+    numbers = _reserved_at_once(runtime, lambda uow: uow.requests.next_number(tenant_id))
 
     assert sorted(numbers) == list(range(1, WORKERS * PER_WORKER + 1))
 
@@ -112,16 +119,7 @@ def test_concurrent_read_modify_write_loses_no_update(runtime: Runtime) -> None:
 def test_concurrent_challenges_never_get_the_same_number(runtime: Runtime) -> None:
     tenant_id, _, _ = _tenant_and_people(runtime)
 
-    def reserve(_: int) -> list[int]:
-        numbers = []
-        for _ in range(PER_WORKER):
-            with runtime.deps.uow() as uow:
-                numbers.append(uow.challenges.next_number(tenant_id))
-                uow.commit()
-        return numbers
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        numbers = [n for batch in pool.map(reserve, range(WORKERS)) for n in batch]
+    numbers = _reserved_at_once(runtime, lambda uow: uow.challenges.next_number(tenant_id))
 
     assert sorted(numbers) == list(range(1, WORKERS * PER_WORKER + 1))
 

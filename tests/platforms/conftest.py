@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from storage.migrate import upgrade
 from tests.fakes import FixedClock
 from tests.platforms.server_harness import RunningServer
 from tests.platforms.slack_fakes import FakeSlackApi, Payload, SlackClient, SlackSigner
+from tests.platforms.socket_mode_fake import APP_TOKEN, FakeSocketModeServer
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-1111111111-2222222222-vpmoFakeBotToken0001"
@@ -85,6 +87,55 @@ def running_slack_world(
 
         with RunningServer(factory) as server:
             yield SlackWorld(server, slack, SlackSigner(SIGNING_SECRET), database_url)
+
+
+@dataclass
+class SocketWorld:
+    """vpmo in Socket Mode, its WebSocket peer, and the fake Web API it posts through."""
+
+    server: RunningServer
+    socket: FakeSocketModeServer
+    slack: FakeSlackApi
+
+    def health(self) -> httpx.Response:
+        """GET /healthz."""
+        return self.server.get("/healthz")
+
+    def wait_for_health(
+        self, condition: Callable[[httpx.Response], bool], timeout: float = 5.0
+    ) -> httpx.Response:
+        """Poll /healthz until ``condition`` holds; fail after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        response = self.health()
+        while not condition(response):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"/healthz stayed {response.status_code} {response.text}")
+            time.sleep(0.05)
+            response = self.health()
+        return response
+
+
+@contextmanager
+def running_socket_mode_world(database_url: str) -> Iterator[SocketWorld]:
+    """Run the sample client's server in Socket Mode, with a fake Slack's WebSocket and Web API."""
+    sample_database(database_url)
+    with ExitStack() as stack:
+        # Entered in this order, so left in reverse: vpmo stops first, then its peers.
+        socket = stack.enter_context(FakeSocketModeServer())
+        slack = stack.enter_context(FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN))
+        slack.socket_mode_url = socket.url
+        settings = Settings(database_url=SecretStr(database_url))
+        slack_settings = SlackSettings(
+            SlackMode.SOCKET_MODE, bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=slack.url
+        )
+
+        def factory() -> Any:
+            from bot.server import build_server
+
+            return build_server(settings, slack_settings, tick_seconds=0.2)
+
+        server = stack.enter_context(RunningServer(factory))
+        yield SocketWorld(server, socket, slack)
 
 
 @pytest.fixture

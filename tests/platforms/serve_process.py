@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -19,7 +20,8 @@ from typing import IO, Self
 import httpx
 
 from bot.cli import SAMPLE_TENANT
-from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.platforms.slack_fakes import FakeSlackApi
 
 VPMO = Path(sys.executable).with_name("vpmo")
 # Generous: several processes may start at once on a shared 2-core machine that runs other tests too.
@@ -47,13 +49,22 @@ def clean_environment(database_url: str, **variables: str) -> dict[str, str]:
 
 
 def slack_environment(database_url: str, slack_api_url: str, **variables: str) -> dict[str, str]:
-    """Return a clean environment for Slack over HTTP with the tests' secret and token, at a fake Web API."""
-    return clean_environment(
-        database_url,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_API_URL=slack_api_url,
-        **variables,
+    """Return a clean environment for Slack over HTTP with the tests' secret and token, at a fake Web API.
+
+    ``variables`` add to it, or take the place of the secret or the token.
+    """
+    tests_slack = {
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": slack_api_url,
+    }
+    return clean_environment(database_url, **(tests_slack | variables))
+
+
+def slack_for_processes(*, tokens: Iterable[str] = (BOT_TOKEN,), latency: float = 0.0) -> FakeSlackApi:
+    """Return a fake Slack Web API for ``vpmo`` processes that takes each of the bot tokens (the tests' one)."""
+    return FakeSlackApi(
+        team_id=TEAM, bot_token=BOT_TOKEN, tokens=dict.fromkeys(tokens, TEAM), latency=latency
     )
 
 

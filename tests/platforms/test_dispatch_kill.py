@@ -17,13 +17,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.bootstrap import build_runtime
-from handlers.shared.text import Message, Text, Verbatim
 from scheduler.dispatcher import CONCURRENT_SENDS
 from storage.db import make_engine
 from storage.tables import OutboxRow
-from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, clean_environment
+from tests.platforms.conftest import sample_database
+from tests.platforms.fan_out import keyed_post, queue, slack_posts
+from tests.platforms.serve_process import ServeProcess, slack_environment, slack_for_processes
 from tests.platforms.slack_fakes import Call, FakeSlackApi
 
 CHANNELS = [f"CFAN{number:02d}" for number in range(20)]
@@ -35,34 +34,16 @@ RESUMED_WITHIN = 30.0  # seconds from the restart to the first post (the issue's
 # at one post a second per channel. Generous, as a bound on a loaded 2-core machine must be: the
 # suite's full run once needed 45 s.
 DELIVERED_WITHIN = 75.0
-_NUMBER = re.compile(r"fanout-(\d{3})")
-
-
-def _queue_fan_out(database_url: str) -> None:
-    """Queue one message to each channel in turn (0, 1, ..., 19, 0, 1, ...), all due now."""
-    runtime = build_runtime(database_url)
-    try:
-        with runtime.deps.uow() as uow:
-            tenant = uow.tenants.get_by_slug("nordlys")
-            assert tenant is not None
-            now = runtime.deps.clock.now()
-            for number in range(MESSAGES):
-                text = Text.of("undeliverable.refused", detail=Verbatim(f"fanout-{number:03d}"))
-                channel = CHANNELS[number % len(CHANNELS)]
-                uow.outbox.add(tenant.id, Message((text,), to_channel=channel, ref=f"F-{number}"), now)
-            uow.commit()
-    finally:
-        runtime.engine.dispose()
+_KEY = re.compile(r"fanout-\d{3}")
 
 
 def _fan_out_posts(slack: FakeSlackApi) -> list[tuple[int, Call]]:
     """Return the fan-out's posts that Slack took, each with the number of its message."""
-    posts = []
-    for call in slack.calls("chat.postMessage"):
-        found = _NUMBER.search(str(call.params.get("text") or ""))
-        if found and call.ok and call.params.get("channel") in CHANNELS:
-            posts.append((int(found.group(1)), call))
-    return posts
+    return [
+        (int(key.removeprefix("fanout-")), call)
+        for key, call in slack_posts(slack, _KEY)
+        if call.params.get("channel") in CHANNELS
+    ]
 
 
 def _fan_out_states(engine: Engine) -> dict[str, int]:
@@ -80,15 +61,14 @@ def test_a_fan_out_killed_midway_is_all_delivered_soon_after_a_restart(
     database_url: str, tmp_path: Path
 ) -> None:
     sample_database(database_url)
-    _queue_fan_out(database_url)
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}, latency=0.15) as slack:
-        environment = clean_environment(
-            database_url,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
-            VPMO_SLACK_PACE_SECONDS="1",
-        )
+    # One message to each channel in turn (0, 1, ..., 19, 0, 1, ...), all due now.
+    fan_out = (
+        keyed_post(f"fanout-{number:03d}", CHANNELS[number % len(CHANNELS)], ref=f"F-{number}")
+        for number in range(MESSAGES)
+    )
+    queue(database_url, fan_out)
+    with slack_for_processes(latency=0.15) as slack:
+        environment = slack_environment(database_url, slack.url, VPMO_SLACK_PACE_SECONDS="1")
         with ServeProcess(environment, tmp_path, "killed") as first:
             first.wait_healthy()
             slack.wait_for("chat.postMessage", KILLED_AFTER, timeout=30)

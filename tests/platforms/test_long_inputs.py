@@ -27,11 +27,11 @@ from tests.platforms.slack_fakes import (
     slash_command,
 )
 from tests.platforms.teams_fakes import personal_conversation
+from tests.platforms.teams_scenario import ANNA as ANNA_TEAMS
+from tests.platforms.teams_scenario import JONAS as TEAMS_JONAS
+from tests.platforms.teams_scenario import METTE as METTE_TEAMS
+from tests.platforms.teams_world import TeamsWorld, running_teams_world
 from tests.platforms.test_slack_interactions import ask_by_slash_command, dms, response_at, settle
-from tests.platforms.test_teams_activities import ANNA as ANNA_TEAMS
-from tests.platforms.test_teams_activities import JONAS as TEAMS_JONAS
-from tests.platforms.test_teams_activities import METTE as METTE_TEAMS
-from tests.platforms.test_teams_activities import TeamsWorld, _world
 
 BUDGET = "Budgettet er overskredet med 15 %, hvordan fremlægger jeg det for styregruppen? "
 ANGLES = (BUDGET + "a&<> b&<> " * MAX_REQUEST_CHARS)[:MAX_REQUEST_CHARS]  # triples when escaped
@@ -43,7 +43,7 @@ AREA_COUNT = len(BUILTIN_AREAS) + 1  # and the sample client's own area
 
 @pytest.fixture
 def teams(database_url: str) -> Iterator[TeamsWorld]:
-    yield from _world(database_url, TeamsSettings.local())
+    yield from running_teams_world(database_url, TeamsSettings.local())
 
 
 def all_slack_problems(world: SlackWorld) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.platforms.conftest import BOT_TOKEN, JONAS, SIGNING_SECRET, TEAM, sample_database
+from tests.platforms.conftest import JONAS, SIGNING_SECRET, TEAM, sample_database
 from tests.platforms.serve_process import (
     STARTUP_SECONDS,
     STOP_SECONDS,
@@ -21,8 +21,9 @@ from tests.platforms.serve_process import (
     clean_environment,
     free_port,
     slack_environment,
+    slack_for_processes,
 )
-from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
+from tests.platforms.slack_fakes import SlackClient, SlackSigner, slash_command
 
 DRAIN_SECONDS = 3.0
 
@@ -93,7 +94,7 @@ def test_workers_share_one_port_a_killed_one_is_replaced_and_sigterm_ends_them_a
     postgres_url: str, tmp_path: Path
 ) -> None:
     sample_database(postgres_url)
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
+    with slack_for_processes() as slack:
         environment = slack_environment(postgres_url, slack.url)
         with ServeProcess(environment, tmp_path, "workers", arguments=("serve", "--workers", "2")) as server:
             server.wait_healthy()
@@ -134,7 +135,7 @@ def test_with_a_drain_time_sigterm_first_sends_the_load_balancer_away_and_goes_o
 ) -> None:
     url = f"sqlite:///{tmp_path}/vpmo.db"
     sample_database(url)
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}) as slack:
+    with slack_for_processes() as slack:
         environment = slack_environment(url, slack.url, VPMO_DRAIN_SECONDS=str(DRAIN_SECONDS))
         with ServeProcess(environment, tmp_path, "draining") as server:
             server.wait_healthy()

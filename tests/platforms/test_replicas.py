@@ -28,8 +28,8 @@ from sqlmodel import Session, col, select
 from scheduler.dispatcher import CONCURRENT_SENDS
 from storage.db import make_engine
 from storage.tables import OutboxRow, SparringRequestRow
-from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, free_port, slack_environment
+from tests.platforms.conftest import SIGNING_SECRET, TEAM, sample_database
+from tests.platforms.serve_process import ServeProcess, free_port, slack_environment, slack_for_processes
 from tests.platforms.slack_fakes import FakeSlackApi, SlackSigner, slash_command
 
 pytestmark = pytest.mark.postgres
@@ -174,7 +174,7 @@ def settle(database_url: str) -> Outcome:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}, latency=0.05) as fake:
+    with slack_for_processes(latency=0.05) as fake:
         yield fake
 
 

@@ -6,28 +6,10 @@ import asyncio
 import time
 from pathlib import Path
 
-from sqlmodel import Session, col, select
-
-from storage.db import make_engine
-from storage.tables import OutboxRow, PersonRow
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, clean_environment
-from tests.platforms.slack_fakes import FakeSlackApi, SlackClient, SlackSigner, slash_command
-
-
-def offer_rows(database_url: str) -> list[OutboxRow]:
-    """Return the outbox rows addressed to Anna."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            statement = (
-                select(OutboxRow)
-                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
-                .where(col(PersonRow.slack_id) == ANNA)
-            )
-            return list(session.exec(statement).all())
-    finally:
-        engine.dispose()
+from tests.platforms.conftest import ANNA, JONAS, SIGNING_SECRET, TEAM, sample_database
+from tests.platforms.serve_process import ServeProcess, slack_environment, slack_for_processes
+from tests.platforms.slack_fakes import SlackClient, SlackSigner, slash_command
+from tests.platforms.stored import outbox_rows_to
 
 
 def test_a_request_queued_just_before_sigterm_is_offered_exactly_once_after_a_restart(
@@ -35,13 +17,8 @@ def test_a_request_queued_just_before_sigterm_is_offered_exactly_once_after_a_re
 ) -> None:
     sample_database(database_url)  # the same apply as `vpmo tenant apply`, without another process
     # Every Slack call takes 0.3 s, so the offer is still being sent when SIGTERM arrives.
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens={BOT_TOKEN: TEAM}, latency=0.3) as slack:
-        environment = clean_environment(
-            database_url,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_API_URL=slack.url,
-        )
+    with slack_for_processes(latency=0.3) as slack:
+        environment = slack_environment(database_url, slack.url)
         with ServeProcess(environment, tmp_path, "first") as first:
             first.wait_healthy()
             client = SlackClient(first.url)
@@ -55,8 +32,10 @@ def test_a_request_queued_just_before_sigterm_is_offered_exactly_once_after_a_re
             # Once the row is sent no tick can claim it again; the process then ends, so no copy
             # can come later than what is counted below.
             deadline = time.monotonic() + 30  # fails a server that never sends; passes nothing
-            while [row.state for row in offer_rows(database_url)] != ["sent"]:
-                assert time.monotonic() < deadline, f"the offer was not sent: {offer_rows(database_url)}"
+            while [row.state for row in outbox_rows_to(database_url, ANNA)] != ["sent"]:
+                assert time.monotonic() < deadline, (
+                    f"the offer was not sent: {outbox_rows_to(database_url, ANNA)}"
+                )
                 time.sleep(0.05)
             second_code, _ = second.terminate()
 
@@ -66,6 +45,6 @@ def test_a_request_queued_just_before_sigterm_is_offered_exactly_once_after_a_re
     posts = [c for c in slack.calls("chat.postMessage") if c.params.get("channel") == f"D{ANNA}"]
     assert len(posts) == 1, f"{during_first} post(s) before the restart; calls: {slack.calls()}"
     assert posts[0].ok
-    [row] = offer_rows(database_url)
+    [row] = outbox_rows_to(database_url, ANNA)
     assert row.state == "sent"
     assert row.platform_message_id == f"D{ANNA}:{posts[0].response['ts']}"

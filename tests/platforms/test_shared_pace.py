@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 from bot.bootstrap import build_runtime
 from bot.teams.pace import CONVERSATION_LIMITS
-from handlers.shared.text import Message, Text, Verbatim
+from handlers.shared.text import Message
 from scheduler.dispatcher import BATCH
-from storage.db import make_engine
-from storage.outbox_store import OutboxStore
 from storage.teams_store import TeamsReference, TeamsStore
-from tests.platforms.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, sample_database
-from tests.platforms.serve_process import ServeProcess, clean_environment
-from tests.platforms.slack_fakes import FakeSlackApi
+from tests.platforms.conftest import sample_database
+from tests.platforms.fan_out import all_sent, keyed_post, queue, serve_two_until
+from tests.platforms.serve_process import clean_environment, slack_environment, slack_for_processes
 from tests.platforms.teams_fakes import FakeConnector
 
 SLACK_CHANNEL = "CBURST"
@@ -40,31 +36,19 @@ SLACK_POSTS = 16
 TEAMS_POSTS = 32
 OTHER_POSTS = 3 * BATCH  # one to each of as many other conversations, around the burst's
 TOKENS = ("xoxb-pace-one", "xoxb-pace-two")  # a bot token each: the fake tells who posted
-DELIVERED_WITHIN = 60.0  # only fails processes that never finish
 _KEY = re.compile(r"burst-\d{3}")
 
 
-def _queue(database_url: str, burst_to: str, posts: int, others: list[str]) -> None:
-    """Queue the burst, spread among one post to each of the other conversations, all due now."""
-    runtime = build_runtime(database_url)
+def _burst_among(burst_to: str, posts: int, others: list[str]) -> list[Message]:
+    """Return the burst, spread among one post to each of the other conversations."""
     every = len(others) // posts
-    try:
-        with runtime.deps.uow() as uow:
-            tenant = uow.tenants.get_by_slug("nordlys")
-            assert tenant is not None
-            now = runtime.deps.clock.now()
-            for number, other in enumerate(others):
-                if number % every == 0 and number // every < posts:
-                    _add(uow.outbox, tenant.id, f"burst-{number // every:03d}", burst_to, now)
-                _add(uow.outbox, tenant.id, f"other-{number:03d}", other, now)
-            uow.commit()
-    finally:
-        runtime.engine.dispose()
-
-
-def _add(outbox: Any, tenant: int, key: str, to: str, now: datetime) -> None:
-    text = Text.of("undeliverable.refused", detail=Verbatim(key))
-    outbox.add(tenant, Message((text,), to_channel=to, dedupe_key=key), now)
+    spread = []
+    for number, other in enumerate(others):
+        if number % every == 0 and number // every < posts:
+            key = f"burst-{number // every:03d}"
+            spread.append(keyed_post(key, burst_to, dedupe_key=key))
+        spread.append(keyed_post(f"other-{number:03d}", other, dedupe_key=f"other-{number:03d}"))
+    return spread
 
 
 def _store_teams_channels(database_url: str, service_url: str, conversations: list[str]) -> None:
@@ -90,33 +74,6 @@ def _store_teams_channels(database_url: str, service_url: str, conversations: li
         runtime.engine.dispose()
 
 
-def _all_sent(database_url: str, posts: int) -> bool:
-    engine = make_engine(database_url)
-    try:
-        return OutboxStore(engine).counts() == {"sent": posts}
-    finally:
-        engine.dispose()
-
-
-def _serve_two_until_sent(
-    environments: tuple[dict[str, str], dict[str, str]], workdir: Path, database_url: str, posts: int
-) -> str:
-    """Run two servers until every post is recorded sent; return their logs (each must end cleanly)."""
-    with (
-        ServeProcess(environments[0], workdir, "one") as one,
-        ServeProcess(environments[1], workdir, "two") as two,
-    ):
-        one.wait_healthy()
-        two.wait_healthy()
-        deadline = time.monotonic() + DELIVERED_WITHIN
-        while time.monotonic() < deadline and not _all_sent(database_url, posts):
-            time.sleep(0.2)
-        codes = (one.terminate()[0], two.terminate()[0])
-        logs = one.log + two.log
-    assert codes == (0, 0), logs
-    return logs
-
-
 def _most_in_any_window(arrivals: list[float], window: float) -> int:
     """Return the most arrivals in any span of ``window`` seconds (a span open at its end)."""
     return max(
@@ -129,14 +86,15 @@ def test_two_processes_post_a_burst_to_one_slack_channel_at_one_channels_pace(
 ) -> None:
     sample_database(postgres_url)
     others = [f"COTHER{number:03d}" for number in range(OTHER_POSTS)]
-    _queue(postgres_url, SLACK_CHANNEL, SLACK_POSTS, others)
-    tokens = dict.fromkeys(TOKENS, TEAM)
-    with FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN, tokens=tokens, latency=0.05) as slack:
+    queue(postgres_url, _burst_among(SLACK_CHANNEL, SLACK_POSTS, others))
+    with slack_for_processes(tokens=TOKENS, latency=0.05) as slack:
         environments = (
             _slack_environment(postgres_url, slack.url, TOKENS[0]),
             _slack_environment(postgres_url, slack.url, TOKENS[1]),
         )
-        logs = _serve_two_until_sent(environments, tmp_path, postgres_url, SLACK_POSTS + OTHER_POSTS)
+        logs = serve_two_until(
+            environments, tmp_path, lambda: all_sent(postgres_url, SLACK_POSTS + OTHER_POSTS)
+        )
         posts = [
             call for call in slack.calls("chat.postMessage") if call.params.get("channel") == SLACK_CHANNEL
         ]
@@ -155,11 +113,13 @@ def test_two_processes_post_a_burst_to_one_teams_channel_within_its_limits(
 ) -> None:
     sample_database(postgres_url)
     others = [f"19:other-{number:03d}@thread.tacv2" for number in range(OTHER_POSTS)]
-    _queue(postgres_url, TEAMS_CONVERSATION, TEAMS_POSTS, others)
+    queue(postgres_url, _burst_among(TEAMS_CONVERSATION, TEAMS_POSTS, others))
     with FakeConnector() as connector:
         _store_teams_channels(postgres_url, connector.url, [TEAMS_CONVERSATION, *others])
         environment = clean_environment(postgres_url, VPMO_TEAMS_LOCAL="1")
-        _serve_two_until_sent((environment, environment), tmp_path, postgres_url, TEAMS_POSTS + OTHER_POSTS)
+        serve_two_until(
+            (environment, environment), tmp_path, lambda: all_sent(postgres_url, TEAMS_POSTS + OTHER_POSTS)
+        )
         posts = [call for call in connector.created() if TEAMS_CONVERSATION in json.dumps(call.body)]
     posted = Counter(_key(json.dumps(call.body)) for call in posts)
     arrivals = sorted(call.at for call in posts)
@@ -171,11 +131,10 @@ def test_two_processes_post_a_burst_to_one_teams_channel_within_its_limits(
 
 
 def _slack_environment(database_url: str, api_url: str, token: str) -> dict[str, str]:
-    return clean_environment(
+    return slack_environment(
         database_url,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        api_url,
         SLACK_BOT_TOKEN=token,
-        SLACK_API_URL=api_url,
         VPMO_SLACK_PACE_SECONDS=str(SLACK_PACE_SECONDS),
         # The other posts go at once, so that the first process to tick cannot take them all before
         # the second starts. The workspace's pace across processes is measured in bench/fanout.py.

@@ -14,27 +14,22 @@ import dataclasses
 import html
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session, col, select
 
 from bot.adapters.reactions import PlatformReactionReader
 from bot.i18n import Reader, catalogue
 from bot.server import RUNTIME_KEY
-from bot.settings import Settings
 from bot.slack.blocks import message_payload
 from bot.slack.bridge import SlackBridge
 from bot.slack.messenger import SlackMessenger
 from bot.slack.reactions import SlackReactionReader
-from bot.slack.settings import SlackMode, SlackSettings
 from bot.slack.workspace import Workspace
 from handlers import router
 from handlers.challenges.commands import MAX_CHALLENGE_CHARS, SubmitChallenge, Unvote, Vote
@@ -45,9 +40,19 @@ from handlers.shared.text import Action, Message, Text, Verbatim
 from storage.db import make_engine
 from storage.tables import OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, METTE, SOFIE, TEAM, SlackWorld, sample_database
+from tests.platforms.conftest import (
+    ANNA,
+    BOT_TOKEN,
+    JONAS,
+    METTE,
+    SOFIE,
+    TEAM,
+    SlackWorld,
+    SocketWorld,
+    running_socket_mode_world,
+)
 from tests.platforms.limits import slack_problems
-from tests.platforms.server_harness import RunningServer
+from tests.platforms.scenario import wait_until
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
     Call,
@@ -59,7 +64,6 @@ from tests.platforms.slack_fakes import (
     message_event,
     message_shortcut,
 )
-from tests.platforms.socket_mode_fake import APP_TOKEN, FakeSocketModeServer
 from tests.platforms.test_slack_interactions import dms, settle
 
 CHANNEL = "C0CHALL"  # the sample client's challenge channel
@@ -624,14 +628,6 @@ def dropped(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     return told
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.01)
-
-
 def warnings_of_handling(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     # Only the request's own handling counts: on a loaded machine the scheduler may warn of a late tick.
     handling = ("bot.", "slack_bolt", "slack_sdk", "aiohttp")
@@ -695,34 +691,19 @@ def test_events_after_a_rate_limit_notice_are_handled_as_before(
 
 
 @pytest.fixture
-def socket_world(database_url: str) -> Iterator[tuple[RunningServer, FakeSocketModeServer]]:
-    sample_database(database_url)
-    with ExitStack() as stack:
-        socket = stack.enter_context(FakeSocketModeServer())
-        fake = stack.enter_context(FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN))
-        fake.socket_mode_url = socket.url
-        settings = Settings(database_url=SecretStr(database_url))
-        slack_settings = SlackSettings(
-            SlackMode.SOCKET_MODE, bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=fake.url
-        )
-
-        def factory() -> Any:
-            from bot.server import build_server
-
-            return build_server(settings, slack_settings, tick_seconds=0.2)
-
-        server = stack.enter_context(RunningServer(factory))
-        wait_until(lambda: server.get("/healthz").status_code == 200, "the socket to connect")
-        yield server, socket
+def socket_world(database_url: str) -> Iterator[SocketWorld]:
+    with running_socket_mode_world(database_url) as world:
+        world.wait_for_health(lambda r: r.status_code == 200)  # the socket is connected
+        yield world
 
 
 def test_the_rate_limit_notice_over_socket_mode_is_acked_without_a_traceback(
-    socket_world: tuple[RunningServer, FakeSocketModeServer],
+    socket_world: SocketWorld,
     caplog: pytest.LogCaptureFixture,
     dropped: list[tuple[str, int]],
 ) -> None:
     caplog.set_level(logging.INFO)
-    _, socket = socket_world
+    socket = socket_world.socket
 
     envelope_id = socket.send("events_api", rate_limit_notice(), accepts_response_payload=False)
 

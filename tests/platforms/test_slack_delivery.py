@@ -17,37 +17,20 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
-from sqlmodel import Session, col, select
 
 from bot.slack.messenger import PERMANENT_ERRORS, classify
 from handlers.shared.ports import PermanentSendError, TransientSendError
-from storage.db import make_engine
-from storage.tables import OutboxRow, PersonRow
+from storage.tables import OutboxRow
 from tests.fakes import FixedClock
 from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM, SlackWorld, running_slack_world
 from tests.platforms.slack_fakes import Call, slash_command
+from tests.platforms.stored import outbox_rows_to
 
 EMMA = "U01EML"
 BUDGET_REQUEST = "Budgettet er skredet, hvad gør jeg?"
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def outbox_rows_to(database_url: str, slack_id: str) -> list[OutboxRow]:
-    """Return the outbox rows addressed to the person with this Slack id, oldest first."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            statement = (
-                select(OutboxRow)
-                .join(PersonRow, col(PersonRow.id) == col(OutboxRow.recipient_id))
-                .where(col(PersonRow.slack_id) == slack_id)
-                .order_by(col(OutboxRow.id))
-            )
-            return list(session.exec(statement).all())
-    finally:
-        engine.dispose()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str | Callable[[], str]) -> None:

@@ -19,37 +19,25 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
-import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
 
-from bot.admin.tenant_admin import apply_tenant
-from bot.admin.tenant_config import load_tenant_config
 from bot.cli import SAMPLE_TENANT
 from handlers.erfa.invites import meeting_uid
-from scheduler import tick
-from tests.fakes import FixedClock
-from tests.platforms.conftest import JONAS, METTE, TEAM, SlackWorld, running_slack_world
-from tests.platforms.limits import SLACK_LIMITS, slack_problems
-from tests.platforms.slack_fakes import (
-    Call,
-    Upload,
-    block_actions_from_message,
-    event,
-    interactive,
-    message_event,
-    slash_command,
-)
-from tests.platforms.test_slack_interactions import button_ids, settle
+from tests.platforms.conftest import JONAS, METTE, TEAM
+from tests.platforms.limits import SLACK_LIMITS
+from tests.platforms.scenario import local
+from tests.platforms.slack_fakes import Call, Upload, block_actions_from_message, interactive
+from tests.platforms.slack_scenario import SlackScenario, errors_logged, running_slack_scenario, shown
+from tests.platforms.stored import apply_tenant_file
+from tests.platforms.test_slack_interactions import button_ids
 from tests.platforms.test_slack_invites import LONG_PLACE, LONG_TITLE
-from tests.platforms.test_slack_quarter import shown, wait_until
 
 PUBLIC_URL = "https://vpmo.example.dk"
 CHANNEL = "C0ERFA"  # the sample client's ERFA channel (erfa.channel.slack)
@@ -57,14 +45,8 @@ SPRING, AUTUMN = "2027-spring", "2027-autumn"
 TITLE = "ERFA: Gevinstrealisering i praksis"
 AUTUMN_TITLE = "ERFA: Styregrupper der træffer beslutninger"
 EMMA, IDA, PETER, KAREN = "U01EML", "U01IDH", "U01PEM", "U01KAV"
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 ANSWERS = ["attending", "maybe", "not_attending"]
 NEW_PLACE = "Nordlys, Fredericia / Teams"
-
-
-def local(moment: str) -> datetime:
-    """Return a wall-clock time in the client's zone (Copenhagen) as an aware datetime."""
-    return datetime.fromisoformat(moment).replace(tzinfo=COPENHAGEN)
 
 
 def tenant_file(
@@ -96,122 +78,44 @@ def rsvp(key: str, answer: str) -> str:
     return f"erfa:rsvp:{key}:{answer}"
 
 
-@pytest.fixture
-def cycles(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
-    """Record the moment (the server's clock) of every ERFA cycle the server's tick finished."""
-    finished: list[datetime] = []
-    cycle = tick.run_erfa_cycle
-
-    async def recorded(deps: Any) -> int:
-        started = deps.clock.now()
-        handled = await cycle(deps)
-        finished.append(started)
-        return handled
-
-    monkeypatch.setattr(tick, "run_erfa_cycle", recorded)
-    return finished
-
-
-class Office:
+class Office(SlackScenario):
     """The sample client's people on Slack, their ERFA channel, and the meetings' clock."""
 
-    def __init__(self, world: SlackWorld, clock: FixedClock, cycles: list[datetime]) -> None:
-        self.world = world
-        self.slack = world.slack
-        self.clock = clock
-        self.cycles = cycles
-        self.acks: list[dict[str, Any]] = []
+    channel = CHANNEL
 
-    # --- time and the tenant file
-
-    def at(self, moment: str) -> None:
-        self.clock.set(local(moment))
-
-    def tick_at(self, moment: str) -> None:
-        """Move the clock to the moment and wait until the tick has run the ERFA cycle then and sent all."""
-        self.clock.set(local(moment))
-        wanted, seen = self.clock.now(), len(self.cycles)
-        wait_until(lambda: wanted in self.cycles[seen:], f"the ERFA cycle at {moment}")
-        settle(self.world, timeout=10)
+    # --- the tenant file
 
     def apply(self, config: str) -> None:
         """Apply a new tenant file (as ``vpmo tenant apply`` does) to the running server's database."""
-        from storage.db import make_engine
-
-        engine = make_engine(self.world.database_url)
-        try:
-            apply_tenant(engine, load_tenant_config(config))
-        finally:
-            engine.dispose()
-
-    def action_ts(self) -> str:
-        return f"{self.clock.now().timestamp():.6f}"
+        apply_tenant_file(self.world.database_url, config)
 
     # --- what people do
-
-    def send(self, payload: tuple[bytes, str]) -> None:
-        response = self.world.send(payload)
-        assert response.status_code == 200, response.text
-        if response.headers.get("content-type", "").startswith("application/json"):
-            self.acks.append(response.json())
-        settle(self.world, timeout=10)
 
     def press(self, posted: Call, action_id: str, user: str, response_url: str = "") -> tuple[bytes, str]:
         """Return the block_actions of a press now (Slack's ``action_ts``) on a button the bot sent."""
         url = response_url or self.slack.response_url(f"{user}-{action_id}-{len(self.slack.calls())}")
         payload = block_actions_from_message(posted, action_id, user, TEAM, url)
-        payload["actions"][0]["action_ts"] = self.action_ts()
+        payload["actions"][0]["action_ts"] = self.slack_ts()
         return interactive(payload)
 
-    def click(self, posted: Call, action_id: str, user: str) -> Call:
-        """Press a button; return the bot's answer to the response_url."""
-        url = self.slack.response_url(f"{user}-{action_id}-{len(self.slack.calls())}")
-        self.send(self.press(posted, action_id, user, url))
-        [answer] = [c for c in self.slack.calls("response_url") if url.endswith(c.path)]
-        return answer
-
-    def say(self, user: str, text: str) -> None:
-        self.send(event(message_event(user, text, f"D{user}", team_id=TEAM), TEAM))
-
-    def slash(self, user: str, text: str) -> dict[str, Any]:
-        response = self.world.send(slash_command(TEAM, user, text, channel_id="C0PMO"))
-        assert response.status_code == 200, response.text
-        answer: dict[str, Any] = response.json()
-        self.acks.append(answer)
-        settle(self.world, timeout=10)
-        return answer
-
     # --- what the bot sent
-
-    def posts(self) -> list[Call]:
-        return [c for c in self.slack.calls("chat.postMessage") if c.params.get("channel") == CHANNEL]
 
     def updates(self, ts: str) -> list[Call]:
         return [c for c in self.slack.calls("chat.update") if c.params.get("ts") == ts]
 
-    def dms(self, user: str, since: int = 0) -> list[Call]:
-        return self.world.dms_to(user)[since:]
-
-    def told(self, user: str, since: int = 0) -> list[str]:
-        return [shown(c) for c in self.dms(user, since)]
-
-    def dm_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for call in self.slack.calls("chat.postMessage"):
-            channel = str(call.params.get("channel"))
-            if channel.startswith("D"):
-                counts[channel[1:]] = counts.get(channel[1:], 0) + 1
-        return counts
-
-    def new_dms(self, before: dict[str, int]) -> dict[str, list[Call]]:
-        return {
-            user: self.dms(user, before.get(user, 0))
-            for user, count in self.dm_counts().items()
-            if count > before.get(user, 0)
-        }
-
     def uploads_to(self, channel: str) -> list[Upload]:
         return [u for u in self.slack.uploads() if u.channel == channel]
+
+    def link_buttons(self) -> list[str]:
+        """Return the URLs of the link buttons in everything the bot sent."""
+        return [
+            e["url"]
+            for _, blocks in self.sent_blocks()
+            for b in blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if "url" in e
+        ]
 
     def fetch(self, url: str) -> Any:
         """GET an invite link from the real server."""
@@ -248,11 +152,11 @@ def answers_of(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def office(database_url: str, cycles: list[datetime], monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
+def office(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Office]:
     monkeypatch.setenv("VPMO_PUBLIC_URL", PUBLIC_URL)
-    clock = FixedClock(local("2027-03-18T08:00"))
-    with running_slack_world(database_url, clock, pace_seconds=0.0) as world:
-        office = Office(world, clock, cycles)
+    with running_slack_scenario(
+        Office, database_url, monkeypatch, start="2027-03-18T08:00", cycle="run_erfa_cycle"
+    ) as office:
         office.apply(tenant_file())
         yield office
 
@@ -265,9 +169,9 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     # --- the announcement, 28 days before -------------------------------------------------------------
 
     o.tick_at("2027-03-18T08:59")
-    assert o.posts() == []
+    assert o.channel_posts() == []
     o.tick_at("2027-03-18T09:00")
-    [announcement] = o.posts()
+    [announcement] = o.channel_posts()
     ts = announcement.response["ts"]
     assert answers_of(announcement.blocks) == [
         ("Deltager", rsvp(SPRING, "attending")),
@@ -390,7 +294,7 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     assert counts(o.updates(ts)[-1]) == "2 deltagere, 1 måske · 2 pladser, ingen ledige"
     # Every edit was of the announcement itself, and it still shows in Slack as the latest edit.
     assert {c.params["ts"] for c in slack.calls("chat.update")} == {ts}
-    assert len(o.posts()) == 1
+    assert len(o.channel_posts()) == 1
     latest = slack.message(CHANNEL, ts)
     assert latest is not None
     assert "2 deltagere, 1 måske" in latest["blocks"][0]["text"]["text"]
@@ -423,9 +327,9 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     before = o.dm_counts()
     o.tick_at("2027-04-08T08:59")
-    assert len(o.posts()) == 1
+    assert len(o.channel_posts()) == 1
     o.tick_at("2027-04-08T09:00")
-    week = o.posts()[-1]
+    week = o.channel_posts()[-1]
     assert shown(week).splitlines() == [
         f"Om 7 dage: »{TITLE}«",
         "Tid: torsdag den 15. april kl. 09:00 (3 timer)",
@@ -456,7 +360,7 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
         announcement,
         method="chat.postEphemeral",
         params={"channel": "C0PMO", "blocks": mine["blocks"]},
-        response={"ok": True, "message_ts": o.action_ts()},
+        response={"ok": True, "message_ts": o.slack_ts()},
     )
     calls = len(slack.calls())
     o.send(o.press(seen, rsvp(SPRING, "maybe"), EMMA))
@@ -469,11 +373,11 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     # --- the meeting is moved a week: answers reset, everyone asked again, updated invites -----------
 
-    before, posts = o.dm_counts(), len(o.posts())  # before the change: the server may tick at once
+    before, posts = o.dm_counts(), len(o.channel_posts())  # before the change: the server may tick at once
     o.at("2027-04-09T12:00")
     o.apply(tenant_file(spring_at="2027-04-22T09:00"))
     o.tick_at("2027-04-09T12:00:05")
-    [moved] = o.posts()[posts:]
+    [moved] = o.channel_posts()[posts:]
     assert shown(moved).splitlines() == [
         f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til torsdag den 22. april kl. 09:00.",
         "Tid: torsdag den 22. april kl. 09:00 (3 timer)",
@@ -519,15 +423,15 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     ]
 
     # No reminder for the old time: the day before it, and the time itself, pass quietly.
-    posts = len(o.posts())
+    posts = len(o.channel_posts())
     o.tick_at("2027-04-14T09:00")
     o.tick_at("2027-04-15T07:00")
-    assert len(o.posts()) == posts
+    assert len(o.channel_posts()) == posts
 
     # 7 days before the new time: a new post that says the meeting moved.
     before = o.dm_counts()
     o.tick_at("2027-04-15T09:00")
-    [week_after_move] = o.posts()[posts:]
+    [week_after_move] = o.channel_posts()[posts:]
     assert shown(week_after_move).splitlines()[:5] == [
         f"Om 7 dage: »{TITLE}«",
         "Tid: torsdag den 22. april kl. 09:00 (3 timer)",
@@ -546,11 +450,11 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     # --- a new place: the answers stand, those coming get an updated invite --------------------------
 
-    before, posts = o.dm_counts(), len(o.posts())
+    before, posts = o.dm_counts(), len(o.channel_posts())
     o.at("2027-04-16T10:00")
     o.apply(tenant_file(spring_at="2027-04-22T09:00", place=NEW_PLACE))
     o.tick_at("2027-04-16T10:00:05")
-    [new_place] = o.posts()[posts:]
+    [new_place] = o.channel_posts()[posts:]
     changed = [
         f"Nyt om mødet »{TITLE}«:",
         f"Nyt sted: {NEW_PLACE} (før: Nordlys, Kolding / Teams)",
@@ -576,9 +480,9 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     # --- the day before: the channel, and personal reminders to who comes --------------------------
 
-    before, posts = o.dm_counts(), len(o.posts())
+    before, posts = o.dm_counts(), len(o.channel_posts())
     o.tick_at("2027-04-21T09:00")
-    [tomorrow] = o.posts()[posts:]
+    [tomorrow] = o.channel_posts()[posts:]
     assert shown(tomorrow).splitlines()[0] == f"I morgen: »{TITLE}«"
     assert f"Mødet har fået nyt sted siden første udmelding: {NEW_PLACE}." in shown(tomorrow).splitlines()
     reminded = o.new_dms(before)
@@ -598,9 +502,9 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     o.tick_at("2027-04-21T12:00")
     assert o.new_dms(before) == reminded  # once
 
-    before, posts = o.dm_counts(), len(o.posts())
+    before, posts = o.dm_counts(), len(o.channel_posts())
     o.tick_at("2027-04-22T07:00")
-    [soon] = o.posts()[posts:]
+    [soon] = o.channel_posts()[posts:]
     assert shown(soon).splitlines()[0] == f"Om 2 timer: »{TITLE}«"
 
     # --- after the meeting: the feedback, and the coordinator's summary ----------------------------
@@ -667,9 +571,9 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
 
     # --- the autumn meeting: announced, then cancelled ---------------------------------------------
 
-    posts = len(o.posts())
+    posts = len(o.channel_posts())
     o.tick_at("2027-10-14T13:00")
-    [autumn] = o.posts()[posts:]
+    [autumn] = o.channel_posts()[posts:]
     autumn_ts = autumn.response["ts"]
     assert shown(autumn).splitlines()[:2] == [
         f"I er inviteret til »{AUTUMN_TITLE}«",
@@ -682,11 +586,11 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     assert counts(o.updates(autumn_ts)[-1]) == "1 deltager, 0 måske"
     assert len(o.dms(JONAS)) == mark + 1
 
-    before, posts, shared = o.dm_counts(), len(o.posts()), len(o.uploads_to(CHANNEL))
+    before, posts, shared = o.dm_counts(), len(o.channel_posts()), len(o.uploads_to(CHANNEL))
     o.at("2027-10-20T10:00")
     o.apply(tenant_file(spring_at="2027-04-22T09:00", place=NEW_PLACE, autumn_cancelled=True))
     o.tick_at("2027-10-20T10:00:05")
-    [cancelled] = o.posts()[posts:]
+    [cancelled] = o.channel_posts()[posts:]
     assert shown(cancelled) == (
         f"Mødet »{AUTUMN_TITLE}« torsdag den 11. november kl. 13:00 er aflyst. Invitationen herunder fjerner "
         "det fra kalenderen, hvis du har lagt det ind."
@@ -718,33 +622,20 @@ def test_a_whole_erfa_meeting_on_slack_from_the_announcement_to_the_feedback_sum
     # A late press on the old buttons is refused, and no reminder follows.
     refused = o.click(autumn, rsvp(AUTUMN, "maybe"), KAREN)
     assert shown(refused) == f"Mødet »{AUTUMN_TITLE}« er aflyst, så der kan ikke svares på det."
-    posts = len(o.posts())
+    posts = len(o.channel_posts())
     o.tick_at("2027-11-04T13:00")
     o.tick_at("2027-11-10T13:00")
-    assert len(o.posts()) == posts
+    assert len(o.channel_posts()) == posts
 
     # --- everything the bot sent fits Slack ---------------------------------------------------------
 
     assert all(c.ok for c in slack.calls() if c.method.startswith(("chat.", "files.")))
     assert {c.params["ts"] for c in slack.calls("chat.update")} == {ts, autumn_ts}  # edits, never new posts
-    payloads = [
-        *((f"{c.method} to {c.params['channel']}", c.blocks) for c in slack.calls("chat.postMessage")),
-        *((f"chat.update of {c.params['ts']}", c.blocks) for c in slack.calls("chat.update")),
-        *((f"answer to {c.path}", c.blocks) for c in slack.calls("response_url")),
-        *(("an ack", ack["blocks"]) for ack in o.acks if "blocks" in ack),
-    ]
-    assert {where: slack_problems(blocks) for where, blocks in payloads if slack_problems(blocks)} == {}
-    links = [
-        e["url"]
-        for _, blocks in payloads
-        for b in blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if "url" in e
-    ]
-    assert all(url.startswith(f"{PUBLIC_URL}/invites/") for url in links)  # absolute: Slack needs them so
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert failures == [], [r.getMessage() for r in failures]
+    assert o.blocks_slack_refuses() == {}
+    assert all(
+        url.startswith(f"{PUBLIC_URL}/invites/") for url in o.link_buttons()
+    )  # absolute: Slack needs them so
+    assert errors_logged(caplog) == []
 
 
 # --- the longest title and place the tenant file allows -------------------------------------------------
@@ -757,7 +648,7 @@ def test_every_post_and_answer_of_a_meeting_with_the_longest_title_and_place_fit
     o.apply(tenant_file(seats=1, title=LONG_TITLE, place=LONG_PLACE))
 
     o.tick_at("2027-03-18T09:00")
-    [announcement] = o.posts()
+    [announcement] = o.channel_posts()
     o.at("2027-03-18T10:00")
     o.send(o.press(announcement, rsvp(SPRING, "attending"), JONAS))
     o.click(announcement, rsvp(SPRING, "attending"), PETER)  # waits
@@ -777,25 +668,19 @@ def test_every_post_and_answer_of_a_meeting_with_the_longest_title_and_place_fit
     )
     o.tick_at("2027-04-10T12:00:05")  # the cancellation
 
-    assert [shown(p).splitlines()[0][:12] for p in o.posts()] == [
+    assert [shown(p).splitlines()[0][:12] for p in o.channel_posts()] == [
         "I er inviter",
         "Om 7 dage: »",
         "Mødet »ERFA:",
         "Mødet »ERFA:",
     ]
-    assert LONG_TITLE in shown(o.posts()[0])
-    assert LONG_PLACE in shown(o.posts()[0])
+    assert LONG_TITLE in shown(o.channel_posts()[0])
+    assert LONG_PLACE in shown(o.channel_posts()[0])
     assert o.told(PETER)[0].startswith(
         f"Der er blevet en plads til dig: du er nu tilmeldt mødet »{LONG_TITLE}«"
     )
-    payloads = [
-        *((f"{c.method} to {c.params['channel']}", c.blocks) for c in slack.calls("chat.postMessage")),
-        *((f"chat.update of {c.params['ts']}", c.blocks) for c in slack.calls("chat.update")),
-        *((f"answer to {c.path}", c.blocks) for c in slack.calls("response_url")),
-        *(("an ack", ack["blocks"]) for ack in o.acks if "blocks" in ack),
-    ]
-    assert len(payloads) > 15
-    assert {where: slack_problems(blocks) for where, blocks in payloads if slack_problems(blocks)} == {}
+    assert len(o.sent_blocks()) > 15
+    assert o.blocks_slack_refuses() == {}
     assert all(len(c.params["text"]) <= 4000 for c in slack.calls("chat.postMessage"))
     # Every invite the bot shared is folded at 75 octets and reads back with the whole title and place.
     assert len(slack.uploads()) >= 6
@@ -804,12 +689,4 @@ def test_every_post_and_answer_of_a_meeting_with_the_longest_title_and_place_fit
         assert max(len(line) for line in upload.content.split(b"\r\n")) <= 75
         event = calendar(upload.content).vevent
         assert (event.summary.value, event.location.value) == (LONG_TITLE, LONG_PLACE)
-    links = [
-        e["url"]
-        for _, blocks in payloads
-        for b in blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if "url" in e
-    ]
-    assert max(len(url) for url in links) <= SLACK_LIMITS["button_url"]
+    assert max(len(url) for url in o.link_buttons()) <= SLACK_LIMITS["button_url"]

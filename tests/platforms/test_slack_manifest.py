@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from bot.slack.manifest import (
     dump_manifest,
     missing_scopes,
 )
+from tests.platforms.manifest_schema import jsonschema_or_skip, manifest_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT.parent / "shared" / "schemas" / "slack-manifest.schema.json"
@@ -67,22 +67,10 @@ EXPECTED_SCOPES = {
 }
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 @pytest.fixture(scope="module")
 def schema_validator() -> Any:
-    try:
-        import jsonschema  # only the schema tests need it; skipped locally without it
-    except ImportError:
-        message = "jsonschema is not installed (it belongs in the dev extra: pip install -e '.[dev]')"
-        if _in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    if not SCHEMA_PATH.is_file():
-        pytest.fail(f"the Slack manifest schema is missing: expected {SCHEMA_PATH}", pytrace=False)
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema = jsonschema_or_skip()
+    schema = manifest_schema(SCHEMA_PATH, "Slack")
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
 

@@ -18,42 +18,34 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import logging
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from sqlmodel import Session, col, select
 
 from bot.server import RUNTIME_KEY
-from scheduler import tick
 from storage.tables import ChallengeRow, ChallengeVoteRow, PersonRow
-from tests.fakes import FixedClock
-from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM, SlackWorld, running_slack_world
-from tests.platforms.limits import slack_problems
+from tests.platforms.conftest import ANNA, JONAS, METTE, SOFIE, TEAM
+from tests.platforms.scenario import local
 from tests.platforms.slack_fakes import (
     DEFAULT_BOT_USER_ID,
     Call,
-    block_actions_from_message,
     event,
     interactive,
     message_event,
     message_shortcut,
     reaction_event,
     retry_headers,
-    slash_command,
 )
-from tests.platforms.test_slack_interactions import button_ids, settle
+from tests.platforms.slack_scenario import SlackScenario, errors_logged, running_slack_scenario, shown
+from tests.platforms.test_slack_interactions import button_ids
 
 CHANNEL = "C0CHALL"  # the sample client's challenge channel (challenges.channel.slack)
 PROJECT_CHANNEL = "C0PROJ"  # a project channel where Ida wrote what she then submits
 LARS, EMMA, IDA, PETER, KAREN = "U01LKJ", "U01EML", "U01IDH", "U01PEM", "U01KAV"
 GUEST = "U0GUEST"  # in the channel through Slack Connect; not one of the client's people
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 U1 = "Styregruppen læser ikke vores statusrapporter, før de mødes"
 U2 = "Vores statusrapporter bliver ikke læst af styregruppen"  # like U-1: submitted anyway
@@ -74,99 +66,16 @@ MEETING = "tirsdag den 9. marts kl. 13:00"
 CLOSES = "søndag den 7. marts kl. 13:00"
 
 
-def local(moment: str) -> datetime:
-    """Return a wall-clock time in the client's zone (Copenhagen) as an aware datetime."""
-    return datetime.fromisoformat(moment).replace(tzinfo=COPENHAGEN)
+class Quarter(SlackScenario):
+    """The people of the sample client on Slack, in the challenge channel, and the quarter's clock."""
 
-
-def shown(call: Call) -> str:
-    """Return what a message or an answer to a response_url shows (its sections' text, unescaped)."""
-    sections = [b["text"]["text"] for b in call.blocks if b.get("type") == "section" and "text" in b]
-    return html.unescape("\n".join(sections))
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.01)
-
-
-@pytest.fixture
-def cycles(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
-    """Record the moment (the server's clock) of every challenge cycle the server's tick finished."""
-    finished: list[datetime] = []
-    cycle = tick.run_challenge_cycle
-
-    async def recorded(deps: Any, reactions: Any) -> int:
-        started = deps.clock.now()
-        handled = await cycle(deps, reactions)
-        finished.append(started)
-        return handled
-
-    monkeypatch.setattr(tick, "run_challenge_cycle", recorded)
-    return finished
-
-
-class Quarter:
-    """The people of the sample client on Slack, and the quarter's clock."""
-
-    def __init__(self, world: SlackWorld, clock: FixedClock, cycles: list[datetime]) -> None:
-        self.world = world
-        self.slack = world.slack
-        self.clock = clock
-        self.cycles = cycles
-        self.acks: list[dict[str, Any]] = []  # what the server answered in its acks (Block Kit too)
-
-    # --- time
-
-    def at(self, moment: str) -> None:
-        """Let time pass to the moment (the server's tick runs by itself meanwhile)."""
-        self.clock.set(local(moment))
-
-    def tick_at(self, moment: str) -> None:
-        """Move the clock to the moment and wait until the tick has run the cycle then and sent all."""
-        self.clock.set(local(moment))
-        wanted = self.clock.now()
-        seen = len(self.cycles)
-        wait_until(lambda: wanted in self.cycles[seen:], f"the challenge cycle at {moment}")
-        settle(self.world, timeout=10)
-
-    def event_ts(self) -> str:
-        """Return Slack's event_ts for an event happening now (the quarter's time)."""
-        return f"{self.clock.now().timestamp():.6f}"
+    channel = CHANNEL
 
     # --- what people do
-
-    def send(self, payload: tuple[bytes, str], **options: Any) -> httpx.Response:
-        response = self.world.send(payload, **options)
-        assert response.status_code == 200, response.text
-        if response.headers.get("content-type", "").startswith("application/json"):
-            self.acks.append(response.json())
-        settle(self.world, timeout=10)
-        return response
-
-    def slash(self, user: str, text: str) -> dict[str, Any]:
-        """Type ``/sparring <text>`` in a channel; return the ephemeral answer in the ack."""
-        response = self.send(slash_command(TEAM, user, text, channel_id="C0PMO"))
-        answer: dict[str, Any] = response.json()
-        return answer
-
-    def say(self, user: str, text: str) -> None:
-        """Write to the bot in the user's DM (a message.im event)."""
-        self.send(event(message_event(user, text, f"D{user}", team_id=TEAM), TEAM))
 
     def shortcut(self, user: str, text: str, channel: str) -> None:
         """Use "Indsend som udfordring" on the user's own message in a channel."""
         self.send(interactive(message_shortcut("submit_challenge", text, user, TEAM, channel)))
-
-    def click(self, posted: Call, action_id: str, user: str) -> Call:
-        """Press a button of a message the bot posted; return the bot's answer to the response_url."""
-        url = self.slack.response_url(f"{user}-{action_id}-{len(self.slack.calls())}")
-        self.send(interactive(block_actions_from_message(posted, action_id, user, TEAM, url)))
-        [answer] = [c for c in self.slack.calls("response_url") if url.endswith(c.path)]
-        return answer
 
     def ephemeral(self, answer: Call, channel: str) -> Call:
         """Return an ephemeral answer to a response_url as Slack shows it to the clicker in the channel.
@@ -180,7 +89,7 @@ class Quarter:
             answer,
             method="chat.postEphemeral",
             params=params,
-            response={"ok": True, "message_ts": self.event_ts()},
+            response={"ok": True, "message_ts": self.slack_ts()},
         )
 
     def react(
@@ -196,25 +105,15 @@ class Quarter:
         """React on a post in Slack (its state) and return the reaction event Slack delivers for it."""
         channel, ts = post.response["channel"], post.response["ts"]
         (self.slack.react if added else self.slack.unreact)(channel, ts, name, user)
-        reacted = reaction_event(user, name, channel, ts, added=added, event_ts=self.event_ts())
+        reacted = reaction_event(user, name, channel, ts, added=added, event_ts=self.slack_ts())
         return event(reacted, TEAM, event_id, **options)
 
     # --- what the bot sent
-
-    def channel_posts(self) -> list[Call]:
-        return [c for c in self.slack.calls("chat.postMessage") if c.params.get("channel") == CHANNEL]
 
     def post_of(self, ref: str) -> Call:
         """Return a challenge's own post in the channel (the one with its vote button)."""
         [post] = [c for c in self.channel_posts() if f"vote:{ref}" in button_ids(c.blocks)]
         return post
-
-    def dms(self, user: str, since: int = 0) -> list[Call]:
-        return self.world.dms_to(user)[since:]
-
-    def told(self, user: str, since: int = 0) -> list[str]:
-        """Return what the user's DMs showed, one string per message, oldest first."""
-        return [shown(c) for c in self.dms(user, since)]
 
     def marks(self) -> set[tuple[str, str, str, bool]]:
         """Return the stored ballot marks: (challenge, voter, ballot, present); a voter by name if known."""
@@ -250,30 +149,13 @@ class Quarter:
             at = session.exec(query).one()
         return at if at.tzinfo is not None else at.replace(tzinfo=UTC)  # SQLite keeps UTC without a zone
 
-    def dm_counts(self) -> dict[str, int]:
-        """Return how many DMs each user has had so far."""
-        counts: dict[str, int] = {}
-        for call in self.slack.calls("chat.postMessage"):
-            channel = str(call.params.get("channel"))
-            if channel.startswith("D"):
-                counts[channel[1:]] = counts.get(channel[1:], 0) + 1
-        return counts
-
-    def new_dms(self, before: dict[str, int]) -> dict[str, list[str]]:
-        """Return the DMs sent since ``before`` (from :meth:`dm_counts`), by user."""
-        return {
-            user: self.told(user, before.get(user, 0))
-            for user, count in self.dm_counts().items()
-            if count > before.get(user, 0)
-        }
-
 
 @pytest.fixture
-def quarter(database_url: str, cycles: list[datetime]) -> Iterator[Quarter]:
-    clock = FixedClock(local("2027-02-16T12:00"))
-    # No per-channel pace: the clock stands still between steps, and the pace is tested elsewhere.
-    with running_slack_world(database_url, clock, pace_seconds=0.0) as world:
-        yield Quarter(world, clock, cycles)
+def quarter(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Quarter]:
+    with running_slack_scenario(
+        Quarter, database_url, monkeypatch, start="2027-02-16T12:00", cycle="run_challenge_cycle"
+    ) as quarter:
+        yield quarter
 
 
 def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_review(
@@ -461,7 +343,7 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
         f"Der er 4 udfordringer til kvartalsmødet {MEETING}, og afstemningen lukker {CLOSES}. "
         "Husk at stemme på dem, der betyder noget for dig."
     )
-    reminded = q.new_dms(before)
+    reminded = q.newly_told(before)
     # Only the client's people who have not voted: not Ida, Peter, Karen, Jonas (and not Lars, who
     # voted), nor Anna, the consultancy's external senior.
     assert set(reminded) == {METTE, SOFIE, EMMA}
@@ -507,7 +389,7 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     # Emma's vote, only in Slack, counts as it stood at the close, though the tick came seconds later.
     assert q.marked_at("U-3", "Emma Larsen", "+1") == local("2027-03-07T13:00")
     # The coordinator and the seniors get it as a DM; the coordinator with what she can do next.
-    agendas = q.new_dms(before)
+    agendas = q.newly_told(before)
     assert set(agendas) == {METTE, ANNA, LARS, SOFIE}
     for senior in (ANNA, LARS, SOFIE):
         assert agendas[senior] == ["\n".join([head, *ranking])]
@@ -531,7 +413,7 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     assert (
         q.told(METTE)[-1] == "U-2 er flettet ind i U-1: stemmerne er lagt sammen, og ingen tæller to gange."
     )
-    assert q.new_dms(before)[EMMA] == [
+    assert q.newly_told(before)[EMMA] == [
         "Your challenge U-2 was like U-1, so the coordinator merged them. Your votes and the others' now count "
         f"for U-1:\n“{U1}”"
     ]
@@ -550,11 +432,11 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
 
     before, posts = q.dm_counts(), len(q.channel_posts())
     q.tick_at("2027-03-10T09:00")
-    assert (q.new_dms(before), len(q.channel_posts())) == ({}, posts)  # every post of the cycle went out
+    assert (q.newly_told(before), len(q.channel_posts())) == ({}, posts)  # every post of the cycle went out
     q.say(METTE, f'beslut U-1 vedtaget "{ADOPTED}"')
     q.say(METTE, "beslut U-3 sparring")
     q.say(METTE, f'beslut U-4 afvist "{REJECTED}"')
-    decided = q.new_dms(before)
+    decided = q.newly_told(before)
     assert decided[METTE] == [
         "U-1 er registreret som vedtaget og kommer med i den årlige metodegennemgang. Indsenderen har fået besked.",
         "U-3 er blevet til en sparringsforespørgsel for indsenderen, som har fået besked.",
@@ -590,9 +472,9 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
 
     before = q.dm_counts()
     q.tick_at("2027-11-01T08:59")
-    assert q.new_dms(before) == {}  # the review goes out at 09:00
+    assert q.newly_told(before) == {}  # the review goes out at 09:00
     q.tick_at("2027-11-01T09:00")
-    reviews = q.new_dms(before)
+    reviews = q.newly_told(before)
     assert set(reviews) == {METTE, ANNA, LARS, SOFIE}  # the coordinator and the seniors
     for reader in reviews:
         [review] = reviews[reader]
@@ -604,7 +486,7 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     q.at("2027-11-03T10:00")
     before = q.dm_counts()
     q.say(ANNA, 'metode færdig U-1 "skabelon v2027.2"')
-    done = q.new_dms(before)
+    done = q.newly_told(before)
     assert done[ANNA] == [
         "U-1 er registreret som en del af skabelon v2027.2, og indsenderen har fået besked."
     ]
@@ -627,13 +509,7 @@ def test_a_whole_quarter_of_challenges_on_slack_from_the_call_to_the_method_revi
     # Joined once (the ERFA channel is the tenant's other channel, joined for its own posts).
     assert [c.params["channel"] for c in slack.calls("conversations.join")].count(CHANNEL) == 1
     assert all(c.blocks for c in posted)
-    payloads = [
-        *((f"{c.method} to {c.params['channel']}", c.blocks) for c in posted),
-        *((f"answer to {c.path}", c.blocks) for c in slack.calls("response_url")),
-        *(("an ack", ack["blocks"]) for ack in q.acks if "blocks" in ack),
-    ]
-    assert len(payloads) > len(posted) + 6  # the clicks' answers and the slash command's ack too
-    assert {where: slack_problems(blocks) for where, blocks in payloads if slack_problems(blocks)} == {}
+    assert len(q.sent_blocks()) > len(posted) + 6  # the clicks' answers and the slash command's ack too
+    assert q.blocks_slack_refuses() == {}
     assert all(len(c.params.get("text", "")) <= 4000 for c in posted)  # what a notification shows
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert failures == [], [r.getMessage() for r in failures]
+    assert errors_logged(caplog) == []

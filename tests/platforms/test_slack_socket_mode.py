@@ -9,77 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
 import pytest
-from pydantic import SecretStr
 
-from bot.settings import Settings
-from bot.slack.settings import SlackMode, SlackSettings
-from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, TEAM, sample_database
-from tests.platforms.server_harness import RunningServer
+from tests.platforms.conftest import ANNA, BOT_TOKEN, JONAS, TEAM, SocketWorld, running_socket_mode_world
 from tests.platforms.slack_fakes import (
-    FakeSlackApi,
     event_callback,
     message_event,
     reaction_event,
     slash_command,
 )
-from tests.platforms.socket_mode_fake import APP_TOKEN, FakeSocketModeServer
-
-
-@dataclass
-class SocketWorld:
-    """vpmo in Socket Mode, its WebSocket peer, and the fake Web API it posts through."""
-
-    server: RunningServer
-    socket: FakeSocketModeServer
-    slack: FakeSlackApi
-
-    def health(self) -> httpx.Response:
-        """GET /healthz."""
-        return self.server.get("/healthz")
-
-    def wait_for_health(
-        self, condition: Callable[[httpx.Response], bool], timeout: float = 5.0
-    ) -> httpx.Response:
-        """Poll /healthz until ``condition`` holds; fail after ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        response = self.health()
-        while not condition(response):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"/healthz stayed {response.status_code} {response.text}")
-            time.sleep(0.05)
-            response = self.health()
-        return response
+from tests.platforms.socket_mode_fake import APP_TOKEN
 
 
 @pytest.fixture
 def socket_world(database_url: str) -> Iterator[SocketWorld]:
-    sample_database(database_url)
-    with ExitStack() as stack:
-        # Entered in this order, so left in reverse: vpmo stops first, then its peers.
-        socket = stack.enter_context(FakeSocketModeServer())
-        slack = stack.enter_context(FakeSlackApi(team_id=TEAM, bot_token=BOT_TOKEN))
-        slack.socket_mode_url = socket.url
-        settings = Settings(database_url=SecretStr(database_url))
-        slack_settings = SlackSettings(
-            SlackMode.SOCKET_MODE, bot_token=BOT_TOKEN, app_token=APP_TOKEN, api_url=slack.url
-        )
-
-        def factory() -> Any:
-            from bot.server import build_server
-
-            return build_server(settings, slack_settings, tick_seconds=0.2)
-
-        server = stack.enter_context(RunningServer(factory))
-        yield SocketWorld(server, socket, slack)
+    with running_socket_mode_world(database_url) as world:
+        yield world
 
 
 def slash_payload(user: str, text: str) -> dict[str, Any]:

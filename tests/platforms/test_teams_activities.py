@@ -7,19 +7,14 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.server import RUNTIME_KEY
-from bot.settings import Settings
-from bot.slack.settings import SlackMode, SlackSettings
 from bot.teams.manifest import MESSAGE_ACTION_ID
 from bot.teams.settings import AppType, TeamsSettings
 from storage.db import make_engine
@@ -33,88 +28,19 @@ from storage.tables import (
 )
 from storage.teams_store import TeamsStore
 from tests.fakes import FixedClock
-from tests.platforms.conftest import sample_database
-from tests.platforms.server_harness import RunningServer
 from tests.platforms.stored import add_other_tenant, post_challenge, votes
-from tests.platforms.teams_fakes import FakeConnector, activity, personal_conversation
+from tests.platforms.teams_fakes import activity, personal_conversation
+from tests.platforms.teams_scenario import ANNA, JONAS, METTE, TENANT
+from tests.platforms.teams_world import TeamsWorld, running_teams_world
 from tests.platforms.test_transactions import Transactions
 from tests.tenants import OTHER_TEAMS_TENANT
 
-TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"
-JONAS, ANNA, METTE = "29:1jof", "29:1anb", "29:1abc"
 CHANNEL = "19:6848757105754c8981c67612732d9aa7@thread.tacv2"
-
-
-@dataclass
-class TeamsWorld:
-    """A running vpmo server serving Teams, with a fake Bot Connector recording what it sends."""
-
-    server: RunningServer
-    connector: FakeConnector
-    database_url: str
-
-    def post(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
-        """POST an activity to /api/messages, as Teams does."""
-        return httpx.post(
-            self.server.url + "/api/messages", json=body, headers=headers or {}, timeout=30, trust_env=False
-        )
-
-    def activity(self, name: str, user: str, **fields: Any) -> dict[str, Any]:
-        """Return a fixture from the user in the sample client's Teams tenant, served by the fake."""
-        return activity(name, service_url=self.connector.url, tenant=TENANT, user=user, **fields)
-
-    def say(self, user: str, text: str) -> httpx.Response:
-        """Send a personal message from the user."""
-        body = self.activity("personal_message", user, conversation=personal_conversation(user), text=text)
-        return self.post(body)
-
-    def install(self, user: str) -> httpx.Response:
-        """Send the conversationUpdate Teams sends when the user installs the app."""
-        body = self.activity(
-            "conversation_update_personal_install", user, conversation=personal_conversation(user)
-        )
-        body["membersAdded"] = [{"id": "28:bot"}, {"id": user}]
-        return self.post(body)
-
-    def count(self, table: type[Any]) -> int:
-        """Return how many rows a table holds."""
-        engine = make_engine(self.database_url)
-        try:
-            with Session(engine) as session:
-                return int(session.exec(select(func.count()).select_from(table)).one())
-        finally:
-            engine.dispose()
-
-
-def _world(database_url: str, teams: TeamsSettings, clock: FixedClock | None = None) -> Iterator[TeamsWorld]:
-    sample_database(database_url)
-    with FakeConnector() as connector:
-        settings = Settings(database_url=SecretStr(database_url))
-
-        def factory() -> Any:
-            from bot.server import build_server
-
-            if clock is None:
-                return build_server(
-                    settings, SlackSettings(SlackMode.OFF), tick_seconds=0.2, teams_settings=teams
-                )
-            # The server's time (use cases, dispatcher, Teams' pace) is the test's: it stands still.
-            return build_server(
-                settings,
-                SlackSettings(SlackMode.OFF),
-                tick_seconds=0.2,
-                teams_settings=teams,
-                clock=clock,
-                monotonic=clock.monotonic,
-            )
-
-        with RunningServer(factory) as server:
-            yield TeamsWorld(server, connector, database_url)
 
 
 @pytest.fixture
 def teams_world(database_url: str) -> Iterator[TeamsWorld]:
-    yield from _world(database_url, TeamsSettings.local())
+    yield from running_teams_world(database_url, TeamsSettings.local())
 
 
 @pytest.fixture
@@ -124,7 +50,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def clocked_world(database_url: str, clock: FixedClock) -> Iterator[TeamsWorld]:
-    yield from _world(database_url, TeamsSettings.local(), clock)
+    yield from running_teams_world(database_url, TeamsSettings.local(), clock)
 
 
 def _rows_to(world: TeamsWorld, teams_id: str) -> list[OutboxRow]:
@@ -162,7 +88,7 @@ def secured_world(database_url: str) -> Iterator[TeamsWorld]:
     settings = TeamsSettings(
         True, "00000000-0000-4000-8000-00000000b07", "secret", AppType.SINGLE_TENANT, TENANT
     )
-    yield from _world(database_url, settings)
+    yield from running_teams_world(database_url, settings)
 
 
 def _offer_to_anna(world: TeamsWorld) -> Any:

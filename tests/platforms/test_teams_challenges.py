@@ -41,16 +41,9 @@ from storage.tables import OutboxRow, SparringRequestRow
 from storage.teams_store import TeamsStore
 from tests.platforms.limits import TEAMS_MAX_MESSAGE_BYTES, activity_problems, card_problems
 from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
-from tests.platforms.test_teams_activities import (
-    ANNA,
-    JONAS,
-    METTE,
-    TENANT,
-    TeamsWorld,
-    _offer_to_anna,
-    _posted_id,
-    _world,
-)
+from tests.platforms.teams_scenario import ANNA, JONAS, METTE, TENANT
+from tests.platforms.teams_world import TeamsWorld, running_teams_world
+from tests.platforms.test_teams_activities import _offer_to_anna, _posted_id
 
 
 def _configured_channel() -> str:
@@ -109,7 +102,7 @@ EMOJI = ("Risikologgen bliver aldrig opdateret " + "😀" * MAX_CHALLENGE_CHARS)
 
 @pytest.fixture
 def teams_world(database_url: str) -> Iterator[TeamsWorld]:
-    yield from _world(database_url, TeamsSettings.local())
+    yield from running_teams_world(database_url, TeamsSettings.local())
 
 
 @pytest.fixture(autouse=True)
@@ -604,12 +597,7 @@ def test_the_challenge_post_keeps_to_teams_limits_and_shows_the_text_whole_and_l
 
 
 def _added_to_team(world: TeamsWorld) -> None:
-    # Teams asks which channel to set the app up in when it is added to a team; that is the conversation.
-    body = world.activity("conversation_update_bot_added_to_team", METTE, conversation=CHANNEL)
-    body["conversation"]["tenantId"] = TENANT
-    body["membersAdded"] = [{"id": body["recipient"]["id"]}]
-    body["channelData"].update({"settings": {"selectedChannel": {"id": CHANNEL}}, "team": {"id": TEAM}})
-    assert world.post(body).status_code == 200
+    world.add_to_team(METTE, CHANNEL, TEAM)
 
 
 def _installed_in_team(world: TeamsWorld) -> None:

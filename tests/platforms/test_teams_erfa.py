@@ -3,7 +3,7 @@
 Teams activities go over HTTP to the real server (``build_server``); everything the bot sends goes to the
 fake Bot Connector on 127.0.0.1, which records it. The ERFA use cases, the outbox, the dispatcher, the
 Teams messenger, the invite files on the bot's web server and the scheduler's tick are the real ones, on
-SQLite and on PostgreSQL. The clock stands still until the scenario moves it (see test_teams_quarter).
+SQLite and on PostgreSQL. The clock stands still until the scenario moves it (see teams_scenario).
 
 The sample client on Teams only, with two meetings: the spring meeting (2 seats, so that a waiting list
 forms) and a second one with the longest title and place, which is called off.
@@ -32,22 +32,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import vobject
-from pydantic import SecretStr
 
-from bot.admin.tenant_admin import apply_tenant
-from bot.admin.tenant_config import load_tenant_config
-from bot.settings import Settings
-from bot.slack.settings import SlackMode, SlackSettings
-from bot.teams.settings import TeamsSettings
-from storage.db import make_engine
-from storage.migrate import upgrade
-from tests.fakes import FixedClock
 from tests.platforms.limits import TEAMS_MAX_MESSAGE_BYTES, activity_problems, card_problems
-from tests.platforms.server_harness import RunningServer
-from tests.platforms.teams_fakes import ConnectorCall, FakeConnector, personal_conversation
-from tests.platforms.test_teams_quarter import (
+from tests.platforms.scenario import local
+from tests.platforms.stored import apply_tenant_file
+from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
+from tests.platforms.teams_scenario import (
     EMMA,
-    EMMA_EMAIL,
     IDA,
     JONAS,
     KAREN,
@@ -55,13 +46,13 @@ from tests.platforms.test_teams_quarter import (
     PEOPLE,
     PETER,
     TENANT,
-    Quarter,
+    TeamsScenario,
     card_lines,
     cards_of,
     channel_activity,
     lines_of,
-    local,
     only_card,
+    running_teams_scenario,
     teams_only_tenant,
 )
 
@@ -106,39 +97,13 @@ def tenant_file(spring_at: str = "2027-04-15T09:00", *, extra_cancelled: bool = 
     return teams_only[:start] + erfa_meetings(spring_at, extra_cancelled=extra_cancelled) + teams_only[end:]
 
 
-def apply(database_url: str, text: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-        apply_tenant(engine, load_tenant_config(text))
-    finally:
-        engine.dispose()
-
-
 @dataclass
-class Erfa(Quarter):
-    """The quarter's scenario helpers, in the ERFA channel."""
+class Erfa(TeamsScenario):
+    """The sample client's people on Teams, in the ERFA channel, and who has read what the bot sent."""
 
+    channel_id = ERFA_CHANNEL
+    team_id = TEAM
     last_invoke: dict[str, Any] = field(default_factory=dict)
-
-    def in_channel(self, body: dict[str, Any], thread: str) -> dict[str, Any]:
-        body["conversation"] = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT,
-            "id": f"{ERFA_CHANNEL};messageid={thread}",
-        }
-        body["channelData"].update({"channel": {"id": ERFA_CHANNEL}, "team": {"id": TEAM}})
-        return body
-
-    def add_to_team(self, user: str) -> None:
-        body = self.activity("conversation_update_bot_added_to_team", user, conversation=ERFA_CHANNEL)
-        body["conversation"]["tenantId"] = TENANT
-        body["membersAdded"] = [{"id": body["recipient"]["id"]}]
-        body["channelData"].update(
-            {"settings": {"selectedChannel": {"id": ERFA_CHANNEL}}, "team": {"id": TEAM}}
-        )
-        self.post(body)
 
     def edited(self, count: int = 1) -> list[ConnectorCall]:
         """Wait for ``count`` new edits of channel posts (PUT of an activity); return and mark them read."""
@@ -180,26 +145,8 @@ def calendar_link(card: dict[str, Any]) -> str:
 @pytest.fixture
 def erfa(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Erfa]:
     monkeypatch.setenv("VPMO_PUBLIC_URL", PUBLIC_URL)
-    apply(database_url, tenant_file())
-    clock = FixedClock(local("2027-03-17T10:00"))
-    with FakeConnector() as connector:
-        connector.members[EMMA] = EMMA_EMAIL
-        settings = Settings(database_url=SecretStr(database_url))
-
-        def factory() -> Any:
-            from bot.server import build_server
-
-            return build_server(
-                settings,
-                SlackSettings(SlackMode.OFF),
-                tick_seconds=0.2,
-                teams_settings=TeamsSettings.local(),
-                clock=clock,
-                monotonic=clock.monotonic,
-            )
-
-        with RunningServer(factory) as server:
-            yield Erfa(server, connector, clock, database_url)
+    with running_teams_scenario(Erfa, database_url, tenant_file(), start="2027-03-17T10:00") as erfa:
+        yield erfa
 
 
 WHEN_DA = "Tid: torsdag den 15. april kl. 09:00 (3 timer)"
@@ -410,7 +357,7 @@ def the_second_meeting_is_called_off(e: Erfa) -> None:
     assert lines_of(e.edited()[0])[4] == "0 deltagere, 1 måske"
     e.nothing_else(due=True)
     e.at(local("2027-03-26T10:00"))
-    apply(e.database_url, tenant_file(extra_cancelled=True))
+    apply_tenant_file(e.database_url, tenant_file(extra_cancelled=True))
     [cancelled] = e.channel()
     assert lines_of(cancelled) == [
         f"Mødet »{LONG_TITLE}« torsdag den 22. april kl. 13:00 er aflyst. Invitationen herunder fjerner det "
@@ -487,7 +434,7 @@ def the_week_before(e: Erfa) -> None:
 def the_move(e: Erfa, announced: ConnectorCall) -> None:
     """A day later: answers reset, those who were coming or waiting asked again, the invites renewed."""
     e.at(local("2027-04-09T08:00"))
-    apply(e.database_url, tenant_file("2027-04-16T09:00", extra_cancelled=True))
+    apply_tenant_file(e.database_url, tenant_file("2027-04-16T09:00", extra_cancelled=True))
     [moved] = e.channel()
     assert lines_of(moved) == [
         f"Mødet »{TITLE}« er flyttet fra torsdag den 15. april kl. 09:00 til fredag den 16. april kl. 09:00.",

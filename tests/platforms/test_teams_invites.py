@@ -26,7 +26,8 @@ from storage.tables import OutboxRow
 from tests.fakes import FixedClock
 from tests.platforms.limits import activity_problems, card_problems
 from tests.platforms.teams_fakes import ConnectorCall
-from tests.platforms.test_teams_activities import METTE, TENANT, TeamsWorld, _world
+from tests.platforms.teams_scenario import METTE
+from tests.platforms.teams_world import TeamsWorld, running_teams_world
 
 PUBLIC_URL = "https://vpmo.example.dk"
 MEETING = "2027-spring"
@@ -50,18 +51,9 @@ CHANNEL = _erfa_channel()
 def teams_world(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TeamsWorld]:
     monkeypatch.setenv("VPMO_PUBLIC_URL", PUBLIC_URL)
     clock = FixedClock(datetime(2027, 3, 18, 7, tzinfo=UTC))
-    for world in _world(database_url, TeamsSettings.local(), clock):
-        _added_to_team(world)
+    for world in running_teams_world(database_url, TeamsSettings.local(), clock):
+        world.add_to_team(METTE, CHANNEL, TEAM)
         yield world
-
-
-def _added_to_team(world: TeamsWorld) -> None:
-    # Teams asks which channel to set the app up in when it is added to a team; that is the conversation.
-    body = world.activity("conversation_update_bot_added_to_team", METTE, conversation=CHANNEL)
-    body["conversation"]["tenantId"] = TENANT
-    body["membersAdded"] = [{"id": body["recipient"]["id"]}]
-    body["channelData"].update({"settings": {"selectedChannel": {"id": CHANNEL}}, "team": {"id": TEAM}})
-    assert world.post(body).status_code == 200
 
 
 def token(world: TeamsWorld) -> str:

@@ -8,7 +8,6 @@ icons are read with a small decoder written with ``zlib`` and ``struct`` (Pillow
 from __future__ import annotations
 
 import json
-import os
 import struct
 import zipfile
 import zlib
@@ -43,6 +42,7 @@ from handlers.sparring.commands import (
     ShowWaiting,
     StartIntake,
 )
+from tests.platforms.manifest_schema import jsonschema_or_skip, manifest_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT.parent / "shared" / "schemas" / "teams-manifest-1.29.schema.json"
@@ -66,23 +66,12 @@ EXAMPLES: dict[str, tuple[str, type]] = {
 }
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 @pytest.fixture(scope="module")
 def schema_validator() -> Any:
-    try:
-        import jsonschema  # only the schema tests need it; skipped locally without it
-        import referencing
-    except ImportError:
-        message = "jsonschema is not installed (it belongs in the dev extra: pip install -e '.[dev]')"
-        if _in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    if not SCHEMA_PATH.is_file():
-        pytest.fail(f"the Teams manifest schema is missing: expected {SCHEMA_PATH}", pytrace=False)
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema = jsonschema_or_skip()
+    import referencing  # jsonschema's own dependency
+
+    schema = manifest_schema(SCHEMA_PATH, "Teams")
     # check_schema() would also compile every "pattern", and one of Microsoft's (\p{L}, for extensions this app
     # does not use) is not a Python regex: check the structure against the meta-schema without formats.
     meta_errors = list(jsonschema.Draft4Validator(jsonschema.Draft4Validator.META_SCHEMA).iter_errors(schema))

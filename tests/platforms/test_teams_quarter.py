@@ -40,47 +40,44 @@ fails the test, so "only these people were reminded" and "nobody else heard" are
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.admin.tenant_admin import apply_tenant
-from bot.admin.tenant_config import load_tenant_config
-from bot.cli import SAMPLE_TENANT
-from bot.settings import Settings
-from bot.slack.settings import SlackMode, SlackSettings
-from bot.teams.settings import TeamsSettings
-from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.tables import CHALLENGE, CHALLENGE_VOTE, PERSON, PROCESSED_EVENT
-from tests.fakes import FixedClock
 from tests.platforms.limits import TEAMS_MAX_MESSAGE_BYTES, activity_problems, card_problems
-from tests.platforms.server_harness import RunningServer
-from tests.platforms.teams_fakes import ConnectorCall, FakeConnector, activity, personal_conversation
+from tests.platforms.scenario import local
+from tests.platforms.stored import opened
+from tests.platforms.teams_fakes import ConnectorCall, personal_conversation
+from tests.platforms.teams_scenario import (
+    ANNA,
+    EMMA,
+    IDA,
+    JONAS,
+    KAREN,
+    LARS,
+    METTE,
+    PEOPLE,
+    PETER,
+    SOFIE,
+    TENANT,
+    TeamsScenario,
+    card_lines,
+    cards_of,
+    channel_activity,
+    lines_of,
+    only_card,
+    post_id,
+    running_teams_scenario,
+    teams_only_tenant,
+)
 
-ZONE = ZoneInfo("Europe/Copenhagen")
-TENANT = "5f3c2a1e-8b7d-4c6a-9e0f-1a2b3c4d5e6f"  # the sample client's Microsoft tenant
-CHANNEL = "19:abc@thread.tacv2"  # its challenge channel (challenges.channel.teams)
+CHANNEL = "19:abc@thread.tacv2"  # the challenge channel (challenges.channel.teams)
 TEAM = "19:nordlys-projektledere@thread.tacv2"
-WAIT = 20.0  # only fails a server that never gets there; nothing waits for it to pass
-
-# The sample's people by their Teams ids (bot/console/sample_tenant.yaml).
-METTE = "29:1abc"  # coordinator
-ANNA, LARS = "29:1anb", "29:1lkj"  # the consultancy's seniors (external)
-SOFIE = "29:1sod"  # the client's own senior
-JONAS, EMMA = "29:1jof", "29:1eml"  # project managers; Emma reads English
-EMMA_EMAIL = "Emma.Larsen@nordlys.dk"
-IDA, PETER, KAREN = "29:1idh", "29:1pem", "29:1kav"
 GUEST = "29:1guest-from-another-department"  # in the team, not in the client's configuration
-PEOPLE = (METTE, ANNA, LARS, SOFIE, JONAS, EMMA, IDA, PETER, KAREN)
 
 FIRST = "Styregruppen læser ikke vores statusrapporter, før de mødes"
 DUPLICATE = "Vores statusrapporter bliver ikke læst af styregruppen"
@@ -92,130 +89,14 @@ REJECTED = "Det hører under porteføljestyringen, ikke projekterne"
 VERSION = "skabelon v2027.2"
 
 
-def local(moment: str) -> datetime:
-    """Return a wall-clock time in the client's zone (as its tenant file writes meetings)."""
-    return datetime.fromisoformat(moment).replace(tzinfo=ZONE)
-
-
-def teams_only_tenant() -> str:
-    """Return the sample tenant file without its Slack workspace and Slack channel, and Emma by e-mail.
-
-    A person's 29: id is the app's own, so a client's file often cannot give it: Emma has none, and
-    the bot knows her by the e-mail Teams' roster gives for her id.
-    """
-    sample = SAMPLE_TENANT.read_text(encoding="utf-8")
-    teams_only = (
-        sample.replace("slack_team_id: T01NORDLYS\n", "")
-        .replace("channel: {slack: C0CHALL, teams:", "channel: {teams:")
-        .replace(f'    teams_id: "{EMMA}"\n', "")
-    )
-    assert teams_only.count("slack_team_id") == sample.count("slack_team_id") - 1
-    assert "C0CHALL" not in teams_only
-    assert EMMA not in teams_only
-    return teams_only
-
-
-def channel_activity(call: ConnectorCall) -> dict[str, Any]:
-    """Return the activity a call carried (a new channel post holds it in ``activity``)."""
-    inner = call.body.get("activity")
-    return inner if isinstance(inner, dict) else call.body
-
-
-def cards_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [a["content"] for a in body.get("attachments") or [] if "adaptive" in a["contentType"]]
-
-
-def card_lines(card: dict[str, Any]) -> list[str]:
-    """Return the lines a card shows (its TextRuns), and the titles of its buttons after them."""
-    lines = [inline["text"] for block in card.get("body", []) for inline in block.get("inlines", [])]
-    return lines + [f"[{action['title']}]" for action in card.get("actions", [])]
-
-
-def lines_of(call: ConnectorCall) -> list[str]:
-    """Return what an activity the bot sent shows, line by line: its plain text or its cards' lines."""
-    body = channel_activity(call)
-    lines = (body.get("text") or "").splitlines()
-    for card in cards_of(body):
-        lines.extend(card_lines(card))
-    return lines
-
-
 @dataclass
-class Quarter:
-    """The running server, the fake connector, the clock, and who has read what the bot sent."""
+class Quarter(TeamsScenario):
+    """The sample client's people on Teams, in the challenge channel, and who has read what the bot sent."""
 
-    server: RunningServer
-    connector: FakeConnector
-    clock: FixedClock
-    database_url: str
-    _read: set[int] = field(default_factory=set)
-    answers: list[dict[str, Any]] = field(default_factory=list)  # invoke answers, checked at the end
-
-    # --- time ------------------------------------------------------------------------------------
-
-    def at(self, moment: datetime) -> None:
-        """Move the server's clock to a moment (forward only: the scenario is one quarter in order)."""
-        assert moment > self.clock.now()
-        self.clock.set(moment)
-
-    def later(self, minutes: float = 1) -> None:
-        """Let a little time pass between two people's actions."""
-        self.clock.advance(minutes=minutes)
-
-    def stamp(self) -> str:
-        """Return the clock's time as Teams writes an activity's timestamp."""
-        return self.clock.now().astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    channel_id = CHANNEL
+    team_id = TEAM
 
     # --- sending activities ----------------------------------------------------------------------
-
-    def activity(self, name: str, user: str, **fields: Any) -> dict[str, Any]:
-        body = activity(name, service_url=self.connector.url, tenant=TENANT, user=user, **fields)
-        body["timestamp"] = self.stamp()
-        return body
-
-    def post(self, body: dict[str, Any]) -> httpx.Response:
-        response = httpx.post(self.server.url + "/api/messages", json=body, timeout=30, trust_env=False)
-        assert response.status_code == 200, response.text
-        return response
-
-    def invoke(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST an invoke and return its answer (kept, to check against Teams' limits at the end)."""
-        answer: dict[str, Any] = self.post(body).json()
-        self.answers.append(answer)
-        return answer
-
-    def in_channel(self, body: dict[str, Any], thread: str) -> dict[str, Any]:
-        """Address an activity to a thread of the challenge channel, as Teams does."""
-        body["conversation"] = {
-            "isGroup": True,
-            "conversationType": "channel",
-            "tenantId": TENANT,
-            "id": f"{CHANNEL};messageid={thread}",
-        }
-        body["channelData"].update({"channel": {"id": CHANNEL}, "team": {"id": TEAM}})
-        return body
-
-    def install(self, user: str) -> None:
-        """The person adds the app in Teams: the bot learns where their personal chat is."""
-        body = self.activity(
-            "conversation_update_personal_install", user, conversation=personal_conversation(user)
-        )
-        body["membersAdded"] = [{"id": body["recipient"]["id"]}, {"id": user}]
-        self.post(body)
-
-    def add_to_team(self, user: str) -> None:
-        """The app is added to the team, set up in the challenge channel: the bot learns the channel."""
-        body = self.activity("conversation_update_bot_added_to_team", user, conversation=CHANNEL)
-        body["conversation"]["tenantId"] = TENANT
-        body["membersAdded"] = [{"id": body["recipient"]["id"]}]
-        body["channelData"].update({"settings": {"selectedChannel": {"id": CHANNEL}}, "team": {"id": TEAM}})
-        self.post(body)
-
-    def say(self, user: str, text: str) -> list[ConnectorCall]:
-        """The person writes to the bot in their personal chat; return the bot's replies to it."""
-        body = self.activity("personal_message", user, conversation=personal_conversation(user), text=text)
-        self.post(body)
-        return self.replies(personal_conversation(user), body["id"])
 
     def say_in_channel(self, user: str, text: str, thread: str) -> list[ConnectorCall]:
         """The person @mentions the bot in a thread of the channel; return the bot's replies there."""
@@ -224,13 +105,6 @@ class Quarter:
         body.update({"id": f"{int(thread) + 7}", "text": f"<at>vpmo</at> {text}", "entities": [mention]})
         self.post(body)
         return self.replies(f"{CHANNEL};messageid={thread}", body["id"])
-
-    def replies(self, conversation: str, activity_id: str) -> list[ConnectorCall]:
-        """Return (and mark read) the bot's replies to an activity: sent in its turn, before the answer."""
-        found = [c for c in self.connector.sent(conversation) if c.activity_id == activity_id]
-        assert found, f"no reply in {conversation} to {activity_id}"
-        self._read.update(id(c) for c in found)
-        return found
 
     def react(
         self,
@@ -254,24 +128,6 @@ class Quarter:
             body["id"] = activity_id
         self.post(body)
         return body
-
-    def click(self, user: str, card: dict[str, Any], title: str, *, message: str, conversation: str) -> Any:
-        """The person presses a card's button (Action.Execute): Teams invokes adaptiveCard/action."""
-        [button] = [a for a in card["actions"] if a["title"] == title]
-        assert button["type"] == "Action.Execute"
-        body = self.activity(
-            "invoke_adaptive_card_action_execute", user, conversation=conversation, replyToId=message
-        )
-        body["conversation"]["tenantId"] = TENANT
-        if conversation.startswith("19:"):
-            self.in_channel(body, message)
-        body["value"]["action"] = {
-            "type": "Action.Execute",
-            "title": button["title"],
-            "verb": button["verb"],
-            "data": button["data"],
-        }
-        return self.invoke(body)
 
     def message_action(self, user: str, command_id: str, author: str, html: str, **data: Any) -> Any:
         """The person uses a message action on someone's message in the channel (or a dialog's button)."""
@@ -298,106 +154,48 @@ class Quarter:
         }
         return self.invoke(body)
 
-    # --- what the bot sent -----------------------------------------------------------------------
-
-    def _unread(self) -> list[ConnectorCall]:
-        calls = list(self.connector.calls)  # the fake appends from its own thread
-        return [c for c in calls if c.method in ("POST", "PUT") and id(c) not in self._read]
-
-    def channel(self, count: int = 1) -> list[ConnectorCall]:
-        """Wait for ``count`` new posts in the challenge channel (new threads); return and mark them read."""
-        return self._take(lambda c: c.path.rstrip("/") == "/v3/conversations", count, "the channel")
-
-    def told(self, user: str, count: int = 1) -> list[ConnectorCall]:
-        """Wait for ``count`` new messages to the person's personal chat; return and mark them read."""
-        where = personal_conversation(user)
-        return self._take(lambda c: c.conversation == where and c.method == "POST", count, user)
-
-    def _take(self, wanted: Any, count: int, what: str) -> list[ConnectorCall]:
-        deadline = time.monotonic() + WAIT
-        while True:
-            found = [c for c in self._unread() if wanted(c)]
-            if len(found) >= count:
-                break
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"expected {count} messages to {what}, got {[lines_of(c) for c in found]}"
-                )
-            time.sleep(0.02)
-        taken = found[:count]
-        self._read.update(id(c) for c in taken)
-        return taken
-
-    def nothing_else(self, *, due: bool = False) -> None:
-        """Let whole ticks run, then check that the bot sent nothing that the scenario did not read.
-
-        ``due``: after the clock moved, wait for ticks that also ran the time-driven work (the challenge
-        cycle, escalations), so that nothing due at this moment can still be on its way.
-        """
-        if due:
-            self.server.full_ticks(2)
-        self.server.ticks(2)
-        left = [(c.method, c.conversation or "new thread", lines_of(c)) for c in self._unread()]
-        assert left == [], left
-
     # --- what the bot stored ---------------------------------------------------------------------
 
     def marks(self) -> list[tuple[int, str, str, bool]]:
         """Return every ballot mark held: (challenge, voter key, ballot, present)."""
-        engine = make_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                rows = connection.execute(
-                    select(
-                        CHALLENGE.c.number,
-                        CHALLENGE_VOTE.c.voter_key,
-                        CHALLENGE_VOTE.c.ballot,
-                        CHALLENGE_VOTE.c.present,
-                    )
-                    .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
-                    .order_by(CHALLENGE.c.number, CHALLENGE_VOTE.c.voter_key, CHALLENGE_VOTE.c.ballot)
-                )
-                return [(r.number, r.voter_key, r.ballot, r.present) for r in rows]
-        finally:
-            engine.dispose()
+        query = (
+            select(
+                CHALLENGE.c.number,
+                CHALLENGE_VOTE.c.voter_key,
+                CHALLENGE_VOTE.c.ballot,
+                CHALLENGE_VOTE.c.present,
+            )
+            .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
+            .order_by(CHALLENGE.c.number, CHALLENGE_VOTE.c.voter_key, CHALLENGE_VOTE.c.ballot)
+        )
+        with opened(self.database_url) as engine, engine.connect() as connection:
+            return [(r.number, r.voter_key, r.ballot, r.present) for r in connection.execute(query)]
 
     def voter_of(self, number: int, voter_key: str) -> str | None:
         """Return the e-mail of the person a mark counts for (None: a voter the client does not know)."""
-        engine = make_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                query = (
-                    select(PERSON.c.email)
-                    .select_from(CHALLENGE_VOTE)
-                    .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
-                    .outerjoin(PERSON, PERSON.c.id == CHALLENGE_VOTE.c.person_id)
-                    .where(CHALLENGE.c.number == number, CHALLENGE_VOTE.c.voter_key == voter_key)
-                )
-                email: str | None = connection.execute(query).scalar_one()
-                return email
-        finally:
-            engine.dispose()
+        query = (
+            select(PERSON.c.email)
+            .select_from(CHALLENGE_VOTE)
+            .join(CHALLENGE, CHALLENGE.c.id == CHALLENGE_VOTE.c.challenge_id)
+            .outerjoin(PERSON, PERSON.c.id == CHALLENGE_VOTE.c.person_id)
+            .where(CHALLENGE.c.number == number, CHALLENGE_VOTE.c.voter_key == voter_key)
+        )
+        with opened(self.database_url) as engine, engine.connect() as connection:
+            email: str | None = connection.execute(query).scalar_one()
+            return email
 
     def button_voter(self, teams_id: str) -> str:
         """Return the key a person's button votes are kept under (``person:<id>``)."""
-        engine = make_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                person = connection.execute(
-                    select(PERSON.c.id).where(PERSON.c.teams_id == teams_id)
-                ).scalar_one()
-        finally:
-            engine.dispose()
+        query = select(PERSON.c.id).where(PERSON.c.teams_id == teams_id)
+        with opened(self.database_url) as engine, engine.connect() as connection:
+            person = connection.execute(query).scalar_one()
         return f"person:{person}"
 
     def processed(self, event_id: str) -> int:
-        engine = make_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                query = select(PROCESSED_EVENT).where(PROCESSED_EVENT.c.event_id == event_id)
-                return len(connection.execute(query).all())
-        finally:
-            engine.dispose()
+        """Return how many times the event is recorded as processed."""
+        query = select(PROCESSED_EVENT).where(PROCESSED_EVENT.c.event_id == event_id)
+        with opened(self.database_url) as engine, engine.connect() as connection:
+            return len(connection.execute(query).all())
 
 
 def without_erfa(tenant_file: str) -> str:
@@ -409,43 +207,11 @@ def without_erfa(tenant_file: str) -> str:
 
 @pytest.fixture
 def quarter(database_url: str) -> Iterator[Quarter]:
-    engine = make_engine(database_url)
-    try:
-        upgrade(engine)
-        apply_tenant(engine, load_tenant_config(without_erfa(teams_only_tenant())))
-    finally:
-        engine.dispose()
     # Ten days before the call: the app is set up before the cycle begins.
-    clock = FixedClock(local("2027-02-06T10:00"))
-    with FakeConnector() as connector:
-        connector.members[EMMA] = EMMA_EMAIL  # Teams' roster: her e-mail, in the case she chose
-        settings = Settings(database_url=SecretStr(database_url))
-
-        def factory() -> Any:
-            from bot.server import build_server
-
-            return build_server(
-                settings,
-                SlackSettings(SlackMode.OFF),
-                tick_seconds=0.2,
-                teams_settings=TeamsSettings.local(),
-                clock=clock,
-                monotonic=clock.monotonic,
-            )
-
-        with RunningServer(factory) as server:
-            yield Quarter(server, connector, clock, database_url)
-
-
-def post_id(call: ConnectorCall) -> str:
-    """Return the id of a channel post: the thread the connector answered its creation with."""
-    assert call.answered_id
-    return call.answered_id
-
-
-def only_card(call: ConnectorCall) -> dict[str, Any]:
-    [card] = cards_of(channel_activity(call))
-    return card
+    with running_teams_scenario(
+        Quarter, database_url, without_erfa(teams_only_tenant()), start="2027-02-06T10:00"
+    ) as quarter:
+        yield quarter
 
 
 @dataclass
