@@ -64,12 +64,45 @@ class Answer:
 
 
 class LoadBalancer:
-    """Hands each request to the next replica in turn; a refused connection goes to the one after."""
+    """Hands each request to the next replica in turn; a refused connection goes to the one after.
+
+    The pool is what the operator put behind it; the rotation is the pool less the replicas whose
+    health check failed last. When every check failed it sends to the whole pool (fails open), as
+    load balancers do, rather than to none.
+    """
 
     def __init__(self, replicas: list[ServeProcess]) -> None:
-        self.replicas = replicas
+        self.pool = list(replicas)
+        self._failing: set[str] = set()
+        self._lock = threading.Lock()
         self._turn = 0
         self._signer = SlackSigner(SIGNING_SECRET)
+
+    @property
+    def replicas(self) -> list[ServeProcess]:
+        """Return the replicas in the rotation now."""
+        with self._lock:
+            healthy = [replica for replica in self.pool if replica.name not in self._failing]
+            return healthy or list(self.pool)
+
+    def add(self, replica: ServeProcess) -> None:
+        """Put a replica behind the load balancer (into the rotation, until its health check fails)."""
+        with self._lock:
+            self.pool.append(replica)
+
+    def remove(self, replica: ServeProcess) -> None:
+        """Take a replica from behind the load balancer (once is enough, whoever did it first)."""
+        with self._lock:
+            if replica in self.pool:
+                self.pool.remove(replica)
+
+    def checked(self, replica: ServeProcess, healthy: bool) -> None:
+        """Take a replica out of the rotation while its health check fails, and back once it passes."""
+        with self._lock:
+            if healthy:
+                self._failing.discard(replica.name)
+            else:
+                self._failing.add(replica.name)
 
     async def post(self, client: httpx.AsyncClient, number: int) -> Answer:
         marker = f"sag-{number:04d}"
@@ -263,13 +296,12 @@ class HealthChecks:
 
     def _run(self) -> None:
         while not self._stop.wait(HEALTH_SECONDS):
-            for replica in list(self._balancer.replicas):
+            for replica in list(self._balancer.pool):
                 try:
                     healthy = httpx.get(f"{replica.url}/healthz", timeout=1, trust_env=False).is_success
                 except httpx.TransportError:
                     healthy = False
-                if not healthy and replica in self._balancer.replicas:
-                    self._balancer.replicas.remove(replica)
+                self._balancer.checked(replica, healthy)
 
 
 @pytest.mark.parametrize("drained_by", ["operator", "health check"])
@@ -294,18 +326,19 @@ def test_a_rolling_restart_loses_and_doubles_nothing(
                 # the health check once SIGTERM drains it), SIGTERM, start the new one, and into
                 # the rotation once it is healthy.
                 if drained_by == "operator":
-                    balancer.replicas.remove(old)
+                    balancer.remove(old)
                 codes.append(old.terminate()[0])
+                balancer.remove(old)
                 new = processes.enter_context(ServeProcess(variables, tmp_path, f"{old.name}2"))
                 new.wait_healthy()
-                balancer.replicas.append(new)
+                balancer.add(new)
 
         for process in (*replicas, worker(variables, tmp_path)):
             processes.enter_context(process).wait_healthy()
         with HealthChecks(balancer):
             answers = asyncio.run(offer_load(balancer, restart_one_by_one))
         found = settle(postgres_url)
-        codes.extend(replica.terminate()[0] for replica in balancer.replicas)
+        codes.extend(replica.terminate()[0] for replica in balancer.pool)
     times = Counter(ref for ref, _ in offers_posted(slack))
 
     figures = (

@@ -21,10 +21,13 @@ import pytest
 from bot.teams.settings import TeamsSettings
 from tests.fakes import FixedClock
 from tests.platforms.conftest import sample_database
+from tests.platforms.fan_out import queue
 from tests.platforms.serve_process import ServeProcess, clean_environment
 from tests.platforms.teams_fakes import ConnectorCall, FakeConnector, activity, personal_conversation
-from tests.platforms.test_shared_pace import _most_in_any_window, _queue, _store_teams_channels
-from tests.platforms.test_teams_activities import JONAS, TENANT, TeamsWorld, _until, _world
+from tests.platforms.teams_scenario import JONAS, TENANT
+from tests.platforms.teams_world import TeamsWorld, running_teams_world
+from tests.platforms.test_shared_pace import _burst_among, _most_in_any_window, _store_teams_channels
+from tests.platforms.test_teams_activities import _until
 
 TENANT_CALLS_PER_SECOND = 4
 ACTIVITIES = 8
@@ -35,19 +38,19 @@ CHANNELS = [f"19:pace-{number}@thread.tacv2" for number in range(POSTS)]
 @pytest.fixture
 def slow_tenant_world(database_url: str) -> Iterator[TeamsWorld]:
     settings = TeamsSettings(enabled=True, tenant_requests_per_second=TENANT_CALLS_PER_SECOND)
-    yield from _world(database_url, settings)
+    yield from running_teams_world(database_url, settings)
 
 
 @pytest.fixture
 def world(database_url: str) -> Iterator[TeamsWorld]:
-    yield from _world(database_url, TeamsSettings.local())
+    yield from running_teams_world(database_url, TeamsSettings.local())
 
 
 @pytest.fixture
 def still_slow_tenant_world(database_url: str) -> Iterator[TeamsWorld]:
     # The pace's clock stands still: an answer that waited for it would wait until its patience ran out.
     settings = TeamsSettings(enabled=True, tenant_requests_per_second=2)
-    yield from _world(database_url, settings, FixedClock(datetime.now(UTC)))
+    yield from running_teams_world(database_url, settings, FixedClock(datetime.now(UTC)))
 
 
 def _sends(connector: FakeConnector) -> list[ConnectorCall]:
@@ -89,7 +92,7 @@ def test_a_burst_of_answers_and_outbox_posts_keeps_the_tenants_limit_and_loses_n
 ) -> None:
     world = slow_tenant_world
     _store_teams_channels(world.database_url, world.connector.url, CHANNELS)
-    _queue(world.database_url, CHANNELS[0], 1, CHANNELS[1:])
+    queue(world.database_url, _burst_among(CHANNELS[0], 1, CHANNELS[1:]))
 
     activities = _helps(world, JONAS, ACTIVITIES)
     _until(lambda: len(world.connector.created()) >= POSTS, "the outbox's posts")
@@ -103,7 +106,7 @@ def test_two_processes_keep_the_tenants_limit_for_answers_and_posts_together(
     sample_database(postgres_url)
     with FakeConnector() as connector:
         _store_teams_channels(postgres_url, connector.url, CHANNELS)
-        _queue(postgres_url, CHANNELS[0], 1, CHANNELS[1:])
+        queue(postgres_url, _burst_among(CHANNELS[0], 1, CHANNELS[1:]))
         environment = clean_environment(
             postgres_url,
             VPMO_TEAMS_LOCAL="1",
