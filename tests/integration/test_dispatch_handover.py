@@ -35,23 +35,9 @@ def _rows(runtime: Runtime) -> list[OutboxRow]:
         return list(session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all())
 
 
-class _Monotonic:
-    """A monotonic clock that moves only when told (the dispatcher's TABLE_SECONDS go by it)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self) -> float:
-        return self.seconds
-
-
-def _handed_to(
-    runtime: Runtime, clock: FixedClock, monotonic: _Monotonic | None = None
-) -> tuple[Dispatcher, RecordingMessenger]:
+def _handed_to(runtime: Runtime, clock: FixedClock) -> tuple[Dispatcher, RecordingMessenger]:
     messenger = RecordingMessenger()
-    dispatcher = Dispatcher(
-        runtime.outbox, messenger, clock, takes_handover=True, monotonic=monotonic or _Monotonic()
-    )
+    dispatcher = Dispatcher(runtime.outbox, messenger, clock, takes_handover=True)
     asyncio.run(dispatcher.run_once())  # its first run looks at the table; the next ones may not
     return dispatcher, messenger
 
@@ -59,15 +45,15 @@ def _handed_to(
 def test_a_message_due_now_is_queued_claimed_and_sent_by_its_process_without_reading_the_table(
     runtime: Runtime, database_url: str
 ) -> None:
-    clock, monotonic = FixedClock(START), _Monotonic()
-    dispatcher, messenger = _handed_to(runtime, clock, monotonic)
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
     elsewhere = build_runtime(database_url, clock=clock)  # another process: it hands nothing to ours
     _queue(elsewhere)
     _queue(runtime)
     queued = _rows(runtime)
 
     handed = asyncio.run(dispatcher.run_once())
-    monotonic.seconds += TABLE_SECONDS
+    clock.advance(seconds=TABLE_SECONDS)
     looked = asyncio.run(dispatcher.run_once())
 
     assert [(row.state, row.lease_until) for row in queued] == [("pending", None), ("sending", START + LEASE)]
