@@ -107,7 +107,7 @@ class Dispatcher:
         self._handover = store.handover if takes_handover else None
         if self._handover is not None:
             self._handover.open(clock, LEASE)
-        self._table_due_at = _AT_ONCE
+        self._table_due_at = _AT_ONCE  # what was queued before it started is there
 
     async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
