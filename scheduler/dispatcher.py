@@ -6,11 +6,10 @@ import asyncio
 import heapq
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Generic, ParamSpec, TypeVar
 
@@ -49,6 +48,7 @@ EDIT_WAIT_SECONDS = 3.0
 # A dispatcher that is handed its process's messages (storage.handover) still looks in the outbox table
 # this often while they keep it busy, for what other processes queued or left behind.
 TABLE_SECONDS = 1.0
+_AT_ONCE = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -88,7 +88,6 @@ class Dispatcher:
         on_undeliverable: Callable[[Delivery, Text], None] | None = None,
         concurrent_sends: int = CONCURRENT_SENDS,
         takes_handover: bool = False,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._messenger = messenger
@@ -100,17 +99,15 @@ class Dispatcher:
         # The outbox's database work has a thread of its own. In the shared executor it would queue
         # behind every request of a burst, and the offers of the burst would wait until it is over.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vpmo-outbox")
-        # When the messages this dispatcher deferred or will retry are due (a heap).
+        # When the messages this dispatcher deferred or will retry are due (a heap): its wake-ups.
         self._held_back: list[datetime] = []
-        # Handed its own process's messages, it looks in the table only when something may wait there:
-        # a message not handed over, one held back or retried now due, a lease ending, or TABLE_SECONDS.
+        # Handed its own process's messages, it looks in the table only once something may wait there
+        # that it was not handed. By the clock, not a monotonic one: the claim goes by the clock, and
+        # so do the due times and leases in the table.
         self._handover = store.handover if takes_handover else None
         if self._handover is not None:
             self._handover.open(clock, LEASE)
-        self._monotonic = monotonic
-        self._looked_at_table = -TABLE_SECONDS
-        self._due_in_table = True
-        self._lease_ends: datetime | None = None
+        self._table_due_at = _AT_ONCE  # what was queued before it started is there
 
     async def _in_thread(self, work: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, partial(work, *args, **kwargs))
@@ -118,13 +115,17 @@ class Dispatcher:
     def close(self) -> None:
         """Hand back what was handed over and not sent, and let the outbox's thread go (after the last run)."""
         if self._handover is not None:
-            taken, late = self._handover.take(self._clock.now())
-            self._store.release([*taken, *late])
+            handed = self._handover.take(self._clock.now())
+            self._store.release([*handed.deliveries, *handed.late])
         self._thread.shutdown(wait=True)
 
     def look_at_table(self) -> None:
-        """Make the next run look in the outbox table: something not handed over was queued there."""
-        self._due_in_table = True
+        """Make the next run look in the outbox table: something not handed over was queued there.
+
+        Safe from any thread: it is told through the handover, as the process's own transactions tell it.
+        """
+        if self._handover is not None:
+            self._handover.queued_in_table()
 
     def request_stop(self) -> None:
         """Finish the messages being sent, hand the rest of the claimed batch back, and claim no more."""
@@ -174,32 +175,45 @@ class Dispatcher:
 
         The flag says that the table was looked at and held no more than was claimed.
         """
-        handed: list[Delivery] = []
-        if self._handover is not None:
-            handed, late = self._handover.take(self._clock.now() + LEASE / 2)
-            if late:  # its lease could end mid-send, and another dispatcher take it too: back to the table
-                await self._in_thread(self._store.release, late)
-                self._due_in_table = True
-        if not self._table_due():
+        handed = await self._take_handover()
+        now = self._clock.now()
+        if not self._table_due(now):
             return handed, False
-        self._due_in_table = False
-        if self._handover is not None:
-            self._handover.others_queued = False
-        self._looked_at_table = self._monotonic()
-        claimed = await self._in_thread(self._store.claim, self._clock.now(), LEASE, limit)
-        return [*handed, *claimed], len(claimed) < limit
+        claimed = await self._in_thread(self._store.claim, now, LEASE, limit)
+        drained = len(claimed) < limit
+        self._looked_at_table(now, drained=drained)
+        return [*handed, *claimed], drained
 
-    def _table_due(self) -> bool:
+    async def _take_handover(self) -> list[Delivery]:
+        """Return the deliveries the process handed over, and mark the table due for what it left there."""
+        if self._handover is None:
+            return []
+        now = self._clock.now()
+        handed = self._handover.take(now + LEASE / 2)
+        if handed.late:  # its lease could end mid-send, and another dispatcher take it too: back to the table
+            await self._in_thread(self._store.release, handed.late)
+        if handed.late or handed.others_queued:
+            self._table_due_by(now)
+        return handed.deliveries
+
+    def _table_due(self, now: datetime) -> bool:
         """Tell whether the outbox table may hold messages due now that this dispatcher was not handed."""
-        if self._handover is None or self._handover.others_queued or self._due_in_table:
-            return True
-        if self._monotonic() - self._looked_at_table >= TABLE_SECONDS:
-            return True
-        self._next_held_back()  # marks the table due when a held-back message's time has come
-        if self._lease_ends is not None and self._lease_ends <= self._clock.now():
-            self._lease_ends = None
-            return True
-        return self._due_in_table
+        return self._handover is None or self._table_due_at <= now
+
+    def _table_due_by(self, moment: datetime) -> None:
+        """Make the table due at ``moment`` at the latest: something not handed over falls due there then."""
+        self._table_due_at = min(self._table_due_at, moment)
+
+    def _looked_at_table(self, now: datetime, *, drained: bool) -> None:
+        """Move the table's moment past a look at ``now``: only what falls due later can wait there."""
+        if not drained:
+            self._table_due_at = now  # a full batch: there is more
+            return
+        # Other processes queue there without telling this one: a look every TABLE_SECONDS finds it.
+        self._table_due_at = now + timedelta(seconds=TABLE_SECONDS)
+        soonest = self._soonest_held_back(now)
+        if soonest is not None:
+            self._table_due_by(soonest)
 
     def _start(
         self,
@@ -217,11 +231,13 @@ class Dispatcher:
         """Return the seconds until this dispatcher has something to claim again, if it knows."""
         waits = [wait for wait in [self._next_held_back()] if wait is not None]
         if drained:
-            # What a killed process had claimed is free when its lease ends: a wake-up then, not at the
-            # next interval (a sending row whose lease has ended would have been claimed just now).
-            ends = self._lease_ends = await self._in_thread(self._store.next_lease_end)
-            if ends is not None and ends > self._clock.now():
-                waits.append((ends - self._clock.now()).total_seconds())
+            # What a killed process had claimed is free when its lease ends: a look and a wake-up then,
+            # not at the next interval (a sending row whose lease has ended would have been claimed just now).
+            ends = await self._in_thread(self._store.next_lease_end)
+            if ends is not None:
+                self._table_due_by(ends)
+                if ends > self._clock.now():
+                    waits.append((ends - self._clock.now()).total_seconds())
         return min(waits, default=None)
 
     async def _renew(self, claims: set[str]) -> None:
@@ -239,16 +255,25 @@ class Dispatcher:
     async def _put_back(self, deferrals: list[tuple[Delivery, datetime]]) -> None:
         await self._in_thread(self._store.defer, deferrals)
         for _, due in deferrals:
-            heapq.heappush(self._held_back, due)
+            self._hold_back(due)
+
+    def _hold_back(self, due: datetime) -> None:
+        """Note that a message this dispatcher put back in the table is due at ``due``."""
+        heapq.heappush(self._held_back, due)
+        self._table_due_by(due)
 
     def _next_held_back(self) -> float | None:
         # Each held-back message has a slot of its own (see bot.adapters.pacing), so a run may defer nothing
         # while earlier runs' messages are still waiting: the next tick must come for them too.
         now = self._clock.now()
+        soonest = self._soonest_held_back(now)
+        return (soonest - now).total_seconds() if soonest is not None else None
+
+    def _soonest_held_back(self, now: datetime) -> datetime | None:
+        """Return when the soonest message held back is due after ``now`` (forgetting those due before)."""
         while self._held_back and self._held_back[0] <= now:
             heapq.heappop(self._held_back)
-            self._due_in_table = True
-        return (self._held_back[0] - now).total_seconds() if self._held_back else None
+        return self._held_back[0] if self._held_back else None
 
     async def _deliver_in_order(
         self,
@@ -314,7 +339,7 @@ class Dispatcher:
         log.info("message %s retries in %.1f s: %s", delivery.id, wait, error)
         await self._in_thread(self._store.retry_at, delivery, due, str(error))
         # Woken for it like for a held-back message: a 429's Retry-After is seconds, the interval longer.
-        heapq.heappush(self._held_back, due)
+        self._hold_back(due)
         report.retried += 1
 
 

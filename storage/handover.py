@@ -10,12 +10,26 @@ is recorded, the lease runs out and any dispatcher takes the message up; nothing
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.shared.ports import Clock, Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """What the dispatcher takes over from its process at one time."""
+
+    deliveries: list[Delivery]
+    """The deliveries still leased long enough to send, oldest first."""
+    late: list[Delivery]
+    """Those whose lease is too short to send them safely (another dispatcher may take them soon)."""
+    others_queued: bool
+    """Whether a message went into the outbox table instead (due later, an edit) since the last take."""
 
 
 class Handover:
@@ -30,8 +44,10 @@ class Handover:
         # One token for all this process hands over: the dispatcher renews their leases in one statement.
         self._token = str(uuid.uuid4())
         self._ready: deque[tuple[Delivery, datetime]] = deque()
-        self.others_queued = True
-        """Set when a message was queued that is not handed over (due later, an edit): look in the table."""
+        # Set from the threads that commit, read and cleared by the dispatcher's: one lock, or a message
+        # noted between the read and the clearing would be missed.
+        self._others_lock = threading.Lock()
+        self._others_queued = False
 
     def open(self, clock: Clock, lease: timedelta) -> None:
         """Start handing over what is due by the clock, claimed for ``lease`` (the dispatcher's)."""
@@ -48,17 +64,23 @@ class Handover:
         """Pass committed deliveries, with the end of their lease, to the dispatcher (from any thread)."""
         self._ready.extend(deliveries)
         if others_queued:
-            self.others_queued = True
+            self.queued_in_table()
 
-    def take(self, leased_beyond: datetime) -> tuple[list[Delivery], list[Delivery]]:
-        """Return the deliveries handed over so far, oldest first, and forget them.
+    def queued_in_table(self) -> None:
+        """Tell the dispatcher that a committed message went into the outbox table (from any thread)."""
+        with self._others_lock:
+            self._others_queued = True
 
-        The first list holds those still leased beyond the moment; the second those whose lease is too
-        short to send them safely (another dispatcher may take them soon): they are to be released.
+    def take(self, leased_beyond: datetime) -> Handed:
+        """Return what was handed over so far, and whether others went into the table, and forget both.
+
+        A delivery leased no further than the moment is late: it is to be released.
         """
         taken: list[Delivery] = []
         late: list[Delivery] = []
         while self._ready:
             delivery, lease_until = self._ready.popleft()
             (taken if lease_until > leased_beyond else late).append(delivery)
-        return taken, late
+        with self._others_lock:
+            others_queued, self._others_queued = self._others_queued, False
+        return Handed(taken, late, others_queued)

@@ -35,23 +35,9 @@ def _rows(runtime: Runtime) -> list[OutboxRow]:
         return list(session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all())
 
 
-class _Monotonic:
-    """A monotonic clock that moves only when told (the dispatcher's TABLE_SECONDS go by it)."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-
-    def __call__(self) -> float:
-        return self.seconds
-
-
-def _handed_to(
-    runtime: Runtime, clock: FixedClock, monotonic: _Monotonic | None = None
-) -> tuple[Dispatcher, RecordingMessenger]:
+def _handed_to(runtime: Runtime, clock: FixedClock) -> tuple[Dispatcher, RecordingMessenger]:
     messenger = RecordingMessenger()
-    dispatcher = Dispatcher(
-        runtime.outbox, messenger, clock, takes_handover=True, monotonic=monotonic or _Monotonic()
-    )
+    dispatcher = Dispatcher(runtime.outbox, messenger, clock, takes_handover=True)
     asyncio.run(dispatcher.run_once())  # its first run looks at the table; the next ones may not
     return dispatcher, messenger
 
@@ -59,15 +45,15 @@ def _handed_to(
 def test_a_message_due_now_is_queued_claimed_and_sent_by_its_process_without_reading_the_table(
     runtime: Runtime, database_url: str
 ) -> None:
-    clock, monotonic = FixedClock(START), _Monotonic()
-    dispatcher, messenger = _handed_to(runtime, clock, monotonic)
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
     elsewhere = build_runtime(database_url, clock=clock)  # another process: it hands nothing to ours
     _queue(elsewhere)
     _queue(runtime)
     queued = _rows(runtime)
 
     handed = asyncio.run(dispatcher.run_once())
-    monotonic.seconds += TABLE_SECONDS
+    clock.advance(seconds=TABLE_SECONDS)
     looked = asyncio.run(dispatcher.run_once())
 
     assert [(row.state, row.lease_until) for row in queued] == [("pending", None), ("sending", START + LEASE)]
@@ -151,3 +137,73 @@ def test_a_message_handed_over_too_long_ago_is_sent_once_through_the_table(runti
     assert report.sent == 1
     assert len(messenger.sent) == 1
     assert [(row.state, row.attempts) for row in _rows(runtime)] == [("sent", 1)]
+
+
+def test_a_message_the_process_left_in_the_table_is_looked_for_at_the_next_run(runtime: Runtime) -> None:
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    _queue(runtime, START + timedelta(seconds=0.5))  # due later: into the table, not handed over
+
+    clock.set(START + timedelta(seconds=0.5))  # sooner than TABLE_SECONDS after the last look
+    report = asyncio.run(dispatcher.run_once())
+
+    assert report.sent == 1
+    assert len(messenger.sent) == 1
+
+
+def test_a_retry_due_later_than_table_seconds_is_claimed_at_its_time_though_the_table_was_just_looked_at(
+    runtime: Runtime, database_url: str
+) -> None:
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    elsewhere = build_runtime(database_url, clock=clock)
+    messenger.fail_transient(retry_after=30.0)
+    _queue(runtime)
+    retried = asyncio.run(dispatcher.run_once())
+    clock.set(START + timedelta(seconds=29.5))
+    _queue(elsewhere)  # found by the look TABLE_SECONDS after the last one
+    looked = asyncio.run(dispatcher.run_once())
+
+    clock.set(START + timedelta(seconds=30))
+    due = asyncio.run(dispatcher.run_once())
+
+    assert (retried.retried, retried.next_due_in) == (1, 30.0)
+    assert (looked.sent, due.sent) == (1, 1)
+    assert [(row.state, row.attempts) for row in _rows(runtime)] == [("sent", 2), ("sent", 1)]
+    elsewhere.engine.dispose()
+
+
+def test_a_lease_ending_between_two_looks_brings_a_look_at_its_end(
+    runtime: Runtime, database_url: str
+) -> None:
+    clock = FixedClock(START)
+    killed = build_runtime(database_url, clock=clock)
+    _handed_to(killed, clock)
+    _queue(killed)  # claimed for the killed process until START + LEASE, and never sent
+    dispatcher, messenger = _handed_to(runtime, clock)  # its first look finds that lease
+    clock.set(START + LEASE - timedelta(seconds=TABLE_SECONDS / 2))
+    leased = asyncio.run(dispatcher.run_once())
+
+    clock.set(START + LEASE)  # sooner than TABLE_SECONDS after the last look
+    taken_over = asyncio.run(dispatcher.run_once())
+
+    assert (leased.claimed, leased.next_due_in) == (0, TABLE_SECONDS / 2)
+    assert (taken_over.sent, len(messenger.sent)) == (1, 1)
+    assert [(row.state, row.attempts) for row in _rows(runtime)] == [("sent", 1)]
+    killed.engine.dispose()
+
+
+def test_a_look_that_fills_its_batch_looks_again_at_once(runtime: Runtime, database_url: str) -> None:
+    clock = FixedClock(START)
+    dispatcher, messenger = _handed_to(runtime, clock)
+    elsewhere = build_runtime(database_url, clock=clock)
+    for _ in range(3):
+        _queue(elsewhere)
+    clock.advance(seconds=TABLE_SECONDS)
+
+    first = asyncio.run(dispatcher.run_once(limit=2))
+    rest = asyncio.run(dispatcher.run_once(limit=2))
+
+    assert (first.sent, rest.sent) == (2, 1)
+    assert len(messenger.sent) == 3
+    elsewhere.engine.dispose()
