@@ -75,16 +75,8 @@ def request_sparring(
     senior_id, unknown = _mentioned_senior(ctx, preferred, mentions, readable)
     if unknown:
         ctx.reply(Text.of("ask.unknown_mention", name=Verbatim(unknown)))
-    request = SparringRequest(
-        tenant_id=ctx.tenant.id,
-        number=ctx.uow.requests.next_number(ctx.tenant.id),
-        requester_id=ctx.actor.id,
-        text=text,
-        created_at=ctx.now,
-        area=area if classification is None else classification.area,
-        urgency=urgency,
-        preferred_senior_id=senior_id,
-    )
+    chosen = area if classification is None else classification.area
+    request = _numbered(ctx, text, chosen, urgency=urgency, preferred_senior_id=senior_id)
     if request.area is None:
         ctx.uow.requests.save(request)
         candidates = classification.candidates if classification else ()
@@ -107,17 +99,32 @@ def request_training(ctx: ActorContext, topic: str) -> SparringRequest | None:
     if len(topic) > MAX_REQUEST_CHARS:
         ctx.reply(Text.of("ask.too_long", length=len(topic), limit=MAX_REQUEST_CHARS))
         return None
-    request = SparringRequest(
+    request = _numbered(ctx, topic, TRAINING_AREA, training=True)
+    submit(ctx, request)
+    return request
+
+
+def _numbered(
+    ctx: ActorContext,
+    text: str,
+    area: str | None,
+    *,
+    urgency: Urgency = Urgency.NORMAL,
+    preferred_senior_id: int | None = None,
+    training: bool = False,
+) -> SparringRequest:
+    """Return the actor's new request with the tenant's next number (stored once it is decided)."""
+    return SparringRequest(
         tenant_id=ctx.tenant.id,
         number=ctx.uow.requests.next_number(ctx.tenant.id),
         requester_id=ctx.actor.id,
-        text=topic,
+        text=text,
         created_at=ctx.now,
-        area=TRAINING_AREA,
-        training=True,
+        area=area,
+        urgency=urgency,
+        preferred_senior_id=preferred_senior_id,
+        training=training,
     )
-    submit(ctx, request)
-    return request
 
 
 def _mentioned_senior(
